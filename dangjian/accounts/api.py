@@ -1,0 +1,94 @@
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.errors import HttpError
+from ninja.security import HttpBearer, SessionAuth
+
+from dangjian.accounts import services
+from dangjian.accounts.models import Grant
+from dangjian.core.api import ErrorOut
+
+
+class BearerAuth(HttpBearer):
+    def authenticate(self, request, token):
+        user = services.token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class ActiveSessionAuth(SessionAuth):
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        if user is not None and (not user.is_active or user.is_locked):
+            return None
+        return user
+
+
+AUTH = [BearerAuth(), ActiveSessionAuth()]
+
+router = Router(tags=["账号"])
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+    otp: str | None = None
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: str
+
+
+@router.post("/auth/token", auth=None, response={200: TokenOut, 401: ErrorOut, 422: ErrorOut})
+def issue_token(request, data: TokenIn):
+    try:
+        user = services.login_check(username=data.username[:150], password=data.password[:256], otp=data.otp)
+    except services.LoginRefused as exc:
+        raise HttpError(401, exc.message) from exc
+    if user is None:
+        raise HttpError(401, _("用户名或密码错误"))
+    raw, token = services.token_issue(user=user)
+    return {"token": raw, "expires_at": token.expires_at.astimezone().isoformat()}
+
+
+class GrantOut(Schema):
+    role: str
+    role_label: str
+    node_type: str | None
+    node_id: int | None
+    node_name: str | None
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    real_name: str
+    kind: str
+    kind_label: str
+    area_id: int | None
+    department_id: int | None
+    totp_enabled: bool
+    grants: list[GrantOut]
+
+
+def me_out(user) -> dict:
+    grants = []
+    for g in Grant.objects.filter(user=user).select_related("role", "area", "org", "department"):
+        node_type, node = (
+            ("area", g.area) if g.area_id else ("org", g.org) if g.org_id else ("department", g.department) if g.department_id else (None, None)
+        )
+        grants.append({
+            "role": g.role.code, "role_label": g.role.name, "node_type": node_type,
+            "node_id": node.pk if node else None, "node_name": node.name if node else None,
+        })
+    return {
+        "id": user.pk, "username": user.username, "real_name": user.real_name, "kind": user.kind,
+        "kind_label": user.get_kind_display(), "area_id": user.area_id, "department_id": user.department_id,
+        "totp_enabled": user.totp_enabled, "grants": grants,
+    }
+
+
+@router.get("/me", response={200: MeOut, 401: ErrorOut})
+def me(request):
+    return me_out(request.auth)

@@ -1,0 +1,20 @@
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+
+class MixedClassesValidator:
+    """At least three of: upper case, lower case, digits, other characters."""
+
+    classes = (r"[A-Z]", r"[a-z]", r"[0-9]", r"[^A-Za-z0-9]")
+
+    def validate(self, password, user=None):
+        present = sum(1 for pattern in self.classes if re.search(pattern, password or ""))
+        if present < 3:
+            raise ValidationError(
+                _("密码须包含大写字母、小写字母、数字、符号中的至少三类"), code="password_classes"
+            )
+
+    def get_help_text(self):
+        return _("密码至少8位，须包含大写字母、小写字母、数字、符号中的至少三类。")

@@ -1,0 +1,100 @@
+"""API plumbing every router shares: pagination, errors in Chinese."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from ninja import Schema
+from ninja.errors import ValidationError as NinjaValidationError
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 200
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: dict[str, list[str]] | None = None
+
+
+class PageParams(Schema):
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+
+
+def _int_param(request, name: str, default: int) -> int:
+    raw = request.GET.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise DjangoValidationError({name: ["必须是整数"]}) from None
+    return value
+
+
+def paginate(request, qs: QuerySet, serialize) -> dict[str, Any]:
+    """``{"items": [...], "count": total}`` for ``?page=N&page_size=M``."""
+    page = _int_param(request, "page", 1)
+    size = _int_param(request, "page_size", DEFAULT_PAGE_SIZE)
+    if page < 1:
+        raise DjangoValidationError({"page": ["页码必须大于等于1"]})
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise DjangoValidationError({"page_size": [f"每页条数必须在1到{MAX_PAGE_SIZE}之间"]})
+    count = qs.count()
+    start = (page - 1) * size
+    rows = list(qs[start : start + size]) if start < count else []
+    return {"items": [serialize(r) for r in rows], "count": count}
+
+
+# Pydantic error types → Chinese.
+_MESSAGES = {
+    "missing": "此项为必填项",
+    "int_parsing": "必须是整数",
+    "int_type": "必须是整数",
+    "float_parsing": "必须是数字",
+    "decimal_parsing": "必须是数字",
+    "bool_parsing": "必须是布尔值",
+    "string_type": "必须是文本",
+    "string_too_short": "内容太短",
+    "string_too_long": "内容太长",
+    "date_parsing": "日期格式应为YYYY-MM-DD",
+    "date_from_datetime_parsing": "日期格式应为YYYY-MM-DD",
+    "datetime_parsing": "时间格式应为ISO 8601",
+    "datetime_from_date_parsing": "时间格式应为ISO 8601",
+    "enum": "取值不在允许范围内",
+    "literal_error": "取值不在允许范围内",
+    "greater_than": "数值太小",
+    "greater_than_equal": "数值太小",
+    "less_than": "数值太大",
+    "less_than_equal": "数值太大",
+    "json_invalid": "请求体不是有效的JSON",
+    "model_attributes_type": "请求体格式不正确",
+    "model_type": "请求体格式不正确",
+    "dict_type": "必须是对象",
+    "list_type": "必须是列表",
+    "extra_forbidden": "不允许的字段",
+    "value_error": "取值无效",
+}
+
+
+def ninja_errors_to_chinese(exc: NinjaValidationError) -> dict:
+    errors: dict[str, list[str]] = {}
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload", "form")]
+        # Ninja nests a body under the parameter name: drop it when it is the schema's name.
+        if len(loc) > 1 and loc[0] in ("data", "body", "payload", "filters", "params"):
+            loc = loc[1:]
+        key = ".".join(loc) or "__all__"
+        errors.setdefault(key, []).append(_MESSAGES.get(err.get("type", ""), "取值无效"))
+    return {"detail": "输入有误，请检查标出的字段", "errors": errors}
+
+
+def django_errors_to_chinese(exc: DjangoValidationError) -> dict:
+    if hasattr(exc, "error_dict"):
+        errors = {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
+        first = next(iter(errors.values()))[0] if errors else "输入有误"
+        return {"detail": first, "errors": errors}
+    messages = [str(m) for m in exc.messages]
+    return {"detail": messages[0] if messages else "输入有误", "errors": {"__all__": messages}}

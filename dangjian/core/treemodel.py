@@ -1,0 +1,121 @@
+"""The abstract node shared by the Area and PartyOrg trees, and the mover that rewrites paths."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Concat, Length, Substr
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.core import tree
+from dangjian.core.scope import ScopedManager
+from dangjian.core.tree import PathField
+
+
+class TreeNode(models.Model):
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        verbose_name=_("上级"),
+    )
+    path = PathField(_("路径"), unique=True)
+    depth = models.PositiveSmallIntegerField(_("深度"))
+    name = models.CharField(_("名称"), max_length=100)
+    pinyin = models.CharField(_("拼音首字母"), max_length=64, blank=True, db_index=True)
+    child_count = models.PositiveIntegerField(_("下级数"), default=0)
+    # The next step to hand to a new child; taken under a row lock on the parent.
+    next_child = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def path_end(self) -> str:
+        return tree.path_end(self.path)
+
+
+# Denormalized copies of tree paths, registered by each app in AppConfig.ready():
+# (model, field, tree) where tree is "area" or "org". A move rewrites them all.
+_PATH_COPIES: list[tuple[type[models.Model], str, str]] = []
+
+
+def register_path_copy(model: type[models.Model], field: str, tree_name: str) -> None:
+    entry = (model, field, tree_name)
+    if entry not in _PATH_COPIES:
+        _PATH_COPIES.append(entry)
+
+
+def path_copies(tree_name: str) -> list[tuple[type[models.Model], str]]:
+    return [(m, f) for m, f, t in _PATH_COPIES if t == tree_name]
+
+
+def rewrite_prefix(qs: models.QuerySet, field: str, old: str, new: str) -> int:
+    """Replace the prefix ``old`` of ``field`` by ``new`` on rows within the old subtree."""
+    return qs.filter(**{f"{field}__gte": old, f"{field}__lt": tree.path_end(old)}).update(
+        **{field: Concat(Value(new), Substr(field, len(old) + 1, Length(field)), output_field=PathField())}
+    )
+
+
+def lock(model: type[TreeNode], pk: int) -> TreeNode:
+    return model.objects.select_for_update().get(pk=pk)
+
+
+def node_insert(model: type[TreeNode], *, parent: TreeNode | None, **fields) -> TreeNode:
+    """Insert a node under ``parent`` (locked), handing it the parent's next step.
+
+    Call inside a transaction. Roots take the next free step at depth 1.
+    """
+    from dangjian.core.pinyin import initials
+
+    if parent is not None:
+        parent = lock(model, parent.pk)
+        index = parent.next_child
+        path = tree.child_path(parent.path, index)
+        model.objects.filter(pk=parent.pk).update(
+            next_child=models.F("next_child") + 1, child_count=models.F("child_count") + 1
+        )
+    else:
+        roots = model.objects.select_for_update().filter(parent__isnull=True).order_by("-path")
+        last = roots.values_list("path", flat=True).first()
+        index = tree.decode_step(last) + 1 if last else 0
+        path = tree.child_path("", index)
+    fields.setdefault("pinyin", initials(fields.get("name", "")))
+    return model.objects.create(
+        parent=parent, path=path, depth=tree.depth_of(path), **fields
+    )
+
+
+def node_move(node: TreeNode, new_parent: TreeNode, *, tree_name: str) -> tuple[str, str]:
+    """Move ``node`` and its subtree under ``new_parent``; rewrite every stored copy.
+
+    Returns (old_path, new_path). Call inside a transaction; refuses a move under the node
+    itself or one of its descendants.
+    """
+    model = type(node)
+    node = lock(model, node.pk)
+    new_parent = lock(model, new_parent.pk)
+    if new_parent.path.startswith(node.path):
+        raise tree.TreeError("不能移动到自身或其下级之下")
+    old_parent_id = node.parent_id
+    old = node.path
+    new = tree.child_path(new_parent.path, new_parent.next_child)
+    model.objects.filter(pk=new_parent.pk).update(
+        next_child=models.F("next_child") + 1, child_count=models.F("child_count") + 1
+    )
+    if old_parent_id:
+        model.objects.filter(pk=old_parent_id).update(child_count=models.F("child_count") - 1)
+    delta = tree.depth_of(new) - tree.depth_of(old)
+    subtree = model.objects.filter(path__gte=old, path__lt=tree.path_end(old))
+    if delta:
+        subtree.update(depth=models.F("depth") + delta)
+    rewrite_prefix(model.objects.all(), "path", old, new)
+    model.objects.filter(pk=node.pk).update(parent=new_parent)
+    for copy_model, field in path_copies(tree_name):
+        rewrite_prefix(copy_model._base_manager.all(), field, old, new)
+    return old, new

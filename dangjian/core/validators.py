@@ -1,0 +1,194 @@
+"""Validators for the codes the platform stores (see DOMAIN.md, "Codes").
+
+Each raises ``ValidationError`` with a specific Chinese message and a ``code``, and returns
+None for valid input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# --- ID numbers (GB 11643) -----------------------------------------------------------------
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+ID_MIN_BIRTH = dt.date(1900, 1, 1)
+
+_ID_RE = re.compile(r"^\d{17}[\dXx]$")
+_ID15_RE = re.compile(r"^\d{15}$")
+
+
+def id_number_check_digit(first17: str) -> str:
+    """The GB 11643 check character for the first 17 digits."""
+    total = sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True))
+    return ID_CHECK_CHARS[total % 11]
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _birth_digits(value: str) -> str:
+    if _ID15_RE.match(value):
+        return "19" + value[6:12]
+    return value[6:14]
+
+
+def id_number_birth_date(value: str) -> dt.date:
+    """The birth date an ID number carries (18 digits, or the old 15-digit form)."""
+    value = (value or "").strip()
+    if not (_ID_RE.match(value) or _ID15_RE.match(value)):
+        raise ValidationError(_("身份证号码格式错误"), code="id_number_format")
+    digits = _birth_digits(value)
+    try:
+        born = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        raise ValidationError(_("身份证号码出生日期无效"), code="id_number_birth_date") from None
+    return born
+
+
+def id_number_gender(value: str) -> str:
+    """``"male"`` or ``"female"`` from the sequence digit (odd is male)."""
+    value = (value or "").strip()
+    if _ID_RE.match(value):
+        digit = value[16]
+    elif _ID15_RE.match(value):
+        digit = value[14]
+    else:
+        raise ValidationError(_("身份证号码格式错误"), code="id_number_format")
+    return "male" if int(digit) % 2 == 1 else "female"
+
+
+def validate_id_number(value) -> None:
+    """An 18-character GB 11643 number: 17 digits, a valid birth date, a right check digit."""
+    text = value if isinstance(value, str) else ("" if value is None else str(value))
+    if len(text) != 18:
+        if _ID15_RE.match(text):
+            raise ValidationError(
+                _("身份证号码应为18位，15位旧号码请换用18位号码"), code="id_number_length"
+            )
+        raise ValidationError(_("身份证号码应为18位"), code="id_number_length")
+    if not _ID_RE.match(text):
+        raise ValidationError(
+            _("身份证号码格式错误：前17位应为数字，最后一位为数字或X"), code="id_number_format"
+        )
+    born = id_number_birth_date(text)
+    if born < ID_MIN_BIRTH or born > _today():
+        raise ValidationError(_("身份证号码出生日期无效"), code="id_number_birth_date")
+    expected = id_number_check_digit(text[:17])
+    if text[17].upper() != expected:
+        raise ValidationError(
+            _("身份证号码校验位错误，应为%(expected)s"),
+            code="id_number_check_digit",
+            params={"expected": expected},
+        )
+
+
+# --- Unified social credit codes (GB 32100) ------------------------------------------------
+
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
+_USCC_VALUES = {c: i for i, c in enumerate(USCC_CHARS)}
+
+
+def uscc_check_char(first17: str) -> str:
+    """The GB 32100 check character for the first 17 characters."""
+    total = sum(_USCC_VALUES[c] * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
+    check = 31 - total % 31
+    return USCC_CHARS[0 if check == 31 else check]
+
+
+def validate_uscc(value, *, override_reason: str = "") -> None:
+    """An 18-character GB 32100 code. With ``override_reason`` a wrong check character is
+    accepted (some old legal codes fail it); a wrong length or character never is."""
+    text = value if isinstance(value, str) else ("" if value is None else str(value))
+    text = text.upper()
+    if len(text) != 18:
+        raise ValidationError(_("统一社会信用代码应为18位"), code="uscc_length")
+    bad = sorted({c for c in text if c not in _USCC_VALUES})
+    if bad:
+        raise ValidationError(
+            _("统一社会信用代码含有无效字符：%(chars)s（不使用I、O、S、V、Z）"),
+            code="uscc_charset",
+            params={"chars": "、".join(bad)},
+        )
+    expected = uscc_check_char(text[:17])
+    if text[17] != expected and not (override_reason or "").strip():
+        raise ValidationError(
+            _("统一社会信用代码校验位错误，应为%(expected)s；如确为旧代码，请填写例外原因"),
+            code="uscc_check_digit",
+            params={"expected": expected},
+        )
+
+
+# --- Mobile numbers ------------------------------------------------------------------------
+
+_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def validate_mobile(value) -> None:
+    """A mainland mobile number: 11 digits starting 13–19."""
+    text = value if isinstance(value, str) else ("" if value is None else str(value))
+    if not text.isascii() or not text.isdigit() or len(text) != 11:
+        raise ValidationError(_("手机号码应为11位数字"), code="mobile_format")
+    if not _MOBILE_RE.match(text):
+        raise ValidationError(_("手机号码应以13至19开头"), code="mobile_prefix")
+
+
+# --- Administrative division codes ---------------------------------------------------------
+
+PROVINCE_CODES = frozenset(
+    [11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37]
+    + [41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82]
+)
+_DIGITS_RE = re.compile(r"^\d+$")
+
+
+def validate_division_code(value) -> None:
+    """A 6-digit county-level code or a 12-digit statistical code.
+
+    6 digits: province (a real province code), prefecture, county; ``00`` tails for higher
+    levels. 12 digits: the same 6, then township ``001``–``399`` and village ``001``–``399``,
+    or ``000`` for a township (and ``000000`` for a county or higher).
+    """
+    text = value if isinstance(value, str) else ("" if value is None else str(value))
+    if len(text) not in (6, 12) or not text.isascii() or not _DIGITS_RE.match(text):
+        raise ValidationError(_("行政区划代码应为6位或12位数字"), code="division_format")
+    if int(text[:2]) not in PROVINCE_CODES:
+        raise ValidationError(
+            _("行政区划代码的省级代码%(code)s不存在"),
+            code="division_province",
+            params={"code": text[:2]},
+        )
+    if text[2:4] == "00" and text[4:6] != "00":
+        raise ValidationError(
+            _("行政区划代码无效：地级代码为00时县级代码也应为00"), code="division_prefecture"
+        )
+    if len(text) == 6:
+        return
+    township, village = int(text[6:9]), int(text[9:12])
+    if township == 0:
+        if village != 0:
+            raise ValidationError(
+                _("行政区划代码无效：乡级代码为000时村级代码也应为000"), code="division_township"
+            )
+        return
+    if text[2:4] == "00":
+        raise ValidationError(
+            _("行政区划代码无效：省级代码下不能直接设乡级代码"), code="division_township"
+        )
+    # A prefecture-level city without counties (Dongguan 441900, Zhongshan 442000) has
+    # townships right under it, so a ``00`` county part may carry a township part.
+    if township > 399:
+        raise ValidationError(
+            _("行政区划代码的乡级代码应在001至399之间"), code="division_township"
+        )
+    if village > 399:
+        raise ValidationError(
+            _("行政区划代码的村级代码应在001至399之间（乡级单位为000）"), code="division_village"
+        )

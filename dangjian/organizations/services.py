@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from dangjian.core import audit, scope, tree
+from dangjian.core.errors import field_error
+from dangjian.core.pinyin import initials
+from dangjian.core.treemodel import node_insert, node_move
+from dangjian.organizations.models import OrgDomain, OrgForm, OrgKind, PartyOrg
+from dangjian.territory.models import Area
+
+ALLOWED_PARENTS = {
+    OrgKind.COMMITTEE: {None, OrgKind.COMMITTEE, OrgKind.WORKING_COMMITTEE},
+    OrgKind.WORKING_COMMITTEE: {None, OrgKind.COMMITTEE},
+    OrgKind.GENERAL_BRANCH: {OrgKind.COMMITTEE, OrgKind.WORKING_COMMITTEE},
+    OrgKind.BRANCH: {OrgKind.COMMITTEE, OrgKind.WORKING_COMMITTEE, OrgKind.GENERAL_BRANCH},
+    OrgKind.GROUP: {OrgKind.BRANCH, OrgKind.GENERAL_BRANCH},
+}
+
+
+def _check(parent: PartyOrg | None, kind: str, form: str, domain: str, name: str) -> None:
+    if kind not in OrgKind.values:
+        raise field_error("kind", _("组织类别无效"))
+    if form not in OrgForm.values:
+        raise field_error("form", _("组建形式无效"))
+    if domain not in OrgDomain.values:
+        raise field_error("domain", _("所属领域无效"))
+    if not name or not name.strip():
+        raise field_error("name", _("名称不能为空"))
+    if (parent.kind if parent else None) not in ALLOWED_PARENTS[OrgKind(kind)]:
+        where = parent.get_kind_display() if parent else _("顶层")
+        raise field_error("parent", _("%(where)s下不能设立%(kind)s") % {"where": where, "kind": OrgKind(kind).label})
+
+
+@transaction.atomic
+def org_create(
+    *, actor, parent: PartyOrg | None, area: Area, name: str, kind: str, domain: str,
+    form: str = OrgForm.REGULAR, code: str = "", contact_phone: str = "", established_on=None,
+    term_years: int | None = None,
+) -> PartyOrg:
+    if parent is not None:
+        parent = scope.get_visible(PartyOrg, actor, "organizations.manage", view_action="organizations.view", pk=parent.pk)
+    area = scope.get_visible(Area, actor, "territory.view", pk=area.pk)
+    _check(parent, kind, form, domain, name)
+    if contact_phone:
+        from dangjian.core.validators import validate_phone
+
+        validate_phone(contact_phone)
+    org = node_insert(
+        PartyOrg, parent=parent, name=name.strip(), kind=kind, form=form, domain=domain, area=area,
+        area_path=area.path, code=code, contact_phone=contact_phone, established_on=established_on,
+        term_years=term_years,
+    )
+    scope.assert_visible(org, actor, "organizations.manage")
+    audit.record(actor=actor, action="org.create", obj=org, after=audit.snapshot(org))
+    return org
+
+
+@transaction.atomic
+def org_update(*, actor, org: PartyOrg, **changes) -> PartyOrg:
+    org = scope.get_visible(PartyOrg.objects.select_for_update(), actor, "organizations.manage", view_action="organizations.view", pk=org.pk)
+    before = audit.snapshot(org)
+    allowed = {"name", "code", "domain", "form", "contact_phone", "established_on", "term_years", "area"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise field_error(sorted(unknown)[0], _("该字段不可修改"))
+    if "area" in changes:
+        area = scope.get_visible(Area, actor, "territory.view", pk=changes.pop("area").pk)
+        org.area, org.area_path = area, area.path
+    for key, value in changes.items():
+        setattr(org, key, value)
+    parent = org.parent
+    _check(parent, org.kind, org.form, org.domain, org.name)
+    if "contact_phone" in changes and org.contact_phone:
+        from dangjian.core.validators import validate_phone
+
+        validate_phone(org.contact_phone)
+    org.name = org.name.strip()
+    org.pinyin = initials(org.name)
+    org.save()
+    scope.assert_visible(org, actor, "organizations.view")
+    b, a = audit.diff(before, audit.snapshot(org))
+    audit.record(actor=actor, action="org.update", obj=org, before=b, after=a)
+    return org
+
+
+@transaction.atomic
+def org_move(*, actor, org: PartyOrg, new_parent: PartyOrg) -> PartyOrg:
+    org = scope.get_visible(PartyOrg, actor, "organizations.manage", view_action="organizations.view", pk=org.pk)
+    new_parent = scope.get_visible(PartyOrg, actor, "organizations.manage", view_action="organizations.view", pk=new_parent.pk)
+    if new_parent.path.startswith(org.path):
+        raise field_error("parent", _("不能把组织移动到它自身或其下级之下"))
+    _check(new_parent, org.kind, org.form, org.domain, org.name)
+    try:
+        old, new = node_move(org, new_parent, tree_name="org")
+    except tree.TreeError as exc:
+        raise field_error("parent", str(exc)) from exc
+    org.refresh_from_db()
+    scope.assert_visible(org, actor, "organizations.view")
+    audit.record(actor=actor, action="org.move", obj=org, before={"path": old}, after={"path": new, "parent_id": new_parent.pk})
+    return org
