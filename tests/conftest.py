@@ -1,15 +1,34 @@
 import os
+import shutil
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tests import world as world_mod
 
-# Browser and PostgreSQL tests say why they are skipped outside CI; in CI they must run.
 IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+hypothesis_settings.register_profile("ci", max_examples=50, deadline=None, derandomize=True)
+hypothesis_settings.register_profile("dev", max_examples=100, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def pytest_report_header(config):
+    lines = []
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        lines.append("browser tests: SKIPPED, no Chromium at /usr/bin/chromium (CI installs it)")
+    db = os.environ.get("DATABASE_URL", "")
+    lines.append(f"database: {'PostgreSQL' if db.startswith('postgres') else 'SQLite (embedded default)'}")
+    return lines
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings, tmp_path_factory):
+def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -21,3 +40,35 @@ def world(db):
 @pytest.fixture
 def api(client):
     return world_mod.ApiClient(client)
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    """Real Chromium through Playwright: skipped outside CI when absent, a failure in CI."""
+    if not os.path.exists(CHROMIUM):
+        if IN_CI:
+            pytest.fail(f"Chromium not found at {CHROMIUM}; CI must run the browser tests")
+        pytest.skip(f"no Chromium at {CHROMIUM}: browser tests skipped (CI installs Debian's chromium)")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium_browser):
+    context = chromium_browser.new_context(locale="zh-CN")
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def postgres_only():
+    """Mark for tests that need PostgreSQL (row locks under real concurrency)."""
+    return pytest.mark.skipif(
+        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        reason="needs PostgreSQL (the .ci/run PostgreSQL pass runs it)",
+    )

@@ -140,6 +140,28 @@ def validate_mobile(value) -> None:
         raise ValidationError(_("手机号码应以13至19开头"), code="mobile_prefix")
 
 
+_LANDLINE_RE = re.compile(r"^0\d{2,3}-?[1-9]\d{6,7}(?:-\d{1,6})?$")
+_SERVICE_RE = re.compile(r"^(?:[48]00-?\d{3}-?\d{4}|1\d{4}|9\d{4})$")
+
+
+def validate_phone(value) -> None:
+    """Any phone an organization or a department may give: a mobile number, a landline with
+    its area code (``0594-2345678``, an extension after a second dash), a 400/800 number or a
+    five-digit service number (12345)."""
+    text = value if isinstance(value, str) else ("" if value is None else str(value))
+    text = text.strip()
+    if not text.isascii():
+        raise ValidationError(_("电话号码应为数字，区号与号码之间可用“-”分隔"), code="phone_format")
+    if _MOBILE_RE.match(text) or _LANDLINE_RE.match(text) or _SERVICE_RE.match(text):
+        return
+    if text.isdigit() and len(text) == 11 and text.startswith("1"):
+        raise ValidationError(_("手机号码应以13至19开头"), code="mobile_prefix")
+    raise ValidationError(
+        _("电话号码格式错误：手机号码为11位数字，固定电话须带区号（如0594-2345678）"),
+        code="phone_format",
+    )
+
+
 # --- Administrative division codes ---------------------------------------------------------
 
 PROVINCE_CODES = frozenset(

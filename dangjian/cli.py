@@ -1,0 +1,97 @@
+"""The ``dangjian`` console command: demo, serve, seed, worker, createadmin (and any manage.py
+command)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+
+def _django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(*args: str) -> None:
+    from django.core.management import call_command
+
+    call_command(*args)
+
+
+def serve(host: str, port: int) -> None:
+    from waitress import serve as waitress_serve
+    from whitenoise import WSGIApplication  # noqa: F401  (import check: static files need it)
+
+    from dangjian.wsgi import application
+    from dangjian.static import with_static
+
+    waitress_serve(with_static(application), host=host, port=port, threads=8, ident="dangjian")
+
+
+def demo() -> None:
+    from django.conf import settings
+
+    _django()
+    _manage("migrate", "--no-input", verbosity=0)
+    _manage("collectstatic", "--no-input", verbosity=0)
+    from dangjian.territory.models import Area
+
+    scale = os.environ.get("DEMO_SCALE", "small")
+    if not Area.objects.exists():
+        _manage("seed", "--scale", scale)
+    host, port = "127.0.0.1", int(os.environ.get("PORT", "8000"))
+    worker = subprocess.Popen([sys.executable, "-m", "dangjian.cli", "worker"])
+    password = settings.DANGJIAN["DEMO_PASSWORD"]
+    print(f"\n党建引领基层治理平台 已启动: http://{host}:{port}/")
+    print(f"接口文档: http://{host}:{port}/api/v1/docs")
+    print(f"演示账号 (密码 {password}):")
+    from dangjian.demo.accounts import DEMO_ACCOUNTS
+
+    for username, label in DEMO_ACCOUNTS:
+        print(f"  {username:16s} {label}")
+    print("按 Ctrl+C 停止。\n", flush=True)
+    try:
+        serve(host, port)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=10)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv else "help"
+    if command == "demo":
+        demo()
+    elif command == "serve":
+        _django()
+        port = int(argv[1]) if len(argv) > 1 else int(os.environ.get("PORT", "8000"))
+        host = os.environ.get("HOST", "127.0.0.1")
+        print(f"http://{host}:{port}/", flush=True)
+        serve(host, port)
+    elif command == "worker":
+        _django()
+        _manage("db_worker", *argv[1:])
+    elif command in ("help", "-h", "--help"):
+        print(
+            "用法: dangjian <命令>\n"
+            "  demo                 迁移数据库、载入演示城市(若为空)并启动网站和后台任务\n"
+            "  serve [端口]         启动网站\n"
+            "  worker               启动后台任务进程\n"
+            "  seed --scale small|city  生成演示数据\n"
+            "  createadmin          创建系统管理员\n"
+            "  ledger verify        校验台账余额和哈希链\n"
+            "  其他 Django 管理命令同 manage.py"
+        )
+    else:
+        _django()
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["dangjian", *argv])
+
+
+if __name__ == "__main__":
+    main()
