@@ -156,7 +156,9 @@ def _load() -> KeyRing:
         path = _keys_dir() / ENC_KEYS_FILE
         text = _read_or_create(
             path,
-            lambda: f"{_new_kid('e')}:{base64.b64encode(secrets.token_bytes(ENC_KEY_BYTES)).decode()}",
+            lambda: (
+                f"{_new_kid('e')}:{base64.b64encode(secrets.token_bytes(ENC_KEY_BYTES)).decode()}"
+            ),
         )
         enc = _parse_keys(text, str(path))
     for kid, key in enc:

@@ -43,6 +43,9 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("审计记录")
         ordering = ["-at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.actor_name or '系统'} {self.action} {self.object_repr}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("audit entries are append-only")
@@ -68,6 +71,9 @@ class HolidayYear(models.Model):
         verbose_name_plural = _("节假日年度")
         ordering = ["year"]
 
+    def __str__(self) -> str:
+        return f"{self.year}"
+
 
 class Holiday(models.Model):
     """A day that differs from the Monday–Friday rule: a statutory holiday on a weekday, or a
@@ -81,3 +87,6 @@ class Holiday(models.Model):
         verbose_name = _("节假日")
         verbose_name_plural = _("节假日")
         ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"

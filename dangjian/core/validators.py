@@ -165,8 +165,8 @@ def validate_phone(value) -> None:
 # --- Administrative division codes ---------------------------------------------------------
 
 PROVINCE_CODES = frozenset(
-    [11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37]
-    + [41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82]
+    {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37}
+    | {41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82}
 )
 _DIGITS_RE = re.compile(r"^\d+$")
 
@@ -207,9 +207,7 @@ def validate_division_code(value) -> None:
     # A prefecture-level city without counties (Dongguan 441900, Zhongshan 442000) has
     # townships right under it, so a ``00`` county part may carry a township part.
     if township > 399:
-        raise ValidationError(
-            _("行政区划代码的乡级代码应在001至399之间"), code="division_township"
-        )
+        raise ValidationError(_("行政区划代码的乡级代码应在001至399之间"), code="division_township")
     if village > 399:
         raise ValidationError(
             _("行政区划代码的村级代码应在001至399之间（乡级单位为000）"), code="division_village"

@@ -174,9 +174,9 @@ def fallback_warning(year: int) -> str | None:
     """A warning to show when ``year`` falls back to Monday–Friday; None when it has data."""
     if _year(year).has_data:
         return None
-    return gettext(
-        "%(year)s年节假日安排尚未录入，按周一至周五计算工作日，请管理员录入当年安排"
-    ) % {"year": year}
+    return gettext("%(year)s年节假日安排尚未录入，按周一至周五计算工作日，请管理员录入当年安排") % {
+        "year": year
+    }
 
 
 # --- seeding and editing -------------------------------------------------------------------
@@ -221,7 +221,10 @@ def seed_from_chinese_calendar() -> int:
             .values_list("year", flat=True)
         )
         wanted = {
-            d: row for year, rows in schedule.items() if year not in manual for d, row in rows.items()
+            d: row
+            for year, rows in schedule.items()
+            if year not in manual
+            for d, row in rows.items()
         }
         existing = {
             h.date: h
@@ -273,19 +276,17 @@ def _clean_days(
             errors.append(gettext("%(label)s每项应为（日期, 名称）") % {"label": label})
             continue
         if not isinstance(d, dt.date) or isinstance(d, dt.datetime):
-            errors.append(gettext("%(label)s中的日期格式无效：%(value)s") % {"label": label, "value": d})
+            errors.append(
+                gettext("%(label)s中的日期格式无效：%(value)s") % {"label": label, "value": d}
+            )
             continue
         name = (name or "").strip() if isinstance(name, str) else str(name or "")
         if d.year != year:
-            errors.append(
-                gettext("%(day)s不在%(year)s年内") % {"day": d.isoformat(), "year": year}
-            )
+            errors.append(gettext("%(day)s不在%(year)s年内") % {"day": d.isoformat(), "year": year})
             continue
         weekend = d.weekday() >= 5
         if want_weekend and not weekend:
-            errors.append(
-                gettext("%(day)s不是周末，不能作为调休上班日") % {"day": _day_label(d)}
-            )
+            errors.append(gettext("%(day)s不是周末，不能作为调休上班日") % {"day": _day_label(d)})
             continue
         if not want_weekend and weekend:
             errors.append(
