@@ -31,6 +31,7 @@ test: install-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m mypy
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q
 
 test-pg: install-test

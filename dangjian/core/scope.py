@@ -9,6 +9,7 @@ each kind of reach in ``scope_fields``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import models
 from django.http import Http404
@@ -122,12 +123,16 @@ def get_visible(model_or_qs, user, action: str, *, view_action: str | None = Non
     Not visible at all (for ``view_action``) → Http404; visible but ``action`` not allowed →
     Forbidden. Out of scope always reads as absent.
     """
-    qs = model_or_qs if isinstance(model_or_qs, models.QuerySet) else model_or_qs.objects.all()
+    qs: Any = model_or_qs if isinstance(model_or_qs, models.QuerySet) else model_or_qs.objects.all()
     try:
         return qs.visible_to(user, action).get(**lookup)
     except qs.model.DoesNotExist:
         pass
-    if view_action and view_action != action and qs.visible_to(user, view_action).filter(**lookup).exists():
+    if (
+        view_action
+        and view_action != action
+        and qs.visible_to(user, view_action).filter(**lookup).exists()
+    ):
         raise Forbidden()
     raise Http404("未找到")
 

@@ -14,7 +14,11 @@ from dangjian.core.tree import PathField
 
 class TreeNode(models.Model):
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
         verbose_name=_("上级"),
     )
     path = PathField(_("路径"), unique=True)
@@ -58,7 +62,11 @@ def path_copies(tree_name: str) -> list[tuple[type[models.Model], str]]:
 def rewrite_prefix(qs: models.QuerySet, field: str, old: str, new: str) -> int:
     """Replace the prefix ``old`` of ``field`` by ``new`` on rows within the old subtree."""
     return qs.filter(**{f"{field}__gte": old, f"{field}__lt": tree.path_end(old)}).update(
-        **{field: Concat(Value(new), Substr(field, len(old) + 1, Length(field)), output_field=PathField())}
+        **{
+            field: Concat(
+                Value(new), Substr(field, len(old) + 1, Length(field)), output_field=PathField()
+            )
+        }
     )
 
 
@@ -86,9 +94,8 @@ def node_insert(model: type[TreeNode], *, parent: TreeNode | None, **fields) -> 
         index = tree.decode_step(last) + 1 if last else 0
         path = tree.child_path("", index)
     fields.setdefault("pinyin", initials(fields.get("name", "")))
-    return model.objects.create(
-        parent=parent, path=path, depth=tree.depth_of(path), **fields
-    )
+    fields.update(parent=parent, path=path, depth=tree.depth_of(path))
+    return model.objects.create(**fields)
 
 
 def node_move(node: TreeNode, new_parent: TreeNode, *, tree_name: str) -> tuple[str, str]:
@@ -102,7 +109,7 @@ def node_move(node: TreeNode, new_parent: TreeNode, *, tree_name: str) -> tuple[
     new_parent = lock(model, new_parent.pk)
     if new_parent.path.startswith(node.path):
         raise tree.TreeError("不能移动到自身或其下级之下")
-    old_parent_id = node.parent_id
+    old_parent_id = node.parent_id  # type: ignore[attr-defined]  # declared on the abstract FK
     old = node.path
     new = tree.child_path(new_parent.path, new_parent.next_child)
     model.objects.filter(pk=new_parent.pk).update(
