@@ -14,13 +14,35 @@ class AppendOnlyQuerySet(ScopedQuerySet):
         raise PermissionError("append-only table")
 
 
-class AuditEntry(models.Model):
+class AppendOnlyModel(models.Model):
+    """Rows written once and never changed; the database refuses it too (see migrations)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError(f"{self._meta.label} is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{self._meta.label} is append-only")
+
+
+class AuditEntry(AppendOnlyModel):
     """One row per service write, login, failed login, reveal and export. Never updated."""
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
-        db_constraint=False, related_name="+", verbose_name=_("操作人"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("操作人"),
     )
     actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
     action = models.CharField(_("操作"), max_length=64, db_index=True)
@@ -35,7 +57,6 @@ class AuditEntry(models.Model):
     area_path = PathField(_("区域路径"), blank=True, db_index=True)
     org_path = PathField(_("组织路径"), blank=True, db_index=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
     scope_fields = ScopeFields(area="area_path", org="org_path", own="actor_id")
 
     class Meta:
@@ -45,14 +66,6 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_name or '系统'} {self.action} {self.object_repr}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("audit entries are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("audit entries are append-only")
 
 
 class HolidayYear(models.Model):
@@ -90,3 +103,101 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+
+class LedgerAccount(models.Model):
+    """An account in one of the ledgers (dues, points, time-bank hours).
+
+    The balance is a cache of the sum of its entries, updated under a row lock; ``dangjian
+    ledger verify`` recomputes it. Scoped by the paths of its owner, which tree moves rewrite.
+    """
+
+    ledger = models.CharField(_("台账"), max_length=20)
+    code = models.CharField(_("账户代码"), max_length=100)
+    name = models.CharField(_("名称"), max_length=100)
+    owner_type = models.CharField(_("所有者类型"), max_length=64, blank=True)
+    owner_id = models.BigIntegerField(_("所有者编号"), null=True, blank=True)
+    area_path = PathField(_("区域路径"), blank=True, db_index=True)
+    org_path = PathField(_("组织路径"), blank=True, db_index=True)
+    allow_negative = models.BooleanField(_("允许负余额"), default=False)
+    balance = models.DecimalField(_("余额"), max_digits=18, decimal_places=2, default=0)
+    created_at = models.DateTimeField(_("开户时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_fields = ScopeFields(area="area_path", org="org_path")
+
+    class Meta:
+        verbose_name = _("台账账户")
+        verbose_name_plural = _("台账账户")
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "code"], name="ledger_account_unique_code")
+        ]
+        indexes = [models.Index(fields=["owner_type", "owner_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.ledger}:{self.code}"
+
+
+class LedgerHead(models.Model):
+    """The end of one ledger's hash chain; locked while a transaction is posted."""
+
+    ledger = models.CharField(max_length=20, unique=True)
+    seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"{self.ledger}#{self.seq}"
+
+
+class LedgerTransaction(AppendOnlyModel):
+    """Two or more entries that sum to zero. Insert-only; corrections reverse."""
+
+    ledger = models.CharField(_("台账"), max_length=20)
+    seq = models.BigIntegerField(_("序号"))
+    idempotency_key = models.CharField(_("幂等键"), max_length=200)
+    kind = models.CharField(_("业务类型"), max_length=40)
+    memo = models.CharField(_("摘要"), max_length=200, blank=True)
+    occurred_on = models.DateField(_("业务日期"))
+    created_at = models.DateTimeField(_("记账时间"))
+    actor_id = models.BigIntegerField(_("操作人"), null=True, blank=True)
+    reverses = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
+        verbose_name=_("冲正对象"),
+    )
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("台账交易")
+        verbose_name_plural = _("台账交易")
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="ledger_txn_unique_key"),
+            models.UniqueConstraint(fields=["ledger", "seq"], name="ledger_txn_unique_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ledger}#{self.seq} {self.memo}"
+
+
+class LedgerEntry(AppendOnlyModel):
+    transaction = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="entries"
+    )
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries")
+    amount = models.DecimalField(_("金额"), max_digits=18, decimal_places=2)
+
+    scope_fields = ScopeFields(area="account__area_path", org="account__org_path")
+
+    class Meta:
+        verbose_name = _("台账分录")
+        verbose_name_plural = _("台账分录")
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount=0), name="ledger_entry_nonzero")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.amount}"
