@@ -9,6 +9,7 @@ are reversing transactions. ``verify`` recomputes balances and chains.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -95,7 +96,7 @@ def post(
     ledger: str,
     key: str,
     kind: str,
-    entries: list[tuple[LedgerAccount, Decimal | str | int]],
+    entries: Sequence[tuple[LedgerAccount, Decimal | str | int]],
     memo: str = "",
     occurred_on: dt.date | None = None,
     actor=None,

@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
-from django.db import connection, connections, transaction
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, connections, transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
@@ -87,7 +87,7 @@ def test_rows_cannot_be_edited_or_deleted_only_reversed():
         LedgerEntry.objects.all().update(amount=1)
     with pytest.raises(PermissionError):
         txn.delete()
-    with pytest.raises(Exception), transaction.atomic(), connection.cursor() as cur:
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
         cur.execute("UPDATE core_ledgerentry SET amount = 1")
     rev = ledger.reverse(txn=txn, memo="录入错误")
     assert rev.reverses_id == txn.pk
@@ -113,7 +113,7 @@ def test_verify_finds_a_forged_entry_and_a_wrong_balance():
     assert any("借贷不平" in p for p in problems)
     assert any("哈希校验失败" in p for p in problems)
     assert any("acct-0" in p and "余额" in p for p in problems)
-    with pytest.raises(Exception, match="台账校验发现"):
+    with pytest.raises(CommandError, match="台账校验发现"):
         call_command("ledger", "verify")
 
 
