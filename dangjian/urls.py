@@ -6,3 +6,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("dangjian.console.urls")),
 ]
+
+handler403 = "dangjian.console.views.error_403"
+handler404 = "dangjian.console.views.error_404"
+handler500 = "dangjian.console.views.error_500"

@@ -1,2 +1,104 @@
+"""What every console page needs: the title, the menu for this user, the holiday warning."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils import timezone
+
+SITE_TITLE = "党建引领基层治理平台"
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url_name: str | None  # None: a module still being built (shown greyed, not a link)
+    action: str | None = None  # shown when ``user.can(action)``; None: every signed-in user
+    staff_only: bool = False
+
+
+MENU = (
+    MenuItem("首页", "console:home"),
+    MenuItem("区域树", "console:area_list", "territory.view"),
+    MenuItem("组织树", "console:org_list", "organizations.view"),
+    MenuItem("审计日志", "console:audit", "audit.view"),
+    MenuItem("节假日", "console:holidays", staff_only=True),
+    MenuItem("账号安全", "console:account"),
+)
+
+UPCOMING = (
+    MenuItem("党员管理", None, "members.view"),
+    MenuItem("发展党员", None, "development.view"),
+    MenuItem("组织生活", None, "orglife.view"),
+    MenuItem("党费", None, "dues.view"),
+    MenuItem("网格事件", None, "cases.view"),
+    MenuItem("时间银行", None, "volunteering.view"),
+    MenuItem("积分", None, "points.view"),
+    MenuItem("考核", None, "assessment.view"),
+    MenuItem("一张图", None, "dashboard.view"),
+)
+
+
+def is_staff_user(user) -> bool:
+    from dangjian.accounts.models import UserKind
+
+    return bool(getattr(user, "is_authenticated", False)) and user.kind in (
+        UserKind.STAFF,
+        UserKind.DEPARTMENT,
+    )
+
+
+def _allowed(item: MenuItem, user) -> bool:
+    if item.staff_only and not is_staff_user(user):
+        return False
+    return item.action is None or user.can(item.action)
+
+
+def menu_for(request) -> tuple[list[dict], list[dict]]:
+    user = request.user
+    path = request.path
+    items = []
+    for item in MENU:
+        if not _allowed(item, user):
+            continue
+        url = reverse(item.url_name)
+        active = path == url if url == "/" else path.startswith(url)
+        items.append({"label": item.label, "url": url, "active": active})
+    upcoming = [{"label": i.label} for i in UPCOMING if _allowed(i, user)]
+    return items, upcoming
+
+
+def holiday_warnings(user) -> list[str]:
+    """The fallback warnings for this year and next, for staff."""
+    if not is_staff_user(user):
+        return []
+    from dangjian.core import workdays
+
+    year = timezone.localdate().year
+    missing = workdays.years_without_data([year, year + 1])
+    return [w for w in (workdays.fallback_warning(y) for y in missing) if w]
+
+
 def console(request):
-    return {"site_title": "党建引领基层治理平台"}
+    """Lazy: a partial (an htmx fragment) that shows no menu costs no query for it."""
+    ctx = {"site_title": SITE_TITLE}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return ctx
+    memo: dict = {}
+
+    def menu():
+        if "menu" not in memo:
+            memo["menu"] = menu_for(request)
+        return memo["menu"]
+
+    def warnings():
+        if "warnings" not in memo:
+            memo["warnings"] = holiday_warnings(user)
+        return memo["warnings"]
+
+    ctx["menu"] = lambda: menu()[0]
+    ctx["menu_upcoming"] = lambda: menu()[1]
+    ctx["holiday_warnings"] = warnings
+    return ctx

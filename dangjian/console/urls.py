@@ -1,10 +1,19 @@
 from django.urls import path
 
-from dangjian.console import views
+from dangjian.console import audit_views, holiday_views, tree_views, views
 
 app_name = "console"
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("", views.home, name="home"),
+    path("areas/", tree_views.area_list, name="area_list"),
+    path("areas/<int:node_id>/", tree_views.area_detail, name="area_detail"),
+    path("areas/<int:node_id>/children/", tree_views.area_children, name="area_children"),
+    path("orgs/", tree_views.org_list, name="org_list"),
+    path("orgs/<int:node_id>/", tree_views.org_detail, name="org_detail"),
+    path("orgs/<int:node_id>/children/", tree_views.org_children, name="org_children"),
+    path("audit/", audit_views.audit_list, name="audit"),
+    path("holidays/", holiday_views.holidays, name="holidays"),
+    path("account/", views.account, name="account"),
 ]

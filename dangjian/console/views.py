@@ -1,18 +1,57 @@
-from django.contrib.auth import login, logout
-from django.contrib.auth.decorators import login_required
+"""Sign-in, the home page, account security and the error pages."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pyotp
+import segno
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.template import loader
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST
 
-from dangjian.console.forms import LoginForm
+from dangjian.accounts import services as accounts
+from dangjian.accounts.models import UserKind
+from dangjian.console.context import SITE_TITLE
+from dangjian.console.decorators import console_view, forbidden_page
+from dangjian.console.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    TotpConfirmForm,
+    TotpDisableForm,
+)
+from dangjian.core import crypto
+
+BACKEND = "dangjian.accounts.backends.LockoutBackend"
 
 
+def _safe_next(request) -> str:
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if nxt and url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return nxt
+    return "/"
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
 def login_view(request):
+    nxt = _safe_next(request)
+    if request.method == "GET" and request.user.is_authenticated:
+        return redirect(nxt)
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        login(request, form.user, backend="dangjian.accounts.backends.LockoutBackend")
-        nxt = request.GET.get("next", "/")
-        return redirect(nxt if nxt.startswith("/") and not nxt.startswith("//") else "/")
-    return render(request, "console/login.html", {"form": form})
+        login(request, form.user, backend=BACKEND)
+        return redirect(nxt)
+    return render(request, "console/login.html", {"form": form, "next": nxt})
 
 
 @require_POST
@@ -21,6 +60,125 @@ def logout_view(request):
     return redirect("console:login")
 
 
-@login_required
+@console_view
 def home(request):
-    return render(request, "console/home.html", {})
+    grants = request.user.grants.select_related("role", "area", "org", "department").order_by("id")
+    return render(request, "console/home.html", {"grants": grants})
+
+
+# --- account security ----------------------------------------------------------------------
+
+
+def _pending_totp(user) -> dict | None:
+    """The enrolment in progress (a secret set, not yet confirmed): its URI, key and QR code."""
+    if user.totp_enabled or not user.totp_secret:
+        return None
+    secret = crypto.decrypt(user.totp_secret)
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=SITE_TITLE)
+    return _totp_display(uri)
+
+
+def _totp_display(uri: str) -> dict:
+    secret = parse_qs(urlparse(uri).query).get("secret", [""])[0]
+    qr = segno.make(uri, error="m")
+    svg = qr.svg_inline(scale=4, dark="#1f1f1f", light="#ffffff", border=2)
+    return {
+        "uri": uri,
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        # segno builds the SVG from our own URI: nothing user-typed goes into it.
+        "qr_svg": mark_safe(svg),
+    }
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def account(request):
+    user = request.user
+    password_form = PasswordChangeForm(prefix="pw")
+    confirm_form = TotpConfirmForm(prefix="totp")
+    disable_form = TotpDisableForm(prefix="off", user=user)
+    op = request.POST.get("op") if request.method == "POST" else None
+
+    if op == "password":
+        password_form = PasswordChangeForm(request.POST, prefix="pw")
+        if password_form.is_valid():
+            try:
+                accounts.user_change_password(
+                    actor=user,
+                    user=user,
+                    old_password=password_form.cleaned_data["old_password"],
+                    new_password=password_form.cleaned_data["new_password"],
+                )
+            except ValidationError as exc:
+                password_form.add_service_errors(exc)
+            else:
+                user.refresh_from_db()
+                update_session_auth_hash(request, user)
+                messages.success(request, "密码已修改")
+                return redirect("console:account")
+    elif op == "totp_begin":
+        if user.totp_enabled:
+            # Starting over would switch the second factor off without the password.
+            messages.error(request, "双因素认证已启用；如需更换，请先停用")
+            return redirect("console:account")
+        try:
+            accounts.totp_begin(user=user)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        return redirect("console:account")
+    elif op == "totp_confirm":
+        confirm_form = TotpConfirmForm(request.POST, prefix="totp")
+        if confirm_form.is_valid():
+            try:
+                accounts.totp_confirm(user=user, code=confirm_form.cleaned_data["code"].strip())
+            except ValidationError as exc:
+                for message in exc.messages:
+                    confirm_form.add_error("code", message)
+            else:
+                messages.success(request, "双因素认证已启用，今后登录须输入动态验证码")
+                return redirect("console:account")
+    elif op == "totp_disable":
+        disable_form = TotpDisableForm(request.POST, prefix="off", user=user)
+        if disable_form.is_valid():
+            accounts.totp_disable(actor=user, user=user)
+            messages.success(request, "双因素认证已停用")
+            return redirect("console:account")
+    elif op is not None:
+        return forbidden_page(request, "不支持的操作")
+
+    user.refresh_from_db(fields=["totp_secret", "totp_enabled"])
+    ctx = {
+        "password_form": password_form,
+        "confirm_form": confirm_form,
+        "disable_form": disable_form,
+        "totp_allowed": user.kind in (UserKind.STAFF, UserKind.DEPARTMENT),
+        "totp_pending": _pending_totp(user),
+    }
+    return render(request, "console/account.html", ctx)
+
+
+# --- error pages ---------------------------------------------------------------------------
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_403(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse({"detail": "您没有执行此操作的权限"}, status=403)
+    message = getattr(exception, "message", None) or "您没有执行此操作的权限"
+    return forbidden_page(request, message)
+
+
+def error_404(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse({"detail": "未找到"}, status=404)
+    return render(request, "console/404.html", {}, status=404)
+
+
+def error_500(request):
+    # No request context here: the database or a context processor may be what failed.
+    if _wants_json(request):
+        return JsonResponse({"detail": "服务器内部错误，请稍后再试"}, status=500)
+    return HttpResponseServerError(loader.get_template("console/500.html").render({}))

@@ -1,0 +1,220 @@
+"""The browser of both trees: topmost visible nodes, visible children, search, node pages.
+
+Everything is read through ``visible_to`` / ``get_visible``: a node outside the user's reach
+reads as 404, and an ancestor above the grant never shows, not even in breadcrumbs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from dangjian.console.decorators import console_view
+from dangjian.console.forms import SearchForm
+from dangjian.console.paging import paginate
+from dangjian.core import scope, tree
+from dangjian.core.crypto import mask
+from dangjian.core.treeapi import search_q
+from dangjian.organizations.models import PartyOrg
+from dangjian.territory.models import Area
+
+PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class TreeSpec:
+    key: str  # "area" / "org": URL names are console:<key>_list, _detail, _children
+    model: type
+    action: str
+    title: str
+    noun: str
+    defer: tuple[str, ...] = ()
+
+    @property
+    def list_name(self) -> str:
+        return f"console:{self.key}_list"
+
+    @property
+    def detail_name(self) -> str:
+        return f"console:{self.key}_detail"
+
+    @property
+    def children_name(self) -> str:
+        return f"console:{self.key}_children"
+
+
+AREAS = TreeSpec(
+    "area",
+    Area,
+    "territory.view",
+    "区域树",
+    "区域",
+    defer=("boundary", "min_lng", "min_lat", "max_lng", "max_lat"),
+)
+ORGS = TreeSpec("org", PartyOrg, "organizations.view", "组织树", "党组织", defer=("contact_phone",))
+
+
+def _closed_under_descendants(model) -> bool:
+    """Whether every child of a visible node is visible too (the scope is by ``path`` only).
+
+    Then the stored ``child_count`` is the visible count; otherwise (party orgs, also
+    visible through the area they are anchored to) it is counted in the same query.
+    """
+    fields = model.scope_fields
+    kinds = [f for f in (fields.area, fields.org, fields.own, fields.department) if f]
+    return kinds == ["path"]
+
+
+def with_visible_children(qs, spec: TreeSpec, user):
+    model = spec.model
+    if _closed_under_descendants(model):
+        return qs.annotate(visible_children=F("child_count"))
+    q = scope.scope_q(model, user, spec.action)
+    if q is None:
+        return qs.annotate(visible_children=Value(0, output_field=IntegerField()))
+    counts = (
+        model.objects.filter(q, parent=OuterRef("pk"))
+        .order_by()
+        .values("parent")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return qs.annotate(
+        visible_children=Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+    )
+
+
+def _rows(spec: TreeSpec, qs, user):
+    return with_visible_children(qs.defer(*spec.defer), spec, user).order_by("path")
+
+
+def _page(request, qs, param: str = "page"):
+    return paginate(request, qs, PAGE_SIZE, param)
+
+
+def _tree_list(request, spec: TreeSpec):
+    user = request.user
+    form = SearchForm(request.GET or None)
+    q = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    if q:
+        qs = spec.model.objects.visible_to(user, spec.action).filter(search_q(q))
+    else:
+        qs = spec.model.objects.topmost_visible_to(user, spec.action)
+    page = _page(request, _rows(spec, qs, user))
+    return render(
+        request,
+        "console/tree_list.html",
+        {"spec": spec, "form": form, "q": q, "page": page, "nodes": page.object_list},
+    )
+
+
+def _check_id(node_id: int) -> None:
+    if node_id > 2**62:  # beyond a bigint: absent, not a database error
+        raise Http404("未找到")
+
+
+def _tree_children(request, spec: TreeSpec, node_id: int):
+    _check_id(node_id)
+    user = request.user
+    parent = scope.get_visible(spec.model.objects.only("pk"), user, spec.action, pk=node_id)
+    qs = spec.model.objects.visible_to(user, spec.action).filter(parent_id=parent.pk)
+    page = _page(request, _rows(spec, qs, user))
+    return render(
+        request,
+        "console/_tree_children.html",
+        {"spec": spec, "parent": parent, "page": page, "nodes": page.object_list},
+    )
+
+
+def visible_ancestors(spec: TreeSpec, node, user) -> list:
+    """The node's ancestors the user may see, root first (one query)."""
+    prefixes = [node.path[:i] for i in range(tree.STEP_WIDTH, len(node.path), tree.STEP_WIDTH)]
+    if not prefixes:
+        return []
+    return list(
+        spec.model.objects.visible_to(user, spec.action)
+        .filter(path__in=prefixes)
+        .only("pk", "name", "path")
+        .order_by("path")
+    )
+
+
+def _detail_context(request, spec: TreeSpec, node_id: int) -> dict:
+    _check_id(node_id)
+    user = request.user
+    node = scope.get_visible(spec.model, user, spec.action, pk=node_id)
+    children = spec.model.objects.visible_to(user, spec.action).filter(parent_id=node.pk)
+    page = _page(request, _rows(spec, children, user))
+    return {
+        "spec": spec,
+        "node": node,
+        "ancestors": visible_ancestors(spec, node, user),
+        "page": page,
+        "nodes": page.object_list,
+    }
+
+
+# --- areas ---------------------------------------------------------------------------------
+
+
+@console_view
+@require_GET
+def area_list(request):
+    return _tree_list(request, AREAS)
+
+
+@console_view
+@require_GET
+def area_children(request, node_id: int):
+    return _tree_children(request, AREAS, node_id)
+
+
+@console_view
+@require_GET
+def area_detail(request, node_id: int):
+    ctx = _detail_context(request, AREAS, node_id)
+    area = ctx["node"]
+    orgs = (
+        PartyOrg.objects.visible_to(request.user, ORGS.action)
+        .filter(area_id=area.pk)
+        .defer(*ORGS.defer)
+        .order_by("path")
+    )
+    ctx["orgs_page"] = _page(request, orgs, param="org_page")
+    return render(request, "console/area_detail.html", ctx)
+
+
+# --- party organizations -------------------------------------------------------------------
+
+
+@console_view
+@require_GET
+def org_list(request):
+    return _tree_list(request, ORGS)
+
+
+@console_view
+@require_GET
+def org_children(request, node_id: int):
+    return _tree_children(request, ORGS, node_id)
+
+
+@console_view
+@require_GET
+def org_detail(request, node_id: int):
+    ctx = _detail_context(request, ORGS, node_id)
+    org = ctx["node"]
+    # The anchor is shown only when the user may see it in the area tree.
+    ctx["anchor"] = (
+        Area.objects.visible_to(request.user, AREAS.action)
+        .filter(pk=org.area_id)
+        .only("pk", "name", "kind")
+        .first()
+    )
+    ctx["contact_phone_masked"] = mask("phone", org.contact_phone)
+    return render(request, "console/org_detail.html", ctx)
