@@ -16,18 +16,17 @@ def _django():
     django.setup()
 
 
-def _manage(*args: str) -> None:
+def _manage(*args: str, **options) -> None:
     from django.core.management import call_command
 
-    call_command(*args)
+    call_command(*args, **options)
 
 
 def serve(host: str, port: int) -> None:
     from waitress import serve as waitress_serve
-    from whitenoise import WSGIApplication  # noqa: F401  (import check: static files need it)
 
-    from dangjian.wsgi import application
     from dangjian.static import with_static
+    from dangjian.wsgi import application
 
     waitress_serve(with_static(application), host=host, port=port, threads=8, ident="dangjian")
 

@@ -1,0 +1,51 @@
+"""Time ``manage.py seed --scale city`` on the current (fresh) database. Target: < 120 s."""
+
+from __future__ import annotations
+
+import io
+import time
+
+SEED_TARGET_SECONDS = 120
+
+
+def run(scale: str = "city") -> dict:
+    from django.core.management import call_command
+
+    from dangjian.core.models import AuditEntry
+
+    out = io.StringIO()
+    t0 = time.perf_counter()
+    call_command("seed", "--scale", scale, "--no-progress", stdout=out)
+    seconds = time.perf_counter() - t0
+    counts = AuditEntry.objects.get(action="demo.seed").after
+    return {
+        "scale": scale,
+        "seconds": round(seconds, 2),
+        "areas": counts["areas"],
+        "area_kinds": counts["area_kinds"],
+        "party_orgs": counts["party_orgs"],
+        "grid_branches": counts["grid_branches"],
+        "unit_groups": counts["unit_groups"],
+        "departments": counts["departments"],
+        "users": counts["users"],
+        "output": out.getvalue(),
+    }
+
+
+def report(result: dict) -> list[str]:
+    s = result["seconds"]
+    ok = "达成" if s < SEED_TARGET_SECONDS else "未达成"
+    return [
+        f"seed --scale {result['scale']}: {s:.1f} s "
+        f"（区域 {result['areas']:,}，党组织 {result['party_orgs']:,}）"
+        f"  目标 <{SEED_TARGET_SECONDS} s: {ok}",
+    ]
+
+
+if __name__ == "__main__":
+    import sys
+
+    from bench import common
+
+    common.setup(sys.argv[1] if len(sys.argv) > 1 else "sqlite")
+    print("\n".join(report(run())))
