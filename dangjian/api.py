@@ -12,6 +12,8 @@ from dangjian.accounts.api import router as accounts_router
 from dangjian.core.api import django_errors_to_chinese, ninja_errors_to_chinese
 from dangjian.core.errors import Conflict
 from dangjian.core.scope import Forbidden
+from dangjian.members.api import router as members_router
+from dangjian.members.api import stats_router as member_stats_router
 from dangjian.organizations.api import router as orgs_router
 from dangjian.territory.api import router as areas_router
 
@@ -59,9 +61,22 @@ def _conflict(request, exc):
     return api.create_response(request, {"detail": exc.message}, status=409)
 
 
+# The framework's own English answers, in Chinese: (status, detail).
+_FRAMEWORK_ERRORS = {
+    "Cannot parse request body": (422, "请求体不是有效的JSON"),
+    "CSRF check Failed": (403, "安全校验失败，请刷新页面后重试"),
+}
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
-    return api.create_response(request, {"detail": str(exc.message)}, status=exc.status_code)
+    message = str(exc.message)
+    for english, (status, chinese) in _FRAMEWORK_ERRORS.items():
+        if message.startswith(english):
+            return api.create_response(
+                request, {"detail": chinese, "errors": {"__all__": [chinese]}}, status=status
+            )
+    return api.create_response(request, {"detail": message}, status=exc.status_code)
 
 
 @api.get("/health", auth=None, tags=["系统"])
@@ -76,3 +91,5 @@ def health(request):
 api.add_router("", accounts_router)
 api.add_router("/areas", areas_router)
 api.add_router("/orgs", orgs_router)
+api.add_router("/members", members_router)
+api.add_router("/stats", member_stats_router)

@@ -82,7 +82,11 @@ _MESSAGES = {
 def ninja_errors_to_chinese(exc: NinjaValidationError) -> dict:
     errors: dict[str, list[str]] = {}
     for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload", "form")]
+        loc = [
+            str(p)
+            for p in err.get("loc", [])
+            if p not in ("body", "query", "path", "payload", "form")
+        ]
         # Ninja nests a body under the parameter name: drop it when it is the schema's name.
         if len(loc) > 1 and loc[0] in ("data", "body", "payload", "filters", "params"):
             loc = loc[1:]

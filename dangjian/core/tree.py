@@ -46,12 +46,17 @@ def decode_step(step: str) -> int:
     return n
 
 
+# Messages a user may read (services turn a TreeError into a field error on "parent").
+TOO_MANY_CHILDREN = "同一上级下的下级数量已达上限"
+TOO_DEEP = f"层级过深，最多{MAX_DEPTH}级"
+
+
 def child_path(parent_path: str, index: int) -> str:
     if index > MAX_STEP:
-        raise TreeError("too many children under one node")
+        raise TreeError(TOO_MANY_CHILDREN)
     path = parent_path + encode_step(index)
     if len(path) > PATH_MAX_LENGTH:
-        raise TreeError("tree too deep")
+        raise TreeError(TOO_DEEP)
     return path
 
 

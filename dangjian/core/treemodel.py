@@ -112,6 +112,11 @@ def node_move(node: TreeNode, new_parent: TreeNode, *, tree_name: str) -> tuple[
     old_parent_id = node.parent_id  # type: ignore[attr-defined]  # declared on the abstract FK
     old = node.path
     new = tree.child_path(new_parent.path, new_parent.next_child)
+    deepest = model.objects.filter(path__gte=old, path__lt=tree.path_end(old)).aggregate(
+        n=models.Max(Length("path"))
+    )["n"]
+    if deepest - len(old) + len(new) > tree.PATH_MAX_LENGTH:
+        raise tree.TreeError(tree.TOO_DEEP)
     model.objects.filter(pk=new_parent.pk).update(
         next_child=models.F("next_child") + 1, child_count=models.F("child_count") + 1
     )

@@ -22,12 +22,29 @@ class OrgOut(Schema):
 
 def org_out(o: PartyOrg) -> dict:
     return {
-        "id": o.pk, "name": o.name, "kind": o.kind, "kind_label": o.get_kind_display(),
-        "form": o.form, "form_label": o.get_form_display(), "domain": o.domain,
-        "domain_label": o.get_domain_display(), "path": o.path, "parent_id": o.parent_id,
-        "child_count": o.child_count, "area_id": o.area_id, "area_name": o.area.name,
+        "id": o.pk,
+        "name": o.name,
+        "kind": o.kind,
+        "kind_label": o.get_kind_display(),
+        "form": o.form,
+        "form_label": o.get_form_display(),
+        "domain": o.domain,
+        "domain_label": o.get_domain_display(),
+        "path": o.path,
+        "parent_id": o.parent_id,
+        "child_count": o.child_count,
+        "area_id": o.area_id,
+        "area_name": o.area.name,
     }
 
 
 router = Router(tags=["党组织"])
-add_tree_routes(router, PartyOrg, "organizations.view", OrgOut, org_out, select_related=("area",), defer=("contact_phone", "area__boundary"))
+add_tree_routes(
+    router,
+    PartyOrg,
+    "organizations.view",
+    OrgOut,
+    org_out,
+    select_related=("area",),
+    defer=("contact_phone", "area__boundary"),
+)

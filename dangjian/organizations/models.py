@@ -42,9 +42,13 @@ class PartyOrg(TreeNode):
     """A node of the party tree, anchored to the Area it serves."""
 
     kind = models.CharField(_("类别"), max_length=20, choices=OrgKind.choices)
-    form = models.CharField(_("组建形式"), max_length=20, choices=OrgForm.choices, default=OrgForm.REGULAR)
+    form = models.CharField(
+        _("组建形式"), max_length=20, choices=OrgForm.choices, default=OrgForm.REGULAR
+    )
     domain = models.CharField(_("领域"), max_length=20, choices=OrgDomain.choices)
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="party_orgs", verbose_name=_("所在区域"))
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="party_orgs", verbose_name=_("所在区域")
+    )
     area_path = PathField(_("区域路径"), db_index=True)
     code = models.CharField(_("组织代码"), max_length=32, blank=True)
     contact_phone = EncryptedField(_("联系电话"), pii_kind="phone", blank=True, default="")

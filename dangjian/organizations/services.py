@@ -30,28 +30,54 @@ def _check(parent: PartyOrg | None, kind: str, form: str, domain: str, name: str
         raise field_error("name", _("名称不能为空"))
     if (parent.kind if parent else None) not in ALLOWED_PARENTS[OrgKind(kind)]:
         where = parent.get_kind_display() if parent else _("顶层")
-        raise field_error("parent", _("%(where)s下不能设立%(kind)s") % {"where": where, "kind": OrgKind(kind).label})
+        raise field_error(
+            "parent",
+            _("%(where)s下不能设立%(kind)s") % {"where": where, "kind": OrgKind(kind).label},
+        )
 
 
 @transaction.atomic
 def org_create(
-    *, actor, parent: PartyOrg | None, area: Area, name: str, kind: str, domain: str,
-    form: str = OrgForm.REGULAR, code: str = "", contact_phone: str = "", established_on=None,
+    *,
+    actor,
+    parent: PartyOrg | None,
+    area: Area,
+    name: str,
+    kind: str,
+    domain: str,
+    form: str = OrgForm.REGULAR,
+    code: str = "",
+    contact_phone: str = "",
+    established_on=None,
     term_years: int | None = None,
 ) -> PartyOrg:
     if parent is not None:
-        parent = scope.get_visible(PartyOrg, actor, "organizations.manage", view_action="organizations.view", pk=parent.pk)
+        parent = scope.get_visible(
+            PartyOrg, actor, "organizations.manage", view_action="organizations.view", pk=parent.pk
+        )
     area = scope.get_visible(Area, actor, "territory.view", pk=area.pk)
     _check(parent, kind, form, domain, name)
     if contact_phone:
         from dangjian.core.validators import validate_phone
 
         validate_phone(contact_phone)
-    org = node_insert(
-        PartyOrg, parent=parent, name=name.strip(), kind=kind, form=form, domain=domain, area=area,
-        area_path=area.path, code=code, contact_phone=contact_phone, established_on=established_on,
-        term_years=term_years,
-    )
+    try:
+        org = node_insert(
+            PartyOrg,
+            parent=parent,
+            name=name.strip(),
+            kind=kind,
+            form=form,
+            domain=domain,
+            area=area,
+            area_path=area.path,
+            code=code,
+            contact_phone=contact_phone,
+            established_on=established_on,
+            term_years=term_years,
+        )
+    except tree.TreeError as exc:
+        raise field_error("parent", str(exc)) from exc
     scope.assert_visible(org, actor, "organizations.manage")
     audit.record(actor=actor, action="org.create", obj=org, after=audit.snapshot(org))
     return org
@@ -59,9 +85,24 @@ def org_create(
 
 @transaction.atomic
 def org_update(*, actor, org: PartyOrg, **changes) -> PartyOrg:
-    org = scope.get_visible(PartyOrg.objects.select_for_update(), actor, "organizations.manage", view_action="organizations.view", pk=org.pk)
+    org = scope.get_visible(
+        PartyOrg.objects.select_for_update(),
+        actor,
+        "organizations.manage",
+        view_action="organizations.view",
+        pk=org.pk,
+    )
     before = audit.snapshot(org)
-    allowed = {"name", "code", "domain", "form", "contact_phone", "established_on", "term_years", "area"}
+    allowed = {
+        "name",
+        "code",
+        "domain",
+        "form",
+        "contact_phone",
+        "established_on",
+        "term_years",
+        "area",
+    }
     unknown = set(changes) - allowed
     if unknown:
         raise field_error(sorted(unknown)[0], _("该字段不可修改"))
@@ -87,8 +128,12 @@ def org_update(*, actor, org: PartyOrg, **changes) -> PartyOrg:
 
 @transaction.atomic
 def org_move(*, actor, org: PartyOrg, new_parent: PartyOrg) -> PartyOrg:
-    org = scope.get_visible(PartyOrg, actor, "organizations.manage", view_action="organizations.view", pk=org.pk)
-    new_parent = scope.get_visible(PartyOrg, actor, "organizations.manage", view_action="organizations.view", pk=new_parent.pk)
+    org = scope.get_visible(
+        PartyOrg, actor, "organizations.manage", view_action="organizations.view", pk=org.pk
+    )
+    new_parent = scope.get_visible(
+        PartyOrg, actor, "organizations.manage", view_action="organizations.view", pk=new_parent.pk
+    )
     if new_parent.path.startswith(org.path):
         raise field_error("parent", _("不能把组织移动到它自身或其下级之下"))
     _check(new_parent, org.kind, org.form, org.domain, org.name)
@@ -98,5 +143,11 @@ def org_move(*, actor, org: PartyOrg, new_parent: PartyOrg) -> PartyOrg:
         raise field_error("parent", str(exc)) from exc
     org.refresh_from_db()
     scope.assert_visible(org, actor, "organizations.view")
-    audit.record(actor=actor, action="org.move", obj=org, before={"path": old}, after={"path": new, "parent_id": new_parent.pk})
+    audit.record(
+        actor=actor,
+        action="org.move",
+        obj=org,
+        before={"path": old},
+        after={"path": new, "parent_id": new_parent.pk},
+    )
     return org

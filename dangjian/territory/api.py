@@ -20,9 +20,17 @@ class AreaOut(Schema):
 
 def area_out(a: Area) -> dict:
     return {
-        "id": a.pk, "name": a.name, "kind": a.kind, "kind_label": a.get_kind_display(), "level": a.level,
-        "path": a.path, "parent_id": a.parent_id, "child_count": a.child_count, "code": a.code,
-        "households": a.households, "population": a.population,
+        "id": a.pk,
+        "name": a.name,
+        "kind": a.kind,
+        "kind_label": a.get_kind_display(),
+        "level": a.level,
+        "path": a.path,
+        "parent_id": a.parent_id,
+        "child_count": a.child_count,
+        "code": a.code,
+        "households": a.households,
+        "population": a.population,
     }
 
 

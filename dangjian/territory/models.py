@@ -65,7 +65,9 @@ class Area(TreeNode):
 class Household(models.Model):
     """A household in a unit (counted on units at city scale; listed in the small city)."""
 
-    unit = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="household_rows", verbose_name=_("单元"))
+    unit = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="household_rows", verbose_name=_("单元")
+    )
     area_path = PathField(_("区域路径"), db_index=True)
     label = models.CharField(_("门牌"), max_length=100)
     head_name = models.CharField(_("户主"), max_length=50, blank=True)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -30,7 +31,9 @@ def _check_kind(parent: Area | None, kind: str) -> None:
     if kind not in allowed:
         parent_label = parent.get_kind_display() if parent else _("顶层")
         raise field_error(
-            "kind", _("%(parent)s下不能设立%(kind)s") % {"parent": parent_label, "kind": AreaKind(kind).label}
+            "kind",
+            _("%(parent)s下不能设立%(kind)s")
+            % {"parent": parent_label, "kind": AreaKind(kind).label},
         )
 
 
@@ -49,17 +52,37 @@ def _check_fields(name: str, code: str, households: int, population: int) -> Non
 
 @transaction.atomic
 def area_create(
-    *, actor, parent: Area | None, name: str, kind: str, code: str = "", households: int = 0,
-    population: int = 0, boundary: dict | None = None,
+    *,
+    actor,
+    parent: Area | None,
+    name: str,
+    kind: str,
+    code: str = "",
+    households: int = 0,
+    population: int = 0,
+    boundary: dict | None = None,
 ) -> Area:
     if parent is not None:
-        parent = scope.get_visible(Area, actor, "territory.manage", view_action="territory.view", pk=parent.pk)
+        parent = scope.get_visible(
+            Area, actor, "territory.manage", view_action="territory.view", pk=parent.pk
+        )
     _check_kind(parent, kind)
     _check_fields(name, code, households, population)
-    area = node_insert(
-        Area, parent=parent, name=name.strip(), kind=kind, level=LEVEL_OF[AreaKind(kind)], code=code,
-        households=households, population=population, boundary=boundary, **_bbox(boundary),
-    )
+    try:
+        area = node_insert(
+            Area,
+            parent=parent,
+            name=name.strip(),
+            kind=kind,
+            level=LEVEL_OF[AreaKind(kind)],
+            code=code,
+            households=households,
+            population=population,
+            boundary=boundary,
+            **_bbox(boundary),
+        )
+    except tree.TreeError as exc:
+        raise field_error("parent", str(exc)) from exc
     scope.assert_visible(area, actor, "territory.manage")
     audit.record(actor=actor, action="area.create", obj=area, after=audit.snapshot(area))
     return area
@@ -67,7 +90,13 @@ def area_create(
 
 @transaction.atomic
 def area_update(*, actor, area: Area, **changes) -> Area:
-    area = scope.get_visible(Area.objects.select_for_update(), actor, "territory.manage", view_action="territory.view", pk=area.pk)
+    area = scope.get_visible(
+        Area.objects.select_for_update(),
+        actor,
+        "territory.manage",
+        view_action="territory.view",
+        pk=area.pk,
+    )
     before = audit.snapshot(area)
     allowed = {"name", "code", "households", "population", "boundary"}
     unknown = set(changes) - allowed
@@ -86,26 +115,42 @@ def area_update(*, actor, area: Area, **changes) -> Area:
             setattr(area, k, v)
     area.save()
     changed_before, changed_after = audit.diff(before, audit.snapshot(area))
-    audit.record(actor=actor, action="area.update", obj=area, before=changed_before, after=changed_after)
+    audit.record(
+        actor=actor, action="area.update", obj=area, before=changed_before, after=changed_after
+    )
     return area
 
 
 @transaction.atomic
 def area_move(*, actor, area: Area, new_parent: Area) -> Area:
-    area = scope.get_visible(Area, actor, "territory.manage", view_action="territory.view", pk=area.pk)
-    new_parent = scope.get_visible(Area, actor, "territory.manage", view_action="territory.view", pk=new_parent.pk)
+    area = scope.get_visible(
+        Area, actor, "territory.manage", view_action="territory.view", pk=area.pk
+    )
+    new_parent = scope.get_visible(
+        Area, actor, "territory.manage", view_action="territory.view", pk=new_parent.pk
+    )
     if area.parent_id is None:
         raise field_error("parent", _("顶层区域不能移动"))
     if new_parent.path.startswith(area.path):
         raise field_error("parent", _("不能把区域移动到它自身或其下级之下"))
-    _check_kind(new_parent, area.kind)
+    try:
+        _check_kind(new_parent, area.kind)
+    except ValidationError as exc:
+        # A move chooses the parent, not the kind: name the field the user picked.
+        raise field_error("parent", exc.message_dict["kind"][0]) from exc
     try:
         old, new = node_move(area, new_parent, tree_name="area")
     except tree.TreeError as exc:
         raise field_error("parent", str(exc)) from exc
     area.refresh_from_db()
     scope.assert_visible(area, actor, "territory.view")
-    audit.record(actor=actor, action="area.move", obj=area, before={"path": old}, after={"path": new, "parent_id": new_parent.pk})
+    audit.record(
+        actor=actor,
+        action="area.move",
+        obj=area,
+        before={"path": old},
+        after={"path": new, "parent_id": new_parent.pk},
+    )
     return area
 
 

@@ -33,7 +33,11 @@ def test_orgs_visible_through_area_and_org_grants(world, api):
 def test_token_flow(world, client):
     from tests.world import PASSWORD
 
-    r = client.post("/api/v1/auth/token", {"username": "t-street", "password": PASSWORD}, content_type="application/json")
+    r = client.post(
+        "/api/v1/auth/token",
+        {"username": "t-street", "password": PASSWORD},
+        content_type="application/json",
+    )
     assert r.status_code == 200, r.content
     tok = r.json()["token"]
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {tok}"})
