@@ -1,0 +1,907 @@
+"""The member registry under /api/v1/members/ and its statistics under /api/v1/stats/members.
+
+Thin: parse, call a selector or a service, serialize. Personal data is masked in every answer;
+``/{id}/reveal`` shows one whole value to whom may see it, audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.utils import timezone
+from ninja import File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+
+from dangjian.accounts.models import User
+from dangjian.core import pii
+from dangjian.core.api import ErrorOut, paginate
+from dangjian.core.crypto import mask
+from dangjian.core.treeapi import page_schema
+from dangjian.members import excel, selectors, services
+from dangjian.members.models import (
+    TRANSFER_ACTION_LABELS,
+    TRANSFER_FLOW,
+    Category,
+    CommunityCheckin,
+    Member,
+    MemberTransfer,
+    MobileRegistration,
+    MobileReport,
+)
+from dangjian.organizations.models import PartyOrg
+from dangjian.territory.models import Area
+
+router = Router(tags=["党员"])
+stats_router = Router(tags=["统计"])
+
+MAX_PK = 2**62
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _pk(value: int | None) -> int | None:
+    """An id from a path, a query or a body; out of range reads as absent."""
+    if value is None:
+        return None
+    if not 1 <= value <= MAX_PK:
+        raise Http404
+    return value
+
+
+def _ref(model, pk: int | None):
+    pk = _pk(pk)
+    return model(pk=pk) if pk is not None else None
+
+
+def _iso(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).isoformat()
+    return value.isoformat()
+
+
+def _hours(value: Decimal) -> str:
+    return f"{value:.1f}"
+
+
+# --- schemas -----------------------------------------------------------------------------------
+
+
+class Labelled(Schema):
+    code: str
+    label: str
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    gender: str
+    gender_label: str
+    ethnicity: str
+    ethnicity_label: str
+    birth_date: dt.date
+    age: int
+    id_number: str
+    phone: str
+    education: str
+    education_label: str
+    occupation: str
+    occupation_label: str
+    work_unit: str
+    joined_on: dt.date
+    confirmed_on: dt.date | None
+    party_age: int | None
+    status: str
+    status_label: str
+    categories: list[Labelled]
+    org_id: int
+    org_name: str
+    unit_id: int | None
+    unit_name: str | None
+    user_id: int | None
+    has_photo: bool
+    left_on: dt.date | None
+    created_at: str
+    updated_at: str
+
+
+def member_out(m: Member) -> dict:
+    today = timezone.localdate()
+    return {
+        "id": m.pk,
+        "name": m.name,
+        "gender": m.gender,
+        "gender_label": m.get_gender_display(),
+        "ethnicity": m.ethnicity,
+        "ethnicity_label": m.get_ethnicity_display(),
+        "birth_date": m.birth_date,
+        "age": m.age(today),
+        "id_number": mask("id_number", m.id_number),
+        "phone": mask("phone", m.phone),
+        "education": m.education,
+        "education_label": m.get_education_display() if m.education else "",
+        "occupation": m.occupation,
+        "occupation_label": m.get_occupation_display() if m.occupation else "",
+        "work_unit": m.work_unit,
+        "joined_on": m.joined_on,
+        "confirmed_on": m.confirmed_on,
+        "party_age": m.party_age(today),
+        "status": m.status,
+        "status_label": m.get_status_display(),
+        "categories": [{"code": c, "label": str(Category(c).label)} for c in m.category_codes()],
+        "org_id": m.org_id,
+        "org_name": m.org.name,
+        "unit_id": m.unit_id,
+        "unit_name": m.unit.name if m.unit_id else None,
+        "user_id": m.user_id,
+        "has_photo": bool(m.photo),
+        "left_on": m.left_on,
+        "created_at": _iso(m.created_at),
+        "updated_at": _iso(m.updated_at),
+    }
+
+
+class CheckinBrief(Schema):
+    id: int
+    community_id: int
+    community_name: str
+    reported_on: dt.date
+    service_hours: str
+
+
+class MobileOut(Schema):
+    id: int
+    member_id: int
+    member_name: str
+    destination: str
+    fixed_place: bool
+    left_on: dt.date
+    contact_phone: str
+    card_number: str
+    card_issuer_id: int | None
+    card_issuer_name: str | None
+    host_org_id: int | None
+    host_org_name: str
+    last_contact_on: dt.date
+    last_report_on: dt.date | None
+    active: bool
+    ended_on: dt.date | None
+    warnings: list[Labelled]
+
+
+def mobile_out(r: MobileRegistration) -> dict:
+    return {
+        "id": r.pk,
+        "member_id": r.member_id,
+        "member_name": r.member.name,
+        "destination": r.destination,
+        "fixed_place": r.fixed_place,
+        "left_on": r.left_on,
+        "contact_phone": mask("phone", r.contact_phone),
+        "card_number": r.card_number,
+        "card_issuer_id": r.card_issuer_id,
+        "card_issuer_name": r.card_issuer.name if r.card_issuer_id else None,
+        "host_org_id": r.host_org_id,
+        "host_org_name": r.host_org_name,
+        "last_contact_on": r.last_contact_on,
+        "last_report_on": r.last_report_on,
+        "active": r.active,
+        "ended_on": r.ended_on,
+        "warnings": [
+            {"code": c, "label": selectors.WARNING_LABELS[c]} for c in selectors.warnings_of(r)
+        ],
+    }
+
+
+class StepOut(Schema):
+    action: str
+    action_label: str
+    from_state: str
+    to_state: str
+    actor_name: str
+    note: str
+    at: str
+
+
+class TransferOut(Schema):
+    id: int
+    member_id: int
+    member_name: str
+    kind: str
+    kind_label: str
+    state: str
+    state_label: str
+    from_org_id: int | None
+    from_org_name: str
+    to_org_id: int | None
+    to_org_name: str
+    letter_number: str
+    reason: str
+    created_at: str
+    completed_at: str | None
+    actions: list[Labelled]
+    history: list[StepOut]
+
+
+def transfer_out(t: MemberTransfer) -> dict:
+    flow = TRANSFER_FLOW.get(t.kind, {})
+    return {
+        "id": t.pk,
+        "member_id": t.member_id,
+        "member_name": t.member_name,
+        "kind": t.kind,
+        "kind_label": t.get_kind_display(),
+        "state": t.state,
+        "state_label": t.get_state_display(),
+        "from_org_id": t.from_org_id,
+        "from_org_name": t.from_org_name,
+        "to_org_id": t.to_org_id,
+        "to_org_name": t.to_org_name,
+        "letter_number": t.letter_number,
+        "reason": t.reason,
+        "created_at": _iso(t.created_at),
+        "completed_at": _iso(t.completed_at),
+        "actions": [{"code": a, "label": m.label} for a, m in flow.items() if t.state in m.sources],
+        "history": [
+            {
+                "action": s.action,
+                "action_label": TRANSFER_ACTION_LABELS.get(s.action, s.action),
+                "from_state": s.from_state,
+                "to_state": s.to_state,
+                "actor_name": s.actor_name,
+                "note": s.note,
+                "at": _iso(s.at),
+            }
+            for s in t.steps.all()
+        ],
+    }
+
+
+class MemberDetailOut(MemberOut):
+    checkins: list[CheckinBrief]
+    mobile: list[MobileOut]
+    transfers: list[TransferOut]
+
+
+class MemberFilters(Schema):
+    org: int | None = None
+    area: int | None = None
+    category: str | None = None
+    status: str | None = None
+    age_band: str | None = None
+    education: str | None = None
+    occupation: str | None = None
+    gender: str | None = None
+    ethnicity: str | None = None
+    join_year: int | None = None
+    q: str | None = None
+    include_left: bool = False
+
+    def selector_args(self) -> dict:
+        args = self.dict()
+        args["org"], args["area"] = _pk(args["org"]), _pk(args["area"])
+        return args
+
+
+class ListParams(MemberFilters):
+    page: int = 1
+    page_size: int = 20
+
+
+class ExportParams(MemberFilters):
+    reveal: bool = False
+
+
+class MemberIn(Schema):
+    org_id: int | None = None
+    name: str = ""
+    gender: str = ""
+    ethnicity: str = ""
+    birth_date: dt.date | None = None
+    id_number: str = ""
+    phone: str = ""
+    education: str = ""
+    occupation: str = ""
+    work_unit: str = ""
+    joined_on: dt.date | None = None
+    confirmed_on: dt.date | None = None
+    status: str = ""
+    categories: list[str] = []
+    unit_id: int | None = None
+    user_id: int | None = None
+    transfer_letter_number: str = ""
+    transfer_from_name: str = ""
+
+
+class MemberPatch(Schema):
+    name: str | None = None
+    gender: str | None = None
+    ethnicity: str | None = None
+    birth_date: dt.date | None = None
+    id_number: str | None = None
+    phone: str | None = None
+    education: str | None = None
+    occupation: str | None = None
+    work_unit: str | None = None
+    joined_on: dt.date | None = None
+    confirmed_on: dt.date | None = None
+    status: str | None = None
+    categories: list[str] | None = None
+    unit_id: int | None = None
+    user_id: int | None = None
+    org_id: int | None = None
+
+
+class RevealOut(Schema):
+    field: str
+    value: str
+
+
+# --- the registry ------------------------------------------------------------------------------
+
+
+@router.get("/", response={200: page_schema(MemberOut), **ERRORS})
+def list_members(request, params: Query[ListParams]):
+    args = params.dict()
+    args.pop("page"), args.pop("page_size")
+    qs = selectors.member_list(request.auth, **MemberFilters(**args).selector_args())
+    return paginate(request, qs, member_out)
+
+
+@router.post("/", response={200: MemberOut, **ERRORS})
+def create_member(request, data: MemberIn):
+    member = services.member_create(
+        actor=request.auth,
+        org=_ref(PartyOrg, data.org_id),
+        name=data.name,
+        status=data.status,
+        joined_on=data.joined_on,
+        gender=data.gender,
+        ethnicity=data.ethnicity,
+        birth_date=data.birth_date,
+        id_number=data.id_number,
+        phone=data.phone,
+        education=data.education,
+        occupation=data.occupation,
+        work_unit=data.work_unit,
+        confirmed_on=data.confirmed_on,
+        categories=data.categories,
+        unit=_ref(Area, data.unit_id),
+        user=_ref(User, data.user_id),
+        transfer_letter_number=data.transfer_letter_number,
+        transfer_from_name=data.transfer_from_name,
+    )
+    return member_out(selectors.member_get(request.auth, member.pk))
+
+
+@router.get("/{int:member_id}", response={200: MemberDetailOut, **ERRORS})
+def member_detail(request, member_id: int):
+    member = selectors.member_get(request.auth, _pk(member_id))
+    extras = selectors.member_detail_extras(request.auth, member)
+    out = member_out(member)
+    out["checkins"] = [
+        {
+            "id": c.pk,
+            "community_id": c.community_id,
+            "community_name": c.community.name,
+            "reported_on": c.reported_on,
+            "service_hours": _hours(c.service_hours),
+        }
+        for c in extras["checkins"]
+    ]
+    for r in extras["mobile"]:
+        r.member = member
+    out["mobile"] = [mobile_out(r) for r in extras["mobile"]]
+    out["transfers"] = [transfer_out(t) for t in extras["transfers"]]
+    return out
+
+
+@router.patch("/{int:member_id}", response={200: MemberOut, **ERRORS})
+def update_member(request, member_id: int, data: MemberPatch):
+    changes = data.dict(exclude_unset=True)
+    if "org_id" in changes:
+        raise ValidationError({"org_id": ["所在党组织须通过组织关系转接变更"]})
+    for key, model, name in (("unit_id", Area, "unit"), ("user_id", User, "user")):
+        if key in changes:
+            changes[name] = _ref(model, changes.pop(key))
+    for key in (
+        "categories",
+        "name",
+        "gender",
+        "ethnicity",
+        "id_number",
+        "phone",
+        "education",
+        "occupation",
+        "work_unit",
+        "status",
+    ):
+        if key in changes and changes[key] is None:
+            changes[key] = [] if key == "categories" else ""
+    services.member_update(actor=request.auth, member=Member(pk=_pk(member_id)), **changes)
+    return member_out(selectors.member_get(request.auth, member_id))
+
+
+@router.get("/{int:member_id}/reveal", response={200: RevealOut, **ERRORS})
+def reveal(request, member_id: int, field: str):
+    """The whole ID number or phone number: needs ``members.reveal_pii``; audited."""
+    if field not in ("id_number", "phone"):
+        raise ValidationError({"field": ["只能查看id_number（身份证号码）或phone（手机号码）"]})
+    member = selectors.member_get(request.auth, _pk(member_id))
+    return {
+        "field": field,
+        "value": pii.reveal(
+            actor=request.auth, obj=member, field=field, action="members.reveal_pii"
+        ),
+    }
+
+
+@router.get("/{int:member_id}/photo", response={200: None, **ERRORS})
+def photo(request, member_id: int):
+    member = selectors.member_get(request.auth, _pk(member_id))
+    if not member.photo:
+        raise Http404
+    ctype = "image/png" if member.photo.name.endswith(".png") else "image/jpeg"
+    return FileResponse(member.photo.open("rb"), content_type=ctype)
+
+
+@router.post("/{int:member_id}/photo", response={200: MemberOut, **ERRORS})
+def upload_photo(request, member_id: int, file: File[UploadedFile] = None):
+    selectors.member_get(request.auth, _pk(member_id), "members.manage", view_action="members.view")
+    if file is None:
+        raise ValidationError({"photo": ["请上传照片（JPG或PNG）"]})
+    if file.size > services.PHOTO_MAX_BYTES:
+        raise ValidationError({"photo": ["照片不能超过2MB"]})
+    services.member_set_photo(
+        actor=request.auth, member=Member(pk=_pk(member_id)), content=file.read()
+    )
+    return member_out(selectors.member_get(request.auth, member_id))
+
+
+# --- transfers -----------------------------------------------------------------------------------
+
+
+class TransferIn(Schema):
+    kind: str = "internal"
+    to_org_id: int | None = None
+    to_org_name: str = ""
+    letter_number: str = ""
+    reason: str = ""
+    note: str = ""
+
+
+class TransitionIn(Schema):
+    action: str
+    note: str = ""
+    letter_number: str = ""
+
+
+@router.post("/{int:member_id}/transfers", response={200: TransferOut, **ERRORS})
+def request_transfer(request, member_id: int, data: TransferIn):
+    transfer = services.transfer_request(
+        actor=request.auth,
+        member=Member(pk=_pk(member_id)),
+        kind=data.kind,
+        to_org=_ref(PartyOrg, data.to_org_id),
+        to_org_name=data.to_org_name,
+        letter_number=data.letter_number,
+        reason=data.reason,
+        note=data.note,
+    )
+    return transfer_out(selectors.transfer_get(request.auth, transfer.pk))
+
+
+@router.get("/transfers/", response={200: page_schema(TransferOut), **ERRORS})
+def list_transfers(
+    request, state: str | None = None, kind: str | None = None, member: int | None = None
+):
+    qs = selectors.transfer_list(
+        request.auth, state=state, kind=kind, member=_pk(member)
+    ).prefetch_related("steps")
+    return paginate(request, qs, transfer_out)
+
+
+@router.get("/transfers/{int:transfer_id}", response={200: TransferOut, **ERRORS})
+def transfer_detail(request, transfer_id: int):
+    return transfer_out(selectors.transfer_get(request.auth, _pk(transfer_id)))
+
+
+@router.post("/transfers/{int:transfer_id}/transitions", response={200: TransferOut, **ERRORS})
+def transfer_transition(request, transfer_id: int, data: TransitionIn):
+    transfer = services.transfer_transition(
+        actor=request.auth,
+        transfer=MemberTransfer(pk=_pk(transfer_id)),
+        action=data.action,
+        note=data.note,
+        letter_number=data.letter_number,
+    )
+    return transfer_out(selectors.transfer_get(request.auth, transfer.pk))
+
+
+# --- community check-in ----------------------------------------------------------------------------
+
+
+class CheckinIn(Schema):
+    community_id: int | None = None
+    reported_on: dt.date | None = None
+    work_unit: str | None = None
+
+
+class OrgCheckinIn(Schema):
+    community_id: int | None = None
+    reported_on: dt.date | None = None
+
+
+class ServiceIn(Schema):
+    served_on: dt.date | None = None
+    content: str = ""
+    hours: Decimal | None = None
+
+
+class ServiceOut(Schema):
+    served_on: dt.date
+    content: str
+    hours: str
+
+
+class CheckinOut(Schema):
+    """What the community sees: the name, the unit and the service record; not the file."""
+
+    id: int
+    kind: str
+    kind_label: str
+    name: str
+    work_unit: str
+    community_id: int
+    community_name: str
+    reported_on: dt.date
+    service_hours: str
+
+
+class CheckinDetailOut(CheckinOut):
+    services: list[ServiceOut]
+
+
+def checkin_out(c: CommunityCheckin) -> dict:
+    return {
+        "id": c.pk,
+        "kind": c.kind,
+        "kind_label": "党员报到" if c.kind == "member" else "党组织报到",
+        "name": c.name,
+        "work_unit": c.work_unit,
+        "community_id": c.community_id,
+        "community_name": c.community.name,
+        "reported_on": c.reported_on,
+        "service_hours": _hours(c.service_hours),
+    }
+
+
+def checkin_detail_out(c: CommunityCheckin) -> dict:
+    return checkin_out(c) | {
+        "services": [
+            {"served_on": s.served_on, "content": s.content, "hours": _hours(s.hours)}
+            for s in c.services.all()
+        ]
+    }
+
+
+@router.post("/{int:member_id}/checkins", response={200: CheckinDetailOut, **ERRORS})
+def checkin_member(request, member_id: int, data: CheckinIn):
+    checkin = services.member_checkin(
+        actor=request.auth,
+        member=Member(pk=_pk(member_id)),
+        community=_ref(Area, data.community_id),
+        reported_on=data.reported_on,
+        work_unit=data.work_unit,
+    )
+    return checkin_detail_out(checkin)
+
+
+@router.post("/checkins/orgs/{int:org_id}", response={200: CheckinDetailOut, **ERRORS})
+def checkin_org(request, org_id: int, data: OrgCheckinIn):
+    checkin = services.org_checkin(
+        actor=request.auth,
+        org=PartyOrg(pk=_pk(org_id)),
+        community=_ref(Area, data.community_id),
+        reported_on=data.reported_on,
+    )
+    return checkin_detail_out(checkin)
+
+
+@router.get("/checkins/", response={200: page_schema(CheckinOut), **ERRORS})
+def list_checkins(
+    request, community: int | None = None, kind: str | None = None, q: str | None = None
+):
+    return paginate(
+        request,
+        selectors.checkin_list(request.auth, community=_pk(community), kind=kind, q=q),
+        checkin_out,
+    )
+
+
+@router.get("/checkins/{int:checkin_id}", response={200: CheckinDetailOut, **ERRORS})
+def checkin_detail(request, checkin_id: int):
+    return checkin_detail_out(selectors.checkin_get(request.auth, _pk(checkin_id)))
+
+
+@router.post("/checkins/{int:checkin_id}/services", response={200: CheckinDetailOut, **ERRORS})
+def checkin_service(request, checkin_id: int, data: ServiceIn):
+    service = services.checkin_service_record(
+        actor=request.auth,
+        checkin=CommunityCheckin(pk=_pk(checkin_id)),
+        served_on=data.served_on,
+        content=data.content,
+        hours=data.hours,
+    )
+    return checkin_detail_out(selectors.checkin_get(request.auth, service.checkin_id))
+
+
+# --- mobile members -------------------------------------------------------------------------------
+
+
+class MobileIn(Schema):
+    destination: str = ""
+    left_on: dt.date | None = None
+    fixed_place: bool = False
+    contact_phone: str = ""
+    card_number: str = ""
+    card_issuer_id: int | None = None
+    host_org_id: int | None = None
+    host_org_name: str = ""
+    last_contact_on: dt.date | None = None
+
+
+class MobileReportIn(Schema):
+    kind: str = MobileReport.Kind.REPORT
+    on: dt.date | None = None
+    content: str = ""
+
+
+class MobileEndIn(Schema):
+    ended_on: dt.date | None = None
+
+
+class WarningOut(Schema):
+    id: int
+    member_id: int
+    member_name: str
+    code: str
+    label: str
+    destination: str
+    left_on: dt.date
+    last_contact_on: dt.date
+    last_report_on: dt.date | None
+
+
+@router.post("/{int:member_id}/mobile", response={200: MobileOut, **ERRORS})
+def register_mobile(request, member_id: int, data: MobileIn):
+    reg = services.member_register_mobile(
+        actor=request.auth,
+        member=Member(pk=_pk(member_id)),
+        destination=data.destination,
+        left_on=data.left_on,
+        fixed_place=data.fixed_place,
+        contact_phone=data.contact_phone,
+        card_number=data.card_number,
+        card_issuer=_ref(PartyOrg, data.card_issuer_id),
+        host_org=_ref(PartyOrg, data.host_org_id),
+        host_org_name=data.host_org_name,
+        last_contact_on=data.last_contact_on,
+    )
+    return mobile_out(selectors.mobile_get(request.auth, reg.pk))
+
+
+@router.get("/mobile/", response={200: page_schema(MobileOut), **ERRORS})
+def list_mobile(
+    request, active: bool | None = True, warning: str | None = None, member: int | None = None
+):
+    return paginate(
+        request,
+        selectors.mobile_list(request.auth, active=active, warning=warning, member=_pk(member)),
+        mobile_out,
+    )
+
+
+@router.get("/mobile/warnings", response={200: page_schema(WarningOut), **ERRORS})
+def mobile_warnings(request):
+    """Out of contact for 6 months (and 2 more years), no report home for a year, away 6
+    months at a fixed place (transfer the membership)."""
+    rows = selectors.mobile_warnings(request.auth)
+    items = [
+        {
+            "id": w["registration"].pk,
+            "member_id": w["registration"].member_id,
+            "member_name": w["registration"].member.name,
+            "code": w["code"],
+            "label": w["label"],
+            "destination": w["registration"].destination,
+            "left_on": w["registration"].left_on,
+            "last_contact_on": w["registration"].last_contact_on,
+            "last_report_on": w["registration"].last_report_on,
+        }
+        for w in rows
+    ]
+    return {"items": items, "count": len(items)}
+
+
+@router.get("/mobile/{int:registration_id}", response={200: MobileOut, **ERRORS})
+def mobile_detail(request, registration_id: int):
+    return mobile_out(selectors.mobile_get(request.auth, _pk(registration_id)))
+
+
+@router.post("/mobile/{int:registration_id}/reports", response={200: MobileOut, **ERRORS})
+def mobile_report(request, registration_id: int, data: MobileReportIn):
+    services.mobile_report(
+        actor=request.auth,
+        registration=MobileRegistration(pk=_pk(registration_id)),
+        kind=data.kind,
+        on=data.on,
+        content=data.content,
+    )
+    return mobile_out(selectors.mobile_get(request.auth, registration_id))
+
+
+@router.post("/mobile/{int:registration_id}/end", response={200: MobileOut, **ERRORS})
+def mobile_end(request, registration_id: int, data: MobileEndIn):
+    services.mobile_end(
+        actor=request.auth,
+        registration=MobileRegistration(pk=_pk(registration_id)),
+        ended_on=data.ended_on,
+    )
+    return mobile_out(selectors.mobile_get(request.auth, registration_id))
+
+
+# --- Excel ---------------------------------------------------------------------------------------
+
+
+class ImportColumnOut(Schema):
+    key: str
+    header: str
+    required: bool
+    aliases: list[str]
+    help: str
+    options: list[str]
+
+
+class ImportInfoOut(Schema):
+    columns: list[ImportColumnOut]
+    modes: list[Labelled]
+    max_rows: int
+
+
+class ImportErrorOut(Schema):
+    row: int
+    column: str
+    message: str
+
+
+class ImportReportOut(Schema):
+    created: int
+    total: int
+    bad_rows: int
+    mode: str
+    detail: str
+    errors: list[ImportErrorOut]
+    ignored_columns: list[str]
+    created_ids: list[int]
+
+
+@router.get("/import", response={200: ImportInfoOut, **ERRORS})
+def import_info(request):
+    """The columns an import understands, with their aliases: what a client needs to match
+    the columns of a user's file (send the matching as ``columns`` with the upload)."""
+    return {
+        "columns": [
+            {
+                "key": c.key,
+                "header": c.header,
+                "required": c.required,
+                "aliases": list(c.aliases),
+                "help": c.help,
+                "options": c.options(),
+            }
+            for c in excel.COLUMNS
+        ],
+        "modes": [
+            {"code": "all_or_nothing", "label": "全部成功才导入"},
+            {"code": "skip_bad", "label": "跳过错误行"},
+        ],
+        "max_rows": excel.MAX_IMPORT_ROWS,
+    }
+
+
+@router.get("/import/template", response={200: None, **ERRORS})
+def import_template(request):
+    response = HttpResponse(excel.template_bytes(), content_type=XLSX)
+    response["Content-Disposition"] = (
+        "attachment; filename*=UTF-8''%E5%85%9A%E5%91%98%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
+    )
+    return response
+
+
+@router.post("/import", response={200: ImportReportOut, **ERRORS})
+def import_members(
+    request,
+    file: File[UploadedFile] = None,
+    mode: Form[str] = "all_or_nothing",
+    columns: Form[str] = "",
+):
+    """Upload an .xlsx (multipart ``file``); ``mode``: ``all_or_nothing`` or ``skip_bad``;
+    ``columns``: optional JSON object mapping the file's column names to ours."""
+    mapping = {}
+    if columns.strip():
+        try:
+            mapping = json.loads(columns)
+        except ValueError:
+            mapping = None
+        if not isinstance(mapping, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+        ):
+            raise ValidationError(
+                {"columns": ['列对应关系应为JSON对象，如{"公民身份号码": "身份证号"}']}
+            )
+    if file is None:
+        raise ValidationError({"file": ["请上传Excel文件（.xlsx）"]})
+    if file.size > excel.MAX_IMPORT_BYTES:
+        raise ValidationError({"file": ["文件不能超过10MB，请拆分后分批导入"]})
+    return services.members_import(
+        actor=request.auth, content=file.read(), mode=mode, columns=mapping
+    )
+
+
+@router.get("/export", response={200: None, **ERRORS})
+def export_members(request, params: Query[ExportParams]):
+    """The filtered list as .xlsx (same filters as the list); masked unless ``reveal=true``
+    and the user may reveal; audited; the exporter's name in the file."""
+    args = params.dict()
+    reveal_all = args.pop("reveal")
+    content, _count = services.members_export(
+        actor=request.auth, filters=MemberFilters(**args).selector_args(), reveal=reveal_all
+    )
+    response = HttpResponse(content, content_type=XLSX)
+    stamp = timezone.localtime().strftime("%Y%m%d%H%M")
+    response["Content-Disposition"] = (
+        f"attachment; filename*=UTF-8''%E5%85%9A%E5%91%98%E5%90%8D%E5%86%8C-{stamp}.xlsx"
+    )
+    return response
+
+
+# --- statistics --------------------------------------------------------------------------------------
+
+
+class CountOut(Schema):
+    code: str
+    label: str
+    count: int
+
+
+class NodeOut(Schema):
+    type: str
+    id: int
+    name: str
+
+
+class StatsOut(Schema):
+    node: NodeOut | None
+    as_of: dt.date
+    total: int
+    by_status: list[CountOut]
+    by_gender: list[CountOut]
+    by_ethnicity: list[CountOut]
+    by_age_band: list[CountOut]
+    by_education: list[CountOut]
+    by_occupation: list[CountOut]
+    by_category: list[CountOut]
+    by_join_period: list[CountOut]
+
+
+@stats_router.get("/members", response={200: StatsOut, **ERRORS})
+def member_stats(request, org: int | None = None, area: int | None = None):
+    """Counts for a node of either tree (``org=ID`` or ``area=ID``; neither: everything the
+    user may see)."""
+    return selectors.member_stats(request.auth, org=_pk(org), area=_pk(area))

@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+
+
+class MembersConfig(AppConfig):
+    name = "dangjian.members"
+    label = "members"
+    verbose_name = "党员"
+
+    def ready(self):
+        from dangjian.core.treemodel import register_path_copy
+        from dangjian.members.models import (
+            CommunityCheckin,
+            Member,
+            MemberTransfer,
+            MobileRegistration,
+        )
+
+        register_path_copy(Member, "org_path", "org")
+        register_path_copy(Member, "area_path", "area")
+        register_path_copy(CommunityCheckin, "area_path", "area")
+        register_path_copy(MemberTransfer, "from_org_path", "org")
+        register_path_copy(MemberTransfer, "to_org_path", "org")
+        register_path_copy(MobileRegistration, "host_org_path", "org")

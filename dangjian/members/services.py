@@ -1,0 +1,1399 @@
+"""Writes of the member registry: each atomic, validated in full before saving (Chinese
+messages naming the field), scoped, audited with masked values, and re-checked for visibility
+after writing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, models, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from dangjian.accounts.models import User, UserKind
+from dangjian.core import audit, crypto, scope, tree
+from dangjian.core.errors import Conflict
+from dangjian.core.pinyin import initials
+from dangjian.core.validators import (
+    id_number_birth_date,
+    id_number_gender,
+    validate_id_number,
+    validate_mobile,
+    validate_phone,
+)
+from dangjian.members.models import (
+    OPEN_TRANSFER_STATES,
+    TRANSFER_FLOW,
+    Category,
+    CheckinService,
+    CommunityCheckin,
+    Education,
+    Ethnicity,
+    Gender,
+    Member,
+    MemberCategory,
+    MemberTransfer,
+    MobileRegistration,
+    MobileReport,
+    Occupation,
+    Status,
+    TransferKind,
+    TransferState,
+    TransferStep,
+    add_months,
+    sides_q,
+)
+from dangjian.organizations.models import OrgDomain, OrgKind, PartyOrg
+from dangjian.territory.models import Area, AreaKind
+
+FIELD_LABELS = {
+    "name": "姓名",
+    "gender": "性别",
+    "ethnicity": "民族",
+    "birth_date": "出生日期",
+    "id_number": "身份证号码",
+    "phone": "手机号码",
+    "education": "学历",
+    "occupation": "职业",
+    "work_unit": "工作单位",
+    "joined_on": "入党日期",
+    "confirmed_on": "转正日期",
+    "status": "党员状态",
+    "categories": "党员类别",
+    "org": "所在党组织",
+    "unit": "居住网格单元",
+    "user": "关联账号",
+}
+OWN_FIELDS = (
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "id_number",
+    "phone",
+    "education",
+    "occupation",
+    "work_unit",
+    "joined_on",
+    "confirmed_on",
+    "status",
+    "categories",
+)
+EARLIEST_JOIN = dt.date(1921, 7, 1)
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
+MIN_JOIN_AGE = 18
+RESIDENCE_MIN_LEVEL = 4  # village/community, grid or unit
+PHOTO_MAX_BYTES = 2 * 1024 * 1024
+ACTIVE_STATUSES = (Status.PROBATIONARY, Status.FULL)
+
+
+class Errors(dict):
+    """Messages per field, collected so one answer names every bad value."""
+
+    def add(self, field: str, message) -> None:
+        self.setdefault(field, []).append(str(message))
+
+    def check(self) -> None:
+        if self:
+            raise ValidationError({k: list(v) for k, v in self.items()})
+
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text(value) -> str:
+    """Stripped text without control characters (PostgreSQL refuses NUL in text)."""
+    return "" if value is None else _CONTROL_RE.sub("", str(value)).strip()
+
+
+def _as_date(errors: Errors, field: str, value) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        errors.add(field, f"{FIELD_LABELS.get(field, field)}格式应为YYYY-MM-DD")
+        return None
+
+
+def _label(choices, code) -> str:
+    try:
+        return str(choices(code).label)
+    except ValueError:
+        return code
+
+
+# --- validation shared by create, update and import ----------------------------------------
+
+
+def clean_member_fields(
+    values: dict, *, explicit: set[str], today: dt.date | None = None
+) -> tuple[dict, Errors]:
+    """Normalized own fields of a member and every refusal, per field, in Chinese.
+
+    ``explicit`` names the fields the caller gave: birth date and gender are derived from an ID
+    number unless given explicitly, and an explicit value that contradicts the ID is refused.
+    """
+    today = today or timezone.localdate()
+    errors = Errors()
+    out: dict = {}
+
+    name = _text(values.get("name"))
+    if not name:
+        errors.add("name", "请填写姓名")
+    elif len(name) > 50:
+        errors.add("name", "姓名不能超过50个字")
+    out["name"] = name
+
+    id_number = crypto.normalize("id_number", _text(values.get("id_number")))
+    out["id_number"] = id_number
+    derived_birth = derived_gender = None
+    if id_number:
+        try:
+            validate_id_number(id_number)
+        except ValidationError as exc:
+            errors.add("id_number", exc.messages[0])
+        else:
+            derived_birth, derived_gender = (
+                id_number_birth_date(id_number),
+                id_number_gender(id_number),
+            )
+
+    gender = _text(values.get("gender"))
+    if gender and gender not in Gender.values:
+        errors.add("gender", "性别应为“男”或“女”")
+    elif derived_gender:
+        if gender and "gender" in explicit and gender != derived_gender:
+            errors.add(
+                "gender", f"性别与身份证号码不符（身份证号码显示为{Gender(derived_gender).label}）"
+            )
+        gender = derived_gender
+    elif not gender and not id_number:  # a bad ID number is reported as such, not as this
+        errors.add("gender", "请填写性别（或填写身份证号码）")
+    out["gender"] = gender
+
+    birth = _as_date(errors, "birth_date", values.get("birth_date"))
+    if derived_birth:
+        if birth and "birth_date" in explicit and birth != derived_birth:
+            errors.add(
+                "birth_date",
+                f"出生日期与身份证号码不符（身份证号码显示为{derived_birth.isoformat()}）",
+            )
+        birth = derived_birth
+    if birth is None:
+        if "birth_date" not in errors and not id_number:
+            errors.add("birth_date", "请填写出生日期（或填写身份证号码）")
+    elif birth > today:
+        errors.add("birth_date", "出生日期不能晚于今天")
+    elif birth < EARLIEST_BIRTH:
+        errors.add("birth_date", "出生日期不能早于1900年")
+    out["birth_date"] = birth
+
+    ethnicity = _text(values.get("ethnicity"))
+    if not ethnicity:
+        errors.add("ethnicity", "请填写民族")
+    elif ethnicity not in Ethnicity.values:
+        errors.add("ethnicity", "民族代码无效，应为国家标准（GB/T 3304）代码，如汉族为01")
+    out["ethnicity"] = ethnicity
+
+    phone = crypto.normalize("phone", _text(values.get("phone")))
+    if phone:
+        try:
+            validate_mobile(phone)
+        except ValidationError as exc:
+            errors.add("phone", exc.messages[0])
+    out["phone"] = phone
+
+    for field, choices in (("education", Education), ("occupation", Occupation)):
+        code = _text(values.get(field))
+        if code and code not in choices.values:
+            errors.add(
+                field,
+                f"{FIELD_LABELS[field]}取值无效，可选：{'、'.join(str(c.label) for c in choices)}",
+            )
+        out[field] = code
+
+    work_unit = _text(values.get("work_unit"))
+    if len(work_unit) > 100:
+        errors.add("work_unit", "工作单位不能超过100个字")
+    out["work_unit"] = work_unit
+
+    status = _text(values.get("status"))
+    if not status:
+        errors.add("status", "请填写党员状态")
+    elif status not in Status.values:
+        errors.add("status", f"党员状态取值无效，可选：{'、'.join(str(c.label) for c in Status)}")
+    out["status"] = status
+
+    joined = _as_date(errors, "joined_on", values.get("joined_on"))
+    if joined is None:
+        if "joined_on" not in errors:
+            errors.add("joined_on", "请填写入党日期")
+    elif joined > today:
+        errors.add("joined_on", "入党日期不能晚于今天")
+    elif joined < EARLIEST_JOIN:
+        errors.add("joined_on", "入党日期不能早于1921年7月1日")
+    elif birth and joined < add_months(birth, 12 * MIN_JOIN_AGE):
+        errors.add("joined_on", "入党时应年满18周岁，请核对入党日期和出生日期")
+    out["joined_on"] = joined
+
+    confirmed = _as_date(errors, "confirmed_on", values.get("confirmed_on"))
+    if confirmed is not None:
+        if status == Status.PROBATIONARY:
+            errors.add("confirmed_on", "预备党员尚未转正，不应填写转正日期")
+        elif confirmed > today:
+            errors.add("confirmed_on", "转正日期不能晚于今天")
+        elif joined and confirmed < joined:
+            errors.add("confirmed_on", "转正日期不能早于入党日期")
+    elif status == Status.FULL and "confirmed_on" not in errors:
+        errors.add("confirmed_on", "正式党员须填写转正日期")
+    out["confirmed_on"] = confirmed
+
+    raw = values.get("categories") or []
+    if isinstance(raw, str):
+        raw = [raw]
+    codes: list[str] = []
+    for code in raw:
+        code = _text(code)
+        if code not in Category.values:
+            errors.add(
+                "categories",
+                f"党员类别“{code}”无效，可选：{'、'.join(str(c.label) for c in Category)}",
+            )
+        elif code not in codes:
+            codes.append(code)
+    if Category.IN_SERVICE in codes and Category.RETIRED in codes:
+        errors.add("categories", "在职党员与离退休党员不能同时选择")
+    out["categories"] = codes
+    return out, errors
+
+
+def duplicate_message(actor, existing: Member) -> str:
+    """Why an ID number is refused: naming the existing file only to whom may see it."""
+    if scope.is_visible(existing, actor, "members.view"):
+        org_name = (
+            PartyOrg.objects.filter(pk=existing.org_id).values_list("name", flat=True).first()
+        )
+        return f"该身份证号码已登记：{existing.name}（{org_name}，档案编号{existing.pk}）"
+    return "该身份证号码已在系统中登记，其档案不在您的查看范围内，请联系上级组织部门核实"
+
+
+def _check_duplicate(errors: Errors, actor, id_number: str, exclude_pk: int | None = None) -> None:
+    if not id_number or "id_number" in errors:
+        return
+    qs = Member.objects.filter(id_number_index=crypto.blind_index("id_number", id_number))
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    existing = qs.only("pk", "name", "org_id", "org_path", "user_id").first()
+    if existing is not None:
+        errors.add("id_number", duplicate_message(actor, existing))
+
+
+def can_manage_members_in(actor, org_path: str, action: str = "members.manage") -> bool:
+    """Whether ``actor``'s reach for ``action`` covers members filed under ``org_path``:
+    the member file is scoped by the party tree only, so only org-tree grants count."""
+    reach = scope.reach_of(actor, action)
+    return any(tree.is_within(org_path, p) for p in reach.org_paths)
+
+
+def _home_org(actor, org) -> PartyOrg:
+    if org is None:
+        raise ValidationError({"org": ["请选择所在党组织"]})
+    found = scope.get_visible(
+        PartyOrg.objects.defer("contact_phone"), actor, "organizations.view", pk=org.pk
+    )
+    if not can_manage_members_in(actor, found.path):
+        raise scope.Forbidden("您没有管理该党组织党员的权限")
+    return found
+
+
+def _residence(errors: Errors, actor, unit) -> Area | None:
+    if unit is None:
+        return None
+    found = scope.get_visible(Area.objects.defer("boundary"), actor, "territory.view", pk=unit.pk)
+    if found.level < RESIDENCE_MIN_LEVEL:
+        errors.add("unit", "居住地须为村(社区)、网格或单元")
+    return found
+
+
+def _account(errors: Errors, actor, user, member_pk: int | None = None) -> User | None:
+    if user is None:
+        return None
+    found = scope.get_visible(User, actor, "accounts.view", pk=user.pk)
+    if found.kind != UserKind.MEMBER:
+        errors.add("user", "只能关联党员类型的账号")
+    elif Member.objects.filter(user_id=found.pk).exclude(pk=member_pk).exists():
+        errors.add("user", "该账号已关联其他党员档案")
+    return found
+
+
+def _apply(member: Member, clean: dict) -> None:
+    for field in OWN_FIELDS:
+        if field != "categories":
+            setattr(member, field, clean[field])
+    member.id_number_index = (
+        crypto.blind_index("id_number", clean["id_number"]) if clean["id_number"] else ""
+    )
+    member.phone_index = crypto.blind_index("phone", clean["phone"]) if clean["phone"] else ""
+    member.name_pinyin = initials(clean["name"])
+
+
+def _save(member: Member) -> None:
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError as exc:
+        text = str(exc)
+        if "id_number" in text or "member_unique_id_number" in text:
+            raise ValidationError({"id_number": ["该身份证号码已在系统中登记"]}) from exc
+        if "user" in text:
+            raise ValidationError({"user": ["该账号已关联其他党员档案"]}) from exc
+        raise
+
+
+def _snapshot(member: Member, categories: list[str]) -> dict:
+    return {**audit.snapshot(member), "categories": list(categories)}
+
+
+def _write_new(
+    *, actor, clean: dict, org: PartyOrg, unit: Area | None, user: User | None, note: str = ""
+) -> Member:
+    member = Member(
+        org=org, org_path=org.path, unit=unit, area_path=unit.path if unit else "", user=user
+    )
+    _apply(member, clean)
+    _save(member)
+    MemberCategory.objects.bulk_create(
+        [MemberCategory(member=member, code=c) for c in clean["categories"]]
+    )
+    audit.record(
+        actor=actor,
+        action="member.create",
+        obj=member,
+        after=_snapshot(member, clean["categories"]),
+        note=note,
+    )
+    return member
+
+
+# --- the member's file ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def member_create(
+    *,
+    actor,
+    org: PartyOrg | None,
+    name: str = "",
+    status: str = "",
+    joined_on=None,
+    gender: str = "",
+    ethnicity: str = "",
+    birth_date=None,
+    id_number: str = "",
+    phone: str = "",
+    education: str = "",
+    occupation: str = "",
+    work_unit: str = "",
+    confirmed_on=None,
+    categories=(),
+    unit: Area | None = None,
+    user: User | None = None,
+    transfer_letter_number: str = "",
+    transfer_from_name: str = "",
+) -> Member:
+    """A new member file in ``org``. With ``transfer_letter_number`` the member came from
+    outside the system (从系统外转入): a completed transfer records the letter."""
+    org = _home_org(actor, org)
+    values = {
+        "name": name,
+        "status": status,
+        "joined_on": joined_on,
+        "gender": gender,
+        "ethnicity": ethnicity,
+        "birth_date": birth_date,
+        "id_number": id_number,
+        "phone": phone,
+        "education": education,
+        "occupation": occupation,
+        "work_unit": work_unit,
+        "confirmed_on": confirmed_on,
+        "categories": list(categories or []),
+    }
+    explicit = {k for k, v in values.items() if v not in (None, "", [])}
+    clean, errors = clean_member_fields(values, explicit=explicit)
+    residence = _residence(errors, actor, unit)
+    account = _account(errors, actor, user)
+    _check_duplicate(errors, actor, clean["id_number"])
+    letter, from_name = _text(transfer_letter_number), _text(transfer_from_name)
+    if letter and not from_name:
+        errors.add("transfer_from_name", "从系统外转入时请填写原党组织名称")
+    if from_name and not letter:
+        errors.add("transfer_letter_number", "从系统外转入时请填写介绍信编号")
+    errors.check()
+    member = _write_new(actor=actor, clean=clean, org=org, unit=residence, user=account)
+    if letter:
+        now = timezone.now()
+        transfer = MemberTransfer.objects.create(
+            member=member,
+            member_name=member.name,
+            kind=TransferKind.INTO_SYSTEM,
+            state=TransferState.COMPLETED,
+            to_org=org,
+            to_org_path=org.path,
+            to_org_name=org.name,
+            from_org_name=from_name[:100],
+            letter_number=letter[:50],
+            requested_by=actor if _is_user(actor) else None,
+            completed_at=now,
+        )
+        _step(transfer, actor, "record", "", TransferState.COMPLETED, f"介绍信编号{letter}", now)
+        audit.record(
+            actor=actor,
+            action="transfer.record",
+            obj=transfer,
+            org_path=org.path,
+            after=audit.snapshot(transfer),
+        )
+    scope.assert_visible(member, actor, "members.manage")
+    return member
+
+
+UPDATABLE = set(OWN_FIELDS) | {"unit", "user"}
+
+
+@transaction.atomic
+def member_update(*, actor, member: Member, **changes) -> Member:
+    """Change a member's own fields, residence or account. The organization changes only
+    through a transfer."""
+    member = scope.get_visible(
+        Member.objects.select_for_update(),
+        actor,
+        "members.manage",
+        view_action="members.view",
+        pk=member.pk,
+    )
+    if "org" in changes:
+        raise ValidationError({"org": ["所在党组织须通过组织关系转接变更"]})
+    unknown = sorted(set(changes) - UPDATABLE)
+    if unknown:
+        raise ValidationError({unknown[0]: ["该字段不可修改"]})
+    old_categories = member.category_codes()
+    before = _snapshot(member, old_categories)
+    values = {f: getattr(member, f) for f in OWN_FIELDS if f != "categories"} | {
+        "categories": old_categories
+    }
+    values.update({k: v for k, v in changes.items() if k in OWN_FIELDS})
+    if values.get("categories") is None:
+        values["categories"] = []
+    clean, errors = clean_member_fields(values, explicit=set(changes))
+    if "unit" in changes:
+        residence = _residence(errors, actor, changes["unit"])
+        member.unit, member.area_path = residence, residence.path if residence else ""
+    if "user" in changes:
+        member.user = _account(errors, actor, changes["user"], member.pk)
+    if clean["id_number"] != (member.id_number or ""):
+        _check_duplicate(errors, actor, clean["id_number"], exclude_pk=member.pk)
+    errors.check()
+    _apply(member, clean)
+    _save(member)
+    if "categories" in changes:
+        _set_categories(member, clean["categories"])
+    b, a = audit.diff(before, _snapshot(member, clean["categories"]))
+    audit.record(actor=actor, action="member.update", obj=member, before=b, after=a)
+    scope.assert_visible(member, actor, "members.view")
+    return member
+
+
+def _set_categories(member: Member, codes: list[str]) -> None:
+    MemberCategory.objects.filter(member=member).exclude(code__in=codes).delete()
+    have = set(MemberCategory.objects.filter(member=member).values_list("code", flat=True))
+    MemberCategory.objects.bulk_create(
+        [MemberCategory(member=member, code=c) for c in codes if c not in have]
+    )
+
+
+def _add_category(member: Member, code: str) -> None:
+    MemberCategory.objects.get_or_create(member=member, code=code)
+
+
+_PHOTO_MAGIC = ((b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"))
+
+
+@transaction.atomic
+def member_set_photo(*, actor, member: Member, content: bytes) -> Member:
+    """Store a JPEG or PNG photo (at most 2 MB) under a random name."""
+    member = scope.get_visible(
+        Member.objects.select_for_update(),
+        actor,
+        "members.manage",
+        view_action="members.view",
+        pk=member.pk,
+    )
+    if not content:
+        raise ValidationError({"photo": ["请上传照片"]})
+    if len(content) > PHOTO_MAX_BYTES:
+        raise ValidationError({"photo": ["照片不能超过2MB"]})
+    ext = next((e for magic, e in _PHOTO_MAGIC if content.startswith(magic)), None)
+    if ext is None:
+        raise ValidationError({"photo": ["照片须为JPG或PNG格式"]})
+    old = member.photo.name if member.photo else ""
+    member.photo.save(f"{uuid.uuid4().hex}.{ext}", ContentFile(content), save=False)
+    member.save(update_fields=["photo", "updated_at"])
+    if old:
+        transaction.on_commit(lambda: member.photo.storage.delete(old))
+    audit.record(actor=actor, action="member.photo", obj=member, note="更新照片")
+    scope.assert_visible(member, actor, "members.view")
+    return member
+
+
+def _is_user(actor) -> bool:
+    return actor is not None and getattr(actor, "is_authenticated", False)
+
+
+def _actor_name(actor) -> str:
+    return (str(actor) if _is_user(actor) else "系统")[:150]
+
+
+# --- mobile members (流动党员) ----------------------------------------------------------------
+
+
+@transaction.atomic
+def member_register_mobile(
+    *,
+    actor,
+    member: Member,
+    destination: str = "",
+    left_on=None,
+    fixed_place: bool = False,
+    contact_phone: str = "",
+    card_number: str = "",
+    card_issuer: PartyOrg | None = None,
+    host_org: PartyOrg | None = None,
+    host_org_name: str = "",
+    last_contact_on=None,
+) -> MobileRegistration:
+    """Register a member as mobile: where they went and since when, the contact, the activity
+    card and its issuing committee, and the host organization where they attend."""
+    member = scope.get_visible(
+        Member.objects.select_for_update(),
+        actor,
+        "members.manage",
+        view_action="members.view",
+        pk=member.pk,
+    )
+    if MobileRegistration.objects.filter(member=member, active=True).exists():
+        raise Conflict("该党员已登记为流动党员，请先登记返回")
+    today = timezone.localdate()
+    errors = Errors()
+    if member.status not in ACTIVE_STATUSES:
+        errors.add("member", f"该党员状态为“{member.get_status_display()}”，不能登记为流动党员")
+    if member.left_on:
+        errors.add("member", "该党员组织关系已转出系统")
+    destination = _text(destination)
+    if not destination:
+        errors.add("destination", "请填写外出去向")
+    elif len(destination) > 200:
+        errors.add("destination", "外出去向不能超过200个字")
+    left = _as_date(errors, "left_on", left_on)
+    if left is None and "left_on" not in errors:
+        errors.add("left_on", "请填写外出日期")
+    elif left and left > today:
+        errors.add("left_on", "外出日期不能晚于今天")
+    contact = _as_date(errors, "last_contact_on", last_contact_on) or today
+    if contact > today:
+        errors.add("last_contact_on", "最近联系日期不能晚于今天")
+    elif left and contact < left:
+        errors.add("last_contact_on", "最近联系日期不能早于外出日期")
+    phone = _text(contact_phone)
+    if phone:
+        try:
+            validate_phone(phone)
+        except ValidationError as exc:
+            errors.add("contact_phone", exc.messages[0])
+    card_number = _text(card_number)
+    if len(card_number) > 40:
+        errors.add("card_number", "活动证号不能超过40个字符")
+    issuer = None
+    if card_issuer is not None:
+        issuer = scope.get_visible(
+            PartyOrg.objects.defer("contact_phone"), actor, "organizations.view", pk=card_issuer.pk
+        )
+        if issuer.kind not in (OrgKind.COMMITTEE, OrgKind.WORKING_COMMITTEE):
+            errors.add("card_issuer", "流动党员活动证应由基层党委发放，请选择党委")
+    elif card_number:
+        errors.add("card_issuer", "填写活动证号时请选择发证党委")
+    host = None
+    if host_org is not None:
+        host = scope.get_visible(
+            PartyOrg.objects.defer("contact_phone"), actor, "organizations.view", pk=host_org.pk
+        )
+        if host.pk == member.org_id:
+            errors.add("host_org", "流入地党组织不能是本人所在党组织")
+    host_name = _text(host_org_name)[:100] or (host.name if host else "")
+    errors.check()
+    reg = MobileRegistration.objects.create(
+        member=member,
+        destination=destination,
+        fixed_place=bool(fixed_place),
+        left_on=left,
+        contact_phone=phone,
+        contact_phone_index=crypto.blind_index("phone", phone) if phone else "",
+        card_number=card_number,
+        card_issuer=issuer,
+        host_org=host,
+        host_org_path=host.path if host else "",
+        host_org_name=host_name,
+        last_contact_on=contact,
+    )
+    _add_category(member, Category.MOBILE)
+    audit.record(
+        actor=actor,
+        action="member.mobile_register",
+        obj=reg,
+        org_path=member.org_path,
+        after=audit.snapshot(reg),
+    )
+    scope.assert_visible(reg, actor, "members.manage")
+    return reg
+
+
+def _home_side_allows(actor, reg: MobileRegistration, action: str) -> bool:
+    q = sides_q(MobileRegistration, actor, action, sides=[MobileRegistration.scope_fields])
+    return q is not None and MobileRegistration.objects.filter(q, pk=reg.pk).exists()
+
+
+@transaction.atomic
+def mobile_report(
+    *,
+    actor,
+    registration: MobileRegistration,
+    kind: str = MobileReport.Kind.REPORT,
+    on=None,
+    content: str = "",
+) -> MobileReport:
+    """A report home (at least yearly) or a contact: either keeps the member in contact."""
+    reg = scope.get_visible(
+        MobileRegistration.objects.select_for_update(of=("self",)),
+        actor,
+        "members.manage",
+        view_action="members.view",
+        pk=registration.pk,
+    )
+    if not reg.active:
+        raise Conflict("该党员已返回，流动党员登记已结束")
+    errors = Errors()
+    if kind not in MobileReport.Kind.values:
+        errors.add("kind", "类型应为思想工作汇报或联系")
+    today = timezone.localdate()
+    day = _as_date(errors, "on", on) or today
+    if day > today:
+        errors.add("on", "日期不能晚于今天")
+    elif day < reg.left_on:
+        errors.add("on", "日期不能早于外出日期")
+    content = _text(content)
+    if len(content) > 500:
+        errors.add("content", "内容不能超过500个字")
+    errors.check()
+    report = MobileReport.objects.create(
+        registration=reg,
+        kind=kind,
+        on=day,
+        content=content,
+        recorded_by=actor if _is_user(actor) else None,
+    )
+    reg.last_contact_on = max(reg.last_contact_on, day)
+    if kind == MobileReport.Kind.REPORT:
+        reg.last_report_on = max(reg.last_report_on or day, day)
+    reg.save(update_fields=["last_contact_on", "last_report_on"])
+    audit.record(
+        actor=actor,
+        action=f"member.mobile_{kind}",
+        obj=reg,
+        org_path=reg.member.org_path,
+        note=f"{report.get_kind_display()}（{day.isoformat()}）",
+    )
+    scope.assert_visible(reg, actor, "members.view")
+    return report
+
+
+@transaction.atomic
+def mobile_end(*, actor, registration: MobileRegistration, ended_on=None) -> MobileRegistration:
+    """The member came back: the registration ends and the mobile category goes."""
+    reg = scope.get_visible(
+        MobileRegistration.objects.select_for_update(of=("self",)),
+        actor,
+        "members.manage",
+        view_action="members.view",
+        pk=registration.pk,
+    )
+    if not _home_side_allows(actor, reg, "members.manage"):
+        raise scope.Forbidden("只有党员所在党组织可以登记返回")
+    if not reg.active:
+        raise Conflict("该流动党员登记已结束")
+    errors = Errors()
+    today = timezone.localdate()
+    day = _as_date(errors, "ended_on", ended_on) or today
+    if day > today:
+        errors.add("ended_on", "返回日期不能晚于今天")
+    elif day < reg.left_on:
+        errors.add("ended_on", "返回日期不能早于外出日期")
+    errors.check()
+    reg.active, reg.ended_on = False, day
+    reg.save(update_fields=["active", "ended_on"])
+    MemberCategory.objects.filter(member_id=reg.member_id, code=Category.MOBILE).delete()
+    audit.record(
+        actor=actor,
+        action="member.mobile_end",
+        obj=reg,
+        org_path=reg.member.org_path,
+        note=f"返回日期{day.isoformat()}",
+    )
+    return reg
+
+
+# --- community check-in (双报到) -------------------------------------------------------------
+
+CHECKIN_AREA_KINDS = (AreaKind.COMMUNITY, AreaKind.VILLAGE)
+
+
+def residence_community(member: Member) -> Area | None:
+    """The village or community the member's residence lies in."""
+    if not member.area_path:
+        return None
+    paths = [*tree.ancestors_of(member.area_path), member.area_path]
+    return (
+        Area.objects.defer("boundary")
+        .filter(path__in=paths, kind__in=CHECKIN_AREA_KINDS)
+        .order_by("-depth")
+        .first()
+    )
+
+
+def _community(errors: Errors, actor, community, home: Area | None = None) -> Area | None:
+    if community is None:
+        if home is None:
+            errors.add("community", "请选择报到社区")
+        return home
+    if home is not None and community.pk == home.pk:
+        return home
+    found = scope.get_visible(
+        Area.objects.defer("boundary"), actor, "territory.view", pk=community.pk
+    )
+    if found.kind not in CHECKIN_AREA_KINDS:
+        errors.add("community", "报到对象须为村(社区)")
+    return found
+
+
+def _reported_on(errors: Errors, value) -> dt.date:
+    today = timezone.localdate()
+    day = _as_date(errors, "reported_on", value) or today
+    if day > today:
+        errors.add("reported_on", "报到日期不能晚于今天")
+    return day
+
+
+@transaction.atomic
+def member_checkin(
+    *,
+    actor,
+    member: Member,
+    community: Area | None = None,
+    reported_on=None,
+    work_unit: str | None = None,
+) -> CommunityCheckin:
+    """An in-service member reports to the community where they live (by default the one of
+    their residence). The member's organization or the member themself records it."""
+    member = scope.get_visible(
+        Member, actor, "members.checkin", view_action="members.view", pk=member.pk
+    )
+    errors = Errors()
+    if Category.IN_SERVICE not in member.category_codes():
+        errors.add("member", "只有在职党员需要到居住地社区报到")
+    if member.status not in ACTIVE_STATUSES or member.left_on:
+        errors.add("member", f"该党员状态为“{member.get_status_display()}”，不能报到")
+    target = _community(errors, actor, community, residence_community(member))
+    day = _reported_on(errors, reported_on)
+    unit_name = _text(member.work_unit if work_unit is None else work_unit)
+    if len(unit_name) > 100:
+        errors.add("work_unit", "工作单位不能超过100个字")
+    errors.check()
+    if CommunityCheckin.objects.filter(member=member, community=target).exists():
+        raise Conflict("该党员已向该社区报到")
+    checkin = CommunityCheckin.objects.create(
+        member=member,
+        name=member.name,
+        work_unit=unit_name,
+        community=target,
+        area_path=target.path,
+        reported_on=day,
+    )
+    audit.record(
+        actor=actor,
+        action="member.checkin",
+        obj=checkin,
+        org_path=member.org_path,
+        after=audit.snapshot(checkin),
+    )
+    scope.assert_visible(member, actor, "members.checkin")
+    return checkin
+
+
+@transaction.atomic
+def org_checkin(
+    *, actor, org: PartyOrg, community: Area | None, reported_on=None
+) -> CommunityCheckin:
+    """An agency (or institution, or enterprise) branch reports to a community as an organization."""
+    org = scope.get_visible(
+        PartyOrg.objects.defer("contact_phone"),
+        actor,
+        "members.checkin",
+        view_action="organizations.view",
+        pk=org.pk,
+    )
+    errors = Errors()
+    if org.domain in (OrgDomain.VILLAGE, OrgDomain.COMMUNITY):
+        errors.add("org", "村(社区)党组织不需要到社区报到")
+    target = _community(errors, actor, community)
+    day = _reported_on(errors, reported_on)
+    errors.check()
+    if CommunityCheckin.objects.filter(party_org=org, community=target).exists():
+        raise Conflict("该党组织已向该社区报到")
+    checkin = CommunityCheckin.objects.create(
+        party_org=org,
+        name=org.name,
+        work_unit=org.name,
+        community=target,
+        area_path=target.path,
+        reported_on=day,
+    )
+    audit.record(
+        actor=actor,
+        action="org.checkin",
+        obj=checkin,
+        org_path=org.path,
+        after=audit.snapshot(checkin),
+    )
+    scope.assert_visible(org, actor, "organizations.view")
+    return checkin
+
+
+@transaction.atomic
+def checkin_service_record(
+    *, actor, checkin: CommunityCheckin, served_on=None, content: str = "", hours=None
+) -> CheckinService:
+    """The community records a service the member (or branch) gave: the service record."""
+    checkin = scope.get_visible(
+        CommunityCheckin.objects.select_for_update(),
+        actor,
+        "members.checkin",
+        view_action="members.checkin_view",
+        pk=checkin.pk,
+    )
+    errors = Errors()
+    today = timezone.localdate()
+    day = _as_date(errors, "served_on", served_on) or today
+    if day > today:
+        errors.add("served_on", "服务日期不能晚于今天")
+    elif day < checkin.reported_on:
+        errors.add("served_on", "服务日期不能早于报到日期")
+    content = _text(content)
+    if not content:
+        errors.add("content", "请填写服务内容")
+    elif len(content) > 200:
+        errors.add("content", "服务内容不能超过200个字")
+    try:
+        amount = Decimal(str(hours)).quantize(Decimal("0.1")) if hours not in (None, "") else None
+    except (InvalidOperation, ValueError):
+        amount = None
+        errors.add("hours", "服务时长应为数字")
+    if amount is None and "hours" not in errors:
+        errors.add("hours", "请填写服务时长")
+    elif amount is not None and not Decimal("0") < amount <= Decimal("24"):
+        errors.add("hours", "服务时长应大于0且不超过24小时")
+    errors.check()
+    service = CheckinService.objects.create(
+        checkin=checkin,
+        served_on=day,
+        content=content,
+        hours=amount,
+        recorded_by=actor if _is_user(actor) else None,
+    )
+    CommunityCheckin.objects.filter(pk=checkin.pk).update(
+        service_hours=models.F("service_hours") + amount
+    )
+    checkin.refresh_from_db(fields=["service_hours"])
+    audit.record(
+        actor=actor,
+        action="checkin.service",
+        obj=checkin,
+        note=f"{day.isoformat()} {content[:100]} {amount}小时",
+    )
+    scope.assert_visible(checkin, actor, "members.checkin")
+    return service
+
+
+# --- membership transfers (组织关系转接) ------------------------------------------------------
+
+
+def _step(
+    transfer: MemberTransfer, actor, action: str, from_state: str, to_state: str, note: str, at
+) -> TransferStep:
+    return TransferStep.objects.create(
+        transfer=transfer,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        actor=actor if _is_user(actor) else None,
+        actor_name=_actor_name(actor),
+        note=note[:500],
+        at=at,
+    )
+
+
+@transaction.atomic
+def transfer_request(
+    *,
+    actor,
+    member: Member,
+    kind: str = TransferKind.INTERNAL,
+    to_org: PartyOrg | None = None,
+    to_org_name: str = "",
+    letter_number: str = "",
+    reason: str = "",
+    note: str = "",
+) -> MemberTransfer:
+    """Ask to move a member's membership: inside the system to an organization the actor can
+    see, or out of the system (with the letter number at approval at the latest)."""
+    member = scope.get_visible(
+        Member.objects.select_for_update(),
+        actor,
+        "members.manage",
+        view_action="members.view",
+        pk=member.pk,
+    )
+    errors = Errors()
+    if kind not in (TransferKind.INTERNAL, TransferKind.OUT_OF_SYSTEM):
+        raise ValidationError({"kind": ["转接类型应为系统内转接或转出系统外"]})
+    if member.left_on:
+        raise Conflict("该党员组织关系已转出系统")
+    if MemberTransfer.objects.filter(member=member, state__in=OPEN_TRANSFER_STATES).exists():
+        raise Conflict("该党员已有未办结的组织关系转接")
+    if member.status in (Status.REMOVED, Status.DECEASED):
+        errors.add("member", f"该党员状态为“{member.get_status_display()}”，不能转接组织关系")
+    target = None
+    if kind == TransferKind.INTERNAL:
+        if to_org is None:
+            errors.add("to_org", "请选择转入党组织")
+        else:
+            # An organization the actor cannot see reads as absent: the transfer is refused.
+            target = scope.get_visible(
+                PartyOrg.objects.defer("contact_phone"), actor, "organizations.view", pk=to_org.pk
+            )
+            if target.pk == member.org_id:
+                errors.add("to_org", "转入党组织不能是当前所在党组织")
+            elif target.kind == OrgKind.GROUP:
+                errors.add("to_org", "组织关系应转入党支部（或党总支、党委），不能转入党小组")
+        to_name = target.name if target else ""
+    else:
+        to_name = _text(to_org_name)
+        if not to_name:
+            errors.add("to_org_name", "请填写转入的系统外党组织名称")
+        elif len(to_name) > 100:
+            errors.add("to_org_name", "党组织名称不能超过100个字")
+    letter, reason = _text(letter_number), _text(reason)
+    if len(letter) > 50:
+        errors.add("letter_number", "介绍信编号不能超过50个字符")
+    if len(reason) > 200:
+        errors.add("reason", "转接原因不能超过200个字")
+    errors.check()
+    from_org = PartyOrg.objects.defer("contact_phone").get(pk=member.org_id)
+    transfer = MemberTransfer.objects.create(
+        member=member,
+        member_name=member.name,
+        kind=kind,
+        state=TransferState.REQUESTED,
+        from_org=from_org,
+        from_org_path=from_org.path,
+        from_org_name=from_org.name,
+        to_org=target,
+        to_org_path=target.path if target else "",
+        to_org_name=to_name,
+        letter_number=letter,
+        reason=reason,
+        requested_by=actor if _is_user(actor) else None,
+    )
+    _step(
+        transfer,
+        actor,
+        "request",
+        "",
+        TransferState.REQUESTED,
+        _text(note) or reason,
+        timezone.now(),
+    )
+    audit.record(
+        actor=actor,
+        action="transfer.request",
+        obj=transfer,
+        org_path=from_org.path,
+        after=audit.snapshot(transfer),
+    )
+    scope.assert_visible(transfer, actor, "members.view")
+    return transfer
+
+
+def _side_allows(actor, transfer: MemberTransfer, side: str, action: str) -> bool:
+    q = sides_q(MemberTransfer, actor, action, sides=[MemberTransfer.SIDE_FIELDS[side]])
+    return q is not None and MemberTransfer.objects.filter(q, pk=transfer.pk).exists()
+
+
+@transaction.atomic
+def transfer_transition(
+    *, actor, transfer: MemberTransfer, action: str, note: str = "", letter_number: str = ""
+) -> MemberTransfer:
+    """The one transition service of the transfer workflow (``TRANSFER_FLOW``): checks the move
+    and the side, stamps time and actor, writes history; completing an internal transfer moves
+    the member, completing one out of the system takes the file out of the registry."""
+    transfer = scope.get_visible(
+        MemberTransfer.objects.select_for_update(of=("self",)),
+        actor,
+        "members.view",
+        pk=transfer.pk,
+    )
+    flow = TRANSFER_FLOW.get(transfer.kind, {})
+    move = flow.get(action)
+    if move is None:
+        allowed = "、".join(f"{a}（{m.label}）" for a, m in flow.items()) or "无"
+        raise ValidationError({"action": [f"不支持的操作“{action}”，可用操作：{allowed}"]})
+    if transfer.state not in move.sources:
+        raise Conflict(f"当前状态为“{transfer.get_state_display()}”，不能执行“{move.label}”")
+    if not _side_allows(actor, transfer, move.side, "members.manage"):
+        side = "转出方" if move.side == "from" else "转入方"
+        raise scope.Forbidden(f"只有{side}党组织可以执行“{move.label}”")
+    errors = Errors()
+    note = _text(note)
+    if len(note) > 500:
+        errors.add("note", "意见不能超过500个字")
+    letter = _text(letter_number)
+    if len(letter) > 50:
+        errors.add("letter_number", "介绍信编号不能超过50个字符")
+    if "letter_number" in move.needs and not (letter or transfer.letter_number):
+        errors.add("letter_number", "请填写介绍信编号")
+    errors.check()
+    before = audit.snapshot(transfer)
+    now = timezone.now()
+    from_state = transfer.state
+    transfer.state = move.target
+    if letter:
+        transfer.letter_number = letter
+    if move.target == TransferState.COMPLETED:
+        transfer.completed_at = now
+        _complete(actor, transfer, now)
+    transfer.save()
+    _step(transfer, actor, action, from_state, move.target, note, now)
+    b, a = audit.diff(before, audit.snapshot(transfer))
+    audit.record(
+        actor=actor,
+        action=f"transfer.{action}",
+        obj=transfer,
+        org_path=transfer.from_org_path,
+        before=b,
+        after=a,
+        note=note,
+    )
+    scope.assert_visible(transfer, actor, "members.view")
+    return transfer
+
+
+def _complete(actor, transfer: MemberTransfer, now) -> None:
+    member = Member.objects.select_for_update().get(pk=transfer.member_id)
+    before = audit.snapshot(member, ["org", "org_path", "left_on"])
+    if transfer.kind == TransferKind.INTERNAL:
+        target = PartyOrg.objects.defer("contact_phone").get(pk=transfer.to_org_id)
+        member.org, member.org_path = target, target.path
+        member.save(update_fields=["org", "org_path", "updated_at"])
+    elif transfer.kind == TransferKind.OUT_OF_SYSTEM:
+        member.left_on = timezone.localdate(now)
+        member.save(update_fields=["left_on", "updated_at"])
+        MobileRegistration.objects.filter(member=member, active=True).update(
+            active=False, ended_on=member.left_on
+        )
+    audit.record(
+        actor=actor,
+        action="member.transfer",
+        obj=member,
+        before=before,
+        after=audit.snapshot(member, ["org", "org_path", "left_on"]),
+        note=f"组织关系转接（编号{transfer.pk}）",
+    )
+
+
+def transfer_history(transfer: MemberTransfer) -> list[TransferStep]:
+    return list(transfer.steps.all())
+
+
+# --- Excel import and export ----------------------------------------------------------------
+
+IMPORT_MODES = ("all_or_nothing", "skip_bad")
+
+
+@transaction.atomic
+def members_import(
+    *, actor, content: bytes, mode: str = "all_or_nothing", columns: dict | None = None
+) -> dict:
+    """Import members from a spreadsheet: the whole file is checked first; then every good row
+    goes in one transaction, or none when ``mode`` is all-or-nothing and any row is bad.
+
+    Answers ``{"created", "errors": [{"row", "column", "message"}], "total", ...}``.
+    """
+    from dangjian.members import excel
+
+    if mode not in IMPORT_MODES:
+        raise ValidationError(
+            {"mode": ["导入方式应为all_or_nothing（全部成功才导入）或skip_bad（跳过错误行）"]}
+        )
+    if not scope.reach_of(actor, "members.manage").org_paths:
+        raise scope.Forbidden("您没有导入党员的权限")
+    sheet = excel.parse_import(content, columns or {})
+    rows = sheet.rows
+    orgs = _import_orgs(actor, {r.values["org"] for r in rows if r.values.get("org")})
+    units = _import_units(actor, {r.values["unit"] for r in rows if r.values.get("unit")})
+
+    problems: list[dict] = []
+    good: list[tuple] = []
+    seen_ids: dict[str, int] = {}
+    prepared = []
+    for row in rows:
+        errors = Errors()
+        for key, message in row.errors.items():
+            errors.add(key, message)
+        values = {k: v for k, v in row.values.items() if k in OWN_FIELDS}
+        explicit = {k for k, v in values.items() if v not in (None, "", [])}
+        clean, field_errors = clean_member_fields(values, explicit=explicit)
+        if "id_number" in row.errors:  # an unreadable ID cell: its own message says it all
+            for key in ("gender", "birth_date"):
+                if not values.get(key):
+                    field_errors.pop(key, None)
+        for key, messages in field_errors.items():
+            if key not in errors:
+                errors[key] = messages
+        org = _pick(errors, "org", row.values.get("org"), orgs, "党组织")
+        unit = (
+            _pick(errors, "unit", row.values.get("unit"), units, "居住网格单元")
+            if row.values.get("unit")
+            else None
+        )
+        if unit is not None and unit.level < RESIDENCE_MIN_LEVEL:
+            errors.add("unit", "居住地须为村(社区)、网格或单元")
+        index = (
+            crypto.blind_index("id_number", clean["id_number"])
+            if clean["id_number"] and "id_number" not in errors
+            else ""
+        )
+        if index:
+            if index in seen_ids:
+                errors.add("id_number", f"与第{seen_ids[index]}行的身份证号码重复")
+            else:
+                seen_ids[index] = row.number
+        prepared.append((row, clean, org, unit, index, errors))
+
+    existing = {
+        m.id_number_index: m
+        for m in Member.objects.filter(id_number_index__in=[p[4] for p in prepared if p[4]]).only(
+            "pk", "name", "org_id", "org_path", "user_id", "id_number_index"
+        )
+    }
+    if existing:
+        visible = set(
+            Member.objects.visible_to(actor, "members.view")
+            .filter(pk__in=[m.pk for m in existing.values()])
+            .values_list("pk", flat=True)
+        )
+        org_names = dict(
+            PartyOrg.objects.filter(pk__in={m.org_id for m in existing.values()}).values_list(
+                "pk", "name"
+            )
+        )
+    for row, clean, org, unit, index, errors in prepared:
+        if index and index in existing and "id_number" not in errors:
+            m = existing[index]
+            errors.add(
+                "id_number",
+                f"该身份证号码已登记：{m.name}（{org_names.get(m.org_id)}，档案编号{m.pk}）"
+                if m.pk in visible
+                else "该身份证号码已在系统中登记，其档案不在您的查看范围内，请联系上级组织部门核实",
+            )
+        if errors:
+            for key, messages in errors.items():
+                for message in messages:
+                    problems.append(
+                        {"row": row.number, "column": sheet.column_name(key), "message": message}
+                    )
+        else:
+            good.append((row, clean, org, unit))
+
+    created: list[Member] = []
+    if not (problems and mode == "all_or_nothing"):
+        for row, clean, org, unit in good:
+            created.append(
+                _write_new(
+                    actor=actor,
+                    clean=clean,
+                    org=org,
+                    unit=unit,
+                    user=None,
+                    note=f"Excel导入第{row.number}行",
+                )
+            )
+        if created and Member.objects.visible_to(actor, "members.manage").filter(
+            pk__in=[m.pk for m in created]
+        ).count() != len(created):
+            raise Http404("未找到")
+    problems.sort(key=lambda p: (p["row"], sheet.column_order(p["column"])))
+    bad_rows = len({p["row"] for p in problems})
+    if problems and mode == "all_or_nothing":
+        detail = f"共{len(rows)}行，其中{bad_rows}行有误，按“全部成功才导入”未导入任何数据，请修改后重新导入"
+    elif problems:
+        detail = f"共{len(rows)}行，导入{len(created)}行，跳过有误的{bad_rows}行"
+    else:
+        detail = f"共{len(rows)}行，全部导入成功"
+    audit.record(
+        actor=actor,
+        action="members.import",
+        object_type="members.member",
+        object_repr=f"Excel导入党员（{len(created)}/{len(rows)}）",
+        note=f"{detail}；导入方式：{mode}",
+        after={"created": len(created), "rows": len(rows), "bad_rows": bad_rows, "mode": mode},
+    )
+    return {
+        "created": len(created),
+        "total": len(rows),
+        "bad_rows": bad_rows,
+        "mode": mode,
+        "detail": detail,
+        "errors": problems,
+        "ignored_columns": sheet.ignored,
+        "created_ids": [m.pk for m in created],
+    }
+
+
+def _pick(errors: Errors, key: str, text, candidates: dict, what: str):
+    text = _text(text)
+    if not text:
+        if key == "org":
+            errors.add("org", "请填写所在党组织")
+        return None
+    found = candidates.get(text, [])
+    if not found:
+        errors.add(key, f"未找到{what}“{text}”，或不在您的管理范围内")
+        return None
+    if len(found) > 1:
+        hint = "请改填组织代码" if key == "org" else "请写成“社区/网格/单元”的形式"
+        errors.add(key, f"{what}“{text}”有重名，{hint}")
+        return None
+    return found[0]
+
+
+def _import_orgs(actor, texts: set[str]) -> dict[str, list[PartyOrg]]:
+    """Organizations named (or coded) in the file where the actor manages members."""
+    if not texts:
+        return {}
+    out: dict[str, list[PartyOrg]] = {}
+    qs = PartyOrg.objects.visible_to(actor, "members.manage").filter(
+        models.Q(name__in=texts) | models.Q(code__in=texts)
+    )
+    for org in qs.defer("contact_phone"):
+        if not can_manage_members_in(actor, org.path):
+            continue
+        for key in {org.name, org.code} & texts:
+            out.setdefault(key, []).append(org)
+    return out
+
+
+def _import_units(actor, texts: set[str]) -> dict[str, list[Area]]:
+    """Residences named in the file: a unique name, or "社区/网格/单元" down from any level."""
+    if not texts:
+        return {}
+    parts = {
+        t: [
+            p.strip()
+            for p in t.replace("／", "/").replace("＞", "/").replace(">", "/").split("/")
+            if p.strip()
+        ]
+        for t in texts
+    }
+    leaves = {p[-1] for p in parts.values() if p}
+    candidates = list(
+        Area.objects.visible_to(actor, "territory.view").filter(name__in=leaves).defer("boundary")
+    )
+    ancestor_paths = {a for c in candidates for a in tree.ancestors_of(c.path)}
+    names = dict(Area.objects.filter(path__in=ancestor_paths).values_list("path", "name"))
+    out: dict[str, list[Area]] = {}
+    for text, segs in parts.items():
+        if not segs:
+            continue
+        for c in candidates:
+            if c.name != segs[-1]:
+                continue
+            chain = [names.get(p, "") for p in tree.ancestors_of(c.path)]
+            if _is_subsequence(segs[:-1], chain):
+                out.setdefault(text, []).append(c)
+    return out
+
+
+def _is_subsequence(needles: list[str], hay: list[str]) -> bool:
+    it = iter(hay)
+    return all(any(n == h for h in it) for n in needles)
+
+
+def members_export(*, actor, filters: dict, reveal: bool = False) -> tuple[bytes, int]:
+    """The filtered list as .xlsx: scoped, masked unless ``reveal`` and the actor may reveal
+    that member's data, with the exporter's name in the file; audited (an export of nothing
+    discloses nothing and writes no audit row)."""
+    from dangjian.members import excel, selectors
+
+    qs = selectors.member_list(actor, **filters)
+    reveal_q = None
+    if reveal:
+        if not actor.can("members.reveal_pii"):
+            raise scope.Forbidden("您没有导出完整个人信息的权限")
+        reveal_q = Member.objects.visible_to(actor, "members.reveal_pii").filter(
+            pk=models.OuterRef("pk")
+        )
+    content, count, revealed = excel.export_members(
+        qs, exporter=_actor_name(actor), reveal_q=reveal_q
+    )
+    if count:
+        note = f"导出党员名册{count}条" + (
+            f"，其中{revealed}条含完整身份证号码和手机号码" if revealed else "（个人信息已脱敏）"
+        )
+        org_path = ""
+        if filters.get("org"):
+            org_path = (
+                PartyOrg.objects.filter(pk=filters["org"]).values_list("path", flat=True).first()
+                or ""
+            )
+        audit.record(
+            actor=actor,
+            action="members.export",
+            object_type="members.member",
+            object_repr="党员名册",
+            org_path=org_path,
+            note=note,
+            after={
+                "count": count,
+                "revealed": revealed,
+                "filters": {k: v for k, v in filters.items() if v not in (None, "")},
+            },
+        )
+    return content, count
