@@ -9,8 +9,13 @@ from tests import world as world_mod
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 
 hypothesis_settings.register_profile("ci", max_examples=50, deadline=None, derandomize=True)
@@ -23,7 +28,9 @@ def pytest_report_header(config):
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         lines.append("browser tests: SKIPPED, no Chromium at /usr/bin/chromium (CI installs it)")
     db = os.environ.get("DATABASE_URL", "")
-    lines.append(f"database: {'PostgreSQL' if db.startswith('postgres') else 'SQLite (embedded default)'}")
+    lines.append(
+        f"database: {'PostgreSQL' if db.startswith('postgres') else 'SQLite (embedded default)'}"
+    )
     return lines
 
 
@@ -48,7 +55,9 @@ def chromium_browser():
     if not os.path.exists(CHROMIUM):
         if IN_CI:
             pytest.fail(f"Chromium not found at {CHROMIUM}; CI must run the browser tests")
-        pytest.skip(f"no Chromium at {CHROMIUM}: browser tests skipped (CI installs Debian's chromium)")
+        pytest.skip(
+            f"no Chromium at {CHROMIUM}: browser tests skipped (CI installs Debian's chromium)"
+        )
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 

@@ -17,20 +17,48 @@ PASSWORD = "Test@2026pass"
 
 
 def area(parent, name, kind, **extra):
-    return node_insert(Area, parent=parent, name=name, kind=kind, level=LEVEL_OF[AreaKind(kind)], **extra)
+    return node_insert(
+        Area, parent=parent, name=name, kind=kind, level=LEVEL_OF[AreaKind(kind)], **extra
+    )
 
 
 def org(parent, name, kind, anchor, domain=OrgDomain.COMMUNITY, **extra):
-    return node_insert(PartyOrg, parent=parent, name=name, kind=kind, domain=domain, area=anchor, area_path=anchor.path, **extra)
+    return node_insert(
+        PartyOrg,
+        parent=parent,
+        name=name,
+        kind=kind,
+        domain=domain,
+        area=anchor,
+        area_path=anchor.path,
+        **extra,
+    )
 
 
-def user(username, *, role=None, area_node=None, org_node=None, department=None, kind=UserKind.STAFF, home=None):
-    u = User(username=username, real_name=username, kind=kind, area=home or area_node,
-             area_path=(home or area_node).path if (home or area_node) else "", department=department)
+def user(
+    username,
+    *,
+    role=None,
+    area_node=None,
+    org_node=None,
+    department=None,
+    kind=UserKind.STAFF,
+    home=None,
+):
+    u = User(
+        username=username,
+        real_name=username,
+        kind=kind,
+        area=home or area_node,
+        area_path=(home or area_node).path if (home or area_node) else "",
+        department=department,
+    )
     u.set_password(PASSWORD)
     u.save()
     if role:
-        accounts.grant_add(actor=None, user=u, role_code=role, area=area_node, org=org_node, department=department)
+        accounts.grant_add(
+            actor=None, user=u, role_code=role, area=area_node, org=org_node, department=department
+        )
     return u
 
 
@@ -64,25 +92,43 @@ def build() -> World:
     n["unit"] = area(n["grid"], "1号楼单元", AreaKind.UNIT, households=96, population=280)
     o = w.orgs
     o["city_committee"] = org(None, "中共莆田市委", OrgKind.COMMITTEE, n["city"], OrgDomain.AGENCY)
-    o["county_committee"] = org(o["city_committee"], "中共城厢区委", OrgKind.COMMITTEE, n["county"], OrgDomain.AGENCY)
-    o["county2_committee"] = org(o["city_committee"], "中共荔城区委", OrgKind.COMMITTEE, n["county2"], OrgDomain.AGENCY)
-    o["street_wc"] = org(o["county_committee"], "中共龙桥街道工作委员会", OrgKind.WORKING_COMMITTEE, n["street"])
-    o["street2_wc"] = org(o["county_committee"], "中共凤凰山街道工作委员会", OrgKind.WORKING_COMMITTEE, n["street2"])
-    o["community_committee"] = org(o["street_wc"], "中共龙桥社区委员会", OrgKind.COMMITTEE, n["community"])
-    o["grid_branch"] = org(o["community_committee"], "龙桥社区第一网格党支部", OrgKind.BRANCH, n["grid"])
+    o["county_committee"] = org(
+        o["city_committee"], "中共城厢区委", OrgKind.COMMITTEE, n["county"], OrgDomain.AGENCY
+    )
+    o["county2_committee"] = org(
+        o["city_committee"], "中共荔城区委", OrgKind.COMMITTEE, n["county2"], OrgDomain.AGENCY
+    )
+    o["street_wc"] = org(
+        o["county_committee"], "中共龙桥街道工作委员会", OrgKind.WORKING_COMMITTEE, n["street"]
+    )
+    o["street2_wc"] = org(
+        o["county_committee"], "中共凤凰山街道工作委员会", OrgKind.WORKING_COMMITTEE, n["street2"]
+    )
+    o["community_committee"] = org(
+        o["street_wc"], "中共龙桥社区委员会", OrgKind.COMMITTEE, n["community"]
+    )
+    o["grid_branch"] = org(
+        o["community_committee"], "龙桥社区第一网格党支部", OrgKind.BRANCH, n["grid"]
+    )
     o["unit_group"] = org(o["grid_branch"], "1号楼党小组", OrgKind.GROUP, n["unit"])
     u = w.users
     u["admin"] = user("t-admin", role="system_admin", area_node=n["city"])
-    accounts.grant_add(actor=None, user=u["admin"], role_code="system_admin", org=o["city_committee"])
+    accounts.grant_add(
+        actor=None, user=u["admin"], role_code="system_admin", org=o["city_committee"]
+    )
     u["city"] = user("t-city", role="city_staff", area_node=n["city"])
     accounts.grant_add(actor=None, user=u["city"], role_code="city_staff", org=o["city_committee"])
     u["county"] = user("t-county", role="county_staff", area_node=n["county"])
-    accounts.grant_add(actor=None, user=u["county"], role_code="county_staff", org=o["county_committee"])
+    accounts.grant_add(
+        actor=None, user=u["county"], role_code="county_staff", org=o["county_committee"]
+    )
     u["street"] = user("t-street", role="township_staff", area_node=n["street"])
     accounts.grant_add(actor=None, user=u["street"], role_code="township_staff", org=o["street_wc"])
     u["street3"] = user("t-street3", role="township_staff", area_node=n["street3"])
     u["community"] = user("t-community", role="secretary", area_node=n["community"])
-    accounts.grant_add(actor=None, user=u["community"], role_code="secretary", org=o["community_committee"])
+    accounts.grant_add(
+        actor=None, user=u["community"], role_code="secretary", org=o["community_committee"]
+    )
     u["grid"] = user("t-grid", role="grid_worker", area_node=n["grid"])
     u["member"] = user("t-member", role="member", kind=UserKind.MEMBER, home=n["unit"])
     u["resident"] = user("t-resident", role="resident", kind=UserKind.RESIDENT, home=n["unit"])
@@ -110,4 +156,6 @@ class ApiClient:
 
     def post(self, user, path, data=None, raw=None):
         body = raw if raw is not None else json.dumps(data or {})
-        return self.client.post(path, body, content_type="application/json", headers=self._headers(user))
+        return self.client.post(
+            path, body, content_type="application/json", headers=self._headers(user)
+        )

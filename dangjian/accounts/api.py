@@ -17,6 +17,14 @@ class BearerAuth(HttpBearer):
 
 
 class ActiveSessionAuth(SessionAuth):
+    def _get_key(self, request):
+        # No logged-in session: nothing a forged request could ride on, so no CSRF check; the
+        # answer is 401 (not a 403 "CSRF check Failed" for a caller who is simply not logged in).
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
         if user is not None and (not user.is_active or user.is_locked):
@@ -43,7 +51,9 @@ class TokenOut(Schema):
 @router.post("/auth/token", auth=None, response={200: TokenOut, 401: ErrorOut, 422: ErrorOut})
 def issue_token(request, data: TokenIn):
     try:
-        user = services.login_check(username=data.username[:150], password=data.password[:256], otp=data.otp)
+        user = services.login_check(
+            username=data.username[:150], password=data.password[:256], otp=data.otp
+        )
     except services.LoginRefused as exc:
         raise HttpError(401, exc.message) from exc
     if user is None:
@@ -76,16 +86,33 @@ def me_out(user) -> dict:
     grants = []
     for g in Grant.objects.filter(user=user).select_related("role", "area", "org", "department"):
         node_type, node = (
-            ("area", g.area) if g.area_id else ("org", g.org) if g.org_id else ("department", g.department) if g.department_id else (None, None)
+            ("area", g.area)
+            if g.area_id
+            else ("org", g.org)
+            if g.org_id
+            else ("department", g.department)
+            if g.department_id
+            else (None, None)
         )
-        grants.append({
-            "role": g.role.code, "role_label": g.role.name, "node_type": node_type,
-            "node_id": node.pk if node else None, "node_name": node.name if node else None,
-        })
+        grants.append(
+            {
+                "role": g.role.code,
+                "role_label": g.role.name,
+                "node_type": node_type,
+                "node_id": node.pk if node else None,
+                "node_name": node.name if node else None,
+            }
+        )
     return {
-        "id": user.pk, "username": user.username, "real_name": user.real_name, "kind": user.kind,
-        "kind_label": user.get_kind_display(), "area_id": user.area_id, "department_id": user.department_id,
-        "totp_enabled": user.totp_enabled, "grants": grants,
+        "id": user.pk,
+        "username": user.username,
+        "real_name": user.real_name,
+        "kind": user.kind,
+        "kind_label": user.get_kind_display(),
+        "area_id": user.area_id,
+        "department_id": user.department_id,
+        "totp_enabled": user.totp_enabled,
+        "grants": grants,
     }
 
 

@@ -17,7 +17,9 @@ class Department(models.Model):
     """A handling department (职能部门) serving an Area."""
 
     name = models.CharField(_("名称"), max_length=100)
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="departments", verbose_name=_("服务区域"))
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="departments", verbose_name=_("服务区域")
+    )
     area_path = PathField(_("区域路径"), db_index=True)
     phone = EncryptedField(_("联系电话"), pii_kind="phone", blank=True, default="")
     phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
@@ -30,7 +32,9 @@ class Department(models.Model):
         verbose_name = _("职能部门")
         verbose_name_plural = _("职能部门")
         ordering = ["area_path", "name"]
-        constraints = [models.UniqueConstraint(fields=["area", "name"], name="department_unique_name_per_area")]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "name"], name="department_unique_name_per_area")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -49,13 +53,29 @@ class ScopedUserManager(UserManager.from_queryset(ScopedQuerySet)):
 
 class User(AbstractUser):
     real_name = models.CharField(_("姓名"), max_length=50, blank=True)
-    kind = models.CharField(_("账号类型"), max_length=16, choices=UserKind.choices, default=UserKind.STAFF)
+    kind = models.CharField(
+        _("账号类型"), max_length=16, choices=UserKind.choices, default=UserKind.STAFF
+    )
     phone = EncryptedField(_("手机号码"), pii_kind="phone", blank=True, default="")
     phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     # The node the account belongs to: a staff member's office, a resident's unit.
-    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("所属区域"))
+    area = models.ForeignKey(
+        Area,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("所属区域"),
+    )
     area_path = PathField(_("区域路径"), blank=True, db_index=True)
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name=_("所属部门"))
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        verbose_name=_("所属部门"),
+    )
     failed_logins = models.PositiveSmallIntegerField(_("连续失败次数"), default=0)
     locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
@@ -138,11 +158,36 @@ class Role(models.Model):
 class Grant(models.Model):
     """A role held on a node of either tree, on a department, or on oneself."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants", verbose_name=_("用户"))
-    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="grants", verbose_name=_("角色"))
-    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("区域"))
-    org = models.ForeignKey(PartyOrg, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("党组织"))
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("部门"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="grants", verbose_name=_("用户")
+    )
+    role = models.ForeignKey(
+        Role, on_delete=models.PROTECT, related_name="grants", verbose_name=_("角色")
+    )
+    area = models.ForeignKey(
+        Area,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("区域"),
+    )
+    org = models.ForeignKey(
+        PartyOrg,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("党组织"),
+    )
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("部门"),
+    )
     created_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -180,3 +225,6 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = _("接口令牌")
         verbose_name_plural = _("接口令牌")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.digest[:8]}"

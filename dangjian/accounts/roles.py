@@ -10,9 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 STAFF_READ = [
-    "territory.view", "organizations.view", "accounts.view", "audit.view", "members.view",
-    "development.view", "orglife.view", "dues.view", "cases.view", "volunteering.view",
-    "points.view", "assessment.view", "dashboard.view",
+    "territory.view",
+    "organizations.view",
+    "accounts.view",
+    "audit.view",
+    "members.view",
+    "development.view",
+    "orglife.view",
+    "dues.view",
+    "cases.view",
+    "volunteering.view",
+    "points.view",
+    "assessment.view",
+    "dashboard.view",
 ]
 
 
@@ -26,52 +36,79 @@ class RoleDef:
     reach: str = "subtree"
 
 
+# Each level holds everything the levels below it hold, so staff can appoint the accounts
+# beneath them (``grant_add`` refuses to hand out an action the granting user lacks).
+GRID_WORKER = {
+    "territory.view",
+    "organizations.view",
+    "members.checkin_view",
+    "cases.view",
+    "cases.create",
+    "cases.visit",
+    "volunteering.view",
+    "dashboard.view",
+}
+DEPARTMENT = {"cases.view", "cases.handle"}
+MEMBER = {
+    "members.view",
+    "members.checkin",
+    "orglife.view",
+    "orglife.checkin",
+    "dues.view",
+    "development.view",
+    "volunteering.view",
+    "volunteering.accept",
+    "points.view",
+    "cases.view",
+    "cases.create",
+    "audit.view",
+}
+RESIDENT = {
+    "cases.view",
+    "cases.create",
+    "cases.rate",
+    "volunteering.view",
+    "volunteering.order",
+    "points.view",
+    "audit.view",
+}
+SECRETARY = {
+    *STAFF_READ,
+    *GRID_WORKER,
+    *MEMBER,
+    *RESIDENT,
+    "members.manage",
+    "members.checkin",
+    "members.checkin_view",
+    "development.*",
+    "orglife.*",
+    "dues.*",
+    "cases.dispatch",
+    "volunteering.*",
+    "points.*",
+}
+TOWNSHIP = {
+    *SECRETARY,
+    *DEPARTMENT,
+    "territory.manage",
+    "organizations.manage",
+    "accounts.manage",
+    "members.*",
+    "cases.*",
+}
+COUNTY = {*TOWNSHIP, "assessment.*", "dashboard.*"}
+CITY = set(COUNTY)
+
 ROLES: tuple[RoleDef, ...] = (
     RoleDef("system_admin", "系统管理员", ("*",)),
-    RoleDef(
-        "city_staff", "市委组织部工作人员",
-        (*STAFF_READ, "territory.manage", "organizations.manage", "accounts.manage", "members.*",
-         "development.*", "orglife.*", "dues.*", "assessment.*", "dashboard.*", "cases.supervise"),
-    ),
-    RoleDef(
-        "county_staff", "县(区)委组织部工作人员",
-        (*STAFF_READ, "territory.manage", "organizations.manage", "accounts.manage", "members.*",
-         "development.*", "orglife.*", "dues.*", "assessment.*", "dashboard.*", "cases.supervise"),
-    ),
-    RoleDef(
-        "township_staff", "乡镇(街道)组织工作人员",
-        (*STAFF_READ, "territory.manage", "organizations.manage", "accounts.manage", "members.*",
-         "development.*", "orglife.*", "dues.*", "assessment.view", "dashboard.view",
-         "cases.dispatch", "cases.create", "cases.supervise", "volunteering.*", "points.*"),
-    ),
-    RoleDef(
-        "secretary", "村(社区)书记",
-        (*STAFF_READ, "members.manage", "members.checkin", "development.*", "orglife.*", "dues.*",
-         "cases.create", "cases.dispatch", "volunteering.*", "points.*"),
-    ),
-    RoleDef(
-        "grid_worker", "网格员",
-        ("territory.view", "organizations.view", "members.checkin_view", "cases.view",
-         "cases.create", "cases.visit", "volunteering.view", "dashboard.view"),
-    ),
-    RoleDef(
-        "department", "职能部门",
-        ("cases.view", "cases.handle"),
-        reach="department",
-    ),
-    RoleDef(
-        "member", "党员",
-        ("members.view", "orglife.view", "orglife.checkin", "dues.view", "development.view",
-         "volunteering.view", "volunteering.accept", "points.view", "cases.view", "cases.create",
-         "audit.view"),
-        reach="self",
-    ),
-    RoleDef(
-        "resident", "群众",
-        ("cases.view", "cases.create", "cases.rate", "volunteering.view", "volunteering.order",
-         "points.view", "audit.view"),
-        reach="self",
-    ),
+    RoleDef("city_staff", "市委组织部工作人员", tuple(sorted(CITY))),
+    RoleDef("county_staff", "县(区)委组织部工作人员", tuple(sorted(COUNTY))),
+    RoleDef("township_staff", "乡镇(街道)组织工作人员", tuple(sorted(TOWNSHIP))),
+    RoleDef("secretary", "村(社区)书记", tuple(sorted(SECRETARY))),
+    RoleDef("grid_worker", "网格员", tuple(sorted(GRID_WORKER))),
+    RoleDef("department", "职能部门", tuple(sorted(DEPARTMENT)), reach="department"),
+    RoleDef("member", "党员", tuple(sorted(MEMBER)), reach="self"),
+    RoleDef("resident", "群众", tuple(sorted(RESIDENT)), reach="self"),
 )
 
 ROLE_BY_CODE = {r.code: r for r in ROLES}

@@ -28,7 +28,9 @@ def _conf(key):
 def roles_sync() -> None:
     """Write the role table of ``accounts.roles`` into the database."""
     for r in ROLES:
-        Role.objects.update_or_create(code=r.code, defaults={"name": r.name, "actions": list(r.actions), "reach": r.reach})
+        Role.objects.update_or_create(
+            code=r.code, defaults={"name": r.name, "actions": list(r.actions), "reach": r.reach}
+        )
 
 
 # --- login ---------------------------------------------------------------------------------
@@ -43,41 +45,63 @@ def login_check(*, username: str, password: str, otp: str | None = None) -> User
 
     Returns the user, or None. Raises LoginRefused with the reason a person may be told
     (locked, second factor missing); a wrong name or password gets no more detail than None.
+    The refusal is raised after the transaction commits, so its audit row is kept.
     """
+    username = (username or "").replace("\x00", "")  # PostgreSQL refuses NUL in text
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(username=username).first()
-        if user is None:
-            User().set_password(password)  # same work as a real check, so timing tells nothing
-            audit.record(actor=None, action="login.failed", object_type="accounts.user", object_repr=username[:150], note=_("用户不存在"))
-            return None
-        if user.is_locked:
-            audit.record(actor=None, action="login.locked", obj=user, note=_("账号锁定期间尝试登录"))
-            raise LoginRefused(_("连续登录失败次数过多，账号已锁定，请%(minutes)s分钟后再试或联系管理员") % {"minutes": _conf("LOCKOUT_MINUTES")})
-        if not user.is_active:
-            audit.record(actor=None, action="login.failed", obj=user, note=_("账号已停用"))
-            return None
-        ok = user.check_password(password)
-        if ok and user.totp_enabled:
-            if not otp:
-                raise LoginRefused(_("请输入动态验证码"))
-            ok = pyotp.TOTP(crypto.decrypt(user.totp_secret)).verify(otp, valid_window=1)
-        if not ok:
-            user.failed_logins += 1
-            note = _("密码或验证码错误(第%(n)s次)") % {"n": user.failed_logins}
-            if user.failed_logins >= _conf("LOCKOUT_THRESHOLD"):
-                user.locked_until = timezone.now() + dt.timedelta(minutes=_conf("LOCKOUT_MINUTES"))
-                user.failed_logins = 0
-                ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
-                note = _("连续失败达到上限，账号锁定")
-            user.save(update_fields=["failed_logins", "locked_until"])
-            audit.record(actor=None, action="login.failed", obj=user, note=note)
-            return None
-        user.failed_logins = 0
-        user.locked_until = None
-        user.last_login = timezone.now()
-        user.save(update_fields=["failed_logins", "locked_until", "last_login"])
-        audit.record(actor=user, action="login", obj=user)
-        return user
+        user, refusal = _login_attempt(username=username, password=password, otp=otp)
+    if refusal:
+        raise LoginRefused(refusal)
+    return user
+
+
+def _login_attempt(
+    *, username: str, password: str, otp: str | None
+) -> tuple[User | None, str | None]:
+    """One login attempt inside the caller's transaction: (user or None, refusal or None)."""
+    user = User.objects.select_for_update().filter(username=username).first()
+    if user is None:
+        User().set_password(password)  # same work as a real check, so timing tells nothing
+        audit.record(
+            actor=None,
+            action="login.failed",
+            object_type="accounts.user",
+            object_repr=username[:150],
+            note=_("用户不存在"),
+        )
+        return None, None
+    if user.is_locked:
+        audit.record(actor=None, action="login.locked", obj=user, note=_("账号锁定期间尝试登录"))
+        return None, _("连续登录失败次数过多，账号已锁定，请%(minutes)s分钟后再试或联系管理员") % {
+            "minutes": _conf("LOCKOUT_MINUTES")
+        }
+    if not user.is_active:
+        audit.record(actor=None, action="login.failed", obj=user, note=_("账号已停用"))
+        return None, None
+    ok = user.check_password(password)
+    if ok and user.totp_enabled:
+        if not otp:
+            return None, _("请输入动态验证码")
+        ok = pyotp.TOTP(crypto.decrypt(user.totp_secret)).verify(otp, valid_window=1)
+    if not ok:
+        user.failed_logins += 1
+        note = _("密码或验证码错误(第%(n)s次)") % {"n": user.failed_logins}
+        if user.failed_logins >= _conf("LOCKOUT_THRESHOLD"):
+            user.locked_until = timezone.now() + dt.timedelta(minutes=_conf("LOCKOUT_MINUTES"))
+            user.failed_logins = 0
+            ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+                revoked_at=timezone.now()
+            )
+            note = _("连续失败达到上限，账号锁定")
+        user.save(update_fields=["failed_logins", "locked_until"])
+        audit.record(actor=None, action="login.failed", obj=user, note=note)
+        return None, None
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login = timezone.now()
+    user.save(update_fields=["failed_logins", "locked_until", "last_login"])
+    audit.record(actor=user, action="login", obj=user)
+    return user, None
 
 
 def _digest(raw: str) -> str:
@@ -90,7 +114,9 @@ def _digest(raw: str) -> str:
 def token_issue(*, user: User) -> tuple[str, ApiToken]:
     raw = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, digest=_digest(raw), expires_at=timezone.now() + dt.timedelta(hours=_conf("TOKEN_HOURS"))
+        user=user,
+        digest=_digest(raw),
+        expires_at=timezone.now() + dt.timedelta(hours=_conf("TOKEN_HOURS")),
     )
     audit.record(actor=user, action="token.issue", obj=user, note=_("签发接口令牌"))
     return raw, token
@@ -141,8 +167,15 @@ def _validate_password(password: str, user: User | None) -> None:
 
 @transaction.atomic
 def user_create(
-    *, actor, username: str, password: str, real_name: str = "", kind: str = UserKind.STAFF,
-    area: Area | None = None, department: Department | None = None, phone: str = "",
+    *,
+    actor,
+    username: str,
+    password: str,
+    real_name: str = "",
+    kind: str = UserKind.STAFF,
+    area: Area | None = None,
+    department: Department | None = None,
+    phone: str = "",
 ) -> User:
     username = (username or "").strip()
     if not username:
@@ -151,19 +184,40 @@ def user_create(
         raise field_error("username", _("用户名已被使用"), code="unique")
     if kind not in UserKind.values:
         raise field_error("kind", _("账号类型无效"))
-    if area is not None:
-        area = scope.get_visible(Area, actor, "accounts.manage", view_action="territory.view", pk=area.pk)
+    # actor=None is the operator's own console command (createadmin), not a request.
+    if area is not None and actor is not None:
+        area = scope.get_visible(
+            Area, actor, "accounts.manage", view_action="territory.view", pk=area.pk
+        )
     if department is not None:
-        department = scope.get_visible(Department, actor, "accounts.manage", pk=department.pk)
-    user = User(username=username, real_name=real_name.strip(), kind=kind, area=area,
-                area_path=area.path if area else "", department=department)
+        if actor is not None:
+            department = scope.get_visible(Department, actor, "accounts.manage", pk=department.pk)
+        if area is None:
+            # A department's staff belong where the department serves; without a node the
+            # account would be out of every scope, its creator's included.
+            area = department.area
+    user = User(
+        username=username,
+        real_name=real_name.strip(),
+        kind=kind,
+        area=area,
+        area_path=area.path if area else "",
+        department=department,
+    )
     _validate_password(password, user)
     user.set_password(password)
     user.password_changed_at = timezone.now()
     _set_phone(user, phone)
     user.save()
-    scope.assert_visible(user, actor, "accounts.manage")
-    audit.record(actor=actor, action="user.create", obj=user, after=audit.snapshot(user), area_path=user.area_path)
+    if actor is not None:
+        scope.assert_visible(user, actor, "accounts.manage")
+    audit.record(
+        actor=actor,
+        action="user.create",
+        obj=user,
+        after=audit.snapshot(user),
+        area_path=user.area_path,
+    )
     return user
 
 
@@ -174,7 +228,9 @@ def user_change_password(*, actor, user: User, old_password: str | None, new_pas
         if not user.check_password(old_password or ""):
             raise field_error("old_password", _("原密码不正确"))
     else:
-        user = scope.get_visible(User, actor, "accounts.manage", view_action="accounts.view", pk=user.pk)
+        user = scope.get_visible(
+            User, actor, "accounts.manage", view_action="accounts.view", pk=user.pk
+        )
     _validate_password(new_password, user)
     user.set_password(new_password)
     user.password_changed_at = timezone.now()
@@ -185,7 +241,13 @@ def user_change_password(*, actor, user: User, old_password: str | None, new_pas
 
 @transaction.atomic
 def user_unlock(*, actor, user: User) -> User:
-    user = scope.get_visible(User.objects.select_for_update(), actor, "accounts.manage", view_action="accounts.view", pk=user.pk)
+    user = scope.get_visible(
+        User.objects.select_for_update(),
+        actor,
+        "accounts.manage",
+        view_action="accounts.view",
+        pk=user.pk,
+    )
     user.locked_until = None
     user.failed_logins = 0
     user.save(update_fields=["locked_until", "failed_logins"])
@@ -194,8 +256,15 @@ def user_unlock(*, actor, user: User) -> User:
 
 
 @transaction.atomic
-def grant_add(*, actor, user: User, role_code: str, area: Area | None = None, org: PartyOrg | None = None,
-              department: Department | None = None) -> Grant:
+def grant_add(
+    *,
+    actor,
+    user: User,
+    role_code: str,
+    area: Area | None = None,
+    org: PartyOrg | None = None,
+    department: Department | None = None,
+) -> Grant:
     role_def = ROLE_BY_CODE.get(role_code)
     if role_def is None:
         raise field_error("role", _("角色不存在"))
@@ -211,28 +280,44 @@ def grant_add(*, actor, user: User, role_code: str, area: Area | None = None, or
         raise field_error("node", _("党员和群众角色只能看到本人数据，不授予节点"))
     if actor is not None:
         # One may hand out only what one holds, and only within one's own reach.
-        user = scope.get_visible(User, actor, "accounts.manage", view_action="accounts.view", pk=user.pk)
+        user = scope.get_visible(
+            User, actor, "accounts.manage", view_action="accounts.view", pk=user.pk
+        )
         for action in role_def.actions:
             if not actor.can(action):
                 raise scope.Forbidden(_("不能授予超出本人权限的角色"))
         if area is not None:
-            area = scope.get_visible(Area, actor, "accounts.manage", view_action="territory.view", pk=area.pk)
+            area = scope.get_visible(
+                Area, actor, "accounts.manage", view_action="territory.view", pk=area.pk
+            )
         if org is not None:
-            org = scope.get_visible(PartyOrg, actor, "accounts.manage", view_action="organizations.view", pk=org.pk)
+            org = scope.get_visible(
+                PartyOrg, actor, "accounts.manage", view_action="organizations.view", pk=org.pk
+            )
         if department is not None:
             department = scope.get_visible(Department, actor, "accounts.manage", pk=department.pk)
     grant = Grant.objects.create(user=user, role=role, area=area, org=org, department=department)
     user.forget_grants()
     audit.record(
-        actor=actor, action="grant.add", obj=user, area_path=user.area_path,
-        after={"role": role_code, "area_id": area and area.pk, "org_id": org and org.pk, "department_id": department and department.pk},
+        actor=actor,
+        action="grant.add",
+        obj=user,
+        area_path=user.area_path,
+        after={
+            "role": role_code,
+            "area_id": area and area.pk,
+            "org_id": org and org.pk,
+            "department_id": department and department.pk,
+        },
     )
     return grant
 
 
 @transaction.atomic
 def department_create(*, actor, name: str, area: Area, phone: str = "") -> Department:
-    area = scope.get_visible(Area, actor, "accounts.manage", view_action="territory.view", pk=area.pk)
+    area = scope.get_visible(
+        Area, actor, "accounts.manage", view_action="territory.view", pk=area.pk
+    )
     name = (name or "").strip()
     if not name:
         raise field_error("name", _("部门名称不能为空"))
@@ -251,16 +336,22 @@ def totp_begin(*, user: User) -> str:
     """Start enrolment: a new secret, not yet enabled. Returns the otpauth:// URI."""
     if user.kind not in (UserKind.STAFF, UserKind.DEPARTMENT):
         raise field_error("kind", _("仅工作人员账号可启用双因素认证"))
+    if user.totp_enabled:
+        raise field_error("code", _("双因素认证已启用，如需更换请先停用"))
     secret = pyotp.random_base32()
     user.totp_secret = crypto.encrypt(secret)
     user.totp_enabled = False
     user.save(update_fields=["totp_secret", "totp_enabled"])
-    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name="党建引领基层治理平台")
+    return pyotp.TOTP(secret).provisioning_uri(
+        name=user.username, issuer_name="党建引领基层治理平台"
+    )
 
 
 @transaction.atomic
 def totp_confirm(*, user: User, code: str) -> None:
-    if not user.totp_secret or not pyotp.TOTP(crypto.decrypt(user.totp_secret)).verify(code or "", valid_window=1):
+    if not user.totp_secret or not pyotp.TOTP(crypto.decrypt(user.totp_secret)).verify(
+        code or "", valid_window=1
+    ):
         raise field_error("code", _("动态验证码不正确"))
     user.totp_enabled = True
     user.save(update_fields=["totp_enabled"])
@@ -270,7 +361,9 @@ def totp_confirm(*, user: User, code: str) -> None:
 @transaction.atomic
 def totp_disable(*, actor, user: User) -> None:
     if actor.pk != user.pk:
-        user = scope.get_visible(User, actor, "accounts.manage", view_action="accounts.view", pk=user.pk)
+        user = scope.get_visible(
+            User, actor, "accounts.manage", view_action="accounts.view", pk=user.pk
+        )
     user.totp_enabled = False
     user.totp_secret = ""
     user.save(update_fields=["totp_enabled", "totp_secret"])

@@ -1,0 +1,182 @@
+"""The demo city generator at small scale: the nested demo chain, logins, tree invariants."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from dangjian.accounts.models import Department, User
+from dangjian.core import crypto, tree
+from dangjian.core.models import AuditEntry
+from dangjian.demo.accounts import DEMO_ACCOUNTS, DEMO_USERNAMES
+from dangjian.demo.generator import seed, spread
+from dangjian.organizations.models import OrgKind, PartyOrg
+from dangjian.territory.models import Area, AreaKind, Household
+from tests.world import ApiClient
+
+
+@pytest.fixture
+def demo(db):
+    return seed("small", progress=False)
+
+
+def _user(username):
+    return User.objects.get(username=username)
+
+
+def test_spread_is_exact():
+    assert sum(spread(123839, [1.0, 2.5, 0.3] * 3400, minimum=3)) == 123839
+    assert min(spread(50, [1, 100, 1], minimum=2)) == 2
+
+
+@pytest.mark.django_db
+def test_small_city_shape(demo):
+    assert demo["area_kinds"]["city"] == 1
+    assert demo["area_kinds"]["county"] == 2
+    assert demo["area_kinds"]["street"] + demo["area_kinds"]["township"] == 4
+    assert demo["areas"] == Area.objects.count() < 500
+    assert demo["party_orgs"] == PartyOrg.objects.count()
+    assert Household.objects.count() == demo["household_rows"] > 0
+    # Unit counts are the listed households; every level sums its children.
+    unit = Area.objects.filter(kind=AreaKind.UNIT).first()
+    assert unit.households == Household.objects.filter(unit=unit).count()
+    city = Area.objects.get(parent__isnull=True)
+    assert city.households == demo["households"] == Household.objects.count()
+    assert city.population == sum(Household.objects.values_list("members", flat=True))
+    # Each grid branch and unit group is anchored to its grid or unit.
+    for org in PartyOrg.objects.filter(kind=OrgKind.GROUP).select_related("area"):
+        assert org.area.kind == AreaKind.UNIT and org.area_path == org.area.path
+    # Department phones are encrypted at rest with a blind index beside them.
+    dept = Department.objects.first()
+    with connection.cursor() as cur:
+        cur.execute("SELECT phone FROM accounts_department WHERE id = %s", [dept.pk])
+        stored = cur.fetchone()[0]
+    assert crypto.is_token(stored) and crypto.decrypt(stored) == dept.phone != stored
+    assert dept.phone_index == crypto.blind_index("phone", dept.phone)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", [Area, PartyOrg])
+def test_tree_invariants(demo, model):
+    nodes = list(model.objects.all())
+    by_id = {n.pk: n for n in nodes}
+    children = {n.pk: 0 for n in nodes}
+    for n in nodes:
+        assert n.depth == len(n.path) // tree.STEP_WIDTH == tree.depth_of(n.path)
+        assert len(n.path) % tree.STEP_WIDTH == 0
+        if n.parent_id:
+            parent = by_id[n.parent_id]
+            children[parent.pk] += 1
+            assert n.path.startswith(parent.path) and n.depth == parent.depth + 1
+        else:
+            assert n.depth == 1
+        assert n.pinyin
+    for n in nodes:
+        assert n.child_count == children[n.pk], n.name
+        assert n.next_child >= n.child_count
+    assert len({n.path for n in nodes}) == len(nodes)
+
+
+@pytest.mark.django_db
+def test_node_insert_after_seed(demo):
+    """child_count and next_child are right, so the services can add nodes afterwards."""
+    from dangjian.core.treemodel import node_insert
+    from dangjian.territory.models import LEVEL_OF
+
+    grid = Area.objects.filter(kind=AreaKind.GRID).first()
+    before = grid.child_count
+    unit = node_insert(
+        Area, parent=grid, name="新建单元", kind=AreaKind.UNIT, level=LEVEL_OF[AreaKind.UNIT]
+    )
+    grid.refresh_from_db()
+    assert grid.child_count == before + 1 and unit.path.startswith(grid.path)
+
+
+@pytest.mark.django_db
+def test_demo_chain_and_reach(demo, client):
+    api = ApiClient(client)
+    street = _user("demo-street")
+    r = api.get(street, "/api/v1/areas/")
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["count"] == 1
+    top = Area.objects.get(pk=body["items"][0]["id"])
+    assert top.kind == AreaKind.STREET and top.pk == street.area_id
+
+    chain = [
+        _user(u).area
+        for u in ("demo-city", "demo-county", "demo-street", "demo-community", "demo-grid")
+    ]
+    for outer, inner in itertools.pairwise(chain):
+        assert inner.path.startswith(outer.path) and inner.depth > outer.depth
+    assert [a.kind for a in chain] == ["city", "county", "street", "community", "grid"]
+
+    grid = _user("demo-grid").area
+    for username in ("demo-member", "demo-resident"):
+        u = _user(username)
+        assert u.area.kind == AreaKind.UNIT and u.area.parent_id == grid.pk
+        r = api.get(u, "/api/v1/areas/")
+        assert r.status_code == 200 and r.json() == {"items": [], "count": 0}
+        assert u.grants.count() == 1 and u.grants.get().area_id is None
+        assert u.grants.get().org_id is None and u.grants.get().department_id is None
+    r = api.get(_user("demo-grid"), "/api/v1/areas/")
+    assert [i["id"] for i in r.json()["items"]] == [grid.pk]
+
+    dept_user = _user("demo-dept")
+    assert dept_user.department.area_id == _user("demo-county").area_id
+    assert dept_user.grants.get().department_id == dept_user.department_id
+
+    admin = _user("demo-admin")
+    roots = {(g.area_id, g.org_id) for g in admin.grants.all()}
+    assert roots == {
+        (Area.objects.get(parent__isnull=True).pk, None),
+        (None, PartyOrg.objects.get(parent__isnull=True).pk),
+    }
+    r = api.get(_user("demo-city"), "/api/v1/orgs/")
+    assert [i["name"] for i in r.json()["items"]] == ["中共莆田市委员会"]
+
+
+@pytest.mark.django_db
+def test_every_demo_account_logs_in(demo, client):
+    assert [u for u, _label in DEMO_ACCOUNTS] == DEMO_USERNAMES
+    for username in DEMO_USERNAMES:
+        r = client.post(
+            "/api/v1/auth/token",
+            {"username": username, "password": settings.DANGJIAN["DEMO_PASSWORD"]},
+            content_type="application/json",
+        )
+        assert r.status_code == 200, (username, r.content)
+    assert not User.objects.filter(is_superuser=True).exists()
+    assert not User.objects.filter(is_staff=True).exists()
+
+
+@pytest.mark.django_db
+def test_second_seed_refused_and_one_audit_row(demo):
+    with pytest.raises(CommandError, match="已有"):
+        seed("small", progress=False)
+    with pytest.raises(CommandError):
+        call_command("seed", "--scale", "small", "--no-progress")
+    rows = AuditEntry.objects.filter(action="demo.seed")
+    assert rows.count() == 1
+    assert rows.get().after["areas"] == demo["areas"]
+    assert rows.get().actor_id is None
+
+
+@pytest.mark.django_db
+def test_createadmin(demo):
+    from io import StringIO
+
+    out = StringIO()
+    call_command("createadmin", "--username", "boss", "--password", "Strong#Pass2026", stdout=out)
+    assert "已创建" in out.getvalue()
+    boss = _user("boss")
+    assert not boss.is_superuser and boss.grants.count() == 2
+    with pytest.raises(CommandError, match="密码"):
+        call_command("createadmin", "--username", "weak", "--password", "abc")
+    with pytest.raises(CommandError, match="已被使用"):
+        call_command("createadmin", "--username", "boss", "--password", "Strong#Pass2026")
