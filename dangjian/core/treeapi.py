@@ -37,11 +37,11 @@ def tree_nodes(request, model, action: str, serialize, select_related=(), defer=
     if q:
         qs = qs.visible_to(user, action).filter(search_q(q))
         if parent is not None:
-            root = scope.get_visible(model, user, action, pk=parent)
+            root = scope.get_visible(model.objects.only("pk", "path"), user, action, pk=parent)
             # descendants of the parent, at any depth (the parent itself is not its own child)
             qs = qs.filter(path__gt=root.path, path__lt=root.path_end)
     elif parent is not None:
-        scope.get_visible(model, user, action, pk=parent)
+        scope.get_visible(model.objects.only("pk", "path"), user, action, pk=parent)
         qs = qs.visible_to(user, action).filter(parent_id=parent)
     else:
         qs = qs.topmost_visible_to(user, action)

@@ -1,7 +1,8 @@
 from ninja import Router, Schema
 
+from dangjian.core.choices import label
 from dangjian.core.treeapi import add_tree_routes
-from dangjian.organizations.models import PartyOrg
+from dangjian.organizations.models import OrgDomain, OrgForm, OrgKind, PartyOrg
 
 
 class OrgOut(Schema):
@@ -25,11 +26,11 @@ def org_out(o: PartyOrg) -> dict:
         "id": o.pk,
         "name": o.name,
         "kind": o.kind,
-        "kind_label": o.get_kind_display(),
+        "kind_label": label(OrgKind, o.kind),
         "form": o.form,
-        "form_label": o.get_form_display(),
+        "form_label": label(OrgForm, o.form),
         "domain": o.domain,
-        "domain_label": o.get_domain_display(),
+        "domain_label": label(OrgDomain, o.domain),
         "path": o.path,
         "parent_id": o.parent_id,
         "child_count": o.child_count,

@@ -1,7 +1,8 @@
 from ninja import Router, Schema
 
+from dangjian.core.choices import label
 from dangjian.core.treeapi import add_tree_routes
-from dangjian.territory.models import Area
+from dangjian.territory.models import Area, AreaKind
 
 
 class AreaOut(Schema):
@@ -23,7 +24,7 @@ def area_out(a: Area) -> dict:
         "id": a.pk,
         "name": a.name,
         "kind": a.kind,
-        "kind_label": a.get_kind_display(),
+        "kind_label": label(AreaKind, a.kind),
         "level": a.level,
         "path": a.path,
         "parent_id": a.parent_id,
@@ -35,4 +36,4 @@ def area_out(a: Area) -> dict:
 
 
 router = Router(tags=["治理区域"])
-add_tree_routes(router, Area, "territory.view", AreaOut, area_out)
+add_tree_routes(router, Area, "territory.view", AreaOut, area_out, defer=("boundary",))
