@@ -176,7 +176,9 @@ CASES = [
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("method", "path", "variant"), CASES, ids=[f"{m} {p} {v}" for m, p, v in CASES])
+@pytest.mark.parametrize(
+    ("method", "path", "variant"), CASES, ids=[f"{m} {p} {v}" for m, p, v in CASES]
+)
 def test_api_conforms(api_schema, bearer, method, path, variant):
     operation = api_schema[path][method]
     if variant == "known_ids":
