@@ -22,13 +22,14 @@ MENU = (
     MenuItem("首页", "console:home"),
     MenuItem("区域树", "console:area_list", "territory.view"),
     MenuItem("组织树", "console:org_list", "organizations.view"),
+    MenuItem("党员管理", "console:members:list", "members.view"),
+    MenuItem("报到党员", "console:members:checkins", "members.checkin_view"),
     MenuItem("审计日志", "console:audit", "audit.view"),
     MenuItem("节假日", "console:holidays", staff_only=True),
     MenuItem("账号安全", "console:account"),
 )
 
 UPCOMING = (
-    MenuItem("党员管理", None, "members.view"),
     MenuItem("发展党员", None, "development.view"),
     MenuItem("组织生活", None, "orglife.view"),
     MenuItem("党费", None, "dues.view"),
@@ -65,6 +66,10 @@ def menu_for(request) -> tuple[list[dict], list[dict]]:
         url = reverse(item.url_name)
         active = path == url if url == "/" else path.startswith(url)
         items.append({"label": item.label, "url": url, "active": active})
+    # Nested sections (/members/ and /members/checkins/): only the closest one is active.
+    matched = [i for i in items if i["active"]]
+    for i in matched:
+        i["active"] = len(i["url"]) == max(len(m["url"]) for m in matched)
     upcoming = [{"label": i.label} for i in UPCOMING if _allowed(i, user)]
     return items, upcoming
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from dangjian.console import audit_views, holiday_views, tree_views, views
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("orgs/", tree_views.org_list, name="org_list"),
     path("orgs/<int:node_id>/", tree_views.org_detail, name="org_detail"),
     path("orgs/<int:node_id>/children/", tree_views.org_children, name="org_children"),
+    path("members/", include("dangjian.members.urls")),
     path("audit/", audit_views.audit_list, name="audit"),
     path("holidays/", holiday_views.holidays, name="holidays"),
     path("account/", views.account, name="account"),
