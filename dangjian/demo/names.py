@@ -195,3 +195,53 @@ def door_label(unit: str, floor: int, room: int) -> str:
     if unit.endswith("号楼"):
         return f"{unit}{floor}{room:02d}室"
     return f"{unit}{floor * 10 + room}号"
+
+
+# --- people of the member registry ------------------------------------------------------------
+
+MALE_GIVEN = list("国建明华志文伟德平金春海清庆福荣军强勇杰涛斌鹏辉亮宏峰晨宇浩然振东永坤")
+FEMALE_GIVEN = list("秀丽英玉芳丽美荔婷燕红梅兰霞晓思雨欣怡佳雅静淑惠珍琴萍凤娟")
+
+WORK_UNITS = [
+    "莆田市第一医院",
+    "莆田学院",
+    "莆田市城厢区财政局",
+    "莆田市荔城区教育局",
+    "莆田市涵江区人民法院",
+    "国网莆田供电公司",
+    "莆田市自来水有限公司",
+    "中国移动莆田分公司",
+    "莆田市第二中学",
+    "莆田市公安局",
+    "福建省湄洲湾港务集团",
+    "莆田市交通投资集团",
+    "莆田农商银行",
+    "仙游县人民医院",
+    "莆田市市场监督管理局",
+    "莆田市鞋业有限公司",
+    "莆田市工艺美术有限公司",
+    "秀屿区卫生院",
+]
+
+DESTINATIONS = [
+    "广东省深圳市",
+    "广东省广州市",
+    "上海市浦东新区",
+    "浙江省杭州市",
+    "江苏省苏州市",
+    "北京市朝阳区",
+    "福建省厦门市",
+    "福建省福州市",
+    "湖北省武汉市",
+    "四川省成都市",
+    "云南省昆明市",
+    "新疆维吾尔自治区乌鲁木齐市",
+]
+
+
+def member_name(rng: random.Random, female: bool) -> str:
+    chars = FEMALE_GIVEN if female else MALE_GIVEN
+    given = rng.choice(chars)
+    if rng.random() < 0.8:
+        given += rng.choice(chars)
+    return rng.choice(SURNAMES) + given

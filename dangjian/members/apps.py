@@ -9,10 +9,14 @@ class MembersConfig(AppConfig):
     def ready(self):
         from dangjian.core.treemodel import register_path_copy
         from dangjian.members.models import (
+            Cadre,
             CommunityCheckin,
             Member,
             MemberTransfer,
+            MentorPair,
             MobileRegistration,
+            ReserveCadre,
+            UnitRole,
         )
 
         register_path_copy(Member, "org_path", "org")
@@ -21,3 +25,5 @@ class MembersConfig(AppConfig):
         register_path_copy(MemberTransfer, "from_org_path", "org")
         register_path_copy(MemberTransfer, "to_org_path", "org")
         register_path_copy(MobileRegistration, "host_org_path", "org")
+        for model in (Cadre, ReserveCadre, MentorPair, UnitRole):
+            register_path_copy(model, "area_path", "area")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -27,10 +28,14 @@ from dangjian.core.validators import (
     validate_phone,
 )
 from dangjian.members.models import (
+    COMMITTEE_POSITIONS,
     OPEN_TRANSFER_STATES,
     TRANSFER_FLOW,
+    Cadre,
+    CadrePosition,
     Category,
     CheckinService,
+    Committee,
     CommunityCheckin,
     Education,
     Ethnicity,
@@ -38,13 +43,17 @@ from dangjian.members.models import (
     Member,
     MemberCategory,
     MemberTransfer,
+    MentorPair,
     MobileRegistration,
     MobileReport,
     Occupation,
+    ReserveCadre,
     Status,
     TransferKind,
     TransferState,
     TransferStep,
+    UnitRole,
+    UnitRoleCode,
     add_months,
     sides_q,
 )
@@ -90,6 +99,16 @@ MIN_JOIN_AGE = 18
 RESIDENCE_MIN_LEVEL = 4  # village/community, grid or unit
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
 ACTIVE_STATUSES = (Status.PROBATIONARY, Status.FULL)
+
+
+# The codes of each choice, once: ``TextChoices.values`` builds a new list on every call,
+# which an import of 100,000 rows would do a million times.
+GENDER_CODES = frozenset(Gender.values)
+ETHNICITY_CODES = frozenset(Ethnicity.values)
+EDUCATION_CODES = frozenset(Education.values)
+OCCUPATION_CODES = frozenset(Occupation.values)
+STATUS_CODES = frozenset(Status.values)
+CATEGORY_CODES = frozenset(Category.values)
 
 
 class Errors(dict):
@@ -169,7 +188,7 @@ def clean_member_fields(
             )
 
     gender = _text(values.get("gender"))
-    if gender and gender not in Gender.values:
+    if gender and gender not in GENDER_CODES:
         errors.add("gender", "性别应为“男”或“女”")
     elif derived_gender:
         if gender and "gender" in explicit and gender != derived_gender:
@@ -201,7 +220,7 @@ def clean_member_fields(
     ethnicity = _text(values.get("ethnicity"))
     if not ethnicity:
         errors.add("ethnicity", "请填写民族")
-    elif ethnicity not in Ethnicity.values:
+    elif ethnicity not in ETHNICITY_CODES:
         errors.add("ethnicity", "民族代码无效，应为国家标准（GB/T 3304）代码，如汉族为01")
     out["ethnicity"] = ethnicity
 
@@ -213,9 +232,12 @@ def clean_member_fields(
             errors.add("phone", exc.messages[0])
     out["phone"] = phone
 
-    for field, choices in (("education", Education), ("occupation", Occupation)):
+    for field, choices, codes in (
+        ("education", Education, EDUCATION_CODES),
+        ("occupation", Occupation, OCCUPATION_CODES),
+    ):
         code = _text(values.get(field))
-        if code and code not in choices.values:
+        if code and code not in codes:
             errors.add(
                 field,
                 f"{FIELD_LABELS[field]}取值无效，可选：{'、'.join(str(c.label) for c in choices)}",
@@ -230,7 +252,7 @@ def clean_member_fields(
     status = _text(values.get("status"))
     if not status:
         errors.add("status", "请填写党员状态")
-    elif status not in Status.values:
+    elif status not in STATUS_CODES:
         errors.add("status", f"党员状态取值无效，可选：{'、'.join(str(c.label) for c in Status)}")
     out["status"] = status
 
@@ -264,7 +286,7 @@ def clean_member_fields(
     codes: list[str] = []
     for code in raw:
         code = _text(code)
-        if code not in Category.values:
+        if code not in CATEGORY_CODES:
             errors.add(
                 "categories",
                 f"党员类别“{code}”无效，可选：{'、'.join(str(c.label) for c in Category)}",
@@ -362,6 +384,38 @@ def _save(member: Member) -> None:
 
 def _snapshot(member: Member, categories: list[str]) -> dict:
     return {**audit.snapshot(member), "categories": list(categories)}
+
+
+_SNAPSHOT_FIELDS: list[tuple[str, str | None]] | None = None
+
+
+def _import_snapshot(member: Member, categories: list[str]) -> dict:
+    """``_snapshot`` for the bulk import: the same dict (the test suite checks), with the
+    field list worked out once instead of once per row."""
+    global _SNAPSHOT_FIELDS
+    if _SNAPSHOT_FIELDS is None:
+        probe = Member(
+            id_number="350302198001010011", phone="13800138000", birth_date=dt.date(2000, 1, 1)
+        )
+        keys = set(audit.snapshot(probe))
+        _SNAPSHOT_FIELDS = [
+            (f.attname, getattr(f, "pii_kind", None))
+            for f in Member._meta.concrete_fields
+            if f.attname in keys
+        ]
+    out = {}
+    for attname, kind in _SNAPSHOT_FIELDS:
+        value = getattr(member, attname)
+        if kind:
+            out[attname] = crypto.mask(kind, value)
+        elif value is None or isinstance(value, int | str | bool):
+            out[attname] = value
+        elif isinstance(value, dt.date | dt.datetime | dt.time):
+            out[attname] = value.isoformat()
+        else:
+            out[attname] = str(value)
+    out["categories"] = list(categories)
+    return out
 
 
 def _write_new(
@@ -1209,16 +1263,19 @@ def members_import(
 
     existing = {
         m.id_number_index: m
-        for m in Member.objects.filter(id_number_index__in=[p[4] for p in prepared if p[4]]).only(
+        for chunk in _chunks([p[4] for p in prepared if p[4]])
+        for m in Member.objects.filter(id_number_index__in=chunk).only(
             "pk", "name", "org_id", "org_path", "user_id", "id_number_index"
         )
     }
     if existing:
-        visible = set(
-            Member.objects.visible_to(actor, "members.view")
-            .filter(pk__in=[m.pk for m in existing.values()])
+        visible = {
+            pk
+            for chunk in _chunks([m.pk for m in existing.values()])
+            for pk in Member.objects.visible_to(actor, "members.view")
+            .filter(pk__in=chunk)
             .values_list("pk", flat=True)
-        )
+        }
         org_names = dict(
             PartyOrg.objects.filter(pk__in={m.org_id for m in existing.values()}).values_list(
                 "pk", "name"
@@ -1240,24 +1297,16 @@ def members_import(
                         {"row": row.number, "column": sheet.column_name(key), "message": message}
                     )
         else:
-            good.append((row, clean, org, unit))
+            good.append((row, clean, org, unit, index))
 
     created: list[Member] = []
     if not (problems and mode == "all_or_nothing"):
-        for row, clean, org, unit in good:
-            created.append(
-                _write_new(
-                    actor=actor,
-                    clean=clean,
-                    org=org,
-                    unit=unit,
-                    user=None,
-                    note=f"Excel导入第{row.number}行",
-                )
-            )
-        if created and Member.objects.visible_to(actor, "members.manage").filter(
-            pk__in=[m.pk for m in created]
-        ).count() != len(created):
+        created = _write_imported(actor, good)
+        visible_count = sum(
+            Member.objects.visible_to(actor, "members.manage").filter(pk__in=chunk).count()
+            for chunk in _chunks([m.pk for m in created])
+        )
+        if visible_count != len(created):
             raise Http404("未找到")
     problems.sort(key=lambda p: (p["row"], sheet.column_order(p["column"])))
     bad_rows = len({p["row"] for p in problems})
@@ -1304,50 +1353,161 @@ def _pick(errors: Errors, key: str, text, candidates: dict, what: str):
     return found[0]
 
 
+IMPORT_BATCH = 2000
+LOOKUP_CHUNK = 900  # values per IN (...) list: under every backend's parameter limit
+
+
+def _chunks(values, size: int = LOOKUP_CHUNK):
+    values = list(values)
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def _write_imported(actor, good: list[tuple]) -> list[Member]:
+    """The good rows of an import written in bulk: the members (encrypted by the field, blind
+    indexes and pinyin as ``_apply`` sets them), their categories and one audit row each
+    (masked, as ``audit.record`` writes it), a few statements per thousand rows."""
+    from dangjian.core import context
+    from dangjian.core.models import AuditEntry
+
+    pinyin: dict[str, str] = {}
+    members = []
+    for _row, clean, org, unit, index in good:
+        member = Member(org=org, org_path=org.path)
+        if unit is not None:
+            member.unit_id, member.area_path = unit.pk, unit.path
+        for field in OWN_FIELDS:
+            if field != "categories":
+                setattr(member, field, clean[field])
+        member.id_number_index = index
+        member.phone_index = crypto.blind_index("phone", clean["phone"]) if clean["phone"] else ""
+        name = clean["name"]
+        if name not in pinyin:
+            pinyin[name] = initials(name)
+        member.name_pinyin = pinyin[name]
+        members.append(member)
+    try:
+        with transaction.atomic():
+            Member.objects.bulk_create(members, batch_size=IMPORT_BATCH)
+    except IntegrityError as exc:  # a concurrent write registered one of the ID numbers
+        raise ValidationError(
+            {"file": ["导入期间有身份证号码已被登记，请重新导入以查看具体行"]}
+        ) from exc
+    MemberCategory.objects.bulk_create(
+        [
+            MemberCategory(member=m, code=code)
+            for m, (_row, clean, *_rest) in zip(members, good, strict=True)
+            for code in clean["categories"]
+        ],
+        batch_size=IMPORT_BATCH,
+    )
+    is_user = _is_user(actor)
+    actor_name = (actor.get_username() if is_user else "")[:150]
+    request_id, remote_addr = context.request_id.get(), context.remote_addr.get()
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                actor=actor if is_user else None,
+                actor_name=actor_name,
+                action="member.create",
+                object_type="members.member",
+                object_id=str(m.pk),
+                object_repr=str(m)[:200],
+                after=_import_snapshot(m, clean["categories"]),
+                note=f"Excel导入第{row.number}行",
+                request_id=request_id,
+                remote_addr=remote_addr,
+                area_path=m.area_path,
+                org_path=m.org_path,
+            )
+            for m, (row, clean, *_rest) in zip(members, good, strict=True)
+        ],
+        batch_size=IMPORT_BATCH,
+    )
+    return members
+
+
 def _import_orgs(actor, texts: set[str]) -> dict[str, list[PartyOrg]]:
     """Organizations named (or coded) in the file where the actor manages members."""
     if not texts:
         return {}
     out: dict[str, list[PartyOrg]] = {}
-    qs = PartyOrg.objects.visible_to(actor, "members.manage").filter(
-        models.Q(name__in=texts) | models.Q(code__in=texts)
-    )
-    for org in qs.defer("contact_phone"):
-        if not can_manage_members_in(actor, org.path):
-            continue
-        for key in {org.name, org.code} & texts:
-            out.setdefault(key, []).append(org)
+    base = PartyOrg.objects.visible_to(actor, "members.manage").defer("contact_phone")
+    seen = set()
+    for chunk in _chunks(texts, LOOKUP_CHUNK // 2):
+        for org in base.filter(models.Q(name__in=chunk) | models.Q(code__in=chunk)):
+            if org.pk in seen or not can_manage_members_in(actor, org.path):
+                continue
+            seen.add(org.pk)
+            for key in {org.name, org.code} & texts:
+                out.setdefault(key, []).append(org)
     return out
 
 
-def _import_units(actor, texts: set[str]) -> dict[str, list[Area]]:
-    """Residences named in the file: a unique name, or "社区/网格/单元" down from any level."""
+def _unit_segments(text: str) -> list[str]:
+    return [
+        p.strip()
+        for p in text.replace("／", "/").replace("＞", "/").replace(">", "/").split("/")
+        if p.strip()
+    ]
+
+
+@dataclass(frozen=True)
+class Place:
+    """A residence matched by an import: what the import needs of an Area, without building
+    a model instance for each of the many candidates a common name like "3号楼" has."""
+
+    pk: int
+    path: str
+    name: str
+    level: int
+
+
+def _import_units(actor, texts: set[str]) -> dict[str, list[Place]]:
+    """Residences named in the file: a unique name, or "社区/网格/单元" down from any level.
+
+    One query per chunk of leaf names and one per chunk of ancestor paths; the candidates are
+    indexed by (leaf name, the name before it), so each text looks at a handful of them."""
     if not texts:
         return {}
-    parts = {
-        t: [
-            p.strip()
-            for p in t.replace("／", "/").replace("＞", "/").replace(">", "/").split("/")
-            if p.strip()
-        ]
-        for t in texts
-    }
-    leaves = {p[-1] for p in parts.values() if p}
-    candidates = list(
-        Area.objects.visible_to(actor, "territory.view").filter(name__in=leaves).defer("boundary")
-    )
+    parts = {t: _unit_segments(t) for t in texts}
+    parts = {t: segs for t, segs in parts.items() if segs}
+    leaves = {segs[-1] for segs in parts.values()}
+    base = Area.objects.visible_to(actor, "territory.view")
+    candidates = [
+        Place(*row)
+        for chunk in _chunks(leaves)
+        for row in base.filter(name__in=chunk).values_list("pk", "path", "name", "level")
+    ]
     ancestor_paths = {a for c in candidates for a in tree.ancestors_of(c.path)}
-    names = dict(Area.objects.filter(path__in=ancestor_paths).values_list("path", "name"))
-    out: dict[str, list[Area]] = {}
-    for text, segs in parts.items():
-        if not segs:
+    names = {
+        path: name
+        for chunk in _chunks(ancestor_paths)
+        for path, name in Area.objects.filter(path__in=chunk).values_list("path", "name")
+    }
+    pairs = {(segs[-1], segs[-2]) for segs in parts.values() if len(segs) > 1}
+    by_leaf: dict[str, list[Place]] = {}
+    by_pair: dict[tuple[str, str], list[tuple[Place, list[str]]]] = {}
+    for c in candidates:
+        by_leaf.setdefault(c.name, []).append(c)
+        if not pairs:
             continue
-        for c in candidates:
-            if c.name != segs[-1]:
-                continue
-            chain = [names.get(p, "") for p in tree.ancestors_of(c.path)]
-            if _is_subsequence(segs[:-1], chain):
-                out.setdefault(text, []).append(c)
+        chain = [names.get(p, "") for p in tree.ancestors_of(c.path)]
+        for name in set(chain):
+            if (c.name, name) in pairs:
+                by_pair.setdefault((c.name, name), []).append((c, chain))
+    out: dict[str, list[Place]] = {}
+    for text, segs in parts.items():
+        if len(segs) == 1:
+            found = by_leaf.get(segs[0], [])
+        else:
+            found = [
+                c
+                for c, chain in by_pair.get((segs[-1], segs[-2]), [])
+                if _is_subsequence(segs[:-1], chain)
+            ]
+        if found:
+            out[text] = found
     return out
 
 
@@ -1397,3 +1557,590 @@ def members_export(*, actor, filters: dict, reveal: bool = False) -> tuple[bytes
             },
         )
     return content, count
+
+
+# --- village and community cadres (两委干部) --------------------------------------------------
+
+CADRE_AREA_KINDS = (AreaKind.VILLAGE, AreaKind.COMMUNITY)
+CADRE_TERM_MONTHS = 60  # village and community committees: 5 years (DOMAIN.md, "Structure")
+CADRE_TERM_MAX_MONTHS = 72  # an election may move by at most one year
+CADRE_MIN_AGE = 18
+CADRE_FIELD_LABELS = {
+    "name": "姓名",
+    "member": "党员档案",
+    "committee": "所属组织",
+    "position": "职务",
+    "one_shoulder": "“一肩挑”",
+    "cross_holding": "交叉任职",
+    "party_member": "中共党员",
+    "gender": "性别",
+    "birth_date": "出生日期",
+    "education": "学历",
+    "term_start": "任期开始",
+    "term_end": "任期届满",
+    "ended_on": "离任日期",
+    "intended_position": "培养方向",
+    "added_on": "纳入后备日期",
+}
+CADRE_UPDATABLE = (
+    "name",
+    "member",
+    "committee",
+    "position",
+    "one_shoulder",
+    "cross_holding",
+    "party_member",
+    "gender",
+    "birth_date",
+    "education",
+    "term_start",
+    "term_end",
+    "ended_on",
+)
+
+
+def can_manage_area(actor, area_path: str, action: str = "members.manage") -> bool:
+    """Whether ``actor``'s area-tree reach for ``action`` covers ``area_path``: cadres, reserve
+    cadres and unit roles are scoped by the village's (or unit's) place in the Area tree."""
+    reach = scope.reach_of(actor, action)
+    return any(tree.is_within(area_path, p) for p in reach.area_paths)
+
+
+def _managed_area(actor, area, *, kinds, what: str) -> Area:
+    """The village or community (or unit) ``area``: 404 when the actor cannot see it, 403 when
+    the actor sees it but does not manage members there."""
+    if area is None:
+        raise ValidationError({"area": [f"请选择{what}"]})
+    found = scope.get_visible(Area.objects.defer("boundary"), actor, "territory.view", pk=area.pk)
+    if not can_manage_area(actor, found.path):
+        raise scope.Forbidden(f"您没有管理该{what}的权限")
+    if found.kind not in kinds:
+        raise ValidationError({"area": [f"请选择{what}（当前为{found.get_kind_display()}）"]})
+    return found
+
+
+def _linked_member(errors: Errors, actor, member) -> Member | None:
+    if member is None:
+        return None
+    found = scope.get_visible(Member.objects.defer("photo"), actor, "members.view", pk=member.pk)
+    if found.left_on:
+        errors.add("member", "该党员组织关系已转出系统")
+    elif found.status not in ACTIVE_STATUSES:
+        errors.add("member", f"该党员状态为“{found.get_status_display()}”")
+    return found
+
+
+def _bool(errors: Errors, field: str, value, default: bool = False) -> bool:
+    if value in (None, ""):
+        return default
+    if isinstance(value, bool):
+        return value
+    errors.add(field, f"{CADRE_FIELD_LABELS[field]}应为是或否")
+    return default
+
+
+def _person_fields(errors: Errors, values: dict, member: Member | None, explicit: set) -> dict:
+    """Name, gender, birth date and education of a cadre or reserve cadre; from the linked
+    member file where not given, and refused where given and contradicting it."""
+    out = {}
+    today = timezone.localdate()
+    name = _text(values.get("name"))
+    if member is not None:
+        if name and "name" in explicit and name != member.name:
+            errors.add("name", f"姓名与所选党员档案不符（档案姓名为{member.name}）")
+        name = name or member.name
+    if not name:
+        errors.add("name", "请填写姓名")
+    elif len(name) > 50:
+        errors.add("name", "姓名不能超过50个字")
+    out["name"] = name
+
+    gender = _text(values.get("gender"))
+    if member is not None and not gender:
+        gender = member.gender
+    if not gender:
+        errors.add("gender", "请填写性别")
+    elif gender not in Gender.values:
+        errors.add("gender", "性别应为“男”或“女”")
+    elif member is not None and "gender" in explicit and gender != member.gender:
+        errors.add("gender", "性别与所选党员档案不符")
+    out["gender"] = gender
+
+    birth = _as_date(errors, "birth_date", values.get("birth_date"))
+    if member is not None:
+        if birth and "birth_date" in explicit and birth != member.birth_date:
+            errors.add(
+                "birth_date",
+                f"出生日期与所选党员档案不符（档案为{member.birth_date.isoformat()}）",
+            )
+        birth = birth or member.birth_date
+    if birth is None:
+        if "birth_date" not in errors:
+            errors.add("birth_date", "请填写出生日期")
+    elif birth < EARLIEST_BIRTH:
+        errors.add("birth_date", "出生日期不能早于1900年")
+    elif birth > add_months(today, -12 * CADRE_MIN_AGE):
+        errors.add("birth_date", f"村(社区)干部应年满{CADRE_MIN_AGE}周岁，请核对出生日期")
+    out["birth_date"] = birth
+
+    education = _text(values.get("education"))
+    if member is not None and not education:
+        education = member.education
+    if not education:
+        errors.add("education", "请填写学历")
+    elif education not in Education.values:
+        errors.add(
+            "education",
+            f"学历取值无效，可选：{'、'.join(str(c.label) for c in Education)}",
+        )
+    out["education"] = education
+    return out
+
+
+def _committee_for(area: Area, committee: str) -> str | None:
+    """Why ``committee`` does not fit ``area``, or None."""
+    if committee == Committee.VILLAGERS and area.kind != AreaKind.VILLAGE:
+        return "社区设居民委员会，不设村民委员会"
+    if committee == Committee.RESIDENTS and area.kind != AreaKind.COMMUNITY:
+        return "村设村民委员会，不设居民委员会"
+    return None
+
+
+def clean_cadre_fields(
+    errors: Errors,
+    values: dict,
+    *,
+    area: Area,
+    member: Member | None,
+    explicit: set,
+    exclude_pk: int | None = None,
+) -> dict:
+    """Every own field of a cadre checked against the rules of the two committees."""
+    today = timezone.localdate()
+    out = _person_fields(errors, values, member, explicit)
+
+    committee = _text(values.get("committee"))
+    if not committee:
+        errors.add("committee", "请选择所属组织（党组织委员会、村民委员会或居民委员会）")
+    elif committee not in Committee.values:
+        errors.add(
+            "committee", f"所属组织取值无效，可选：{'、'.join(str(c.label) for c in Committee)}"
+        )
+    elif message := _committee_for(area, committee):
+        errors.add("committee", message)
+    out["committee"] = committee
+
+    position = _text(values.get("position"))
+    allowed = COMMITTEE_POSITIONS.get(committee, ())
+    if not position:
+        errors.add("position", "请选择职务")
+    elif position not in CadrePosition.values:
+        errors.add(
+            "position", f"职务取值无效，可选：{'、'.join(str(c.label) for c in CadrePosition)}"
+        )
+    elif allowed and position not in allowed:
+        errors.add(
+            "position",
+            f"{Committee(committee).label}的职务应为{'、'.join(str(CadrePosition(p).label) for p in allowed)}",
+        )
+    out["position"] = position
+
+    one_shoulder = _bool(errors, "one_shoulder", values.get("one_shoulder"))
+    if one_shoulder and not (committee == Committee.PARTY and position == CadrePosition.SECRETARY):
+        errors.add("one_shoulder", "只有党组织书记可以兼任村(居)民委员会主任（“一肩挑”）")
+    out["one_shoulder"] = one_shoulder
+    cross = _bool(errors, "cross_holding", values.get("cross_holding"))
+    out["cross_holding"] = cross or one_shoulder  # the one-shoulder secretary sits on both
+
+    party_member = _bool(errors, "party_member", values.get("party_member"), default=True)
+    if member is not None:
+        party_member = True
+    if committee == Committee.PARTY and not party_member:
+        errors.add("party_member", "党组织委员会成员须为中共党员")
+    out["party_member"] = party_member
+
+    start = _as_date(errors, "term_start", values.get("term_start"))
+    if start is None:
+        if "term_start" not in errors:
+            errors.add("term_start", "请填写任期开始日期")
+    elif start > today:
+        errors.add("term_start", "任期开始日期不能晚于今天")
+    elif out["birth_date"] and start < add_months(out["birth_date"], 12 * CADRE_MIN_AGE):
+        errors.add("term_start", f"任职时应年满{CADRE_MIN_AGE}周岁，请核对任期开始日期")
+    out["term_start"] = start
+    end = _as_date(errors, "term_end", values.get("term_end"))
+    if end is None and start is not None and "term_end" not in errors:
+        end = add_months(start, CADRE_TERM_MONTHS)
+    if start and end:
+        if end <= start:
+            errors.add("term_end", "任期届满日期应晚于任期开始日期")
+        elif end > add_months(start, CADRE_TERM_MAX_MONTHS):
+            errors.add("term_end", "村(社区)两委每届任期5年，提前或推迟换届不超过1年")
+    out["term_end"] = end
+    ended = _as_date(errors, "ended_on", values.get("ended_on"))
+    if ended is not None:
+        if ended > today:
+            errors.add("ended_on", "离任日期不能晚于今天")
+        elif start and ended < start:
+            errors.add("ended_on", "离任日期不能早于任期开始日期")
+    out["ended_on"] = ended
+
+    if ended is None and not errors.get("committee") and not errors.get("position"):
+        _check_seats(errors, out, area, member, exclude_pk)
+    return out
+
+
+def _check_seats(errors: Errors, out: dict, area: Area, member, exclude_pk) -> None:
+    """One serving secretary per party committee, one serving director per villagers' or
+    residents' committee, and no director beside a one-shoulder secretary."""
+    serving = Cadre.objects.filter(area=area, ended_on__isnull=True)
+    if exclude_pk:
+        serving = serving.exclude(pk=exclude_pk)
+    committee, position = out["committee"], out["position"]
+    if position in (CadrePosition.SECRETARY, CadrePosition.DIRECTOR):
+        other = serving.filter(committee=committee, position=position).first()
+        if other is not None:
+            errors.add(
+                "position",
+                f"{area.name}{Committee(committee).label}已有{CadrePosition(position).label}"
+                f"{other.name}，请先登记其离任",
+            )
+    if position == CadrePosition.DIRECTOR:
+        shoulder = serving.filter(one_shoulder=True).first()
+        if shoulder is not None:
+            errors.add(
+                "position",
+                f"{area.name}实行书记、主任“一肩挑”，主任由书记{shoulder.name}兼任",
+            )
+    if out["one_shoulder"]:
+        director = serving.filter(position=CadrePosition.DIRECTOR).first()
+        if director is not None:
+            errors.add(
+                "one_shoulder",
+                f"{area.name}已有主任{director.name}，请先登记其离任再实行“一肩挑”",
+            )
+    if member is not None and serving.filter(member=member).exists():
+        errors.add(
+            "member",
+            f"该党员已在{area.name}两委任职：同时在另一委员会任职的，请在原任职记录中登记交叉任职",
+        )
+
+
+def _cadre_save(obj) -> None:
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:  # a concurrent twin got there first
+        raise ValidationError({"position": ["该职务已有人在任，请刷新后重试"]}) from exc
+
+
+@transaction.atomic
+def cadre_create(
+    *,
+    actor,
+    area: Area | None,
+    committee: str = "",
+    position: str = "",
+    name: str = "",
+    member: Member | None = None,
+    one_shoulder: bool = False,
+    cross_holding: bool = False,
+    party_member: bool | None = None,
+    gender: str = "",
+    birth_date=None,
+    education: str = "",
+    term_start=None,
+    term_end=None,
+) -> Cadre:
+    """A new seat on a village's or community's two committees (两委)."""
+    area = _managed_area(actor, area, kinds=CADRE_AREA_KINDS, what="村(社区)")
+    errors = Errors()
+    linked = _linked_member(errors, actor, member)
+    values = {
+        "name": name,
+        "committee": committee,
+        "position": position,
+        "one_shoulder": one_shoulder,
+        "cross_holding": cross_holding,
+        "party_member": party_member,
+        "gender": gender,
+        "birth_date": birth_date,
+        "education": education,
+        "term_start": term_start,
+        "term_end": term_end,
+    }
+    explicit = {k for k, v in values.items() if v not in (None, "")}
+    clean = clean_cadre_fields(errors, values, area=area, member=linked, explicit=explicit)
+    errors.check()
+    cadre = Cadre(area=area, area_path=area.path, member=linked, **clean)
+    cadre.name_pinyin = initials(cadre.name)
+    _cadre_save(cadre)
+    audit.record(actor=actor, action="cadre.create", obj=cadre, after=audit.snapshot(cadre))
+    scope.assert_visible(cadre, actor, "members.view")
+    return cadre
+
+
+@transaction.atomic
+def cadre_update(*, actor, cadre: Cadre, **changes) -> Cadre:
+    """Change a seat: the person's data, the position, the flags, the term, or its end
+    (``ended_on``: the cadre left). The village stays: a move elsewhere is a new seat."""
+    cadre = scope.get_visible(
+        Cadre.objects.select_for_update(),
+        actor,
+        "members.manage",
+        view_action="members.view",
+        pk=cadre.pk,
+    )
+    if "area" in changes:
+        raise ValidationError({"area": ["村(社区)不可修改：到其他村(社区)任职请新增任职记录"]})
+    unknown = sorted(set(changes) - set(CADRE_UPDATABLE))
+    if unknown:
+        raise ValidationError({unknown[0]: ["该字段不可修改"]})
+    area = Area.objects.defer("boundary").get(pk=cadre.area_id)
+    before = audit.snapshot(cadre)
+    errors = Errors()
+    if "member" in changes:
+        linked = _linked_member(errors, actor, changes["member"])
+    else:
+        linked = Member.objects.defer("photo").filter(pk=cadre.member_id).first()
+    values = {f: getattr(cadre, f) for f in CADRE_UPDATABLE if f != "member"}
+    values.update({k: v for k, v in changes.items() if k != "member"})
+    explicit = set(changes) - {"member"}
+    if "member" in changes and linked is not None:
+        # A newly linked file supplies the person's data unless given in the same change.
+        for key in ("name", "gender", "birth_date", "education"):
+            if key not in changes:
+                values[key] = ""
+    clean = clean_cadre_fields(
+        errors, values, area=area, member=linked, explicit=explicit, exclude_pk=cadre.pk
+    )
+    errors.check()
+    for key, value in clean.items():
+        setattr(cadre, key, value)
+    cadre.member = linked
+    cadre.name_pinyin = initials(cadre.name)
+    _cadre_save(cadre)
+    b, a = audit.diff(before, audit.snapshot(cadre))
+    if a:
+        audit.record(
+            actor=actor,
+            action="cadre.leave" if "ended_on" in a and cadre.ended_on else "cadre.update",
+            obj=cadre,
+            before=b,
+            after=a,
+        )
+    scope.assert_visible(cadre, actor, "members.view")
+    return cadre
+
+
+@transaction.atomic
+def reserve_cadre_create(
+    *,
+    actor,
+    area: Area | None,
+    name: str = "",
+    member: Member | None = None,
+    gender: str = "",
+    birth_date=None,
+    education: str = "",
+    intended_position: str = "",
+    added_on=None,
+) -> ReserveCadre:
+    """A reserve cadre (后备干部) of a village or community."""
+    area = _managed_area(actor, area, kinds=CADRE_AREA_KINDS, what="村(社区)")
+    errors = Errors()
+    linked = _linked_member(errors, actor, member)
+    values = {
+        "name": name,
+        "gender": gender,
+        "birth_date": birth_date,
+        "education": education,
+    }
+    explicit = {k for k, v in values.items() if v not in (None, "")}
+    clean = _person_fields(errors, values, linked, explicit)
+    intended = _text(intended_position)
+    if intended and intended not in CadrePosition.values:
+        errors.add(
+            "intended_position",
+            f"培养方向取值无效，可选：{'、'.join(str(c.label) for c in CadrePosition)}",
+        )
+    day = _as_date(errors, "added_on", added_on) or timezone.localdate()
+    if day > timezone.localdate():
+        errors.add("added_on", "纳入后备日期不能晚于今天")
+    if (
+        linked is not None
+        and ReserveCadre.objects.filter(member=linked, area=area, ended_on__isnull=True).exists()
+    ):
+        errors.add("member", "该党员已是本村(社区)的后备干部")
+    errors.check()
+    reserve = ReserveCadre.objects.create(
+        area=area,
+        area_path=area.path,
+        member=linked,
+        intended_position=intended,
+        added_on=day,
+        **clean,
+    )
+    audit.record(
+        actor=actor, action="reserve_cadre.create", obj=reserve, after=audit.snapshot(reserve)
+    )
+    scope.assert_visible(reserve, actor, "members.view")
+    return reserve
+
+
+@transaction.atomic
+def mentor_pair_create(
+    *, actor, mentor: Cadre | None, mentee: ReserveCadre | None, started_on=None, goal: str = ""
+) -> MentorPair:
+    """导师帮带: a serving cadre takes on a reserve cadre of the same village or community."""
+    errors = Errors()
+    if mentor is None:
+        errors.add("mentor", "请选择导师")
+    if mentee is None:
+        errors.add("mentee", "请选择帮带对象")
+    errors.check()
+    mentor = scope.get_visible(
+        Cadre, actor, "members.manage", view_action="members.view", pk=mentor.pk
+    )
+    mentee = scope.get_visible(
+        ReserveCadre, actor, "members.manage", view_action="members.view", pk=mentee.pk
+    )
+    if mentor.ended_on:
+        errors.add("mentor", "导师已离任")
+    if mentee.ended_on:
+        errors.add("mentee", "该后备干部已退出后备")
+    if mentor.area_id != mentee.area_id:
+        errors.add("mentee", "导师与帮带对象应在同一村(社区)")
+    day = _as_date(errors, "started_on", started_on) or timezone.localdate()
+    if day > timezone.localdate():
+        errors.add("started_on", "结对日期不能晚于今天")
+    goal = _text(goal)
+    if len(goal) > 200:
+        errors.add("goal", "帮带目标不能超过200个字")
+    if MentorPair.objects.filter(mentor=mentor, mentee=mentee, ended_on__isnull=True).exists():
+        errors.add("mentee", "二人已结对帮带")
+    errors.check()
+    pair = MentorPair.objects.create(
+        mentor=mentor, mentee=mentee, area_path=mentee.area_path, started_on=day, goal=goal
+    )
+    audit.record(
+        actor=actor,
+        action="mentor_pair.create",
+        obj=pair,
+        after=audit.snapshot(pair),
+    )
+    scope.assert_visible(pair, actor, "members.view")
+    return pair
+
+
+# --- roles of members on units (党员中心户, 楼栋长) --------------------------------------------
+
+UNIT_ROLE_MAX_HOUSEHOLDS = 200
+
+
+@transaction.atomic
+def unit_role_assign(
+    *,
+    actor,
+    member: Member | None,
+    unit: Area | None,
+    role: str = "",
+    since=None,
+    households: int | None = None,
+) -> UnitRole:
+    """Make a member the 党员中心户 of a unit (they live in it) or its 楼栋长 (one per unit;
+    they live in the same village or community)."""
+    unit = _managed_area(actor, unit, kinds=(AreaKind.UNIT,), what="单元")
+    errors = Errors()
+    if member is None:
+        raise ValidationError({"member": ["请选择党员"]})
+    found = _linked_member(errors, actor, member)
+    if role not in UnitRoleCode.values:
+        errors.add("role", f"角色取值无效，可选：{'、'.join(str(c.label) for c in UnitRoleCode)}")
+    elif role == UnitRoleCode.CENTER_HOUSEHOLD:
+        if not found.area_path:
+            errors.add("member", "请先登记该党员的居住网格单元")
+        elif not tree.is_within(found.area_path, unit.path):
+            errors.add("member", "党员中心户应居住在该单元")
+    else:
+        village_path = unit.path[: tree.STEP_WIDTH * RESIDENCE_MIN_LEVEL]
+        if not found.area_path:
+            errors.add("member", "请先登记该党员的居住网格单元")
+        elif not tree.is_within(found.area_path, village_path):
+            errors.add("member", "楼栋长应居住在本村(社区)")
+        other = UnitRole.objects.filter(unit=unit, role=role, ended_on__isnull=True).first()
+        if other is not None:
+            errors.add("role", f"{unit.name}已有楼栋长{other.member_name}")
+    day = _as_date(errors, "since", since) or timezone.localdate()
+    if day > timezone.localdate():
+        errors.add("since", "任职日期不能晚于今天")
+    count = 0 if households in (None, "") else households
+    if (
+        not isinstance(count, int)
+        or isinstance(count, bool)
+        or not 0 <= count <= UNIT_ROLE_MAX_HOUSEHOLDS
+    ):
+        errors.add("households", f"联系户数应为0至{UNIT_ROLE_MAX_HOUSEHOLDS}的整数")
+    if (
+        role in UnitRoleCode.values
+        and UnitRole.objects.filter(
+            member=found, unit=unit, role=role, ended_on__isnull=True
+        ).exists()
+    ):
+        errors.add("role", f"该党员已是{unit.name}的{UnitRoleCode(role).label}")
+    errors.check()
+    try:
+        with transaction.atomic():
+            assigned = UnitRole.objects.create(
+                member=found,
+                member_name=found.name,
+                unit=unit,
+                area_path=unit.path,
+                role=role,
+                since=day,
+                households=count,
+            )
+    except IntegrityError as exc:
+        raise ValidationError({"role": ["该单元的这一角色已有人担任，请刷新后重试"]}) from exc
+    audit.record(
+        actor=actor,
+        action="unit_role.assign",
+        obj=assigned,
+        org_path=found.org_path,
+        after=audit.snapshot(assigned),
+    )
+    scope.assert_visible(assigned, actor, "members.view")
+    return assigned
+
+
+@transaction.atomic
+def unit_role_end(*, actor, role: UnitRole, ended_on=None) -> UnitRole:
+    """The member no longer holds the role (stepped down, moved away)."""
+    role = scope.get_visible(
+        UnitRole.objects.select_for_update(),
+        actor,
+        "members.manage",
+        view_action="members.view",
+        pk=role.pk,
+    )
+    if role.ended_on:
+        raise Conflict("该任职已结束")
+    errors = Errors()
+    today = timezone.localdate()
+    day = _as_date(errors, "ended_on", ended_on) or today
+    if day > today:
+        errors.add("ended_on", "卸任日期不能晚于今天")
+    elif day < role.since:
+        errors.add("ended_on", "卸任日期不能早于任职日期")
+    errors.check()
+    role.ended_on = day
+    role.save(update_fields=["ended_on"])
+    audit.record(
+        actor=actor,
+        action="unit_role.end",
+        obj=role,
+        before={"ended_on": None},
+        after={"ended_on": day.isoformat()},
+    )
+    scope.assert_visible(role, actor, "members.view")
+    return role

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.models import F
 
 from dangjian.accounts.models import Department, User
 from dangjian.core import crypto, tree
@@ -180,3 +181,134 @@ def test_createadmin(demo):
         call_command("createadmin", "--username", "weak", "--password", "abc")
     with pytest.raises(CommandError, match="已被使用"):
         call_command("createadmin", "--username", "boss", "--password", "Strong#Pass2026")
+
+
+# --- members -------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_members_are_valid_files(demo):
+    from collections import Counter
+
+    from dangjian.core.validators import validate_id_number
+    from dangjian.members.models import Member, MemberCategory
+    from dangjian.members.services import OWN_FIELDS, clean_member_fields
+
+    members = list(Member.objects.prefetch_related("category_rows"))
+    assert len(members) == demo["members"] == AuditEntry.objects.get().after["members"]
+    assert 300 <= len(members) <= 600
+    ids = set()
+    for m in members:
+        values = {f: getattr(m, f) for f in OWN_FIELDS if f != "categories"}
+        values["categories"] = m.category_codes()
+        _clean, errors = clean_member_fields(values, explicit=set(values))
+        assert not errors, (m.name, dict(errors))
+        validate_id_number(m.id_number)
+        assert m.id_number_index == crypto.blind_index("id_number", m.id_number)
+        assert not m.phone or m.phone_index == crypto.blind_index("phone", m.phone)
+        assert m.name_pinyin and m.org_path == m.org.path
+        assert not m.unit_id or m.area_path == m.unit.path
+        ids.add(m.id_number)
+        age = m.age()
+        assert 20 <= age <= 91, (m.name, age)
+    assert len(ids) == len(members)
+    with connection.cursor() as cur:
+        cur.execute("SELECT id_number, phone FROM members_member WHERE phone <> '' LIMIT 1")
+        raw_id, raw_phone = cur.fetchone()
+    assert crypto.is_token(raw_id) and crypto.is_token(raw_phone)
+
+    status = Counter(m.status for m in members)
+    assert status["full"] > 0.85 * len(members) and status["probationary"] > 0
+    men = sum(1 for m in members if m.gender == "male") / len(members)
+    assert 0.6 < men < 0.8
+    categories = Counter(MemberCategory.objects.values_list("code", flat=True))
+    for code in ("in_service", "retired", "mobile", "in_difficulty", "farmer"):
+        assert categories[code] > 0, code
+    assert len({m.education for m in members}) >= 5
+    assert min(m.joined_on for m in members).year < 1990
+
+
+@pytest.mark.django_db
+def test_demo_member_has_own_file(demo, client):
+    from dangjian.members.models import Member
+
+    user = _user("demo-member")
+    m = Member.objects.get(user=user)
+    grid = _user("demo-grid").area
+    assert m.org.kind == OrgKind.BRANCH and m.org.area_id == grid.pk
+    assert m.unit_id == user.area_id and m.name == user.real_name
+    api = ApiClient(client)
+    r = api.get(user, "/api/v1/members/")
+    assert r.status_code == 200 and [i["id"] for i in r.json()["items"]] == [m.pk]
+    # The grid's community secretary and the street see the file; the member sees only it.
+    assert api.get(_user("demo-community"), f"/api/v1/members/{m.pk}").status_code == 200
+    r = api.get(_user("demo-street"), "/api/v1/stats/members")
+    assert r.json()["total"] > 1
+
+
+@pytest.mark.django_db
+def test_mobile_checkins_cadres_and_unit_roles(demo, client):
+    from dangjian.members.models import (
+        Cadre,
+        CommunityCheckin,
+        MentorPair,
+        MobileRegistration,
+        ReserveCadre,
+        UnitRole,
+    )
+    from dangjian.members.services import Errors, clean_cadre_fields
+
+    assert MobileRegistration.objects.count() == demo["mobile_members"] > 0
+    for reg in MobileRegistration.objects.select_related("member"):
+        assert reg.active and reg.left_on <= reg.last_contact_on
+        assert reg.member.category_rows.filter(code="mobile").exists()
+    assert CommunityCheckin.objects.count() == demo["checkins"] > 0
+    for c in CommunityCheckin.objects.select_related("member", "community"):
+        assert c.community.kind == AreaKind.COMMUNITY and c.area_path == c.community.path
+        assert c.member.area_path.startswith(c.area_path)
+
+    villages = Area.objects.filter(kind__in=[AreaKind.VILLAGE, AreaKind.COMMUNITY])
+    assert Cadre.objects.count() == demo["cadres"]
+    for village in villages:
+        seats = list(Cadre.objects.filter(area=village).select_related("member"))
+        secretaries = [c for c in seats if c.position == "secretary"]
+        assert len(secretaries) == 1, village.name
+        directors = [c for c in seats if c.position == "director"]
+        assert len(directors) == (0 if secretaries[0].one_shoulder else 1), village.name
+        for c in seats:
+            errors = Errors()
+            values = {
+                f: getattr(c, f)
+                for f in (
+                    "name",
+                    "committee",
+                    "position",
+                    "one_shoulder",
+                    "cross_holding",
+                    "party_member",
+                    "gender",
+                    "birth_date",
+                    "education",
+                    "term_start",
+                    "term_end",
+                    "ended_on",
+                )
+            }
+            clean_cadre_fields(
+                errors, values, area=village, member=c.member, explicit=set(values), exclude_pk=c.pk
+            )
+            assert not errors, (c, dict(errors))
+    assert ReserveCadre.objects.count() == MentorPair.objects.count() == demo["mentor_pairs"] > 0
+    assert not MentorPair.objects.exclude(mentor__area_id=F("mentee__area_id")).exists()
+    roles = list(UnitRole.objects.select_related("member", "unit"))
+    assert len(roles) == demo["unit_roles"] > 0
+    for r in roles:
+        assert r.unit.kind == AreaKind.UNIT and r.area_path == r.unit.path
+        if r.role == "center_household":
+            assert r.member.area_path == r.unit.path
+    api = ApiClient(client)
+    street = _user("demo-street")
+    stats = api.get(street, "/api/v1/stats/cadres").json()
+    assert stats["cadres"] > 0 and stats["secretaries"] == stats["villages"]
+    assert 0 < stats["one_shoulder_rate"] <= 1 and 30 < stats["average_age"] < 60
+    assert api.get(street, "/api/v1/members/cadres/").json()["count"] == stats["cadres"]

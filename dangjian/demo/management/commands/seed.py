@@ -28,7 +28,7 @@ ORG_KIND_LABELS = {
 
 
 class Command(BaseCommand):
-    help = "生成演示城市（区域、党组织、职能部门和演示账号）；数据库须为空。"
+    help = "生成演示城市（区域、党组织、职能部门、演示账号和党员）；数据库须为空。"
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -53,6 +53,10 @@ class Command(BaseCommand):
             f"户数 {counts['households']:,}，人口 {counts['population']:,}"
             + (f"，逐户登记 {counts['household_rows']:,} 户" if counts["household_rows"] else ""),
             f"职能部门 {counts['departments']:,} 个，演示账号 {counts['users']} 个（授权 {counts['grants']} 条）",
+            f"党员 {counts['members']:,} 名（类别 {counts['member_categories']:,} 条，"
+            f"流动党员 {counts['mobile_members']:,}，双报到 {counts['checkins']:,}）",
+            f"村(社区)两委干部 {counts['cadres']:,} 名，后备干部 {counts['reserve_cadres']:,} 名，"
+            f"导师帮带 {counts['mentor_pairs']:,} 对，党员中心户和楼栋长 {counts['unit_roles']:,} 名",
             f"用时 {counts['seconds']:.1f} 秒",
         ]
         for line in lines:
