@@ -9,6 +9,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from dangjian.accounts.api import AUTH
 from dangjian.accounts.api import router as accounts_router
+from dangjian.cases.api import router as cases_router
 from dangjian.core.api import django_errors_to_chinese, ninja_errors_to_chinese
 from dangjian.core.errors import Conflict
 from dangjian.core.scope import Forbidden
@@ -93,3 +94,4 @@ api.add_router("/areas", areas_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/members", members_router)
 api.add_router("/stats", member_stats_router)
+api.add_router("/cases", cases_router)

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "dangjian.organizations",
     "dangjian.accounts",
     "dangjian.members",
+    "dangjian.cases",
     "dangjian.demo",
     "dangjian.console",
 ]
@@ -175,4 +176,7 @@ DANGJIAN = {
     "OFFICE_CLOSE": (18, 0),
     "AUDIT_RETENTION_DAYS": 180,
     "DEMO_PASSWORD": os.environ.get("DANGJIAN_DEMO_PASSWORD", "Dangjian@2026"),
+    # Cadre structure targets (Nantong "8595": by 2025, 85% of village cadres and 95% of
+    # village secretaries with a college degree or above); local settings may differ.
+    "CADRE_TARGETS": {"village_cadre_college_share": 0.85, "secretary_college_share": 0.95},
 }

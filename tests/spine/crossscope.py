@@ -545,3 +545,450 @@ def state() -> dict:  # extends the fingerprint above with the member rows
         m.MobileRegistration.objects.order_by("pk").values_list("pk", "active", "last_contact_on")
     )
     return out
+
+
+# --- cadres (两委干部), reserve cadres, mentor pairs, 党员中心户 and 楼栋长 ----------------------
+# Appended with the cadres: all are scoped by the village's (or unit's) area_path. Probes sit
+# in 龙桥社区 and 凤山社区 of the first county.
+
+
+def _probe_cadre(world, community: str, name: str, **kw):
+    import datetime as dt
+
+    from dangjian.members import services
+
+    values = {
+        "committee": "party",
+        "position": "member",
+        "gender": "male",
+        "birth_date": dt.date(1980, 1, 1),
+        "education": "bachelor",
+        "term_start": dt.date(2021, 3, 1),
+    }
+    values.update(kw)
+    return services.cadre_create(
+        actor=world.users[INSIDER], area=world.nodes[community], name=name, **values
+    )
+
+
+def cadre_probes(world) -> list[Probe]:
+    return [
+        Probe(c.pk, c.name)
+        for c in (
+            _probe_cadre(world, "community", "越界探针书记", position="secretary"),
+            _probe_cadre(world, "community2", "越界探针委员"),
+        )
+    ]
+
+
+def _probe_reserve(world, community: str, name: str):
+    import datetime as dt
+
+    from dangjian.members import services
+
+    return services.reserve_cadre_create(
+        actor=world.users[INSIDER],
+        area=world.nodes[community],
+        name=name,
+        gender="female",
+        birth_date=dt.date(1996, 1, 1),
+        education="bachelor",
+    )
+
+
+def reserve_probes(world) -> list[Probe]:
+    out = []
+    for i, community in enumerate(("community", "community2")):
+        _probe_cadre(world, community, f"越界探针导师{i}")
+        out.append(_probe_reserve(world, community, f"越界探针后备{i}"))
+    return [Probe(r.pk, r.name) for r in out]
+
+
+def mentorship_probes(world) -> list[Probe]:
+    from dangjian.members import services
+
+    out = []
+    for i, community in enumerate(("community", "community2")):
+        mentor = _probe_cadre(world, community, f"越界探针帮带导师{i}")
+        mentee = _probe_reserve(world, community, f"越界探针帮带对象{i}")
+        pair = services.mentor_pair_create(actor=world.users[INSIDER], mentor=mentor, mentee=mentee)
+        out.append(Probe(pair.pk, mentee.name))
+    return out
+
+
+def unit_role_probes(world) -> list[Probe]:
+    from dangjian.members import services
+
+    out = []
+    for i, role in enumerate(("center_household", "building_head")):
+        m = _probe_member(world, "grid_branch", f"越界探针中心户{i}", 80 + i)
+        r = services.unit_role_assign(
+            actor=world.users[INSIDER], member=m, unit=world.nodes["unit"], role=role
+        )
+        out.append(Probe(r.pk, m.name))
+    return out
+
+
+def _mentor_for(reserve_pk: int) -> int:
+    from dangjian.members.models import Cadre, ReserveCadre
+
+    area_id = ReserveCadre.objects.get(pk=reserve_pk).area_id
+    return Cadre.objects.filter(area_id=area_id).order_by("pk").values_list("pk", flat=True)[0]
+
+
+FACTORIES.update(
+    {
+        "cadre": cadre_probes,
+        "reserve": reserve_probes,
+        "mentorship": mentorship_probes,
+        "unit_role": unit_role_probes,
+    }
+)
+
+_NEW_CADRE = {
+    "committee": "party",
+    "position": "member",
+    "name": "越界新建干部",
+    "gender": "male",
+    "birth_date": "1980-01-01",
+    "education": "bachelor",
+    "term_start": "2021-03-01",
+}
+
+ROUTES += [
+    Route("api", "/api/v1/members/cadres/", "cadre", "list"),
+    Route("api", "/api/v1/members/cadres/?q=越界", "cadre", "list"),
+    Route("api", "/api/v1/members/cadres/?area={id}", "area", "children"),
+    Route("api", "/api/v1/members/cadres/{id}", "cadre", "detail"),
+    Route(
+        "api",
+        "/api/v1/members/cadres/",
+        "area",
+        "write",
+        method="POST",
+        control_status=_ANY,
+        data=lambda p: {**_NEW_CADRE, "area_id": p.pk},
+        note="the insider gets 422 on areas that are not villages or communities",
+    ),
+    Route(
+        "api",
+        "/api/v1/members/cadres/{id}",
+        "cadre",
+        "write",
+        method="PATCH",
+        data={"education": "primary"},
+    ),
+    Route("api", "/api/v1/members/cadres/reserves/", "reserve", "list"),
+    Route("api", "/api/v1/members/cadres/reserves/?area={id}", "area", "children"),
+    Route(
+        "api",
+        "/api/v1/members/cadres/reserves/",
+        "area",
+        "write",
+        method="POST",
+        control_status=_ANY,
+        data=lambda p: {
+            "area_id": p.pk,
+            "name": "越界后备",
+            "gender": "male",
+            "birth_date": "1995-01-01",
+            "education": "college",
+        },
+    ),
+    Route("api", "/api/v1/members/cadres/mentorships/", "mentorship", "list"),
+    Route("api", "/api/v1/members/cadres/mentorships/?area={id}", "area", "children"),
+    Route(
+        "api",
+        "/api/v1/members/cadres/mentorships/",
+        "reserve",
+        "write",
+        method="POST",
+        data=lambda p: {"mentor_id": _mentor_for(p.pk), "mentee_id": p.pk},
+    ),
+    Route("api", "/api/v1/members/unit-roles/", "unit_role", "list"),
+    Route("api", "/api/v1/members/unit-roles/?area={id}", "area", "children"),
+    Route(
+        "api",
+        "/api/v1/members/unit-roles/",
+        "member",
+        "write",
+        method="POST",
+        data=lambda p: {
+            "member_id": p.pk,
+            "unit_id": _area_pk("1号楼单元"),
+            "role": "center_household",
+        },
+    ),
+    Route("api", "/api/v1/members/unit-roles/{id}/end", "unit_role", "write", method="POST"),
+    Route("api", "/api/v1/stats/cadres?area={id}", "area", "detail"),
+]
+
+WATCHED_COUNTS += [
+    _member_models.Cadre,
+    _member_models.ReserveCadre,
+    _member_models.MentorPair,
+    _member_models.UnitRole,
+]
+
+_state_before_cadres = state
+
+
+def state() -> dict:  # extends the fingerprint above with the cadre rows
+    out = _state_before_cadres()
+    m = _member_models
+    out["cadres:rows"] = list(
+        m.Cadre.objects.order_by("pk").values_list("pk", "education", "ended_on", "updated_at")
+    )
+    out["unit_roles:rows"] = list(m.UnitRole.objects.order_by("pk").values_list("pk", "ended_on"))
+    return out
+
+
+# --- members: the console pages ----------------------------------------------------------------
+# Appended by the member registry's console (dangjian/members/views.py). Form posts send the
+# fields a browser would; a successful write answers 302 (to the file), a refused one 200 with
+# the form's errors.
+
+_WRITE_OK = frozenset({200, 302})
+
+ROUTES += [
+    Route("console", "/members/", "member", "list"),
+    Route("console", "/members/?q=越界", "member", "list", note="name search"),
+    Route("console", "/members/?q=YJ", "member", "list", note="pinyin initials search"),
+    Route(
+        "console",
+        "/members/?q=" + _probe_id(0),
+        "member",
+        "list",
+        control=False,
+        note="ID number search",
+    ),
+    Route("console", "/members/?category=in_service&status=full", "member", "list"),
+    Route("console", "/members/?org={id}", "org", "children", note="an org subtree filter"),
+    Route("console", "/members/{id}/", "member", "detail"),
+    Route("console", "/members/{id}/edit/", "member", "detail"),
+    Route(
+        "console",
+        "/members/{id}/edit/",
+        "member",
+        "write",
+        method="POST",
+        data={"work_unit": "越界修改"},
+        control_status=_WRITE_OK,
+    ),
+    Route(
+        "console",
+        "/members/{id}/reveal/",
+        "member",
+        "write",
+        method="POST",
+        data={"field": "id_number"},
+        note="a reveal writes an audit row: an outsider's must write none",
+    ),
+    Route(
+        "console",
+        "/members/new/",
+        "org",
+        "write",
+        method="POST",
+        data=lambda p: {**_NEW_MEMBER, "org": p.pk},
+        control_status=_WRITE_OK,
+    ),
+    Route("console", "/members/{id}/transfer/", "member", "detail"),
+    Route(
+        "console",
+        "/members/{id}/transfer/",
+        "member",
+        "write",
+        method="POST",
+        data=lambda p: {"kind": "internal", "to_org": _org_pk("中共凤凰山街道工作委员会")},
+        control_status=_WRITE_OK,
+    ),
+    Route("console", "/members/{id}/mobile/", "member", "detail"),
+    Route(
+        "console",
+        "/members/{id}/mobile/",
+        "member",
+        "write",
+        method="POST",
+        data={"destination": "江苏省南通市", "left_on": "2026-01-01"},
+        control_status=_WRITE_OK,
+    ),
+    Route("console", "/members/transfers/", "transfer", "list"),
+    Route("console", "/members/transfers/?state=requested", "transfer", "list"),
+    Route(
+        "console",
+        "/members/transfers/{id}/transition/",
+        "transfer",
+        "write",
+        method="POST",
+        data={"action": "approve_out", "note": "同意"},
+        control_status=frozenset({302}),
+    ),
+    Route(
+        "console",
+        "/members/mobile/{id}/end/",
+        "mobile",
+        "write",
+        method="POST",
+        control_status=frozenset({302}),
+    ),
+    Route("console", "/members/checkins/", "checkin", "list"),
+    Route("console", "/members/checkins/?q=越界", "checkin", "list"),
+    Route(
+        "console",
+        "/members/export/",
+        "member",
+        "list",
+        control=False,
+        note="an .xlsx is compressed: tests/members/test_console.py opens it",
+    ),
+    Route("console", "/members/export/?reveal=1", "member", "list", control=False),
+    Route(
+        "console",
+        "/members/stats/",
+        "member",
+        "list",
+        control=False,
+        note="counts only: no names to look for",
+    ),
+    Route("console", "/members/stats/?org={id}", "org", "children"),
+    Route("console", "/members/stats/?area={id}", "area", "children"),
+    # The pickers' options (htmx fragments)
+    Route("console", "/members/options/orgs/", "org", "list"),
+    Route("console", "/members/options/orgs/?q=中共", "org", "list"),
+    Route("console", "/members/options/orgs/?purpose=target&q=ZG", "org", "list"),
+    Route("console", "/members/options/areas/", "area", "list"),
+    Route("console", "/members/options/areas/?purpose=residence&q=单元", "area", "list"),
+]
+
+# The upload form (a file names no probe: see the note above on POST /api/v1/members/import)
+# and the blank template.
+UNSCOPED_CONSOLE_ROUTES |= {"/members/import/", "/members/import/template/"}
+
+
+# --- cases (the grid event closed loop) ----------------------------------------------------------
+# Appended by the grid event closed loop: events of the first county (a resident's report, a
+# grid worker's opened one, one dispatched to a department of the first street), their routes,
+# the counts to watch and the event rows in the "nothing changed" fingerprint.
+
+
+def event_probes(world) -> list[Probe]:
+    from dangjian.accounts.models import Department
+    from dangjian.cases import services as cases
+    from tests.cases.helpers import ensure_taxonomy
+
+    ensure_taxonomy()
+    admin = world.users[INSIDER]
+    street = world.nodes["street"]
+    dept = Department.objects.create(name="越界探针环卫所", area=street, area_path=street.path)
+    specs = (
+        ("resident", "越界探针事件0：东门垃圾堆积发臭", None, "13800138000"),
+        ("grid", "越界探针事件1：北门井盖缺失很危险", "open", None),
+        ("community", "越界探针事件2：菜市场门口占道经营", "dispatch", None),
+    )
+    out = []
+    for key, description, upto, phone in specs:
+        ev = cases.event_create(
+            actor=world.users[key],
+            area=world.nodes["grid"],
+            description=description,
+            reporter_phone=phone,
+        )
+        if upto:
+            ev = cases.event_transition(actor=admin, event=ev, action="open")
+        if upto == "dispatch":
+            ev = cases.event_transition(actor=admin, event=ev, action="dispatch", department=dept)
+        out.append(Probe(ev.pk, description.split("：", 1)[0]))
+    return out
+
+
+FACTORIES["event"] = event_probes
+
+ROUTES += [
+    Route("api", "/api/v1/cases/", "event", "list"),
+    Route("api", "/api/v1/cases/?page_size=200", "event", "list"),
+    Route("api", "/api/v1/cases/?q=越界探针", "event", "list"),
+    Route("api", "/api/v1/cases/?state=dispatched", "event", "list"),
+    Route("api", "/api/v1/cases/?mine=true", "event", "list", control=False),
+    Route(
+        "api",
+        "/api/v1/cases/?sla=normal",
+        "event",
+        "list",
+        control=False,
+        note="the probe's clock may already be in its chase window",
+    ),
+    Route("api", "/api/v1/cases/?area={id}", "area", "children"),
+    Route("api", "/api/v1/cases/{id}", "event", "detail"),
+    Route("api", "/api/v1/cases/{id}/reveal?field=reporter_phone", "event", "detail"),
+    Route(
+        "api",
+        "/api/v1/cases/",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {"area_id": p.pk, "description": f"越界上报{p.pk}：路灯不亮了"},
+        control_status=frozenset({200, 409, 422}),
+        note="the insider reports in grids and units (200), not above them (422)",
+    ),
+    Route(
+        "api",
+        "/api/v1/cases/duplicates",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {"area_id": p.pk, "description": "越界查重：东门垃圾堆积发臭"},
+        control_status=frozenset({200, 422}),
+    ),
+    Route(
+        "api",
+        "/api/v1/cases/{id}/transitions",
+        "event",
+        "write",
+        method="POST",
+        data={"action": "open", "note": "越界立案"},
+        control_status=frozenset({200, 409}),
+    ),
+    Route(
+        "api",
+        "/api/v1/cases/{id}/me-too",
+        "event",
+        "write",
+        method="POST",
+        control_status=frozenset({200, 409}),
+    ),
+    Route(
+        "api",
+        "/api/v1/cases/metrics",
+        "event",
+        "list",
+        control=False,
+        note="counts only: no names to look for",
+    ),
+    Route("api", "/api/v1/cases/metrics?area={id}", "area", "detail"),
+]
+
+UNSCOPED_API_ROUTES |= {("GET", "/api/v1/cases/classes")}  # the taxonomy
+
+from dangjian.cases import models as _case_models  # noqa: E402
+
+WATCHED_COUNTS += [
+    _case_models.Event,
+    _case_models.EventStep,
+    _case_models.EventLink,
+    _case_models.EventMeToo,
+    _case_models.EventNotice,
+    _case_models.EventClass,
+]
+
+_state_before_cases = state
+
+
+def state() -> dict:  # extends the fingerprint above with the event rows
+    out = _state_before_cases()
+    out["events:rows"] = list(
+        _case_models.Event.objects.order_by("pk").values_list(
+            "pk", "state", "department_id", "me_too_count", "updated_at"
+        )
+    )
+    return out

@@ -1,0 +1,499 @@
+"""The grid event closed loop (网格事件闭环): the taxonomy, events, their history, duplicate
+links, "me too" marks and time-limit notices.
+
+An event is scoped by the ``area_path`` of the grid (or unit) where it happened; its reporter
+sees their own reports and the department it is dispatched to sees it through its department
+grant: ``ScopeFields(area="area_path", own="reporter_id", department="department_id")``.
+
+The workflow is declared as data in ``FLOW`` (action → ``Move``); ``services.event_transition``
+is the one service that applies a move.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.accounts.models import Department
+from dangjian.core.crypto import EncryptedField
+from dangjian.core.scope import ScopedManager, ScopeFields
+from dangjian.core.tree import PathField
+from dangjian.territory.models import Area
+
+# --- choices ---------------------------------------------------------------------------------
+
+
+class ClassKind(models.TextChoices):
+    EVENT = "event", _("事件")
+    FACILITY = "facility", _("部件")
+
+
+class LimitUnit(models.TextChoices):
+    WORKDAYS = "workdays", _("工作日")
+    WORKHOURS = "workhours", _("工作小时")
+
+
+class State(models.TextChoices):
+    COLLECTED = "collected", _("已采集")
+    CANCELLED = "cancelled", _("不予立案")
+    OPENED = "opened", _("已立案")
+    DISPATCHED = "dispatched", _("已派遣")
+    HANDLING = "handling", _("处置中")
+    EXTENSION_REQUESTED = "extension_requested", _("延期审核中")
+    RETURNED = "returned", _("已退单")
+    ESCALATED = "escalated", _("已上报上级")
+    HANDLED = "handled", _("已处置待核查")
+    CLOSED = "closed", _("已结案")
+    EVALUATED = "evaluated", _("已评价")
+
+
+class Source(models.TextChoices):
+    PATROL = "patrol", _("网格巡查")
+    RESIDENT = "resident", _("群众上报")
+    MEMBER = "member", _("党员上报")
+    DEPARTMENT = "department", _("部门上报")
+    VISIT = "visit", _("入户走访")
+
+
+class ClassSource(models.TextChoices):
+    REPORTER = "reporter", _("上报人选择")
+    SUGGESTED = "suggested", _("系统建议")
+    DISPATCHER = "dispatcher", _("派遣人员确定")
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASIC = "basic", _("基本满意")
+    DISSATISFIED = "dissatisfied", _("不满意")
+
+
+SATISFIED_RATINGS = (Rating.SATISFIED, Rating.BASIC)
+
+
+class SlaStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("未计时")
+    NORMAL = "normal", _("正常")
+    CHASE = "chase", _("临期")
+    OVERDUE = "overdue", _("超期")
+    STOPPED = "stopped", _("停止计时")
+    MET = "met", _("按期办结")
+    LATE = "late", _("超期办结")
+
+
+class NoticeKind(models.TextChoices):
+    CHASE = "chase", _("临期催办")
+    OVERDUE = "overdue", _("超期通报")
+    MANUAL = "manual", _("人工催办")
+
+
+# --- the workflow as data ------------------------------------------------------------------------
+
+S = State
+# The clock runs in these states (from a dispatch until the department reports it handled).
+RUNNING_STATES = frozenset({S.DISPATCHED, S.HANDLING, S.EXTENSION_REQUESTED})
+# Stopped clock: back at the dispatching level.
+STOPPED_STATES = frozenset({S.RETURNED, S.ESCALATED})
+DONE_STATES = frozenset({S.HANDLED, S.CLOSED, S.EVALUATED})
+CLOSED_STATES = frozenset({S.CLOSED, S.EVALUATED})
+FINAL_STATES = frozenset({S.CANCELLED, S.CLOSED, S.EVALUATED})
+OPEN_STATES = frozenset(set(State.values) - FINAL_STATES)
+
+
+@dataclass(frozen=True)
+class Move:
+    """One legal move: from any of ``sources`` to ``target`` (None: the state stays).
+
+    ``permission`` is the action the actor needs on the event; ``by`` says whose move it is:
+
+    - ``level``: the dispatching level: the actor's reach for ``permission`` covers the area
+      the event is dispatched from (a street, or higher once escalated);
+    - ``department``: the department the event is dispatched to (a department grant);
+    - ``scope``: anyone whose reach for ``permission`` covers the event.
+
+    ``needs`` names the fields the move requires besides the action.
+    """
+
+    label: str
+    sources: frozenset[str]
+    target: str | None
+    permission: str
+    by: str
+    needs: tuple[str, ...] = ()
+
+
+FLOW: dict[str, Move] = {
+    "open": Move("立案", frozenset({S.COLLECTED}), S.OPENED, "cases.dispatch", "level"),
+    "cancel": Move(
+        "不予立案", frozenset({S.COLLECTED}), S.CANCELLED, "cases.dispatch", "level", ("note",)
+    ),
+    "dispatch": Move(
+        "派遣", frozenset({S.OPENED, S.ESCALATED}), S.DISPATCHED, "cases.dispatch", "level"
+    ),
+    "redispatch": Move(
+        "重新派遣", frozenset({S.RETURNED}), S.DISPATCHED, "cases.dispatch", "level"
+    ),
+    "accept": Move("签收", frozenset({S.DISPATCHED}), S.HANDLING, "cases.handle", "department"),
+    "return": Move(
+        "退单",
+        frozenset({S.DISPATCHED, S.HANDLING}),
+        S.RETURNED,
+        "cases.handle",
+        "department",
+        ("note",),
+    ),
+    "request_extension": Move(
+        "申请延期",
+        frozenset({S.HANDLING}),
+        S.EXTENSION_REQUESTED,
+        "cases.handle",
+        "department",
+        ("note", "extension"),
+    ),
+    "grant_extension": Move(
+        "同意延期", frozenset({S.EXTENSION_REQUESTED}), S.HANDLING, "cases.dispatch", "level"
+    ),
+    "refuse_extension": Move(
+        "不同意延期",
+        frozenset({S.EXTENSION_REQUESTED}),
+        S.HANDLING,
+        "cases.dispatch",
+        "level",
+        ("note",),
+    ),
+    "finish": Move(
+        "处置完毕", frozenset({S.HANDLING}), S.HANDLED, "cases.handle", "department", ("note",)
+    ),
+    "verify_pass": Move(
+        "核查通过并结案", frozenset({S.HANDLED}), S.CLOSED, "cases.dispatch", "scope"
+    ),
+    "verify_fail": Move(
+        "核查不通过", frozenset({S.HANDLED}), S.HANDLING, "cases.dispatch", "scope", ("note",)
+    ),
+    "evaluate": Move(
+        "评价", frozenset({S.CLOSED}), S.EVALUATED, "cases.rate", "scope", ("rating",)
+    ),
+    "escalate": Move(
+        "上报上级",
+        frozenset({S.OPENED, S.RETURNED, S.ESCALATED, *RUNNING_STATES}),
+        S.ESCALATED,
+        "cases.supervise",
+        "level",
+        ("note",),
+    ),
+    "reopen": Move(
+        "重新启动", frozenset(CLOSED_STATES), S.OPENED, "cases.supervise", "level", ("note",)
+    ),
+    "chase": Move("催办", frozenset(RUNNING_STATES), None, "cases.supervise", "scope"),
+}
+ACTION_LABELS: dict[str, str] = {"collect": "采集上报"} | {a: m.label for a, m in FLOW.items()}
+
+
+def moves_from(state: str) -> list[str]:
+    return [action for action, move in FLOW.items() if state in move.sources]
+
+
+# --- the taxonomy ----------------------------------------------------------------------------------
+
+
+class EventClass(models.Model):
+    """An event or facility class (事件/部件类别), with its default handling department (a
+    department name, resolved within the dispatching area), its time limit and the keywords
+    that suggest it from a report's text. Seeded by a migration; deployments add their own."""
+
+    code = models.CharField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    kind = models.CharField(_("大类"), max_length=16, choices=ClassKind.choices)
+    department_name = models.CharField(_("默认承办部门"), max_length=100, blank=True)
+    limit_value = models.PositiveSmallIntegerField(_("处置时限"))
+    limit_unit = models.CharField(_("时限单位"), max_length=16, choices=LimitUnit.choices)
+    keywords = models.JSONField(_("关键词"), default=list, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+    sort = models.PositiveSmallIntegerField(_("排序"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("事件类别")
+        verbose_name_plural = _("事件类别")
+        ordering = ["sort", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "name"], name="event_class_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}·{self.name}"
+
+
+# --- events ----------------------------------------------------------------------------------------
+
+
+class Event(models.Model):
+    # What and where
+    description = models.TextField(_("事件描述"))
+    place = models.CharField(_("事发位置"), max_length=200, blank=True)
+    lng = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="events", verbose_name=_("所在网格/单元")
+    )
+    area_path = PathField(_("区域路径"), db_index=True)
+    grid = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("所在网格")
+    )
+    # Classification
+    event_class = models.ForeignKey(
+        EventClass,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=_("事件类别"),
+    )
+    class_source = models.CharField(
+        _("类别来源"), max_length=16, choices=ClassSource.choices, blank=True
+    )
+    suggested_class = models.ForeignKey(
+        EventClass,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("建议类别"),
+    )
+    suggestion_confidence = models.FloatField(_("建议置信度"), default=0)
+    tokens = models.TextField(_("分词"), blank=True, default="", editable=False)
+    fingerprint = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # The workflow
+    state = models.CharField(
+        _("状态"), max_length=24, choices=State.choices, default=State.COLLECTED
+    )
+    dispatch_area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("派遣层级")
+    )
+    dispatch_area_path = PathField(_("派遣层级路径"), db_index=True)
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=_("承办部门"),
+    )
+    # The reporter
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_events",
+        verbose_name=_("上报人"),
+    )
+    reporter_name = models.CharField(_("上报人姓名"), max_length=50, blank=True)
+    anonymous = models.BooleanField(_("匿名"), default=False)
+    reporter_phone = EncryptedField(_("联系电话"), pii_kind="phone", blank=True, default="")
+    reporter_phone_index = models.CharField(
+        max_length=64, blank=True, default="", db_index=True, editable=False
+    )
+    me_too_count = models.PositiveIntegerField(_("附议人数"), default=0)
+    # The clock (frozen per event at dispatch)
+    limit_value = models.PositiveSmallIntegerField(_("处置时限"), null=True, blank=True)
+    limit_unit = models.CharField(
+        _("时限单位"), max_length=16, choices=LimitUnit.choices, blank=True
+    )
+    deadline = models.DateTimeField(_("处置期限"), null=True, blank=True)
+    chase_at = models.DateTimeField(_("催办时间"), null=True, blank=True)
+    overdue_at = models.DateTimeField(_("超期时间"), null=True, blank=True)
+    pending_extension_value = models.PositiveSmallIntegerField(
+        _("申请延期时长"), null=True, blank=True
+    )
+    pending_extension_unit = models.CharField(
+        _("申请延期单位"), max_length=16, choices=LimitUnit.choices, blank=True
+    )
+    on_time = models.BooleanField(_("按期处置"), null=True, blank=True)
+    handling_seconds = models.PositiveIntegerField(_("处置用时(秒)"), null=True, blank=True)
+    rating = models.CharField(_("评价"), max_length=16, choices=Rating.choices, blank=True)
+    return_count = models.PositiveSmallIntegerField(_("退单次数"), default=0)
+    extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
+    escalation_count = models.PositiveSmallIntegerField(_("上报次数"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("重启次数"), default=0)
+    # Moments
+    reported_at = models.DateTimeField(_("上报时间"), default=timezone.now, db_index=True)
+    opened_at = models.DateTimeField(_("立案时间"), null=True, blank=True, db_index=True)
+    first_dispatched_at = models.DateTimeField(_("首次派遣时间"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("派遣时间"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("处置完毕时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    evaluated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = ScopedManager()
+    scope_fields = ScopeFields(area="area_path", own="reporter_id", department="department_id")
+
+    # What the audit trail keeps of an event (the tokens and the fingerprint are derived).
+    AUDIT_FIELDS = [
+        "description",
+        "place",
+        "lng",
+        "lat",
+        "area",
+        "area_path",
+        "event_class",
+        "class_source",
+        "state",
+        "dispatch_area",
+        "department",
+        "anonymous",
+        "reporter_phone",
+        "limit_value",
+        "limit_unit",
+        "deadline",
+        "overdue_at",
+        "pending_extension_value",
+        "pending_extension_unit",
+        "on_time",
+        "rating",
+        "closed_at",
+    ]
+
+    class Meta:
+        verbose_name = _("网格事件")
+        verbose_name_plural = _("网格事件")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["area_path", "id"], name="event_area_path_id"),
+            models.Index(fields=["department", "id"], name="event_department_id"),
+            models.Index(fields=["reporter", "reported_at"], name="event_reporter_time"),
+            models.Index(
+                fields=["grid", "event_class", "state", "reported_at"], name="event_duplicates"
+            ),
+            models.Index(fields=["state", "deadline"], name="event_state_deadline"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(suggestion_confidence__gte=0, suggestion_confidence__lte=1),
+                name="event_confidence_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        text = self.description.replace("\n", " ")
+        return f"事件{self.pk}：{text[:30]}"
+
+
+class EventStep(models.Model):
+    """The history: one row per move (and one for the report itself), never changed. The SLA
+    status is the clock's state at that moment, before the move; ``deadline`` is the one in
+    force after it."""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="steps", verbose_name=_("事件")
+    )
+    action = models.CharField(_("操作"), max_length=24)
+    from_state = models.CharField(_("原状态"), max_length=24, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=24)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    sla_status = models.CharField(_("时限状态"), max_length=16, choices=SlaStatus.choices)
+    deadline = models.DateTimeField(_("处置期限"), null=True, blank=True)
+    department_name = models.CharField(_("承办部门"), max_length=100, blank=True)
+    data = models.JSONField(_("附加信息"), default=dict, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("事件处理记录")
+        verbose_name_plural = _("事件处理记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.from_state}→{self.to_state}"
+
+
+class EventLink(models.Model):
+    """A two-way duplicate link between two events (the lower id first), instead of merging."""
+
+    low = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    high = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    similarity = models.FloatField(_("相似度"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("疑似重复")
+        verbose_name_plural = _("疑似重复")
+        constraints = [
+            models.UniqueConstraint(fields=["low", "high"], name="event_link_unique"),
+            models.CheckConstraint(
+                condition=models.Q(low__lt=models.F("high")), name="event_link_order"
+            ),
+        ]
+        indexes = [models.Index(fields=["high", "low"], name="event_link_reverse")]
+
+    def __str__(self) -> str:
+        return f"{self.low_id}~{self.high_id}"
+
+
+class EventMeToo(models.Model):
+    """ "Me too" (我也遇到): another resident or worker met the same problem; counted on the
+    event instead of a second report."""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="me_toos", verbose_name=_("事件")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("用户")
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("附议")
+        verbose_name_plural = _("附议")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "user"], name="event_me_too_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}+{self.user_id}"
+
+
+class EventNotice(models.Model):
+    """A chase before the deadline or an overdue notice after it (from the sweep), or a
+    supervisor's manual chase. The sweep writes each automatic notice once per deadline."""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="notices", verbose_name=_("事件")
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=NoticeKind.choices)
+    deadline = models.DateTimeField(_("处置期限"))
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("承办部门"),
+    )
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("催办通报")
+        verbose_name_plural = _("催办通报")
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "kind", "deadline"],
+                condition=models.Q(kind__in=["chase", "overdue"]),
+                name="event_notice_once_per_deadline",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.event_id}"

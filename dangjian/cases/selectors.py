@@ -1,0 +1,401 @@
+"""Reads of the grid event closed loop: each takes the acting user and reads through
+``Event.objects.visible_to(user, action)`` (or, for reporting, the user's reporting reach)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db.models import Avg, Count, Q
+from django.http import Http404
+from django.utils import timezone
+
+from dangjian.cases import sla, text
+from dangjian.cases.models import (
+    OPEN_STATES,
+    RUNNING_STATES,
+    SATISFIED_RATINGS,
+    Event,
+    EventClass,
+    SlaStatus,
+    State,
+)
+from dangjian.core import scope, tree
+from dangjian.core.workdays import OFFICE_TZ
+from dangjian.territory.models import LEVEL_OF, Area, AreaKind
+
+GRID_LEVEL = LEVEL_OF[AreaKind.GRID]
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+_MOBILE_IN_TEXT_RE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+
+
+def _bad(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [message]})
+
+
+def clean_search(q: str | None) -> str:
+    return _CONTROL_RE.sub("", q or "").strip()[:50]
+
+
+# --- where a user may report ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportingReach:
+    """Subtrees a user may report events in: their grants' areas for ``cases.create``, and for
+    members and residents (who reach only themselves) the grid they live in."""
+
+    area_paths: tuple[str, ...] = ()
+    home_grid_path: str = ""
+    # A member or resident (reaching only themselves) without a home grid on file.
+    homeless: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.area_paths or self.home_grid_path)
+
+    def covers(self, path: str) -> bool:
+        if any(tree.is_within(path, p) for p in self.area_paths):
+            return True
+        return bool(self.home_grid_path) and tree.is_within(path, self.home_grid_path)
+
+    def q(self, field: str = "area_path") -> Q | None:
+        paths = list(self.area_paths) + ([self.home_grid_path] if self.home_grid_path else [])
+        if not paths:
+            return None
+        q = Q()
+        for start, end in tree.merge_ranges(paths):
+            q |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
+        return q
+
+
+def reporting_reach(user) -> ReportingReach:
+    reach = scope.reach_of(user, "cases.create")
+    home = ""
+    if reach.user_id and getattr(user, "area_path", ""):
+        home = grid_of_path(user.area_path) or ""
+    return ReportingReach(tuple(reach.area_paths), home, bool(reach.user_id and not home))
+
+
+def grid_of_path(path: str) -> str | None:
+    """The path of the grid at or above ``path`` (None above the grid level)."""
+    chain = [*tree.ancestors_of(path), path]
+    return (
+        Area.objects.filter(path__in=chain, level=GRID_LEVEL)
+        .order_by("-path")
+        .values_list("path", flat=True)
+        .first()
+    )
+
+
+def reporting_area(user, area_pk: int | None) -> Area:
+    """The grid or unit ``user`` reports an event in: 404 outside their reporting reach,
+    403 without ``cases.create`` at all, 422 above the grid level."""
+    reach = reporting_reach(user)
+    if reach.empty:
+        if reach.homeless:
+            raise _bad("area_id", "您的账号尚未登记所在网格，请联系社区登记后再上报")
+        raise scope.Forbidden("您没有上报事件的权限")
+    if area_pk is None:
+        if reach.home_grid_path:
+            return Area.objects.get(path=reach.home_grid_path)
+        grids = list(Area.objects.filter(reach.q("path"), level=GRID_LEVEL).order_by("path")[:2])
+        if len(grids) == 1:
+            return grids[0]
+        raise _bad("area_id", "请选择事件所在的网格或单元")
+    area = Area.objects.filter(pk=area_pk).first()
+    if area is None or not reach.covers(area.path):
+        raise Http404("未找到")
+    if area.level < GRID_LEVEL:
+        raise _bad("area_id", f"事件位置须为网格或单元，“{area.name}”是{area.get_kind_display()}")
+    return area
+
+
+# --- lists and details ----------------------------------------------------------------------------
+
+
+def _with_related(qs):
+    return qs.select_related(
+        "event_class", "suggested_class", "department", "area", "grid", "dispatch_area"
+    ).defer(
+        "area__boundary",
+        "grid__boundary",
+        "dispatch_area__boundary",
+        "department__phone",
+        "tokens",
+    )
+
+
+def event_list(
+    user,
+    *,
+    state: str | None = None,
+    class_code: str | None = None,
+    department: int | None = None,
+    area: int | None = None,
+    sla_status: str | None = None,
+    q: str | None = None,
+    mine: bool = False,
+):
+    """The events ``user`` may see, newest first, filtered by state, class, department, area
+    (its subtree), the clock's status (``normal``, ``chase``, ``overdue``), text and "mine"."""
+    qs = Event.objects.visible_to(user, "cases.view")
+    if state:
+        states = [s for s in state.split(",") if s]
+        bad = [s[:24] for s in states if s not in State.values][:5]
+        if bad:
+            raise _bad("state", f"状态取值无效：{'、'.join(bad)}，可选：{'、'.join(State.values)}")
+        qs = qs.filter(state__in=states)
+    if class_code:
+        qs = qs.filter(event_class__code=class_code)
+    if department is not None:
+        qs = qs.filter(department_id=department)
+    if area is not None:
+        node = scope.get_visible(Area.objects.only("pk", "path"), user, "cases.view", pk=area)
+        qs = qs.filter(tree.subtree_q("area_path", node.path))
+    if sla_status:
+        now = timezone.now()
+        running = Q(state__in=RUNNING_STATES, deadline__isnull=False)
+        if sla_status == SlaStatus.OVERDUE:
+            qs = qs.filter(running, deadline__lt=now)
+        elif sla_status == SlaStatus.CHASE:
+            qs = qs.filter(running, deadline__gte=now, chase_at__lte=now)
+        elif sla_status == SlaStatus.NORMAL:
+            qs = qs.filter(running, deadline__gte=now, chase_at__gt=now)
+        else:
+            raise _bad(
+                "sla", "时限状态取值无效，可选：normal（正常）、chase（临期）、overdue（超期）"
+            )
+    text_q = clean_search(q)
+    if text_q:
+        qs = qs.filter(Q(description__contains=text_q) | Q(place__contains=text_q))
+    if mine:
+        qs = qs.filter(reporter_id=user.pk)
+    return _with_related(qs).order_by("-id")
+
+
+def event_get(user, pk: int, action: str = "cases.view") -> Event:
+    return scope.get_visible(
+        _with_related(Event.objects.all()), user, action, view_action="cases.view", pk=pk
+    )
+
+
+def event_detail_extras(user, event: Event) -> dict:
+    """History, notices and the visible duplicate links of one event."""
+    from dangjian.cases.models import EventLink
+
+    links = list(
+        EventLink.objects.filter(Q(low_id=event.pk) | Q(high_id=event.pk)).values_list(
+            "low_id", "high_id", "similarity"
+        )
+    )
+    others = {(lo if hi == event.pk else hi): s for lo, hi, s in links}
+    duplicates = []
+    if others:
+        visible = _with_related(
+            Event.objects.visible_to(user, "cases.view").filter(pk__in=list(others))
+        ).order_by("-id")
+        duplicates = [(e, others[e.pk]) for e in visible]
+    return {
+        "steps": list(event.steps.all()),
+        "notices": list(event.notices.select_related("department").defer("department__phone")),
+        "duplicates": duplicates,
+    }
+
+
+# --- duplicates before submission -----------------------------------------------------------------
+
+
+def mask_phones(value: str) -> str:
+    return _MOBILE_IN_TEXT_RE.sub(r"\1****\2", value)
+
+
+def duplicate_candidates(
+    *, grid_pk: int, class_pk: int | None, toks: list[str], now=None, exclude_pk=None
+) -> list[tuple[Event, float]]:
+    """Open events of the same class in the same grid, reported within the window, whose
+    tokens are similar enough: (event, similarity), most similar first."""
+    if class_pk is None or not toks:
+        return []
+    now = now or timezone.now()
+    window = dt.timedelta(hours=float(sla.setting("CASES_DUPLICATE_WINDOW_HOURS")))
+    threshold = float(sla.setting("CASES_DUPLICATE_SIMILARITY"))
+    qs = (
+        Event.objects.filter(
+            grid_id=grid_pk,
+            event_class_id=class_pk,
+            state__in=OPEN_STATES,
+            reported_at__gte=now - window,
+        )
+        .select_related("event_class")
+        .only(
+            "pk",
+            "description",
+            "place",
+            "state",
+            "reported_at",
+            "me_too_count",
+            "tokens",
+            "event_class__code",
+            "event_class__name",
+            "event_class__kind",
+        )
+    )
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    out = []
+    for ev in qs.order_by("-reported_at")[:500]:
+        similarity = text.jaccard(toks, ev.tokens.split())
+        if similarity >= threshold:
+            out.append((ev, round(similarity, 4)))
+    out.sort(key=lambda p: (-p[1], -p[0].pk))
+    return out[:10]
+
+
+def draft_check(user, *, area_pk: int | None, description: str, class_code: str = "") -> dict:
+    """Before a report is submitted: the suggested class and the similar open events in the
+    grid, so the reporter can say "me too" instead of reporting again."""
+    area = reporting_area(user, area_pk)
+    body = (description or "").strip()
+    if not body:
+        raise _bad("description", "请填写事件描述")
+    suggestion, toks = text.classify(body[:1000])
+    klass = None
+    if class_code:
+        klass = EventClass.objects.filter(code=class_code, active=True).first()
+        if klass is None:
+            raise _bad("class_code", f"事件类别“{class_code[:32]}”不存在或已停用")
+    class_pk = klass.pk if klass else suggestion.pk
+    grid_path = area.path if area.level == GRID_LEVEL else grid_of_path(area.path)
+    grid = Area.objects.only("pk").get(path=grid_path)
+    return {
+        "area": area,
+        "suggestion": suggestion,
+        "duplicates": duplicate_candidates(grid_pk=grid.pk, class_pk=class_pk, toks=toks),
+    }
+
+
+# --- metrics -------------------------------------------------------------------------------------
+
+
+def _day_start(d: dt.date) -> dt.datetime:
+    return dt.datetime.combine(d, dt.time(0, 0), tzinfo=OFFICE_TZ)
+
+
+def _counts(opened: Q) -> dict:
+    """The aggregate expressions of the metrics, over the events opened in the period."""
+    closed = opened & Q(closed_at__isnull=False)
+    return {
+        "opened": Count("pk", filter=opened),
+        "dispatched": Count("pk", filter=opened & Q(first_dispatched_at__isnull=False)),
+        "responded": Count("pk", filter=opened & Q(accepted_at__isnull=False)),
+        "closed": Count("pk", filter=closed),
+        "closed_on_time": Count("pk", filter=closed & Q(on_time=True)),
+        "evaluated": Count("pk", filter=opened & ~Q(rating="")),
+        "satisfied": Count("pk", filter=opened & Q(rating__in=SATISFIED_RATINGS)),
+        "overdue": Count("pk", filter=opened & Q(overdue_at__isnull=False)),
+        "avg_handling_seconds": Avg("handling_seconds", filter=closed),
+    }
+
+
+def _rate(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def _finish(row: dict) -> dict:
+    seconds = row.pop("avg_handling_seconds", None)
+    out = {k: int(row.get(k) or 0) for k in _counts(Q()) if k != "avg_handling_seconds"}
+    out.update(
+        {
+            "closure_rate": _rate(out["closed"], out["opened"]),
+            "on_time_rate": _rate(out["closed_on_time"], out["closed"]),
+            "response_rate": _rate(out["responded"], out["dispatched"]),
+            "satisfaction_rate": _rate(out["satisfied"], out["evaluated"]),
+            "avg_handling_hours": round(float(seconds) / 3600, 2) if seconds is not None else None,
+        }
+    )
+    return out
+
+
+def event_metrics(
+    user,
+    *,
+    area: int | None = None,
+    department: int | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> dict:
+    """The closed loop's figures for a node and a period, overall, by class and by department:
+    three aggregate queries.
+
+    The cohort is the events opened (立案) in the period (``date_from`` to ``date_to``, both
+    inclusive, office time zone); ``reported`` counts the reports collected in it. Closure
+    rate = closed / opened (accepted); on-time rate = handled within the limit / closed;
+    response rate = signed for by the department / dispatched; satisfaction rate = satisfied or
+    basically satisfied / evaluated; the average handling time runs from the last dispatch to
+    the department's report, over the closed events.
+    """
+    for name, value in (("date_from", date_from), ("date_to", date_to)):
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise _bad(name, f"日期应在{EARLIEST.year}年至{LATEST.year}年之间")
+    if date_from and date_to and date_to < date_from:
+        raise _bad("date_to", "结束日期不能早于开始日期")
+    base = Event.objects.visible_to(user, "cases.view")
+    node = None
+    if area is not None:
+        a = scope.get_visible(
+            Area.objects.only("pk", "path", "name", "kind"), user, "cases.view", pk=area
+        )
+        base = base.filter(tree.subtree_q("area_path", a.path))
+        node = {"id": a.pk, "name": a.name, "kind": a.kind}
+    if department is not None:
+        base = base.filter(department_id=department)
+    period_opened = Q(opened_at__isnull=False)
+    period_reported = Q()
+    if date_from:
+        period_opened &= Q(opened_at__gte=_day_start(date_from))
+        period_reported &= Q(reported_at__gte=_day_start(date_from))
+    if date_to:
+        end = _day_start(date_to + dt.timedelta(days=1))
+        period_opened &= Q(opened_at__lt=end)
+        period_reported &= Q(reported_at__lt=end)
+    if date_from or date_to:
+        base = base.filter(period_opened | period_reported)
+    base = base.order_by()
+    exprs = _counts(period_opened)
+    reported = Count("pk", filter=period_reported) if period_reported else Count("pk")
+    totals = base.aggregate(reported=reported, **exprs)
+    by_class = list(
+        base.filter(period_opened)
+        .values("event_class__code", "event_class__name", "event_class__kind")
+        .annotate(**exprs)
+        .order_by("event_class__sort", "event_class__code")
+    )
+    by_department = list(
+        base.filter(period_opened, department__isnull=False)
+        .values("department_id", "department__name")
+        .annotate(**exprs)
+        .order_by("department__name", "department_id")
+    )
+    return {
+        "node": node,
+        "date_from": date_from,
+        "date_to": date_to,
+        "totals": {"reported": totals.pop("reported"), **_finish(totals)},
+        "by_class": [
+            {
+                "code": r.pop("event_class__code") or "",
+                "name": r.pop("event_class__name") or "未分类",
+                "kind": r.pop("event_class__kind") or "",
+                **_finish(r),
+            }
+            for r in by_class
+        ],
+        "by_department": [
+            {"id": r.pop("department_id"), "name": r.pop("department__name"), **_finish(r)}
+            for r in by_department
+        ],
+    }

@@ -1,0 +1,26 @@
+"""Background work of the closed loop, run by ``dangjian worker`` (django-tasks).
+
+``sla_sweep_task`` chases events whose chase window has opened and marks overdue the ones past
+their deadline, writing each notice once per deadline. Run it every few minutes: either
+``manage.py cases_sweep --enqueue`` from cron, or once with ``reschedule_minutes`` so that each
+run enqueues the next.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from django_tasks import task
+
+from dangjian.cases import services
+
+
+@task()
+def sla_sweep_task(reschedule_minutes: int = 0) -> dict:
+    result = services.sla_sweep()
+    if reschedule_minutes and reschedule_minutes > 0:
+        sla_sweep_task.using(
+            run_after=timezone.now() + dt.timedelta(minutes=reschedule_minutes)
+        ).enqueue(reschedule_minutes=reschedule_minutes)
+    return result
