@@ -16,12 +16,14 @@ from dangjian.territory.models import LEVEL_OF, Area, AreaKind
 PASSWORD = "Test@2026pass"
 
 
+@transaction.atomic  # node_insert locks the parent row: PostgreSQL needs a transaction
 def area(parent, name, kind, **extra):
     return node_insert(
         Area, parent=parent, name=name, kind=kind, level=LEVEL_OF[AreaKind(kind)], **extra
     )
 
 
+@transaction.atomic
 def org(parent, name, kind, anchor, domain=OrgDomain.COMMUNITY, **extra):
     return node_insert(
         PartyOrg,
