@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "dangjian.cases",
     "dangjian.demo",
     "dangjian.console",
+    "dangjian.portal",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ from dangjian.api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("m/", include("dangjian.portal.urls")),
     path("", include("dangjian.console.urls")),
 ]
 
