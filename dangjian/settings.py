@@ -176,6 +176,9 @@ DANGJIAN = {
     "OFFICE_HOURS": (((8, 30), (12, 0)), ((14, 0), (18, 0))),
     "OFFICE_CLOSE": (18, 0),
     "AUDIT_RETENTION_DAYS": 180,
+    # Stored files (core.files): where they live and the largest accepted upload.
+    "FILES_DIR": Path(os.environ.get("DANGJIAN_FILES_DIR", VAR_DIR / "files")),
+    "UPLOAD_MAX_BYTES": int(os.environ.get("DANGJIAN_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)),
     "DEMO_PASSWORD": os.environ.get("DANGJIAN_DEMO_PASSWORD", "Dangjian@2026"),
     # Cadre structure targets (Nantong "8595": by 2025, 85% of village cadres and 95% of
     # village secretaries with a college degree or above); local settings may differ.

@@ -39,6 +39,12 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _files_dir(settings, tmp_path_factory):
+    """Stored files go to a temporary folder, never into var/."""
+    settings.DANGJIAN = {**settings.DANGJIAN, "FILES_DIR": tmp_path_factory.getbasetemp() / "files"}
+
+
 @pytest.fixture
 def world(db):
     return world_mod.build()

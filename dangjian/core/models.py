@@ -201,3 +201,32 @@ class LedgerEntry(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.amount}"
+
+
+class StoredFile(models.Model):
+    """A file kept on disk by its SHA-256 (``core.files``). Apps link to it and serve it only
+    after checking that the object it belongs to is visible to the user."""
+
+    name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=100)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("上传人"),
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("文件")
+        verbose_name_plural = _("文件")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(size__gte=0), name="storedfile_size_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
