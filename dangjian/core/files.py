@@ -14,6 +14,7 @@ import tempfile
 import zipfile
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -47,11 +48,13 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 
 def files_dir() -> Path:
-    return Path(settings.DANGJIAN.get("FILES_DIR") or Path(settings.VAR_DIR) / "files")
+    configured: Any = settings.DANGJIAN.get("FILES_DIR")
+    return Path(configured) if configured else Path(settings.VAR_DIR) / "files"
 
 
 def max_bytes() -> int:
-    return int(settings.DANGJIAN.get("UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES))
+    configured: Any = settings.DANGJIAN.get("UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES)
+    return int(configured)
 
 
 def sniff(head: bytes, content: bytes | None = None) -> str | None:
@@ -174,7 +177,7 @@ def file_response(stored: StoredFile, *, as_attachment: bool = False) -> FileRes
     if not path.exists():
         raise Http404("文件不存在")
     response = FileResponse(
-        open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
+        open(path, "rb"),  # FileResponse closes it
         content_type=stored.content_type,
         as_attachment=as_attachment,
         filename=stored.name,
