@@ -156,9 +156,16 @@ def add_workhours(start: dt.datetime, hours: float | Decimal) -> dt.datetime:
 
 
 def workday_deadline(start: dt.datetime, n: int) -> dt.datetime:
-    """The close of office hours on ``add_workdays(start's office date, n)``."""
+    """The close of office hours on ``add_workdays(start's office date, n)``.
+
+    "Same day" (``n == 0``) asked at or after the close is the close of the next working day,
+    never a moment already past."""
     day = add_workdays(_local_date(start), n)
-    return dt.datetime.combine(day, _office_close(), tzinfo=OFFICE_TZ)
+    deadline = dt.datetime.combine(day, _office_close(), tzinfo=OFFICE_TZ)
+    if isinstance(start, dt.datetime) and deadline <= start:
+        day = add_workdays(day + dt.timedelta(days=1), 0)
+        deadline = dt.datetime.combine(day, _office_close(), tzinfo=OFFICE_TZ)
+    return deadline
 
 
 def has_data(year: int) -> bool:

@@ -195,6 +195,15 @@ def test_workday_deadline():
     assert workday_deadline(at(2025, 6, 10, 10, 0), 13) == at(2025, 6, 27, 18, 0)
 
 
+def test_same_day_deadline_is_never_in_the_past():
+    # Before the close: today's close. At or after it: the next working day's close, and a
+    # Friday evening before the National Day week lands after the holiday.
+    assert workday_deadline(at(2025, 6, 10, 17, 59), 0) == at(2025, 6, 10, 18, 0)
+    assert workday_deadline(at(2025, 6, 10, 18, 0), 0) == at(2025, 6, 11, 18, 0)
+    assert workday_deadline(at(2025, 6, 10, 21, 30), 0) == at(2025, 6, 11, 18, 0)
+    assert workday_deadline(at(2025, 9, 30, 19, 0), 0) == at(2025, 10, 9, 18, 0)
+
+
 def test_office_hours_come_from_settings(settings):
     settings.DANGJIAN = {
         **settings.DANGJIAN,
