@@ -123,10 +123,18 @@ def check(content: bytes, *, kinds=("image",), field: str = "file", limit: int |
 
 @transaction.atomic
 def file_store_bytes(
-    *, actor, name: str, content: bytes, kinds=("image",), field: str = "file"
+    *,
+    actor,
+    name: str,
+    content: bytes,
+    kinds=("image",),
+    field: str = "file",
+    limit: int | None = None,
 ) -> StoredFile:
-    """Store ``content`` (already in memory: an upload read, or a generated workbook)."""
-    content_type = check(content, kinds=kinds, field=field)
+    """Store ``content`` (already in memory: an upload read, or a generated workbook).
+
+    ``limit`` overrides the upload cap for files the system itself made (an export)."""
+    content_type = check(content, kinds=kinds, field=field, limit=limit)
     sha = hashlib.sha256(content).hexdigest()
     base = os.path.basename(name or "").strip() or "file"
     stem, ext = os.path.splitext(base)

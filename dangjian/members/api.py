@@ -11,30 +11,32 @@ import json
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from dangjian.accounts.models import User
-from dangjian.core import pii
+from dangjian.core import files, pii
 from dangjian.core.api import ErrorOut, paginate
 from dangjian.core.crypto import mask
 from dangjian.core.treeapi import page_schema
-from dangjian.members import excel, selectors, services
+from dangjian.members import excel, jobs, selectors, services
 from dangjian.members.models import (
-    TRANSFER_ACTION_LABELS,
     TRANSFER_FLOW,
     Cadre,
     Category,
     CommunityCheckin,
+    JobKind,
     Member,
+    MemberJob,
     MemberTransfer,
     MentorPair,
     MobileRegistration,
     MobileReport,
     ReserveCadre,
     UnitRole,
+    transfer_action_label,
     years_between,
 )
 from dangjian.organizations.models import PartyOrg
@@ -144,7 +146,7 @@ def member_out(m: Member) -> dict:
         "unit_id": m.unit_id,
         "unit_name": m.unit.name if m.unit_id else None,
         "user_id": m.user_id,
-        "has_photo": bool(m.photo),
+        "has_photo": bool(m.photo_id),
         "left_on": m.left_on,
         "created_at": _iso(m.created_at),
         "updated_at": _iso(m.updated_at),
@@ -255,7 +257,7 @@ def transfer_out(t: MemberTransfer) -> dict:
         "history": [
             {
                 "action": s.action,
-                "action_label": TRANSFER_ACTION_LABELS.get(s.action, s.action),
+                "action_label": transfer_action_label(t.kind, s.action),
                 "from_state": s.from_state,
                 "to_state": s.to_state,
                 "actor_name": s.actor_name,
@@ -448,23 +450,17 @@ def reveal(request, member_id: int, field: str):
 
 @router.get("/{int:member_id}/photo", response={200: None, **ERRORS})
 def photo(request, member_id: int):
+    """The member's photo, only to whom may see the file."""
     member = selectors.member_get(request.auth, _pk(member_id))
-    if not member.photo:
-        raise Http404
-    ctype = "image/png" if member.photo.name.endswith(".png") else "image/jpeg"
-    return FileResponse(member.photo.open("rb"), content_type=ctype)
+    if not member.photo_id:
+        raise Http404("未上传照片")
+    return files.file_response(member.photo)
 
 
 @router.post("/{int:member_id}/photo", response={200: MemberOut, **ERRORS})
 def upload_photo(request, member_id: int, file: File[UploadedFile] = None):
-    selectors.member_get(request.auth, _pk(member_id), "members.manage", view_action="members.view")
-    if file is None:
-        raise ValidationError({"photo": ["请上传照片（JPG或PNG）"]})
-    if file.size > services.PHOTO_MAX_BYTES:
-        raise ValidationError({"photo": ["照片不能超过2MB"]})
-    services.member_set_photo(
-        actor=request.auth, member=Member(pk=_pk(member_id)), content=file.read()
-    )
+    """Upload the photo (multipart ``file``): an image of at most 2 MB, checked by content."""
+    services.member_set_photo(actor=request.auth, member=Member(pk=_pk(member_id)), upload=file)
     return member_out(selectors.member_get(request.auth, member_id))
 
 
@@ -511,21 +507,24 @@ def list_transfers(
     return paginate(request, qs, transfer_out)
 
 
+def _transfer_answer(request, pk: int) -> dict:
+    """A transfer as the user sees it now (after a move too: re-read through the scope)."""
+    return transfer_out(selectors.transfer_get(request.auth, _pk(pk)))
+
+
 @router.get("/transfers/{int:transfer_id}", response={200: TransferOut, **ERRORS})
 def transfer_detail(request, transfer_id: int):
-    return transfer_out(selectors.transfer_get(request.auth, _pk(transfer_id)))
+    return _transfer_answer(request, transfer_id)
 
 
 @router.post("/transfers/{int:transfer_id}/transitions", response={200: TransferOut, **ERRORS})
 def transfer_transition(request, transfer_id: int, data: TransitionIn):
-    transfer = services.transfer_transition(
+    moved = services.transfer_transition(
         actor=request.auth,
         transfer=MemberTransfer(pk=_pk(transfer_id)),
-        action=data.action,
-        note=data.note,
-        letter_number=data.letter_number,
+        **data.dict(include={"action", "note", "letter_number"}),
     )
-    return transfer_out(selectors.transfer_get(request.auth, transfer.pk))
+    return _transfer_answer(request, moved.pk)
 
 
 # --- community check-in ----------------------------------------------------------------------------
@@ -629,21 +628,22 @@ def list_checkins(
     )
 
 
+def _checkin_answer(request, pk: int) -> dict:
+    return checkin_detail_out(selectors.checkin_get(request.auth, _pk(pk)))
+
+
 @router.get("/checkins/{int:checkin_id}", response={200: CheckinDetailOut, **ERRORS})
 def checkin_detail(request, checkin_id: int):
-    return checkin_detail_out(selectors.checkin_get(request.auth, _pk(checkin_id)))
+    return _checkin_answer(request, checkin_id)
 
 
 @router.post("/checkins/{int:checkin_id}/services", response={200: CheckinDetailOut, **ERRORS})
 def checkin_service(request, checkin_id: int, data: ServiceIn):
-    service = services.checkin_service_record(
-        actor=request.auth,
-        checkin=CommunityCheckin(pk=_pk(checkin_id)),
-        served_on=data.served_on,
-        content=data.content,
-        hours=data.hours,
+    """The community records a service given by the member or branch (hours, content)."""
+    record = services.checkin_service_record(
+        actor=request.auth, checkin=CommunityCheckin(pk=_pk(checkin_id)), **data.dict()
     )
-    return checkin_detail_out(selectors.checkin_get(request.auth, service.checkin_id))
+    return _checkin_answer(request, record.checkin_id)
 
 
 # --- mobile members -------------------------------------------------------------------------------
@@ -777,6 +777,8 @@ class ImportInfoOut(Schema):
     columns: list[ImportColumnOut]
     modes: list[Labelled]
     max_rows: int
+    background_rows: int
+    background_bytes: int
 
 
 class ImportErrorOut(Schema):
@@ -816,7 +818,11 @@ def import_info(request):
             {"code": "all_or_nothing", "label": "全部成功才导入"},
             {"code": "skip_bad", "label": "跳过错误行"},
         ],
+        # ``POST /import`` takes up to ``max_rows`` in the request; ``POST /imports/`` runs in
+        # the background, and the console sends files over these thresholds there.
         "max_rows": excel.MAX_IMPORT_ROWS,
+        "background_rows": jobs.background_rows(),
+        "background_bytes": jobs.background_bytes(),
     }
 
 
@@ -874,6 +880,117 @@ def export_members(request, params: Query[ExportParams]):
         f"attachment; filename*=UTF-8''%E5%85%9A%E5%91%98%E5%90%8D%E5%86%8C-{stamp}.xlsx"
     )
     return response
+
+
+# --- background imports and exports ---------------------------------------------------------------
+
+
+class JobOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    state: str
+    state_label: str
+    stage: str
+    stage_label: str
+    rows_done: int
+    rows_total: int
+    percent: int
+    finished: bool
+    detail: str
+    mode: str
+    reveal: bool
+    report: dict
+    file_name: str | None
+    file_url: str | None
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+
+
+class ExportJobIn(MemberFilters):
+    reveal: bool = False
+
+
+def job_out(job: MemberJob) -> dict:
+    url = None
+    if job.result_id:
+        url = f"/api/v1/members/{job.kind}s/{job.pk}/file"
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "kind_label": job.get_kind_display(),
+        "state": job.state,
+        "state_label": job.get_state_display(),
+        "stage": job.stage,
+        "stage_label": jobs.stage_label(job),
+        "rows_done": job.rows_done,
+        "rows_total": job.rows_total,
+        "percent": job.percent,
+        "finished": job.finished,
+        "detail": job.detail,
+        "mode": job.mode,
+        "reveal": job.reveal,
+        "report": job.report or {},
+        "file_name": job.result.name if job.result_id else None,
+        "file_url": url,
+        "created_at": _iso(job.created_at),
+        "started_at": _iso(job.started_at),
+        "finished_at": _iso(job.finished_at),
+    }
+
+
+@router.post("/imports/", response={200: JobOut, **ERRORS})
+def start_import(
+    request,
+    file: File[UploadedFile] = None,
+    mode: Form[str] = "all_or_nothing",
+    columns: Form[str] = "",
+):
+    """Import in the background, whatever the size: the file is stored, the job queued;
+    answers the job (poll ``GET /imports/{id}`` for its progress and its report)."""
+    job = jobs.import_job_start(actor=request.auth, upload=file, mode=mode, columns=columns)
+    return job_out(jobs.job_get(request.auth, job.pk))
+
+
+@router.get("/imports/", response={200: page_schema(JobOut), **ERRORS})
+def list_imports(request):
+    return paginate(request, jobs.job_list(request.auth, kind=JobKind.IMPORT), job_out)
+
+
+@router.get("/imports/{int:job_id}", response={200: JobOut, **ERRORS})
+def import_job(request, job_id: int):
+    return job_out(jobs.job_get(request.auth, _pk(job_id), JobKind.IMPORT))
+
+
+@router.post("/exports/", response={200: JobOut, **ERRORS})
+def start_export(request, data: ExportJobIn):
+    """Export in the background (same filters as the list, ``reveal`` as the export);
+    answers the job; the workbook is at ``file_url`` once it is done."""
+    args = data.dict()
+    reveal_all = args.pop("reveal")
+    job = jobs.export_job_start(
+        actor=request.auth, filters=MemberFilters(**args).selector_args(), reveal=reveal_all
+    )
+    return job_out(jobs.job_get(request.auth, job.pk))
+
+
+@router.get("/exports/", response={200: page_schema(JobOut), **ERRORS})
+def list_exports(request):
+    return paginate(request, jobs.job_list(request.auth, kind=JobKind.EXPORT), job_out)
+
+
+@router.get("/exports/{int:job_id}", response={200: JobOut, **ERRORS})
+def export_job(request, job_id: int):
+    return job_out(jobs.job_get(request.auth, _pk(job_id), JobKind.EXPORT))
+
+
+@router.get("/exports/{int:job_id}/file", response={200: None, **ERRORS})
+def export_job_file(request, job_id: int):
+    job = jobs.job_get(request.auth, _pk(job_id), JobKind.EXPORT)
+    if not job.result_id:
+        raise Http404("文件尚未生成")
+    return files.file_response(job.result, as_attachment=True)
 
 
 # --- statistics --------------------------------------------------------------------------------------

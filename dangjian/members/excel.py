@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+import python_calamine
 import xlsxwriter
 from django.core.exceptions import ValidationError
 from django.db.models import Exists
@@ -263,12 +264,27 @@ def _match(header_cells: tuple, mapping: dict) -> dict[int, str]:
     return out
 
 
-def parse_import(content: bytes, mapping: dict | None = None) -> ParsedSheet:
-    """The data rows of an import file, each cell read into a value or an error message."""
+def sheet_height(content: bytes) -> int:
+    """How many rows the first sheet spans (header included), read from the sheet's
+    dimensions without reading its cells; 0 when the file is no readable workbook (the import
+    itself then says why)."""
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
+        return int(book.get_sheet_by_index(0).height or 0)
+    except Exception:  # calamine raises several types for broken files
+        return 0
+
+
+def parse_import(
+    content: bytes, mapping: dict | None = None, *, max_rows: int | None = None
+) -> ParsedSheet:
+    """The data rows of an import file, each cell read into a value or an error message.
+    ``max_rows``: the request's limit (``MAX_IMPORT_ROWS``); a background import passes its own."""
+    max_rows = max_rows or MAX_IMPORT_ROWS
     if content is not None and len(content) > MAX_IMPORT_BYTES:
         raise _file_error("文件不能超过10MB，请拆分后分批导入")
     try:
-        rows = core_excel.read_rows(content, max_rows=MAX_IMPORT_ROWS + 10)
+        rows = core_excel.read_rows(content, max_rows=max_rows + 10)
     except core_excel.ExcelError as exc:
         raise _file_error(exc.message) from exc
     for key in (mapping or {}).values():
@@ -309,8 +325,8 @@ def parse_import(content: bytes, mapping: dict | None = None) -> ParsedSheet:
         parsed.append(ParsedRow(row.number, values, errors))
     if not parsed:
         raise _file_error("文件中没有数据行")
-    if len(parsed) > MAX_IMPORT_ROWS:
-        raise _file_error(f"一次最多导入{MAX_IMPORT_ROWS}行，请拆分后分批导入")
+    if len(parsed) > max_rows:
+        raise _file_error(f"一次最多导入{max_rows}行，请拆分后分批导入")
     return ParsedSheet(parsed, headers, ignored)
 
 
@@ -449,10 +465,14 @@ def template_bytes() -> bytes:
 EXPORT_HEADERS = [c.header for c in COLUMNS[:-2]] + ["所在党组织", "居住网格单元", *EXPORT_EXTRA]
 
 
-def export_members(qs, *, exporter: str, reveal_q=None) -> tuple[bytes, int, int]:
+EXPORT_PROGRESS_EVERY = 1000
+
+
+def export_members(qs, *, exporter: str, reveal_q=None, progress=None) -> tuple[bytes, int, int]:
     """The rows of ``qs`` as .xlsx; personal data masked unless ``reveal_q`` (an ``Exists``
     subquery of the members the exporter may reveal) holds for the row. Returns the file,
-    the number of rows and the number revealed."""
+    the number of rows and the number revealed. ``progress(rows_done)`` is called every
+    ``EXPORT_PROGRESS_EVERY`` rows (a background export shows it)."""
     if reveal_q is not None:
         qs = qs.annotate(can_reveal=Exists(reveal_q))
     today = timezone.localdate()
@@ -463,6 +483,8 @@ def export_members(qs, *, exporter: str, reveal_q=None) -> tuple[bytes, int, int
             reveal = bool(getattr(m, "can_reveal", False))
             counts["rows"] += 1
             counts["revealed"] += reveal
+            if progress is not None and counts["rows"] % EXPORT_PROGRESS_EVERY == 0:
+                progress(counts["rows"])
             yield [
                 m.name,
                 m.get_gender_display(),

@@ -170,6 +170,18 @@ class SidesQuerySet(ScopedQuerySet):
 # --- the member's file ---------------------------------------------------------------------
 
 
+def _stored_file(label) -> models.ForeignKey:
+    """An optional link to a ``core.StoredFile`` (kept when the file row goes: set to null)."""
+    return models.ForeignKey(
+        "core.StoredFile",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=label,
+    )
+
+
 class Member(models.Model):
     name = models.CharField(_("姓名"), max_length=50)
     name_pinyin = models.CharField(_("姓名拼音首字母"), max_length=64, blank=True, db_index=True)
@@ -213,7 +225,8 @@ class Member(models.Model):
         related_name="member_file",
         verbose_name=_("账号"),
     )
-    photo = models.FileField(_("照片"), upload_to="members/photos/", blank=True, default="")
+    # A stored image (``core.files``), served only to whom may see the file.
+    photo = _stored_file(_("照片"))
     # Set when the membership was transferred out of the system (转出系统外): the file stays,
     # out of the registry's lists and statistics.
     left_on = models.DateField(_("转出日期"), null=True, blank=True)
@@ -559,9 +572,19 @@ TRANSFER_FLOW: dict[str, dict[str, Move]] = {
     },
     TransferKind.INTO_SYSTEM: {},
 }
-TRANSFER_ACTION_LABELS = {"request": "提出申请", "record": "登记转入"} | {
-    action: move.label for flow in TRANSFER_FLOW.values() for action, move in flow.items()
+# The steps that are not moves of a flow (the request itself, a transfer recorded into the
+# system), then each flow's own labels: one action may read differently per kind ("approve_out"
+# is "转出方审批同意" inside the system and "审批同意并开具介绍信" out of it).
+TRANSFER_STEP_LABELS = {"request": "提出申请", "record": "登记转入"}
+TRANSFER_ACTION_LABELS: dict[str, dict[str, str]] = {
+    kind: TRANSFER_STEP_LABELS | {action: move.label for action, move in flow.items()}
+    for kind, flow in TRANSFER_FLOW.items()
 }
+
+
+def transfer_action_label(kind: str, action: str) -> str:
+    """The label of ``action`` in a transfer of ``kind`` (the code itself when unknown)."""
+    return TRANSFER_ACTION_LABELS.get(kind, TRANSFER_STEP_LABELS).get(action, action)
 
 
 class MemberTransfer(models.Model):
@@ -892,3 +915,73 @@ class UnitRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_name}（{self.unit.name}{self.get_role_display()}）"
+
+
+# --- background imports and exports (后台任务) -------------------------------------------------
+
+
+class JobKind(models.TextChoices):
+    IMPORT = "import", _("导入党员")
+    EXPORT = "export", _("导出党员名册")
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("进行中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class MemberJob(models.Model):
+    """A large import or export run by the worker (``members.tasks``): its progress, the
+    report of bad rows and the files. The task gets only the job's id: the uploaded file is
+    stored first (``source``) and the export's filters are kept encrypted (``filters``), so no
+    personal data travels in the task's arguments. A job is its creator's own."""
+
+    kind = models.CharField(_("类型"), max_length=8, choices=JobKind.choices)
+    state = models.CharField(
+        _("状态"), max_length=8, choices=JobState.choices, default=JobState.QUEUED
+    )
+    stage = models.CharField(_("阶段"), max_length=50, blank=True)
+    rows_done = models.PositiveIntegerField(_("已处理行数"), default=0)
+    rows_total = models.PositiveIntegerField(_("总行数"), default=0)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="member_jobs",
+        verbose_name=_("发起人"),
+    )
+    source = _stored_file(_("上传的文件"))
+    result = _stored_file(_("结果文件"))
+    mode = models.CharField(_("导入方式"), max_length=16, blank=True)
+    columns = models.JSONField(_("列对应关系"), default=dict, blank=True)
+    # The export's filters as JSON, encrypted: a search may be an ID number or a name.
+    filters = EncryptedField(_("筛选条件"), pii_kind="id_number", blank=True, default="")
+    reveal = models.BooleanField(_("导出完整个人信息"), default=False)
+    report = models.JSONField(_("结果"), default=dict, blank=True)
+    detail = models.CharField(_("说明"), max_length=500, blank=True)
+    task_id = models.CharField(_("任务编号"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["actor", "-created_at"], name="member_job_actor")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}（{self.get_state_display()}）"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (JobState.DONE, JobState.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.state == JobState.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_done * 100 // self.rows_total)

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -439,6 +437,56 @@ def _write_new(
     return member
 
 
+def _returning_member(errors: Errors, actor, id_number: str, with_letter: bool) -> Member | None:
+    """The file of a member who was transferred out of the system and now comes back with the
+    same ID number (重新转入): it is re-admitted rather than refused as a duplicate. Without a
+    letter the number is refused, naming that file and saying how to re-admit it."""
+    if not id_number or "id_number" in errors:
+        return None
+    existing = (
+        Member.objects.select_for_update()
+        .filter(id_number_index=crypto.blind_index("id_number", id_number))
+        .exclude(left_on=None)
+        .first()
+    )
+    if existing is None:
+        return None
+    if not with_letter:
+        left = existing.left_on
+        errors.add(
+            "id_number",
+            f"该身份证号码属于{left.year}年{left.month}月{left.day}日已转出系统的党员{existing.name}"
+            f"（档案编号{existing.pk}）：重新转入请填写介绍信编号和原党组织名称，原档案将恢复",
+        )
+        return None
+    return existing
+
+
+def _readmit(
+    *, actor, member: Member, clean: dict, org: PartyOrg, unit: Area | None, user: User | None
+) -> Member:
+    """Bring a file transferred out of the system back into ``org`` with the values given now
+    (the history, transfers included, stays with it)."""
+    before = _snapshot(member, member.category_codes())
+    member.org, member.org_path = org, org.path
+    member.unit, member.area_path = unit, unit.path if unit else ""
+    if user is not None:
+        member.user = user
+    member.left_on = None
+    _apply(member, clean)
+    _save(member)
+    _set_categories(member, clean["categories"])
+    audit.record(
+        actor=actor,
+        action="member.readmit",
+        obj=member,
+        before=before,
+        after=_snapshot(member, clean["categories"]),
+        note=f"从系统外重新转入（原档案编号{member.pk}）",
+    )
+    return member
+
+
 # --- the member's file ---------------------------------------------------------------------
 
 
@@ -486,15 +534,22 @@ def member_create(
     explicit = {k for k, v in values.items() if v not in (None, "", [])}
     clean, errors = clean_member_fields(values, explicit=explicit)
     residence = _residence(errors, actor, unit)
-    account = _account(errors, actor, user)
-    _check_duplicate(errors, actor, clean["id_number"])
     letter, from_name = _text(transfer_letter_number), _text(transfer_from_name)
     if letter and not from_name:
         errors.add("transfer_from_name", "从系统外转入时请填写原党组织名称")
     if from_name and not letter:
         errors.add("transfer_letter_number", "从系统外转入时请填写介绍信编号")
+    returning = _returning_member(errors, actor, clean["id_number"], bool(letter))
+    account = _account(errors, actor, user, returning.pk if returning else None)
+    if returning is None:
+        _check_duplicate(errors, actor, clean["id_number"])
     errors.check()
-    member = _write_new(actor=actor, clean=clean, org=org, unit=residence, user=account)
+    if returning is not None:
+        member = _readmit(
+            actor=actor, member=returning, clean=clean, org=org, unit=residence, user=account
+        )
+    else:
+        member = _write_new(actor=actor, clean=clean, org=org, unit=residence, user=account)
     if letter:
         now = timezone.now()
         transfer = MemberTransfer.objects.create(
@@ -580,12 +635,13 @@ def _add_category(member: Member, code: str) -> None:
     MemberCategory.objects.get_or_create(member=member, code=code)
 
 
-_PHOTO_MAGIC = ((b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"))
-
-
 @transaction.atomic
-def member_set_photo(*, actor, member: Member, content: bytes) -> Member:
-    """Store a JPEG or PNG photo (at most 2 MB) under a random name."""
+def member_set_photo(*, actor, member: Member, upload) -> Member:
+    """The member's photo: an image (JPEG, PNG, GIF or WebP, decided from its bytes) of at
+    most ``PHOTO_MAX_BYTES``, kept by ``core.files``; the old one stays stored (other rows may
+    share its bytes) and is simply no longer linked."""
+    from dangjian.core import files
+
     member = scope.get_visible(
         Member.objects.select_for_update(),
         actor,
@@ -593,19 +649,24 @@ def member_set_photo(*, actor, member: Member, content: bytes) -> Member:
         view_action="members.view",
         pk=member.pk,
     )
-    if not content:
-        raise ValidationError({"photo": ["请上传照片"]})
-    if len(content) > PHOTO_MAX_BYTES:
-        raise ValidationError({"photo": ["照片不能超过2MB"]})
-    ext = next((e for magic, e in _PHOTO_MAGIC if content.startswith(magic)), None)
-    if ext is None:
-        raise ValidationError({"photo": ["照片须为JPG或PNG格式"]})
-    old = member.photo.name if member.photo else ""
-    member.photo.save(f"{uuid.uuid4().hex}.{ext}", ContentFile(content), save=False)
+    if upload is None:
+        raise ValidationError({"photo": ["请选择要上传的照片"]})
+    if upload.size is not None and upload.size > PHOTO_MAX_BYTES:
+        raise ValidationError({"photo": [f"照片不能超过{PHOTO_MAX_BYTES // 1024 // 1024}MB"]})
+    stored = files.file_store(actor=actor, upload=upload, kinds=("image",), field="photo")
+    if stored.size > PHOTO_MAX_BYTES:  # a size the upload did not declare
+        raise ValidationError({"photo": [f"照片不能超过{PHOTO_MAX_BYTES // 1024 // 1024}MB"]})
+    before = {"photo": member.photo_id}
+    member.photo = stored
     member.save(update_fields=["photo", "updated_at"])
-    if old:
-        transaction.on_commit(lambda: member.photo.storage.delete(old))
-    audit.record(actor=actor, action="member.photo", obj=member, note="更新照片")
+    audit.record(
+        actor=actor,
+        action="member.photo",
+        obj=member,
+        before=before,
+        after={"photo": stored.pk},
+        note="更新照片",
+    )
     scope.assert_visible(member, actor, "members.view")
     return member
 
@@ -881,24 +942,35 @@ def member_checkin(
     if len(unit_name) > 100:
         errors.add("work_unit", "工作单位不能超过100个字")
     errors.check()
-    if CommunityCheckin.objects.filter(member=member, community=target).exists():
-        raise Conflict("该党员已向该社区报到")
-    checkin = CommunityCheckin.objects.create(
+    checkin = _checkin_write(
+        actor,
+        "member.checkin",
+        "该党员已向该社区报到",
+        target,
+        day,
+        org_path=member.org_path,
         member=member,
         name=member.name,
         work_unit=unit_name,
-        community=target,
-        area_path=target.path,
-        reported_on=day,
-    )
-    audit.record(
-        actor=actor,
-        action="member.checkin",
-        obj=checkin,
-        org_path=member.org_path,
-        after=audit.snapshot(checkin),
     )
     scope.assert_visible(member, actor, "members.checkin")
+    return checkin
+
+
+def _checkin_write(
+    actor, action: str, taken: str, community: Area, day, *, org_path: str, **who
+) -> CommunityCheckin:
+    """One check-in of a member or an organization (``who``: the owner and the copied name
+    and unit): refused when the same owner already reported to that community; audited."""
+    owner = {k: v for k, v in who.items() if k in ("member", "party_org")}
+    if CommunityCheckin.objects.filter(community=community, **owner).exists():
+        raise Conflict(taken)
+    checkin = CommunityCheckin.objects.create(
+        community=community, area_path=community.path, reported_on=day, **who
+    )
+    audit.record(
+        actor=actor, action=action, obj=checkin, org_path=org_path, after=audit.snapshot(checkin)
+    )
     return checkin
 
 
@@ -920,22 +992,16 @@ def org_checkin(
     target = _community(errors, actor, community)
     day = _reported_on(errors, reported_on)
     errors.check()
-    if CommunityCheckin.objects.filter(party_org=org, community=target).exists():
-        raise Conflict("该党组织已向该社区报到")
-    checkin = CommunityCheckin.objects.create(
+    checkin = _checkin_write(
+        actor,
+        "org.checkin",
+        "该党组织已向该社区报到",
+        target,
+        day,
+        org_path=org.path,
         party_org=org,
         name=org.name,
         work_unit=org.name,
-        community=target,
-        area_path=target.path,
-        reported_on=day,
-    )
-    audit.record(
-        actor=actor,
-        action="org.checkin",
-        obj=checkin,
-        org_path=org.path,
-        after=audit.snapshot(checkin),
     )
     scope.assert_visible(org, actor, "organizations.view")
     return checkin
@@ -1201,25 +1267,44 @@ def transfer_history(transfer: MemberTransfer) -> list[TransferStep]:
 IMPORT_MODES = ("all_or_nothing", "skip_bad")
 
 
-@transaction.atomic
+IMPORT_PROGRESS_EVERY = 1000
+
+
+def check_import_mode(mode: str) -> None:
+    if mode not in IMPORT_MODES:
+        raise ValidationError(
+            {"mode": ["导入方式应为all_or_nothing（全部成功才导入）或skip_bad（跳过错误行）"]}
+        )
+
+
 def members_import(
-    *, actor, content: bytes, mode: str = "all_or_nothing", columns: dict | None = None
+    *,
+    actor,
+    content: bytes,
+    mode: str = "all_or_nothing",
+    columns: dict | None = None,
+    max_rows: int | None = None,
+    progress=None,
 ) -> dict:
-    """Import members from a spreadsheet: the whole file is checked first; then every good row
-    goes in one transaction, or none when ``mode`` is all-or-nothing and any row is bad.
+    """Import members from a spreadsheet: the whole file is checked first (reads only); then
+    every good row goes in one transaction, or none when ``mode`` is all-or-nothing and any row
+    is bad.
+
+    ``max_rows``: the most data rows accepted (default ``excel.MAX_IMPORT_ROWS``, the limit of
+    an import inside a request; a background import passes its own). ``progress(stage,
+    rows_done, rows_total)`` is told where the import stands (stages: "check", "write").
 
     Answers ``{"created", "errors": [{"row", "column", "message"}], "total", ...}``.
     """
     from dangjian.members import excel
 
-    if mode not in IMPORT_MODES:
-        raise ValidationError(
-            {"mode": ["导入方式应为all_or_nothing（全部成功才导入）或skip_bad（跳过错误行）"]}
-        )
+    check_import_mode(mode)
     if not scope.reach_of(actor, "members.manage").org_paths:
         raise scope.Forbidden("您没有导入党员的权限")
-    sheet = excel.parse_import(content, columns or {})
+    sheet = excel.parse_import(content, columns or {}, max_rows=max_rows)
     rows = sheet.rows
+    if progress is not None:
+        progress("check", 0, len(rows))
     orgs = _import_orgs(actor, {r.values["org"] for r in rows if r.values.get("org")})
     units = _import_units(actor, {r.values["unit"] for r in rows if r.values.get("unit")})
 
@@ -1227,7 +1312,9 @@ def members_import(
     good: list[tuple] = []
     seen_ids: dict[str, int] = {}
     prepared = []
-    for row in rows:
+    for done, row in enumerate(rows):
+        if progress is not None and done and done % IMPORT_PROGRESS_EVERY == 0:
+            progress("check", done, len(rows))
         errors = Errors()
         for key, message in row.errors.items():
             errors.add(key, message)
@@ -1299,6 +1386,17 @@ def members_import(
         else:
             good.append((row, clean, org, unit, index))
 
+    problems.sort(key=lambda p: (p["row"], sheet.column_order(p["column"])))
+    if progress is not None:
+        progress("write", len(rows), len(rows))
+    with transaction.atomic():
+        return _finish_import(actor, sheet, mode, good, problems)
+
+
+def _finish_import(actor, sheet, mode: str, good: list[tuple], problems: list[dict]) -> dict:
+    """The write of an import, in one transaction: the good rows, the visibility re-check and
+    the import's audit row."""
+    rows = sheet.rows
     created: list[Member] = []
     if not (problems and mode == "all_or_nothing"):
         created = _write_imported(actor, good)
@@ -1308,7 +1406,6 @@ def members_import(
         )
         if visible_count != len(created):
             raise Http404("未找到")
-    problems.sort(key=lambda p: (p["row"], sheet.column_order(p["column"])))
     bad_rows = len({p["row"] for p in problems})
     if problems and mode == "all_or_nothing":
         detail = f"共{len(rows)}行，其中{bad_rows}行有误，按“全部成功才导入”未导入任何数据，请修改后重新导入"
@@ -1516,22 +1613,34 @@ def _is_subsequence(needles: list[str], hay: list[str]) -> bool:
     return all(any(n == h for h in it) for n in needles)
 
 
-def members_export(*, actor, filters: dict, reveal: bool = False) -> tuple[bytes, int]:
-    """The filtered list as .xlsx: scoped, masked unless ``reveal`` and the actor may reveal
-    that member's data, with the exporter's name in the file; audited (an export of nothing
-    discloses nothing and writes no audit row)."""
-    from dangjian.members import excel, selectors
+def check_export(*, actor, filters: dict, reveal: bool = False):
+    """The queryset an export would write, after checking the filters and the right to
+    reveal (the same checks whether the export runs now or in the background)."""
+    from dangjian.members import selectors
 
     qs = selectors.member_list(actor, **filters)
+    if reveal and not actor.can("members.reveal_pii"):
+        raise scope.Forbidden("您没有导出完整个人信息的权限")
+    return qs
+
+
+def members_export(
+    *, actor, filters: dict, reveal: bool = False, progress=None
+) -> tuple[bytes, int]:
+    """The filtered list as .xlsx: scoped, masked unless ``reveal`` and the actor may reveal
+    that member's data, with the exporter's name in the file; audited (an export of nothing
+    discloses nothing and writes no audit row). ``progress(rows_done)``: see
+    ``excel.export_members``."""
+    from dangjian.members import excel
+
+    qs = check_export(actor=actor, filters=filters, reveal=reveal)
     reveal_q = None
     if reveal:
-        if not actor.can("members.reveal_pii"):
-            raise scope.Forbidden("您没有导出完整个人信息的权限")
         reveal_q = Member.objects.visible_to(actor, "members.reveal_pii").filter(
             pk=models.OuterRef("pk")
         )
     content, count, revealed = excel.export_members(
-        qs, exporter=_actor_name(actor), reveal_q=reveal_q
+        qs, exporter=_actor_name(actor), reveal_q=reveal_q, progress=progress
     )
     if count:
         note = f"导出党员名册{count}条" + (
@@ -1622,7 +1731,7 @@ def _managed_area(actor, area, *, kinds, what: str) -> Area:
 def _linked_member(errors: Errors, actor, member) -> Member | None:
     if member is None:
         return None
-    found = scope.get_visible(Member.objects.defer("photo"), actor, "members.view", pk=member.pk)
+    found = scope.get_visible(Member.objects.all(), actor, "members.view", pk=member.pk)
     if found.left_on:
         errors.add("member", "该党员组织关系已转出系统")
     elif found.status not in ACTIVE_STATUSES:
@@ -1834,6 +1943,14 @@ def _cadre_save(obj) -> None:
         raise ValidationError({"position": ["该职务已有人在任，请刷新后重试"]}) from exc
 
 
+def _cadre_start(actor, area, member) -> tuple[Area, Errors, Member | None]:
+    """What every cadre write starts with: the village or community the actor manages, the
+    error collector and the linked member file (if any, and visible)."""
+    area = _managed_area(actor, area, kinds=CADRE_AREA_KINDS, what="村(社区)")
+    errors = Errors()
+    return area, errors, _linked_member(errors, actor, member)
+
+
 @transaction.atomic
 def cadre_create(
     *,
@@ -1853,9 +1970,7 @@ def cadre_create(
     term_end=None,
 ) -> Cadre:
     """A new seat on a village's or community's two committees (两委)."""
-    area = _managed_area(actor, area, kinds=CADRE_AREA_KINDS, what="村(社区)")
-    errors = Errors()
-    linked = _linked_member(errors, actor, member)
+    area, errors, linked = _cadre_start(actor, area, member)
     values = {
         "name": name,
         "committee": committee,
@@ -1902,7 +2017,7 @@ def cadre_update(*, actor, cadre: Cadre, **changes) -> Cadre:
     if "member" in changes:
         linked = _linked_member(errors, actor, changes["member"])
     else:
-        linked = Member.objects.defer("photo").filter(pk=cadre.member_id).first()
+        linked = Member.objects.all().filter(pk=cadre.member_id).first()
     values = {f: getattr(cadre, f) for f in CADRE_UPDATABLE if f != "member"}
     values.update({k: v for k, v in changes.items() if k != "member"})
     explicit = set(changes) - {"member"}
@@ -1947,9 +2062,7 @@ def reserve_cadre_create(
     added_on=None,
 ) -> ReserveCadre:
     """A reserve cadre (后备干部) of a village or community."""
-    area = _managed_area(actor, area, kinds=CADRE_AREA_KINDS, what="村(社区)")
-    errors = Errors()
-    linked = _linked_member(errors, actor, member)
+    area, errors, linked = _cadre_start(actor, area, member)
     values = {
         "name": name,
         "gender": gender,

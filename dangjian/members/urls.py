@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dangjian.members import views
+from dangjian.members import views, views_jobs, views_more
 
 app_name = "members"
 urlpatterns = [
@@ -12,7 +12,18 @@ urlpatterns = [
     path("import/", views.member_import, name="import"),
     path("import/template/", views.import_template, name="import_template"),
     path("stats/", views.member_stats, name="stats"),
+    path("jobs/", views_jobs.job_list, name="jobs"),
+    path("jobs/<int:job_id>/", views_jobs.job_detail, name="job"),
+    path("jobs/<int:job_id>/progress/", views_jobs.job_progress, name="job_progress"),
+    path("jobs/<int:job_id>/file/", views_jobs.job_file, name="job_file"),
     path("checkins/", views.checkin_list, name="checkins"),
+    path("checkins/<int:checkin_id>/", views_more.checkin_detail, name="checkin"),
+    path("cadres/", views_more.cadre_list, name="cadres"),
+    path("cadres/new/", views_more.cadre_new, name="cadre_new"),
+    path("cadres/<int:cadre_id>/edit/", views_more.cadre_edit, name="cadre_edit"),
+    path("cadres/<int:cadre_id>/end/", views_more.cadre_end, name="cadre_end"),
+    path("cadres/reserves/", views_more.reserve_list, name="reserves"),
+    path("cadres/mentorships/", views_more.mentorship_list, name="mentorships"),
     path("transfers/", views.transfer_list, name="transfers"),
     path(
         "transfers/<int:transfer_id>/transition/",
@@ -24,6 +35,8 @@ urlpatterns = [
     path("options/areas/", views.area_options, name="area_options"),
     path("<int:member_id>/", views.member_detail, name="detail"),
     path("<int:member_id>/edit/", views.member_edit, name="edit"),
+    path("<int:member_id>/photo/", views_more.member_photo, name="photo"),
+    path("<int:member_id>/photo/upload/", views_more.member_photo_upload, name="photo_upload"),
     path("<int:member_id>/reveal/", views.member_reveal, name="reveal"),
     path("<int:member_id>/transfer/", views.member_transfer, name="transfer"),
     path("<int:member_id>/mobile/", views.member_mobile, name="mobile"),

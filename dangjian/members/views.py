@@ -27,7 +27,7 @@ from dangjian.core.crypto import mask
 from dangjian.core.errors import Conflict
 from dangjian.core.scope import Forbidden
 from dangjian.core.treeapi import search_q
-from dangjian.members import excel, selectors, services
+from dangjian.members import excel, jobs, selectors, services
 from dangjian.members.forms import (
     CheckinFilterForm,
     ImportForm,
@@ -41,12 +41,12 @@ from dangjian.members.forms import (
     add_service_errors,
 )
 from dangjian.members.models import (
-    TRANSFER_ACTION_LABELS,
     TRANSFER_FLOW,
     Category,
     Member,
     MemberTransfer,
     TransferState,
+    transfer_action_label,
 )
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.territory.models import Area
@@ -313,9 +313,14 @@ def member_export(request):
     if form.is_bound and not form.is_valid():
         messages.error(request, "筛选条件有误，请修改后再导出")
         return redirect(back)
+    reveal = request.GET.get("reveal") == "1"
     try:
+        rows = services.check_export(actor=user, filters=form.selector_args(), reveal=reveal)
+        if jobs.export_is_large(rows.count()):  # a long list is written in the background
+            job = jobs.export_job_start(actor=user, filters=form.selector_args(), reveal=reveal)
+            return redirect("console:members:job", job_id=job.pk)
         content, _count = services.members_export(
-            actor=user, filters=form.selector_args(), reveal=request.GET.get("reveal") == "1"
+            actor=user, filters=form.selector_args(), reveal=reveal
         )
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
@@ -339,11 +344,6 @@ def _state_label(code: str) -> str:
         return code or "—"
 
 
-def _action_label(transfer: MemberTransfer, action: str) -> str:
-    move = TRANSFER_FLOW.get(transfer.kind, {}).get(action)
-    return move.label if move else TRANSFER_ACTION_LABELS.get(action, action)
-
-
 def _transfer_rows(user, transfers) -> list[MemberTransfer]:
     """Each transfer with its history and the moves this user may make (the other side's
     moves are not offered; the service checks them anyway)."""
@@ -361,7 +361,7 @@ def _transfer_rows(user, transfers) -> list[MemberTransfer]:
         t.needs_letter = any(m["needs_letter"] for m in t.moves)
         t.history = [
             {
-                "label": _action_label(t, s.action),
+                "label": transfer_action_label(t.kind, s.action),
                 "from_state": _state_label(s.from_state),
                 "to_state": _state_label(s.to_state),
                 "actor": s.actor_name,
@@ -571,7 +571,7 @@ def transfer_transition(request, transfer_id: int):
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:
-        messages.success(request, f"已办理：{_action_label(transfer, action)}")
+        messages.success(request, f"已办理：{transfer_action_label(transfer.kind, action)}")
     return redirect(_after_transfer(request, transfer))
 
 
@@ -691,11 +691,16 @@ def member_import(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read()
         try:
+            if jobs.import_is_large(content):  # a large file runs in the background
+                job = jobs.import_job_start(
+                    actor=user, upload=upload, mode=form.cleaned_data["mode"]
+                )
+                return redirect("console:members:job", job_id=job.pk)
             report = services.members_import(
-                actor=user,
-                content=form.cleaned_data["file"].read(),
-                mode=form.cleaned_data["mode"],
+                actor=user, content=content, mode=form.cleaned_data["mode"]
             )
         except ValidationError as exc:
             add_service_errors(form, exc, {"columns": "file"})
