@@ -1,0 +1,416 @@
+"""Reads of the dues module: each takes the acting user and reads through ``visible_to``.
+
+The status of many members (monthly amount, paid months, arrears) is computed in bulk: one
+query each for the profiles with their bases, the approved hardship decisions and the paid
+months, whatever the number of members.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from dangjian.core import scope, tree
+from dangjian.core.models import LedgerAccount
+from dangjian.dues import calc, rates
+from dangjian.dues.models import (
+    DuesBase,
+    DuesPayment,
+    DuesPaymentMonth,
+    DuesProfile,
+    DuesRemittance,
+    Hardship,
+    HardshipState,
+)
+from dangjian.members.models import Cadre, CadrePosition, Committee, Member, Status
+from dangjian.organizations.models import PartyOrg
+from dangjian.territory.models import Area
+
+ACTIVE = (Status.PROBATIONARY, Status.FULL)
+
+
+class Level:
+    NONE = "none"
+    WARNING = "warning"  # 3 months in a row
+    LEAVE = "leave"  # 6 months in a row: the branch considers 自行脱党
+
+
+LEVEL_LABELS = {
+    Level.NONE: "正常",
+    Level.WARNING: "连续3个月未交（提醒）",
+    Level.LEAVE: "连续6个月未交（提请支部按自行脱党处理）",
+}
+
+
+@dataclass
+class DuesStatus:
+    member_id: int
+    has_profile: bool = False
+    category: str | None = None
+    base: Decimal | None = None
+    rate: Decimal | None = None
+    monthly: Decimal | None = None  # owed for the current month (after relief)
+    dues_from: dt.date | None = None
+    quarterly: bool = False
+    paid: list[dt.date] = field(default_factory=list)
+    arrears: list[dt.date] = field(default_factory=list)  # unpaid months before this month
+    streak: list[dt.date] = field(default_factory=list)  # the longest run of them
+    level: str = Level.NONE
+
+    @property
+    def level_label(self) -> str:
+        return LEVEL_LABELS[self.level]
+
+    @property
+    def category_label(self) -> str | None:
+        return rates.CATEGORY_LABELS.get(self.category) if self.category else None
+
+
+def level_of(run_length: int) -> str:
+    if run_length >= int(rates.setting("ARREARS_LEAVE")):
+        return Level.LEAVE
+    if run_length >= int(rates.setting("ARREARS_WARNING")):
+        return Level.WARNING
+    return Level.NONE
+
+
+def statuses(member_ids: list[int], today: dt.date | None = None) -> dict[int, DuesStatus]:
+    """The dues status of each member, in three queries."""
+    today = today or timezone.localdate()
+    current = calc.month_of(today)
+    last_closed = calc.add_months(current, -1)
+    out = {pk: DuesStatus(pk) for pk in member_ids}
+    if not member_ids:
+        return out
+    bases: dict[int, list[DuesBase]] = defaultdict(list)
+    profiles: dict[int, DuesProfile] = {}
+    for b in (
+        DuesBase.objects.filter(profile__member_id__in=member_ids)
+        .select_related("profile")
+        .order_by("profile_id", "effective_month")
+    ):
+        profiles[b.profile.member_id] = b.profile
+        bases[b.profile.member_id].append(b)
+    reliefs: dict[int, list[calc.Relief]] = defaultdict(list)
+    for h in Hardship.objects.filter(member_id__in=member_ids, state=HardshipState.APPROVED).only(
+        "member_id", "from_month", "to_month", "amount"
+    ):
+        reliefs[h.member_id].append(
+            calc.Relief(h.from_month, h.to_month, h.amount or Decimal("0.00"))
+        )
+    paid: dict[int, set[dt.date]] = defaultdict(set)
+    for member_id, month in DuesPaymentMonth.objects.filter(
+        member_id__in=member_ids, reversed=False
+    ).values_list("member_id", "month"):
+        paid[member_id].add(month)
+    for pk, st in out.items():
+        profile = profiles.get(pk)
+        if profile is None:
+            continue
+        rows = bases[pk]
+        base_rows = [calc.BaseRow(b.effective_month, b.amount) for b in rows]
+        in_force = [b for b in rows if b.effective_month <= current] or rows[:1]
+        cur = in_force[-1]
+        st.has_profile = True
+        st.category = profile.category
+        st.base, st.rate = cur.base, cur.rate
+        st.monthly = calc.amount_for(current, base_rows, reliefs[pk])
+        st.dues_from = profile.dues_from
+        st.quarterly = profile.quarterly
+        st.paid = sorted(paid[pk])
+        st.arrears = calc.unpaid_months(
+            profile.dues_from, last_closed, base_rows, reliefs[pk], paid[pk]
+        )
+        st.streak = calc.longest_run(st.arrears)
+        st.level = level_of(len(st.streak))
+    return out
+
+
+# --- members ------------------------------------------------------------------------------------
+
+
+def members(user, *, org: PartyOrg | None = None, q: str = "", with_profile: bool = False):
+    """Active members visible for dues, optionally in an organization's subtree."""
+    qs = (
+        Member.objects.visible_to(user, "dues.view")
+        .filter(status__in=ACTIVE, left_on__isnull=True)
+        .select_related("org")
+        .order_by("org_path", "id")
+    )
+    if org is not None:
+        qs = qs.filter(tree.subtree_q("org_path", org.path))
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(name_pinyin__startswith=q.upper()))
+    if with_profile:
+        qs = qs.filter(dues_profile__isnull=False)
+    return qs
+
+
+def visible_org(user, pk: int) -> PartyOrg:
+    return scope.get_visible(PartyOrg.objects.all(), user, "organizations.view", pk=pk)
+
+
+def member_detail(user, pk: int) -> Member:
+    return scope.get_visible(Member.objects.select_related("org"), user, "dues.view", pk=pk)
+
+
+def profile_of(member: Member) -> DuesProfile | None:
+    return DuesProfile.objects.filter(member=member).select_related("account").first()
+
+
+def arrears(user, *, org: PartyOrg | None = None, today: dt.date | None = None, minimum: int = 3):
+    """Members of the subtree with ``minimum`` or more unpaid months in a row, worst first."""
+    qs = members(user, org=org, with_profile=True).only("pk", "name", "org_id", "org__name")
+    rows = list(qs)
+    st = statuses([m.pk for m in rows], today)
+    out = [(m, st[m.pk]) for m in rows if len(st[m.pk].streak) >= minimum]
+    out.sort(key=lambda pair: (-len(pair[1].streak), pair[0].org_id, pair[0].pk))
+    return out
+
+
+# --- payments and remittances -----------------------------------------------------------------
+
+
+def payments(user, *, org: PartyOrg | None = None, member: Member | None = None):
+    qs = (
+        DuesPayment.objects.visible_to(user, "dues.view")
+        .select_related("member", "org")
+        .order_by("-paid_on", "-id")
+    )
+    if org is not None:
+        qs = qs.filter(tree.subtree_q("member__org_path", org.path))
+    if member is not None:
+        qs = qs.filter(member=member)
+    return qs
+
+
+def payment_detail(user, pk: int) -> DuesPayment:
+    return scope.get_visible(
+        DuesPayment.objects.select_related("member", "org", "recorded_by"),
+        user,
+        "dues.view",
+        pk=pk,
+    )
+
+
+def hardships(user, *, org: PartyOrg | None = None, state: str = ""):
+    qs = Hardship.objects.visible_to(user, "dues.view").select_related("member", "member__org")
+    if org is not None:
+        qs = qs.filter(tree.subtree_q("member__org_path", org.path))
+    if state:
+        qs = qs.filter(state=state)
+    return qs.prefetch_related("steps")
+
+
+def hardship_detail(user, pk: int) -> Hardship:
+    return scope.get_visible(
+        Hardship.objects.select_related("member", "member__org").prefetch_related("steps"),
+        user,
+        "dues.view",
+        pk=pk,
+    )
+
+
+def remittances(user, *, org: PartyOrg | None = None):
+    qs = DuesRemittance.objects.visible_to(user, "dues.view").select_related("from_org", "to_org")
+    if org is not None:
+        qs = qs.filter(tree.subtree_q("from_org_path", org.path))
+    return qs
+
+
+# --- branch totals ------------------------------------------------------------------------------
+
+
+@dataclass
+class Totals:
+    org: PartyOrg
+    year: int
+    members: int = 0
+    with_profile: int = 0
+    monthly_due: Decimal = Decimal("0.00")  # owed this month by the subtree's members
+    paid_this_month: int = 0
+    collected_dues: Decimal = Decimal("0.00")
+    collected_extra: Decimal = Decimal("0.00")
+    remit_whole: Decimal = Decimal("0.00")
+    remitted_up: Decimal = Decimal("0.00")
+    balance: Decimal = Decimal("0.00")
+    warning: int = 0
+    leave: int = 0
+    by_month: list[tuple[dt.date, Decimal]] = field(default_factory=list)
+
+
+def _dec(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(rates.CENT)
+
+
+def totals(user, org: PartyOrg, year: int | None = None, today: dt.date | None = None) -> Totals:
+    """What the subtree of ``org`` collected in ``year``, what it remitted upward, its balance,
+    and how many members are behind."""
+    if not user.can("dues.view"):
+        raise scope.Forbidden()
+    today = today or timezone.localdate()
+    year = year or today.year
+    t = Totals(org=org, year=year)
+    member_qs = members(user, org=org)
+    ids = list(member_qs.values_list("pk", flat=True))
+    t.members = len(ids)
+    st = statuses(ids, today)
+    current = calc.month_of(today)
+    for s in st.values():
+        if not s.has_profile:
+            continue
+        t.with_profile += 1
+        t.monthly_due += s.monthly or 0
+        if current in s.paid:
+            t.paid_this_month += 1
+        if s.level == Level.LEAVE:
+            t.leave += 1
+        elif s.level == Level.WARNING:
+            t.warning += 1
+    pays = payments(user, org=org).filter(paid_on__year=year, reversed_at__isnull=True)
+    agg = pays.aggregate(d=Sum("dues_amount"), e=Sum("extra_amount"))
+    t.collected_dues, t.collected_extra = _dec(agg["d"]), _dec(agg["e"])
+    t.remit_whole = _dec(pays.filter(remit_whole=True).aggregate(s=Sum("extra_amount"))["s"])
+    by_month = defaultdict(lambda: Decimal("0.00"))
+    for month, total in DuesPaymentMonth.objects.filter(
+        payment__in=pays, reversed=False, month__year=year
+    ).values_list("month", "amount"):
+        by_month[month] += _dec(total)
+    t.by_month = sorted(by_month.items())
+    t.remitted_up = _dec(
+        remittances(user)
+        .filter(from_org=org, created_at__year=year)
+        .aggregate(s=Sum("amount"))["s"]
+    )
+    account = LedgerAccount.objects.filter(ledger="dues", code=f"org:{org.pk}").first()
+    t.balance = account.balance if account else Decimal("0.00")
+    return t
+
+
+# --- funds for the grassroots -------------------------------------------------------------------
+
+
+@dataclass
+class Funds:
+    year: int
+    new_orgs: int
+    members: int
+    secretaries: int
+    new_org_amount: Decimal
+    member_amount: Decimal
+    secretary_amount: Decimal
+    standards: dict
+
+    @property
+    def total(self) -> Decimal:
+        return self.new_org_amount + self.member_amount + self.secretary_amount
+
+
+def funds(user, *, org: PartyOrg | None = None, area: Area | None = None, year: int | None = None):
+    """The entitlement of a subtree for ``year`` under the allocation standards (settings):
+    per organization founded that year, per active member per year, per serving village or
+    community party secretary per month."""
+    if (org is None) == (area is None):
+        raise ValidationError({"org": ["请指定党组织（org）或区域（area）之一"]})
+    year = year or timezone.localdate().year
+    new_org = Decimal(str(rates.setting("FUND_NEW_ORG")))
+    per_member = Decimal(str(rates.setting("FUND_PER_MEMBER_YEAR")))
+    per_secretary = Decimal(str(rates.setting("FUND_SECRETARY_MONTH")))
+    orgs = PartyOrg.objects.visible_to(user, "organizations.view")
+    member_qs = Member.objects.visible_to(user, "dues.view").filter(
+        status__in=ACTIVE, left_on__isnull=True
+    )
+    cadres = Cadre.objects.visible_to(user, "dues.view")
+    if org is not None:
+        orgs = orgs.filter(tree.subtree_q("path", org.path))
+        member_qs = member_qs.filter(tree.subtree_q("org_path", org.path))
+        cadres = cadres.filter(tree.subtree_q("area_path", org.area_path))
+    else:
+        orgs = orgs.filter(tree.subtree_q("area_path", area.path))
+        member_qs = member_qs.filter(tree.subtree_q("org__area_path", area.path))
+        cadres = cadres.filter(tree.subtree_q("area_path", area.path))
+    new_orgs = orgs.filter(
+        Q(established_on__year=year) | Q(established_on__isnull=True, created_at__year=year)
+    ).count()
+    member_count = member_qs.count()
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    months = 0
+    for term_start, ended_on in cadres.filter(
+        committee=Committee.PARTY, position=CadrePosition.SECRETARY
+    ).values_list("term_start", "ended_on"):
+        first = max(calc.month_of(term_start), start)
+        last = calc.month_of(min(ended_on, end)) if ended_on else end.replace(day=1)
+        if last >= first:
+            months += calc.months_between(first, last) + 1
+    secretaries = cadres.filter(
+        committee=Committee.PARTY, position=CadrePosition.SECRETARY, ended_on__isnull=True
+    ).aggregate(n=Count("pk"))["n"]
+    return Funds(
+        year=year,
+        new_orgs=new_orgs,
+        members=member_count,
+        secretaries=secretaries,
+        new_org_amount=(new_org * new_orgs).quantize(rates.CENT),
+        member_amount=(per_member * member_count).quantize(rates.CENT),
+        secretary_amount=(per_secretary * months).quantize(rates.CENT),
+        standards={
+            "new_org": f"{new_org:.2f}",
+            "per_member_year": f"{per_member:.2f}",
+            "per_secretary_month": f"{per_secretary:.2f}",
+            "secretary_months": months,
+        },
+    )
+
+
+def payment_months(payment_ids: list[int]) -> dict[int, list[dt.date]]:
+    out: dict[int, list[dt.date]] = defaultdict(list)
+    for pid, month in (
+        DuesPaymentMonth.objects.filter(payment_id__in=payment_ids)
+        .order_by("month")
+        .values_list("payment_id", "month")
+    ):
+        out[pid].append(month)
+    return out
+
+
+def month_table(
+    member: Member, profile: DuesProfile, st: DuesStatus, today: dt.date | None = None
+) -> list[dict]:
+    """The last twelve months up to six ahead: owed, paid (with the receipt), payable now."""
+    from dangjian.dues.services import profile_rows, window
+
+    today = today or timezone.localdate()
+    current = calc.month_of(today)
+    earliest, latest = window(today)
+    first = max(profile.dues_from, calc.add_months(current, -11))
+    bases, reliefs = profile_rows(profile)
+    receipts = dict(
+        DuesPaymentMonth.objects.filter(member=member, reversed=False).values_list(
+            "month", "payment__receipt_no"
+        )
+    )
+    out = []
+    for m in calc.month_range(first, latest):
+        amount = calc.amount_for(m, bases, reliefs)
+        paid = m in receipts
+        out.append(
+            {
+                "month": calc.month_text(m),
+                "amount": f"{amount:.2f}",
+                "paid": paid,
+                "receipt_no": receipts.get(m),
+                "payable": (
+                    not paid
+                    and amount > 0
+                    and earliest <= m <= latest
+                    and (m <= current or profile.quarterly)
+                ),
+            }
+        )
+    return out

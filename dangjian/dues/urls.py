@@ -1,0 +1,19 @@
+"""Console pages of the dues module, included by the console under ``dues/``."""
+
+from django.urls import path
+
+from dangjian.dues import views
+
+app_name = "dues"
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("members/<int:member_id>/", views.member_page, name="member"),
+    path("members/<int:member_id>/pay/", views.pay, name="pay"),
+    path("payments/<int:payment_id>/receipt/", views.receipt, name="receipt"),
+    path("payments/<int:payment_id>/reverse/", views.reverse, name="reverse"),
+    path(
+        "hardships/<int:hardship_id>/transition/",
+        views.hardship_transition,
+        name="hardship_transition",
+    ),
+]

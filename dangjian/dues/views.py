@@ -1,0 +1,284 @@
+"""Console pages of the dues module (党费), included by the console under ``dues/``.
+
+Thin: reads through ``selectors`` (so through ``visible_to``), writes through ``services``;
+out of scope reads as 404; a refused write shows the service's Chinese messages in the form.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dangjian.console.decorators import console_view
+from dangjian.console.paging import paginate
+from dangjian.core import scope
+from dangjian.core.errors import Conflict
+from dangjian.core.scope import Forbidden
+from dangjian.dues import calc, rates, selectors, services
+from dangjian.dues.models import (
+    HARDSHIP_FLOW,
+    DuesCategory,
+    DuesPayment,
+    Hardship,
+    HardshipKind,
+)
+from dangjian.members.models import Member
+from dangjian.organizations.models import OrgKind, PartyOrg
+
+MAX_PK = 2**62
+PAGE_SIZE = 50
+
+
+def _pk(value) -> int:
+    if not 1 <= value <= MAX_PK:
+        raise Http404("未找到")
+    return value
+
+
+def _int(value) -> int | None:
+    try:
+        n = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return n if 1 <= n <= MAX_PK else None
+
+
+def _require(user, action: str) -> None:
+    if not user.can(action):
+        raise Forbidden("您没有查看党费的权限")
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [m for msgs in exc.message_dict.values() for m in msgs]
+    return list(exc.messages)
+
+
+def _branches(user, org: PartyOrg | None):
+    """The branches (and general branches) under ``org`` or the user's topmost visible."""
+    qs = PartyOrg.objects.visible_to(user, "organizations.view").filter(
+        kind__in=(OrgKind.BRANCH, OrgKind.GENERAL_BRANCH)
+    )
+    if org is not None:
+        from dangjian.core import tree
+
+        qs = qs.filter(tree.subtree_q("path", org.path))
+    return qs.order_by("path")[:200]
+
+
+@console_view
+def overview(request):
+    """Who paid this month, who is behind (amber: 3 months in a row, red: 6), the totals."""
+    user = request.user
+    _require(user, "dues.view")
+    org_id = _int(request.GET.get("org"))
+    org = selectors.visible_org(user, org_id) if request.GET.get("org") else None
+    if request.GET.get("org") and org_id is None:
+        raise Http404("未找到")
+    level = request.GET.get("level", "")
+    q = (request.GET.get("q") or "").strip()[:50]
+    if level in ("warning", "leave"):
+        rows = [
+            (m, st)
+            for m, st in selectors.arrears(user, org=org)
+            if st.level == level and (not q or q in m.name)
+        ]
+        page = paginate(request, rows, PAGE_SIZE)
+        items = list(page.object_list)
+    else:
+        page = paginate(request, selectors.members(user, org=org, q=q), PAGE_SIZE)
+        st = selectors.statuses([m.pk for m in page.object_list])
+        items = [(m, st[m.pk]) for m in page.object_list]
+    current = calc.month_of(timezone.localdate())
+    rows = [
+        {
+            "member": m,
+            "st": s,
+            "paid_now": current in s.paid,
+            "arrears_text": "、".join(calc.month_label(x) for x in s.streak),
+        }
+        for m, s in items
+    ]
+    totals = selectors.totals(user, org) if org is not None else None
+    return render(
+        request,
+        "dues/overview.html",
+        {
+            "org": org,
+            "rows": rows,
+            "page": page,
+            "level": level,
+            "q": q,
+            "totals": totals,
+            "branches": _branches(user, org),
+            "current": current,
+            "can_manage": user.can("dues.manage"),
+        },
+    )
+
+
+def _member_context(user, member: Member) -> dict:
+    st = selectors.statuses([member.pk])[member.pk]
+    profile = selectors.profile_of(member)
+    return {
+        "member": member,
+        "st": st,
+        "profile": profile,
+        "bases": list(profile.bases.all()) if profile else [],
+        "months": selectors.month_table(member, profile, st) if profile else [],
+        "payments": list(selectors.payments(user, member=member)[:50]),
+        "hardships": list(
+            selectors.hardships(user).filter(member=member).prefetch_related("steps__actor")
+        ),
+        "flow": HARDSHIP_FLOW,
+        "categories": DuesCategory.choices,
+        "hardship_kinds": HardshipKind.choices,
+        "arrears_text": "、".join(calc.month_label(x) for x in st.streak),
+        "retired_base": rates.setting("RETIRED_BASE"),
+        "can_manage": scope.is_visible(member, user, "dues.manage"),
+    }
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def member_page(request, member_id: int):
+    """A member's dues: category and base history, months, payments, hardship decisions.
+    POST sets the category and base from an effective month (``form=profile``) or records a
+    hardship request (``form=hardship``)."""
+    user = request.user
+    member = selectors.member_detail(user, _pk(member_id))
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        form = request.POST.get("form", "profile")
+        try:
+            if form == "hardship":
+                services.hardship_request(
+                    actor=user,
+                    member=member,
+                    kind=request.POST.get("kind", ""),
+                    amount=request.POST.get("amount") or None,
+                    from_month=request.POST.get("from_month", ""),
+                    to_month=request.POST.get("to_month", ""),
+                    reason=request.POST.get("reason", ""),
+                )
+                messages.success(request, "已登记减免申请，待支部决定")
+            else:
+                services.profile_set(
+                    actor=user,
+                    member=member,
+                    category=request.POST.get("category") or None,
+                    base=request.POST.get("base") or None,
+                    effective_month=request.POST.get("effective_month") or None,
+                    quarterly=request.POST.get("quarterly") == "on",
+                    note=request.POST.get("note", ""),
+                )
+                messages.success(request, "已保存党费类别和缴费基数")
+            return redirect("console:dues:member", member.pk)
+        except ValidationError as exc:
+            errors, status = _errors(exc), 200
+        except Conflict as exc:
+            errors, status = [exc.message], 200
+    ctx = _member_context(user, member)
+    ctx["errors"] = errors
+    ctx["post"] = request.POST if request.method == "POST" else {}
+    return render(request, "dues/member.html", ctx, status=status)
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def pay(request, member_id: int):
+    """Record a payment: the payable months (within six months late or ahead), an extra."""
+    user = request.user
+    member = selectors.member_detail(user, _pk(member_id))
+    if not scope.is_visible(member, user, "dues.manage"):
+        raise Forbidden("您没有登记该党员党费的权限")
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            payment, _ = services.payment_create(
+                actor=user,
+                member=member,
+                months=request.POST.getlist("months"),
+                extra=request.POST.get("extra") or None,
+                paid_on=request.POST.get("paid_on") or None,
+                client_key=request.POST.get("client_key", ""),
+                note=request.POST.get("note", ""),
+            )
+            messages.success(request, f"已登记党费，收据编号{payment.receipt_no}")
+            return redirect("console:dues:receipt", payment.pk)
+        except ValidationError as exc:
+            errors = _errors(exc)
+        except Conflict as exc:
+            errors = [exc.message]
+    ctx = _member_context(user, member)
+    ctx.update(
+        {
+            "errors": errors,
+            "chosen": request.POST.getlist("months"),
+            "client_key": request.POST.get("client_key") or _new_key(),
+            "today": timezone.localdate(),
+        }
+    )
+    return render(request, "dues/pay.html", ctx)
+
+
+def _new_key() -> str:
+    import uuid
+
+    return uuid.uuid4().hex
+
+
+@console_view
+def receipt(request, payment_id: int):
+    p = selectors.payment_detail(request.user, _pk(payment_id))
+    months = selectors.payment_months([p.pk]).get(p.pk, [])
+    return render(
+        request,
+        "dues/receipt.html",
+        {
+            "p": p,
+            "months_text": "、".join(calc.month_label(m) for m in months),
+            "can_reverse": p.reversed_at is None
+            and scope.is_visible(p, request.user, "dues.manage"),
+        },
+    )
+
+
+@console_view
+@require_POST
+def reverse(request, payment_id: int):
+    p = selectors.payment_detail(request.user, _pk(payment_id))
+    try:
+        services.payment_reverse(
+            actor=request.user, payment=DuesPayment(pk=p.pk), note=request.POST.get("note", "")
+        )
+        messages.success(request, f"收据{p.receipt_no}已冲正")
+    except ValidationError as exc:
+        messages.error(request, "；".join(_errors(exc)))
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    return redirect("console:dues:receipt", p.pk)
+
+
+@console_view
+@require_POST
+def hardship_transition(request, hardship_id: int):
+    h = selectors.hardship_detail(request.user, _pk(hardship_id))
+    try:
+        services.hardship_transition(
+            actor=request.user,
+            hardship=Hardship(pk=h.pk),
+            action=request.POST.get("action", ""),
+            note=request.POST.get("note", ""),
+        )
+        messages.success(request, "已办理")
+    except ValidationError as exc:
+        messages.error(request, "；".join(_errors(exc)))
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    return redirect("console:dues:member", h.member_id)
