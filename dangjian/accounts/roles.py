@@ -64,6 +64,9 @@ MEMBER = {
     "audit.view",
 }
 RESIDENT = {
+    # An applicant for membership is usually not yet a member: they follow their own
+    # development record (self reach) on the mobile page.
+    "development.view",
     "cases.view",
     "cases.create",
     "cases.rate",

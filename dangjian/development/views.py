@@ -1,0 +1,423 @@
+"""The member-development console pages (发展党员).
+
+Thin: reads go through ``selectors`` (and so through ``visible_to``), writes through
+``services``; an applicant out of scope reads as 404, a move the user may not make is
+``Forbidden`` (the 403 page), a refused step shows the rule and the date that satisfies it.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dangjian.console.decorators import console_view
+from dangjian.console.paging import paginate
+from dangjian.core import scope, tree
+from dangjian.core.crypto import mask
+from dangjian.core.errors import Conflict
+from dangjian.core.scope import Forbidden
+from dangjian.development import selectors, services
+from dangjian.development import steps as S
+from dangjian.development.models import Applicant, ApplicantStatus, Stage
+from dangjian.members.models import Ethnicity, Gender, Member, Status
+from dangjian.organizations.models import PartyOrg
+
+PAGE_SIZE = 20
+MAX_PK = 2**62
+TEXT_FIELDS = (
+    "document_title",
+    "talker",
+    "method",
+    "filed_with",
+    "review_conclusion",
+    "certificate_number",
+    "volunteer_book_number",
+    "group_name",
+)
+NUMBER_FIELDS = (
+    "thought_reports",
+    "training_days",
+    "training_hours",
+    "entitled",
+    "present",
+    "yes",
+    "no",
+    "abstain",
+    "months",
+)
+
+
+def _pk(value: int) -> int:
+    if not 1 <= value <= MAX_PK:
+        raise Http404("未找到")
+    return value
+
+
+def _errors(exc: ValidationError) -> dict[str, list[str]]:
+    """Messages per field; ``general`` for the ones of no field (templates cannot read
+    ``__all__``)."""
+    if hasattr(exc, "error_dict"):
+        out = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+    else:
+        out = {"__all__": [str(m) for m in exc.messages]}
+    if "__all__" in out:
+        out["general"] = out.pop("__all__")
+    return out
+
+
+def _masked(a: Applicant) -> Applicant:
+    a.id_number_masked = mask("id_number", a.id_number)
+    a.phone_masked = mask("phone", a.phone)
+    return a
+
+
+# --- list ------------------------------------------------------------------------------------
+
+
+@console_view
+@require_GET
+def applicant_list(request):
+    user = request.user
+    if not user.can("development.view"):
+        raise Forbidden("您没有查看发展党员工作的权限")
+    stage = request.GET.get("stage") or ""
+    status = request.GET.get("status") or ""
+    q = (request.GET.get("q") or "").replace("\x00", "")[:50]
+    overdue = request.GET.get("overdue") == "1"
+    error = ""
+    try:
+        qs = selectors.applicant_list(
+            user, q=q, stage=stage or None, status=status or None, overdue=overdue
+        )
+    except ValidationError as exc:
+        error = "；".join(m for v in _errors(exc).values() for m in v)
+        qs = Applicant.objects.none()
+    page = paginate(request, qs, PAGE_SIZE)
+    rows = list(page.object_list)
+    today = timezone.localdate()
+    for a in rows:
+        a.move = selectors.next_move(a, today)
+        a.stage_label = Stage(a.stage).label
+        a.step_label = S.STEPS[a.step].label if a.step else "尚未办理"
+    return render(
+        request,
+        "development/list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "stages": Stage.choices,
+            "statuses": ApplicantStatus.choices,
+            "stage": stage,
+            "status": status,
+            "q": q,
+            "overdue": overdue,
+            "error": error,
+            "can_manage": user.can("development.manage"),
+        },
+    )
+
+
+# --- new applicant ---------------------------------------------------------------------------
+
+
+def _handling_orgs(user) -> list[PartyOrg]:
+    reach = scope.reach_of(user, "development.manage")
+    if not reach.org_paths:
+        return []
+    qs = PartyOrg.objects.visible_to(user, "organizations.view").filter(
+        kind__in=services.HANDLING_KINDS
+    )
+    out = [
+        o
+        for o in qs.defer("contact_phone").order_by("path")[:500]
+        if any(tree.is_within(o.path, p) for p in reach.org_paths)
+    ]
+    return out[:300]
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def applicant_new(request):
+    user = request.user
+    values = {k: request.POST.get(k, "") for k in ("name", "id_number", "gender", "birth_date", "ethnicity", "phone", "work_unit", "org")} if request.method == "POST" else {"ethnicity": "01"}  # fmt: skip
+    errors: dict = {}
+    if request.method == "POST":
+        org_id = values.get("org", "")
+        try:
+            org_pk = int(org_id) if org_id else None
+        except ValueError:
+            org_pk = None
+        if org_pk is not None and not 0 < org_pk < MAX_PK:
+            raise Http404("未找到")
+        try:
+            a = services.applicant_create(
+                actor=user,
+                org=org_pk,
+                name=values["name"],
+                id_number=values["id_number"],
+                gender=values["gender"],
+                birth_date=values["birth_date"] or None,
+                ethnicity=values["ethnicity"],
+                phone=values["phone"],
+                work_unit=values["work_unit"],
+            )
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, f"已登记入党申请人：{a.name}")
+            return redirect("console:development:detail", a.pk)
+    if not user.can("development.manage"):
+        raise Forbidden("您没有登记入党申请人的权限")
+    return render(
+        request,
+        "development/new.html",
+        {
+            "values": values,
+            "errors": errors,
+            "orgs": _handling_orgs(user),
+            "genders": Gender.choices,
+            "ethnicities": [(v, lbl) for v, lbl in Ethnicity.choices],
+        },
+    )
+
+
+# --- the applicant's page --------------------------------------------------------------------
+
+
+def _candidates(user, a: Applicant) -> list[Member]:
+    """Full members of the applicant's organization (contacts and sponsors are picked here)."""
+    return list(
+        Member.objects.visible_to(user, "members.view")
+        .filter(
+            org_path__gte=a.org_path,
+            org_path__lt=tree.path_end(a.org_path),
+            status=Status.FULL,
+            left_on__isnull=True,
+        )
+        .only("pk", "name", "org_path")
+        .order_by("name", "pk")[:300]
+    )
+
+
+def _form_spec(user, a: Applicant, posted: dict | None, errors=None) -> dict | None:
+    n = a.next_step
+    if n is None:
+        return None
+    d = S.STEPS[n]
+    posted = posted or {}
+    spec = {
+        "number": n,
+        "label": d.label,
+        "hint": d.hint,
+        "fields": list(d.fields),
+        "required": list(d.required),
+        "values": posted,
+        "inputs": [
+            {
+                "name": f,
+                "label": services.FIELD_LABELS.get(f, f),
+                "type": "text" if f in TEXT_FIELDS else "number",
+                "value": posted.get(f, ""),
+                "required": f in d.required,
+                "errors": (errors or {}).get(f, []),
+            }
+            for f in d.fields
+            if f in TEXT_FIELDS or f in NUMBER_FIELDS
+        ],
+    }
+    if set(d.fields) & {"contacts", "sponsors"}:
+        spec["members"] = _candidates(user, a)
+        spec["picked"] = {str(v) for v in posted.get("people", [])}
+    if "approving_org_id" in d.fields:
+        spec["approvers"] = services.approvers_for(a)
+    if "review_items" in d.fields:
+        spec["review_items"] = [
+            (k, label, (posted.get("review_items") or {}).get(k, ""))
+            for k, label in S.REVIEW_ITEMS.items()
+        ]
+    return spec
+
+
+def _detail_context(user, a: Applicant, posted=None, errors=None, conflict="", warnings=None):
+    rows = selectors.history(a)
+    ppl = selectors.people(a)
+    done = {s.number: s for s in rows if s.number}
+    timeline = []
+    for d in S.STEPS.values():
+        s = done.get(d.number)
+        timeline.append(
+            {
+                "number": d.number,
+                "stage": d.stage,
+                "stage_label": S.STAGES[d.stage],
+                "label": d.label,
+                "done": s,
+                "current": d.number == a.next_step,
+            }
+        )
+    can_manage = scope.is_visible(a, user, "development.manage")
+    return {
+        "a": _masked(a),
+        "stage_label": Stage(a.stage).label,
+        "status_label": ApplicantStatus(a.status).label,
+        "step_label": S.STEPS[a.step].label if a.step else "尚未办理",
+        "move": selectors.next_move(a),
+        "timeline": timeline,
+        "history": rows,
+        "contacts": ppl["contact"],
+        "sponsors": ppl["sponsor"],
+        "can_manage": can_manage,
+        "form": _form_spec(user, a, posted, errors) if can_manage else None,
+        "can_extend": can_manage
+        and a.status == ApplicantStatus.ACTIVE
+        and S.EXTEND_FROM <= a.step <= S.EXTEND_UNTIL
+        and not a.extension_months,
+        "can_cancel": can_manage and a.status == ApplicantStatus.ACTIVE,
+        "errors": errors or {},
+        "conflict": conflict,
+        "warnings": warnings or [],
+        "today": timezone.localdate(),
+    }
+
+
+@console_view
+@require_GET
+def applicant_detail(request, applicant_id: int):
+    a = selectors.applicant_get(request.user, _pk(applicant_id))
+    return render(request, "development/detail.html", _detail_context(request.user, a))
+
+
+def _posted_fields(post, number: int | None, action: str) -> tuple[dict, dict]:
+    """The step's own fields from the form (and what to show again on an error)."""
+    fields: dict = {}
+    shown: dict = {}
+    allowed = S.STEPS[number].fields if number else (("months",) if action == "extend" else ())
+    for f in allowed:
+        if f in ("contacts", "sponsors"):
+            ids = [v for v in post.getlist(f) if v.strip()]
+            shown["people"] = ids
+            if ids:
+                fields[f] = ids
+        elif f == "review_items":
+            items = {k: post.get(f"review_items.{k}", "") for k in S.REVIEW_ITEMS}
+            shown[f] = items
+            if any(v.strip() for v in items.values()):
+                fields[f] = items
+        else:
+            value = post.get(f, "")
+            shown[f] = value
+            if value.strip():
+                fields[f] = value.strip()
+    return fields, shown
+
+
+@console_view
+@require_POST
+def applicant_transition(request, applicant_id: int):
+    user = request.user
+    a = selectors.applicant_get(user, _pk(applicant_id))
+    action = (request.POST.get("action") or "").strip()
+    number = int(action) if action.isdigit() and 1 <= int(action) <= S.LAST_STEP else None
+    fields, shown = _posted_fields(request.POST, number, action)
+    shown["date"] = request.POST.get("date", "")
+    shown["note"] = request.POST.get("note", "")
+    try:
+        moved = services.applicant_transition(
+            actor=user,
+            applicant=a,
+            action=action,
+            when=request.POST.get("date") or None,
+            note=request.POST.get("note", ""),
+            **fields,
+        )
+    except ValidationError as exc:
+        errors = _errors(exc)
+        a = selectors.applicant_get(user, a.pk)
+        ctx = _detail_context(user, a, shown, errors=errors)
+        return render(request, "development/detail.html", ctx, status=422)
+    except Conflict as exc:
+        a = selectors.applicant_get(user, a.pk)
+        ctx = _detail_context(user, a, shown, conflict=exc.message)
+        return render(request, "development/detail.html", ctx, status=409)
+    label = (
+        f"第{number}步“{S.STEPS[number].label}”"
+        if number
+        else ("延长预备期" if action == "extend" else "终止培养考察")
+    )
+    messages.success(request, f"已办理{label}")
+    for w in moved.last_warnings:
+        messages.warning(request, w)
+    return redirect("console:development:detail", a.pk)
+
+
+# --- the board -------------------------------------------------------------------------------
+
+
+def _board_context(request, errors=None):
+    user = request.user
+    if not user.can("development.view"):
+        raise Forbidden("您没有查看发展党员工作的权限")
+    org = request.GET.get("org") or None
+    area = request.GET.get("area") or None
+    year = request.GET.get("year") or None
+    for value in (org, area, year):
+        if value is not None and not (value.isdigit() and 0 < int(value) < MAX_PK):
+            raise Http404("未找到")
+    b = selectors.board(user, org=org, area=area, year=year)
+    today = b["today"]
+    for key in ("overdue", "ready", "upcoming"):
+        for a in b[key]:
+            a.move = selectors.next_move(a, today)
+    node = b["node"]
+    tree_name = None if node is None else ("org" if isinstance(node, PartyOrg) else "area")
+    can_set = False
+    if node is not None:
+        reach = scope.reach_of(user, "development.manage")
+        paths = reach.org_paths if tree_name == "org" else reach.area_paths
+        can_set = any(tree.is_within(node.path, p) for p in paths)
+    return {
+        "b": b,
+        "node": node,
+        "tree": tree_name,
+        "stages": [(k, Stage(k).label, v) for k, v in b["stages"].items()],
+        "statuses": [(k, ApplicantStatus(k).label, v) for k, v in b["statuses"].items()],
+        "can_set": can_set,
+        "errors": errors or {},
+        "target_labels": services.TARGET_LABELS,
+    }
+
+
+@console_view
+@require_GET
+def board(request):
+    return render(request, "development/board.html", _board_context(request))
+
+
+@console_view
+@require_POST
+def target_set(request):
+    user = request.user
+    tree_name = request.POST.get("tree")
+    raw = request.POST.get("node", "")
+    if not raw.isdigit() or not 0 < int(raw) < MAX_PK or tree_name not in ("org", "area"):
+        raise Http404("未找到")
+    node = int(raw)
+    try:
+        services.target_set(
+            actor=user,
+            year=request.POST.get("year"),
+            org=node if tree_name == "org" else None,
+            area=node if tree_name == "area" else None,
+            **{k: request.POST.get(k, "0") for k in services.TARGET_FIELDS},
+        )
+    except ValidationError as exc:
+        msg = "；".join(m for v in _errors(exc).values() for m in v)
+        messages.error(request, f"年度目标未保存：{msg}")
+    else:
+        messages.success(request, "已保存年度目标")
+    year = request.POST.get("year", "")
+    return redirect(f"/development/board/?{tree_name}={node}&year={year if year.isdigit() else ''}")
