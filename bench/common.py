@@ -16,7 +16,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
-SQLITE_PATH = BENCH_DIR / "bench.sqlite3"
+# BENCH_SQLITE_PATH: another file, so that two benchmarks can run at once without one
+# deleting the other's database.
+SQLITE_PATH = Path(os.environ.get("BENCH_SQLITE_PATH") or BENCH_DIR / "bench.sqlite3")
 
 ITERATIONS = int(os.environ.get("BENCH_ITERATIONS", 200))
 WARMUP = int(os.environ.get("BENCH_WARMUP", 20))

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import secrets
+import threading
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.accounts.roles import allows
+from dangjian.core import treemodel
 from dangjian.core.crypto import EncryptedField
 from dangjian.core.scope import NO_REACH, Reach, ScopedQuerySet, ScopeFields
 from dangjian.core.tree import PathField
@@ -51,6 +55,57 @@ class ScopedUserManager(UserManager.from_queryset(ScopedQuerySet)):
     pass
 
 
+def new_grants_version() -> int:
+    """A fresh value for ``User.grants_version``.
+
+    Random, not a counter: a rolled-back transaction (a test, a failed request) can hand the
+    same user id out again, and a counter would then repeat (id, version) pairs whose cached
+    grants belong to the user that was rolled back.
+    """
+    return secrets.randbits(62) + 1
+
+
+class _GrantCache:
+    """Each user's grant rows, and the Reach worked out from them, kept across requests.
+
+    Keyed by user id; an entry is good only for the ``grants_version`` it was read under.
+    The version sits on the user row, which authentication reads anyway, so a request whose
+    user's grants have not changed reads no grant row at all; ``grants_bump`` writes a new
+    version whenever grants, roles or the paths of granted nodes change, and the next
+    request that loads the user row sees the new version and reads the grants afresh.
+    """
+
+    MAX_USERS = 20_000
+
+    def __init__(self):
+        self._entries: dict[int, tuple[int, list[tuple], dict]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, user_id: int, version: int):
+        entry = self._entries.get(user_id)
+        if entry is not None and entry[0] == version:
+            return entry
+        return None
+
+    def put(self, user_id: int, version: int, rows: list[tuple]):
+        entry = (version, rows, {})
+        with self._lock:
+            if len(self._entries) >= self.MAX_USERS:
+                self._entries.clear()
+            self._entries[user_id] = entry
+        return entry
+
+    def forget(self, user_id: int | None = None) -> None:
+        with self._lock:
+            if user_id is None:
+                self._entries.clear()
+            else:
+                self._entries.pop(user_id, None)
+
+
+GRANT_CACHE = _GrantCache()
+
+
 class User(AbstractUser):
     real_name = models.CharField(_("姓名"), max_length=50, blank=True)
     kind = models.CharField(
@@ -81,6 +136,9 @@ class User(AbstractUser):
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
     totp_secret = models.CharField(max_length=200, blank=True, editable=False)
     totp_enabled = models.BooleanField(_("已启用双因素认证"), default=False)
+    # Changes whenever what this user may reach changes (``services.grants_bump``): the key
+    # of the grants kept across requests (``GRANT_CACHE``).
+    grants_version = models.BigIntegerField(default=new_grants_version, editable=False)
 
     objects = ScopedUserManager()
     scope_fields = ScopeFields(area="area_path", own="id")
@@ -98,25 +156,44 @@ class User(AbstractUser):
         return bool(self.locked_until and self.locked_until > timezone.now())
 
     # --- data scope -------------------------------------------------------------------
-    def _grant_rows(self) -> list[tuple]:
-        rows = self.__dict__.get("_grant_rows_cache")
-        if rows is None:
-            rows = list(
-                Grant.objects.filter(user_id=self.pk).values_list(
-                    "role__actions", "role__reach", "area__path", "org__path", "department_id"
+    def _grant_entry(self) -> tuple[int, list[tuple], dict]:
+        """(version, grant rows, reach by action): this request's, else the process's."""
+        entry = self.__dict__.get("_grants_cached")
+        if entry is None:
+            entry = GRANT_CACHE.get(self.pk, self.grants_version)
+            if entry is None:
+                # The version and the grants in one statement, so they belong together: the
+                # entry is kept under the version read here, never under this instance's
+                # (which may be older, or bumped by a transaction that is then rolled back).
+                found = list(
+                    User.objects.filter(pk=self.pk).values_list(
+                        "grants_version",
+                        "grants__role__actions",
+                        "grants__role__reach",
+                        "grants__area__path",
+                        "grants__org__path",
+                        "grants__department_id",
+                    )
                 )
-            )
-            self.__dict__["_grant_rows_cache"] = rows
-        return rows
+                rows = [r[1:] for r in found if r[1] is not None]
+                entry = (found[0][0], rows, {}) if found else (None, rows, {})
+                if found:
+                    entry = GRANT_CACHE.put(self.pk, found[0][0], rows)
+            self.__dict__["_grants_cached"] = entry
+        return entry
+
+    def _grant_rows(self) -> list[tuple]:
+        return self._grant_entry()[1]
 
     def reach(self, action: str) -> Reach:
         if not self.is_active or not self.pk:
             return NO_REACH
-        cache = self.__dict__.setdefault("_reach_cache", {})
-        if action in cache:
-            return cache[action]
+        _version, rows, cache = self._grant_entry()
+        result = cache.get(action)
+        if result is not None:
+            return result
         areas, orgs, depts, own = [], [], [], None
-        for actions, reach, area_path, org_path, dept_id in self._grant_rows():
+        for actions, reach, area_path, org_path, dept_id in rows:
             if not allows(actions, action):
                 continue
             if reach == "self":
@@ -136,8 +213,14 @@ class User(AbstractUser):
         return not self.reach(action).empty
 
     def forget_grants(self) -> None:
-        self.__dict__.pop("_grant_rows_cache", None)
-        self.__dict__.pop("_reach_cache", None)
+        """Read this user's grants afresh on the next ``reach`` (here and in the process)."""
+        self.__dict__.pop("_grants_cached", None)
+        if self.pk:
+            GRANT_CACHE.forget(self.pk)
+
+
+# A cache key, not a fact about the user: left out of audit snapshots.
+User._meta.get_field("grants_version").audit_exclude = True
 
 
 class Role(models.Model):
@@ -228,3 +311,70 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.digest[:8]}"
+
+
+# --- keeping GRANT_CACHE true -------------------------------------------------------------
+def grants_bump(users=None) -> None:
+    """Give ``users`` (a User, an iterable of ids, a queryset of ids; None: everyone) a new
+    ``grants_version``, so every process reads their grants afresh on the next request.
+
+    Call inside the transaction that changes what they reach. Grant and Role saves and
+    deletes and subtree moves call it themselves (signals below); a bulk write that skips
+    signals (``bulk_create``, ``QuerySet.update``) must call it.
+    """
+    from django.db import transaction
+
+    version = new_grants_version()
+    if users is None:
+        User.objects.update(grants_version=version)
+        GRANT_CACHE.forget()
+        transaction.on_commit(GRANT_CACHE.forget)
+        return
+    if isinstance(users, User):
+        users.grants_version = version
+        users.__dict__.pop("_grants_cached", None)
+        users = [users.pk]
+    if isinstance(users, models.QuerySet):
+        User.objects.filter(pk__in=users).update(grants_version=version)
+        # Which users they were is not known without a query: forget everyone here.
+        GRANT_CACHE.forget()
+        transaction.on_commit(GRANT_CACHE.forget)
+        return
+    ids = [int(pk) for pk in users]
+    if not ids:
+        return
+    User.objects.filter(pk__in=ids).update(grants_version=version)
+
+    def forget(ids=ids):
+        for pk in ids:
+            GRANT_CACHE.forget(pk)
+
+    forget()
+    transaction.on_commit(forget)
+
+
+def _grant_changed(sender, instance, **kwargs):
+    grants_bump([instance.user_id])
+
+
+def _role_changed(sender, instance, **kwargs):
+    grants_bump(Grant.objects.filter(role_id=instance.pk).values("user_id"))
+
+
+def _subtree_moved(sender, tree_name, old, new, **kwargs):
+    """Paths under ``new`` were rewritten: users holding grants there reach other paths."""
+    from dangjian.core import tree
+
+    node = "area" if tree_name == "area" else "org"
+    grants_bump(
+        Grant.objects.filter(
+            **{f"{node}__path__gte": new, f"{node}__path__lt": tree.path_end(new)}
+        ).values("user_id")
+    )
+
+
+models.signals.post_save.connect(_grant_changed, sender=Grant, dispatch_uid="grants_bump_save")
+models.signals.post_delete.connect(_grant_changed, sender=Grant, dispatch_uid="grants_bump_del")
+models.signals.post_save.connect(_role_changed, sender=Role, dispatch_uid="grants_bump_role")
+models.signals.pre_delete.connect(_role_changed, sender=Role, dispatch_uid="grants_bump_role_del")
+treemodel.subtree_moved.connect(_subtree_moved, dispatch_uid="grants_bump_move")

@@ -27,10 +27,17 @@ def _conf(key):
 # --- roles ---------------------------------------------------------------------------------
 def roles_sync() -> None:
     """Write the role table of ``accounts.roles`` into the database."""
+    # Save only the roles that differ: each save makes every holder's grants be read afresh.
+    existing = {role.code: role for role in Role.objects.all()}
     for r in ROLES:
-        Role.objects.update_or_create(
-            code=r.code, defaults={"name": r.name, "actions": list(r.actions), "reach": r.reach}
-        )
+        values = {"name": r.name, "actions": list(r.actions), "reach": r.reach}
+        role = existing.get(r.code)
+        if role is None:
+            Role.objects.create(code=r.code, **values)
+        elif any(getattr(role, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(role, k, v)
+            role.save()
 
 
 # --- login ---------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Concat, Length, Substr
+from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import tree
@@ -43,6 +44,11 @@ class TreeNode(models.Model):
     def path_end(self) -> str:
         return tree.path_end(self.path)
 
+
+# Sent by ``node_move`` inside its transaction, after every stored path is rewritten, with
+# ``tree_name`` ("area" or "org"), ``old`` and ``new`` (the moved node's paths). Whatever keeps
+# paths outside the registered copies (the grants cache of accounts) listens to it.
+subtree_moved = Signal()
 
 # Denormalized copies of tree paths, registered by each app in AppConfig.ready():
 # (model, field, tree) where tree is "area" or "org". A move rewrites them all.
@@ -130,4 +136,5 @@ def node_move(node: TreeNode, new_parent: TreeNode, *, tree_name: str) -> tuple[
     model.objects.filter(pk=node.pk).update(parent=new_parent)
     for copy_model, field in path_copies(tree_name):
         rewrite_prefix(copy_model._base_manager.all(), field, old, new)
+    subtree_moved.send(sender=model, tree_name=tree_name, old=old, new=new)
     return old, new

@@ -1,7 +1,7 @@
 from ninja import Router, Schema
 
 from dangjian.core.choices import label
-from dangjian.core.treeapi import add_tree_routes
+from dangjian.core.treeapi import add_tree_routes, labels
 from dangjian.territory.models import Area, AreaKind
 
 
@@ -35,5 +35,50 @@ def area_out(a: Area) -> dict:
     }
 
 
+# The children list reads these columns as tuples (``core.treeapi.children_page``).
+AREA_FIELDS = (
+    "id",
+    "name",
+    "kind",
+    "level",
+    "path",
+    "parent_id",
+    "child_count",
+    "code",
+    "households",
+    "population",
+)
+
+
+def area_rows_out(rows: list[tuple]) -> list[dict]:
+    """``area_out`` of rows of ``AREA_FIELDS``; labels looked up once per page."""
+    kinds = labels(AreaKind)
+    return [
+        {
+            "id": r[0],
+            "name": r[1],
+            "kind": r[2],
+            "kind_label": kinds.get(r[2], r[2]),
+            "level": r[3],
+            "path": r[4],
+            "parent_id": r[5],
+            "child_count": r[6],
+            "code": r[7],
+            "households": r[8],
+            "population": r[9],
+        }
+        for r in rows
+    ]
+
+
 router = Router(tags=["治理区域"])
-add_tree_routes(router, Area, "territory.view", AreaOut, area_out, defer=("boundary",))
+add_tree_routes(
+    router,
+    Area,
+    "territory.view",
+    AreaOut,
+    area_out,
+    defer=("boundary",),
+    fields=AREA_FIELDS,
+    rows=area_rows_out,
+)
