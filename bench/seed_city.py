@@ -28,6 +28,21 @@ def run(scale: str = "city") -> dict:
         "unit_groups": counts["unit_groups"],
         "departments": counts["departments"],
         "users": counts["users"],
+        # The members and what hangs on them (``generator._seed_members``), with its timing.
+        **{
+            key: counts.get(key, 0)
+            for key in (
+                "members",
+                "member_categories",
+                "mobile_members",
+                "checkins",
+                "cadres",
+                "reserve_cadres",
+                "mentor_pairs",
+                "unit_roles",
+            )
+        },
+        "member_seconds": counts.get("member_seconds") or {},
         "output": out.getvalue(),
     }
 
@@ -37,7 +52,8 @@ def report(result: dict) -> list[str]:
     ok = "达成" if s < SEED_TARGET_SECONDS else "未达成"
     return [
         f"seed --scale {result['scale']}: {s:.1f} s "
-        f"（区域 {result['areas']:,}，党组织 {result['party_orgs']:,}）"
+        f"（区域 {result['areas']:,}，党组织 {result['party_orgs']:,}，"
+        f"党员 {result.get('members', 0):,}，两委干部 {result.get('cadres', 0):,}）"
         f"  目标 <{SEED_TARGET_SECONDS} s: {ok}",
     ]
 

@@ -109,3 +109,82 @@ def test_lookups_in_chunks(world, monkeypatch):
     assert dup == {3, 5, 6}  # rows of seq 2, 4, 5 (row 1 is the header)
     assert report["created"] == 3
     assert Member.objects.count() == 3 + len(existing)
+
+
+def test_bulk_write_stores_what_the_orm_would(world):
+    """The import writes with multi-row INSERT statements, not model instances: each stored
+    column is what ``_apply`` and a model save would have stored."""
+    from django.db import connection
+
+    from dangjian.core import crypto
+    from dangjian.members.models import MemberCategory
+
+    header = [*HEADER_UNIT, "手机号码"]
+    report = services.members_import(
+        actor=world.users["street"],
+        content=xlsx([header, [*row(1, unit="龙桥社区第一网格"), "138 0013 8000"]]),
+    )
+    assert report["created"] == 1 and not report["errors"]
+    (pk,) = report["created_ids"]
+    m = Member.objects.get(pk=pk)
+    expected = Member(org=world.orgs["grid_branch"], org_path=world.orgs["grid_branch"].path)
+    clean, errors = services.clean_member_fields(
+        {
+            "name": "导入1",
+            "id_number": id_no("19800101", 301),
+            "ethnicity": "01",
+            "joined_on": dt.date(2005, 7, 1),
+            "confirmed_on": dt.date(2006, 7, 1),
+            "status": "full",
+            "phone": "13800138000",
+        },
+        explicit={"name", "id_number", "ethnicity", "joined_on", "confirmed_on", "status"},
+    )
+    assert not errors
+    services._apply(expected, clean)
+    for field in (*services._MEMBER_COLUMNS, "user_id", "photo_id", "left_on"):
+        if field in ("org_id", "unit_id", "area_path"):
+            continue
+        assert getattr(m, field) == getattr(expected, field), field
+    assert m.unit.name == "龙桥社区第一网格" and m.area_path == m.unit.path
+    assert m.created_at is not None and m.updated_at is not None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id_number, phone FROM members_member WHERE id = %s", [pk])
+        raw_id, raw_phone = cursor.fetchone()
+    # Encrypted by the field's own function: tokens that decrypt to the clear values.
+    assert crypto.is_token(raw_id) and crypto.decrypt(raw_id) == clean["id_number"]
+    assert crypto.is_token(raw_phone) and crypto.decrypt(raw_phone) == "13800138000"
+    assert m.phone_index == crypto.blind_index("phone", "13800138000")
+    assert sorted(MemberCategory.objects.filter(member=m).values_list("code", flat=True)) == [
+        "in_difficulty",
+        "in_service",
+    ]
+    entry = AuditEntry.objects.get(action="member.create", object_id=str(pk))
+    assert entry.at is not None and entry.object_repr == "导入1"
+    assert entry.after == services._snapshot(m, m.category_codes())
+
+
+def test_bulk_write_in_several_statements_keeps_row_order(world, monkeypatch):
+    """Several INSERT statements (batch of 2): each new key belongs to its own row, and each
+    row's categories and audit row to its member."""
+    monkeypatch.setattr(services, "IMPORT_BATCH", 2)
+    rows = [HEADER] + [
+        row(i, categories="在职党员" if i % 2 else "离退休党员") for i in range(1, 8)
+    ]
+    report = services.members_import(actor=world.users["street"], content=xlsx(rows))
+    assert report["created"] == 7
+    names = dict(Member.objects.filter(pk__in=report["created_ids"]).values_list("pk", "name"))
+    assert [names[pk] for pk in report["created_ids"]] == [f"导入{i}" for i in range(1, 8)]
+    for i, pk in enumerate(report["created_ids"], start=1):
+        m = Member.objects.get(pk=pk)
+        assert m.category_codes() == (["in_service"] if i % 2 else ["retired"])
+        entry = AuditEntry.objects.get(action="member.create", object_id=str(pk))
+        assert entry.note == f"Excel导入第{i + 1}行" and entry.object_repr == f"导入{i}"
+        assert entry.after == services._snapshot(m, m.category_codes())
+
+
+def test_text_drops_the_same_control_characters_as_the_pattern():
+    """``_text`` deletes with ``str.translate`` what ``_CONTROL_RE`` matches, nothing else."""
+    sample = "".join(chr(i) for i in range(0x00, 0x3000)) + "党员\u3000"
+    assert services._text(sample) == services._CONTROL_RE.sub("", sample).strip()
+    assert services._text(" 张\x00三\x7f ") == "张三" and services._text(None) == ""
