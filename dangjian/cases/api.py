@@ -17,6 +17,7 @@ from ninja import Query, Router, Schema
 
 from dangjian.accounts.models import Department
 from dangjian.cases import selectors, services, sla
+from dangjian.cases.classifier import method_label
 from dangjian.cases.models import (
     ACTION_LABELS,
     FLOW,
@@ -263,11 +264,43 @@ def brief_out(e: Event, similarity: float) -> dict:
     }
 
 
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    stage: str
+    stage_label: str
+    step_action: str | None
+    step_action_label: str | None
+    uploaded_at: str
+    url: str
+
+
+def attachment_out(a) -> dict:
+    from dangjian.cases.models import AttachmentStage
+
+    step = a.step if a.step_id else None
+    return {
+        "id": a.pk,
+        "name": a.file.name,
+        "content_type": a.file.content_type,
+        "size": a.file.size,
+        "stage": a.stage,
+        "stage_label": label(AttachmentStage, a.stage),
+        "step_action": step.action if step else None,
+        "step_action_label": ACTION_LABELS.get(step.action, step.action) if step else None,
+        "uploaded_at": _iso(a.created_at),
+        "url": f"/api/v1/cases/{a.event_id}/attachments/{a.pk}",
+    }
+
+
 class EventDetailOut(EventOut):
     actions: list[Labelled]
     history: list[StepOut]
     notices: list[NoticeOut]
     duplicates: list[BriefOut]
+    attachments: list[AttachmentOut]
 
 
 def event_detail_out(e: Event, user) -> dict:
@@ -307,6 +340,7 @@ def event_detail_out(e: Event, user) -> dict:
         for n in extras["notices"]
     ]
     out["duplicates"] = [brief_out(d, s) for d, s in extras["duplicates"]]
+    out["attachments"] = [attachment_out(a) for a in selectors.attachment_list(user, e)]
     return out
 
 
@@ -333,6 +367,11 @@ class SuggestionOut(Schema):
     kind: str | None
     confidence: float
     keywords: list[str]
+    # Which method produced it (keywords, naive_bayes, or "" for none) and the department.
+    method: str = ""
+    method_label: str = ""
+    model_version: int | None = None
+    department_name: str = ""
 
 
 class DraftOut(Schema):
@@ -487,6 +526,10 @@ def check_duplicates(request, data: DraftIn):
             "kind": s.kind or None,
             "confidence": s.confidence,
             "keywords": s.keywords,
+            "method": s.method,
+            "method_label": method_label(s.method),
+            "model_version": s.model_version,
+            "department_name": s.department_name,
         },
         "duplicates": [brief_out(e, sim) for e, sim in found["duplicates"]],
     }
@@ -543,3 +586,30 @@ def reveal(request, event_id: int, field: str):
         "field": field,
         "value": pii.reveal(actor=request.auth, obj=event, field=field, action="cases.reveal_pii"),
     }
+
+
+# --- attachments (photos) -------------------------------------------------------------------------
+
+
+@router.get("/{int:event_id}/attachments/", response={200: list[AttachmentOut], **ERRORS})
+def list_attachments(request, event_id: int):
+    event = selectors.event_get(request.auth, _pk(event_id))
+    return [attachment_out(a) for a in selectors.attachment_list(request.auth, event)]
+
+
+@router.post("/{int:event_id}/attachments", response={200: list[AttachmentOut], **ERRORS})
+def add_attachments(request, event_id: int):
+    """Photos (multipart, field ``file``, one or more): images only, size-limited; one bad
+    file refuses them all (422, nothing written)."""
+    created = services.event_attachments_add(
+        actor=request.auth, event=Event(pk=_pk(event_id)), uploads=request.FILES.getlist("file")
+    )
+    return [attachment_out(a) for a in created]
+
+
+@router.get("/{int:event_id}/attachments/{int:attachment_id}", response={200: None, **ERRORS})
+def download_attachment(request, event_id: int, attachment_id: int):
+    from dangjian.core.files import file_response
+
+    found = selectors.attachment_get(request.auth, _pk(event_id), _pk(attachment_id))
+    return file_response(found.file)

@@ -497,3 +497,179 @@ class EventNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.event_id}"
+
+
+# --- attachments (photos) ------------------------------------------------------------------------
+
+
+class AttachmentStage(models.TextChoices):
+    REPORT = "report", _("上报照片")
+    HANDLING = "handling", _("处置照片")
+    OTHER = "other", _("其他")
+
+
+class EventAttachment(models.Model):
+    """A photo on an event: the reporter's at intake, the department's when it reports the
+    result (linked to that step), or staff's. The file is a ``core.StoredFile`` served only
+    after the event is checked visible to the user."""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("事件")
+    )
+    step = models.ForeignKey(
+        EventStep,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attachments",
+        verbose_name=_("处理记录"),
+    )
+    file = models.ForeignKey(
+        "core.StoredFile", on_delete=models.PROTECT, related_name="+", verbose_name=_("文件")
+    )
+    stage = models.CharField(_("类型"), max_length=16, choices=AttachmentStage.choices)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("上传人"),
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("事件附件")
+        verbose_name_plural = _("事件附件")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["event", "id"], name="event_attachment_event")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}:{self.file_id}"
+
+
+# --- household visits (驻点直联) --------------------------------------------------------------
+
+
+class VisitTeam(models.Model):
+    """A visit team of a village or community (驻点直联小组): party members and staff who visit
+    the households on a fixed weekday. Scoped by the village's path."""
+
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="visit_teams", verbose_name=_("村(社区)")
+    )
+    area_path = PathField(_("区域路径"), db_index=True)
+    name = models.CharField(_("小组名称"), max_length=100)
+    weekday = models.PositiveSmallIntegerField(_("固定走访日"), null=True, blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="visit_teams", verbose_name=_("党员")
+    )
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="visit_teams_as_staff",
+        verbose_name=_("工作人员"),
+    )
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = ScopedManager()
+    scope_fields = ScopeFields(area="area_path")
+
+    class Meta:
+        verbose_name = _("走访小组")
+        verbose_name_plural = _("走访小组")
+        ordering = ["area_path", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "name"], name="visit_team_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VisitRecord(models.Model):
+    """One visit to one household: who, when, what was said, and the requests raised (each
+    became an event through ``services.event_create``). ``household_key`` names the household
+    for coverage (a listed ``Household`` or the unit and door), ``week`` is the Monday of the
+    visit's week. Scoped by the household's unit path."""
+
+    team = models.ForeignKey(
+        VisitTeam, on_delete=models.PROTECT, related_name="records", verbose_name=_("走访小组")
+    )
+    village = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("村(社区)")
+    )
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="visit_records", verbose_name=_("网格/单元")
+    )
+    area_path = PathField(_("区域路径"), db_index=True)
+    household = models.ForeignKey(
+        "territory.Household",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("住户"),
+    )
+    household_label = models.CharField(_("门牌"), max_length=100)
+    household_key = models.CharField(max_length=160, editable=False)
+    visited_on = models.DateField(_("走访日期"))
+    week = models.DateField(_("所在周"), editable=False)
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("走访人"),
+    )
+    visitor_name = models.CharField(_("走访人姓名"), max_length=150, blank=True)
+    notes = models.TextField(_("走访情况"), blank=True)
+    events = models.ManyToManyField(
+        Event, blank=True, related_name="visit_records", verbose_name=_("诉求转事件")
+    )
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    objects = ScopedManager()
+    scope_fields = ScopeFields(area="area_path")
+
+    class Meta:
+        verbose_name = _("走访记录")
+        verbose_name_plural = _("走访记录")
+        ordering = ["-visited_on", "-id"]
+        indexes = [
+            models.Index(fields=["village", "week", "household_key"], name="visit_coverage"),
+            models.Index(fields=["area_path", "visited_on"], name="visit_area_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visited_on} {self.household_label}"
+
+
+# --- the trained classifier ---------------------------------------------------------------------
+
+
+class ClassifierModel(models.Model):
+    """One trained version of the dispatch classifier (multinomial naive Bayes over jieba
+    tokens, trained on the deployment's closed events with their final class). The newest
+    active version answers suggestions; older ones stay for the record."""
+
+    version = models.PositiveIntegerField(_("版本"), unique=True)
+    method = models.CharField(_("方法"), max_length=32, default="naive_bayes")
+    samples = models.PositiveIntegerField(_("训练样本数"))
+    classes = models.PositiveSmallIntegerField(_("类别数"))
+    vocabulary = models.PositiveIntegerField(_("词表大小"))
+    # class code → {"docs": n, "total": tokens, "counts": {token: n}, "department": [...]}
+    params = models.JSONField(_("参数"))
+    # Held-out accuracy measured at training time: {"holdout": n, "model": a, "keywords": a}
+    evaluation = models.JSONField(_("留出集评估"), default=dict, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+    trained_at = models.DateTimeField(_("训练时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("事件分类模型")
+        verbose_name_plural = _("事件分类模型")
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"分类模型v{self.version}"

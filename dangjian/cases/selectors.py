@@ -399,3 +399,32 @@ def event_metrics(
             for r in by_department
         ],
     }
+
+
+# --- attachments (photos) -------------------------------------------------------------------------
+
+
+def attachment_list(user, event: Event):
+    """The photos of an event already read as visible to ``user``."""
+    from dangjian.cases.models import EventAttachment
+
+    return list(
+        EventAttachment.objects.filter(event_id=event.pk)
+        .select_related("file", "step")
+        .order_by("id")
+    )
+
+
+def attachment_get(user, event_pk: int, attachment_pk: int):
+    """One photo, after its event is checked visible to ``user`` (404 otherwise)."""
+    from dangjian.cases.models import EventAttachment
+
+    event = scope.get_visible(Event.objects.only("pk"), user, "cases.view", pk=event_pk)
+    found = (
+        EventAttachment.objects.filter(event_id=event.pk, pk=attachment_pk)
+        .select_related("file")
+        .first()
+    )
+    if found is None:
+        raise Http404("未找到")
+    return found

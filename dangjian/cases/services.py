@@ -901,3 +901,92 @@ def event_class_update(*, actor, event_class: EventClass, **changes) -> EventCla
     b, a = audit.diff(before, audit.snapshot(klass))
     audit.record(actor=actor, action="event_class.update", obj=klass, before=b, after=a)
     return klass
+
+
+# --- attachments (photos) -------------------------------------------------------------------------
+
+MAX_ATTACHMENTS = 20
+
+
+def _attachment_stage(actor, ev: Event) -> str:
+    """Whose photo this is, or Forbidden: the reporter's while the event is open, the
+    department's while it handles it, or staff's over the event's area."""
+    from dangjian.cases.models import DONE_STATES, AttachmentStage
+
+    if ev.state in {State.CANCELLED, State.CLOSED, State.EVALUATED}:
+        raise Conflict(f"该事件{label(State, ev.state)}，不能再上传照片")
+    if _is_user(actor) and ev.reporter_id == actor.pk:
+        return AttachmentStage.REPORT
+    dept_reach = scope.reach_of(actor, "cases.handle")
+    if ev.department_id and ev.department_id in dept_reach.department_ids:
+        if ev.state in RUNNING_STATES or ev.state in DONE_STATES:
+            return AttachmentStage.HANDLING
+    staff = scope.reach_of(actor, "cases.dispatch")
+    if any(tree.is_within(ev.area_path, p) for p in staff.area_paths):
+        return AttachmentStage.OTHER
+    raise scope.Forbidden("您不能为该事件上传照片")
+
+
+def _read_uploads(uploads, field: str) -> list[tuple[str, bytes]]:
+    """Each upload read and checked by content before anything is stored."""
+    from dangjian.core import files
+
+    out = []
+    limit = files.max_bytes()
+    for n, upload in enumerate(uploads, start=1):
+        prefix = f"第{n}张照片：" if len(uploads) > 1 else ""
+        if upload.size is not None and upload.size > limit:
+            raise ValidationError(
+                {field: [f"{prefix}文件过大，不能超过 {limit // 1024 // 1024} MB"]}
+            )
+        upload.seek(0)
+        content = upload.read(limit + 1)
+        try:
+            files.check(content, kinds=("image",), field=field)
+        except ValidationError as exc:
+            raise ValidationError({field: [prefix + m for m in exc.messages]}) from exc
+        out.append((upload.name, content))
+    return out
+
+
+@transaction.atomic
+def event_attachments_add(*, actor, event: Event, uploads, step: EventStep | None = None):
+    """Photos on an event (and on one of its steps: the department's at ``finish``). Every
+    file is checked (an image, not too large) before any is stored; one bad file refuses all.
+    Scoped like the event (404 out of scope), audited."""
+    from dangjian.cases.models import AttachmentStage, EventAttachment
+    from dangjian.core import files
+
+    ev = scope.get_visible(
+        Event.objects.select_for_update(of=("self",)), actor, "cases.view", pk=event.pk
+    )
+    uploads = [u for u in uploads if u]
+    if not uploads:
+        raise ValidationError({"file": ["请选择要上传的照片"]})
+    stage = _attachment_stage(actor, ev)
+    if step is not None and step.event_id == ev.pk and step.action == "finish":
+        stage = AttachmentStage.HANDLING
+    existing = EventAttachment.objects.filter(event_id=ev.pk).count()
+    if existing + len(uploads) > MAX_ATTACHMENTS:
+        raise ValidationError({"file": [f"每个事件最多{MAX_ATTACHMENTS}张照片，已有{existing}张"]})
+    contents = _read_uploads(uploads, "file")
+    out = []
+    for name, content in contents:
+        stored = files.file_store_bytes(actor=actor, name=name, content=content, kinds=("image",))
+        out.append(
+            EventAttachment.objects.create(
+                event=ev,
+                step=step if step is not None and step.event_id == ev.pk else None,
+                file=stored,
+                stage=stage,
+                uploaded_by=actor if _is_user(actor) else None,
+            )
+        )
+    audit.record(
+        actor=actor,
+        action="event.attach",
+        obj=ev,
+        after={"files": [a.file_id for a in out], "stage": stage},
+        note=f"上传{label(AttachmentStage, stage)}{len(out)}张",
+    )
+    return out

@@ -24,3 +24,19 @@ def sla_sweep_task(reschedule_minutes: int = 0) -> dict:
             run_after=timezone.now() + dt.timedelta(minutes=reschedule_minutes)
         ).enqueue(reschedule_minutes=reschedule_minutes)
     return result
+
+
+@task()
+def classifier_train_task(reschedule_minutes: int = 0) -> dict:
+    """Retrain the dispatch classifier on the closed events (``classifier.train``); with
+    ``reschedule_minutes`` each run enqueues the next (e.g. 1440: nightly)."""
+    from dangjian.cases import classifier
+
+    row = classifier.train()
+    if reschedule_minutes and reschedule_minutes > 0:
+        classifier_train_task.using(
+            run_after=timezone.now() + dt.timedelta(minutes=reschedule_minutes)
+        ).enqueue(reschedule_minutes=reschedule_minutes)
+    if row is None:
+        return {"version": None, "samples": classifier.labelled_count()}
+    return {"version": row.version, "samples": row.samples, **row.evaluation}

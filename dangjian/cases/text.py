@@ -1,9 +1,11 @@
 """Chinese text of a report: jieba segmentation, keyword rules per class (the dispatch
 suggestion, with a confidence) and token Jaccard similarity (duplicates).
 
-A classifier trained on the history of dispatched events comes later; the rules read the
-``keywords`` of each active ``EventClass``, so a deployment tunes them as data. Keywords are
-added to a private jieba dictionary (not jieba's global one), so a keyword is one token.
+The rules read the ``keywords`` of each active ``EventClass``, so a deployment tunes them as
+data. Keywords are added to a private jieba dictionary (not jieba's global one), so a keyword
+is one token. ``classify`` is the suggestion the API and dispatch use: the classifier trained
+on the deployment's own closed events (``cases.classifier``) once there is enough history,
+the keyword rules (``classify_keywords``) until then.
 """
 
 from __future__ import annotations
@@ -97,6 +99,7 @@ class Rule:
     name: str
     kind: str
     keywords: tuple[str, ...]
+    department_name: str = ""
 
 
 @dataclass
@@ -110,6 +113,11 @@ class Suggestion:
     confidence: float = 0.0
     keywords: list[str] = field(default_factory=list)
     alternatives: list[dict] = field(default_factory=list)
+    # Which method produced it: "keywords" (rules), "naive_bayes" (trained model), "" (none).
+    method: str = ""
+    model_version: int | None = None
+    # The usual handling department: the class's default, or the one history used most.
+    department_name: str = ""
 
 
 def rules() -> list[Rule]:
@@ -117,10 +125,10 @@ def rules() -> list[Rule]:
     from dangjian.cases.models import EventClass
 
     return [
-        Rule(pk, code, name, kind, tuple(_clean_keywords(kw)))
-        for pk, code, name, kind, kw in EventClass.objects.filter(active=True)
+        Rule(pk, code, name, kind, tuple(_clean_keywords(kw)), dept)
+        for pk, code, name, kind, kw, dept in EventClass.objects.filter(active=True)
         .order_by("sort", "id")
-        .values_list("pk", "code", "name", "kind", "keywords")
+        .values_list("pk", "code", "name", "kind", "keywords", "department_name")
     ]
 
 
@@ -135,14 +143,30 @@ def keyword_set(rule_list: list[Rule] | None = None) -> set[str]:
 
 
 def classify(text: str, rule_list: list[Rule] | None = None) -> tuple[Suggestion, list[str]]:
-    """The class the keyword rules suggest for ``text``, and the text's tokens.
+    """The suggested class (and department) of ``text``, and the text's tokens: the trained
+    classifier once the deployment has enough labelled history, the keyword rules until then
+    (``cases.classifier.suggest``). ``Suggestion.method`` says which one answered."""
+    from dangjian.cases import classifier
+
+    return classifier.suggest(text, rule_list)
+
+
+def classify_keywords(
+    text: str, rule_list: list[Rule] | None = None
+) -> tuple[Suggestion, list[str]]:
+    """The class the keyword rules suggest for ``text``, and the text's tokens."""
+    rule_list = rules() if rule_list is None else rule_list
+    toks = tokens(text, keyword_set(rule_list))
+    return keyword_suggestion(toks, rule_list), toks
+
+
+def keyword_suggestion(toks, rule_list: list[Rule]) -> Suggestion:
+    """The keyword rules over tokens already segmented.
 
     Each class scores the number of its keywords among the tokens. The confidence is the top
     score's share of all scores, damped when the evidence is thin: ``share × (1 − ½^top)``
     (one keyword alone gives at most 0.5, two 0.75, three 0.875).
     """
-    rule_list = rules() if rule_list is None else rule_list
-    toks = tokens(text, keyword_set(rule_list))
     present = set(toks)
     scored = []
     for r in rule_list:
@@ -150,7 +174,7 @@ def classify(text: str, rule_list: list[Rule] | None = None) -> tuple[Suggestion
         if hits:
             scored.append((len(hits), r, hits))
     if not scored:
-        return Suggestion(), toks
+        return Suggestion()
     scored.sort(key=lambda s: -s[0])  # stable: ties keep the taxonomy's order
     top, rule, hits = scored[0]
     total = sum(s[0] for s in scored)
@@ -158,7 +182,14 @@ def classify(text: str, rule_list: list[Rule] | None = None) -> tuple[Suggestion
     alternatives = [
         {"code": r.code, "name": r.name, "score": n, "keywords": h} for n, r, h in scored[1:4]
     ]
-    return (
-        Suggestion(rule.code, rule.pk, rule.name, rule.kind, confidence, hits, alternatives),
-        toks,
+    return Suggestion(
+        rule.code,
+        rule.pk,
+        rule.name,
+        rule.kind,
+        confidence,
+        hits,
+        alternatives,
+        method="keywords",
+        department_name=rule.department_name,
     )

@@ -1,0 +1,269 @@
+"""Console and mobile forms of the grid event closed loop.
+
+They parse what a person typed; what the values mean is checked by the services and selectors
+(``services.event_transition``, ``services.event_create``, ``services.event_class_*``), whose
+Chinese messages per field are mapped back onto these forms by ``add_service_errors``.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from dangjian.cases.models import ClassKind, EventClass, LimitUnit, Rating, State
+
+MAX_PK = 2**62
+DATE = {"type": "date"}
+MAX_PHOTOS = 6
+
+
+def _choices(choices, empty: str = "全部") -> list[tuple[str, str]]:
+    return [("", empty), *[(value, str(label)) for value, label in choices]]
+
+
+def class_choices(empty: str = "全部") -> list[tuple[str, str]]:
+    rows = EventClass.objects.filter(active=True).order_by("sort", "id")
+    return [("", empty), *[(c.code, f"{c.get_kind_display()}·{c.name}") for c in rows]]
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError, aliases: dict | None = None):
+    """A service's ``ValidationError`` onto the form: each key on its field (through
+    ``aliases``), anything else above the form."""
+    if not hasattr(exc, "error_dict"):
+        for message in exc.messages:
+            form.add_error(None, message)
+        return
+    for key, messages in exc.message_dict.items():
+        name = (aliases or {}).get(key, key)
+        field = name if name in form.fields else None
+        for message in messages:
+            form.add_error(field, f"{message}" if field else message)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to ``MAX_PHOTOS`` photos; ``core.files.file_store`` checks each one's content."""
+
+    widget = MultipleFileInput(attrs={"accept": "image/*", "multiple": True})
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        files = [f for f in files if f]
+        if len(files) > MAX_PHOTOS:
+            raise ValidationError(f"照片最多{MAX_PHOTOS}张")
+        return files
+
+
+class AreaField(forms.IntegerField):
+    """An area id chosen from a select of the user's top levels; any id parses, the selector
+    reads it through the scope (404 when the user may not see it)."""
+
+    widget = forms.Select
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(min_value=1, max_value=MAX_PK, **kwargs)
+
+
+# --- the list -------------------------------------------------------------------------------------
+
+SLA_FILTERS = [("", "全部"), ("normal", "正常"), ("chase", "临期"), ("overdue", "超期")]
+
+
+class EventFilterForm(forms.Form):
+    q = forms.CharField(
+        label="搜索",
+        required=False,
+        max_length=50,
+        widget=forms.SearchInput(attrs={"placeholder": "事件描述或事发位置"}),
+    )
+    state = forms.ChoiceField(label="状态", required=False, choices=_choices(State.choices))
+    class_code = forms.ChoiceField(label="事件类别", required=False)
+    department = forms.TypedChoiceField(
+        label="承办部门", required=False, coerce=int, empty_value=None
+    )
+    sla = forms.ChoiceField(label="时限状态", required=False, choices=SLA_FILTERS)
+    area = AreaField(label="区域")
+    date_from = forms.DateField(
+        label="上报日期自", required=False, widget=forms.DateInput(attrs=DATE)
+    )
+    date_to = forms.DateField(label="至", required=False, widget=forms.DateInput(attrs=DATE))
+
+    def __init__(self, *args, areas=(), departments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["class_code"].choices = class_choices()
+        self.fields["area"].widget.choices = [("", "全部"), *areas]
+        self.fields["department"].choices = [("", "全部"), *departments]
+
+    def clean(self):
+        data = super().clean()
+        a, b = data.get("date_from"), data.get("date_to")
+        if a and b and b < a:
+            self.add_error("date_to", "结束日期不能早于开始日期")
+        return data
+
+    def selector_args(self) -> dict:
+        data = getattr(self, "cleaned_data", {})
+        out = {}
+        for key, arg in (
+            ("q", "q"),
+            ("state", "state"),
+            ("class_code", "class_code"),
+            ("department", "department"),
+            ("sla", "sla_status"),
+            ("area", "area"),
+        ):
+            if data.get(key) not in (None, ""):
+                out[arg] = data[key]
+        return out
+
+
+# --- moves ----------------------------------------------------------------------------------------
+
+
+class TransitionForm(forms.Form):
+    """One move of ``FLOW``: the service says which fields the move needs."""
+
+    action = forms.CharField(max_length=24)
+    note = forms.CharField(
+        label="说明", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    class_code = forms.ChoiceField(label="事件类别", required=False)
+    department_id = forms.TypedChoiceField(
+        label="承办部门", required=False, coerce=int, empty_value=None
+    )
+    extension_days = forms.IntegerField(label="延期工作日", required=False, min_value=1)
+    extension_hours = forms.IntegerField(label="延期工作小时", required=False, min_value=1)
+    rating = forms.ChoiceField(
+        label="评价", required=False, choices=_choices(Rating.choices, "请选择")
+    )
+    photos = PhotosField(label="处置照片", required=False)
+
+    def __init__(self, *args, departments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["class_code"].choices = class_choices("不变")
+        self.fields["department_id"].choices = [("", "按类别默认部门"), *departments]
+
+
+# --- the taxonomy ---------------------------------------------------------------------------------
+
+
+class EventClassForm(forms.Form):
+    code = forms.CharField(label="代码", required=False, max_length=32)
+    name = forms.CharField(label="名称", required=False, max_length=50)
+    kind = forms.ChoiceField(
+        label="大类", required=False, choices=_choices(ClassKind.choices, "请选择")
+    )
+    department_name = forms.CharField(label="默认承办部门", required=False, max_length=100)
+    limit_value = forms.IntegerField(label="处置时限", required=False, min_value=0, max_value=480)
+    limit_unit = forms.ChoiceField(
+        label="时限单位", required=False, choices=_choices(LimitUnit.choices, "请选择")
+    )
+    keywords = forms.CharField(
+        label="关键词",
+        required=False,
+        max_length=1000,
+        help_text="用空格或逗号分隔",
+        widget=forms.TextInput(),
+    )
+    active = forms.BooleanField(label="启用", required=False, initial=True)
+    sort = forms.IntegerField(label="排序", required=False, min_value=0, max_value=29999)
+
+    def values(self, *, creating: bool) -> dict:
+        data = self.cleaned_data
+        out = {
+            "name": data.get("name") or "",
+            "kind": data.get("kind") or "",
+            "department_name": data.get("department_name") or "",
+            "limit_value": data.get("limit_value"),
+            "limit_unit": data.get("limit_unit") or "",
+            "keywords": [
+                k for k in (data.get("keywords") or "").replace("，", ",").replace(",", " ").split()
+            ],
+            "active": bool(data.get("active")),
+            "sort": data.get("sort") or 0,
+        }
+        if creating:
+            out["code"] = data.get("code") or ""
+        return out
+
+
+# --- metrics --------------------------------------------------------------------------------------
+
+
+class MetricsForm(forms.Form):
+    area = AreaField(label="区域")
+    department = forms.TypedChoiceField(
+        label="承办部门", required=False, coerce=int, empty_value=None
+    )
+    date_from = forms.DateField(
+        label="立案日期自", required=False, widget=forms.DateInput(attrs=DATE)
+    )
+    date_to = forms.DateField(label="至", required=False, widget=forms.DateInput(attrs=DATE))
+
+    def __init__(self, *args, areas=(), departments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].widget.choices = [("", "全部"), *areas]
+        self.fields["department"].choices = [("", "全部"), *departments]
+
+    def clean(self):
+        data = super().clean()
+        a, b = data.get("date_from"), data.get("date_to")
+        if a and b and b < a:
+            self.add_error("date_to", "结束日期不能早于开始日期")
+        return data
+
+    def selector_args(self) -> dict:
+        data = getattr(self, "cleaned_data", {})
+        return {k: data.get(k) for k in ("area", "department", "date_from", "date_to")}
+
+
+# --- mobile ---------------------------------------------------------------------------------------
+
+
+class ReportForm(forms.Form):
+    """A report from the phone (grid worker or resident)."""
+
+    area = forms.TypedChoiceField(
+        label="所在网格/单元", required=False, coerce=int, empty_value=None
+    )
+    class_code = forms.ChoiceField(label="事件类别", required=False)
+    description = forms.CharField(
+        label="事件描述", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    place = forms.CharField(label="事发位置", required=False, max_length=200)
+    lng = forms.FloatField(label="经度", required=False)
+    lat = forms.FloatField(label="纬度", required=False)
+    anonymous = forms.BooleanField(label="不公开我的姓名", required=False)
+    photos = PhotosField(label="现场照片", required=False)
+
+    def __init__(self, *args, areas=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["class_code"].choices = class_choices("不确定，由系统建议")
+        self.fields["area"].choices = [("", "我所在的网格"), *areas]
+
+
+class RateForm(forms.Form):
+    rating = forms.ChoiceField(
+        label="评价",
+        choices=[
+            ("5", "5分 非常满意"),
+            ("4", "4分 满意"),
+            ("3", "3分 基本满意"),
+            ("2", "2分 不满意"),
+            ("1", "1分 非常不满意"),
+        ],
+        error_messages={"required": "请选择评分"},
+    )
+    note = forms.CharField(label="留言", required=False, max_length=500)
+
+    STARS_TO_RATING = {
+        "5": Rating.SATISFIED,
+        "4": Rating.SATISFIED,
+        "3": Rating.BASIC,
+        "2": Rating.DISSATISFIED,
+        "1": Rating.DISSATISFIED,
+    }

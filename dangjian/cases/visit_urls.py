@@ -1,0 +1,10 @@
+"""Console pages of household visits, included by ``cases.urls`` under ``visits/``."""
+
+from django.urls import path
+
+from dangjian.cases import visit_views
+
+app_name = "visits"
+urlpatterns = [
+    path("", visit_views.visit_list, name="list"),
+]
