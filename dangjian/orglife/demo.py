@@ -1,0 +1,314 @@
+"""Demo organizational life: open bases with menus, yearly plans, a past year of sessions
+with realistic gaps (most branches keep up, some slip once, a few are lax) so the compliance
+board shows green, amber and red, attendance rolls, and a few sessions still to come.
+
+Called once by ``dangjian.demo.generator.seed`` after the members are written, for both
+scales; it reads the orgs and members back with a few ``values_list`` queries and writes in
+bulk. At city scale the roll (attendance rows) is written for members' meetings only, to keep
+the seed to minutes; the small city gets a roll for every session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+from collections import defaultdict
+
+from django.utils import timezone
+
+from dangjian.members.models import Member, Status
+from dangjian.organizations.models import OrgKind, PartyOrg
+from dangjian.orglife.models import (
+    ActivityKind,
+    Attendance,
+    AttendanceStatus,
+    AttendeeRole,
+    Base,
+    BaseActivity,
+    CheckinMethod,
+    Plan,
+    Rating,
+    Session,
+    SessionState,
+    SessionType,
+    month_key,
+)
+
+BATCH = 5000
+
+TOPICS = {
+    SessionType.MEMBERS_MEETING: [
+        "学习贯彻党的二十届四中全会精神",
+        "讨论接收预备党员",
+        "季度工作总结",
+    ],
+    SessionType.COMMITTEE_MEETING: ["研究本月支部工作", "讨论党员发展计划", "部署网格治理任务"],
+    SessionType.GROUP_MEETING: ["学习党章", "交流网格服务体会", "讨论楼栋议事事项"],
+    SessionType.PARTY_LESSON: ["书记讲党课：践行初心使命", "党史专题党课", "党纪学习教育专题党课"],
+    SessionType.THEME_DAY: [
+        "重温入党誓词",
+        "志愿服务进小区",
+        "参观红色教育基地",
+        "环境整治主题党日",
+    ],
+    SessionType.REVIEW_MEETING: ["年度组织生活会：批评与自我批评"],
+    SessionType.MEMBER_EVALUATION: ["年度民主评议党员"],
+    SessionType.HEART_TALK: ["支部书记与党员谈心谈话"],
+}
+BASES = [
+    ("木兰社区开放式组织生活基地", ["现场观摩“三会一课”", "专题讲座", "志愿服务"]),
+    ("湄洲岛妈祖文化党建基地", ["党性教育", "文化寻访", "互动实践"]),
+    ("莆田革命历史纪念馆", ["重温入党誓词", "革命史讲解", "党课"]),
+    ("城厢区党群服务中心", ["党员志愿服务", "政策宣讲", "素质拓展"]),
+]
+KIND_CYCLE = [ActivityKind.PARTY_SPIRIT, ActivityKind.OUTREACH, ActivityKind.PRACTICE]
+
+
+def _aware(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(day.year, day.month, day.day, hour, minute))
+
+
+def _months_back(today: dt.date, n: int) -> list[tuple[int, int]]:
+    out = []
+    y, m = today.year, today.month
+    for _ in range(n):
+        m -= 1
+        if m == 0:
+            y, m = y - 1, 12
+        out.append((y, m))
+    return list(reversed(out))
+
+
+def seed_orglife(b, users: dict, progress: bool = False) -> dict:
+    """Write the demo organizational life for the city ``b`` built; return the counts."""
+    rng = random.Random(f"dangjian-orglife-{b.scale}")
+    today = timezone.localdate()
+    city = b.scale == "city"
+    orgs = list(
+        PartyOrg.objects.filter(kind__in=(OrgKind.BRANCH, OrgKind.GENERAL_BRANCH, OrgKind.GROUP))
+        .values_list("id", "path", "kind", "parent_id", "area_id", "area_path")
+        .order_by("path")
+    )
+    branches = {o[0]: o for o in orgs if o[2] != OrgKind.GROUP}
+    groups_of: dict[int, list] = defaultdict(list)
+    for o in orgs:
+        if o[2] == OrgKind.GROUP and o[3] in branches:
+            groups_of[o[3]].append(o)
+    members_of: dict[int, list[tuple[int, str, bool]]] = defaultdict(list)
+    group_members: dict[int, list[tuple[int, str, bool]]] = defaultdict(list)
+    branch_of_group = {g[0]: bid for bid, gs in groups_of.items() for g in gs}
+    for mid, name, status, org_id in Member.objects.filter(
+        left_on__isnull=True, status__in=(Status.FULL, Status.PROBATIONARY)
+    ).values_list("id", "name", "status", "org_id"):
+        row = (mid, name, status == Status.FULL)
+        if org_id in branches:
+            members_of[org_id].append(row)
+        elif org_id in branch_of_group:
+            members_of[branch_of_group[org_id]].append(row)
+            group_members[org_id].append(row)
+
+    # bases: Putian's 20 open bases at city scale, four in the small city
+    communities = list(
+        PartyOrg.objects.filter(kind=OrgKind.COMMITTEE, area__kind__in=("community", "village"))
+        .values_list("id", "path", "area_id", "area_path", "name")
+        .order_by("path")[: 20 if city else 4]
+    )
+    base_rows = []
+    for i, (oid, opath, aid, apath, oname) in enumerate(communities):
+        name = BASES[i % len(BASES)][0]
+        base_rows.append(
+            Base(
+                name=name if i < len(BASES) else f"{oname}开放式组织生活基地",
+                org_id=oid,
+                org_path=opath,
+                area_id=aid,
+                area_path=apath,
+                address=f"{oname}党群服务中心",
+                capacity=rng.choice((40, 60, 80, 120)),
+                is_open=True,
+                description="党性教育+素质拓展+互动实践",
+            )
+        )
+    Base.objects.bulk_create(base_rows)
+    BaseActivity.objects.bulk_create(
+        [
+            BaseActivity(base=base, title=t, kind=KIND_CYCLE[j % 3], description="")
+            for i, base in enumerate(base_rows)
+            for j, t in enumerate(BASES[i % len(BASES)][1])
+        ]
+    )
+    Plan.objects.bulk_create(
+        [
+            Plan(
+                org_id=bid,
+                org_path=o[1],
+                year=today.year,
+                title=f"{today.year}年度组织生活计划",
+            )
+            for bid, o in branches.items()
+        ],
+        batch_size=BATCH,
+    )
+
+    months = [*_months_back(today.replace(day=1), 12), (today.year, today.month)]
+    sessions: list[Session] = []
+    rolls: list[tuple[int, list, str]] = []  # (index into sessions, roster, type)
+
+    def add(org, st, day, hour, roster, *, held=True, topic=None):
+        start = _aware(day, hour)
+        base = (
+            rng.choice(base_rows)
+            if base_rows and st == SessionType.THEME_DAY and rng.random() < 0.2
+            else None
+        )
+        s = Session(
+            org_id=org[0],
+            org_path=org[1],
+            session_type=st,
+            topic=topic or rng.choice(TOPICS[st]),
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=2 if st != SessionType.HEART_TALK else 1),
+            month=month_key(day),
+            place=base.name if base else "党群服务中心会议室",
+            base=base,
+            minutes=("会议学习了有关精神，与会党员结合实际交流发言，形成会议意见。" * 4)
+            if held
+            else "",
+            state=SessionState.HELD if held else SessionState.SCHEDULED,
+            held_at=start + dt.timedelta(hours=2) if held else None,
+            checkin_nonce=secrets.token_hex(8),
+        )
+        sessions.append(s)
+        if not city or st == SessionType.MEMBERS_MEETING or not held:
+            rolls.append((len(sessions) - 1, roster, st))
+
+    committee_min = 7
+    for bid, o in branches.items():
+        roster = members_of.get(bid, [])
+        full = sum(1 for r in roster if r[2])
+        r = rng.random()
+        slip = 0.0 if r < 0.6 else (0.04 if r < 0.85 else 0.3)
+        for y, m in months:
+            current = (y, m) == (today.year, today.month)
+            last_day = today.day if current else 28
+            if last_day < 2:
+                continue
+
+            def day_in(lo=1, hi=last_day, y=y, m=m):
+                return dt.date(y, m, rng.randint(lo, max(lo, hi)))
+
+            if rng.random() >= slip:
+                add(o, SessionType.THEME_DAY, day_in(), 9, roster)
+            if full >= committee_min and rng.random() >= slip:
+                add(o, SessionType.COMMITTEE_MEETING, day_in(), 15, roster[:5])
+            for g in groups_of.get(bid, []):
+                if rng.random() >= slip:
+                    add(g, SessionType.GROUP_MEETING, day_in(), 19, group_members.get(g[0], []))
+            if m % 3 == 0 and not current:
+                if rng.random() >= slip:
+                    add(o, SessionType.MEMBERS_MEETING, day_in(), 9, roster)
+                if rng.random() >= slip:
+                    add(o, SessionType.PARTY_LESSON, day_in(), 15, roster)
+            if m == 12 and not current:
+                for st in (
+                    SessionType.REVIEW_MEETING,
+                    SessionType.MEMBER_EVALUATION,
+                    SessionType.HEART_TALK,
+                ):
+                    if rng.random() >= slip:
+                        add(o, st, day_in(), 9, roster)
+            if y == today.year and m == 6 and not current and rng.random() >= slip * 2:
+                add(o, SessionType.HEART_TALK, day_in(), 15, roster)
+        # something still to come, for the calendar and the mobile page
+        if rng.random() < (0.05 if city else 1.0):
+            soon = today + dt.timedelta(days=rng.randint(1, 10))
+            add(
+                o,
+                SessionType.THEME_DAY,
+                soon,
+                9,
+                roster,
+                held=False,
+                topic="主题党日：学习身边榜样",
+            )
+
+    # the demo member's branch: one session today, open for check-in
+    demo = users.get("demo-member")
+    mine = (
+        Member.objects.filter(user=demo).values_list("org_id", flat=True).first() if demo else None
+    )
+    if mine:
+        bid = mine if mine in branches else branch_of_group.get(mine)
+        if bid:
+            now = timezone.localtime()
+            start = now.replace(minute=0, second=0, microsecond=0)
+            s = Session(
+                org_id=bid,
+                org_path=branches[bid][1],
+                session_type=SessionType.THEME_DAY,
+                topic="主题党日：扫码签到演示",
+                starts_at=start,
+                ends_at=start + dt.timedelta(hours=3),
+                month=month_key(start.date()),
+                place="党群服务中心会议室",
+                state=SessionState.SCHEDULED,
+                checkin_nonce=secrets.token_hex(8),
+            )
+            sessions.append(s)
+            rolls.append((len(sessions) - 1, members_of.get(bid, []), SessionType.THEME_DAY))
+
+    Session.objects.bulk_create(sessions, batch_size=BATCH)
+    att: list[Attendance] = []
+    ratings: list[Rating] = []
+    n_att = 0
+    for idx, roster, st in rolls:
+        s = sessions[idx]
+        committee = st == SessionType.COMMITTEE_MEETING
+        for mid, name, has_vote in roster:
+            if s.state == SessionState.HELD:
+                x = rng.random()
+                if x < 0.82:
+                    status, reason, ok = AttendanceStatus.PRESENT, "", False
+                elif x < 0.92:
+                    status, reason, ok = AttendanceStatus.LEAVE, "外出务工", True
+                else:
+                    status, reason, ok = AttendanceStatus.ABSENT, "未签到", False
+            else:
+                status, reason, ok = AttendanceStatus.PENDING, "", False
+            present = status == AttendanceStatus.PRESENT
+            att.append(
+                Attendance(
+                    session_id=s.pk,
+                    member_id=mid,
+                    member_name=name,
+                    org_path=s.org_path,
+                    role=AttendeeRole.COMMITTEE if committee else AttendeeRole.MEMBER,
+                    has_vote=has_vote,
+                    status=status,
+                    reason=reason,
+                    leave_approved=ok,
+                    method=(CheckinMethod.QR if rng.random() < 0.7 else CheckinMethod.RECORDER)
+                    if present
+                    else "",
+                    checked_in_at=s.starts_at if present else None,
+                )
+            )
+            if present and not city and rng.random() < 0.5:
+                ratings.append(
+                    Rating(session_id=s.pk, member_id=mid, score=rng.choice((3, 4, 4, 5, 5)))
+                )
+        if len(att) >= BATCH:
+            Attendance.objects.bulk_create(att, batch_size=BATCH)
+            n_att += len(att)
+            att = []
+    Attendance.objects.bulk_create(att, batch_size=BATCH)
+    n_att += len(att)
+    Rating.objects.bulk_create(ratings, batch_size=BATCH)
+    return {
+        "orglife_bases": len(base_rows),
+        "orglife_plans": len(branches),
+        "orglife_sessions": len(sessions),
+        "orglife_attendance": n_att,
+        "orglife_ratings": len(ratings),
+    }

@@ -1,0 +1,172 @@
+"""Reads of organizational life: each takes the acting user and applies scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from dangjian.core import scope, tree
+from dangjian.members.models import Member
+from dangjian.organizations.models import PartyOrg
+from dangjian.orglife.models import (
+    Attendance,
+    AttendanceStatus,
+    Base,
+    Plan,
+    Session,
+    SessionState,
+    SessionType,
+)
+
+VIEW = "orglife.view"
+_MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def _bad(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [message]})
+
+
+def with_counts(qs):
+    return qs.annotate(
+        roster=Count("attendances", distinct=True),
+        present=Count(
+            "attendances",
+            filter=Q(attendances__status=AttendanceStatus.PRESENT),
+            distinct=True,
+        ),
+    )
+
+
+def session_list(
+    user,
+    *,
+    org: int | None = None,
+    session_type: str | None = None,
+    state: str | None = None,
+    month: str | None = None,
+    q: str | None = None,
+):
+    qs = Session.objects.visible_to(user, VIEW)
+    if org is not None:
+        node = scope.get_visible(
+            PartyOrg.objects.defer("contact_phone"), user, "organizations.view", pk=org
+        )
+        qs = qs.filter(tree.subtree_q("org_path", node.path))
+    if session_type:
+        if session_type not in SessionType.values:
+            raise _bad("session_type", f"类型取值无效，可选：{'、'.join(SessionType.values)}")
+        qs = qs.filter(session_type=session_type)
+    if state:
+        if state not in SessionState.values:
+            raise _bad("state", f"状态取值无效，可选：{'、'.join(SessionState.values)}")
+        qs = qs.filter(state=state)
+    if month:
+        m = _MONTH_RE.match(month)
+        if not m:
+            raise _bad("month", "月份格式应为YYYY-MM")
+        qs = qs.filter(month=int(m.group(1)) * 100 + int(m.group(2)))
+    text = (q or "").replace("\x00", "").strip()[:50]
+    if text:
+        qs = qs.filter(topic__contains=text)
+    return with_counts(qs.select_related("org", "base").defer("org__contact_phone")).order_by(
+        "-starts_at", "-id"
+    )
+
+
+def session_get(user, pk: int, action: str = VIEW) -> Session:
+    qs = Session.objects.select_related(
+        "org", "base", "base_activity", "host", "recorder", "reviewed_by"
+    ).defer("org__contact_phone", "host__id_number", "recorder__id_number")
+    return scope.get_visible(qs, user, action, view_action=VIEW, pk=pk)
+
+
+def attendance_of(session: Session):
+    return session.attendances.order_by("role", "member_name", "id")
+
+
+def my_member(user) -> Member | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Member.objects.filter(user_id=user.pk, left_on__isnull=True).first()
+
+
+def my_sessions(user, *, upcoming: bool = False):
+    """The sessions on whose roster the user's member file is."""
+    qs = Session.objects.filter(attendances__member__user_id=user.pk).visible_to(user, VIEW)
+    if upcoming:
+        qs = qs.filter(state=SessionState.SCHEDULED, ends_at__gte=timezone.now()).order_by(
+            "starts_at", "id"
+        )
+    else:
+        qs = qs.order_by("-starts_at", "-id")
+    return qs.select_related("org").defer("org__contact_phone")
+
+
+def my_attendance(user):
+    return (
+        Attendance.objects.visible_to(user, "orglife.checkin")
+        .filter(member__user_id=user.pk)
+        .select_related("session", "session__org")
+        .defer("session__org__contact_phone")
+        .order_by("-session__starts_at", "-id")
+    )
+
+
+def plan_list(user, *, org: int | None = None, year: int | None = None):
+    qs = Plan.objects.visible_to(user, VIEW)
+    if org is not None:
+        node = scope.get_visible(
+            PartyOrg.objects.defer("contact_phone"), user, "organizations.view", pk=org
+        )
+        qs = qs.filter(tree.subtree_q("org_path", node.path))
+    if year is not None:
+        qs = qs.filter(year=year)
+    return (
+        qs.select_related("org")
+        .defer("org__contact_phone")
+        .prefetch_related("items")
+        .order_by("org_path", "-year", "quarter", "id")
+    )
+
+
+def plan_get(user, pk: int) -> Plan:
+    qs = Plan.objects.select_related("org").defer("org__contact_phone").prefetch_related("items")
+    return scope.get_visible(qs, user, VIEW, pk=pk)
+
+
+def base_list(user, *, q: str | None = None):
+    """Open bases are for every branch of the city: any user who may see organizational life
+    sees them all; closed ones only within the managing organization's scope."""
+    if scope.reach_of(user, VIEW).empty:
+        return Base.objects.none()
+    visible = Base.objects.visible_to(user, VIEW).values("id")
+    qs = Base.objects.filter(Q(is_open=True) | Q(id__in=visible))
+    text = (q or "").replace("\x00", "").strip()[:50]
+    if text:
+        qs = qs.filter(name__contains=text)
+    return (
+        qs.select_related("org", "area")
+        .defer("org__contact_phone", "area__boundary")
+        .prefetch_related("activities")
+        .order_by("area_path", "name", "id")
+    )
+
+
+def base_get(user, pk: int) -> Base:
+    qs = base_list(user)
+    try:
+        return qs.get(pk=pk)
+    except Base.DoesNotExist:
+        from django.http import Http404
+
+        raise Http404("未找到") from None
+
+
+def month_range(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
+    start = timezone.make_aware(dt.datetime(year, month, 1))
+    end = timezone.make_aware(dt.datetime(year + (month == 12), 1 if month == 12 else month + 1, 1))
+    return start, end

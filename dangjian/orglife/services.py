@@ -1,0 +1,844 @@
+"""Writes of organizational life: plan, schedule, invite, record minutes and votes, mark
+attendance (the recorder), member check-in by QR, close, review (督查), rate, photos.
+
+Each function is atomic, validated in full before saving (Chinese messages naming the field),
+scoped and audited, and re-checks after writing that the result is visible to the actor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from dangjian.core import audit, scope, tree
+from dangjian.core.errors import Conflict
+from dangjian.members.models import Member, Status
+from dangjian.organizations.models import OrgKind, PartyOrg
+from dangjian.orglife import rules
+from dangjian.orglife.models import (
+    ActivityKind,
+    Attendance,
+    AttendanceStatus,
+    AttendeeRole,
+    Base,
+    BaseActivity,
+    CheckinMethod,
+    Plan,
+    PlanItem,
+    Rating,
+    Session,
+    SessionOrg,
+    SessionState,
+    SessionType,
+    Vote,
+    VoteKind,
+    month_key,
+    setting,
+)
+from dangjian.territory.models import Area
+
+MANAGE = "orglife.manage"
+VIEW = "orglife.view"
+CHECKIN = "orglife.checkin"
+ACTIVE_STATUSES = (Status.PROBATIONARY, Status.FULL)
+TOKEN_SALT = "dangjian.orglife.checkin"
+
+
+class Errors(dict):
+    def add(self, field: str, message: str) -> None:
+        self.setdefault(field, []).append(message)
+
+    def check(self) -> None:
+        if self:
+            raise ValidationError({k: list(v) for k, v in self.items()})
+
+
+def _text(value, limit: int | None = None) -> str:
+    text = "" if value is None else "".join(ch for ch in str(value) if ch >= " " or ch in "\n\t")
+    text = text.strip()
+    return text[:limit] if limit else text
+
+
+def can_manage_in(actor, org_path: str) -> bool:
+    reach = scope.reach_of(actor, MANAGE)
+    return any(tree.is_within(org_path, p) for p in reach.org_paths)
+
+
+def _org_for_manage(actor, org) -> PartyOrg:
+    if org is None:
+        raise ValidationError({"org": ["请选择党组织"]})
+    found = scope.get_visible(
+        PartyOrg.objects.defer("contact_phone"), actor, "organizations.view", pk=org.pk
+    )
+    if not can_manage_in(actor, found.path):
+        raise scope.Forbidden("您没有管理该党组织组织生活的权限")
+    return found
+
+
+def active_members(path: str):
+    return Member.objects.filter(
+        tree.subtree_q("org_path", path), left_on__isnull=True, status__in=ACTIVE_STATUSES
+    )
+
+
+def can_record(actor, session: Session) -> bool:
+    """The recorder marks attendance; so does anyone who manages the host organization."""
+    if can_manage_in(actor, session.org_path):
+        return True
+    return bool(
+        session.recorder_id
+        and getattr(actor, "is_authenticated", False)
+        and Member.objects.filter(pk=session.recorder_id, user_id=actor.pk).exists()
+    )
+
+
+def _session_snapshot(s: Session) -> dict:
+    return audit.snapshot(
+        s,
+        [
+            "org",
+            "session_type",
+            "topic",
+            "starts_at",
+            "ends_at",
+            "place",
+            "base",
+            "host",
+            "recorder",
+            "state",
+            "minutes",
+        ],
+    )
+
+
+# --- bases and plans -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def base_create(
+    *,
+    actor,
+    org,
+    area,
+    name: str,
+    address: str = "",
+    capacity: int = 0,
+    is_open: bool = True,
+    description: str = "",
+    activities: list[dict] | None = None,
+) -> Base:
+    errors = Errors()
+    org = _org_for_manage(actor, org)
+    name = _text(name, 100)
+    if not name:
+        errors.add("name", "请填写基地名称")
+    if area is None:
+        errors.add("area", "请选择基地所在区域")
+    else:
+        area = scope.get_visible(
+            Area.objects.defer("boundary"), actor, "territory.view", pk=area.pk
+        )
+    if capacity is not None and capacity < 0:
+        errors.add("capacity", "可容纳人数不能为负数")
+    clean_acts = []
+    for i, act in enumerate(activities or []):
+        title = _text(act.get("title"), 100)
+        kind = act.get("kind") or ActivityKind.PARTY_SPIRIT
+        if not title:
+            errors.add(f"activities.{i}.title", "请填写活动名称")
+        if kind not in ActivityKind.values:
+            errors.add(f"activities.{i}.kind", "活动类别取值无效")
+        clean_acts.append((title, kind, _text(act.get("description"), 300)))
+    errors.check()
+    base = Base.objects.create(
+        name=name,
+        org=org,
+        org_path=org.path,
+        area=area,
+        area_path=area.path,
+        address=_text(address, 200),
+        capacity=capacity or 0,
+        is_open=is_open,
+        description=_text(description),
+    )
+    BaseActivity.objects.bulk_create(
+        [BaseActivity(base=base, title=t, kind=k, description=d) for t, k, d in clean_acts]
+    )
+    audit.record(actor=actor, action="orglife.base.create", obj=base, after=audit.snapshot(base))
+    scope.assert_visible(base, actor, MANAGE)
+    return base
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    actor,
+    org,
+    year: int,
+    quarter: int | None = None,
+    title: str = "",
+    note: str = "",
+    items: list[dict] | None = None,
+) -> Plan:
+    errors = Errors()
+    org = _org_for_manage(actor, org)
+    today = timezone.localdate()
+    if not (today.year - 1 <= year <= today.year + 1):
+        errors.add("year", f"年度应在{today.year - 1}至{today.year + 1}之间")
+    if quarter is not None and not 1 <= quarter <= 4:
+        errors.add("quarter", "季度应为1至4")
+    months = range(1, 13) if quarter is None else range(3 * quarter - 2, 3 * quarter + 1)
+    clean = []
+    for i, item in enumerate(items or []):
+        st = item.get("session_type")
+        month = item.get("month")
+        topic = _text(item.get("topic"), 200)
+        if st not in SessionType.values:
+            errors.add(f"items.{i}.session_type", "组织生活类型取值无效")
+        if not isinstance(month, int) or month not in months:
+            errors.add(f"items.{i}.month", f"计划月份应在{months[0]}至{months[-1]}月之间")
+        if not topic:
+            errors.add(f"items.{i}.topic", "请填写主题")
+        base = None
+        if item.get("base_id"):
+            base = Base.objects.filter(pk=item["base_id"], is_open=True).first()
+            if base is None:
+                errors.add(f"items.{i}.base_id", "组织生活基地不存在或未开放")
+        clean.append((st, month, topic, base))
+    if quarter is None:
+        clash = Plan.objects.filter(org=org, year=year, quarter__isnull=True).exists()
+    else:
+        clash = Plan.objects.filter(org=org, year=year, quarter=quarter).exists()
+    if clash:
+        errors.add("year", "该组织本期计划已存在")
+    errors.check()
+    period = f"{year}年" + (f"第{quarter}季度" if quarter else "度")
+    plan = Plan.objects.create(
+        org=org,
+        org_path=org.path,
+        year=year,
+        quarter=quarter,
+        title=_text(title, 100) or f"{org.name}{period}组织生活计划",
+        note=_text(note),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    PlanItem.objects.bulk_create(
+        [PlanItem(plan=plan, session_type=st, month=m, topic=t, base=b) for st, m, t, b in clean]
+    )
+    audit.record(
+        actor=actor,
+        action="orglife.plan.create",
+        obj=plan,
+        after={**audit.snapshot(plan), "items": len(clean)},
+    )
+    scope.assert_visible(plan, actor, MANAGE)
+    return plan
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+
+def _members_by_ids(errors: Errors, field: str, actor, ids) -> list[Member]:
+    ids = [int(i) for i in (ids or [])]
+    if not ids:
+        return []
+    found = {
+        m.pk: m
+        for m in Member.objects.visible_to(actor, "members.view").filter(
+            pk__in=ids, left_on__isnull=True, status__in=ACTIVE_STATUSES
+        )
+    }
+    missing = [i for i in ids if i not in found]
+    if missing:
+        errors.add(field, f"党员不存在或不可见：{'、'.join(str(i) for i in missing)}")
+    return [found[i] for i in ids if i in found]
+
+
+def _times(errors: Errors, starts_at, ends_at) -> None:
+    if starts_at is None:
+        errors.add("starts_at", "请填写开始时间")
+    if ends_at is None:
+        errors.add("ends_at", "请填写结束时间")
+    if starts_at and ends_at:
+        if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
+            errors.add("starts_at", "时间须带时区（如 +08:00）")
+        elif ends_at <= starts_at:
+            errors.add("ends_at", "结束时间须晚于开始时间")
+        elif ends_at - starts_at > dt.timedelta(days=1):
+            errors.add("ends_at", "一次组织生活不能超过24小时")
+
+
+@transaction.atomic
+def session_schedule(
+    *,
+    actor,
+    org,
+    session_type: str,
+    topic: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    place: str = "",
+    base=None,
+    base_activity=None,
+    host=None,
+    recorder=None,
+    committee_ids=(),
+    invitee_ids=(),
+    leader_ids=(),
+    joint_org_ids=(),
+    plan_item=None,
+) -> Session:
+    """Schedule a session and write its roster: the active members of the host's subtree (for
+    a committee meeting, the committee members given), of each participating organization,
+    the invitees and the leaders attending as ordinary members."""
+    errors = Errors()
+    org = _org_for_manage(actor, org)
+    if session_type not in SessionType.values:
+        errors.add("session_type", f"组织生活类型取值无效，可选：{'、'.join(SessionType.values)}")
+    topic = _text(topic, 200)
+    if not topic:
+        errors.add("topic", "请填写主题")
+    _times(errors, starts_at, ends_at)
+    if session_type == SessionType.GROUP_MEETING and org.kind != OrgKind.GROUP:
+        errors.add("org", "党小组会应由党小组召开")
+    if base is not None:
+        base = Base.objects.filter(pk=base.pk).first()
+        if base is None or not base.is_open:
+            errors.add("base_id", "组织生活基地不存在或未开放")
+    if base_activity is not None:
+        base_activity = BaseActivity.objects.filter(pk=base_activity.pk).first()
+        if base_activity is None or base is None or base_activity.base_id != base.pk:
+            errors.add("base_activity_id", "所选活动不属于该基地的活动菜单")
+    if plan_item is not None:
+        plan_item = PlanItem.objects.select_related("plan").filter(pk=plan_item.pk).first()
+        if plan_item is None or plan_item.plan.org_id != org.pk:
+            errors.add("plan_item_id", "计划事项不属于该组织")
+    joint = []
+    for oid in joint_org_ids or []:
+        o = PartyOrg.objects.defer("contact_phone").visible_to(actor, "organizations.view")
+        o = o.filter(pk=oid).first()
+        if o is None:
+            errors.add("joint_org_ids", f"联合参加的组织不存在或不可见：{oid}")
+        elif o.pk != org.pk:
+            joint.append(o)
+    committee = _members_by_ids(errors, "committee_ids", actor, committee_ids)
+    for m in committee:
+        if not tree.is_within(m.org_path, org.path):
+            errors.add("committee_ids", f"{m.name}不是本组织党员，不能作为委员")
+    if session_type == SessionType.COMMITTEE_MEETING and not committee and not errors:
+        errors.add("committee_ids", "支委会请选择参会的支部委员")
+    invitees = _members_by_ids(errors, "invitee_ids", actor, invitee_ids)
+    leaders = _members_by_ids(errors, "leader_ids", actor, leader_ids)
+    host_m = _members_by_ids(errors, "host_id", actor, [host.pk] if host else [])
+    recorder_m = _members_by_ids(errors, "recorder_id", actor, [recorder.pk] if recorder else [])
+    errors.check()
+
+    local = timezone.localtime(starts_at)
+    session = Session.objects.create(
+        org=org,
+        org_path=org.path,
+        session_type=session_type,
+        topic=topic,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        month=month_key(local.date()),
+        place=_text(place, 200) or (base.name if base else ""),
+        base=base,
+        base_activity=base_activity,
+        host=host_m[0] if host_m else None,
+        recorder=recorder_m[0] if recorder_m else None,
+        plan_item=plan_item,
+        checkin_nonce=secrets.token_hex(8),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    SessionOrg.objects.bulk_create(
+        [SessionOrg(session=session, org=o, org_path=o.path) for o in joint]
+    )
+    rows: dict[int, Attendance] = {}
+
+    def add(m: Member, role: str, has_vote: bool) -> None:
+        if m.pk in rows:
+            return
+        rows[m.pk] = Attendance(
+            session=session,
+            member=m,
+            member_name=m.name,
+            org_path=org.path,
+            role=role,
+            has_vote=has_vote,
+        )
+
+    if session_type == SessionType.COMMITTEE_MEETING:
+        for m in committee:
+            add(m, AttendeeRole.COMMITTEE, m.status == Status.FULL)
+    else:
+        for m in active_members(org.path).only("id", "name", "status", "org_path"):
+            add(m, AttendeeRole.MEMBER, m.status == Status.FULL)
+        for o in joint:
+            for m in active_members(o.path).only("id", "name", "status", "org_path"):
+                add(m, AttendeeRole.MEMBER, False)
+    for m in leaders:
+        add(m, AttendeeRole.LEADER, False)
+    for m in invitees:
+        add(m, AttendeeRole.INVITEE, False)
+    Attendance.objects.bulk_create(list(rows.values()))
+    audit.record(
+        actor=actor,
+        action="orglife.session.schedule",
+        obj=session,
+        after={**_session_snapshot(session), "roster": len(rows), "joint": [o.pk for o in joint]},
+    )
+    scope.assert_visible(session, actor, MANAGE)
+    return session
+
+
+EDITABLE = ("topic", "place", "starts_at", "ends_at", "minutes", "host", "recorder")
+
+
+@transaction.atomic
+def session_update(*, actor, session: Session, **changes) -> Session:
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if not can_manage_in(actor, session.org_path):
+        raise scope.Forbidden("您没有管理该党组织组织生活的权限")
+    if session.state != SessionState.SCHEDULED:
+        raise Conflict(f"该组织生活{session.get_state_display()}，记录已归档，不能修改")
+    errors = Errors()
+    unknown = set(changes) - set(EDITABLE)
+    for key in unknown:
+        errors.add(key, "该项不能修改")
+    before = _session_snapshot(session)
+    if "topic" in changes:
+        topic = _text(changes["topic"], 200)
+        if not topic:
+            errors.add("topic", "请填写主题")
+        session.topic = topic
+    if "place" in changes:
+        session.place = _text(changes["place"], 200)
+    if "minutes" in changes:
+        session.minutes = _text(changes["minutes"])
+    if "starts_at" in changes or "ends_at" in changes:
+        starts = changes.get("starts_at", session.starts_at)
+        ends = changes.get("ends_at", session.ends_at)
+        _times(errors, starts, ends)
+        session.starts_at, session.ends_at = starts, ends
+    for role in ("host", "recorder"):
+        if role in changes:
+            m = changes[role]
+            found = _members_by_ids(errors, f"{role}_id", actor, [m.pk] if m else [])
+            setattr(session, role, found[0] if found else None)
+    errors.check()
+    session.month = month_key(timezone.localtime(session.starts_at).date())
+    session.save()
+    b, a = audit.diff(before, _session_snapshot(session))
+    audit.record(actor=actor, action="orglife.session.update", obj=session, before=b, after=a)
+    scope.assert_visible(session, actor, MANAGE)
+    return session
+
+
+@transaction.atomic
+def session_invite(*, actor, session: Session, member_ids, role: str = AttendeeRole.INVITEE):
+    """Add invitees (列席) or leaders attending as ordinary members to a scheduled session."""
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if not can_manage_in(actor, session.org_path):
+        raise scope.Forbidden("您没有管理该党组织组织生活的权限")
+    if session.state != SessionState.SCHEDULED:
+        raise Conflict("该组织生活已归档或取消，不能再邀请")
+    if role not in (AttendeeRole.INVITEE, AttendeeRole.LEADER):
+        raise ValidationError({"role": ["身份只能是受邀列席或领导干部"]})
+    errors = Errors()
+    members = _members_by_ids(errors, "member_ids", actor, member_ids)
+    errors.check()
+    have = set(session.attendances.values_list("member_id", flat=True))
+    new = [
+        Attendance(
+            session=session,
+            member=m,
+            member_name=m.name,
+            org_path=session.org_path,
+            role=role,
+            has_vote=False,
+        )
+        for m in members
+        if m.pk not in have
+    ]
+    Attendance.objects.bulk_create(new)
+    audit.record(
+        actor=actor,
+        action="orglife.session.invite",
+        obj=session,
+        after={"members": [a.member_id for a in new], "role": role},
+    )
+    return new
+
+
+def _check_open(session: Session) -> None:
+    if session.state != SessionState.SCHEDULED:
+        raise Conflict(f"该组织生活{session.get_state_display()}，不能再登记出席情况")
+
+
+@transaction.atomic
+def attendance_mark(
+    *,
+    actor,
+    session: Session,
+    member_id: int,
+    status: str,
+    reason: str = "",
+    leave_approved: bool = False,
+) -> Attendance:
+    """The recorder (or whoever manages the organization) marks one member: present, absent
+    with a reason, or on leave (with or without approval)."""
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if not can_record(actor, session):
+        raise scope.Forbidden("只有记录人或本组织管理人员可以登记出席情况")
+    _check_open(session)
+    errors = Errors()
+    if status not in (AttendanceStatus.PRESENT, AttendanceStatus.ABSENT, AttendanceStatus.LEAVE):
+        errors.add("status", "出席情况只能是出席、缺席或请假")
+    reason = _text(reason, 200)
+    if status in (AttendanceStatus.ABSENT, AttendanceStatus.LEAVE) and not reason:
+        errors.add("reason", "缺席或请假须填写原因")
+    if status != AttendanceStatus.LEAVE and leave_approved:
+        errors.add("leave_approved", "只有请假才需批准")
+    row = (
+        Attendance.objects.select_for_update().filter(session=session, member_id=member_id).first()
+    )
+    if row is None:
+        errors.add("member_id", "该党员不在本次组织生活的名单中")
+    errors.check()
+    before = audit.snapshot(row, ["status", "reason", "leave_approved"])
+    row.status = status
+    row.reason = reason if status != AttendanceStatus.PRESENT else ""
+    row.leave_approved = bool(leave_approved)
+    row.leave_approved_by = actor if leave_approved else None
+    if status == AttendanceStatus.PRESENT:
+        row.method = row.method or CheckinMethod.RECORDER
+        row.checked_in_at = row.checked_in_at or timezone.now()
+    else:
+        row.method = ""
+        row.checked_in_at = None
+    row.save()
+    b, a = audit.diff(before, audit.snapshot(row, ["status", "reason", "leave_approved"]))
+    audit.record(
+        actor=actor,
+        action="orglife.attendance.mark",
+        obj=row,
+        before=b,
+        after=a,
+        org_path=session.org_path,
+    )
+    return row
+
+
+# --- check-in by QR --------------------------------------------------------------------------
+
+
+def checkin_token(session: Session) -> str:
+    return signing.dumps({"s": session.pk, "n": session.checkin_nonce}, salt=TOKEN_SALT)
+
+
+def session_for_token(token: str) -> Session | None:
+    """The session a check-in token names, or None for a forged or stale token."""
+    try:
+        data = signing.loads(token, salt=TOKEN_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict):
+        return None
+    session = Session.objects.select_related("org").filter(pk=data.get("s")).first()
+    if session is None or session.checkin_nonce != data.get("n"):
+        return None
+    return session
+
+
+def checkin_window(session: Session) -> tuple[dt.datetime, dt.datetime]:
+    before = int(setting("ORGLIFE_CHECKIN_OPEN_MINUTES_BEFORE", 30))
+    after = int(setting("ORGLIFE_CHECKIN_CLOSE_MINUTES_AFTER", 30))
+    return (
+        session.starts_at - dt.timedelta(minutes=before),
+        session.ends_at + dt.timedelta(minutes=after),
+    )
+
+
+def _fmt(value: dt.datetime) -> str:
+    return timezone.localtime(value).strftime("%Y年%m月%d日 %H:%M")
+
+
+@transaction.atomic
+def session_checkin(*, actor, session: Session, token: str, now: dt.datetime | None = None):
+    """A member checks themselves in by the session's QR code. Refused, with the reason, when
+    the token is not this session's, the member is neither of the organization nor invited,
+    the member has already checked in, or it is outside the check-in window."""
+    if session_for_token(token or "") is None or session_for_token(token).pk != session.pk:
+        raise Conflict("签到二维码无效或已更新，请重新扫码")
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if not scope.reach_of(actor, CHECKIN).user_id and not scope.reach_of(actor, CHECKIN).org_paths:
+        raise scope.Forbidden("您的账号不能签到组织生活")
+    member = Member.objects.filter(user_id=actor.pk, left_on__isnull=True).first()
+    if member is None:
+        raise scope.Forbidden("您的账号未关联党员档案，不能签到")
+    row = Attendance.objects.select_for_update().filter(session=session, member=member).first()
+    if row is None:
+        raise scope.Forbidden(f"您不是{session.org.name}的党员，也未受邀参加本次组织生活，不能签到")
+    if session.state == SessionState.CANCELLED:
+        raise Conflict("本次组织生活已取消，不能签到")
+    if session.state == SessionState.HELD:
+        raise Conflict("本次组织生活已结束归档，不能签到")
+    if row.status == AttendanceStatus.PRESENT:
+        when = _fmt(row.checked_in_at) if row.checked_in_at else ""
+        raise Conflict(f"您已于{when}签到，请勿重复签到" if when else "您已签到，请勿重复签到")
+    now = now or timezone.now()
+    opens, closes = checkin_window(session)
+    if now < opens:
+        raise Conflict(f"签到尚未开始：签到时间为{_fmt(opens)}至{_fmt(closes)}")
+    if now > closes:
+        raise Conflict(f"签到已结束：签到时间为{_fmt(opens)}至{_fmt(closes)}")
+    before = {"status": row.status}
+    row.status = AttendanceStatus.PRESENT
+    row.reason = ""
+    row.leave_approved = False
+    row.method = CheckinMethod.QR
+    row.checked_in_at = now
+    row.save()
+    audit.record(
+        actor=actor,
+        action="orglife.attendance.checkin",
+        obj=row,
+        before=before,
+        after={"status": row.status, "method": row.method},
+        org_path=session.org_path,
+    )
+    return row
+
+
+# --- votes, close, cancel, review, ratings ---------------------------------------------------------
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Roster counts in one query: members with a vote, present, excused with approval, and
+    the committee seats present."""
+    agg = Attendance.objects.filter(session=session).aggregate(
+        roster=Count("id"),
+        present=Count("id", filter=Q(status=AttendanceStatus.PRESENT)),
+        entitled=Count("id", filter=Q(has_vote=True)),
+        voters_present=Count("id", filter=Q(has_vote=True, status=AttendanceStatus.PRESENT)),
+        excused=Count(
+            "id", filter=Q(has_vote=True, status=AttendanceStatus.LEAVE, leave_approved=True)
+        ),
+        seats=Count("id", filter=Q(role=AttendeeRole.COMMITTEE)),
+        seats_present=Count(
+            "id", filter=Q(role=AttendeeRole.COMMITTEE, status=AttendanceStatus.PRESENT)
+        ),
+        pending=Count("id", filter=Q(status=AttendanceStatus.PENDING)),
+    )
+    return {k: v or 0 for k, v in agg.items()}
+
+
+@transaction.atomic
+def vote_record(
+    *, actor, session: Session, kind: str, subject: str, yes: int, no: int, abstain: int
+) -> Vote:
+    """Record a vote. A resolution passes with yes votes from more than half of ALL members
+    with a vote; an election counts only when more than 4/5 of the voters are present."""
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if not can_record(actor, session):
+        raise scope.Forbidden("只有记录人或本组织管理人员可以登记表决")
+    _check_open(session)
+    errors = Errors()
+    if kind not in VoteKind.values:
+        errors.add("kind", "表决类别只能是决议表决或选举")
+    subject = _text(subject, 200)
+    if not subject:
+        errors.add("subject", "请填写表决事项")
+    for name, value in (("yes", yes), ("no", no), ("abstain", abstain)):
+        if not isinstance(value, int) or value < 0:
+            errors.add(name, "票数须为非负整数")
+    c = counts(session)
+    if not errors and yes + no + abstain > c["voters_present"]:
+        errors.add(
+            "yes",
+            f"赞成、反对、弃权票合计{yes + no + abstain}票，超过到会有表决权党员{c['voters_present']}人",
+        )
+    errors.check()
+    if kind == VoteKind.ELECTION:
+        ok = rules.election_quorum(
+            entitled=c["entitled"], excused=c["excused"], present=c["voters_present"]
+        ) and rules.more_than_half(yes, c["voters_present"])
+    else:
+        ok = rules.resolution_passes(yes=yes, entitled=c["entitled"])
+    vote = Vote.objects.create(
+        session=session,
+        kind=kind,
+        subject=subject,
+        yes=yes,
+        no=no,
+        abstain=abstain,
+        entitled=c["entitled"],
+        present=c["voters_present"],
+        excused=c["excused"],
+        passed=ok,
+    )
+    audit.record(
+        actor=actor,
+        action="orglife.vote.record",
+        obj=session,
+        after=audit.snapshot(vote),
+        object_repr=subject,
+    )
+    return vote
+
+
+def validity(session: Session, c: dict | None = None, votes=None) -> rules.Verdict:
+    """Whether the session met its rules, with a Chinese sentence for each check."""
+    c = c or counts(session)
+    checks: list[rules.Check] = []
+    if session.session_type == SessionType.MEMBERS_MEETING:
+        checks.append(rules.quorum_check(entitled=c["entitled"], present=c["voters_present"]))
+    if session.session_type == SessionType.COMMITTEE_MEETING:
+        checks.append(rules.committee_check(seats=c["seats"], present=c["seats_present"]))
+    for v in votes if votes is not None else session.votes.all():
+        if v.kind == VoteKind.ELECTION:
+            checks.append(
+                rules.election_check(
+                    subject=v.subject, entitled=v.entitled, excused=v.excused, present=v.present
+                )
+            )
+        else:
+            checks.append(rules.resolution_check(subject=v.subject, yes=v.yes, entitled=v.entitled))
+    return rules.Verdict(valid=all(ch.ok for ch in checks), checks=checks)
+
+
+@transaction.atomic
+def session_close(*, actor, session: Session, now: dt.datetime | None = None) -> Session:
+    """Archive the record: members not marked become absent; nothing changes afterwards but
+    the review and the participants' ratings."""
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if not can_record(actor, session):
+        raise scope.Forbidden("只有记录人或本组织管理人员可以归档")
+    _check_open(session)
+    now = now or timezone.now()
+    if now < session.starts_at:
+        raise Conflict("组织生活尚未开始，不能归档")
+    errors = Errors()
+    if not session.minutes.strip():
+        errors.add("minutes", "请先填写会议记录再归档")
+    errors.check()
+    marked = Attendance.objects.filter(session=session, status=AttendanceStatus.PENDING).update(
+        status=AttendanceStatus.ABSENT, reason="未签到", updated_at=now
+    )
+    session.state = SessionState.HELD
+    session.held_at = now
+    session.save(update_fields=["state", "held_at", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="orglife.session.close",
+        obj=session,
+        before={"state": SessionState.SCHEDULED},
+        after={"state": session.state, "unmarked_absent": marked},
+    )
+    return session
+
+
+@transaction.atomic
+def session_cancel(*, actor, session: Session, reason: str) -> Session:
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if not can_manage_in(actor, session.org_path):
+        raise scope.Forbidden("您没有管理该党组织组织生活的权限")
+    _check_open(session)
+    reason = _text(reason, 200)
+    if not reason:
+        raise ValidationError({"reason": ["请填写取消原因"]})
+    session.state = SessionState.CANCELLED
+    session.save(update_fields=["state", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="orglife.session.cancel",
+        obj=session,
+        before={"state": SessionState.SCHEDULED},
+        after={"state": session.state},
+        note=reason,
+    )
+    return session
+
+
+def can_review(actor, session: Session) -> bool:
+    """督查 is the higher level's: a manage grant on a strict ancestor of the host."""
+    reach = scope.reach_of(actor, MANAGE)
+    return any(
+        tree.is_within(session.org_path, p) and p != session.org_path for p in reach.org_paths
+    )
+
+
+@transaction.atomic
+def session_review(*, actor, session: Session, note: str) -> Session:
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if not can_review(actor, session):
+        raise scope.Forbidden("督查须由上级党组织进行")
+    if session.state != SessionState.HELD:
+        raise Conflict("只有已召开并归档的组织生活可以督查")
+    note = _text(note, 500)
+    if not note:
+        raise ValidationError({"note": ["请填写督查意见"]})
+    session.reviewed_by = actor
+    session.reviewed_at = timezone.now()
+    session.review_note = note
+    session.save(update_fields=["reviewed_by", "reviewed_at", "review_note", "updated_at"])
+    audit.record(actor=actor, action="orglife.session.review", obj=session, after={"note": note})
+    return session
+
+
+@transaction.atomic
+def rating_submit(*, actor, session: Session, score: int, comment: str = "") -> Rating:
+    """A participant who was present rates the session's effect, once, after it is held."""
+    session = Session.objects.get(pk=session.pk)
+    member = Member.objects.filter(user_id=getattr(actor, "pk", None)).first()
+    row = Attendance.objects.filter(session=session, member=member).first() if member else None
+    if row is None or row.status != AttendanceStatus.PRESENT:
+        raise scope.Forbidden("只有出席本次组织生活的党员可以评价")
+    if session.state != SessionState.HELD:
+        raise Conflict("组织生活归档后才能评价")
+    if not isinstance(score, int) or not 1 <= score <= 5:
+        raise ValidationError({"score": ["评分应为1至5分"]})
+    try:
+        with transaction.atomic():
+            rating = Rating.objects.create(
+                session=session, member=member, score=score, comment=_text(comment, 300)
+            )
+    except IntegrityError:
+        raise Conflict("您已评价过本次组织生活") from None
+    audit.record(
+        actor=actor,
+        action="orglife.rating.submit",
+        obj=session,
+        after={"score": score},
+    )
+    return rating
+
+
+@transaction.atomic
+def session_add_photo(*, actor, session: Session, upload):
+    from dangjian.core.files import file_store
+
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if not can_record(actor, session):
+        raise scope.Forbidden("只有记录人或本组织管理人员可以上传照片")
+    if session.state == SessionState.CANCELLED:
+        raise Conflict("该组织生活已取消，不能上传照片")
+    limit = int(setting("ORGLIFE_MAX_PHOTOS", 20))
+    if session.photos.count() >= limit:
+        raise ValidationError({"file": [f"每次组织生活最多上传{limit}张照片"]})
+    stored = file_store(actor=actor, upload=upload, kinds=("image",), field="file")
+    session.photos.add(stored)
+    audit.record(
+        actor=actor,
+        action="orglife.session.photo",
+        obj=session,
+        after={"file": stored.pk, "name": stored.name},
+    )
+    return stored

@@ -1,0 +1,18 @@
+"""Console pages of organizational life, included by the console under ``orglife/``."""
+
+from django.urls import path
+
+from dangjian.orglife import views
+
+app_name = "orglife"
+urlpatterns = [
+    path("", views.calendar_view, name="calendar"),
+    path("compliance/", views.compliance_board, name="compliance"),
+    path("compliance/branch/<int:org_id>/", views.compliance_branch, name="branch"),
+    path("sessions/<int:session_id>/", views.session_detail, name="session"),
+    path("sessions/<int:session_id>/mark/", views.session_mark, name="mark"),
+    path("sessions/<int:session_id>/minutes/", views.session_minutes, name="minutes"),
+    path("sessions/<int:session_id>/transition/", views.session_transition, name="transition"),
+    path("sessions/<int:session_id>/photos/", views.session_photo_upload, name="photo_upload"),
+    path("sessions/<int:session_id>/photos/<int:file_id>/", views.session_photo, name="photo"),
+]

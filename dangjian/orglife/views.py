@@ -1,0 +1,277 @@
+"""Console pages of organizational life, included by the console under ``orglife/``: the
+branch calendar, the session record page (attendance, validity, minutes, photos, check-in QR
+code), the compliance board for any subtree and its drill-down to one branch."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+
+import segno
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from dangjian.console.decorators import console_view
+from dangjian.core import scope
+from dangjian.core.errors import Conflict
+from dangjian.organizations.models import PartyOrg
+from dangjian.orglife import compliance, selectors, services
+from dangjian.orglife.models import Session, SessionState
+
+VIEW = "orglife.view"
+WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
+
+
+def _org_or_top(request, param: str = "org") -> PartyOrg | None:
+    raw = request.GET.get(param) or ""
+    qs = PartyOrg.objects.defer("contact_phone")
+    if raw:
+        try:
+            pk = int(raw)
+        except ValueError:
+            raise Http404 from None
+        if not 1 <= pk <= 2**62:
+            raise Http404
+        return scope.get_visible(qs, request.user, VIEW, pk=pk)
+    return qs.topmost_visible_to(request.user, VIEW).order_by("path").first()
+
+
+@console_view
+def calendar_view(request):
+    """A month grid of the sessions of one organization's subtree."""
+    org = _org_or_top(request)
+    today = timezone.localdate()
+    month = request.GET.get("month") or f"{today.year}-{today.month:02d}"
+    try:
+        year, mon = (int(x) for x in month.split("-"))
+        first = dt.date(year, mon, 1)
+    except ValueError:
+        year, mon, first = today.year, today.month, today.replace(day=1)
+    sessions = []
+    if org is not None:
+        sessions = list(
+            selectors.session_list(request.user, org=org.pk, month=f"{year}-{mon:02d}").order_by(
+                "starts_at", "id"
+            )
+        )
+    by_day = defaultdict(list)
+    for s in sessions:
+        by_day[timezone.localtime(s.starts_at).day].append(s)
+    weeks = []
+    for week in calendar.Calendar().monthdayscalendar(year, mon):
+        weeks.append(
+            [
+                {
+                    "day": d,
+                    "sessions": by_day.get(d, []),
+                    "today": first.replace(day=d) == today if d else False,
+                }
+                for d in week
+            ]
+        )
+    prev_m = (first - dt.timedelta(days=1)).strftime("%Y-%m")
+    next_m = (first + dt.timedelta(days=32)).strftime("%Y-%m")
+    children = []
+    if org is not None:
+        children = list(
+            PartyOrg.objects.defer("contact_phone")
+            .visible_to(request.user, VIEW)
+            .filter(parent_id=org.pk)
+            .order_by("path")[:200]
+        )
+    return render(
+        request,
+        "orglife/calendar.html",
+        {
+            "org": org,
+            "children": children,
+            "weeks": weeks,
+            "weekdays": WEEKDAYS,
+            "month_label": f"{year}年{mon}月",
+            "month": f"{year}-{mon:02d}",
+            "prev_month": prev_m,
+            "next_month": next_m,
+            "sessions": sessions,
+        },
+    )
+
+
+def _qr_svg(url: str):
+    qr = segno.make(url, error="m")
+    # segno builds the SVG from our own signed URL: nothing user-typed goes into it.
+    return mark_safe(qr.svg_inline(scale=4, dark="#1f1f1f", light="#ffffff", border=2))
+
+
+@console_view
+def session_detail(request, session_id: int):
+    s = selectors.session_get(request.user, session_id)
+    counts = services.counts(s)
+    votes = list(s.votes.all())
+    can_record = services.can_record(request.user, s)
+    qr = url = None
+    if can_record and s.state == SessionState.SCHEDULED:
+        url = request.build_absolute_uri(
+            reverse("portal:orglife:checkin", args=[services.checkin_token(s)])
+        )
+        qr = _qr_svg(url)
+    return render(
+        request,
+        "orglife/session.html",
+        {
+            "s": s,
+            "counts": counts,
+            "attendance": list(selectors.attendance_of(s)),
+            "votes": votes,
+            "verdict": services.validity(s, counts, votes),
+            "quality": compliance.session_quality(s),
+            "photos": list(s.photos.order_by("id")),
+            "joint": list(s.participants.select_related("org").defer("org__contact_phone")),
+            "can_record": can_record and s.state == SessionState.SCHEDULED,
+            "can_review": services.can_review(request.user, s) and s.state == SessionState.HELD,
+            "qr_svg": qr,
+            "checkin_url": url,
+        },
+    )
+
+
+@console_view
+@require_POST
+def session_mark(request, session_id: int):
+    s = selectors.session_get(request.user, session_id)
+    try:
+        services.attendance_mark(
+            actor=request.user,
+            session=s,
+            member_id=int(request.POST.get("member_id") or 0),
+            status=request.POST.get("status", ""),
+            reason=request.POST.get("reason", ""),
+            leave_approved=request.POST.get("leave_approved") == "1",
+        )
+        messages.success(request, "出席情况已登记")
+    except ValidationError as exc:
+        messages.error(request, "；".join(m for ms in exc.message_dict.values() for m in ms))
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    return redirect("console:orglife:session", s.pk)
+
+
+@console_view
+@require_POST
+def session_minutes(request, session_id: int):
+    s = selectors.session_get(request.user, session_id)
+    try:
+        services.session_update(
+            actor=request.user, session=s, minutes=request.POST.get("minutes", "")
+        )
+        messages.success(request, "会议记录已保存")
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    return redirect("console:orglife:session", s.pk)
+
+
+@console_view
+@require_POST
+def session_transition(request, session_id: int):
+    s = selectors.session_get(request.user, session_id)
+    action = request.POST.get("action")
+    note = request.POST.get("note", "")
+    try:
+        if action == "close":
+            services.session_close(actor=request.user, session=s)
+            messages.success(request, "已归档")
+        elif action == "review":
+            services.session_review(actor=request.user, session=s, note=note)
+            messages.success(request, "督查意见已保存")
+        elif action == "cancel":
+            services.session_cancel(actor=request.user, session=s, reason=note)
+            messages.success(request, "已取消")
+        else:
+            messages.error(request, "未知操作")
+    except ValidationError as exc:
+        messages.error(request, "；".join(m for ms in exc.message_dict.values() for m in ms))
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    return redirect("console:orglife:session", s.pk)
+
+
+@console_view
+@require_POST
+def session_photo_upload(request, session_id: int):
+    s = selectors.session_get(request.user, session_id)
+    try:
+        services.session_add_photo(actor=request.user, session=s, upload=request.FILES.get("file"))
+        messages.success(request, "照片已上传")
+    except ValidationError as exc:
+        messages.error(request, "；".join(m for ms in exc.message_dict.values() for m in ms))
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    return redirect("console:orglife:session", s.pk)
+
+
+@console_view
+def session_photo(request, session_id: int, file_id: int):
+    from dangjian.core.files import file_response
+
+    s = selectors.session_get(request.user, session_id)
+    stored = s.photos.filter(pk=file_id).first()
+    if stored is None:
+        raise Http404
+    return file_response(stored)
+
+
+@console_view
+def compliance_board(request):
+    org = _org_or_top(request)
+    period = request.GET.get("period") or ""
+    error = None
+    board = None
+    if org is not None:
+        try:
+            board = compliance.board(request.user, org=org.pk, period=period or None)
+        except ValidationError as exc:
+            error = exc.message_dict.get("period", ["期间格式有误"])[0]
+            board = compliance.board(request.user, org=org.pk)
+    colour = request.GET.get("colour") or ""
+    rows = board["branches"] if board else []
+    if colour in ("red", "amber", "green"):
+        rows = [r for r in rows if r["colour"] == colour]
+    return render(
+        request,
+        "orglife/compliance.html",
+        {
+            "org": org,
+            "board": board,
+            "rows": rows[:500],
+            "more": max(len(rows) - 500, 0),
+            "colour": colour,
+            "period": board["period"] if board else period,
+            "error": error,
+        },
+    )
+
+
+@console_view
+def compliance_branch(request, org_id: int):
+    period = request.GET.get("period") or None
+    try:
+        detail = compliance.branch_detail(request.user, org=org_id, period=period)
+    except ValidationError as exc:
+        if "org" in exc.message_dict:
+            raise Http404 from None
+        detail = compliance.branch_detail(request.user, org=org_id)
+    node = PartyOrg.objects.defer("contact_phone").get(pk=org_id)
+    return render(
+        request,
+        "orglife/branch.html",
+        {"d": detail, "b": detail["branch"], "node": node},
+    )
+
+
+__all__ = ["Session"]

@@ -1,0 +1,66 @@
+"""Mobile pages of organizational life (/m/orglife/): a member's upcoming sessions, the
+check-in page a session's QR code opens, and the member's own attendance."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from dangjian.console.decorators import console_view
+from dangjian.core import scope
+from dangjian.core.errors import Conflict
+from dangjian.orglife import compliance, selectors, services
+from dangjian.orglife.models import AttendanceStatus, SessionState
+
+
+@console_view
+def upcoming(request):
+    sessions = list(selectors.my_sessions(request.user, upcoming=True)[:30])
+    return render(
+        request,
+        "portal/orglife/upcoming.html",
+        {"sessions": sessions, "has_file": selectors.my_member(request.user) is not None},
+    )
+
+
+@console_view
+def attendance(request):
+    qs = selectors.my_attendance(request.user)
+    rows = list(qs[:100])
+    held = [a for a in rows if a.session.state == SessionState.HELD]
+    counted = [a for a in held if not (a.status == AttendanceStatus.LEAVE and a.leave_approved)]
+    present = sum(1 for a in held if a.status == AttendanceStatus.PRESENT)
+    return render(
+        request,
+        "portal/orglife/attendance.html",
+        {"rows": rows, "rate": compliance._rate(present, len(counted)), "held": len(held)},
+    )
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def checkin(request, token: str):
+    """The page a session's QR code opens: what the session is, and one button to check in.
+    Refusals (not of the organization nor invited, twice, outside the window) say why."""
+    session = services.session_for_token(token)
+    if session is None:
+        raise Http404("签到二维码无效或已更新")
+    row = None
+    if request.method == "POST":
+        try:
+            row = services.session_checkin(actor=request.user, session=session, token=token)
+            messages.success(request, "签到成功")
+            return redirect("portal:orglife:checkin", token)
+        except (Conflict, scope.Forbidden) as exc:
+            messages.error(request, exc.message)
+    member = selectors.my_member(request.user)
+    if member is not None:
+        row = session.attendances.filter(member=member).first()
+    opens, closes = services.checkin_window(session)
+    return render(
+        request,
+        "portal/orglife/checkin.html",
+        {"s": session, "row": row, "opens": opens, "closes": closes},
+    )
