@@ -10,12 +10,16 @@ from ninja.errors import ValidationError as NinjaValidationError
 from dangjian.accounts.api import AUTH
 from dangjian.accounts.api import router as accounts_router
 from dangjian.cases.api import router as cases_router
+from dangjian.cases.visit_api import router as visits_router
 from dangjian.core.api import django_errors_to_chinese, ninja_errors_to_chinese
 from dangjian.core.errors import Conflict
 from dangjian.core.scope import Forbidden
+from dangjian.development.api import router as development_router
+from dangjian.dues.api import router as dues_router
 from dangjian.members.api import router as members_router
 from dangjian.members.api import stats_router as member_stats_router
 from dangjian.organizations.api import router as orgs_router
+from dangjian.orglife.api import router as orglife_router
 from dangjian.territory.api import router as areas_router
 
 api = NinjaAPI(
@@ -94,4 +98,8 @@ api.add_router("/areas", areas_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/members", members_router)
 api.add_router("/stats", member_stats_router)
+api.add_router("/development", development_router)
+api.add_router("/cases/visits", visits_router)
 api.add_router("/cases", cases_router)
+api.add_router("/orglife", orglife_router)
+api.add_router("/dues", dues_router)

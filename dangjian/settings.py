@@ -61,7 +61,10 @@ INSTALLED_APPS = [
     "dangjian.organizations",
     "dangjian.accounts",
     "dangjian.members",
+    "dangjian.development",
     "dangjian.cases",
+    "dangjian.dues",
+    "dangjian.orglife",
     "dangjian.demo",
     "dangjian.console",
     "dangjian.portal",
@@ -183,4 +186,8 @@ DANGJIAN = {
     # Cadre structure targets (Nantong "8595": by 2025, 85% of village cadres and 95% of
     # village secretaries with a college degree or above); local settings may differ.
     "CADRE_TARGETS": {"village_cadre_college_share": 0.85, "secretary_college_share": 0.95},
+    # Member development (local): the public notice before the branch meeting, in working
+    # days, and the time from application to activist (a warning), in months.
+    "DEVELOPMENT_NOTICE_WORKDAYS": 5,
+    "DEVELOPMENT_ACTIVIST_MONTHS": 6,
 }

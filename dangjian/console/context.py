@@ -24,16 +24,16 @@ MENU = (
     MenuItem("组织树", "console:org_list", "organizations.view"),
     MenuItem("党员管理", "console:members:list", "members.view"),
     MenuItem("报到党员", "console:members:checkins", "members.checkin_view"),
+    MenuItem("发展党员", "console:development:list", "development.view"),
+    MenuItem("网格事件", "console:cases:list", "cases.view"),
+    MenuItem("组织生活", "console:orglife:calendar", "orglife.view"),
+    MenuItem("党费", "console:dues:overview", "dues.view"),
     MenuItem("审计日志", "console:audit", "audit.view"),
     MenuItem("节假日", "console:holidays", staff_only=True),
     MenuItem("账号安全", "console:account"),
 )
 
 UPCOMING = (
-    MenuItem("发展党员", None, "development.view"),
-    MenuItem("组织生活", None, "orglife.view"),
-    MenuItem("党费", None, "dues.view"),
-    MenuItem("网格事件", None, "cases.view"),
     MenuItem("时间银行", None, "volunteering.view"),
     MenuItem("积分", None, "points.view"),
     MenuItem("考核", None, "assessment.view"),

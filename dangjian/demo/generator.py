@@ -822,6 +822,18 @@ def seed(scale: str, progress: bool = True) -> dict:
             ]
         )
         member_counts = _seed_members(b, by_name["demo-member"], progress)
+        from dangjian.cases.demo import seed_events
+
+        event_counts = seed_events(b, by_name, progress)
+        from dangjian.orglife.demo import seed_orglife
+
+        event_counts.update(seed_orglife(b, by_name, progress))
+        from dangjian.dues.demo import seed_dues
+
+        event_counts.update(seed_dues(b, by_name, progress))
+        from dangjian.development.demo import seed as seed_development
+
+        event_counts.update(seed_development(b, by_name, timezone.localdate()))
         kinds = Counter(node.kind for level in b.areas for node in level)
         counts = {
             "scale": scale,
@@ -841,6 +853,7 @@ def seed(scale: str, progress: bool = True) -> dict:
             "users": len(users),
             "grants": len(grant_specs),
             **member_counts,
+            **event_counts,
         }
         audit.record(
             actor=None,

@@ -20,6 +20,21 @@ class Tile:
 
 TILES: tuple[Tile, ...] = ()
 
+# The grid event closed loop: report a problem, follow one's reports.
+TILES += (
+    Tile("上报事件", "portal:cases:report", "cases.create"),
+    Tile("我的诉求", "portal:cases:mine", "cases.create"),
+)
+
+# Member development: the applicant and the contacts follow the next step and its date.
+TILES += (Tile("入党进度", "portal:development:progress", "development.view"),)
+
+# Organizational life: my upcoming sessions (check in by scanning the QR code), my attendance.
+TILES += (Tile("组织生活", "portal:orglife:upcoming", "orglife.checkin"),)
+
+# Dues: my monthly amount, paid months, arrears and receipts.
+TILES += (Tile("我的党费", "portal:dues:mine", "dues.view"),)
+
 
 def tiles_for(user) -> list[dict]:
     return [

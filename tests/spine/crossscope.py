@@ -191,7 +191,8 @@ UNSCOPED_API_ROUTES: set[tuple[str, str]] = {
     ("GET", "/api/v1/health"),
     ("POST", "/api/v1/auth/token"),
 }
-UNSCOPED_CONSOLE_ROUTES: set[str] = {"/login/", "/logout/", "/", "/holidays/", "/account/"}
+# The mobile home (/m/) shows tiles by permission, no scoped rows.
+UNSCOPED_CONSOLE_ROUTES: set[str] = {"/login/", "/logout/", "/", "/holidays/", "/account/", "/m/"}
 
 
 # --- "nothing changed" ------------------------------------------------------------------------
@@ -992,3 +993,1149 @@ def state() -> dict:  # extends the fingerprint above with the event rows
         )
     )
     return out
+
+
+# --- development (发展党员) ------------------------------------------------------------------------
+# Appended by member development: applicants of the first county's grid branch (at step 0, 1
+# and 2, one linked to t-resident's account), yearly targets on nodes of both trees of the first
+# county, their API, console and mobile routes, the counts to watch and the applicant rows in
+# the "nothing changed" fingerprint.
+
+
+def applicant_probes(world) -> list[Probe]:
+    from dangjian.development import services as development
+    from tests.members.helpers import id_no
+
+    admin = world.users[INSIDER]
+    out = []
+    for i in range(3):
+        a = development.applicant_create(
+            actor=admin,
+            org=world.orgs["grid_branch"],
+            name=f"越界探针申请人{i}",
+            ethnicity="01",
+            id_number=id_no("19960101", 900 + i),
+            phone="13800138000",
+            user=world.users["resident"] if i == 2 else None,
+        )
+        for step in range(1, i + 1):
+            extra = {"talker": "越界谈话人"} if step == 2 else {}
+            a = development.applicant_transition(
+                actor=admin, applicant=a, action=str(step), **extra
+            )
+        out.append(Probe(a.pk, a.name, markers=(f"/development/{a.pk}/",)))
+    return out
+
+
+def target_probes(world) -> list[Probe]:
+    from dangjian.development import services as development
+
+    admin = world.users[INSIDER]
+    out = []
+    for kw, node in (
+        ({"org": world.orgs["county_committee"]}, world.orgs["county_committee"]),
+        ({"org": world.orgs["grid_branch"]}, world.orgs["grid_branch"]),
+        ({"area": world.nodes["community"]}, world.nodes["community"]),
+    ):
+        t = development.target_set(actor=admin, year=2026, activists=7, **kw)
+        out.append(Probe(t.pk, node.name))
+    return out
+
+
+FACTORIES["applicant"] = applicant_probes
+FACTORIES["dev_target"] = target_probes
+
+_NEW_APPLICANT = {
+    "name": "越界新申请人",
+    "ethnicity": "01",
+    "gender": "male",
+    "birth_date": "1990-01-01",
+}
+
+ROUTES += [
+    Route("api", "/api/v1/development/applicants/", "applicant", "list"),
+    Route("api", "/api/v1/development/applicants/?page_size=200", "applicant", "list"),
+    Route("api", "/api/v1/development/applicants/?stage=1", "applicant", "list"),
+    Route("api", "/api/v1/development/applicants/?q=越界探针", "applicant", "list"),
+    Route("api", "/api/v1/development/applicants/?org={id}", "org", "children"),
+    Route("api", "/api/v1/development/applicants/?area={id}", "area", "children"),
+    Route("api", "/api/v1/development/applicants/{id}", "applicant", "detail"),
+    Route(
+        "api",
+        "/api/v1/development/applicants/",
+        "org",
+        "write",
+        method="POST",
+        data=lambda p: {"org_id": p.pk, **_NEW_APPLICANT},
+        control_status=frozenset({200, 422}),
+        note="the insider files applicants in branches and committees (200), not groups (422)",
+    ),
+    Route(
+        "api",
+        "/api/v1/development/applicants/{id}/transitions",
+        "applicant",
+        "write",
+        method="POST",
+        data={"action": "1", "note": "越界办理"},
+        control_status=frozenset({200, 409}),
+    ),
+    Route(
+        "api",
+        "/api/v1/development/board/",
+        "applicant",
+        "list",
+        control=False,
+        note="the insider's board starts at the city, whose lists show the probes' ids",
+    ),
+    Route("api", "/api/v1/development/board/?org={id}", "org", "children"),
+    Route("api", "/api/v1/development/board/?area={id}", "area", "children"),
+    Route("api", "/api/v1/development/targets/", "dev_target", "list"),
+    Route("api", "/api/v1/development/targets/?org={id}", "org", "children"),
+    Route(
+        "api",
+        "/api/v1/development/targets/",
+        "org",
+        "write",
+        method="POST",
+        data=lambda p: {"year": 2026, "org_id": p.pk, "activists": 3},
+    ),
+    # Console
+    Route("console", "/development/", "applicant", "list"),
+    Route("console", "/development/?stage=1", "applicant", "list"),
+    Route("console", "/development/{id}/", "applicant", "detail"),
+    Route(
+        "console",
+        "/development/{id}/transition/",
+        "applicant",
+        "write",
+        method="POST",
+        data={"action": "1"},
+        control_status=frozenset({302, 409}),
+    ),
+    Route(
+        "console",
+        "/development/new/",
+        "org",
+        "write",
+        method="POST",
+        data=lambda p: {"org": p.pk, **_NEW_APPLICANT},
+        control_status=frozenset({200, 302}),
+    ),
+    Route("console", "/development/board/", "applicant", "list"),
+    Route("console", "/development/board/?org={id}", "org", "children"),
+    Route("console", "/development/board/?area={id}", "area", "children"),
+    Route(
+        "console",
+        "/development/board/targets/",
+        "org",
+        "write",
+        method="POST",
+        data=lambda p: {"tree": "org", "node": p.pk, "year": 2026, "activists": 3},
+        control_status=frozenset({302}),
+    ),
+    # Mobile: one's own record and those one is a contact of
+    Route("console", "/m/development/", "applicant", "self", control=False),
+]
+
+from dangjian.development import models as _dev_models  # noqa: E402
+
+WATCHED_COUNTS += [
+    _dev_models.Applicant,
+    _dev_models.ApplicantStep,
+    _dev_models.ResponsiblePerson,
+    _dev_models.DevelopmentTarget,
+]
+
+_state_before_development = state
+
+
+def state() -> dict:  # extends the fingerprint above with the applicant and target rows
+    out = _state_before_development()
+    out["applicants:rows"] = list(
+        _dev_models.Applicant.objects.order_by("pk").values_list(
+            "pk", "step", "status", "org_path", "updated_at"
+        )
+    )
+    out["dev_targets:rows"] = list(
+        _dev_models.DevelopmentTarget.objects.order_by("pk").values_list(
+            "pk", "activists", "candidates", "new_members", "updated_at"
+        )
+    )
+    return out
+
+
+# --- cases: console, mobile pages and photos ----------------------------------------------------
+# Appended with the grid event pages: the console (/cases/...), the mobile pages
+# (/m/cases/...) and the photos of an event (API and console). A photo route names two ids: the
+# event ({id}, the probe) and its photo ({att}, looked up from the probe).
+
+_PHOTO_OF: dict[int, int] = {}
+
+
+def event_photo_probes(world) -> list[Probe]:
+    from dangjian.cases.models import EventAttachment
+    from dangjian.core import files
+
+    probes = event_probes(world)
+    admin = world.users[INSIDER]
+    for i, p in enumerate(probes):
+        stored = files.file_store_bytes(
+            actor=admin,
+            name=f"probe{i}.png",
+            content=b"\x89PNG\r\n\x1a\n" + bytes([i]) * 32,
+            kinds=("image",),
+        )
+        att = EventAttachment.objects.create(
+            event_id=p.pk, file=stored, stage="other", uploaded_by=admin
+        )
+        _PHOTO_OF[p.pk] = att.pk
+    return probes
+
+
+FACTORIES["event_photo"] = event_photo_probes
+
+
+@dataclass(frozen=True)
+class PhotoRoute(Route):
+    """A route naming an event ({id}) and one of its photos ({att})."""
+
+    def url(self, probe: Probe | None = None) -> str:
+        att = _PHOTO_OF.get(probe.pk, 1) if probe else 1
+        return super().url(probe).replace("{att}", str(att))
+
+
+ROUTES += [
+    # API: photos
+    Route("api", "/api/v1/cases/{id}/attachments/", "event_photo", "detail"),
+    PhotoRoute(
+        "api",
+        "/api/v1/cases/{id}/attachments/{att}",
+        "event_photo",
+        "detail",
+    ),
+    Route(
+        "api",
+        "/api/v1/cases/{id}/attachments",
+        "event",
+        "write",
+        method="POST",
+        control_status=frozenset({422}),
+        note="a JSON body carries no file: the insider gets 422, the outsider 404 first",
+    ),
+    # Console
+    Route("console", "/cases/", "event", "list"),
+    Route("console", "/cases/?q=越界探针", "event", "list"),
+    Route("console", "/cases/?state=dispatched", "event", "list"),
+    Route("console", "/cases/?sla=overdue", "event", "list", control=False),
+    Route("console", "/cases/?area={id}", "area", "children"),
+    Route(
+        "console",
+        "/cases/inbox/",
+        "event",
+        "list",
+        control=False,
+        note="a department's inbox: the outsider has no department, the admin neither",
+    ),
+    Route("console", "/cases/{id}/", "event", "detail"),
+    Route(
+        "console",
+        "/cases/{id}/transition/",
+        "event",
+        "write",
+        method="POST",
+        data={"action": "open", "note": "越界立案"},
+        control_status=frozenset({302, 409}),
+    ),
+    Route(
+        "console",
+        "/cases/{id}/attachments/",
+        "event",
+        "write",
+        method="POST",
+        control_status=frozenset({422}),
+        note="a form without a file: the insider gets 422, the outsider 404 first",
+    ),
+    PhotoRoute(
+        "console",
+        "/cases/{id}/attachments/{att}/",
+        "event_photo",
+        "detail",
+    ),
+    Route("console", "/cases/metrics/", "event", "list", control=False, note="counts only"),
+    Route("console", "/cases/metrics/?area={id}", "area", "detail"),
+    Route(
+        "console",
+        "/cases/metrics/export/",
+        "event",
+        "list",
+        control=False,
+        note="an .xlsx is compressed: tests/cases/test_console.py opens it",
+    ),
+    Route("console", "/cases/metrics/export/?area={id}", "area", "detail"),
+    # Mobile
+    Route("console", "/m/cases/", "event", "self", control=False),
+    Route("console", "/m/cases/report/", "area", "self", control=False),
+    Route(
+        "console",
+        "/m/cases/report/check/",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {"area": p.pk, "description": "越界查重：东门垃圾堆积发臭"},
+        control_status=frozenset({200}),
+    ),
+    Route("console", "/m/cases/{id}/", "event", "detail"),
+    Route(
+        "console",
+        "/m/cases/{id}/rate/",
+        "event",
+        "write",
+        method="POST",
+        data={"rating": "5"},
+        control_status=frozenset({302, 403, 409}),
+    ),
+    Route(
+        "console",
+        "/m/cases/{id}/me-too/",
+        "event",
+        "write",
+        method="POST",
+        control_status=frozenset({302}),
+    ),
+]
+
+# The taxonomy is the deployment's, not any area's.
+UNSCOPED_CONSOLE_ROUTES |= {"/cases/classes/"}
+
+from dangjian.cases.models import EventAttachment as _EventAttachment  # noqa: E402
+from dangjian.core.models import StoredFile as _StoredFile  # noqa: E402
+
+WATCHED_COUNTS += [_EventAttachment, _StoredFile]
+
+
+# --- orglife (organizational life) ----------------------------------------------------------------
+# Appended by organizational life: sessions, plans and a closed base of the first county, a branch
+# for the compliance drill-down, their routes, and their rows in the "nothing changed" fingerprint.
+
+
+def _orglife_people(world, n: int = 6):
+    from tests.orglife.helpers import people
+
+    return people(world.orgs["grid_branch"], n, prefix="越界探针党员")
+
+
+def orglife_session_probes(world) -> list[Probe]:
+    import datetime as _dt
+
+    from dangjian.orglife import services as orglife
+    from tests.orglife.helpers import at
+
+    _orglife_people(world)
+    admin = world.users[INSIDER]
+    out = []
+    for i, kind in enumerate(("members_meeting", "theme_day")):
+        start = at(2026, 11, 10 + i)
+        s = orglife.session_schedule(
+            actor=admin,
+            org=world.orgs["grid_branch"],
+            session_type=kind,
+            topic=f"越界探针组织生活{i}",
+            starts_at=start,
+            ends_at=start + _dt.timedelta(hours=2),
+        )
+        out.append(Probe(s.pk, s.topic, markers=(f"/orglife/sessions/{s.pk}/",)))
+    return out
+
+
+def orglife_plan_probes(world) -> list[Probe]:
+    from dangjian.orglife.models import Plan
+
+    p = Plan.objects.create(
+        org=world.orgs["grid_branch"],
+        org_path=world.orgs["grid_branch"].path,
+        year=2026,
+        title="越界探针组织生活计划",
+    )
+    return [Probe(p.pk, p.title)]
+
+
+def orglife_base_probes(world) -> list[Probe]:
+    from dangjian.orglife.models import Base
+
+    b = Base.objects.create(
+        name="越界探针未开放基地",
+        org=world.orgs["community_committee"],
+        org_path=world.orgs["community_committee"].path,
+        area=world.nodes["community"],
+        area_path=world.nodes["community"].path,
+        is_open=False,
+    )
+    return [Probe(b.pk, b.name)]
+
+
+def orglife_branch_probes(world) -> list[Probe]:
+    b = world.orgs["grid_branch"]
+    return [Probe(b.pk, b.name, markers=(f"/orglife/compliance/branch/{b.pk}/",))]
+
+
+FACTORIES.update(
+    {
+        "orglife_session": orglife_session_probes,
+        "orglife_plan": orglife_plan_probes,
+        "orglife_base": orglife_base_probes,
+        "orglife_branch": orglife_branch_probes,
+    }
+)
+
+_OL = "/api/v1/orglife"
+_OL_ANY = frozenset({200, 403, 409, 422})
+
+ROUTES += [
+    Route("api", f"{_OL}/sessions/", "orglife_session", "list"),
+    Route("api", f"{_OL}/sessions/?page_size=200", "orglife_session", "list"),
+    Route("api", f"{_OL}/sessions/?q=越界探针", "orglife_session", "list"),
+    Route("api", f"{_OL}/sessions/?month=2026-11", "orglife_session", "list"),
+    Route("api", f"{_OL}/sessions/?org={{id}}", "org", "children"),
+    Route("api", f"{_OL}/sessions/{{id}}", "orglife_session", "detail"),
+    Route("api", f"{_OL}/sessions/{{id}}/validity", "orglife_session", "detail"),
+    Route(
+        "api",
+        f"{_OL}/sessions/{{id}}/photos/{{id}}",
+        "orglife_session",
+        "detail",
+        control=False,
+        note="no photo of that id: the control answers 404 too",
+    ),
+    Route(
+        "api",
+        f"{_OL}/sessions/",
+        "org",
+        "write",
+        method="POST",
+        data=lambda p: {
+            "org_id": p.pk,
+            "session_type": "theme_day",
+            "topic": f"越界安排{p.pk}",
+            "starts_at": "2026-11-20T09:00:00+08:00",
+            "ends_at": "2026-11-20T11:00:00+08:00",
+        },
+        control_status=frozenset({200, 422}),
+    ),
+    Route(
+        "api",
+        f"{_OL}/sessions/{{id}}",
+        "orglife_session",
+        "write",
+        method="PATCH",
+        data={"topic": "越界改名"},
+    ),
+    Route(
+        "api",
+        f"{_OL}/sessions/{{id}}/attendance",
+        "orglife_session",
+        "write",
+        method="POST",
+        data={"member_id": 1, "status": "present"},
+        control_status=_OL_ANY,
+    ),
+    Route(
+        "api",
+        f"{_OL}/sessions/{{id}}/checkin",
+        "orglife_session",
+        "write",
+        method="POST",
+        data={"token": "越界"},
+        control_status=frozenset({409}),
+    ),
+    Route(
+        "api",
+        f"{_OL}/sessions/{{id}}/votes",
+        "orglife_session",
+        "write",
+        method="POST",
+        data={"kind": "resolution", "subject": "越界表决", "yes": 0},
+    ),
+    Route(
+        "api",
+        f"{_OL}/sessions/{{id}}/transitions",
+        "orglife_session",
+        "write",
+        method="POST",
+        data={"action": "cancel", "note": "越界取消"},
+    ),
+    Route(
+        "api",
+        f"{_OL}/sessions/{{id}}/invitees",
+        "orglife_session",
+        "write",
+        method="POST",
+        data={"member_ids": []},
+    ),
+    Route(
+        "api",
+        f"{_OL}/sessions/{{id}}/ratings",
+        "orglife_session",
+        "write",
+        method="POST",
+        data={"score": 5},
+        control_status=frozenset({403}),
+        note="the administrator has no member file: refused, after the scope check",
+    ),
+    Route(
+        "api",
+        f"{_OL}/sessions/{{id}}/photos",
+        "orglife_session",
+        "write",
+        method="POST",
+        control_status=frozenset({422}),
+    ),
+    Route("api", f"{_OL}/plans/", "orglife_plan", "list"),
+    Route("api", f"{_OL}/plans/?org={{id}}", "org", "children"),
+    Route("api", f"{_OL}/plans/{{id}}", "orglife_plan", "detail"),
+    Route(
+        "api",
+        f"{_OL}/plans/",
+        "org",
+        "write",
+        method="POST",
+        data=lambda p: {"org_id": p.pk, "year": 2026, "quarter": 4},
+        control_status=frozenset({200, 422}),
+    ),
+    Route("api", f"{_OL}/bases/", "orglife_base", "list"),
+    Route("api", f"{_OL}/bases/{{id}}", "orglife_base", "detail"),
+    Route(
+        "api",
+        f"{_OL}/bases/",
+        "org",
+        "write",
+        method="POST",
+        data=lambda p: {"org_id": p.pk, "area_id": 1, "name": "越界基地"},
+        control_status=frozenset({200, 404, 422}),
+        note="area 1 may be outside the insider's tree in another world; 404 then",
+    ),
+    Route("api", f"{_OL}/compliance/?org={{id}}", "org", "children"),
+    Route("api", f"{_OL}/compliance/?org={{id}}&period=2026", "org", "children"),
+    Route(
+        "api",
+        f"{_OL}/compliance/",
+        "orglife_branch",
+        "list",
+        control=False,
+        note="the insider's board names the branch; the outsider's is empty",
+    ),
+    Route("api", f"{_OL}/compliance/branch?org={{id}}", "orglife_branch", "detail"),
+    Route("api", f"{_OL}/my/sessions/", "orglife_session", "self", control=False),
+    Route("api", f"{_OL}/my/attendance/", "orglife_session", "self", control=False),
+]
+
+from dangjian.orglife import models as _orglife_models  # noqa: E402
+
+WATCHED_COUNTS += [
+    _orglife_models.Session,
+    _orglife_models.Attendance,
+    _orglife_models.Vote,
+    _orglife_models.Rating,
+    _orglife_models.Plan,
+    _orglife_models.Base,
+    _orglife_models.SessionOrg,
+]
+
+_state_before_orglife = state
+
+
+def state() -> dict:  # extends the fingerprint above with the session and attendance rows
+    out = _state_before_orglife()
+    out["orglife:sessions"] = list(
+        _orglife_models.Session.objects.order_by("pk").values_list(
+            "pk", "state", "topic", "updated_at"
+        )
+    )
+    out["orglife:attendance"] = list(
+        _orglife_models.Attendance.objects.order_by("pk").values_list("pk", "status", "updated_at")
+    )
+    return out
+
+
+# --- members: background jobs, photos, service records, cadres in the console -----------------
+# Appended by the member registry. A background job (``members.jobs``) is its creator's own:
+# the probes are jobs of the insider, run to their end (the export has its workbook); the
+# outsider reads 404 everywhere. ``POST /api/v1/members/imports/`` takes a file and names no
+# probe (tests/members/test_jobs.py checks its scope); an export job naming an organization of
+# the first county is refused (404) and writes no job.
+
+
+def _member_job(world, kind: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.members import jobs
+    from tests.members.helpers import xlsx
+
+    admin = world.users[INSIDER]
+    if kind == "import":
+        content = xlsx([["姓名", "民族"], ["越界探针导入", "汉族"]])
+        job = jobs.import_job_start(actor=admin, upload=SimpleUploadedFile("probe.xlsx", content))
+    else:
+        job = jobs.export_job_start(actor=admin, filters={"q": "越界"})
+    jobs.run_job(job.pk)
+    return Probe(job.pk, f"后台任务{job.pk}", markers=(f"/members/jobs/{job.pk}/",))
+
+
+def import_job_probes(world) -> list[Probe]:
+    return [_member_job(world, "import")]
+
+
+def export_job_probes(world) -> list[Probe]:
+    _probe_member(world, "grid_branch", "越界探针导出", 90)
+    return [_member_job(world, "export")]
+
+
+FACTORIES.update({"import_job": import_job_probes, "export_job": export_job_probes})
+
+ROUTES += [
+    Route("api", "/api/v1/members/imports/", "import_job", "list"),
+    Route("api", "/api/v1/members/imports/{id}", "import_job", "detail"),
+    Route("api", "/api/v1/members/exports/", "export_job", "list"),
+    Route("api", "/api/v1/members/exports/{id}", "export_job", "detail"),
+    Route(
+        "api",
+        "/api/v1/members/exports/{id}/file",
+        "export_job",
+        "detail",
+        control=False,
+        note="a streamed file: tests/members/test_jobs.py downloads and opens it",
+    ),
+    Route(
+        "api",
+        "/api/v1/members/exports/",
+        "org",
+        "write",
+        method="POST",
+        data=lambda p: {"org": p.pk},
+    ),
+    Route("console", "/members/jobs/", "export_job", "list"),
+    Route("console", "/members/jobs/?page=1", "import_job", "list"),
+    Route("console", "/members/jobs/{id}/", "export_job", "detail"),
+    Route("console", "/members/jobs/{id}/?kind=import", "import_job", "detail"),
+    Route("console", "/members/jobs/{id}/progress/", "import_job", "detail"),
+    Route(
+        "console",
+        "/members/jobs/{id}/file/",
+        "export_job",
+        "detail",
+        control=False,
+        note="a streamed file: tests/members/test_jobs.py downloads and opens it",
+    ),
+    # The photo (probes have none: the insider's read is 404 too)
+    Route("console", "/members/{id}/photo/", "member", "detail", control=False),
+    Route(
+        "console",
+        "/members/{id}/photo/upload/",
+        "member",
+        "write",
+        method="POST",
+        control_status=frozenset({302}),
+        note="no file: the insider is sent back with the message, the outsider gets 404",
+    ),
+    # The community's service records of a check-in
+    Route("console", "/members/checkins/{id}/", "checkin", "detail"),
+    Route(
+        "console",
+        "/members/checkins/{id}/",
+        "checkin",
+        "write",
+        method="POST",
+        data={"content": "越界服务", "hours": "1"},
+        control_status=_WRITE_OK,
+    ),
+    # Cadres (两委), reserve cadres and mentor pairs
+    Route("console", "/members/cadres/", "cadre", "list"),
+    Route("console", "/members/cadres/?q=越界", "cadre", "list"),
+    Route("console", "/members/cadres/{id}/edit/", "cadre", "detail"),
+    Route(
+        "console",
+        "/members/cadres/{id}/edit/",
+        "cadre",
+        "write",
+        method="POST",
+        data={**_NEW_CADRE, "education": "primary"},
+        control_status=_WRITE_OK,
+    ),
+    Route(
+        "console",
+        "/members/cadres/{id}/end/",
+        "cadre",
+        "write",
+        method="POST",
+        data={"ended_on": "2026-01-01"},
+        control_status=frozenset({302}),
+    ),
+    Route(
+        "console",
+        "/members/cadres/new/",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {**_NEW_CADRE, "area": p.pk},
+        control_status=_WRITE_OK,
+    ),
+    Route("console", "/members/cadres/reserves/", "reserve", "list"),
+    Route(
+        "console",
+        "/members/cadres/reserves/",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {
+            "area": p.pk,
+            "name": "越界后备",
+            "gender": "male",
+            "birth_date": "1995-01-01",
+            "education": "college",
+        },
+        control_status=_WRITE_OK,
+    ),
+    Route("console", "/members/cadres/mentorships/", "mentorship", "list"),
+    Route(
+        "console",
+        "/members/cadres/mentorships/",
+        "reserve",
+        "write",
+        method="POST",
+        data=lambda p: {"mentor": _mentor_for(p.pk), "mentee": p.pk},
+        control_status=_WRITE_OK,
+    ),
+]
+
+UNSCOPED_API_ROUTES |= {("POST", "/api/v1/members/imports/")}
+
+WATCHED_COUNTS += [_member_models.MemberJob]
+
+
+# --- dues (党费) ---------------------------------------------------------------------------------
+# Appended by the dues module: members of the first county with dues profiles (four months
+# behind, so the arrears lists show them), a payment, a hardship request and a remittance of
+# each, their API, console and mobile routes, the counts to watch (the ledger's too) and the
+# dues rows in the "nothing changed" fingerprint. POST /api/v1/dues/quote reads no scoped row.
+
+DUES_PROBE_ORGS = ("grid_branch", "unit_group", "street2_wc")
+
+
+def _dues_month(offset: int = 0) -> str:
+    from django.utils import timezone
+
+    from dangjian.dues import calc
+
+    return calc.month_text(calc.add_months(calc.month_of(timezone.localdate()), offset))
+
+
+def _dues_probe_member(world, key: str, name: str, seq: int):
+    from dangjian.dues import services as dues
+
+    m = _probe_member(world, key, name, seq)
+    dues.profile_set(
+        actor=world.users[INSIDER],
+        member=m,
+        category="in_service",
+        base="4000",
+        effective_month=_dues_month(-4),
+    )
+    return m
+
+
+def dues_member_probes(world) -> list[Probe]:
+    return [
+        Probe(m.pk, m.name)
+        for m in (
+            _dues_probe_member(world, key, f"越界探针党费{i}", 200 + i)
+            for i, key in enumerate(DUES_PROBE_ORGS)
+        )
+    ]
+
+
+def dues_payment_probes(world) -> list[Probe]:
+    from dangjian.dues import services as dues
+
+    out = []
+    for i, key in enumerate(DUES_PROBE_ORGS):
+        m = _dues_probe_member(world, key, f"越界探针缴费{i}", 210 + i)
+        p, _ = dues.payment_create(actor=world.users[INSIDER], member=m, months=[_dues_month()])
+        out.append(Probe(p.pk, m.name, markers=(p.receipt_no,)))
+    return out
+
+
+def dues_hardship_probes(world) -> list[Probe]:
+    from dangjian.dues import services as dues
+
+    out = []
+    for i, key in enumerate(DUES_PROBE_ORGS[:2]):
+        m = _dues_probe_member(world, key, f"越界探针减免{i}", 220 + i)
+        h = dues.hardship_request(
+            actor=world.users[INSIDER],
+            member=m,
+            kind="waive",
+            from_month=_dues_month(1),
+            to_month=_dues_month(2),
+            reason="越界探针困难情况",
+        )
+        out.append(Probe(h.pk, m.name))
+    return out
+
+
+def dues_remittance_probes(world) -> list[Probe]:
+    from dangjian.dues import services as dues
+
+    m = _dues_probe_member(world, "grid_branch", "越界探针上缴", 230)
+    dues.payment_create(actor=world.users[INSIDER], member=m, months=[_dues_month()])
+    r, _ = dues.remittance_create(
+        actor=world.users[INSIDER],
+        org=world.orgs["grid_branch"],
+        amount="40.00",
+        period="越界探针上缴期间",
+    )
+    return [Probe(r.pk, "越界探针上缴期间", markers=("越界探针上缴期间",))]
+
+
+FACTORIES.update(
+    {
+        "dues_member": dues_member_probes,
+        "dues_payment": dues_payment_probes,
+        "dues_hardship": dues_hardship_probes,
+        "dues_remittance": dues_remittance_probes,
+    }
+)
+
+_DUES_CREATED = frozenset({200, 201, 409, 422})
+
+ROUTES += [
+    Route("api", "/api/v1/dues/members/", "dues_member", "list"),
+    Route("api", "/api/v1/dues/members/?page_size=200", "dues_member", "list"),
+    Route("api", "/api/v1/dues/members/?arrears=3", "dues_member", "list"),
+    Route("api", "/api/v1/dues/members/?q=越界", "dues_member", "list"),
+    Route("api", "/api/v1/dues/members/?org={id}", "org", "children"),
+    Route("api", "/api/v1/dues/members/{id}", "dues_member", "detail"),
+    Route(
+        "api",
+        "/api/v1/dues/members/{id}",
+        "dues_member",
+        "write",
+        method="PATCH",
+        data={"base": "5000", "note": "越界修改"},
+    ),
+    Route("api", "/api/v1/dues/payments/", "dues_payment", "list"),
+    Route("api", "/api/v1/dues/payments/?org={id}", "org", "children"),
+    Route("api", "/api/v1/dues/payments/?member={id}", "dues_member", "children"),
+    Route("api", "/api/v1/dues/payments/{id}", "dues_payment", "detail"),
+    Route(
+        "api",
+        "/api/v1/dues/payments/",
+        "dues_member",
+        "write",
+        method="POST",
+        data=lambda p: {"member_id": p.pk, "months": [_dues_month()]},
+        control_status=_DUES_CREATED,
+    ),
+    Route(
+        "api",
+        "/api/v1/dues/payments/{id}/reverse",
+        "dues_payment",
+        "write",
+        method="POST",
+        data={"note": "越界冲正"},
+        control_status=frozenset({200, 409}),
+        note="the remittance probe's branch may lack the balance: 409 for the insider",
+    ),
+    Route("api", "/api/v1/dues/arrears/", "dues_member", "list"),
+    Route("api", "/api/v1/dues/arrears/?level=warning", "dues_member", "list"),
+    Route("api", "/api/v1/dues/arrears/?org={id}", "org", "children"),
+    Route("api", "/api/v1/dues/hardships/", "dues_hardship", "list"),
+    Route("api", "/api/v1/dues/hardships/?org={id}", "org", "children"),
+    Route("api", "/api/v1/dues/hardships/{id}", "dues_hardship", "detail"),
+    Route(
+        "api",
+        "/api/v1/dues/hardships/",
+        "dues_member",
+        "write",
+        method="POST",
+        data=lambda p: {
+            "member_id": p.pk,
+            "kind": "waive",
+            "from_month": _dues_month(1),
+            "to_month": _dues_month(1),
+            "reason": "越界申请",
+        },
+    ),
+    Route(
+        "api",
+        "/api/v1/dues/hardships/{id}/transitions",
+        "dues_hardship",
+        "write",
+        method="POST",
+        data={"action": "agree", "note": "越界同意"},
+    ),
+    Route("api", "/api/v1/dues/remittances/", "dues_remittance", "list"),
+    Route("api", "/api/v1/dues/remittances/?org={id}", "org", "children"),
+    Route(
+        "api",
+        "/api/v1/dues/remittances/",
+        "org",
+        "write",
+        method="POST",
+        data=lambda p: {"org_id": p.pk, "amount": "1.00", "period": "越界上缴"},
+        control_status=_DUES_CREATED,
+        note="the insider's orgs hold no dues balance: 422",
+    ),
+    Route("api", "/api/v1/dues/totals?org={id}", "org", "detail"),
+    Route("api", "/api/v1/dues/funds/?org={id}", "org", "detail"),
+    Route("api", "/api/v1/dues/funds/?area={id}", "area", "detail"),
+    # Console
+    Route("console", "/dues/", "dues_member", "list"),
+    Route("console", "/dues/?level=warning", "dues_member", "list"),
+    Route("console", "/dues/?q=越界", "dues_member", "list"),
+    Route("console", "/dues/?org={id}", "org", "children"),
+    Route("console", "/dues/members/{id}/", "dues_member", "detail"),
+    Route(
+        "console",
+        "/dues/members/{id}/",
+        "dues_member",
+        "write",
+        method="POST",
+        data={"form": "profile", "category": "in_service", "base": "5000"},
+        control_status=_WRITE_OK,
+    ),
+    Route(
+        "console",
+        "/dues/members/{id}/?form=hardship",
+        "dues_member",
+        "write",
+        method="POST",
+        data=lambda p: {
+            "form": "hardship",
+            "kind": "waive",
+            "from_month": _dues_month(1),
+            "to_month": _dues_month(1),
+            "reason": "越界申请",
+        },
+        control_status=_WRITE_OK,
+    ),
+    Route("console", "/dues/members/{id}/pay/", "dues_member", "detail"),
+    Route(
+        "console",
+        "/dues/members/{id}/pay/",
+        "dues_member",
+        "write",
+        method="POST",
+        data=lambda p: {"months": _dues_month()},
+        control_status=_WRITE_OK,
+    ),
+    Route("console", "/dues/payments/{id}/receipt/", "dues_payment", "detail"),
+    Route(
+        "console",
+        "/dues/payments/{id}/reverse/",
+        "dues_payment",
+        "write",
+        method="POST",
+        data={"note": "越界冲正"},
+        control_status=frozenset({302}),
+    ),
+    Route(
+        "console",
+        "/dues/hardships/{id}/transition/",
+        "dues_hardship",
+        "write",
+        method="POST",
+        data={"action": "agree"},
+        control_status=frozenset({302}),
+    ),
+    # Mobile
+    Route("console", "/m/dues/", "dues_member", "self", control=False),
+    Route("console", "/m/dues/receipts/{id}/", "dues_payment", "detail"),
+]
+
+UNSCOPED_API_ROUTES |= {("POST", "/api/v1/dues/quote")}
+
+from dangjian.core import models as _core_models  # noqa: E402
+from dangjian.dues import models as _dues_models  # noqa: E402
+
+WATCHED_COUNTS += [
+    _dues_models.DuesProfile,
+    _dues_models.DuesBase,
+    _dues_models.DuesPayment,
+    _dues_models.DuesPaymentMonth,
+    _dues_models.Hardship,
+    _dues_models.HardshipStep,
+    _dues_models.DuesRemittance,
+    _core_models.LedgerAccount,
+    _core_models.LedgerTransaction,
+    _core_models.LedgerEntry,
+]
+
+_state_before_dues = state
+
+
+def state() -> dict:  # extends the fingerprint above with the dues rows
+    out = _state_before_dues()
+    d = _dues_models
+    out["dues_profiles:rows"] = list(
+        d.DuesProfile.objects.order_by("pk").values_list("pk", "category", "quarterly")
+    )
+    out["dues_bases:rows"] = list(
+        d.DuesBase.objects.order_by("pk").values_list("pk", "base", "amount", "effective_month")
+    )
+    out["dues_payments:rows"] = list(
+        d.DuesPayment.objects.order_by("pk").values_list("pk", "reversed_at")
+    )
+    out["dues_hardships:rows"] = list(d.Hardship.objects.order_by("pk").values_list("pk", "state"))
+    out["ledger_accounts:rows"] = list(
+        _core_models.LedgerAccount.objects.order_by("pk").values_list("pk", "balance")
+    )
+    return out
+
+
+# The console and mobile pages of organizational life.
+_OL_302 = frozenset({302})
+ROUTES += [
+    Route("console", "/orglife/", "orglife_session", "list"),
+    Route("console", "/orglife/?month=2026-11", "orglife_session", "list"),
+    Route("console", "/orglife/?org={id}", "org", "children"),
+    Route("console", "/orglife/sessions/{id}/", "orglife_session", "detail"),
+    Route(
+        "console",
+        "/orglife/sessions/{id}/photos/{id}/",
+        "orglife_session",
+        "detail",
+        control=False,
+        note="no photo of that id: the control answers 404 too",
+    ),
+    Route(
+        "console",
+        "/orglife/sessions/{id}/mark/",
+        "orglife_session",
+        "write",
+        method="POST",
+        data={"member_id": 1, "status": "present"},
+        control_status=_OL_302,
+    ),
+    Route(
+        "console",
+        "/orglife/sessions/{id}/minutes/",
+        "orglife_session",
+        "write",
+        method="POST",
+        data={"minutes": "越界记录"},
+        control_status=_OL_302,
+    ),
+    Route(
+        "console",
+        "/orglife/sessions/{id}/transition/",
+        "orglife_session",
+        "write",
+        method="POST",
+        data={"action": "cancel", "note": "越界取消"},
+        control_status=_OL_302,
+    ),
+    Route(
+        "console",
+        "/orglife/sessions/{id}/photos/",
+        "orglife_session",
+        "write",
+        method="POST",
+        control_status=_OL_302,
+    ),
+    Route("console", "/orglife/compliance/", "orglife_branch", "list"),
+    Route("console", "/orglife/compliance/?period=2026", "orglife_branch", "list"),
+    Route("console", "/orglife/compliance/?org={id}", "org", "children"),
+    Route("console", "/orglife/compliance/branch/{id}/", "orglife_branch", "detail"),
+    Route("console", "/m/orglife/", "orglife_session", "self", control=False),
+    Route("console", "/m/orglife/attendance/", "orglife_session", "self", control=False),
+    Route(
+        "console",
+        "/m/orglife/checkin/{id}/",
+        "orglife_session",
+        "detail",
+        control=False,
+        note="addressed by a signed token, not an id: a guessed one is 404 for everyone; "
+        "tests/orglife/test_console.py covers the refusals with a real token",
+    ),
+]
+
+
+# --- cases: household visits (驻点直联) -------------------------------------------------------------
+# Appended by household visits: a visit team of the first county's community and a visit record
+# in its grid (with a request that became an event), their API and console routes.
+
+VISIT_MARKER = "越界探针走访"
+
+
+def visit_team_probes(world) -> list[Probe]:
+    from dangjian.cases import visits
+    from dangjian.cases.models import VisitTeam
+
+    team = VisitTeam.objects.filter(name=f"{VISIT_MARKER}组").first()
+    if team is None:
+        team = visits.team_create(
+            actor=world.users[INSIDER],
+            area=world.nodes["community"],
+            name=f"{VISIT_MARKER}组",
+            member_ids=[world.users["grid"].pk],
+        )
+    return [Probe(team.pk, team.name)]
+
+
+def visit_record_probes(world) -> list[Probe]:
+    import datetime as _dt
+
+    from dangjian.cases import visits
+    from dangjian.cases.models import VisitTeam
+
+    visit_team_probes(world)
+    team = VisitTeam.objects.get(name=f"{VISIT_MARKER}组")
+    rec = visits.visit_record(
+        actor=world.users["grid"],
+        team=team,
+        area=world.nodes["grid"],
+        household_label=f"{VISIT_MARKER}门牌9号",
+        visited_on=_dt.date.today(),
+        notes=f"{VISIT_MARKER}记录",
+        requests=[f"{VISIT_MARKER}诉求：楼道灯坏了"],
+    )
+    return [Probe(rec.pk, rec.household_label)]
+
+
+FACTORIES["visit_team"] = visit_team_probes
+FACTORIES["visit_record"] = visit_record_probes
+
+ROUTES += [
+    Route("api", "/api/v1/cases/visits/teams/", "visit_team", "list"),
+    Route("api", "/api/v1/cases/visits/teams/?area={id}", "area", "children"),
+    Route("api", "/api/v1/cases/visits/teams/{id}", "visit_team", "detail"),
+    Route("api", "/api/v1/cases/visits/records/", "visit_record", "list"),
+    Route("api", "/api/v1/cases/visits/records/?page_size=200", "visit_record", "list"),
+    Route("api", "/api/v1/cases/visits/records/?area={id}", "area", "children"),
+    Route("api", "/api/v1/cases/visits/records/{id}", "visit_record", "detail"),
+    Route("api", "/api/v1/cases/visits/coverage/", "area", "list"),
+    Route("api", "/api/v1/cases/visits/coverage/?area={id}", "area", "children"),
+    Route(
+        "api",
+        "/api/v1/cases/visits/teams/",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {"area_id": p.pk, "name": f"越界建组{p.pk}", "member_ids": []},
+        control_status=frozenset({422}),
+        note="the insider's request lacks members (422) or names a non-village (422)",
+    ),
+    Route(
+        "api",
+        "/api/v1/cases/visits/records/",
+        "visit_team",
+        "write",
+        method="POST",
+        data=lambda p: {"team_id": p.pk, "household_label": "越界门牌", "requests": []},
+        control_status=frozenset({422}),
+        note="no household or area given: the insider gets 422",
+    ),
+    Route("console", "/cases/visits/", "visit_record", "list"),
+    Route("console", "/cases/visits/?area={id}", "area", "children"),
+]
+
+WATCHED_COUNTS += [_case_models.VisitTeam, _case_models.VisitRecord]

@@ -62,6 +62,8 @@ class Caller:
         if "json" in ctype:
             body = r.json()
             text = json.dumps(body, ensure_ascii=False)
+        elif getattr(r, "streaming", False):  # a file download (FileResponse)
+            text = b"".join(r.streaming_content).decode("utf-8", "replace")
         else:
             text = r.content.decode("utf-8", "replace")
         items = None
