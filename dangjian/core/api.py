@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
@@ -34,7 +34,15 @@ def _int_param(request, name: str, default: int) -> int:
     return value
 
 
-def paginate(request, qs: QuerySet, serialize) -> dict[str, Any]:
+class Pageable(Protocol):
+    """A QuerySet, or anything that counts and slices like one."""
+
+    def count(self) -> int: ...
+
+    def __getitem__(self, key: slice) -> Any: ...
+
+
+def paginate(request, qs: QuerySet | Pageable, serialize) -> dict[str, Any]:
     """``{"items": [...], "count": total}`` for ``?page=N&page_size=M``."""
     page = _int_param(request, "page", 1)
     size = _int_param(request, "page_size", DEFAULT_PAGE_SIZE)

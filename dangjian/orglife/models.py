@@ -10,6 +10,7 @@ whose roster they are (their own organization's, and the ones they are invited t
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -59,7 +60,8 @@ DEFAULT_FREQUENCIES: dict[str, str] = {
 def frequencies() -> dict[str, str]:
     """The required frequency per session type: the defaults overridden by the settings."""
     out = {str(k): str(v) for k, v in DEFAULT_FREQUENCIES.items()}
-    for key, value in (settings.DANGJIAN.get("ORGLIFE_FREQUENCIES") or {}).items():
+    configured: Any = settings.DANGJIAN.get("ORGLIFE_FREQUENCIES") or {}
+    for key, value in configured.items():
         if key in SessionType.values and value in Period.values:
             out[key] = value
     return out

@@ -195,7 +195,11 @@ def test_members_are_valid_files(demo):
     from dangjian.members.services import OWN_FIELDS, clean_member_fields
 
     members = list(Member.objects.prefetch_related("category_rows"))
-    assert len(members) == demo["members"] == AuditEntry.objects.get(action="demo.seed").after["members"]
+    assert (
+        len(members)
+        == demo["members"]
+        == AuditEntry.objects.get(action="demo.seed").after["members"]
+    )
     assert 300 <= len(members) <= 600
     ids = set()
     for m in members:
