@@ -64,7 +64,7 @@ def _iso(value) -> str | None:
 # --- schemas -------------------------------------------------------------------------------------
 
 
-class Labelled(Schema):
+class EventLabelled(Schema):
     code: str
     label: str
 
@@ -209,7 +209,7 @@ def event_out(e: Event, user, now=None) -> dict:
     }
 
 
-class StepOut(Schema):
+class EventStepOut(Schema):
     action: str
     action_label: str
     from_state: str
@@ -233,7 +233,7 @@ class NoticeOut(Schema):
     at: str
 
 
-class BriefOut(Schema):
+class EventBriefOut(Schema):
     """An event as a duplicate suggestion shows it: no reporter, phone numbers masked."""
 
     id: int
@@ -296,10 +296,10 @@ def attachment_out(a) -> dict:
 
 
 class EventDetailOut(EventOut):
-    actions: list[Labelled]
-    history: list[StepOut]
+    actions: list[EventLabelled]
+    history: list[EventStepOut]
     notices: list[NoticeOut]
-    duplicates: list[BriefOut]
+    duplicates: list[EventBriefOut]
     attachments: list[AttachmentOut]
 
 
@@ -378,10 +378,10 @@ class DraftOut(Schema):
     area_id: int
     area_name: str
     suggestion: SuggestionOut
-    duplicates: list[BriefOut]
+    duplicates: list[EventBriefOut]
 
 
-class TransitionIn(Schema):
+class EventTransitionIn(Schema):
     action: str
     note: str = ""
     class_code: str = ""
@@ -396,12 +396,12 @@ class MeTooOut(Schema):
     me_too_count: int
 
 
-class RevealOut(Schema):
+class EventRevealOut(Schema):
     field: str
     value: str
 
 
-class ListParams(Schema):
+class EventListParams(Schema):
     state: str | None = None
     class_code: str | None = None
     department: int | None = None
@@ -451,14 +451,14 @@ class DepartmentFigures(Figures):
     name: str
 
 
-class NodeOut(Schema):
+class EventNodeOut(Schema):
     id: int
     name: str
     kind: str
 
 
 class MetricsOut(Schema):
-    node: NodeOut | None
+    node: EventNodeOut | None
     date_from: dt.date | None
     date_to: dt.date | None
     totals: TotalsOut
@@ -476,7 +476,7 @@ def list_classes(request):
 
 
 @router.get("/", response={200: page_schema(EventOut), **ERRORS})
-def list_events(request, params: Query[ListParams]):
+def list_events(request, params: Query[EventListParams]):
     qs = selectors.event_list(
         request.auth,
         state=params.state,
@@ -552,7 +552,7 @@ def event_detail(request, event_id: int):
 
 
 @router.post("/{int:event_id}/transitions", response={200: EventDetailOut, **ERRORS})
-def transition(request, event_id: int, data: TransitionIn):
+def transition(request, event_id: int, data: EventTransitionIn):
     event = services.event_transition(
         actor=request.auth,
         event=Event(pk=_pk(event_id)),
@@ -576,7 +576,7 @@ def me_too(request, event_id: int):
     return {"id": event.pk, "me_too_count": event.me_too_count}
 
 
-@router.get("/{int:event_id}/reveal", response={200: RevealOut, **ERRORS})
+@router.get("/{int:event_id}/reveal", response={200: EventRevealOut, **ERRORS})
 def reveal(request, event_id: int, field: str):
     """The reporter's whole phone number: needs ``cases.reveal_pii``; audited."""
     event = selectors.event_get(request.auth, _pk(event_id))

@@ -30,7 +30,7 @@ def _pk(value: int | None) -> int | None:
     return value
 
 
-class PersonOut(Schema):
+class VisitPersonOut(Schema):
     id: int
     name: str
 
@@ -42,8 +42,8 @@ class TeamOut(Schema):
     area_name: str
     weekday: int | None
     weekday_label: str
-    members: list[PersonOut]
-    staff: list[PersonOut]
+    members: list[VisitPersonOut]
+    staff: list[VisitPersonOut]
     record_count: int
     active: bool
 

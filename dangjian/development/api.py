@@ -86,14 +86,14 @@ class ApplicantOut(Schema):
     created_at: str
 
 
-class PersonOut(Schema):
+class ApplicantPersonOut(Schema):
     role: str
     role_label: str
     member_id: int
     name: str
 
 
-class StepOut(Schema):
+class ApplicantStepOut(Schema):
     id: int
     action: str
     action_label: str
@@ -108,7 +108,7 @@ class StepOut(Schema):
     data: dict[str, Any]
     warnings: list[str]
     note: str
-    people: list[PersonOut]
+    people: list[ApplicantPersonOut]
     created_at: str
 
 
@@ -123,9 +123,9 @@ class StepDefOut(Schema):
 
 
 class ApplicantDetailOut(ApplicantOut):
-    contacts: list[PersonOut]
-    sponsors: list[PersonOut]
-    steps: list[StepOut]
+    contacts: list[ApplicantPersonOut]
+    sponsors: list[ApplicantPersonOut]
+    steps: list[ApplicantStepOut]
     timeline: list[StepDefOut]
     warnings: list[str]
 
@@ -144,7 +144,7 @@ class ApplicantIn(Schema):
     user_id: int | None = None
 
 
-class TransitionIn(Schema):
+class ApplicantTransitionIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     action: str
@@ -175,7 +175,7 @@ class TransitionIn(Schema):
     months: int | None = None
 
 
-class ListParams(Schema):
+class ApplicantListParams(Schema):
     q: str | None = None
     stage: int | None = None
     status: str | None = None
@@ -192,7 +192,7 @@ class BoardParams(Schema):
     year: int | None = None
 
 
-class BriefOut(Schema):
+class ApplicantBriefOut(Schema):
     id: int
     name: str
     org_name: str
@@ -217,7 +217,7 @@ class TargetRowOut(Schema):
     new_members: Pair
 
 
-class CountOut(Schema):
+class StageCountOut(Schema):
     code: str
     label: str
     count: int
@@ -228,18 +228,18 @@ class BoardOut(Schema):
     node_name: str | None
     tree: str | None
     year: int
-    stages: list[CountOut]
-    statuses: list[CountOut]
+    stages: list[StageCountOut]
+    statuses: list[StageCountOut]
     overdue_count: int
-    overdue: list[BriefOut]
+    overdue: list[ApplicantBriefOut]
     ready_count: int
-    ready: list[BriefOut]
-    upcoming: list[BriefOut]
+    ready: list[ApplicantBriefOut]
+    upcoming: list[ApplicantBriefOut]
     targets: TargetRowOut | None
     children: list[TargetRowOut]
 
 
-class TargetOut(Schema):
+class DevelopmentTargetOut(Schema):
     id: int
     year: int
     tree: str
@@ -407,7 +407,7 @@ def target_out(t) -> dict:
 
 
 @router.get("/applicants/", response={200: page_schema(ApplicantOut), **ERRORS})
-def applicant_list(request, filters: Query[ListParams]):
+def applicant_list(request, filters: Query[ApplicantListParams]):
     qs = selectors.applicant_list(
         request.auth,
         q=filters.q or "",
@@ -445,7 +445,7 @@ def applicant_detail(request, applicant_id: int):
 @router.post(
     "/applicants/{int:applicant_id}/transitions", response={200: ApplicantDetailOut, **ERRORS}
 )
-def applicant_transition(request, applicant_id: int, data: TransitionIn):
+def applicant_transition(request, applicant_id: int, data: ApplicantTransitionIn):
     fields = data.model_dump(exclude={"action", "note", "date"}, exclude_none=True)
     a = services.applicant_transition(
         actor=request.auth,
@@ -488,13 +488,13 @@ def board(request, params: Query[BoardParams]):
     }
 
 
-@router.get("/targets/", response={200: page_schema(TargetOut), **ERRORS})
+@router.get("/targets/", response={200: page_schema(DevelopmentTargetOut), **ERRORS})
 def target_list(request, params: Query[TargetParams]):
     qs = selectors.target_list(request.auth, year=params.year, org=params.org, area=params.area)
     return paginate(request, qs, target_out)
 
 
-@router.post("/targets/", response={200: TargetOut, **ERRORS})
+@router.post("/targets/", response={200: DevelopmentTargetOut, **ERRORS})
 def target_set(request, data: TargetIn):
     t = services.target_set(
         actor=request.auth,

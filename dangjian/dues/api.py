@@ -422,7 +422,7 @@ def list_arrears(request, params: Query[ArrearsParams]):
 # --- hardship reduction or waiver ---------------------------------------------------------------
 
 
-class StepOut(Schema):
+class HardshipStepOut(Schema):
     action: str
     action_label: str
     from_state: str
@@ -445,7 +445,7 @@ class HardshipOut(Schema):
     state: str
     state_label: str
     actions: list[str]
-    history: list[StepOut]
+    history: list[HardshipStepOut]
 
 
 def hardship_out(h: Hardship) -> dict:
@@ -524,13 +524,13 @@ def hardship_detail(request, hardship_id: int):
     return hardship_out(selectors.hardship_detail(request.auth, _pk(hardship_id)))
 
 
-class TransitionIn(Schema):
+class HardshipTransitionIn(Schema):
     action: str = ""
     note: str = ""
 
 
 @router.post("/hardships/{int:hardship_id}/transitions", response={200: HardshipOut, **ERRORS})
-def hardship_transition(request, hardship_id: int, data: TransitionIn):
+def hardship_transition(request, hardship_id: int, data: HardshipTransitionIn):
     """``agree`` (branch), ``approve`` (the next level), ``reject`` (with a note), ``withdraw``."""
     h = services.hardship_transition(
         actor=request.auth,
@@ -606,7 +606,7 @@ def create_remittance(request, data: RemittanceIn):
     return Status(201 if created else 200, remittance_out(r))
 
 
-class TotalsOut(Schema):
+class DuesTotalsOut(Schema):
     org_id: int
     org_name: str
     year: int
@@ -636,7 +636,7 @@ def _year(value: int | None) -> int | None:
     return value
 
 
-@router.get("/totals", response={200: TotalsOut, **ERRORS})
+@router.get("/totals", response={200: DuesTotalsOut, **ERRORS})
 def branch_totals(request, params: Query[YearOrgParams]):
     """An organization's subtree: what it collected in the year, remitted upward, holds."""
     if params.org is None:

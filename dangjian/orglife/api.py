@@ -330,12 +330,12 @@ def mark_attendance(request, session_id: int, data: MarkIn):
     return attendance_out(row)
 
 
-class CheckinIn(Schema):
+class SessionCheckinIn(Schema):
     token: str
 
 
 @router.post("/sessions/{int:session_id}/checkin", response={200: AttendanceOut, **ERRORS})
-def checkin(request, session_id: int, data: CheckinIn):
+def checkin(request, session_id: int, data: SessionCheckinIn):
     """The member checks themselves in with the token of the session's QR code."""
     pk = _pk(session_id)
     visible = Session.objects.visible_to(request.auth, "orglife.checkin").filter(pk=pk).exists()
@@ -380,13 +380,13 @@ def record_vote(request, session_id: int, data: VoteIn):
     return session_detail_out(request.auth, selectors.session_get(request.auth, s.pk))
 
 
-class TransitionIn(Schema):
+class SessionTransitionIn(Schema):
     action: str
     note: str = ""
 
 
 @router.post("/sessions/{int:session_id}/transitions", response={200: SessionDetailOut, **ERRORS})
-def transition(request, session_id: int, data: TransitionIn):
+def transition(request, session_id: int, data: SessionTransitionIn):
     """close (归档), cancel (取消, note = the reason) or review (督查, note = the opinion)."""
     s = selectors.session_get(request.auth, _pk(session_id))
     if data.action == "close":

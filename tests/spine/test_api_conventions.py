@@ -449,3 +449,21 @@ def test_session_login_reads_the_api(world, client):
     client.force_login(world.users["street"])
     r = client.get("/api/v1/areas/")
     assert r.status_code == 200 and r.json()["count"] == 1
+
+
+def test_schema_names_are_unique_across_apps():
+    """The OpenAPI document names components by class name: two apps' ``TotalsOut`` would
+    silently share one schema and the documented answer of one route would be the other's."""
+    from ninja import Schema
+
+    import dangjian.api  # noqa: F401 - every router imported
+
+    seen: dict[str, set[str]] = {}
+    todo = list(Schema.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls.__module__.startswith("dangjian."):
+            seen.setdefault(cls.__name__, set()).add(f"{cls.__module__}.{cls.__qualname__}")
+    clashes = {name: sorted(where) for name, where in seen.items() if len(where) > 1}
+    assert not clashes, clashes
