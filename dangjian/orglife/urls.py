@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.calendar_view, name="calendar"),
     path("compliance/", views.compliance_board, name="compliance"),
     path("compliance/branch/<int:org_id>/", views.compliance_branch, name="branch"),
+    path("sessions/new/", views.session_new, name="session_new"),
     path("sessions/<int:session_id>/", views.session_detail, name="session"),
     path("sessions/<int:session_id>/mark/", views.session_mark, name="mark"),
     path("sessions/<int:session_id>/minutes/", views.session_minutes, name="minutes"),

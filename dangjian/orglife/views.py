@@ -23,7 +23,7 @@ from dangjian.core import scope
 from dangjian.core.errors import Conflict
 from dangjian.organizations.models import PartyOrg
 from dangjian.orglife import compliance, selectors, services
-from dangjian.orglife.models import Session, SessionState
+from dangjian.orglife.models import Session, SessionState, SessionType
 
 VIEW = "orglife.view"
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
@@ -99,6 +99,7 @@ def calendar_view(request):
             "prev_month": prev_m,
             "next_month": next_m,
             "sessions": sessions,
+            "can_schedule": org is not None and services.can_manage_in(request.user, org.path),
         },
     )
 
@@ -275,3 +276,89 @@ def compliance_branch(request, org_id: int):
 
 
 __all__ = ["Session"]
+
+
+# --- scheduling ---------------------------------------------------------------------------------
+
+SCHEDULE_FIELDS = ("session_type", "topic", "starts_at", "ends_at", "place")
+
+
+def _aware(raw: str, field: str, errors: dict) -> dt.datetime | None:
+    try:
+        value = dt.datetime.fromisoformat((raw or "").strip())
+    except ValueError:
+        errors.setdefault(field, []).append("请填写有效的日期和时间")
+        return None
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+def _member_ids(request, name: str) -> list[int]:
+    out = []
+    for raw in request.POST.getlist(name):
+        if raw.strip():
+            try:
+                out.append(int(raw))
+            except ValueError:
+                raise ValidationError({name: ["党员编号无效"]}) from None
+    return out
+
+
+@console_view
+def session_new(request):
+    """Schedule a session of one organization (安排组织生活): the roster is written by the
+    service from the organization's members, the committee members chosen, and invitees."""
+    raw = request.GET.get("org") or request.POST.get("org") or ""
+    try:
+        pk = int(raw)
+    except ValueError:
+        raise Http404 from None
+    if not 1 <= pk <= 2**62:
+        raise Http404
+    org = scope.get_visible(PartyOrg.objects.defer("contact_phone"), request.user, VIEW, pk=pk)
+    members = list(
+        services.active_members(org.path)
+        .visible_to(request.user, "members.view")
+        .only("id", "name")
+        .order_by("name", "id")[:300]
+    )
+    errors: dict[str, list[str]] = {}
+    values = {k: request.POST.get(k, "") for k in SCHEDULE_FIELDS}
+    if request.method == "POST":
+        starts_at = _aware(values["starts_at"], "starts_at", errors)
+        ends_at = _aware(values["ends_at"], "ends_at", errors)
+        if not errors:
+            try:
+                committee = _member_ids(request, "committee_ids")
+                host = request.POST.get("host_id") or ""
+                recorder = request.POST.get("recorder_id") or ""
+                by_id = {m.pk: m for m in members}
+                session = services.session_schedule(
+                    actor=request.user,
+                    org=org,
+                    session_type=values["session_type"],
+                    topic=values["topic"],
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    place=values["place"],
+                    host=by_id.get(int(host)) if host.isdigit() else None,
+                    recorder=by_id.get(int(recorder)) if recorder.isdigit() else None,
+                    committee_ids=committee,
+                )
+            except ValidationError as exc:
+                errors = exc.message_dict
+            else:
+                messages.success(request, "已安排组织生活，参会名单已生成")
+                return redirect("console:orglife:session", session.pk)
+    return render(
+        request,
+        "orglife/session_new.html",
+        {
+            "org": org,
+            "members": members,
+            "values": values,
+            "errors": errors,
+            "types": SessionType.choices,
+            "committee": set(request.POST.getlist("committee_ids")),
+        },
+        status=422 if errors else 200,
+    )

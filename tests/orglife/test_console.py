@@ -105,3 +105,75 @@ def timezone_now_plus(days):
     from django.utils import timezone
 
     return (timezone.now() + dt.timedelta(days=days)).replace(microsecond=0)
+
+
+def test_secretary_schedules_a_session_from_the_console(client, secretary, branch, ten):
+    client.force_login(secretary)
+    page = client.get("/orglife/", {"org": branch.pk}).content.decode()
+    assert f"/orglife/sessions/new/?org={branch.pk}" in page
+    form = client.get("/orglife/sessions/new/", {"org": branch.pk})
+    assert form.status_code == 200 and ten[0].name in form.content.decode()
+    r = client.post(
+        "/orglife/sessions/new/",
+        {
+            "org": branch.pk,
+            "session_type": "theme_day",
+            "topic": "重温入党誓词",
+            "starts_at": "2026-12-05T09:00",
+            "ends_at": "2026-12-05T11:00",
+            "place": "党群服务中心",
+            "host_id": ten[0].pk,
+        },
+    )
+    from dangjian.orglife.models import Session
+
+    session = Session.objects.get(org=branch)
+    assert r.status_code == 302 and r["Location"] == f"/orglife/sessions/{session.pk}/"
+    assert session.host_id == ten[0].pk and session.place == "党群服务中心"
+    assert Attendance.objects.filter(session=session).count() == 10
+
+
+def test_bad_schedule_input_names_the_field_and_writes_nothing(client, secretary, branch, ten):
+    from dangjian.orglife.models import Session
+
+    client.force_login(secretary)
+    r = client.post(
+        "/orglife/sessions/new/",
+        {
+            "org": branch.pk,
+            "session_type": "committee_meeting",
+            "topic": "",
+            "starts_at": "2026-12-05T11:00",
+            "ends_at": "2026-12-05T09:00",
+        },
+    )
+    html = r.content.decode()
+    assert r.status_code == 422 and "请填写主题" in html
+    assert not Session.objects.exists()
+    r = client.post(
+        "/orglife/sessions/new/",
+        {"org": branch.pk, "session_type": "theme_day", "topic": "x", "starts_at": "明天"},
+    )
+    assert r.status_code == 422 and "请填写有效的日期和时间" in r.content.decode()
+    assert not Session.objects.exists()
+
+
+def test_schedule_form_out_of_scope_is_404_and_members_may_not(client, world, branch, ten):
+    client.force_login(world.users["street3"])
+    assert client.get("/orglife/sessions/new/", {"org": branch.pk}).status_code == 404
+    assert client.get("/orglife/sessions/new/", {"org": "x"}).status_code == 404
+    client.force_login(world.users["member"])
+    r = client.post(
+        "/orglife/sessions/new/",
+        {
+            "org": branch.pk,
+            "session_type": "theme_day",
+            "topic": "x",
+            "starts_at": "2026-12-05T09:00",
+            "ends_at": "2026-12-05T11:00",
+        },
+    )
+    assert r.status_code in (403, 404)
+    from dangjian.orglife.models import Session
+
+    assert not Session.objects.exists()

@@ -1998,6 +1998,22 @@ ROUTES += [
     Route("console", "/orglife/?month=2026-11", "orglife_session", "list"),
     Route("console", "/orglife/?org={id}", "org", "children"),
     Route("console", "/orglife/sessions/{id}/", "orglife_session", "detail"),
+    Route("console", "/orglife/sessions/new/?org={id}", "org", "detail"),
+    Route(
+        "console",
+        "/orglife/sessions/new/",
+        "org",
+        "write",
+        method="POST",
+        data=lambda p: {
+            "org": p.pk,
+            "session_type": "theme_day",
+            "topic": "越权安排",
+            "starts_at": "2026-12-05T09:00",
+            "ends_at": "2026-12-05T11:00",
+        },
+        control_status=frozenset({302, 422}),
+    ),
     Route(
         "console",
         "/orglife/sessions/{id}/photos/{id}/",
