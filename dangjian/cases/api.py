@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.utils import timezone
 from ninja import Query, Router, Schema
 
@@ -32,33 +31,15 @@ from dangjian.cases.models import (
     State,
 )
 from dangjian.core import pii
-from dangjian.core.api import ErrorOut, paginate
+from dangjian.core.api import ERRORS, ErrorOut, paginate
+from dangjian.core.api import iso as _iso
 from dangjian.core.choices import label
 from dangjian.core.crypto import mask
+from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema
 from dangjian.territory.models import Area
 
 router = Router(tags=["网格事件"])
-
-MAX_PK = 2**62
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-
-
-def _pk(value: int | None) -> int | None:
-    """An id from a path, a query or a body; out of range reads as absent."""
-    if value is None:
-        return None
-    if not 1 <= value <= MAX_PK:
-        raise Http404
-    return value
-
-
-def _iso(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return timezone.localtime(value).isoformat()
-    return value.isoformat()
 
 
 # --- schemas -------------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from dangjian.cases.models import ClassKind, EventClass, LimitUnit, Rating, State
+from dangjian.core.ids import MAX_PK
 
-MAX_PK = 2**62
 DATE = {"type": "date"}
 MAX_PHOTOS = 6
 

@@ -50,11 +50,7 @@ def deadline_for(start: dt.datetime, value: int, unit: str) -> dt.datetime:
     """The deadline of a limit of ``value`` ``unit`` starting at ``start``."""
     if unit == LimitUnit.WORKHOURS:
         return workdays.add_workhours(start, value)
-    deadline = workdays.workday_deadline(start, value)
-    if deadline <= start:
-        # "Same day" asked after office hours: the close of the next working day.
-        deadline = workdays.workday_deadline(_local(start).date() + dt.timedelta(days=1), 0)
-    return deadline
+    return workdays.workday_deadline(start, value)
 
 
 def extended(deadline: dt.datetime, value: int, unit: str) -> dt.datetime:

@@ -45,12 +45,12 @@ from dangjian.core.choices import label
 from dangjian.core.crypto import mask
 from dangjian.core.errors import Conflict
 from dangjian.core.files import file_response
+from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
 from dangjian.core.workdays import OFFICE_TZ
 from dangjian.territory.models import Area
 
 PAGE_SIZE = 20
-MAX_PK = 2**62
 MAX_AREA_OPTIONS = 300
 MAX_DEPARTMENT_OPTIONS = 300
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -71,12 +71,6 @@ MOVE_FIELDS = {
     "evaluate": ("rating",),
 }
 DANGER_MOVES = {"cancel", "return", "verify_fail", "refuse_extension", "escalate", "reopen"}
-
-
-def _pk(value) -> int:
-    if not 1 <= value <= MAX_PK:
-        raise Http404("未找到")
-    return value
 
 
 def _require(user, action: str, message: str) -> None:

@@ -11,23 +11,13 @@ from dangjian.cases import visits
 from dangjian.cases.models import VisitTeam
 from dangjian.core.api import ErrorOut, paginate
 from dangjian.core.choices import label
+from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema
 from dangjian.territory.models import Area, AreaKind, Household
 
 router = Router(tags=["驻点直联"])
 
-MAX_PK = 2**62
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-
-
-def _pk(value: int | None) -> int | None:
-    from django.http import Http404
-
-    if value is None:
-        return None
-    if not 1 <= value <= MAX_PK:
-        raise Http404
-    return value
 
 
 class VisitPersonOut(Schema):

@@ -14,12 +14,12 @@ from django.views.decorators.http import require_GET
 from dangjian.cases import visits
 from dangjian.console.decorators import console_view
 from dangjian.console.paging import paginate
+from dangjian.core.ids import MAX_PK
 from dangjian.core.scope import Forbidden
 from dangjian.territory.models import Area
 
 PAGE_SIZE = 20
 COVERAGE_WEEKS = 4
-MAX_PK = 2**62
 
 
 def _int(value) -> int | None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 from ninja import Schema
 from ninja.errors import ValidationError as NinjaValidationError
+
+from dangjian.core.ids import pk_or_404
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 200
@@ -110,3 +114,22 @@ def django_errors_to_chinese(exc: DjangoValidationError) -> dict:
         return {"detail": first, "errors": errors}
     messages = [str(m) for m in exc.messages]
     return {"detail": messages[0] if messages else "输入有误", "errors": {"__all__": messages}}
+
+
+# The error bodies every scoped route may answer with, for the OpenAPI document.
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def ref(model, pk: int | None):
+    """An unsaved instance carrying only the (checked) id, for a service argument."""
+    pk = pk_or_404(pk)
+    return model(pk=pk) if pk is not None else None
+
+
+def iso(value) -> str | None:
+    """A date or a datetime (in local time) as ISO 8601; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).isoformat()
+    return value.isoformat()

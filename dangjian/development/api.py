@@ -15,7 +15,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from pydantic import ConfigDict
 
-from dangjian.core.api import ErrorOut, paginate
+from dangjian.core.api import ERRORS, paginate
 from dangjian.core.choices import label
 from dangjian.core.crypto import mask
 from dangjian.core.treeapi import page_schema
@@ -31,7 +31,6 @@ from dangjian.development.models import (
 from dangjian.members.models import Gender
 
 router = Router(tags=["发展党员"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 def _time(value: dt.datetime | None) -> str | None:

@@ -12,6 +12,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from dangjian.core import scope, tree
+from dangjian.core.ids import MAX_PK
 from dangjian.development import steps as S
 from dangjian.development.models import (
     Applicant,
@@ -26,7 +27,6 @@ from dangjian.organizations.models import PartyOrg
 from dangjian.territory.models import Area
 
 VIEW = "development.view"
-MAX_PK = 2**62
 OPEN_STATUSES = (ApplicantStatus.ACTIVE, ApplicantStatus.CONFIRMED)
 
 

@@ -19,6 +19,8 @@ from dangjian.console.paging import paginate
 from dangjian.core import scope, tree
 from dangjian.core.crypto import mask
 from dangjian.core.errors import Conflict
+from dangjian.core.ids import MAX_PK
+from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
 from dangjian.development import selectors, services
 from dangjian.development import steps as S
@@ -27,7 +29,6 @@ from dangjian.members.models import Ethnicity, Gender, Member, Status
 from dangjian.organizations.models import PartyOrg
 
 PAGE_SIZE = 20
-MAX_PK = 2**62
 TEXT_FIELDS = (
     "document_title",
     "talker",
@@ -49,12 +50,6 @@ NUMBER_FIELDS = (
     "abstain",
     "months",
 )
-
-
-def _pk(value: int) -> int:
-    if not 1 <= value <= MAX_PK:
-        raise Http404("未找到")
-    return value
 
 
 def _errors(exc: ValidationError) -> dict[str, list[str]]:

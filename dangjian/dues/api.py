@@ -8,12 +8,12 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from dangjian.core import scope
-from dangjian.core.api import ErrorOut, paginate
+from dangjian.core.api import ERRORS, paginate
+from dangjian.core.api import iso as _iso
+from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema
 from dangjian.dues import calc, rates, selectors, services
 from dangjian.dues.models import (
@@ -29,25 +29,6 @@ from dangjian.organizations.models import PartyOrg
 from dangjian.territory.models import Area
 
 router = Router(tags=["党费"])
-
-MAX_PK = 2**62
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-
-
-def _pk(value: int | None) -> int | None:
-    if value is None:
-        return None
-    if not 1 <= value <= MAX_PK:
-        raise Http404
-    return value
-
-
-def _iso(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return timezone.localtime(value).isoformat()
-    return value.isoformat()
 
 
 def _money(value) -> str | None:

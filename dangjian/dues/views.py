@@ -17,6 +17,8 @@ from dangjian.console.decorators import console_view
 from dangjian.console.paging import paginate
 from dangjian.core import scope
 from dangjian.core.errors import Conflict
+from dangjian.core.ids import MAX_PK
+from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
 from dangjian.dues import calc, rates, selectors, services
 from dangjian.dues.models import (
@@ -29,14 +31,7 @@ from dangjian.dues.models import (
 from dangjian.members.models import Member
 from dangjian.organizations.models import OrgKind, PartyOrg
 
-MAX_PK = 2**62
 PAGE_SIZE = 50
-
-
-def _pk(value) -> int:
-    if not 1 <= value <= MAX_PK:
-        raise Http404("未找到")
-    return value
 
 
 def _int(value) -> int | None:

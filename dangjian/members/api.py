@@ -18,8 +18,11 @@ from ninja.files import UploadedFile
 
 from dangjian.accounts.models import User
 from dangjian.core import files, pii
-from dangjian.core.api import ErrorOut, paginate
+from dangjian.core.api import ERRORS, paginate
+from dangjian.core.api import iso as _iso
+from dangjian.core.api import ref as _ref
 from dangjian.core.crypto import mask
+from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema
 from dangjian.members import excel, jobs, selectors, services
 from dangjian.members.models import (
@@ -45,31 +48,7 @@ from dangjian.territory.models import Area
 router = Router(tags=["党员"])
 stats_router = Router(tags=["统计"])
 
-MAX_PK = 2**62
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _pk(value: int | None) -> int | None:
-    """An id from a path, a query or a body; out of range reads as absent."""
-    if value is None:
-        return None
-    if not 1 <= value <= MAX_PK:
-        raise Http404
-    return value
-
-
-def _ref(model, pk: int | None):
-    pk = _pk(pk)
-    return model(pk=pk) if pk is not None else None
-
-
-def _iso(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return timezone.localtime(value).isoformat()
-    return value.isoformat()
 
 
 def _hours(value: Decimal) -> str:

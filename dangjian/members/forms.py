@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from dangjian.core.ids import MAX_PK
 from dangjian.members import excel, selectors
 from dangjian.members.models import (
     CadrePosition,
@@ -26,7 +27,6 @@ from dangjian.members.models import (
     TransferKind,
 )
 
-MAX_PK = 2**62
 DATE = {"type": "date"}
 
 

@@ -13,7 +13,7 @@ import re
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q, prefetch_related_objects
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,8 @@ from dangjian.console.paging import paginate
 from dangjian.core import pii, scope, tree
 from dangjian.core.crypto import mask
 from dangjian.core.errors import Conflict
+from dangjian.core.ids import MAX_PK
+from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
 from dangjian.core.treeapi import search_q
 from dangjian.members import excel, jobs, selectors, services
@@ -52,17 +54,9 @@ from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.territory.models import Area
 
 PAGE_SIZE = 20
-MAX_PK = 2**62
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REPORT_ERRORS_SHOWN = 500
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _pk(value) -> int:
-    """An id from the path; beyond a bigint it is absent, not a database error."""
-    if not 1 <= value <= MAX_PK:
-        raise Http404("未找到")
-    return value
 
 
 def _int(value) -> int | None:

@@ -8,13 +8,15 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.utils import timezone
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from dangjian.core import scope
-from dangjian.core.api import ErrorOut, paginate
+from dangjian.core.api import ERRORS, paginate
+from dangjian.core.api import iso as _iso
+from dangjian.core.api import ref as _ref
 from dangjian.core.choices import label
+from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.members.models import Member
 from dangjian.organizations.models import PartyOrg
 from dangjian.orglife import compliance, selectors, services
@@ -36,29 +38,6 @@ from dangjian.orglife.models import (
 from dangjian.territory.models import Area
 
 router = Router(tags=["组织生活"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-MAX_PK = 2**62
-
-
-def _pk(value: int | None) -> int | None:
-    if value is None:
-        return None
-    if not 1 <= value <= MAX_PK:
-        raise Http404
-    return value
-
-
-def _ref(model, pk: int | None):
-    pk = _pk(pk)
-    return model(pk=pk) if pk is not None else None
-
-
-def _iso(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return timezone.localtime(value).isoformat()
-    return value.isoformat()
 
 
 # --- serializers ------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,20 +24,14 @@ from dangjian.console.paging import paginate
 from dangjian.core import tree
 from dangjian.core.choices import label
 from dangjian.core.errors import Conflict
+from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
 from dangjian.territory.models import Area
 
-MAX_PK = 2**62
 MAX_AREAS = 200
 GRID_LEVEL = selectors.GRID_LEVEL
 # What the reporter reads of the history: the moves, not the staff's internal notes.
 PUBLIC_NOTES = {"collect", "cancel", "finish", "verify_pass", "evaluate", "reopen"}
-
-
-def _pk(value) -> int:
-    if not 1 <= value <= MAX_PK:
-        raise Http404("未找到")
-    return value
 
 
 def _require_reporter(user) -> None:

@@ -8,10 +8,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from dangjian.console.decorators import console_view
+from dangjian.core.ids import MAX_PK
 from dangjian.dues import calc, selectors
 from dangjian.members.models import Member
-
-MAX_PK = 2**62
 
 
 def _my_member(user):
