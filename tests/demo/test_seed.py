@@ -316,3 +316,28 @@ def test_mobile_checkins_cadres_and_unit_roles(demo, client):
     assert stats["cadres"] > 0 and stats["secretaries"] == stats["villages"]
     assert 0 < stats["one_shoulder_rate"] <= 1 and 30 < stats["average_age"] < 60
     assert api.get(street, "/api/v1/members/cadres/").json()["count"] == stats["cadres"]
+
+
+@pytest.mark.django_db
+def test_seed_trees_and_accounts_only_when_no_module_is_chosen():
+    from io import StringIO
+
+    from dangjian.cases.models import Event
+    from dangjian.members.models import Member
+
+    out = StringIO()
+    call_command("seed", "--scale", "small", "--no-progress", "--modules", "none", stdout=out)
+    assert Area.objects.exists() and User.objects.filter(username="demo-grid").exists()
+    assert not Member.objects.exists()
+    assert not Event.objects.exists()
+    assert AuditEntry.objects.get(action="demo.seed").after["modules"] == []
+    assert "两棵树和账号" in out.getvalue() and "党员 " not in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_seed_refuses_unknown_modules_and_missing_prerequisites():
+    with pytest.raises(CommandError, match="未知的模块“votes”"):
+        seed("small", progress=False, modules=("votes",))
+    with pytest.raises(CommandError, match="组织生活演示数据需要党员演示数据"):
+        seed("small", progress=False, modules=("orglife",))
+    assert not Area.objects.exists()

@@ -6,7 +6,7 @@ import os
 
 from django.core.management.base import BaseCommand
 
-from dangjian.demo.generator import SCALE_LABELS, SCALES, seed
+from dangjian.demo.generator import MODULES, SCALE_LABELS, SCALES, seed
 
 AREA_KIND_LABELS = {
     "city": "市",
@@ -38,10 +38,19 @@ class Command(BaseCommand):
             help="small：小型演示城市（默认，或取环境变量 DEMO_SCALE）；city：全市规模",
         )
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
+        parser.add_argument(
+            "--modules",
+            default=",".join(MODULES),
+            help=f"在两棵树和账号之后生成哪些模块的演示数据，逗号分隔（默认全部：{','.join(MODULES)}）；"
+            "none 表示只生成两棵树和账号",
+        )
 
-    def handle(self, *args, scale, no_progress, **options):
+    def handle(self, *args, scale, no_progress, modules, **options):
+        chosen = tuple(m.strip() for m in modules.split(",") if m.strip() and m.strip() != "none")
         self.stdout.write(f"正在生成演示数据：{SCALE_LABELS[scale]}……")
-        counts = seed(scale, progress=not no_progress and options.get("verbosity", 1) > 0)
+        counts = seed(
+            scale, progress=not no_progress and options.get("verbosity", 1) > 0, modules=chosen
+        )
         kinds = "，".join(
             f"{AREA_KIND_LABELS[k]} {n:,}" for k, n in counts["area_kinds"].items() if n
         )
@@ -53,12 +62,17 @@ class Command(BaseCommand):
             f"户数 {counts['households']:,}，人口 {counts['population']:,}"
             + (f"，逐户登记 {counts['household_rows']:,} 户" if counts["household_rows"] else ""),
             f"职能部门 {counts['departments']:,} 个，演示账号 {counts['users']} 个（授权 {counts['grants']} 条）",
-            f"党员 {counts['members']:,} 名（类别 {counts['member_categories']:,} 条，"
-            f"流动党员 {counts['mobile_members']:,}，双报到 {counts['checkins']:,}）",
-            f"村(社区)两委干部 {counts['cadres']:,} 名，后备干部 {counts['reserve_cadres']:,} 名，"
-            f"导师帮带 {counts['mentor_pairs']:,} 对，党员中心户和楼栋长 {counts['unit_roles']:,} 名",
-            f"用时 {counts['seconds']:.1f} 秒",
         ]
+        if "members" in counts["modules"]:
+            lines += [
+                f"党员 {counts['members']:,} 名（类别 {counts['member_categories']:,} 条，"
+                f"流动党员 {counts['mobile_members']:,}，双报到 {counts['checkins']:,}）",
+                f"村(社区)两委干部 {counts['cadres']:,} 名，后备干部 {counts['reserve_cadres']:,} 名，"
+                f"导师帮带 {counts['mentor_pairs']:,} 对，党员中心户和楼栋长 {counts['unit_roles']:,} 名",
+            ]
+        lines.append(
+            f"用时 {counts['seconds']:.1f} 秒（其中两棵树和账号 {counts['trees_seconds']:.1f} 秒）"
+        )
         for line in lines:
             self.stdout.write("  " + line)
         self.stdout.write(self.style.SUCCESS("演示数据已生成。"))
