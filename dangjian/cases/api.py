@@ -334,6 +334,10 @@ class EventIn(Schema):
     class_code: str = ""
     anonymous: bool = False
     reporter_phone: str | None = None
+    # Staff taking a report by phone, from a visitor or the 12345 hotline: the source
+    # ("phone", "walk_in", "hotline") and the caller's name (代群众登记).
+    source: str = ""
+    reporter_name: str = ""
 
 
 class DraftIn(Schema):
@@ -484,6 +488,8 @@ def create_event(request, data: EventIn):
         class_code=data.class_code,
         anonymous=data.anonymous,
         reporter_phone=data.reporter_phone,
+        source=data.source,
+        reporter_name=data.reporter_name,
     )
     return event_detail_out(selectors.event_get(request.auth, event.pk), request.auth)
 

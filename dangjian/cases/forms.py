@@ -267,3 +267,135 @@ class RateForm(forms.Form):
         "2": Rating.DISSATISFIED,
         "1": Rating.DISSATISFIED,
     }
+
+
+# --- intake on a caller's behalf (代群众登记) -------------------------------------------------
+
+
+def intake_source_choices() -> list[tuple[str, str]]:
+    from dangjian.cases.models import INTAKE_SOURCES, Source
+
+    return [(v, str(lbl)) for v, lbl in Source.choices if v in INTAKE_SOURCES]
+
+
+class IntakeForm(forms.Form):
+    """A report staff take by phone, from a visitor or from the 12345 hotline. The grid and
+    the unit are ids (the service reads them through the reporting reach: one outside it is
+    refused on the field); the caller's phone is encrypted by the service like a reporter's."""
+
+    source = forms.ChoiceField(label="反映渠道", error_messages={"required": "请选择反映渠道"})
+    reporter_name = forms.CharField(label="反映人姓名", required=False, max_length=50)
+    reporter_phone = forms.CharField(label="联系电话", required=False, max_length=20)
+    anonymous = forms.BooleanField(label="反映人不愿透露姓名（仅登记人可见）", required=False)
+    grid = AreaField(label="所在网格", required=True, error_messages={"required": "请选择网格"})
+    unit = AreaField(label="单元（可选）")
+    class_code = forms.ChoiceField(label="事件类别", required=False)
+    description = forms.CharField(
+        label="事件描述", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    place = forms.CharField(label="事发位置", required=False, max_length=200)
+
+    def __init__(self, *args, grids=(), units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [("", "请选择"), *intake_source_choices()]
+        self.fields["class_code"].choices = class_choices("不确定，由系统建议")
+        self.fields["grid"].widget.choices = [("", "请选择"), *grids]
+        self.fields["unit"].widget = UnitSelect(units)
+        self.fields["unit"].widget.choices = [("", "不指定单元"), *[(u[0], u[1]) for u in units]]
+
+
+class UnitSelect(forms.Select):
+    """Units with their grid in ``data-grid`` (the page shows the chosen grid's units)."""
+
+    def __init__(self, units=(), attrs=None):
+        super().__init__(attrs)
+        self.grid_of = {str(pk): str(grid) for pk, _name, grid in units}
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        grid = self.grid_of.get(str(value))
+        if grid:
+            option["attrs"]["data-grid"] = grid
+        return option
+
+
+# --- household visits (驻点直联) ----------------------------------------------------------------
+
+
+class PeopleField(forms.TypedMultipleChoiceField):
+    """User ids ticked among the team's people; the service says who may be named."""
+
+    def __init__(self, **kwargs):
+        super().__init__(coerce=int, **kwargs)
+
+    def valid_value(self, value) -> bool:
+        return True
+
+    def to_python(self, value):
+        values = super().to_python(value)
+        for v in values:
+            if not v.isdigit() or not 1 <= int(v) <= MAX_PK:
+                raise ValidationError("走访人员应为用户编号")
+        return values
+
+
+class VisitForm(forms.Form):
+    """One visit to one household, on the console and on the phone: a listed household or a
+    grid or unit and the door; who went (from the team); the requests raised, one a line,
+    each becoming an event."""
+
+    team = AreaField(label="走访小组", required=True, error_messages={"required": "请选择走访小组"})
+    household = AreaField(label="住户")
+    area = AreaField(label="网格/单元")
+    household_label = forms.CharField(label="门牌", required=False, max_length=100)
+    visited_on = forms.DateField(
+        label="走访日期",
+        required=False,
+        widget=forms.DateInput(attrs=DATE),
+        error_messages={"invalid": "走访日期格式应为YYYY-MM-DD"},
+    )
+    visitors = PeopleField(label="走访人员", required=False, widget=forms.CheckboxSelectMultiple)
+    notes = forms.CharField(
+        label="走访情况", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    requests = forms.CharField(
+        label="群众诉求",
+        required=False,
+        max_length=11000,
+        help_text="每行一条，每条诉求登记为一件网格事件（来源：入户走访）",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, teams=(), households=(), areas=(), people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].widget.choices = [("", "请选择"), *teams]
+        self.fields["household"].widget.choices = [
+            ("", "不在名册中，填写网格/单元和门牌"),
+            *households,
+        ]
+        self.fields["area"].widget.choices = [("", "请选择"), *areas]
+        self.fields["visitors"].choices = list(people)
+
+    def request_lines(self) -> list[str]:
+        text = self.cleaned_data.get("requests") or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+# Service keys of a visit onto the form's fields (a request's own key names its line).
+VISIT_ALIASES = {
+    "team_id": "team",
+    "household_id": "household",
+    "area_id": "area",
+    "visitor_ids": "visitors",
+}
+
+
+def add_visit_errors(form: forms.Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        aliases = dict(VISIT_ALIASES)
+        for key in exc.message_dict:
+            if key.startswith("requests."):
+                aliases[key] = "requests"
+        add_service_errors(form, exc, aliases)
+    else:
+        add_service_errors(form, exc)

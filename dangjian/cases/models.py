@@ -57,6 +57,14 @@ class Source(models.TextChoices):
     MEMBER = "member", _("党员上报")
     DEPARTMENT = "department", _("部门上报")
     VISIT = "visit", _("入户走访")
+    PHONE = "phone", _("电话反映")
+    WALK_IN = "walk_in", _("来访反映")
+    HOTLINE = "hotline", _("12345热线")
+
+
+# Reports staff enter on behalf of a caller (代群众登记): the caller's name and phone are kept
+# on the event, the staff member who entered it is its ``reporter``.
+INTAKE_SOURCES = frozenset({Source.PHONE, Source.WALK_IN, Source.HOTLINE})
 
 
 class ClassSource(models.TextChoices):
@@ -624,6 +632,10 @@ class VisitRecord(models.Model):
         verbose_name=_("走访人"),
     )
     visitor_name = models.CharField(_("走访人姓名"), max_length=150, blank=True)
+    # Everyone who went (the team's members or staff); ``visitor`` is the first of them.
+    visitors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("走访人员")
+    )
     notes = models.TextField(_("走访情况"), blank=True)
     events = models.ManyToManyField(
         Event, blank=True, related_name="visit_records", verbose_name=_("诉求转事件")

@@ -18,6 +18,7 @@ from dangjian.accounts.models import Department, User, UserKind
 from dangjian.cases import sla, text
 from dangjian.cases.models import (
     FLOW,
+    INTAKE_SOURCES,
     OPEN_STATES,
     RUNNING_STATES,
     ClassKind,
@@ -51,6 +52,7 @@ MAX_DESCRIPTION = 1000
 MIN_DESCRIPTION = 5
 MAX_PLACE = 200
 MAX_NOTE = 500
+MAX_NAME = 50
 ANONYMOUS_NAME = "匿名群众"
 SOURCE_OF_KIND = {
     UserKind.STAFF: Source.PATROL,
@@ -191,6 +193,8 @@ def event_create(
     class_code: str = "",
     anonymous: bool = False,
     reporter_phone: str | None = None,
+    source: str = "",
+    reporter_name: str = "",
 ) -> Event:
     """A report (采集上报) in a grid or unit the actor may report in.
 
@@ -198,9 +202,35 @@ def event_create(
     location must lie within the grid's boundary. The same reporter's same report within the
     duplicate window is refused; similar open events of the same class in the grid are linked
     as duplicates (both ways) instead of merged.
+
+    ``source`` defaults to the actor's kind (a grid worker's patrol, a resident's report ...).
+    Staff who take a report by phone, from a visitor or from the 12345 hotline
+    (``INTAKE_SOURCES``, 代群众登记) name the caller (``reporter_name``, unless the caller
+    hides their name: ``anonymous``) and the caller's ``reporter_phone``; that needs
+    ``cases.dispatch`` over the area (township or community staff). A household visit's
+    request (``Source.VISIT``) needs ``cases.visit`` over it. The same caller's same report
+    within the window is refused, not the same staff member's (they take many calls).
     """
     where = reporting_area(actor, area.pk if area is not None else None)
     errors = Errors()
+    default_source = SOURCE_OF_KIND.get(getattr(actor, "kind", ""), Source.PATROL)
+    source = _text(source) or default_source
+    intake = source in INTAKE_SOURCES
+    caller = _text(reporter_name)
+    if source not in Source.values:
+        errors.add("source", f"来源取值无效，可选：{'、'.join(Source.values)}")
+    elif intake:
+        if not _covers(actor, "cases.dispatch", where.path):
+            errors.add("source", "只有街道（乡镇）或村（社区）工作人员可以代群众登记")
+        if not caller and not anonymous:
+            errors.add("reporter_name", "请填写反映人姓名，或勾选“反映人不愿透露姓名”")
+        elif len(caller) > MAX_NAME:
+            errors.add("reporter_name", f"反映人姓名不能超过{MAX_NAME}个字")
+    elif source == Source.VISIT:
+        if not _covers(actor, "cases.visit", where.path):
+            errors.add("source", "只有走访人员可以登记入户走访的诉求")
+    elif source != default_source:
+        errors.add("source", f"您上报的事件来源只能是“{label(Source, default_source)}”")
     body = _text(description)
     if not body:
         errors.add("description", "请填写事件描述")
@@ -223,7 +253,7 @@ def event_create(
     chosen = _class_by_code(errors, "class_code", class_code)
     phone = reporter_phone
     if phone is None:
-        phone = getattr(actor, "phone", "") or ""
+        phone = "" if intake else getattr(actor, "phone", "") or ""
     phone = crypto.normalize("phone", _text(phone))
     if phone:
         try:
@@ -238,7 +268,8 @@ def event_create(
     rule_list = text.rules()
     suggestion, toks = text.classify(body, rule_list)
     fp = text.fingerprint(body)
-    _refuse_repeat(actor, fp, toks, now)
+    phone_index = crypto.blind_index("phone", phone) if phone else ""
+    _refuse_repeat(actor, fp, toks, now, source=source, caller_index=phone_index, place=place_text)
 
     klass_pk = chosen.pk if chosen else suggestion.pk
     dispatch_row = dispatch_area_of(chain)
@@ -261,12 +292,16 @@ def event_create(
         state=State.COLLECTED,
         dispatch_area_id=dispatch_row["pk"],
         dispatch_area_path=dispatch_row["path"],
-        source=SOURCE_OF_KIND.get(getattr(actor, "kind", ""), Source.PATROL),
+        source=source,
         reporter=actor,
-        reporter_name=(getattr(actor, "real_name", "") or actor.get_username())[:50],
+        reporter_name=(
+            (caller or ANONYMOUS_NAME)
+            if intake
+            else (getattr(actor, "real_name", "") or actor.get_username())
+        )[:MAX_NAME],
         anonymous=bool(anonymous),
         reporter_phone=phone,
-        reporter_phone_index=crypto.blind_index("phone", phone) if phone else "",
+        reporter_phone_index=phone_index,
         reported_at=now,
     )
     event.save()
@@ -300,19 +335,41 @@ def event_create(
     return event
 
 
-def _refuse_repeat(actor, fp: str, toks: list[str], now) -> None:
-    """The same reporter's same report again within the window: refused, naming the first."""
+def _covers(actor, action: str, path: str) -> bool:
+    return any(tree.is_within(path, p) for p in scope.reach_of(actor, action).area_paths)
+
+
+def _refuse_repeat(actor, fp: str, toks: list[str], now, *, source="", caller_index="", place=""):
+    """The same reporter's same report again within the window: refused, naming the first.
+
+    For a report taken on a caller's behalf (``INTAKE_SOURCES``) the reporter is the caller:
+    the same staff member's similar reports from other callers are duplicates to link, not
+    repeats (a caller without a phone is caught by the very same text only, a double submit).
+    A visit's request is the household's: only the same text at the same door repeats it.
+    """
     window = dt.timedelta(hours=float(sla.setting("CASES_DUPLICATE_WINDOW_HOURS")))
     threshold = float(sla.setting("CASES_REPEAT_SIMILARITY"))
+    recent = Event.objects.filter(reporter_id=actor.pk, reported_at__gte=now - window)
+    intake = source in INTAKE_SOURCES
+    if intake:
+        recent = recent.filter(source__in=INTAKE_SOURCES, reporter_phone_index=caller_index)
+        if not caller_index:
+            threshold = 1.01  # no phone to tell callers apart: the very same text only
+    elif source == Source.VISIT:
+        recent = recent.filter(source=Source.VISIT, place=place)
+        threshold = 1.01
+    else:
+        recent = recent.exclude(source__in=[*INTAKE_SOURCES, Source.VISIT])
     recent = (
-        Event.objects.filter(reporter_id=actor.pk, reported_at__gte=now - window)
-        .exclude(state=State.CANCELLED)
+        recent.exclude(state=State.CANCELLED)
         .only("pk", "fingerprint", "tokens", "reported_at")
         .order_by("-reported_at")[:200]
     )
     for ev in recent:
         if ev.fingerprint == fp or text.jaccard(toks, ev.tokens.split()) >= threshold:
             at = timezone.localtime(ev.reported_at).strftime("%Y-%m-%d %H:%M")
+            if intake:
+                raise Conflict(f"该反映人已于{at}反映过相同的事件（编号{ev.pk}），请勿重复登记")
             raise Conflict(f"您已于{at}上报过相同的事件（编号{ev.pk}），请勿重复提交")
 
 

@@ -2,12 +2,14 @@
 
 from django.urls import include, path
 
-from dangjian.cases import views
+from dangjian.cases import intake_views, views
 
 app_name = "cases"
 urlpatterns = [
     path("", views.event_list, name="list"),
     path("inbox/", views.inbox, name="inbox"),
+    path("new/", intake_views.intake, name="intake"),
+    path("new/check/", intake_views.intake_check, name="intake_check"),
     path("classes/", views.taxonomy, name="taxonomy"),
     path("metrics/", views.metrics, name="metrics"),
     path("metrics/export/", views.metrics_export, name="metrics_export"),

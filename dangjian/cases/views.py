@@ -189,6 +189,7 @@ def event_list(request):
             "rows": rows,
             "filtered": any(v not in (None, "") for v in data.values()),
             "has_inbox": bool(scope.reach_of(user, "cases.handle").department_ids),
+            "can_intake": user.can("cases.dispatch") and user.can("cases.create"),
         },
     )
 

@@ -120,6 +120,7 @@ class RecordIn(Schema):
     household_label: str = ""
     notes: str = ""
     requests: list[str] = []
+    visitor_ids: list[int] = []
 
 
 class WeekCell(Schema):
@@ -212,6 +213,7 @@ def create_record(request, data: RecordIn):
         household_label=data.household_label,
         notes=data.notes,
         requests=data.requests,
+        visitor_ids=data.visitor_ids,
     )
     return record_out(visits.record_get(request.auth, record.pk))
 

@@ -7,4 +7,5 @@ from dangjian.cases import visit_views
 app_name = "visits"
 urlpatterns = [
     path("", visit_views.visit_list, name="list"),
+    path("new/", visit_views.visit_new, name="new"),
 ]

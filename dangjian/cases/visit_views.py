@@ -6,20 +6,30 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
 from dangjian.cases import visits
+from dangjian.cases.forms import VisitForm, add_visit_errors
+from dangjian.cases.models import VisitTeam
+from dangjian.cases.selectors import GRID_LEVEL
 from dangjian.console.decorators import console_view
 from dangjian.console.paging import paginate
+from dangjian.core import tree
+from dangjian.core.errors import Conflict
 from dangjian.core.ids import MAX_PK
 from dangjian.core.scope import Forbidden
-from dangjian.territory.models import Area
+from dangjian.territory.models import Area, Household
 
 PAGE_SIZE = 20
 COVERAGE_WEEKS = 4
+MAX_TEAMS = 100
+MAX_HOUSEHOLDS = 500
+MAX_AREAS = 500
 
 
 def _int(value) -> int | None:
@@ -80,5 +90,133 @@ def visit_list(request):
             "week": week,
             "error": error,
             "weekdays": visits.WEEKDAYS,
+            "can_record": user.can("cases.visit"),
         },
     )
+
+
+# --- recording a visit (console and phone) ----------------------------------------------------
+
+
+def _recording_team(user, raw) -> VisitTeam | None:
+    """The team named by ``raw`` among those ``user`` records visits for: 404 out of sight,
+    403 when only visible (the service's answers), None when none was named."""
+    pk = _int(raw)
+    if raw and pk is None:
+        raise Http404("未找到")
+    if pk is None:
+        return None
+    team = (
+        visits.teams_of(user, "cases.visit")
+        .select_related("area")
+        .defer("area__boundary")
+        .filter(pk=pk)
+        .first()
+    )
+    if team is None:
+        if visits.teams_of(user, "cases.view").filter(pk=pk).exists():
+            raise Forbidden("您没有登记走访的权限")
+        raise Http404("未找到")
+    return team
+
+
+def visit_choices(user, team: VisitTeam | None) -> dict:
+    """The options of the visit form: the user's teams; for the chosen team, the listed
+    households and the grids and units of its village the user may visit, and its people."""
+    teams = list(
+        visits.teams_of(user, "cases.visit")
+        .filter(active=True)
+        .select_related("area")
+        .defer("area__boundary")
+        .order_by("area_path", "id")[:MAX_TEAMS]
+    )
+    out = {
+        "teams": [(t.pk, f"{t.area.name}·{t.name}") for t in teams],
+        "households": [],
+        "areas": [],
+        "people": [],
+    }
+    if team is None:
+        return out
+    under = tree.subtree_q("area_path", team.area_path)
+    out["households"] = [
+        (h.pk, f"{h.unit.name} {h.label}")
+        for h in Household.objects.visible_to(user, "cases.visit")
+        .filter(under)
+        .select_related("unit")
+        .only("pk", "label", "unit__name")
+        .order_by("area_path", "id")[:MAX_HOUSEHOLDS]
+    ]
+    out["areas"] = [
+        (pk, ("\u3000" if level > GRID_LEVEL else "") + name)
+        for pk, name, level in Area.objects.visible_to(user, "cases.visit")
+        .filter(tree.subtree_q("path", team.area_path), level__gte=GRID_LEVEL)
+        .order_by("path")
+        .values_list("pk", "name", "level")[:MAX_AREAS]
+    ]
+    out["people"] = [(u.pk, u.real_name or u.username) for u in visits.team_people(team)]
+    return out
+
+
+def record_visit(request, *, done_url: str):
+    """The visit form, shared by the console and the phone: (form, context, status), or a
+    redirect to ``done_url`` once the visit is recorded through ``visits.visit_record``."""
+    user = request.user
+    if not user.can("cases.visit"):
+        raise Forbidden("您没有登记走访的权限")
+    source = request.POST if request.method == "POST" else request.GET
+    team = _recording_team(user, source.get("team"))
+    choices = visit_choices(user, team)
+    if team is None and len(choices["teams"]) == 1 and request.method == "GET":
+        team = _recording_team(user, str(choices["teams"][0][0]))
+        choices = visit_choices(user, team)
+    if request.method == "POST":
+        form = VisitForm(request.POST, **choices)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                record = visits.visit_record(
+                    actor=user,
+                    team=VisitTeam(pk=data["team"]),
+                    visited_on=data.get("visited_on"),
+                    household=Household(pk=data["household"]) if data.get("household") else None,
+                    area=Area(pk=data["area"]) if data.get("area") else None,
+                    household_label=data.get("household_label") or "",
+                    notes=data.get("notes") or "",
+                    requests=form.request_lines(),
+                    visitor_ids=data.get("visitors") or [],
+                )
+            except ValidationError as exc:
+                add_visit_errors(form, exc)
+            except Conflict as exc:
+                form.add_error(None, exc.message)
+            else:
+                n = record.events.count()
+                messages.success(
+                    request,
+                    f"已登记{record.household_label}的走访"
+                    + (f"，{n}条诉求已转为网格事件" if n else ""),
+                )
+                return redirect(done_url)
+        status = 422
+    else:
+        initial = {"visited_on": timezone.localdate()}
+        if team is not None:
+            initial["team"] = team.pk
+            if any(pk == user.pk for pk, _n in choices["people"]):
+                initial["visitors"] = [user.pk]
+        form = VisitForm(initial=initial, **choices)
+        status = 200
+    return form, {"form": form, "team": team, **choices}, status
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def visit_new(request):
+    from django.urls import reverse
+
+    out = record_visit(request, done_url=reverse("console:cases:visits:list"))
+    if not isinstance(out, tuple):
+        return out
+    _form, context, status = out
+    return render(request, "cases/visits/new.html", context, status=status)

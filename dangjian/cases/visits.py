@@ -194,11 +194,14 @@ def visit_record(
     household_label: str = "",
     notes: str = "",
     requests=(),
+    visitor_ids=(),
 ) -> VisitRecord:
-    """A visit to one household by ``actor`` for ``team``: a listed household, or a door in a
-    grid or unit of the team's village. Each request raised becomes an event (source
-    "入户走访") through ``services.event_create`` in the household's grid or unit; a refused
-    request refuses the whole record (nothing half-written)."""
+    """A visit to one household for ``team``, recorded by ``actor``: a listed household, or a
+    door in a grid or unit of the team's village. ``visitor_ids`` are who went, from the
+    team's members and staff (the actor alone when none are named). Each request raised
+    becomes an event (source "入户走访") through ``services.event_create`` in the
+    household's grid or unit; a refused request refuses the whole record (nothing
+    half-written)."""
     team_pk = team.pk
     team = teams_of(actor, "cases.visit").select_related("area").filter(pk=team_pk).first()
     if team is None:
@@ -259,6 +262,7 @@ def visit_record(
             errors.add(f"requests.{i}", f"第{i + 1}条诉求不能少于{services.MIN_DESCRIPTION}个字")
         elif len(ask) > services.MAX_DESCRIPTION:
             errors.add(f"requests.{i}", f"第{i + 1}条诉求不能超过{services.MAX_DESCRIPTION}个字")
+    visitors = _visitors(errors, team, actor, visitor_ids)
     errors.check()
 
     record = VisitRecord.objects.create(
@@ -271,15 +275,20 @@ def visit_record(
         household_key=_household_key(household.pk if household else None, where.pk, label_text),
         visited_on=visited_on,
         week=week_of(visited_on),
-        visitor=actor,
-        visitor_name=services._actor_name(actor),
+        visitor=visitors[0],
+        visitor_name="、".join(services._actor_name(u) for u in visitors)[:150],
         notes=notes,
     )
+    record.visitors.set(visitors)
     events = []
     for i, ask in enumerate(asks):
         try:
             ev = services.event_create(
-                actor=actor, area=where, description=ask, place=label_text[:200]
+                actor=actor,
+                area=where,
+                description=ask,
+                place=label_text[:200],
+                source=Source.VISIT,
             )
         except ValidationError as exc:
             raise ValidationError(
@@ -287,7 +296,6 @@ def visit_record(
             ) from exc
         events.append(ev)
     if events:
-        Event.objects.filter(pk__in=[e.pk for e in events]).update(source=Source.VISIT)
         record.events.set(events)
     audit.record(
         actor=actor,
@@ -299,11 +307,42 @@ def visit_record(
             "household": record.household_id,
             "household_label": label_text,
             "visited_on": visited_on.isoformat(),
+            "visitors": [u.pk for u in visitors],
             "events": [e.pk for e in events],
         },
     )
     scope.assert_visible(record, actor, "cases.view")
     return record
+
+
+def team_people(team: VisitTeam) -> list[User]:
+    """Who may be named as a team's visitors: its members, then its staff."""
+    people = User.objects.only("pk", "username", "real_name", "kind").order_by("pk")
+    out = list(people.filter(visit_teams=team))
+    seen = {u.pk for u in out}
+    return out + [u for u in people.filter(visit_teams_as_staff=team) if u.pk not in seen]
+
+
+def _visitors(errors, team: VisitTeam, actor, ids) -> list[User]:
+    """The visitors named, each on ``team`` (or the actor); the actor alone when none."""
+    if isinstance(ids, str | bytes) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in (ids or [])
+    ):
+        errors.add("visitor_ids", "走访人员应为用户编号列表")
+        return [actor]
+    ids = list(dict.fromkeys(ids or []))
+    if not ids:
+        return [actor]
+    allowed = {u.pk: u for u in team_people(team)}
+    allowed.setdefault(actor.pk, actor)
+    bad = [i for i in ids if i not in allowed]
+    if bad:
+        errors.add(
+            "visitor_ids",
+            f"用户{'、'.join(str(b) for b in bad[:5])}不是“{team.name}”的成员或工作人员",
+        )
+        return [actor]
+    return [allowed[i] for i in ids]
 
 
 def record_list(

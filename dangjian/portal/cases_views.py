@@ -265,3 +265,45 @@ def rate(request, event_id: int):
         return _detail(request, event, form, status=409)
     messages.success(request, "感谢您的评价")
     return redirect(reverse("portal:cases:detail", args=[event.pk]))
+
+
+# --- household visits (驻点直联) from the phone ------------------------------------------------
+
+
+@console_view
+@require_GET
+def visits_mine(request):
+    """The visits the user went on (or recorded), newest first, and a link to record one."""
+    from django.db.models import Q
+
+    from dangjian.cases import visits
+
+    user = request.user
+    if not user.can("cases.visit"):
+        raise Forbidden("您没有登记走访的权限")
+    qs = (
+        visits.record_list(user)
+        .filter(Q(visitor_id=user.pk) | Q(pk__in=_visited_by(user)))
+        .distinct()
+    )
+    page = paginate(request, qs, 20)
+    return render(request, "portal/cases/visits.html", {"page": page, "rows": page.object_list})
+
+
+def _visited_by(user):
+    from dangjian.cases.models import VisitRecord
+
+    return VisitRecord.visitors.through.objects.filter(user_id=user.pk).values("visitrecord_id")
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def visit_new(request):
+    """Record a visit from the phone: the same form and service as the console."""
+    from dangjian.cases.visit_views import record_visit
+
+    out = record_visit(request, done_url=reverse("portal:cases:visits"))
+    if not isinstance(out, tuple):
+        return out
+    _form, context, status = out
+    return render(request, "portal/cases/visit_new.html", context, status=status)
