@@ -224,6 +224,54 @@ def remittances(user, *, org: PartyOrg | None = None):
     return qs
 
 
+def remittance_page(user, *, org: PartyOrg | None = None, month: dt.date | None = None):
+    """The remittances of the orgs in scope (under ``org``), of one month when given (the
+    console records the month as the remittance's period, ``2026-11``), newest first."""
+    qs = remittances(user, org=org).select_related("created_by")
+    if month is not None:
+        qs = qs.filter(period=calc.month_text(month))
+    return qs.order_by("-created_at", "-id")
+
+
+def remittance_sum(qs) -> tuple[int, Decimal]:
+    agg = qs.order_by().aggregate(n=Count("id"), s=Sum("amount"))
+    return agg["n"] or 0, _dec(agg["s"])
+
+
+@dataclass
+class MonthTotal:
+    """What a branch collected for one month, what it already remitted for it, its balance."""
+
+    org: PartyOrg
+    month: dt.date
+    collected: Decimal
+    members_paid: int
+    remitted: Decimal
+    balance: Decimal
+
+    @property
+    def outstanding(self) -> Decimal:
+        """Collected for the month and not yet remitted, at most the balance."""
+        return max(min(self.collected - self.remitted, self.balance), Decimal("0.00"))
+
+
+def month_total(user, org: PartyOrg, month: dt.date) -> MonthTotal:
+    """The branch's dues for ``month`` (payments it collected, not reversed), in three queries."""
+    agg = DuesPaymentMonth.objects.filter(
+        payment__in=payments(user).filter(org=org).values("pk"), month=month, reversed=False
+    ).aggregate(s=Sum("amount"), n=Count("member_id", distinct=True))
+    remitted = remittances(user).filter(from_org=org, period=calc.month_text(month))
+    account = LedgerAccount.objects.filter(ledger="dues", code=f"org:{org.pk}").first()
+    return MonthTotal(
+        org=org,
+        month=month,
+        collected=_dec(agg["s"]),
+        members_paid=agg["n"] or 0,
+        remitted=_dec(remitted.aggregate(s=Sum("amount"))["s"]),
+        balance=_dec(account.balance) if account else Decimal("0.00"),
+    )
+
+
 # --- branch totals ------------------------------------------------------------------------------
 
 

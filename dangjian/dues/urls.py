@@ -16,4 +16,7 @@ urlpatterns = [
         views.hardship_transition,
         name="hardship_transition",
     ),
+    path("remittances/", views.remittance_list, name="remittances"),
+    path("remittances/new/", views.remittance_new, name="remittance_new"),
+    path("funds/", views.funds_page, name="funds"),
 ]

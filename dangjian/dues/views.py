@@ -6,10 +6,13 @@ out of scope reads as 404; a refused write shows the service's Chinese messages 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse as url_for
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -277,3 +280,169 @@ def hardship_transition(request, hardship_id: int):
     except Conflict as exc:
         messages.error(request, exc.message)
     return redirect("console:dues:member", h.member_id)
+
+
+# --- remittances upward and the funds for the grassroots ------------------------------------------
+
+
+def _month_or_error(raw: str, errors: dict) -> dt.date | None:
+    try:
+        return calc.parse_month(raw, "month", "月份")
+    except ValidationError as exc:
+        for key, msgs in exc.message_dict.items():
+            errors.setdefault(key, []).extend(msgs)
+        return None
+
+
+def _org_param(user, raw: str | None) -> PartyOrg | None:
+    if not raw:
+        return None
+    pk = _int(raw)
+    if pk is None:
+        raise Http404("未找到")
+    return selectors.visible_org(user, pk)
+
+
+@console_view
+def remittance_list(request):
+    """The remittances upward of the organizations in scope, by organization and month, with
+    the number and the sum of what the filter shows."""
+    user = request.user
+    _require(user, "dues.view")
+    org = _org_param(user, request.GET.get("org"))
+    errors: dict[str, list[str]] = {}
+    month_raw = (request.GET.get("month") or "").strip()
+    month = _month_or_error(month_raw, errors) if month_raw else None
+    qs = selectors.remittance_page(user, org=org, month=month)
+    count, total = selectors.remittance_sum(qs)
+    page = paginate(request, qs, PAGE_SIZE)
+    return render(
+        request,
+        "dues/remittances.html",
+        {
+            "org": org,
+            "month_raw": month_raw,
+            "errors": errors,
+            "page": page,
+            "rows": list(page.object_list),
+            "count": count,
+            "total": total,
+            "branches": _branches(user, None),
+            "can_manage": user.can("dues.manage"),
+        },
+    )
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def remittance_new(request):
+    """Remit a branch's dues for a month to the organization above it: choosing the branch and
+    the month shows what it collected for that month, what it already remitted for it and its
+    balance; confirming posts the remittance through the ledger (``services``)."""
+    user = request.user
+    _require(user, "dues.view")
+    if not user.can("dues.manage"):
+        raise Forbidden("您没有登记党费上缴的权限")
+    data = request.POST if request.method == "POST" else request.GET
+    errors: dict[str, list[str]] = {}
+    raw_org = (data.get("org") or "").strip()
+    org = _org_param(user, raw_org)
+    month_raw = (data.get("month") or calc.month_text(calc.month_of(timezone.localdate()))).strip()
+    month = _month_or_error(month_raw, errors)
+    summary = selectors.month_total(user, org, month) if org is not None and month else None
+    values = {
+        "org": raw_org,
+        "month": month_raw,
+        "amount": request.POST.get("amount", "")
+        if request.method == "POST"
+        else (f"{summary.outstanding:.2f}" if summary else ""),
+        "note": request.POST.get("note", ""),
+        "client_key": request.POST.get("client_key") or _new_key(),
+    }
+    if request.method == "POST":
+        if org is None:
+            errors.setdefault("org_id", []).append("请选择上缴的党支部")
+        if not errors:
+            try:
+                r, created = services.remittance_create(
+                    actor=user,
+                    org=org,
+                    amount=values["amount"],
+                    period=calc.month_text(month),
+                    note=values["note"],
+                    client_key=values["client_key"],
+                )
+            except ValidationError as exc:
+                errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+            except Conflict as exc:
+                errors = {"": [exc.message]}
+            else:
+                messages.success(
+                    request,
+                    f"已登记{r.from_org.name}{calc.month_label(month)}党费上缴{r.amount:.2f}元"
+                    + ("" if created else "（重复提交，未重复上缴）"),
+                )
+                return redirect(
+                    f"{url_for('console:dues:remittances')}?org={org.pk}&month={calc.month_text(month)}"
+                )
+    choices = list(
+        PartyOrg.objects.visible_to(user, "dues.manage")
+        .filter(kind__in=(OrgKind.BRANCH, OrgKind.GENERAL_BRANCH))
+        .only("id", "name", "path")
+        .order_by("path")[:300]
+    )
+    return render(
+        request,
+        "dues/remittance_new.html",
+        {
+            "org": org,
+            "choices": choices,
+            "values": values,
+            "errors": errors,
+            "summary": summary,
+            "month_label": calc.month_label(month) if month else "",
+        },
+        status=422 if errors and request.method == "POST" else 200,
+    )
+
+
+@console_view
+def funds_page(request):
+    """The grassroots funds a subtree is entitled to in a year under the allocation settings:
+    new organizations, members per year, secretaries per month served."""
+    user = request.user
+    _require(user, "dues.view")
+    org = _org_param(user, request.GET.get("org"))
+    if org is None:
+        org = (
+            PartyOrg.objects.topmost_visible_to(user, "organizations.view").order_by("path").first()
+        )
+    errors: dict[str, list[str]] = {}
+    year_raw = (request.GET.get("year") or "").strip()
+    year = timezone.localdate().year
+    if year_raw:
+        if year_raw.isdigit() and 2000 <= int(year_raw) <= 2100:
+            year = int(year_raw)
+        else:
+            errors["year"] = ["年度应为2000至2100之间的四位数字"]
+    f = selectors.funds(user, org=org, year=year) if org is not None else None
+    children = []
+    if org is not None:
+        children = list(
+            PartyOrg.objects.visible_to(user, "organizations.view")
+            .filter(parent_id=org.pk)
+            .only("id", "name", "path")
+            .order_by("path")[:200]
+        )
+    return render(
+        request,
+        "dues/funds.html",
+        {
+            "org": org,
+            "f": f,
+            "year": year,
+            "year_raw": year_raw or str(year),
+            "errors": errors,
+            "children": children,
+        },
+    )

@@ -30,17 +30,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Avg, Count, Q, Sum
+from django.db.models import Avg, Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dangjian.core import scope, tree
 from dangjian.core.choices import label
-from dangjian.members.models import Member, Status
-from dangjian.organizations.models import OrgKind, PartyOrg
+from dangjian.members.models import Cadre, CadrePosition, Committee, Member, Status
+from dangjian.organizations.models import OrgDomain, OrgKind, PartyOrg
 from dangjian.orglife.models import (
     Attendance,
     AttendanceStatus,
@@ -59,6 +60,17 @@ BRANCH_KINDS = (OrgKind.BRANCH, OrgKind.GENERAL_BRANCH)
 VIEW = "orglife.view"
 DONE, DUE, MISSED = "done", "due", "missed"
 STATUS_LABELS = {DONE: "已完成", DUE: "待完成", MISSED: "未完成"}
+# The secretary's own party lesson when it cannot be checked (not counted in the colour).
+NO_SECRETARY, UNLINKED = "none", "unlinked"
+SECRETARY_LABELS = {
+    **STATUS_LABELS,
+    NO_SECRETARY: "未登记书记",
+    UNLINKED: "书记未关联党员档案",
+}
+SECRETARY_LESSON_LABEL = "书记讲党课"
+# Village and community organizations: their secretary is the serving party secretary of the
+# village's or community's two committees (members.Cadre), matched by the anchoring area.
+SECRETARY_DOMAINS = (OrgDomain.VILLAGE, OrgDomain.COMMUNITY)
 COLOUR_LABELS = {"green": "绿", "amber": "黄", "red": "红"}
 
 
@@ -194,6 +206,9 @@ class Facts:
     held: list  # (org_id, session_type, month) distinct, held sessions and joint ones
     attendance: list  # (host org_id, present, counted)
     ratings: list  # (host org_id, sum of scores, ratings)
+    # (branch id, cadre name, member id, held lessons, scheduled lessons) of the year, the
+    # latest serving secretary last
+    secretaries: list = field(default_factory=list)
 
 
 def fetch(root_path: str, span: Span, *, user=None) -> Facts:
@@ -259,7 +274,57 @@ def fetch(root_path: str, span: Span, *, user=None) -> Facts:
         .annotate(total=Sum("score"), n=Count("id"))
         .order_by()
     )
-    return Facts(org_rows, full, held, attendance, ratings)
+    secretaries = secretary_lessons(orgs, span.year)
+    return Facts(org_rows, full, held, attendance, ratings, secretaries)
+
+
+def secretary_lessons(orgs, year: int) -> list[tuple]:
+    """One query for every branch of ``orgs``: the party secretary serving in ``year`` of the
+    village or community a branch is anchored to (a branch of the village or community domain),
+    with the party lessons that member hosted (gave) in the year, held and scheduled.
+
+    Rows are (branch id, secretary name, member id, held, scheduled), ordered so that the
+    secretary serving latest in the year comes last for each branch."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    lessons = Session.objects.filter(
+        host_id=OuterRef("member_id"),
+        session_type=SessionType.PARTY_LESSON,
+        month__gte=year * 100 + 1,
+        month__lte=year * 100 + 12,
+    ).order_by()
+
+    def count(state: str):
+        return Coalesce(
+            Subquery(
+                lessons.filter(state=state)
+                .values("host_id")
+                .annotate(n=Count("id"))
+                .values("n")[:1],
+                output_field=IntegerField(),
+            ),
+            Value(0),
+        )
+
+    branches = orgs.filter(kind__in=BRANCH_KINDS, domain__in=SECRETARY_DOMAINS)
+    rows = (
+        Cadre.objects.filter(
+            committee=Committee.PARTY,
+            position=CadrePosition.SECRETARY,
+            term_start__lte=end,
+            area_id__in=branches.values("area_id"),
+        )
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
+        .annotate(
+            branch_id=Subquery(
+                branches.filter(area_id=OuterRef("area_id")).order_by("path").values("id")[:1]
+            ),
+            held=count(SessionState.HELD),
+            scheduled=count(SessionState.SCHEDULED),
+        )
+        .values_list("branch_id", "name", "member_id", "held", "scheduled")
+        .order_by("term_start", "id")
+    )
+    return list(rows)
 
 
 def evaluate(
@@ -329,6 +394,11 @@ def assemble(
         if b is not None:
             ratings[b][0] += total or 0
             ratings[b][1] += n
+    secretary: dict[int, tuple] = {}
+    for branch_id, name, member_id, n_held, n_scheduled in facts.secretaries:
+        if branch_id in branches:
+            secretary[branch_id] = (name, member_id, n_held, n_scheduled)
+    year_span = Span("year", span.year, 1)
     # 5. arithmetic
     committee_min = int(setting("ORGLIFE_COMMITTEE_MIN_FULL_MEMBERS", 7))
     parts = {kind: span.parts(kind) for kind in Period.values}
@@ -383,6 +453,21 @@ def assemble(
                             "status_label": STATUS_LABELS[status],
                         }
                     )
+        lesson = _secretary_item(secretary.get(pk), year_span, today, established)
+        if lesson["status"] in STATUS_LABELS:
+            status = lesson["status"]
+            done += status == DONE
+            due += status == DUE
+            if status == MISSED:
+                missed += 1
+                missing.append(
+                    {
+                        "session_type": "secretary_lesson",
+                        "session_type_label": SECRETARY_LESSON_LABEL,
+                        "period": year_span.code,
+                        "period_label": year_span.label,
+                    }
+                )
         colour = colour_of(missed)
         present, total = att[pk]
         rsum, rn = ratings[pk]
@@ -399,11 +484,38 @@ def assemble(
             "attendance_rate": _rate(present, total),
             "rating_avg": str((Decimal(rsum) / rn).quantize(Decimal("0.01"))) if rn else None,
             "ratings": rn,
+            "secretary_lesson": lesson,
         }
         if detail:
             row["items"] = items
         out.append(row)
     return out
+
+
+def _secretary_item(found: tuple | None, year: Span, today: dt.date, established) -> dict:
+    """DOMAIN.md 党课: the secretary gives (hosts) one party lesson a year."""
+    name, member_id, n_held, n_scheduled = found or ("", None, 0, 0)
+    if found is None or (established and year.end <= established):
+        status = NO_SECRETARY
+    elif member_id is None:
+        status = UNLINKED
+    elif n_held:
+        status = DONE
+    elif today < year.end:
+        status = DUE
+    else:
+        status = MISSED
+    return {
+        "label": SECRETARY_LESSON_LABEL,
+        "secretary_name": name,
+        "member_id": member_id,
+        "period": year.code,
+        "period_label": year.label,
+        "held": n_held,
+        "scheduled": n_scheduled,
+        "status": status,
+        "status_label": SECRETARY_LABELS[status],
+    }
 
 
 def branch_detail(user, *, org: int, period: str | None = None, today=None) -> dict:

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from dangjian.core import scope, tree
@@ -17,6 +17,7 @@ from dangjian.orglife.models import (
     AttendanceStatus,
     Base,
     Plan,
+    PlanItem,
     Session,
     SessionState,
     SessionType,
@@ -136,6 +137,66 @@ def plan_list(user, *, org: int | None = None, year: int | None = None):
 def plan_get(user, pk: int) -> Plan:
     qs = Plan.objects.select_related("org").defer("org__contact_phone").prefetch_related("items")
     return scope.get_visible(qs, user, VIEW, pk=pk)
+
+
+def plan_page(user, *, org: int | None = None, year: int | None = None):
+    """The plans of the list page: no items fetched, their counts annotated (how many items,
+    how many already have a session)."""
+    qs = Plan.objects.visible_to(user, VIEW)
+    if org is not None:
+        node = scope.get_visible(
+            PartyOrg.objects.defer("contact_phone"), user, "organizations.view", pk=org
+        )
+        qs = qs.filter(tree.subtree_q("org_path", node.path))
+    if year is not None:
+        qs = qs.filter(year=year)
+    return (
+        qs.select_related("org")
+        .defer("org__contact_phone")
+        .annotate(
+            n_items=Count("items", distinct=True),
+            n_used=Count("items", filter=Q(items__sessions__isnull=False), distinct=True),
+        )
+        .order_by("-year", "org_path", "quarter", "id")
+    )
+
+
+def plan_items(plan: Plan) -> list[PlanItem]:
+    """The plan's items, each with ``scheduled``: its sessions (any state), in two queries."""
+    items = list(
+        PlanItem.objects.filter(plan=plan)
+        .select_related("base")
+        .prefetch_related(
+            Prefetch(
+                "sessions",
+                queryset=Session.objects.only(
+                    "id", "topic", "state", "starts_at", "plan_item_id"
+                ).order_by("starts_at", "id"),
+                to_attr="scheduled",
+            )
+        )
+        .order_by("month", "id")
+    )
+    return items
+
+
+def plan_item_get(user, pk: int, action: str = VIEW) -> PlanItem:
+    """An item through its plan's scope (out of scope: 404)."""
+    item = PlanItem.objects.filter(pk=pk).only("id", "plan_id").first()
+    if item is None:
+        from django.http import Http404
+
+        raise Http404("未找到")
+    plan = scope.get_visible(
+        Plan.objects.select_related("org").defer("org__contact_phone"),
+        user,
+        action,
+        view_action=VIEW,
+        pk=item.plan_id,
+    )
+    item = PlanItem.objects.select_related("base").get(pk=pk)
+    item.plan = plan
+    return item
 
 
 def base_list(user, *, q: str | None = None):

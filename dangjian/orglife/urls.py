@@ -16,4 +16,10 @@ urlpatterns = [
     path("sessions/<int:session_id>/transition/", views.session_transition, name="transition"),
     path("sessions/<int:session_id>/photos/", views.session_photo_upload, name="photo_upload"),
     path("sessions/<int:session_id>/photos/<int:file_id>/", views.session_photo, name="photo"),
+    path("plans/", views.plan_list, name="plans"),
+    path("plans/new/", views.plan_new, name="plan_new"),
+    path("plans/<int:plan_id>/", views.plan_detail, name="plan"),
+    path("plans/<int:plan_id>/items/new/", views.plan_item_new, name="plan_item_new"),
+    path("plans/items/<int:item_id>/", views.plan_item_edit, name="plan_item"),
+    path("plans/items/<int:item_id>/delete/", views.plan_item_delete, name="plan_item_delete"),
 ]

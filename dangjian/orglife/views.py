@@ -19,9 +19,11 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from dangjian.console.decorators import console_view
+from dangjian.console.paging import paginate
 from dangjian.core import scope
 from dangjian.core.errors import Conflict
-from dangjian.organizations.models import PartyOrg
+from dangjian.core.ids import pk_or_404
+from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.orglife import compliance, selectors, services
 from dangjian.orglife.models import Session, SessionState, SessionType
 
@@ -323,6 +325,15 @@ def session_new(request):
     )
     errors: dict[str, list[str]] = {}
     values = {k: request.POST.get(k, "") for k in SCHEDULE_FIELDS}
+    plan_item = None
+    raw_item = request.GET.get("plan_item") or request.POST.get("plan_item") or ""
+    if raw_item:
+        if not raw_item.isdigit():
+            raise Http404
+        plan_item = selectors.plan_item_get(request.user, pk_or_404(int(raw_item)))
+        if request.method != "POST":
+            values["session_type"] = plan_item.session_type
+            values["topic"] = plan_item.topic
     if request.method == "POST":
         starts_at = _aware(values["starts_at"], "starts_at", errors)
         ends_at = _aware(values["ends_at"], "ends_at", errors)
@@ -343,6 +354,7 @@ def session_new(request):
                     host=by_id.get(int(host)) if host.isdigit() else None,
                     recorder=by_id.get(int(recorder)) if recorder.isdigit() else None,
                     committee_ids=committee,
+                    plan_item=plan_item,
                 )
             except ValidationError as exc:
                 errors = exc.message_dict
@@ -359,6 +371,275 @@ def session_new(request):
             "errors": errors,
             "types": SessionType.choices,
             "committee": set(request.POST.getlist("committee_ids")),
+            "plan_item": plan_item,
         },
         status=422 if errors else 200,
     )
+
+
+# --- plans (组织生活计划) -----------------------------------------------------------------------
+
+PLAN_PAGE_SIZE = 30
+PLAN_ROWS = 6
+
+
+def _year_param(raw: str, errors: dict) -> int | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    if raw.isdigit() and 2000 <= int(raw) <= 2100:
+        return int(raw)
+    errors.setdefault("year", []).append("年度应为2000至2100之间的四位数字")
+    return None
+
+
+def _branch_choices(user, action: str = VIEW):
+    return list(
+        PartyOrg.objects.defer("contact_phone")
+        .visible_to(user, action)
+        .filter(kind__in=(OrgKind.BRANCH, OrgKind.GENERAL_BRANCH))
+        .only("id", "name", "path")
+        .order_by("path")[:300]
+    )
+
+
+def _errors_of(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return exc.message_dict
+    return {"form": list(exc.messages)}
+
+
+@console_view
+def plan_list(request):
+    """The yearly and quarterly plans of the branches in the user's scope, by org and year."""
+    errors: dict[str, list[str]] = {}
+    org = _org_or_top(request) if request.GET.get("org") else None
+    year = _year_param(request.GET.get("year", ""), errors)
+    qs = selectors.plan_page(request.user, org=org.pk if org else None, year=year)
+    page = paginate(request, qs, PLAN_PAGE_SIZE)
+    return render(
+        request,
+        "orglife/plans.html",
+        {
+            "org": org,
+            "year": year or "",
+            "year_raw": request.GET.get("year", ""),
+            "errors": errors,
+            "page": page,
+            "plans": list(page.object_list),
+            "branches": _branch_choices(request.user),
+            "can_create": request.user.can(services.MANAGE),
+        },
+    )
+
+
+def _plan_rows(request) -> list[dict]:
+    types = request.POST.getlist("item_type")
+    months = request.POST.getlist("item_month")
+    topics = request.POST.getlist("item_topic")
+    n = max(len(types), len(months), len(topics))
+    rows = []
+    for i in range(n):
+        rows.append(
+            {
+                "session_type": types[i] if i < len(types) else "",
+                "month": (months[i] if i < len(months) else "").strip(),
+                "topic": topics[i] if i < len(topics) else "",
+                "errors": [],
+            }
+        )
+    return rows
+
+
+def _month_value(raw: str):
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) <= 2 else raw
+
+
+@console_view
+def plan_new(request):
+    """A plan for one branch with its items; blank item rows are left out."""
+    choices = _branch_choices(request.user, services.MANAGE)
+    raw_org = request.POST.get("org") if request.method == "POST" else request.GET.get("org")
+    values = {
+        "org": (raw_org or "").strip(),
+        "year": request.POST.get("year", str(timezone.localdate().year)),
+        "quarter": request.POST.get("quarter", ""),
+        "title": request.POST.get("title", ""),
+        "note": request.POST.get("note", ""),
+    }
+    errors: dict[str, list[str]] = {}
+    rows = _plan_rows(request) if request.method == "POST" else []
+    if request.method == "POST":
+        org = None
+        if not values["org"]:
+            errors["org"] = ["请选择党组织"]
+        else:
+            try:
+                pk = int(values["org"])
+            except ValueError:
+                raise Http404 from None
+            if not 1 <= pk <= 2**62:
+                raise Http404
+            org = scope.get_visible(
+                PartyOrg.objects.defer("contact_phone"), request.user, VIEW, pk=pk
+            )
+        year = _year_param(values["year"], errors)
+        if year is None and "year" not in errors:
+            errors["year"] = ["请填写年度"]
+        quarter = None
+        if values["quarter"]:
+            if values["quarter"] in ("1", "2", "3", "4"):
+                quarter = int(values["quarter"])
+            else:
+                errors["quarter"] = ["季度应为1至4"]
+        used = [(i, r) for i, r in enumerate(rows) if r["session_type"] or r["topic"].strip()]
+        if not errors:
+            try:
+                plan = services.plan_create(
+                    actor=request.user,
+                    org=org,
+                    year=year,
+                    quarter=quarter,
+                    title=values["title"],
+                    note=values["note"],
+                    items=[
+                        {
+                            "session_type": r["session_type"],
+                            "month": _month_value(r["month"]),
+                            "topic": r["topic"],
+                        }
+                        for _, r in used
+                    ],
+                )
+            except ValidationError as exc:
+                errors = _errors_of(exc)
+            else:
+                messages.success(request, "组织生活计划已创建")
+                return redirect("console:orglife:plan", plan.pk)
+        for key, msgs in list(errors.items()):
+            if key.startswith("items."):
+                _, idx, _field = key.split(".", 2)
+                rows[used[int(idx)][0]]["errors"].extend(msgs)
+                del errors[key]
+    while len(rows) < PLAN_ROWS:
+        rows.append({"session_type": "", "month": "", "topic": "", "errors": []})
+    row_errors = any(r["errors"] for r in rows)
+    return render(
+        request,
+        "orglife/plan_new.html",
+        {
+            "choices": choices,
+            "values": values,
+            "errors": errors,
+            "rows": rows,
+            "types": SessionType.choices,
+            "has_errors": bool(errors) or row_errors,
+        },
+        status=422 if errors or row_errors else 200,
+    )
+
+
+def _plan_page(request, plan, *, add=None, add_errors=None, status=200):
+    can_manage = services.can_manage_in(request.user, plan.org_path)
+    items = selectors.plan_items(plan)
+    months = services.plan_months(plan.quarter)
+    return render(
+        request,
+        "orglife/plan.html",
+        {
+            "plan": plan,
+            "org": plan.org,
+            "items": items,
+            "used": sum(1 for i in items if i.scheduled),
+            "can_manage": can_manage,
+            "types": SessionType.choices,
+            "months": list(months),
+            "add": add or {"session_type": "", "month": "", "topic": ""},
+            "add_errors": add_errors or {},
+        },
+        status=status,
+    )
+
+
+@console_view
+def plan_detail(request, plan_id: int):
+    plan = selectors.plan_get(request.user, pk_or_404(plan_id))
+    return _plan_page(request, plan)
+
+
+@console_view
+@require_POST
+def plan_item_new(request, plan_id: int):
+    plan = selectors.plan_get(request.user, pk_or_404(plan_id))
+    add = {k: request.POST.get(k, "") for k in ("session_type", "month", "topic")}
+    try:
+        services.plan_item_add(
+            actor=request.user,
+            plan=plan,
+            session_type=add["session_type"],
+            month=_month_value(add["month"]),
+            topic=add["topic"],
+        )
+    except ValidationError as exc:
+        return _plan_page(request, plan, add=add, add_errors=_errors_of(exc), status=422)
+    messages.success(request, "计划事项已添加")
+    return redirect("console:orglife:plan", plan.pk)
+
+
+@console_view
+def plan_item_edit(request, item_id: int):
+    """Edit an item no session uses yet (a used one is shown read-only with the reason)."""
+    item = selectors.plan_item_get(request.user, pk_or_404(item_id))
+    plan = item.plan
+    if not services.can_manage_in(request.user, plan.org_path):
+        raise scope.Forbidden("您没有管理该党组织组织生活的权限")
+    used = Session.objects.filter(plan_item=item).exists()
+    values = {"session_type": item.session_type, "month": str(item.month), "topic": item.topic}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in values}
+        try:
+            services.plan_item_update(
+                actor=request.user,
+                item=item,
+                session_type=values["session_type"],
+                month=_month_value(values["month"]),
+                topic=values["topic"],
+                base_id=item.base_id,
+            )
+        except ValidationError as exc:
+            errors = _errors_of(exc)
+        except Conflict as exc:
+            messages.error(request, exc.message)
+            return redirect("console:orglife:plan", plan.pk)
+        else:
+            messages.success(request, "计划事项已修改")
+            return redirect("console:orglife:plan", plan.pk)
+    return render(
+        request,
+        "orglife/plan_item.html",
+        {
+            "plan": plan,
+            "org": plan.org,
+            "item": item,
+            "used": used,
+            "values": values,
+            "errors": errors,
+            "types": SessionType.choices,
+            "months": list(services.plan_months(plan.quarter)),
+        },
+        status=422 if errors else 200,
+    )
+
+
+@console_view
+@require_POST
+def plan_item_delete(request, item_id: int):
+    item = selectors.plan_item_get(request.user, pk_or_404(item_id))
+    try:
+        services.plan_item_delete(actor=request.user, item=item)
+        messages.success(request, "计划事项已删除")
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    return redirect("console:orglife:plan", item.plan_id)
