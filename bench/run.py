@@ -100,7 +100,7 @@ def markdown(results: list[dict], command: str) -> str:
         "",
         f"测量于 {m['date']}；机器：{m['nproc']} 核 {m['cpu']}，Python {m['python']}，"
         f"SQLite {m['sqlite']}，Django {m.get('django', '')}，{m['platform']}。"
-        "同机另有 6 名工程师在跑测试，各后端开始时的系统负载（1/5/15 分钟）："
+        "同机同时还在跑其他工作（测试等），各后端开始时的系统负载（1/5/15 分钟）："
         + "；".join(f"{r['database']} {r['machine'].get('load') or '未知'}" for r in results)
         + "。负载高时所有数字都会变大、p95 尤其分散，比值取同一轮交替计时的中位数，受影响较小。",
         "",
