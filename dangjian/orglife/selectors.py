@@ -117,7 +117,8 @@ def my_attendance(user):
     )
 
 
-def plan_list(user, *, org: int | None = None, year: int | None = None):
+def _plans(user, org: int | None, year: int | None):
+    """The visible plans, in the subtree of ``org`` (404 when it is out of reach) and ``year``."""
     qs = Plan.objects.visible_to(user, VIEW)
     if org is not None:
         node = scope.get_visible(
@@ -126,6 +127,11 @@ def plan_list(user, *, org: int | None = None, year: int | None = None):
         qs = qs.filter(tree.subtree_q("org_path", node.path))
     if year is not None:
         qs = qs.filter(year=year)
+    return qs
+
+
+def plan_list(user, *, org: int | None = None, year: int | None = None):
+    qs = _plans(user, org, year)
     return (
         qs.select_related("org")
         .defer("org__contact_phone")
@@ -142,14 +148,7 @@ def plan_get(user, pk: int) -> Plan:
 def plan_page(user, *, org: int | None = None, year: int | None = None):
     """The plans of the list page: no items fetched, their counts annotated (how many items,
     how many already have a session)."""
-    qs = Plan.objects.visible_to(user, VIEW)
-    if org is not None:
-        node = scope.get_visible(
-            PartyOrg.objects.defer("contact_phone"), user, "organizations.view", pk=org
-        )
-        qs = qs.filter(tree.subtree_q("org_path", node.path))
-    if year is not None:
-        qs = qs.filter(year=year)
+    qs = _plans(user, org, year)
     return (
         qs.select_related("org")
         .defer("org__contact_phone")
