@@ -190,4 +190,7 @@ DANGJIAN = {
     # days, and the time from application to activist (a warning), in months.
     "DEVELOPMENT_NOTICE_WORKDAYS": 5,
     "DEVELOPMENT_ACTIVIST_MONTHS": 6,
+    # Member background jobs: days an ended job's stored files (upload, exported workbook) are
+    # kept before the sweep removes them (members.jobs.job_files_sweep).
+    "MEMBERS_JOB_FILE_DAYS": int(os.environ.get("DANGJIAN_MEMBERS_JOB_FILE_DAYS", 7)),
 }

@@ -192,3 +192,33 @@ def file_response(stored: StoredFile, *, as_attachment: bool = False) -> FileRes
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@transaction.atomic
+def file_delete(*, actor, stored: StoredFile, note: str = "") -> None:
+    """Delete a stored file: its row now (audited), its bytes on disk once the transaction has
+    committed and only if no other row still names the same content (files are kept by hash,
+    so two uploads of one image share one file). The caller has checked that ``actor`` may
+    remove it; links to the row with ``SET_NULL`` are cleared by the database."""
+    sha, pk, name = stored.sha256, stored.pk, stored.name
+    audit.record(
+        actor=actor,
+        action="file.delete",
+        object_type=StoredFile._meta.label_lower,
+        object_id=str(pk),
+        object_repr=name[:200],
+        before={"name": name, "content_type": stored.content_type, "size": stored.size},
+        note=note,
+    )
+    StoredFile.objects.filter(pk=pk).delete()
+
+    def unlink() -> None:
+        if StoredFile.objects.filter(sha256=sha).exists():
+            return
+        path = files_dir() / sha[:2] / sha
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+
+    transaction.on_commit(unlink)

@@ -14,11 +14,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema
+from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from dangjian.accounts.models import User
 from dangjian.core import files, pii
-from dangjian.core.api import ERRORS, paginate
+from dangjian.core.api import ERRORS, ErrorOut, paginate
 from dangjian.core.api import iso as _iso
 from dangjian.core.api import ref as _ref
 from dangjian.core.crypto import mask
@@ -438,8 +439,17 @@ def photo(request, member_id: int):
 
 @router.post("/{int:member_id}/photo", response={200: MemberOut, **ERRORS})
 def upload_photo(request, member_id: int, file: File[UploadedFile] = None):
-    """Upload the photo (multipart ``file``): an image of at most 2 MB, checked by content."""
+    """Upload the photo (multipart ``file``): an image of at most 2 MB, checked by content;
+    it replaces the one there was (which is deleted)."""
     services.member_set_photo(actor=request.auth, member=Member(pk=_pk(member_id)), upload=file)
+    return member_out(selectors.member_get(request.auth, member_id))
+
+
+@router.delete("/{int:member_id}/photo", response={200: MemberOut, **ERRORS})
+def remove_photo(request, member_id: int):
+    """Remove the photo (deleted from storage, audited); needs ``members.manage`` on the file
+    like the upload. No photo: 409."""
+    services.member_remove_photo(actor=request.auth, member=Member(pk=_pk(member_id)))
     return member_out(selectors.member_get(request.auth, member_id))
 
 
@@ -885,6 +895,12 @@ class JobOut(Schema):
     created_at: str
     started_at: str | None
     finished_at: str | None
+    can_cancel: bool
+    cancel_requested: bool
+    cancelled_by_name: str | None
+    cancelled_at: str | None
+    file_expired: bool
+    files_expired_at: str | None
 
 
 class ExportJobIn(MemberFilters):
@@ -893,7 +909,8 @@ class ExportJobIn(MemberFilters):
 
 def job_out(job: MemberJob) -> dict:
     url = None
-    if job.result_id:
+    if job.result_id or (job.kind == JobKind.EXPORT and job.files_expired_at is not None):
+        # An expired workbook keeps its address: the download answers 410 with the reason.
         url = f"/api/v1/members/{job.kind}s/{job.pk}/file"
     return {
         "id": job.pk,
@@ -916,7 +933,18 @@ def job_out(job: MemberJob) -> dict:
         "created_at": _iso(job.created_at),
         "started_at": _iso(job.started_at),
         "finished_at": _iso(job.finished_at),
+        "can_cancel": jobs.can_cancel(job),
+        "cancel_requested": job.cancel_requested_at is not None,
+        "cancelled_by_name": job.cancelled_by_name or None,
+        "cancelled_at": _iso(job.cancelled_at),
+        "file_expired": job.files_expired_at is not None,
+        "files_expired_at": _iso(job.files_expired_at),
     }
+
+
+def _cancel(request, job_id: int, kind: str) -> dict:
+    job = jobs.job_get(request.auth, _pk(job_id), kind)
+    return job_out(jobs.job_cancel(actor=request.auth, job=job))
 
 
 @router.post("/imports/", response={200: JobOut, **ERRORS})
@@ -942,6 +970,14 @@ def import_job(request, job_id: int):
     return job_out(jobs.job_get(request.auth, _pk(job_id), JobKind.IMPORT))
 
 
+@router.post("/imports/{int:job_id}/cancel", response={200: JobOut, **ERRORS})
+def cancel_import(request, job_id: int):
+    """Cancel a queued or running import: a queued one at once (``state`` "cancelled"); a
+    running one stops at its next batch (``cancel_requested``, then "cancelled") with nothing
+    imported. An ended job: 409."""
+    return _cancel(request, job_id, JobKind.IMPORT)
+
+
 @router.post("/exports/", response={200: JobOut, **ERRORS})
 def start_export(request, data: ExportJobIn):
     """Export in the background (same filters as the list, ``reveal`` as the export);
@@ -964,9 +1000,18 @@ def export_job(request, job_id: int):
     return job_out(jobs.job_get(request.auth, _pk(job_id), JobKind.EXPORT))
 
 
-@router.get("/exports/{int:job_id}/file", response={200: None, **ERRORS})
+@router.post("/exports/{int:job_id}/cancel", response={200: JobOut, **ERRORS})
+def cancel_export(request, job_id: int):
+    """Cancel a queued or running export (as an import's cancel); an ended job: 409."""
+    return _cancel(request, job_id, JobKind.EXPORT)
+
+
+@router.get("/exports/{int:job_id}/file", response={200: None, 410: ErrorOut, **ERRORS})
 def export_job_file(request, job_id: int):
+    """The workbook; 410 once the retention sweep has removed it."""
     job = jobs.job_get(request.auth, _pk(job_id), JobKind.EXPORT)
+    if job.files_expired_at is not None:
+        raise HttpError(410, jobs.file_expired_message(job))
     if not job.result_id:
         raise Http404("文件尚未生成")
     return files.file_response(job.result, as_attachment=True)

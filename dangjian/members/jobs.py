@@ -7,6 +7,16 @@ as django-tasks tasks (``members.tasks``); the API's ``/members/imports/`` and
 export's filters are kept encrypted on the job, so the task's arguments carry only the job's
 id. The job row holds the progress (rows done of the total, and the stage), the report of bad
 rows and the result file. A job is its creator's own: nobody else reads it.
+
+A job that has not ended can be cancelled by whoever may see it (``job_cancel``): a queued job
+at once; a running one is asked to stop, and its task checks between batches (every
+``IMPORT_PROGRESS_EVERY`` rows while checking, between the insert batches while writing,
+every ``EXPORT_PROGRESS_EVERY`` rows of an export) and stops there. The import's write is one
+transaction, so a stop inside it rolls it back whole: a cancelled import has written nothing,
+in either mode. An ended job's stored files (the upload, the workbook) are removed after
+``DANGJIAN["MEMBERS_JOB_FILE_DAYS"]`` days (default 7) by ``job_files_sweep`` (the task
+``members.tasks.job_files_sweep_task``, or ``manage.py members_job_files_sweep``); the job row
+stays, marked ``files_expired_at``, and its download answers 410.
 """
 
 from __future__ import annotations
@@ -17,13 +27,14 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
 from dangjian.core import audit, files, scope
+from dangjian.core.errors import Conflict
 from dangjian.members import excel, services
-from dangjian.members.models import JobKind, JobState, MemberJob
+from dangjian.members.models import FINISHED_JOB_STATES, JobKind, JobState, MemberJob
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +53,10 @@ STAGE_LABELS = {
     "store": "保存文件",
     "done": "已完成",
     "failed": "失败",
+    "cancelled": "已取消",
 }
+CANCELLING_LABEL = "正在取消（将在当前批次处理完后停止）"
+DEFAULT_FILE_DAYS = 7
 
 
 def background_rows() -> int:
@@ -55,6 +69,11 @@ def background_bytes() -> int:
 
 def background_max_rows() -> int:
     return int(settings.DANGJIAN.get("MEMBERS_BACKGROUND_MAX_ROWS", DEFAULT_BACKGROUND_MAX_ROWS))
+
+
+def file_days() -> int:
+    """How many days an ended job's stored files are kept."""
+    return int(settings.DANGJIAN.get("MEMBERS_JOB_FILE_DAYS", DEFAULT_FILE_DAYS))
 
 
 def import_is_large(content: bytes) -> bool:
@@ -202,20 +221,71 @@ def _messages(exc: ValidationError) -> tuple[str, list[dict]]:
     return "；".join(e["message"] for e in errors), errors
 
 
+class JobCancelled(Exception):
+    """Raised inside a running job at a checkpoint once a cancel was requested."""
+
+
+def _checkpoint(job_id: int):
+    """A function the running job calls between batches: it raises ``JobCancelled`` once
+    someone asked to cancel the job (one indexed read of the job row)."""
+
+    def check() -> None:
+        if MemberJob.objects.filter(pk=job_id, cancel_requested_at__isnull=False).exists():
+            raise JobCancelled
+
+    return check
+
+
+def _cancelled(job: MemberJob) -> None:
+    """The running job stopped at a checkpoint: record it as cancelled (who asked, when)."""
+    row = (
+        MemberJob.objects.filter(pk=job.pk)
+        .values("cancelled_by_name", "cancel_requested_at")
+        .first()
+    )
+    now = timezone.now()
+    _update(
+        job.pk,
+        state=JobState.CANCELLED,
+        stage="cancelled",
+        cancelled_at=now,
+        finished_at=now,
+        detail=_cancel_detail(job.kind, row["cancelled_by_name"], row["cancel_requested_at"]),
+    )
+
+
+def _cancel_detail(kind: str, name: str, at) -> str:
+    what = "未导入任何数据" if kind == JobKind.IMPORT else "未生成名册文件"
+    when = timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else ""
+    return f"已由{name or '系统'}于{when}取消，{what}"
+
+
 def run_job(job_id: int) -> dict:
     """Run one queued job to its end; answers a small summary (no personal data)."""
-    job = MemberJob.objects.select_related("actor", "source").filter(pk=job_id).first()
-    if job is None or job.state != JobState.QUEUED:
-        return {"job": job_id, "skipped": True}
-    _update(job.pk, state=JobState.RUNNING, stage="read", started_at=timezone.now())
+    # Only a job still queued starts, under the row's lock (``job_cancel`` takes it too): a
+    # cancel that came in first wins.
+    with transaction.atomic():
+        job = (
+            MemberJob.objects.select_for_update(of=("self",))
+            .select_related("actor", "source")
+            .filter(pk=job_id)
+            .first()
+        )
+        if job is None or job.state != JobState.QUEUED:
+            return {"job": job_id, "skipped": True}
+        _update(job.pk, state=JobState.RUNNING, stage="read", started_at=timezone.now())
     actor = job.actor
+    checkpoint = _checkpoint(job.pk)
     try:
         if not actor.is_active:
             raise PermissionDenied("发起人的账号已停用")
+        checkpoint()
         if job.kind == JobKind.IMPORT:
-            _run_import(job, actor)
+            _run_import(job, actor, checkpoint)
         else:
-            _run_export(job, actor)
+            _run_export(job, actor, checkpoint)
+    except JobCancelled:
+        _cancelled(job)
     except ValidationError as exc:
         detail, errors = _messages(exc)
         _fail(job, detail, {"errors": errors})
@@ -225,11 +295,18 @@ def run_job(job_id: int) -> dict:
         logger.exception("member job %s failed", job.pk)
         _fail(job, "后台处理时发生系统错误，请稍后重试或联系管理员")
     job.refresh_from_db()
+    if job.cancel_requested_at and job.state in (JobState.DONE, JobState.FAILED):
+        # The cancel came after the last checkpoint (the import's write had committed, the
+        # export had been written): the job's own ending stands, and says so.
+        late = "（取消请求到达时任务已处理完毕，未能取消）"
+        _update(job.pk, detail=(job.detail + late)[:500])
+        job.detail = (job.detail + late)[:500]
     return {"job": job.pk, "state": job.state, "rows": job.rows_done}
 
 
-def _run_import(job: MemberJob, actor) -> None:
+def _run_import(job: MemberJob, actor, checkpoint) -> None:
     def progress(stage: str, done: int, total: int) -> None:
+        checkpoint()  # between batches of the check, and before the write begins
         _update(job.pk, stage=stage, rows_done=done, rows_total=total)
 
     report = services.members_import(
@@ -239,6 +316,7 @@ def _run_import(job: MemberJob, actor) -> None:
         columns=job.columns,
         max_rows=background_max_rows(),
         progress=progress,
+        checkpoint=checkpoint,
     )
     report.pop("created_ids", None)
     _update(
@@ -257,15 +335,17 @@ def _run_import(job: MemberJob, actor) -> None:
 EXPORT_MAX_BYTES = 512 * 1024 * 1024
 
 
-def _run_export(job: MemberJob, actor) -> None:
+def _run_export(job: MemberJob, actor, checkpoint) -> None:
     filters = json.loads(job.filters or "{}")
 
     def progress(done: int) -> None:
+        checkpoint()
         _update(job.pk, stage="export", rows_done=done)
 
     content, count = services.members_export(
         actor=actor, filters=filters, reveal=job.reveal, progress=progress
     )
+    # Past this point the export has happened (and is audited): a late cancel lets it finish.
     _update(job.pk, stage="store", rows_done=count, rows_total=count)
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")
     stored = files.file_store_bytes(
@@ -284,6 +364,113 @@ def _run_export(job: MemberJob, actor) -> None:
         detail=f"已导出{count}条",
         finished_at=timezone.now(),
     )
+
+
+# --- cancelling -----------------------------------------------------------------------------------
+
+
+def job_cancel(*, actor, job: MemberJob) -> MemberJob:
+    """Cancel a job that has not ended. Whoever may see the job (``job_get``: today its
+    creator) may cancel it. A queued job is cancelled at once (its task, when the worker picks
+    it up, finds it cancelled and does nothing); a running job is asked to stop and its task
+    stops at the next batch, writing nothing (``run_job``). An ended job: ``Conflict``.
+
+    On SQLite (the embedded default) an import's write holds the database's only write lock
+    until it commits, so a cancel could neither be recorded nor seen before the import ends;
+    it is refused at once with the reason instead of waiting on the lock."""
+    job = job_get(actor, job.pk)
+    if connection.vendor == "sqlite" and job.state == JobState.RUNNING and job.stage == "write":
+        raise Conflict("任务正在写入数据，此阶段无法中断，请等待其完成")
+    return _job_cancel(actor=actor, job=job)
+
+
+@transaction.atomic
+def _job_cancel(*, actor, job: MemberJob) -> MemberJob:
+    locked = MemberJob.objects.select_for_update().get(pk=job.pk)
+    if locked.state in FINISHED_JOB_STATES:
+        if locked.state == JobState.CANCELLED:
+            raise Conflict("该任务已取消")
+        raise Conflict(f"该任务已结束（{locked.get_state_display()}），不能取消")
+    if locked.cancel_requested_at is not None:  # asked already: the task is stopping
+        return job_get(actor, job.pk)
+    now = timezone.now()
+    name = services._actor_name(actor)
+    fields = {
+        "cancel_requested_at": now,
+        "cancelled_by": actor,
+        "cancelled_by_name": name,
+    }
+    if locked.state == JobState.QUEUED:
+        fields.update(
+            state=JobState.CANCELLED,
+            stage="cancelled",
+            cancelled_at=now,
+            finished_at=now,
+            detail=_cancel_detail(locked.kind, name, now),
+        )
+    for key, value in fields.items():
+        setattr(locked, key, value)
+    locked.save(update_fields=list(fields))
+    audit.record(
+        actor=actor,
+        action="members.job_cancel",
+        obj=locked,
+        before={"state": job.state},
+        after={"state": locked.state, "cancel_requested": True},
+        note="取消后台任务" if locked.state == JobState.CANCELLED else "请求取消运行中的后台任务",
+    )
+    return job_get(actor, job.pk)
+
+
+def can_cancel(job: MemberJob) -> bool:
+    return not job.finished and job.cancel_requested_at is None
+
+
+# --- files past their retention -------------------------------------------------------------------
+
+
+def job_files_sweep(*, now=None) -> dict:
+    """Remove the stored files (upload, workbook) of jobs that ended more than
+    ``file_days()`` days ago, through ``core.files``; each job row stays, marked
+    ``files_expired_at``. One transaction per job, so a failure leaves the others done.
+    Answers the counts (no personal data)."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=file_days())
+    due = (
+        MemberJob.objects.filter(
+            state__in=FINISHED_JOB_STATES, finished_at__lt=cutoff, files_expired_at__isnull=True
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    jobs_done = files_removed = 0
+    for pk in list(due):
+        with transaction.atomic():
+            job = (
+                MemberJob.objects.select_for_update(of=("self",))
+                .select_related("source", "result")
+                .filter(pk=pk, files_expired_at__isnull=True)
+                .first()
+            )
+            if job is None:
+                continue
+            removed = [f for f in (job.source, job.result) if f is not None]
+            for stored in removed:
+                files.file_delete(
+                    actor=None, stored=stored, note=f"后台任务{job.pk}的文件超过保留期限"
+                )
+            MemberJob.objects.filter(pk=job.pk).update(
+                source=None, result=None, files_expired_at=now
+            )
+            jobs_done += 1
+            files_removed += len(removed)
+    return {"jobs": jobs_done, "files": files_removed, "days": file_days()}
+
+
+def file_expired_message(job: MemberJob) -> str:
+    when = timezone.localtime(job.files_expired_at).strftime("%Y-%m-%d")
+    again = "，如需名册请重新导出" if job.kind == JobKind.EXPORT else ""
+    return f"文件已超过保留期限（{file_days()}天），已于{when}清理{again}"
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -310,4 +497,6 @@ def job_get(user, pk: int, kind: str | None = None) -> MemberJob:
 
 
 def stage_label(job: MemberJob) -> str:
+    if job.cancelling:
+        return CANCELLING_LABEL
     return STAGE_LABELS.get(job.stage, job.stage or "")

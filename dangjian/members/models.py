@@ -930,6 +930,12 @@ class JobState(models.TextChoices):
     RUNNING = "running", _("进行中")
     DONE = "done", _("已完成")
     FAILED = "failed", _("失败")
+    CANCELLED = "cancelled", _("已取消")
+
+
+# A job in one of these states has ended: nothing runs it any more, it cannot be cancelled, and
+# its stored files are removed once the retention period has passed (``jobs.job_files_sweep``).
+FINISHED_JOB_STATES = (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
 
 
 class MemberJob(models.Model):
@@ -940,7 +946,7 @@ class MemberJob(models.Model):
 
     kind = models.CharField(_("类型"), max_length=8, choices=JobKind.choices)
     state = models.CharField(
-        _("状态"), max_length=8, choices=JobState.choices, default=JobState.QUEUED
+        _("状态"), max_length=16, choices=JobState.choices, default=JobState.QUEUED
     )
     stage = models.CharField(_("阶段"), max_length=50, blank=True)
     rows_done = models.PositiveIntegerField(_("已处理行数"), default=0)
@@ -964,6 +970,21 @@ class MemberJob(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    # Cancelling (``jobs.job_cancel``): a queued job is cancelled at once; a running one gets
+    # ``cancel_requested_at`` and its task stops at the next batch, writing nothing.
+    cancel_requested_at = models.DateTimeField(_("请求取消时间"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("取消人"),
+    )
+    cancelled_by_name = models.CharField(_("取消人姓名"), max_length=150, blank=True)
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    # Set when the retention sweep removed the job's stored files (``jobs.job_files_sweep``).
+    files_expired_at = models.DateTimeField(_("文件清理时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("后台任务")
@@ -976,7 +997,12 @@ class MemberJob(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.state in (JobState.DONE, JobState.FAILED)
+        return self.state in FINISHED_JOB_STATES
+
+    @property
+    def cancelling(self) -> bool:
+        """Cancel requested while running: the task stops at its next batch."""
+        return self.state == JobState.RUNNING and self.cancel_requested_at is not None
 
     @property
     def percent(self) -> int:

@@ -653,8 +653,8 @@ def _add_category(member: Member, code: str) -> None:
 @transaction.atomic
 def member_set_photo(*, actor, member: Member, upload) -> Member:
     """The member's photo: an image (JPEG, PNG, GIF or WebP, decided from its bytes) of at
-    most ``PHOTO_MAX_BYTES``, kept by ``core.files``; the old one stays stored (other rows may
-    share its bytes) and is simply no longer linked."""
+    most ``PHOTO_MAX_BYTES``, kept by ``core.files``. A photo it replaces is deleted through
+    ``core.files.file_delete`` (its bytes stay on disk while another stored file shares them)."""
     from dangjian.core import files
 
     member = scope.get_visible(
@@ -671,6 +671,7 @@ def member_set_photo(*, actor, member: Member, upload) -> Member:
     stored = files.file_store(actor=actor, upload=upload, kinds=("image",), field="photo")
     if stored.size > PHOTO_MAX_BYTES:  # a size the upload did not declare
         raise ValidationError({"photo": [f"照片不能超过{PHOTO_MAX_BYTES // 1024 // 1024}MB"]})
+    old = member.photo
     before = {"photo": member.photo_id}
     member.photo = stored
     member.save(update_fields=["photo", "updated_at"])
@@ -680,8 +681,42 @@ def member_set_photo(*, actor, member: Member, upload) -> Member:
         obj=member,
         before=before,
         after={"photo": stored.pk},
-        note="更新照片",
+        note="更换照片" if old is not None else "更新照片",
     )
+    if old is not None:
+        files.file_delete(actor=actor, stored=old, note=f"党员{member.pk}的照片被更换")
+    scope.assert_visible(member, actor, "members.view")
+    return member
+
+
+@transaction.atomic
+def member_remove_photo(*, actor, member: Member) -> Member:
+    """Remove the member's photo: the link is cleared and the stored file deleted through
+    ``core.files.file_delete``; audited. Needs ``members.manage`` on the file, like the
+    upload (out of scope: 404; visible only: 403). No photo to remove: ``Conflict``."""
+    from dangjian.core import files
+
+    member = scope.get_visible(
+        Member.objects.select_for_update(of=("self",)).select_related("photo"),
+        actor,
+        "members.manage",
+        view_action="members.view",
+        pk=member.pk,
+    )
+    old = member.photo
+    if old is None:
+        raise Conflict("该党员尚未上传照片，无需删除")
+    member.photo = None
+    member.save(update_fields=["photo", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="member.photo_remove",
+        obj=member,
+        before={"photo": old.pk},
+        after={"photo": None},
+        note="删除照片",
+    )
+    files.file_delete(actor=actor, stored=old, note=f"党员{member.pk}的照片被删除")
     scope.assert_visible(member, actor, "members.view")
     return member
 
@@ -1300,6 +1335,7 @@ def members_import(
     columns: dict | None = None,
     max_rows: int | None = None,
     progress=None,
+    checkpoint=None,
 ) -> dict:
     """Import members from a spreadsheet: the whole file is checked first (reads only); then
     every good row goes in one transaction, or none when ``mode`` is all-or-nothing and any row
@@ -1308,6 +1344,9 @@ def members_import(
     ``max_rows``: the most data rows accepted (default ``excel.MAX_IMPORT_ROWS``, the limit of
     an import inside a request; a background import passes its own). ``progress(stage,
     rows_done, rows_total)`` is told where the import stands (stages: "check", "write").
+    ``checkpoint()`` is called between the write's insert batches, inside its transaction:
+    whatever it raises (a background job's cancel) rolls the whole write back, so nothing is
+    half-written in either mode.
 
     Answers ``{"created", "errors": [{"row", "column", "message"}], "total", ...}``.
     """
@@ -1406,16 +1445,18 @@ def members_import(
     if progress is not None:
         progress("write", len(rows), len(rows))
     with transaction.atomic():
-        return _finish_import(actor, sheet, mode, good, problems)
+        return _finish_import(actor, sheet, mode, good, problems, checkpoint)
 
 
-def _finish_import(actor, sheet, mode: str, good: list[tuple], problems: list[dict]) -> dict:
+def _finish_import(
+    actor, sheet, mode: str, good: list[tuple], problems: list[dict], checkpoint=None
+) -> dict:
     """The write of an import, in one transaction: the good rows, the visibility re-check and
     the import's audit row."""
     rows = sheet.rows
     created: list[int] = []
     if not (problems and mode == "all_or_nothing"):
-        created = _write_imported(actor, good)
+        created = _write_imported(actor, good, checkpoint)
         visible_count = sum(
             Member.objects.visible_to(actor, "members.manage").filter(pk__in=chunk).count()
             for chunk in _chunks(created)
@@ -1523,15 +1564,18 @@ class _Insert:
             return lambda v, f=field, c=self.connection: f.get_db_prep_save(v, c)
         return None
 
-    def write(self, rows: list[list], returning: bool = False) -> list:
+    def write(self, rows: list[list], returning: bool = False, checkpoint=None) -> list:
         """Insert ``rows`` (values in the order of ``attnames``); the new keys, in order, when
-        ``returning`` (as ``bulk_create`` reads them back)."""
+        ``returning`` (as ``bulk_create`` reads them back). ``checkpoint()`` runs before each
+        batch after the first (it may raise to stop the write)."""
         convert = list(enumerate(self.converters))
         convert = [(i, c) for i, c in convert if c is not None]
         constants = self.constants
         ids: list = []
         with self.connection.cursor() as cursor:
             for start in range(0, len(rows), self.batch):
+                if start and checkpoint is not None:
+                    checkpoint()
                 chunk = rows[start : start + self.batch]
                 params: list = []
                 for row in chunk:
@@ -1576,11 +1620,12 @@ _AUDIT_COLUMNS = [
 ]
 
 
-def _write_imported(actor, good: list[tuple]) -> list[int]:
+def _write_imported(actor, good: list[tuple], checkpoint=None) -> list[int]:
     """The good rows of an import written in bulk: the members (encrypted by the field, blind
     indexes and pinyin as ``_apply`` sets them), their categories and one audit row each
     (masked, as ``audit.record`` writes it), a few statements per thousand rows. Answers the
-    new members' keys, in the order of ``good``."""
+    new members' keys, in the order of ``good``. ``checkpoint()`` runs between the batches
+    (the caller's transaction rolls everything back when it raises)."""
     from django.db import connections, router
 
     from dangjian.core import context
@@ -1609,19 +1654,24 @@ def _write_imported(actor, good: list[tuple]) -> list[int]:
     members = _Insert(Member, _MEMBER_COLUMNS, connection)
     try:
         with transaction.atomic(using=connection.alias):
-            pks = members.write(rows, returning=True)
+            pks = members.write(rows, returning=True, checkpoint=checkpoint)
     except IntegrityError as exc:  # a concurrent write registered one of the ID numbers
         raise ValidationError(
             {"file": ["导入期间有身份证号码已被登记，请重新导入以查看具体行"]}
         ) from exc
+    if checkpoint is not None:
+        checkpoint()
     categories = _Insert(MemberCategory, ["member_id", "code"], connection)
     categories.write(
         [
             [pk, code]
             for pk, (_row, clean, *_rest) in zip(pks, good, strict=True)
             for code in clean["categories"]
-        ]
+        ],
+        checkpoint=checkpoint,
     )
+    if checkpoint is not None:
+        checkpoint()
     is_user = _is_user(actor)
     actor_name = (actor.get_username() if is_user else "")[:150]
     request_id, remote_addr = context.request_id.get(), context.remote_addr.get()
@@ -1647,7 +1697,7 @@ def _write_imported(actor, good: list[tuple]) -> list[int]:
                 snap["org_path"],
             ]
         )
-    _Insert(AuditEntry, _AUDIT_COLUMNS, connection).write(audit_rows)
+    _Insert(AuditEntry, _AUDIT_COLUMNS, connection).write(audit_rows, checkpoint=checkpoint)
     return pks
 
 

@@ -3,10 +3,18 @@
 ``run_member_job`` runs one large import or export (``members.jobs``). Its only argument is the
 job's id: the file and the filters are on the job row, so no personal data sits in the task
 queue.
+
+``job_files_sweep_task`` removes the stored files of jobs that ended more than
+``DANGJIAN["MEMBERS_JOB_FILE_DAYS"]`` days ago (``jobs.job_files_sweep``). Run it daily, as the
+cases' SLA sweep is run: either ``manage.py members_job_files_sweep --enqueue`` from cron, or once
+with ``--every 1440`` so that each run enqueues the next.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.utils import timezone
 from django_tasks import task
 
 from dangjian.members import jobs
@@ -15,3 +23,13 @@ from dangjian.members import jobs
 @task()
 def run_member_job(job_id: int) -> dict:
     return jobs.run_job(job_id)
+
+
+@task()
+def job_files_sweep_task(reschedule_minutes: int = 0) -> dict:
+    result = jobs.job_files_sweep()
+    if reschedule_minutes and reschedule_minutes > 0:
+        job_files_sweep_task.using(
+            run_after=timezone.now() + dt.timedelta(minutes=reschedule_minutes)
+        ).enqueue(reschedule_minutes=reschedule_minutes)
+    return result

@@ -1,16 +1,19 @@
 """Console pages of the background imports and exports (``members.jobs``): the user's jobs,
 one job's page with its progress (refreshed by htmx every 2 seconds until the job ends), its
-report of bad rows and the download of the workbook. A job is its creator's own (404 for
-anyone else)."""
+report of bad rows, the download of the workbook and the cancel button. A job is its
+creator's own (404 for anyone else)."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import Http404
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.console.decorators import console_view
 from dangjian.console.paging import paginate
 from dangjian.core import files
+from dangjian.core.errors import Conflict
 from dangjian.members import jobs
 from dangjian.members.views import PAGE_SIZE, REPORT_ERRORS_SHOWN, _pk, _render
 
@@ -27,6 +30,10 @@ def _job_context(job) -> dict:
         "errors_count": len(errors),
         "limit": REPORT_ERRORS_SHOWN,
         "poll_seconds": POLL_SECONDS,
+        "can_cancel": jobs.can_cancel(job),
+        "file_expired": (
+            jobs.file_expired_message(job) if job.files_expired_at is not None else ""
+        ),
     }
 
 
@@ -36,7 +43,7 @@ def job_list(request):
     page = paginate(request, jobs.job_list(request.user), PAGE_SIZE)
     for job in page.object_list:
         job.stage_text = jobs.stage_label(job)
-    return _render(request, "members/jobs.html", {"page": page})
+    return _render(request, "members/jobs.html", {"page": page, "file_days": jobs.file_days()})
 
 
 @console_view
@@ -55,9 +62,29 @@ def job_progress(request, job_id: int):
 
 
 @console_view
+@require_POST
+def job_cancel(request, job_id: int):
+    job = jobs.job_get(request.user, _pk(job_id))
+    try:
+        job = jobs.job_cancel(actor=request.user, job=job)
+    except Conflict as exc:
+        messages.error(request, f"未能取消：{exc.message}")
+    else:
+        if job.finished:
+            messages.success(request, "任务已取消")
+        else:
+            what = "不会导入任何数据" if job.kind == "import" else "不会生成名册文件"
+            messages.success(request, f"已请求取消：任务将在当前批次处理完后停止，{what}")
+    return redirect("console:members:job", job.pk)
+
+
+@console_view
 @require_GET
 def job_file(request, job_id: int):
     job = jobs.job_get(request.user, _pk(job_id))
+    if job.files_expired_at is not None:
+        messages.error(request, jobs.file_expired_message(job))
+        return redirect("console:members:job", job.pk)
     if not job.result_id:
         raise Http404("文件尚未生成")
     response = files.file_response(job.result, as_attachment=True)

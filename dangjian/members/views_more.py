@@ -69,7 +69,22 @@ def member_photo_upload(request, member_id: int):
     except ValidationError as exc:
         messages.error(request, "照片未上传：" + "；".join(exc.messages))
     else:
-        messages.success(request, "照片已更新")
+        messages.success(request, "照片已更换" if member.photo_id else "照片已上传")
+    return redirect("console:members:detail", member.pk)
+
+
+@console_view
+@require_POST
+def member_photo_remove(request, member_id: int):
+    member = selectors.member_get(
+        request.user, _pk(member_id), "members.manage", view_action="members.view"
+    )
+    try:
+        services.member_remove_photo(actor=request.user, member=member)
+    except Conflict as exc:
+        messages.error(request, "照片未删除：" + exc.message)
+    else:
+        messages.success(request, "照片已删除")
     return redirect("console:members:detail", member.pk)
 
 

@@ -1710,6 +1710,69 @@ UNSCOPED_API_ROUTES |= {("POST", "/api/v1/members/imports/")}
 
 WATCHED_COUNTS += [_member_models.MemberJob]
 
+# Cancelling a job and removing a photo. The job probes have run to their end, so the
+# insider's cancel is refused (409 in the API, a message and a redirect in the console); the
+# member probes have no photo, so the insider's removal is refused the same way.
+ROUTES += [
+    Route(
+        "api",
+        "/api/v1/members/imports/{id}/cancel",
+        "import_job",
+        "write",
+        method="POST",
+        control_status=frozenset({409}),
+    ),
+    Route(
+        "api",
+        "/api/v1/members/exports/{id}/cancel",
+        "export_job",
+        "write",
+        method="POST",
+        control_status=frozenset({409}),
+    ),
+    Route(
+        "console",
+        "/members/jobs/{id}/cancel/",
+        "export_job",
+        "write",
+        method="POST",
+        control_status=frozenset({302}),
+    ),
+    Route(
+        "api",
+        "/api/v1/members/{id}/photo",
+        "member",
+        "write",
+        method="DELETE",
+        control_status=frozenset({409}),
+        note="probes have no photo: the insider gets 409, the outsider 404 before that",
+    ),
+    Route(
+        "console",
+        "/members/{id}/photo/remove/",
+        "member",
+        "write",
+        method="POST",
+        control_status=frozenset({302}),
+    ),
+]
+
+_state_before_member_jobs = state
+
+
+def state() -> dict:  # extends the fingerprint above with the job rows and the photos
+    out = _state_before_member_jobs()
+    m = _member_models
+    out["member_jobs:rows"] = list(
+        m.MemberJob.objects.order_by("pk").values_list(
+            "pk", "state", "cancel_requested_at", "source_id", "result_id", "files_expired_at"
+        )
+    )
+    out["member_photos:rows"] = list(
+        m.Member.objects.filter(photo__isnull=False).order_by("pk").values_list("pk", "photo_id")
+    )
+    return out
+
 
 # --- dues (党费) ---------------------------------------------------------------------------------
 # Appended by the dues module: members of the first county with dues profiles (four months
@@ -2155,3 +2218,152 @@ ROUTES += [
 ]
 
 WATCHED_COUNTS += [_case_models.VisitTeam, _case_models.VisitRecord]
+
+
+# --- cases: intake on a caller's behalf and recording visits (console and phone) -------------
+# Appended with the intake form (/cases/new/) and the visit forms. An intake naming an area
+# outside the user's scope is refused on the form's field (422, nothing written, the same
+# message as an id that does not exist): tests/cases/test_intake_console.py covers it.
+
+ROUTES += [
+    Route("console", "/cases/new/", "area", "self", control=False),
+    Route(
+        "console",
+        "/cases/new/check/",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {"grid": p.pk, "description": "越界查重：东门垃圾堆积发臭"},
+        control_status=frozenset({200}),
+    ),
+    Route("console", "/cases/visits/new/", "visit_team", "self", control=False),
+    Route("console", "/cases/visits/new/?team={id}", "visit_team", "detail"),
+    Route(
+        "console",
+        "/cases/visits/new/",
+        "visit_team",
+        "write",
+        method="POST",
+        data=lambda p: {"team": p.pk, "household_label": "越界门牌", "requests": "越界诉求内容"},
+        control_status=frozenset({422}),
+        note="no household or area given: the insider gets 422",
+    ),
+    Route("console", "/m/cases/visits/", "visit_record", "self", control=False),
+    Route("console", "/m/cases/visits/new/", "visit_team", "self", control=False),
+    Route("console", "/m/cases/visits/new/?team={id}", "visit_team", "detail"),
+    Route(
+        "console",
+        "/m/cases/visits/new/",
+        "visit_team",
+        "write",
+        method="POST",
+        data=lambda p: {"team": p.pk, "household_label": "越界门牌"},
+        control_status=frozenset({422}),
+        note="no household or area given: the insider gets 422",
+    ),
+]
+
+
+# --- orglife plans and dues remittances/funds in the console ---------------------------------------
+# Appended by the console pages of organizational-life plans (a plan of the first county's grid
+# branch with one item) and of dues remittances upward and the grassroots funds.
+
+
+def orglife_plan_item_probes(world) -> list[Probe]:
+    from dangjian.orglife.models import Plan, PlanItem
+
+    branch = world.orgs["grid_branch"]
+    plan, _ = Plan.objects.get_or_create(
+        org=branch,
+        year=2026,
+        quarter=3,
+        defaults={"org_path": branch.path, "title": "越界探针季度计划"},
+    )
+    item = PlanItem.objects.create(
+        plan=plan, session_type="theme_day", month=8, topic="越界探针计划事项"
+    )
+    return [Probe(item.pk, item.topic)]
+
+
+FACTORIES["orglife_plan_item"] = orglife_plan_item_probes
+
+_PLAN_WRITE = frozenset({302, 403, 422})
+
+ROUTES += [
+    Route("console", "/orglife/plans/", "orglife_plan", "list"),
+    Route("console", "/orglife/plans/?year=2026", "orglife_plan", "list"),
+    Route("console", "/orglife/plans/?org={id}", "org", "children"),
+    Route("console", "/orglife/plans/new/", "org", "list"),
+    Route(
+        "console",
+        "/orglife/plans/new/",
+        "org",
+        "write",
+        method="POST",
+        data=lambda p: {
+            "org": p.pk,
+            "year": "2026",
+            "quarter": "4",
+            "item_type": "theme_day",
+            "item_month": "11",
+            "item_topic": "越界计划事项",
+        },
+        control_status=_PLAN_WRITE,
+    ),
+    Route("console", "/orglife/plans/{id}/", "orglife_plan", "detail"),
+    Route(
+        "console",
+        "/orglife/plans/{id}/items/new/",
+        "orglife_plan",
+        "write",
+        method="POST",
+        data={"session_type": "theme_day", "month": "11", "topic": "越界添加事项"},
+        control_status=_PLAN_WRITE,
+    ),
+    Route("console", "/orglife/plans/items/{id}/", "orglife_plan_item", "detail"),
+    Route(
+        "console",
+        "/orglife/plans/items/{id}/",
+        "orglife_plan_item",
+        "write",
+        method="POST",
+        data={"session_type": "theme_day", "month": "9", "topic": "越界修改事项"},
+        control_status=_PLAN_WRITE,
+    ),
+    Route(
+        "console",
+        "/orglife/plans/items/{id}/delete/",
+        "orglife_plan_item",
+        "write",
+        method="POST",
+        control_status=frozenset({302}),
+    ),
+    Route("console", "/dues/remittances/", "dues_remittance", "list"),
+    Route("console", "/dues/remittances/?org={id}", "org", "children"),
+    Route("console", "/dues/remittances/new/", "org", "list"),
+    Route("console", "/dues/remittances/new/?org={id}", "org", "detail"),
+    Route(
+        "console",
+        "/dues/remittances/new/",
+        "org",
+        "write",
+        method="POST",
+        data=lambda p: {"org": p.pk, "month": "2026-07", "amount": "1.00"},
+        control_status=frozenset({302, 403, 422}),
+        note="the insider's orgs hold no dues balance: 422",
+    ),
+    Route("console", "/dues/funds/", "org", "list"),
+    Route("console", "/dues/funds/?org={id}", "org", "detail"),
+]
+
+WATCHED_COUNTS += [_orglife_models.PlanItem]
+
+_state_before_plans = state
+
+
+def state() -> dict:  # extends the fingerprint above with the plan items
+    out = _state_before_plans()
+    out["orglife:plan_items"] = list(
+        _orglife_models.PlanItem.objects.order_by("pk").values_list("pk", "month", "topic")
+    )
+    return out
