@@ -133,7 +133,7 @@ def main() -> None:
     from bench import seed_city
 
     t0 = time.perf_counter()
-    seed = seed_city.run(args.scale)
+    seed = seed_city.run(args.scale, ("members", "dues"))
     from dangjian.core.models import AuditEntry
 
     counts = AuditEntry.objects.get(action="demo.seed").after

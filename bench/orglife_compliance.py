@@ -168,7 +168,7 @@ if __name__ == "__main__":
     from django.core.management import call_command
 
     t0 = time.perf_counter()
-    call_command("seed", "--scale", scale, "--no-progress")
+    call_command("seed", "--scale", scale, "--no-progress", "--modules", "members,orglife")
     print(f"seed --scale {scale}: {time.perf_counter() - t0:.1f} s ({common.database_version()})")
     result = run(
         int(os.environ.get("BENCH_ORGLIFE_ITERATIONS", 10)),

@@ -8,10 +8,11 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Avg, Count, Q
+from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 
+from dangjian.accounts.models import Department
 from dangjian.cases import sla, text
 from dangjian.cases.models import (
     OPEN_STATES,
@@ -286,7 +287,8 @@ def _day_start(d: dt.date) -> dt.datetime:
 
 
 def _counts(opened: Q) -> dict:
-    """The aggregate expressions of the metrics, over the events opened in the period."""
+    """The aggregate expressions of the metrics, over the events opened in the period. The
+    handling time is summed (with its own count) so that groups can be added up exactly."""
     closed = opened & Q(closed_at__isnull=False)
     return {
         "opened": Count("pk", filter=opened),
@@ -297,8 +299,28 @@ def _counts(opened: Q) -> dict:
         "evaluated": Count("pk", filter=opened & ~Q(rating="")),
         "satisfied": Count("pk", filter=opened & Q(rating__in=SATISFIED_RATINGS)),
         "overdue": Count("pk", filter=opened & Q(overdue_at__isnull=False)),
-        "avg_handling_seconds": Avg("handling_seconds", filter=closed),
+        "handling_sum": Sum("handling_seconds", filter=closed),
+        "handling_n": Count("handling_seconds", filter=closed),
     }
+
+
+COUNT_KEYS = (
+    "opened",
+    "dispatched",
+    "responded",
+    "closed",
+    "closed_on_time",
+    "evaluated",
+    "satisfied",
+    "overdue",
+    "handling_sum",
+    "handling_n",
+)
+
+
+def _add(into: dict, row: dict) -> None:
+    for key in COUNT_KEYS:
+        into[key] = into.get(key, 0) + int(row.get(key) or 0)
 
 
 def _rate(num: int, den: int) -> float | None:
@@ -306,8 +328,9 @@ def _rate(num: int, den: int) -> float | None:
 
 
 def _finish(row: dict) -> dict:
-    seconds = row.pop("avg_handling_seconds", None)
-    out = {k: int(row.get(k) or 0) for k in _counts(Q()) if k != "avg_handling_seconds"}
+    timed = int(row.get("handling_n") or 0)
+    seconds = int(row.get("handling_sum") or 0) / timed if timed else None
+    out = {k: int(row.get(k) or 0) for k in COUNT_KEYS if not k.startswith("handling_")}
     out.update(
         {
             "closure_rate": _rate(out["closed"], out["opened"]),
@@ -328,8 +351,11 @@ def event_metrics(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
 ) -> dict:
-    """The closed loop's figures for a node and a period, overall, by class and by department:
-    three aggregate queries.
+    """The closed loop's figures for a node and a period, overall, by class and by department.
+
+    One aggregate statement grouped by (class, department) reads the events once; the totals,
+    the class rows and the department rows are added up from its groups, and the few class and
+    department names are read apart (three statements were three passes over a city's events).
 
     The cohort is the events opened (立案) in the period (``date_from`` to ``date_to``, both
     inclusive, office time zone); ``reported`` counts the reports collected in it. Closure
@@ -364,22 +390,35 @@ def event_metrics(
         period_reported &= Q(reported_at__lt=end)
     if date_from or date_to:
         base = base.filter(period_opened | period_reported)
-    base = base.order_by()
-    exprs = _counts(period_opened)
     reported = Count("pk", filter=period_reported) if period_reported else Count("pk")
-    totals = base.aggregate(reported=reported, **exprs)
-    by_class = list(
-        base.filter(period_opened)
-        .values("event_class__code", "event_class__name", "event_class__kind")
-        .annotate(**exprs)
-        .order_by("event_class__sort", "event_class__code")
+    groups = list(
+        base.order_by()
+        .values("event_class_id", "department_id")
+        .annotate(reported=reported, **_counts(period_opened))
     )
-    by_department = list(
-        base.filter(period_opened, department__isnull=False)
-        .values("department_id", "department__name")
-        .annotate(**exprs)
-        .order_by("department__name", "department_id")
-    )
+    totals: dict = {"reported": 0}
+    per_class: dict[int | None, dict] = {}
+    per_department: dict[int, dict] = {}
+    for g in groups:
+        totals["reported"] += g["reported"]
+        _add(totals, g)
+        if not g["opened"]:
+            continue  # reported in the period, opened outside it: not in the cohort
+        _add(per_class.setdefault(g["event_class_id"], {}), g)
+        if g["department_id"] is not None:
+            _add(per_department.setdefault(g["department_id"], {}), g)
+    classes = {
+        c.pk: c
+        for c in EventClass.objects.filter(pk__in=[k for k in per_class if k is not None]).only(
+            "pk", "code", "name", "kind", "sort"
+        )
+    }
+    names = dict(Department.objects.filter(pk__in=list(per_department)).values_list("pk", "name"))
+
+    def class_order(pk):
+        c = classes.get(pk)
+        return (1, 0, "") if c is None else (0, c.sort, c.code)
+
     return {
         "node": node,
         "date_from": date_from,
@@ -387,16 +426,16 @@ def event_metrics(
         "totals": {"reported": totals.pop("reported"), **_finish(totals)},
         "by_class": [
             {
-                "code": r.pop("event_class__code") or "",
-                "name": r.pop("event_class__name") or "未分类",
-                "kind": r.pop("event_class__kind") or "",
-                **_finish(r),
+                "code": classes[pk].code if pk in classes else "",
+                "name": classes[pk].name if pk in classes else "未分类",
+                "kind": classes[pk].kind if pk in classes else "",
+                **_finish(per_class[pk]),
             }
-            for r in by_class
+            for pk in sorted(per_class, key=class_order)
         ],
         "by_department": [
-            {"id": r.pop("department_id"), "name": r.pop("department__name"), **_finish(r)}
-            for r in by_department
+            {"id": pk, "name": names[pk], **_finish(per_department[pk])}
+            for pk in sorted(per_department, key=lambda pk: (names[pk], pk))
         ],
     }
 
