@@ -16,6 +16,7 @@ from dangjian.core.api import ERRORS, paginate
 from dangjian.core.api import iso as _iso
 from dangjian.core.api import ref as _ref
 from dangjian.core.choices import label
+from dangjian.core.ids import MAX_PK
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.members.models import Member
 from dangjian.organizations.models import PartyOrg
@@ -440,17 +441,19 @@ def plan_out(p: Plan) -> dict:
         "quarter": p.quarter,
         "title": p.title,
         "note": p.note,
-        "items": [
-            {
-                "id": i.pk,
-                "session_type": i.session_type,
-                "session_type_label": label(SessionType, i.session_type),
-                "month": i.month,
-                "topic": i.topic,
-                "base_id": i.base_id,
-            }
-            for i in p.items.all()
-        ],
+        "items": [plan_item_out(i) for i in p.items.all()],
+    }
+
+
+def plan_item_out(i: PlanItem) -> dict:
+    return {
+        "id": i.pk,
+        "plan_id": i.plan_id,
+        "session_type": i.session_type,
+        "session_type_label": label(SessionType, i.session_type),
+        "month": i.month,
+        "topic": i.topic,
+        "base_id": i.base_id,
     }
 
 
@@ -492,6 +495,69 @@ def create_plan(request, data: PlanIn):
 @router.get("/plans/{int:plan_id}", response={200: dict, **ERRORS})
 def plan_detail(request, plan_id: int):
     return plan_out(selectors.plan_get(request.auth, _pk(plan_id)))
+
+
+class PlanItemOut(Schema):
+    id: int
+    plan_id: int
+    session_type: str
+    session_type_label: str
+    month: int
+    topic: str
+    base_id: int | None
+
+
+class PlanItemPatch(Schema):
+    session_type: str | None = None
+    month: int | None = None
+    topic: str | None = None
+    base_id: int | None = None
+
+
+def _base_id(value: int | None) -> int | None:
+    """A base id from a body: beyond bigint it names no base (422 on the field, never a 500)."""
+    if value is not None and not 0 <= value <= MAX_PK:
+        raise ValidationError({"base_id": ["组织生活基地不存在或未开放"]})
+    return value
+
+
+@router.post("/plans/{int:plan_id}/items", response={200: PlanItemOut, **ERRORS})
+def add_plan_item(request, plan_id: int, data: PlanItemIn):
+    """One more item in the plan (its month inside the plan's year or quarter)."""
+    plan = selectors.plan_get(request.auth, _pk(plan_id))
+    item = services.plan_item_add(
+        actor=request.auth,
+        plan=plan,
+        session_type=data.session_type,
+        month=data.month,
+        topic=data.topic,
+        base_id=_base_id(data.base_id),
+    )
+    return plan_item_out(item)
+
+
+@router.patch("/plans/items/{int:item_id}", response={200: PlanItemOut, **ERRORS})
+def update_plan_item(request, item_id: int, data: PlanItemPatch):
+    """Change an item no session uses yet (409 once one does); fields left out keep their value,
+    ``base_id: null`` clears the base."""
+    item = selectors.plan_item_get(request.auth, _pk(item_id))
+    values = {
+        "session_type": item.session_type,
+        "month": item.month,
+        "topic": item.topic,
+        "base_id": item.base_id,
+        **data.dict(exclude_unset=True),
+    }
+    values["base_id"] = _base_id(values["base_id"])
+    return plan_item_out(services.plan_item_update(actor=request.auth, item=item, **values))
+
+
+@router.delete("/plans/items/{int:item_id}", response={200: dict, **ERRORS})
+def delete_plan_item(request, item_id: int):
+    """Remove an item no session uses yet (409 once one does); the answer is the plan."""
+    item = selectors.plan_item_get(request.auth, _pk(item_id))
+    services.plan_item_delete(actor=request.auth, item=item)
+    return plan_out(selectors.plan_get(request.auth, item.plan_id))
 
 
 def base_out(b: Base) -> dict:

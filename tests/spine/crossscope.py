@@ -2367,3 +2367,27 @@ def state() -> dict:  # extends the fingerprint above with the plan items
         _orglife_models.PlanItem.objects.order_by("pk").values_list("pk", "month", "topic")
     )
     return out
+
+
+# --- orglife plan items through the API --------------------------------------------------------------
+# Appended by the plan-item API routes (add, change, delete): the plan and item probes above.
+
+ROUTES += [
+    Route(
+        "api",
+        f"{_OL}/plans/{{id}}/items",
+        "orglife_plan",
+        "write",
+        method="POST",
+        data={"session_type": "theme_day", "month": 11, "topic": "越界添加事项"},
+    ),
+    Route(
+        "api",
+        f"{_OL}/plans/items/{{id}}",
+        "orglife_plan_item",
+        "write",
+        method="PATCH",
+        data={"month": 9, "topic": "越界修改事项"},
+    ),
+    Route("api", f"{_OL}/plans/items/{{id}}", "orglife_plan_item", "write", method="DELETE"),
+]
