@@ -7,9 +7,10 @@ does not clobber another benchmark's database), then times:
 
 - ``orm``: ``compliance.board(user, period=<this year>)`` as a request runs it, for a user with
   a city_staff grant on the city committee (grants read afresh each time);
-- ``sql``: the same six grouped statements written by hand (branches and groups; full members
+- ``sql``: the same seven statements written by hand (branches and groups; full members
   per organization; distinct held sessions per organization, type and month, and the same for
-  the participants of joint sessions; attendance and ratings per host organization) with the
+  the participants of joint sessions; attendance and ratings per host organization; the
+  branch secretaries with the party lessons they hosted in the year) with the
   same path-range conditions, fed to the same arithmetic (``compliance.assemble``) so the answer
   is identical (checked before timing).
 
@@ -18,6 +19,7 @@ Target: ORM ≤ 2× the hand-written SQL. Prints figures; never asserts on time.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import time
@@ -96,7 +98,31 @@ def _sql_facts(connection, root: str, end: str, span):
             [root, end, slo, shi],
         )
         ratings = cur.fetchall()
-    return compliance.Facts(orgs, full, held, attendance, ratings)
+        # The secretary's own party lesson: the serving party secretary of the village or
+        # community each branch of that domain is anchored to, with the lessons they hosted.
+        branches = (
+            "FROM organizations_partyorg o WHERE o.path >= %s AND o.path < %s"
+            " AND o.kind IN ('branch', 'general_branch') AND o.domain IN ('village', 'community')"
+        )
+        lessons = (
+            "SELECT COUNT(*) FROM orglife_session s WHERE s.host_id = c.member_id"
+            " AND s.session_type = 'party_lesson' AND s.month >= %s AND s.month <= %s"
+            " AND s.state = %s"
+        )
+        cur.execute(
+            f"SELECT (SELECT o.id {branches} AND o.area_id = c.area_id ORDER BY o.path LIMIT 1),"
+            f" c.name, c.member_id, ({lessons}), ({lessons})"
+            " FROM members_cadre c WHERE c.committee = 'party' AND c.position = 'secretary'"
+            " AND c.term_start <= %s AND (c.ended_on IS NULL OR c.ended_on >= %s)"
+            f" AND c.area_id IN (SELECT o.area_id {branches})"
+            " ORDER BY c.term_start, c.id",
+            [
+                *(root, end, lo, hi, "held", lo, hi, "scheduled"),
+                *(dt.date(span.year, 12, 31), dt.date(span.year, 1, 1), root, end),
+            ],
+        )
+        secretaries = [tuple(r) for r in cur.fetchall()]
+    return compliance.Facts(orgs, full, held, attendance, ratings, secretaries)
 
 
 def run(iterations: int = 10, warmup: int = 2) -> dict:
