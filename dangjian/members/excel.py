@@ -312,13 +312,14 @@ def parse_import(
         for i, v in enumerate(header_at.values)
         if i not in matched and normalize_header(v)
     ]
+    readers = [(i, key, _cell_reader(COLUMN_BY_KEY[key])) for i, key in matched.items()]
     parsed = []
     for row in rows[header_at.number :]:
         if row.blank:
             continue
         values, errors = {}, {}
-        for i, key in matched.items():
-            value, error = parse_cell(COLUMN_BY_KEY[key], row.get(i))
+        for i, key, read in readers:
+            value, error = read(row.get(i))
             values[key] = value
             if error:
                 errors[key] = error
@@ -328,6 +329,30 @@ def parse_import(
     if len(parsed) > max_rows:
         raise _file_error(f"一次最多导入{max_rows}行，请拆分后分批导入")
     return ParsedSheet(parsed, headers, ignored)
+
+
+# Kinds whose cells repeat down a file: a few dozen codes, the organizations and residences.
+_REPEATING_KINDS = frozenset({"choice", "multi", "ref"})
+
+
+def _cell_reader(column: Column):
+    """``parse_cell`` for one column of one file. A column of a repeating kind parses each
+    distinct cell once (a 100,000-row file has a handful of genders and a few thousand
+    organizations); the memo is keyed by the value's type too, since ``True == 1 == 1.0``
+    and those cells read differently."""
+    if column.kind not in _REPEATING_KINDS:
+        return lambda value: parse_cell(column, value)
+    memo: dict = {}
+
+    def read(value):
+        key = (type(value), value)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = parse_cell(column, value)
+        parsed, error = found
+        return (list(parsed) if isinstance(parsed, list) else parsed), error  # rows own lists
+
+    return read
 
 
 def parse_cell(column: Column, value) -> tuple[object, str | None]:
