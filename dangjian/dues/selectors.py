@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dangjian.core import scope, tree
@@ -80,53 +80,65 @@ def level_of(run_length: int) -> str:
     return Level.NONE
 
 
-def statuses(member_ids: list[int], today: dt.date | None = None) -> dict[int, DuesStatus]:
-    """The dues status of each member, in three queries."""
+def statuses(members, today: dt.date | None = None) -> dict[int, DuesStatus]:
+    """The dues status of each member, in three queries (four for a queryset).
+
+    ``members``: member ids, or a queryset of members; a queryset is used as a subquery, so a
+    whole city's statuses do not send 100,000 ids back to the database three times. Rows are
+    read as tuples: at that size model instances cost more than the arithmetic."""
     today = today or timezone.localdate()
     current = calc.month_of(today)
     last_closed = calc.add_months(current, -1)
+    if isinstance(members, QuerySet):
+        member_ids = list(members.values_list("pk", flat=True))
+        among = members.order_by().values("pk")
+    else:
+        member_ids = among = list(members)
     out = {pk: DuesStatus(pk) for pk in member_ids}
     if not member_ids:
         return out
-    bases: dict[int, list[DuesBase]] = defaultdict(list)
-    profiles: dict[int, DuesProfile] = {}
-    for b in (
-        DuesBase.objects.filter(profile__member_id__in=member_ids)
-        .select_related("profile")
+    bases: dict[int, list[tuple]] = defaultdict(list)
+    profiles: dict[int, tuple] = {}
+    for member_id, category, dues_from, quarterly, *row in (
+        DuesBase.objects.filter(profile__member_id__in=among)
         .order_by("profile_id", "effective_month")
-    ):
-        profiles[b.profile.member_id] = b.profile
-        bases[b.profile.member_id].append(b)
-    reliefs: dict[int, list[calc.Relief]] = defaultdict(list)
-    for h in Hardship.objects.filter(member_id__in=member_ids, state=HardshipState.APPROVED).only(
-        "member_id", "from_month", "to_month", "amount"
-    ):
-        reliefs[h.member_id].append(
-            calc.Relief(h.from_month, h.to_month, h.amount or Decimal("0.00"))
+        .values_list(
+            "profile__member_id",
+            "profile__category",
+            "profile__dues_from",
+            "profile__quarterly",
+            "effective_month",
+            "amount",
+            "base",
+            "rate",
         )
+    ):
+        profiles[member_id] = (category, dues_from, quarterly)
+        bases[member_id].append(tuple(row))
+    reliefs: dict[int, list[calc.Relief]] = defaultdict(list)
+    for member_id, from_month, to_month, amount in Hardship.objects.filter(
+        member_id__in=among, state=HardshipState.APPROVED
+    ).values_list("member_id", "from_month", "to_month", "amount"):
+        reliefs[member_id].append(calc.Relief(from_month, to_month, amount or Decimal("0.00")))
     paid: dict[int, set[dt.date]] = defaultdict(set)
     for member_id, month in DuesPaymentMonth.objects.filter(
-        member_id__in=member_ids, reversed=False
+        member_id__in=among, reversed=False
     ).values_list("member_id", "month"):
         paid[member_id].add(month)
     for pk, st in out.items():
         profile = profiles.get(pk)
         if profile is None:
             continue
-        rows = bases[pk]
-        base_rows = [calc.BaseRow(b.effective_month, b.amount) for b in rows]
-        in_force = [b for b in rows if b.effective_month <= current] or rows[:1]
+        rows = bases[pk]  # (effective month, amount, base, rate), oldest first
+        base_rows = [calc.BaseRow(month, amount) for month, amount, _, _ in rows]
+        in_force = [r for r in rows if r[0] <= current] or rows[:1]
         cur = in_force[-1]
         st.has_profile = True
-        st.category = profile.category
-        st.base, st.rate = cur.base, cur.rate
+        st.category, st.dues_from, st.quarterly = profile
+        st.base, st.rate = cur[2], cur[3]
         st.monthly = calc.amount_for(current, base_rows, reliefs[pk])
-        st.dues_from = profile.dues_from
-        st.quarterly = profile.quarterly
         st.paid = sorted(paid[pk])
-        st.arrears = calc.unpaid_months(
-            profile.dues_from, last_closed, base_rows, reliefs[pk], paid[pk]
-        )
+        st.arrears = calc.unpaid_months(st.dues_from, last_closed, base_rows, reliefs[pk], paid[pk])
         st.streak = calc.longest_run(st.arrears)
         st.level = level_of(len(st.streak))
     return out
@@ -164,12 +176,22 @@ def profile_of(member: Member) -> DuesProfile | None:
     return DuesProfile.objects.filter(member=member).select_related("account").first()
 
 
+# Ids per ``IN (...)`` list: well under any backend's limit on bound parameters.
+IN_CHUNK = 5000
+
+
 def arrears(user, *, org: PartyOrg | None = None, today: dt.date | None = None, minimum: int = 3):
     """Members of the subtree with ``minimum`` or more unpaid months in a row, worst first."""
-    qs = members(user, org=org, with_profile=True).only("pk", "name", "org_id", "org__name")
-    rows = list(qs)
-    st = statuses([m.pk for m in rows], today)
-    out = [(m, st[m.pk]) for m in rows if len(st[m.pk].streak) >= minimum]
+    qs = members(user, org=org, with_profile=True)
+    # Statuses for the whole subtree first; member rows only for those behind.
+    st = statuses(qs, today)
+    behind = [pk for pk, s in st.items() if len(s.streak) >= minimum]
+    narrow = qs.only("pk", "name", "org_id", "org__name")
+    out = [
+        (m, st[m.pk])
+        for start in range(0, len(behind), IN_CHUNK)
+        for m in narrow.filter(pk__in=behind[start : start + IN_CHUNK])
+    ]
     out.sort(key=lambda pair: (-len(pair[1].streak), pair[0].org_id, pair[0].pk))
     return out
 
@@ -305,10 +327,8 @@ def totals(user, org: PartyOrg, year: int | None = None, today: dt.date | None =
     today = today or timezone.localdate()
     year = year or today.year
     t = Totals(org=org, year=year)
-    member_qs = members(user, org=org)
-    ids = list(member_qs.values_list("pk", flat=True))
-    t.members = len(ids)
-    st = statuses(ids, today)
+    st = statuses(members(user, org=org), today)
+    t.members = len(st)
     current = calc.month_of(today)
     for s in st.values():
         if not s.has_profile:
