@@ -540,7 +540,8 @@ if __name__ == "__main__":
     common.setup(sys.argv[1] if len(sys.argv) > 1 else "sqlite")
     from django.core.management import call_command
 
-    call_command("seed", "--scale", sys.argv[2] if len(sys.argv) > 2 else "city", "--no-progress")
+    scale = sys.argv[2] if len(sys.argv) > 2 else "city"
+    call_command("seed", "--scale", scale, "--no-progress", "--modules", "members")
     rows = int(sys.argv[3]) if len(sys.argv) > 3 else ROWS
     ie_rows = int(sys.argv[4]) if len(sys.argv) > 4 else min(IE_ROWS, rows)
     naive_rows = int(sys.argv[5]) if len(sys.argv) > 5 else min(NAIVE_ROWS, rows)
