@@ -21,7 +21,7 @@ from dangjian.console.decorators import console_view
 from dangjian.console.paging import paginate
 from dangjian.core import tree
 from dangjian.core.errors import Conflict
-from dangjian.core.ids import MAX_PK
+from dangjian.core.ids import id_or_none as _int
 from dangjian.core.scope import Forbidden
 from dangjian.territory.models import Area, Household
 
@@ -30,14 +30,6 @@ COVERAGE_WEEKS = 4
 MAX_TEAMS = 100
 MAX_HOUSEHOLDS = 500
 MAX_AREAS = 500
-
-
-def _int(value) -> int | None:
-    try:
-        n = int(value)
-    except (TypeError, ValueError):
-        return None
-    return n if 1 <= n <= MAX_PK else None
 
 
 def _date(value) -> dt.date | None:

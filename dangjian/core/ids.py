@@ -16,3 +16,13 @@ def pk_or_404(value: int | None) -> int | None:
     if not 1 <= value <= MAX_PK:
         raise Http404("未找到")
     return value
+
+
+def id_or_none(value) -> int | None:
+    """An id typed into a form or a query string; None when it is not one (blank, not a
+    number, out of range), for filters that then simply do not apply."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 1 <= number <= MAX_PK else None

@@ -20,7 +20,7 @@ from dangjian.console.decorators import console_view
 from dangjian.console.paging import paginate
 from dangjian.core import scope
 from dangjian.core.errors import Conflict
-from dangjian.core.ids import MAX_PK
+from dangjian.core.ids import id_or_none as _int
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
 from dangjian.dues import calc, rates, selectors, services
@@ -35,14 +35,6 @@ from dangjian.members.models import Member
 from dangjian.organizations.models import OrgKind, PartyOrg
 
 PAGE_SIZE = 50
-
-
-def _int(value) -> int | None:
-    try:
-        n = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return n if 1 <= n <= MAX_PK else None
 
 
 def _require(user, action: str) -> None:

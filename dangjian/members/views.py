@@ -25,7 +25,7 @@ from dangjian.console.paging import paginate
 from dangjian.core import pii, scope, tree
 from dangjian.core.crypto import mask
 from dangjian.core.errors import Conflict
-from dangjian.core.ids import MAX_PK
+from dangjian.core.ids import id_or_none as _int
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
 from dangjian.core.treeapi import search_q
@@ -57,14 +57,6 @@ PAGE_SIZE = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REPORT_ERRORS_SHOWN = 500
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _int(value) -> int | None:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if 1 <= number <= MAX_PK else None
 
 
 def _ref(model, pk):
