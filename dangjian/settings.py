@@ -193,4 +193,7 @@ DANGJIAN = {
     # Member background jobs: days an ended job's stored files (upload, exported workbook) are
     # kept before the sweep removes them (members.jobs.job_files_sweep).
     "MEMBERS_JOB_FILE_DAYS": int(os.environ.get("DANGJIAN_MEMBERS_JOB_FILE_DAYS", 7)),
+    # Minutes a running job may go without progress before its worker is taken for dead (the
+    # largest import's write, one transaction without progress, takes a few minutes).
+    "MEMBERS_JOB_STALE_MINUTES": int(os.environ.get("DANGJIAN_MEMBERS_JOB_STALE_MINUTES", 30)),
 }

@@ -894,6 +894,8 @@ class JobOut(Schema):
     file_url: str | None
     created_at: str
     started_at: str | None
+    heartbeat_at: str | None
+    stale: bool
     finished_at: str | None
     can_cancel: bool
     cancel_requested: bool
@@ -932,6 +934,8 @@ def job_out(job: MemberJob) -> dict:
         "file_url": url,
         "created_at": _iso(job.created_at),
         "started_at": _iso(job.started_at),
+        "heartbeat_at": _iso(job.heartbeat_at),
+        "stale": jobs.is_stale(job),
         "finished_at": _iso(job.finished_at),
         "can_cancel": jobs.can_cancel(job),
         "cancel_requested": job.cancel_requested_at is not None,

@@ -17,6 +17,14 @@ in either mode. An ended job's stored files (the upload, the workbook) are remov
 ``DANGJIAN["MEMBERS_JOB_FILE_DAYS"]`` days (default 7) by ``job_files_sweep`` (the task
 ``members.tasks.job_files_sweep_task``, or ``manage.py members_job_files_sweep``); the job row
 stays, marked ``files_expired_at``, and its download answers 410.
+
+A worker that dies (killed, the machine restarted) leaves its job running for ever: the job's
+``heartbeat_at`` is set at its start and at each progress step, and a running job without one
+for ``DANGJIAN["MEMBERS_JOB_STALE_MINUTES"]`` minutes (default 30) is taken for dead. The same
+sweep ends it (``stale_jobs_sweep``: failed, or cancelled when a cancel was asked), a cancel of
+it ends it at once, and its page says so meanwhile. A database transaction dies with its
+process, so such an import has written nothing. Should the worker still be alive after all,
+its next checkpoint finds the job ended and it stops, rolling back.
 """
 
 from __future__ import annotations
@@ -56,6 +64,8 @@ STAGE_LABELS = {
     "cancelled": "已取消",
 }
 CANCELLING_LABEL = "正在取消（将在当前批次处理完后停止）"
+STALE_LABEL = "长时间没有进展，后台处理进程可能已中断"
+DEFAULT_STALE_MINUTES = 30
 DEFAULT_FILE_DAYS = 7
 
 
@@ -74,6 +84,20 @@ def background_max_rows() -> int:
 def file_days() -> int:
     """How many days an ended job's stored files are kept."""
     return int(settings.DANGJIAN.get("MEMBERS_JOB_FILE_DAYS", DEFAULT_FILE_DAYS))
+
+
+def stale_minutes() -> int:
+    return int(settings.DANGJIAN.get("MEMBERS_JOB_STALE_MINUTES", DEFAULT_STALE_MINUTES))
+
+
+def is_stale(job: MemberJob, now=None) -> bool:
+    """A running job whose worker has shown no progress for ``stale_minutes()``."""
+    if job.state != JobState.RUNNING:
+        return False
+    last = job.heartbeat_at or job.started_at
+    if last is None:  # no sign either way
+        return False
+    return last < (now or timezone.now()) - dt.timedelta(minutes=stale_minutes())
 
 
 def import_is_large(content: bytes) -> bool:
@@ -190,8 +214,15 @@ def export_job_start(*, actor, filters: dict, reveal: bool = False) -> MemberJob
 # --- running (in the worker) ----------------------------------------------------------------------
 
 
-def _update(job_id: int, **fields) -> None:
-    MemberJob.objects.filter(pk=job_id).update(**fields)
+def _update(job_id: int, *, running_only: bool = True, **fields) -> None:
+    """Change the job while it runs; nothing once it ended (the stale sweep may have ended
+    it), unless ``running_only`` is false."""
+    jobs = MemberJob.objects.filter(pk=job_id)
+    (jobs.filter(state=JobState.RUNNING) if running_only else jobs).update(**fields)
+
+
+def _progress(job_id: int, **fields) -> None:
+    _update(job_id, heartbeat_at=timezone.now(), **fields)
 
 
 def _fail(job: MemberJob, detail: str, report: dict | None = None) -> None:
@@ -225,12 +256,23 @@ class JobCancelled(Exception):
     """Raised inside a running job at a checkpoint once a cancel was requested."""
 
 
+class JobEnded(Exception):
+    """Raised inside a running job at a checkpoint when the job was ended without it (taken
+    for dead by ``stale_jobs_sweep``): it stops, changing nothing."""
+
+
 def _checkpoint(job_id: int):
     """A function the running job calls between batches: it raises ``JobCancelled`` once
-    someone asked to cancel the job (one indexed read of the job row)."""
+    someone asked to cancel the job, ``JobEnded`` once the job is no longer running (one
+    indexed read of the job row)."""
 
     def check() -> None:
-        if MemberJob.objects.filter(pk=job_id, cancel_requested_at__isnull=False).exists():
+        row = (
+            MemberJob.objects.filter(pk=job_id).values_list("state", "cancel_requested_at").first()
+        )
+        if row is None or row[0] != JobState.RUNNING:
+            raise JobEnded
+        if row[1] is not None:
             raise JobCancelled
 
     return check
@@ -273,7 +315,15 @@ def run_job(job_id: int) -> dict:
         )
         if job is None or job.state != JobState.QUEUED:
             return {"job": job_id, "skipped": True}
-        _update(job.pk, state=JobState.RUNNING, stage="read", started_at=timezone.now())
+        now = timezone.now()
+        _update(
+            job.pk,
+            running_only=False,
+            state=JobState.RUNNING,
+            stage="read",
+            started_at=now,
+            heartbeat_at=now,
+        )
     actor = job.actor
     checkpoint = _checkpoint(job.pk)
     try:
@@ -286,6 +336,8 @@ def run_job(job_id: int) -> dict:
             _run_export(job, actor, checkpoint)
     except JobCancelled:
         _cancelled(job)
+    except JobEnded:
+        return {"job": job.pk, "ended_elsewhere": True}
     except ValidationError as exc:
         detail, errors = _messages(exc)
         _fail(job, detail, {"errors": errors})
@@ -299,7 +351,7 @@ def run_job(job_id: int) -> dict:
         # The cancel came after the last checkpoint (the import's write had committed, the
         # export had been written): the job's own ending stands, and says so.
         late = "（取消请求到达时任务已处理完毕，未能取消）"
-        _update(job.pk, detail=(job.detail + late)[:500])
+        _update(job.pk, running_only=False, detail=(job.detail + late)[:500])
         job.detail = (job.detail + late)[:500]
     return {"job": job.pk, "state": job.state, "rows": job.rows_done}
 
@@ -307,7 +359,7 @@ def run_job(job_id: int) -> dict:
 def _run_import(job: MemberJob, actor, checkpoint) -> None:
     def progress(stage: str, done: int, total: int) -> None:
         checkpoint()  # between batches of the check, and before the write begins
-        _update(job.pk, stage=stage, rows_done=done, rows_total=total)
+        _progress(job.pk, stage=stage, rows_done=done, rows_total=total)
 
     report = services.members_import(
         actor=actor,
@@ -340,13 +392,13 @@ def _run_export(job: MemberJob, actor, checkpoint) -> None:
 
     def progress(done: int) -> None:
         checkpoint()
-        _update(job.pk, stage="export", rows_done=done)
+        _progress(job.pk, stage="export", rows_done=done)
 
     content, count = services.members_export(
         actor=actor, filters=filters, reveal=job.reveal, progress=progress
     )
     # Past this point the export has happened (and is audited): a late cancel lets it finish.
-    _update(job.pk, stage="store", rows_done=count, rows_total=count)
+    _progress(job.pk, stage="store", rows_done=count, rows_total=count)
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")
     stored = files.file_store_bytes(
         actor=actor,
@@ -379,6 +431,8 @@ def job_cancel(*, actor, job: MemberJob) -> MemberJob:
     until it commits, so a cancel could neither be recorded nor seen before the import ends;
     it is refused at once with the reason instead of waiting on the lock."""
     job = job_get(actor, job.pk)
+    if is_stale(job):
+        return _job_cancel(actor=actor, job=job)
     if connection.vendor == "sqlite" and job.state == JobState.RUNNING and job.stage == "write":
         raise Conflict("任务正在写入数据，此阶段无法中断，请等待其完成")
     return _job_cancel(actor=actor, job=job)
@@ -391,22 +445,26 @@ def _job_cancel(*, actor, job: MemberJob) -> MemberJob:
         if locked.state == JobState.CANCELLED:
             raise Conflict("该任务已取消")
         raise Conflict(f"该任务已结束（{locked.get_state_display()}），不能取消")
-    if locked.cancel_requested_at is not None:  # asked already: the task is stopping
-        return job_get(actor, job.pk)
     now = timezone.now()
+    stale = is_stale(locked, now)
+    if locked.cancel_requested_at is not None and not stale:  # asked: the task is stopping
+        return job_get(actor, job.pk)
     name = services._actor_name(actor)
     fields = {
         "cancel_requested_at": now,
         "cancelled_by": actor,
         "cancelled_by_name": name,
     }
-    if locked.state == JobState.QUEUED:
+    if locked.state == JobState.QUEUED or stale:
+        # A stale job's worker is gone and its transaction with it: nothing will stop it
+        # at a checkpoint, so the cancel ends it here.
         fields.update(
             state=JobState.CANCELLED,
             stage="cancelled",
             cancelled_at=now,
             finished_at=now,
-            detail=_cancel_detail(locked.kind, name, now),
+            detail=_cancel_detail(locked.kind, name, now)
+            + ("（后台处理进程已中断）" if stale else ""),
         )
     for key, value in fields.items():
         setattr(locked, key, value)
@@ -423,10 +481,52 @@ def _job_cancel(*, actor, job: MemberJob) -> MemberJob:
 
 
 def can_cancel(job: MemberJob) -> bool:
-    return not job.finished and job.cancel_requested_at is None
+    return not job.finished and (job.cancel_requested_at is None or is_stale(job))
 
 
 # --- files past their retention -------------------------------------------------------------------
+
+
+def stale_jobs_sweep(*, now=None) -> dict:
+    """End the running jobs whose worker is taken for dead (``is_stale``): cancelled when a
+    cancel was asked, failed otherwise, each audited. Answers the count."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(minutes=stale_minutes())
+    due = (
+        MemberJob.objects.filter(state=JobState.RUNNING)
+        .exclude(heartbeat_at__gte=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    ended = 0
+    for pk in list(due):
+        with transaction.atomic():
+            job = MemberJob.objects.select_for_update().filter(pk=pk).first()
+            if job is None or not is_stale(job, now):
+                continue
+            what = "未导入任何数据" if job.kind == JobKind.IMPORT else "未生成名册文件"
+            if job.cancel_requested_at is not None:
+                state, stage = JobState.CANCELLED, "cancelled"
+                detail = _cancel_detail(job.kind, job.cancelled_by_name, job.cancel_requested_at)
+                detail += "（后台处理进程已中断）"
+            else:
+                state, stage = JobState.FAILED, "failed"
+                again = "请重新导入" if job.kind == JobKind.IMPORT else "请重新导出"
+                detail = f"后台处理进程已中断（超过{stale_minutes()}分钟没有进展），{what}，{again}"
+            fields = {"state": state, "stage": stage, "detail": detail, "finished_at": now}
+            if state == JobState.CANCELLED:
+                fields["cancelled_at"] = now
+            MemberJob.objects.filter(pk=pk).update(**fields)
+            audit.record(
+                actor=None,
+                action="members.job_interrupted",
+                obj=job,
+                before={"state": job.state, "stage": job.stage},
+                after={"state": state},
+                note=detail,
+            )
+            ended += 1
+    return {"jobs": ended, "minutes": stale_minutes()}
 
 
 def job_files_sweep(*, now=None) -> dict:
@@ -497,6 +597,8 @@ def job_get(user, pk: int, kind: str | None = None) -> MemberJob:
 
 
 def stage_label(job: MemberJob) -> str:
+    if is_stale(job):
+        return STALE_LABEL
     if job.cancelling:
         return CANCELLING_LABEL
     return STAGE_LABELS.get(job.stage, job.stage or "")

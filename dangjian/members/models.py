@@ -969,6 +969,8 @@ class MemberJob(models.Model):
     task_id = models.CharField(_("任务编号"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    # The running job's last sign of life (its start and each progress step).
+    heartbeat_at = models.DateTimeField(_("最近进展时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     # Cancelling (``jobs.job_cancel``): a queued job is cancelled at once; a running one gets
     # ``cancel_requested_at`` and its task stops at the next batch, writing nothing.

@@ -7,7 +7,8 @@ queue.
 ``job_files_sweep_task`` removes the stored files of jobs that ended more than
 ``DANGJIAN["MEMBERS_JOB_FILE_DAYS"]`` days ago (``jobs.job_files_sweep``). Run it daily, as the
 cases' SLA sweep is run: either ``manage.py members_job_files_sweep --enqueue`` from cron, or once
-with ``--every 1440`` so that each run enqueues the next.
+with ``--every 1440`` so that each run enqueues the next. The same sweep ends the jobs whose
+worker died (``jobs.stale_jobs_sweep``); run it more often (``--every 60``) to end them sooner.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def run_member_job(job_id: int) -> dict:
 @task()
 def job_files_sweep_task(reschedule_minutes: int = 0) -> dict:
     result = jobs.job_files_sweep()
+    result["stale_jobs"] = jobs.stale_jobs_sweep()["jobs"]
     if reschedule_minutes and reschedule_minutes > 0:
         job_files_sweep_task.using(
             run_after=timezone.now() + dt.timedelta(minutes=reschedule_minutes)

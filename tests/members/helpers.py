@@ -44,6 +44,8 @@ def xlsx(rows: list[list], sheet: str = "党员信息", text_cols: tuple[int, ..
     """A workbook with ``rows`` as they are (the first is usually the header)."""
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False})
+    # A fixed creation time, so the same rows give the same bytes whatever the clock says.
+    book.set_properties({"created": dt.datetime(2026, 1, 1)})
     ws = book.add_worksheet(sheet)
     date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
     for r, row in enumerate(rows):

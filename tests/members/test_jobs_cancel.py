@@ -10,6 +10,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from dangjian.core import files
@@ -247,9 +248,10 @@ def test_expired_files_are_removed_and_the_download_says_so(
     u = world.users["street"]
     member(u, world.orgs["grid_branch"], name="出口甲")
     exp = api.post(u, "/api/v1/members/exports/", {}).json()
-    imp = upload(api, u, "/api/v1/members/imports/", xlsx([HEADER, row("留存", 41)])).json()
+    workbook = xlsx([HEADER, row("留存", 41)])
+    imp = upload(api, u, "/api/v1/members/imports/", workbook).json()
     # A second import of the very same workbook, still young, shares the bytes on disk.
-    young = upload(api, u, "/api/v1/members/imports/", xlsx([HEADER, row("留存", 41)])).json()
+    young = upload(api, u, "/api/v1/members/imports/", workbook).json()
     assert exp["state"] == imp["state"] == "done"
     result = MemberJob.objects.get(pk=exp["id"]).result
     source = MemberJob.objects.get(pk=imp["id"]).source
@@ -308,3 +310,93 @@ def test_the_sweep_runs_from_the_command_and_the_worker(world, api, settings):
     assert job_files_sweep_task.call(reschedule_minutes=1440)["jobs"] == 0
     later = DBTaskResult.objects.exclude(pk=task.pk).get()
     assert later.run_after is not None
+
+
+# --- a worker that died -------------------------------------------------------------------------
+
+
+def _running(job_id: int, minutes_ago: int, stage: str = "check") -> None:
+    """The job as a worker left it ``minutes_ago`` minutes ago, in ``stage``."""
+    then = timezone.now() - dt.timedelta(minutes=minutes_ago)
+    MemberJob.objects.filter(pk=job_id).update(
+        state=JobState.RUNNING, stage=stage, started_at=then, heartbeat_at=then
+    )
+
+
+def test_a_job_whose_worker_died_is_ended_by_the_sweep(world, api, queued):
+    u = world.users["street"]
+    dead = upload(api, u, "/api/v1/members/imports/", three_rows()).json()["id"]
+    alive = upload(api, u, "/api/v1/members/imports/", three_rows()).json()["id"]
+    _running(dead, 31)
+    _running(alive, 29)
+    body = api.get(u, f"/api/v1/members/imports/{dead}").json()
+    assert body["state"] == "running" and body["stage_label"] == jobs.STALE_LABEL
+    assert body["stale"] is True and body["can_cancel"] is True and body["heartbeat_at"]
+    part = console(u).get(f"/members/jobs/{dead}/progress/").content.decode()
+    assert jobs.STALE_LABEL in part and 'id="job-cancel"' in part
+    assert api.get(u, f"/api/v1/members/imports/{alive}").json()["stage_label"] == "检查数据"
+    out = io.StringIO()
+    call_command("members_job_files_sweep", stdout=out)
+    assert "结束已中断的任务1个（超过30分钟没有进展）" in out.getvalue()
+    body = api.get(u, f"/api/v1/members/imports/{dead}").json()
+    assert (body["state"], body["finished"], body["can_cancel"]) == ("failed", True, False)
+    assert body["detail"] == "后台处理进程已中断（超过30分钟没有进展），未导入任何数据，请重新导入"
+    assert MemberJob.objects.get(pk=alive).state == JobState.RUNNING
+    entry = AuditEntry.objects.get(action="members.job_interrupted")
+    assert entry.actor_id is None and entry.object_id == str(dead)
+    assert entry.before == {"state": "running", "stage": "check"}
+
+
+def test_a_cancel_of_a_job_whose_worker_died_ends_it_at_once(world, api, queued):
+    """Even in the write stage on SQLite: the dead worker holds no lock any more."""
+    u = world.users["street"]
+    job_id = upload(api, u, "/api/v1/members/imports/", three_rows()).json()["id"]
+    _running(job_id, 45, stage="write")
+    r = api.post(u, f"/api/v1/members/imports/{job_id}/cancel", {})
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert (body["state"], body["finished"]) == ("cancelled", True)
+    assert "未导入任何数据（后台处理进程已中断）" in body["detail"]
+    assert AuditEntry.objects.get(action="members.job_cancel").after["state"] == "cancelled"
+
+
+def test_a_cancel_asked_before_the_worker_died_is_ended_by_the_sweep(world, api, queued):
+    u = world.users["street"]
+    job_id = api.post(u, "/api/v1/members/exports/", {}).json()["id"]
+    _running(job_id, 5, stage="export")
+    assert api.post(u, f"/api/v1/members/exports/{job_id}/cancel", {}).json()["cancel_requested"]
+    _running(job_id, 40, stage="export")  # and then nothing more from the worker
+    assert jobs.stale_jobs_sweep()["jobs"] == 1
+    job = MemberJob.objects.get(pk=job_id)
+    assert (job.state, job.stage) == (JobState.CANCELLED, "cancelled")
+    assert job.detail.endswith("未生成名册文件（后台处理进程已中断）") and job.cancelled_at
+
+
+def test_a_worker_alive_after_all_stops_at_its_next_checkpoint(world, api, queued, monkeypatch):
+    """The sweep ended the job while its worker was only slow: the worker's next checkpoint
+    finds the job ended, stops and writes nothing, and the job keeps the sweep's ending."""
+    monkeypatch.setattr(services, "IMPORT_PROGRESS_EVERY", 1)
+    u = world.users["street"]
+    job_id = upload(api, u, "/api/v1/members/imports/", three_rows()).json()["id"]
+    real = jobs._update
+
+    def slow(pk, **fields):
+        real(pk, **fields)
+        if fields.get("stage") == "check" and fields.get("rows_done"):
+            _running(pk, 60)
+            assert jobs.stale_jobs_sweep()["jobs"] == 1
+
+    monkeypatch.setattr(jobs, "_update", slow)
+    assert jobs.run_job(job_id) == {"job": job_id, "ended_elsewhere": True}
+    job = MemberJob.objects.get(pk=job_id)
+    assert job.state == JobState.FAILED and "后台处理进程已中断" in job.detail
+    assert Member.objects.count() == 0
+
+
+def test_a_running_job_beats(world, api, queued):
+    u = world.users["street"]
+    job_id = upload(api, u, "/api/v1/members/imports/", three_rows()).json()["id"]
+    before = timezone.now()
+    assert jobs.run_job(job_id)["state"] == "done"
+    job = MemberJob.objects.get(pk=job_id)
+    assert job.heartbeat_at >= before and job.heartbeat_at >= job.started_at
