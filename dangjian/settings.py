@@ -104,6 +104,7 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+SQLITE_CACHE_MIB = int(os.environ.get("DANGJIAN_SQLITE_CACHE_MIB", "64"))
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
@@ -117,7 +118,13 @@ else:
                 # failing half-way through a transaction.
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                # A page cache of 64 MiB (SQLite's default is 2 MiB) per connection, taken
+                # only as pages are read: a city's registry has a dozen indexes of 100,000
+                # entries each, and a bulk import into it spent half its time re-reading them.
+                # (Not temp_store=MEMORY: it made nested savepoints in one long transaction,
+                # one per row, over three times slower.)
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                f"PRAGMA cache_size=-{SQLITE_CACHE_MIB * 1024};",
             },
         }
     }

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -17,6 +19,7 @@ from django.utils import timezone
 from dangjian.accounts.models import User, UserKind
 from dangjian.core import audit, crypto, scope, tree
 from dangjian.core.errors import Conflict
+from dangjian.core.gcpause import collection_paused
 from dangjian.core.pinyin import initials
 from dangjian.core.validators import (
     id_number_birth_date,
@@ -181,7 +184,7 @@ def clean_member_fields(
     derived_birth = derived_gender = None
     if id_number:
         try:
-            validate_id_number(id_number)
+            validate_id_number(id_number, today=today)
         except ValidationError as exc:
             errors.add("id_number", exc.messages[0])
         else:
@@ -1368,11 +1371,16 @@ def members_import(
 
     Answers ``{"created", "errors": [{"row", "column", "message"}], "total", ...}``.
     """
-    from dangjian.members import excel
-
     check_import_mode(mode)
     if not scope.reach_of(actor, "members.manage").org_paths:
         raise scope.Forbidden("您没有导入党员的权限")
+    with collection_paused():
+        return _import(actor, content, mode, columns, max_rows, progress, checkpoint)
+
+
+def _import(actor, content: bytes, mode: str, columns, max_rows, progress, checkpoint) -> dict:
+    from dangjian.members import excel
+
     sheet = excel.parse_import(content, columns or {}, max_rows=max_rows)
     rows = sheet.rows
     if progress is not None:
@@ -1637,17 +1645,23 @@ class _Insert:
                 copy.write_row(row)
 
     def _insert(self, cursor, chunk: list[tuple], returning: bool) -> list:
-        row_sql = "(" + ", ".join(["%s"] * len(self.columns)) + ")"
+        # The driver's own placeholders on the driver's cursor: Django's SQLite cursor would
+        # rewrite each of a batch's some 30,000 ``%s`` with a regular expression first.
+        sqlite = self.connection.vendor == "sqlite"
+        mark = "?" if sqlite else "%s"
+        # Django's SQLite cursor is a subclass of the driver's: call the driver's own method.
+        execute = partial(sqlite3.Cursor.execute, cursor.cursor) if sqlite else cursor.execute
+        row_sql = "(" + ", ".join([mark] * len(self.columns)) + ")"
         sql = (
             f"INSERT INTO {self.connection.ops.quote_name(self.table)} "
             f"({', '.join(self.columns)}) VALUES " + ", ".join([row_sql] * len(chunk))
         )
+        if returning:
+            sql += f" RETURNING {self.connection.ops.quote_name(self.pk_column)}"
         params = [value for row in chunk for value in row]
-        if not returning:
-            cursor.execute(sql, params)
-            return []
-        cursor.execute(f"{sql} RETURNING {self.connection.ops.quote_name(self.pk_column)}", params)
-        return [r[0] for r in cursor.fetchall()]
+        with self.connection.wrap_database_errors:  # as ``execute`` maps the driver's errors
+            rows = execute(sql, params)
+            return [r[0] for r in rows.fetchall()] if returning else []
 
 
 def _max_params(connection) -> int:
@@ -1697,6 +1711,12 @@ def _write_imported(actor, good: list[tuple], checkpoint=None) -> list[int]:
     from dangjian.core.models import AuditEntry
 
     connection = connections[router.db_for_write(Member)]
+    # Written in the order of the organization tree, not of the file: most of a member's
+    # indexes (organization, its path, residence and its path) then take new entries side by
+    # side instead of all over the B-tree; on SQLite that halves the time of the insert into
+    # a city's registry. The keys are answered in the order of ``good`` all the same.
+    order = sorted(range(len(good)), key=lambda i: (good[i][2].path, good[i][0].number))
+    good = [good[i] for i in order]
     pinyin: dict[str, str] = {}
     rows = []
     own = _MEMBER_COLUMNS[: len(OWN_FIELDS) - 1]
@@ -1718,7 +1738,9 @@ def _write_imported(actor, good: list[tuple], checkpoint=None) -> list[int]:
         rows.append(values)
     members = _Insert(Member, _MEMBER_COLUMNS, connection)
     try:
-        with transaction.atomic(using=connection.alias):
+        # No savepoint: the error ends the whole import's transaction anyway, and on SQLite a
+        # savepoint copies every page the insert touches into a journal of its own.
+        with transaction.atomic(using=connection.alias, savepoint=False):
             pks = members.write(rows, returning=True, checkpoint=checkpoint)
     except IntegrityError as exc:  # a concurrent write registered one of the ID numbers
         raise ValidationError(
@@ -1762,7 +1784,10 @@ def _write_imported(actor, good: list[tuple], checkpoint=None) -> list[int]:
             ]
         )
     _Insert(AuditEntry, _AUDIT_COLUMNS, connection).write(audit_rows, checkpoint=checkpoint)
-    return pks
+    in_file_order = [0] * len(pks)
+    for position, pk in zip(order, pks, strict=True):
+        in_file_order[position] = pk
+    return in_file_order
 
 
 def _import_orgs(actor, texts: set[str]) -> dict[str, list[PartyOrg]]:
