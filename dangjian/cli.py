@@ -31,6 +31,33 @@ def serve(host: str, port: int) -> None:
     waitress_serve(with_static(application), host=host, port=port, threads=8, ident="dangjian")
 
 
+# The periodic sweeps and their period in minutes: the cases' SLA chase/overdue notices; the
+# member jobs' expired files and jobs whose worker died.
+SWEEPS = (
+    ("dangjian.cases.tasks.sla_sweep_task", 30),
+    ("dangjian.members.tasks.job_files_sweep_task", 60),
+)
+
+
+def schedule_sweeps() -> list[str]:
+    """Queue each periodic sweep (each run queues its next) unless one is already waiting or
+    running; answers the task paths queued now. Only with the database task backend (another
+    backend has no queue to wait in)."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+    from django_tasks_db.models import DBTaskResult
+
+    if settings.TASKS["default"]["BACKEND"] != "django_tasks_db.DatabaseBackend":
+        return []
+    queued = []
+    for path, minutes in SWEEPS:
+        waiting = DBTaskResult.objects.filter(task_path=path, status__in=["READY", "RUNNING"])
+        if not waiting.exists():
+            import_string(path).enqueue(reschedule_minutes=minutes)
+            queued.append(path)
+    return queued
+
+
 def demo() -> None:
     from django.conf import settings
 
@@ -42,6 +69,7 @@ def demo() -> None:
     scale = os.environ.get("DEMO_SCALE", "small")
     if not Area.objects.exists():
         _manage("seed", "--scale", scale)
+    schedule_sweeps()
     host, port = "127.0.0.1", int(os.environ.get("PORT", "8000"))
     worker = subprocess.Popen([sys.executable, "-m", "dangjian.cli", "worker"])
     password = settings.DANGJIAN["DEMO_PASSWORD"]
