@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 
 from dangjian.core import audit
 from dangjian.core.models import AuditEntry
@@ -1333,8 +1334,11 @@ def orglife_session_probes(world) -> list[Probe]:
     _orglife_people(world)
     admin = world.users[INSIDER]
     out = []
+    # One in the month some routes name, one in this month, where the calendar opens.
+    today = timezone.localdate()
+    months = ((2026, 11), (today.year, today.month))
     for i, kind in enumerate(("members_meeting", "theme_day")):
-        start = at(2026, 11, 10 + i)
+        start = at(*months[i], 10 + i)
         s = orglife.session_schedule(
             actor=admin,
             org=world.orgs["grid_branch"],
