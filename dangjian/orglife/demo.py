@@ -151,7 +151,10 @@ def seed_orglife(b, users: dict, progress: bool = False) -> dict:
         batch_size=BATCH,
     )
 
-    months = [*_months_back(today.replace(day=1), 12), (today.year, today.month)]
+    # A year back; in January and February from January of last year, so that the last full
+    # year's board is whole while the new year has little due yet.
+    back = 12 + (today.month - 1 if today.month < 3 else 0)
+    months = [*_months_back(today.replace(day=1), back), (today.year, today.month)]
     sessions: list[Session] = []
     rolls: list[tuple[int, list, str]] = []  # (index into sessions, roster, type)
 
