@@ -296,10 +296,14 @@ def _cancelled(job: MemberJob) -> None:
     )
 
 
-def _cancel_detail(kind: str, name: str, at) -> str:
-    what = "未导入任何数据" if kind == JobKind.IMPORT else "未生成名册文件"
+def _nothing_written(kind: str) -> str:
+    return "未导入任何数据" if kind == JobKind.IMPORT else "未生成名册文件"
+
+
+def _cancel_detail(kind: str, name: str, at, *, interrupted: bool = False) -> str:
     when = timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else ""
-    return f"已由{name or '系统'}于{when}取消，{what}"
+    detail = f"已由{name or '系统'}于{when}取消，{_nothing_written(kind)}"
+    return detail + ("（后台处理进程已中断）" if interrupted else "")
 
 
 def run_job(job_id: int) -> dict:
@@ -431,9 +435,9 @@ def job_cancel(*, actor, job: MemberJob) -> MemberJob:
     until it commits, so a cancel could neither be recorded nor seen before the import ends;
     it is refused at once with the reason instead of waiting on the lock."""
     job = job_get(actor, job.pk)
-    if is_stale(job):
-        return _job_cancel(actor=actor, job=job)
-    if connection.vendor == "sqlite" and job.state == JobState.RUNNING and job.stage == "write":
+    writing = job.state == JobState.RUNNING and job.stage == "write"
+    # A stale job's dead worker holds no lock: its cancel ends it at once, on SQLite too.
+    if connection.vendor == "sqlite" and writing and not is_stale(job):
         raise Conflict("任务正在写入数据，此阶段无法中断，请等待其完成")
     return _job_cancel(actor=actor, job=job)
 
@@ -463,8 +467,7 @@ def _job_cancel(*, actor, job: MemberJob) -> MemberJob:
             stage="cancelled",
             cancelled_at=now,
             finished_at=now,
-            detail=_cancel_detail(locked.kind, name, now)
-            + ("（后台处理进程已中断）" if stale else ""),
+            detail=_cancel_detail(locked.kind, name, now, interrupted=stale),
         )
     for key, value in fields.items():
         setattr(locked, key, value)
@@ -484,7 +487,7 @@ def can_cancel(job: MemberJob) -> bool:
     return not job.finished and (job.cancel_requested_at is None or is_stale(job))
 
 
-# --- files past their retention -------------------------------------------------------------------
+# --- jobs whose worker died -----------------------------------------------------------------------
 
 
 def stale_jobs_sweep(*, now=None) -> dict:
@@ -504,15 +507,18 @@ def stale_jobs_sweep(*, now=None) -> dict:
             job = MemberJob.objects.select_for_update().filter(pk=pk).first()
             if job is None or not is_stale(job, now):
                 continue
-            what = "未导入任何数据" if job.kind == JobKind.IMPORT else "未生成名册文件"
             if job.cancel_requested_at is not None:
                 state, stage = JobState.CANCELLED, "cancelled"
-                detail = _cancel_detail(job.kind, job.cancelled_by_name, job.cancel_requested_at)
-                detail += "（后台处理进程已中断）"
+                detail = _cancel_detail(
+                    job.kind, job.cancelled_by_name, job.cancel_requested_at, interrupted=True
+                )
             else:
                 state, stage = JobState.FAILED, "failed"
                 again = "请重新导入" if job.kind == JobKind.IMPORT else "请重新导出"
-                detail = f"后台处理进程已中断（超过{stale_minutes()}分钟没有进展），{what}，{again}"
+                detail = (
+                    f"后台处理进程已中断（超过{stale_minutes()}分钟没有进展），"
+                    f"{_nothing_written(job.kind)}，{again}"
+                )
             fields = {"state": state, "stage": stage, "detail": detail, "finished_at": now}
             if state == JobState.CANCELLED:
                 fields["cancelled_at"] = now
@@ -527,6 +533,9 @@ def stale_jobs_sweep(*, now=None) -> dict:
             )
             ended += 1
     return {"jobs": ended, "minutes": stale_minutes()}
+
+
+# --- files past their retention -------------------------------------------------------------------
 
 
 def job_files_sweep(*, now=None) -> dict:
