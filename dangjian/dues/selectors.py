@@ -362,6 +362,7 @@ def totals(user, org: PartyOrg, year: int | None = None, today: dt.date | None =
 
 # --- funds for the grassroots: dues/funds.py (两新 organizations only) ---------------------------
 
+
 def payment_months(payment_ids: list[int]) -> dict[int, list[dt.date]]:
     out: dict[int, list[dt.date]] = defaultdict(list)
     for pid, month in (
