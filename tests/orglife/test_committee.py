@@ -244,3 +244,29 @@ def test_the_committee_serving_on_the_session_date_counts(secretary, branch, ten
         committee_ids=[m.pk for m in ten[:3]],
     )
     assert services.counts(s)["committee_recorded"] == 0
+
+
+# --- console ---------------------------------------------------------------------------------
+
+
+def test_console_org_page_and_committee_page(client, world, staff, branch, ten):
+    client.force_login(staff)
+    page = client.get(f"/orgs/{branch.pk}/").content.decode()
+    assert "尚未登记委员会" in page and f"/members/committees/{branch.pk}/" in page
+    form = {"term_start": "2026-01-10", "elected_on": "2026-01-08"}
+    for i, (m, post) in enumerate([(ten[0], "secretary"), (ten[1], "organization")]):
+        form |= {f"member_{i}": str(m.pk), f"post_{i}": post}
+    r = client.post(f"/members/committees/{branch.pk}/", form)
+    assert r.status_code == 422 and "现为2人" in r.content.decode()
+    assert not OrgCommittee.objects.exists()
+    form |= {"member_2": str(ten[2].pk), "post_2": "member", "full_time_0": "1"}
+    r = client.post(f"/members/committees/{branch.pk}/", form)
+    assert r.status_code == 302
+    page = client.get(f"/orgs/{branch.pk}/").content.decode()
+    assert f"{ten[0].name}（书记，专职）" in page and f"{ten[1].name}（组织委员）" in page
+    # The community secretary sees the committee but may not record one.
+    client.force_login(world.users["community"])
+    page = client.get(f"/members/committees/{branch.pk}/").content.decode()
+    assert "2026-01-10 至 2031-01-09" in page and "登记新一届委员会" not in page
+    assert client.post(f"/members/committees/{branch.pk}/", form).status_code == 403
+    assert OrgCommittee.objects.count() == 1
