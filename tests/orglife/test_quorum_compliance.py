@@ -124,3 +124,22 @@ def test_my_attendance_rate_leaves_out_invalid_sessions(api, secretary, branch, 
     members_meeting(secretary, branch, ten[:5], day=5)  # invalid: present, not counted
     members_meeting(secretary, branch, ten[1:7], day=20)  # valid: ten[0] absent
     assert api.get(u, f"{URL}/my/attendance/").json()["rate"] == "0.0"
+
+
+def test_the_migration_judges_archived_members_meetings(secretary, branch, ten):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("dangjian.orglife.migrations.0002_session_quorum")
+    short = members_meeting(secretary, branch, ten[:5], day=5)
+    enough = members_meeting(secretary, branch, ten[:6], day=20)
+    seat_committee(branch, ten[:4])
+    committee = schedule(secretary, branch, "committee_meeting", start=at(2026, 8, 3))
+    Session.objects.update(quorum_ok=None, quorum_note="")
+    migration.judge_members_meetings(apps, None)
+    got = dict(Session.objects.values_list("pk", "quorum_ok"))
+    assert got == {short.pk: False, enough.pk: True, committee.pk: None}
+    assert (
+        Session.objects.get(pk=short.pk).quorum_note == "应到有表决权党员10人，实到5人，未超过半数"
+    )
