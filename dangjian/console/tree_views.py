@@ -20,7 +20,8 @@ from dangjian.console.paging import paginate
 from dangjian.core import scope, tree
 from dangjian.core.crypto import mask
 from dangjian.core.treeapi import search_q
-from dangjian.organizations.models import PartyOrg
+from dangjian.members.committee_selectors import current_committee
+from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.territory.models import Area
 
 PAGE_SIZE = 20
@@ -217,4 +218,7 @@ def org_detail(request, node_id: int):
         .first()
     )
     ctx["contact_phone_masked"] = mask("phone", org.contact_phone)
+    # The committee as elected (members.committee_*): the current term and its seats.
+    ctx["committee"] = current_committee(request.user, org)
+    ctx["show_committee"] = org.kind != OrgKind.GROUP
     return render(request, "console/org_detail.html", ctx)

@@ -660,8 +660,9 @@ class FundsOut(Schema):
 
 @router.get("/funds/", response={200: FundsOut, **ERRORS})
 def funds(request, params: Query[YearOrgParams]):
-    """The grassroots funds a subtree is entitled to in a year, by the allocation standards:
-    per new organization, per member per year, per party secretary per month (settings)."""
+    """The funds a subtree's 两新 organizations are entitled to in a year (Nantong standards,
+    settings): per branch or above founded (not a group, not temporary), per member per year,
+    per full-time secretary per month served (dues/funds.py)."""
     org = selectors.visible_org(request.auth, _pk(params.org)) if params.org is not None else None
     area = None
     if params.area is not None:

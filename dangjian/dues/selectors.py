@@ -12,13 +12,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dangjian.core import scope, tree
 from dangjian.core.models import LedgerAccount
 from dangjian.dues import calc, rates
+from dangjian.dues.funds import Funds, funds  # noqa: F401  (the API and pages read them here)
 from dangjian.dues.models import (
     DuesBase,
     DuesPayment,
@@ -28,9 +28,8 @@ from dangjian.dues.models import (
     Hardship,
     HardshipState,
 )
-from dangjian.members.models import Cadre, CadrePosition, Committee, Member, Status
+from dangjian.members.models import Member, Status
 from dangjian.organizations.models import PartyOrg
-from dangjian.territory.models import Area
 
 ACTIVE = (Status.PROBATIONARY, Status.FULL)
 
@@ -361,79 +360,7 @@ def totals(user, org: PartyOrg, year: int | None = None, today: dt.date | None =
     return t
 
 
-# --- funds for the grassroots -------------------------------------------------------------------
-
-
-@dataclass
-class Funds:
-    year: int
-    new_orgs: int
-    members: int
-    secretaries: int
-    new_org_amount: Decimal
-    member_amount: Decimal
-    secretary_amount: Decimal
-    standards: dict
-
-    @property
-    def total(self) -> Decimal:
-        return self.new_org_amount + self.member_amount + self.secretary_amount
-
-
-def funds(user, *, org: PartyOrg | None = None, area: Area | None = None, year: int | None = None):
-    """The entitlement of a subtree for ``year`` under the allocation standards (settings):
-    per organization founded that year, per active member per year, per serving village or
-    community party secretary per month."""
-    if (org is None) == (area is None):
-        raise ValidationError({"org": ["请指定党组织（org）或区域（area）之一"]})
-    year = year or timezone.localdate().year
-    new_org = Decimal(str(rates.setting("FUND_NEW_ORG")))
-    per_member = Decimal(str(rates.setting("FUND_PER_MEMBER_YEAR")))
-    per_secretary = Decimal(str(rates.setting("FUND_SECRETARY_MONTH")))
-    orgs = PartyOrg.objects.visible_to(user, "organizations.view")
-    member_qs = Member.objects.visible_to(user, "dues.view").filter(
-        status__in=ACTIVE, left_on__isnull=True
-    )
-    cadres = Cadre.objects.visible_to(user, "dues.view")
-    if org is not None:
-        orgs = orgs.filter(tree.subtree_q("path", org.path))
-        member_qs = member_qs.filter(tree.subtree_q("org_path", org.path))
-        cadres = cadres.filter(tree.subtree_q("area_path", org.area_path))
-    else:
-        orgs = orgs.filter(tree.subtree_q("area_path", area.path))
-        member_qs = member_qs.filter(tree.subtree_q("org__area_path", area.path))
-        cadres = cadres.filter(tree.subtree_q("area_path", area.path))
-    new_orgs = orgs.filter(
-        Q(established_on__year=year) | Q(established_on__isnull=True, created_at__year=year)
-    ).count()
-    member_count = member_qs.count()
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    months = 0
-    for term_start, ended_on in cadres.filter(
-        committee=Committee.PARTY, position=CadrePosition.SECRETARY
-    ).values_list("term_start", "ended_on"):
-        first = max(calc.month_of(term_start), start)
-        last = calc.month_of(min(ended_on, end)) if ended_on else end.replace(day=1)
-        if last >= first:
-            months += calc.months_between(first, last) + 1
-    secretaries = cadres.filter(
-        committee=Committee.PARTY, position=CadrePosition.SECRETARY, ended_on__isnull=True
-    ).aggregate(n=Count("pk"))["n"]
-    return Funds(
-        year=year,
-        new_orgs=new_orgs,
-        members=member_count,
-        secretaries=secretaries,
-        new_org_amount=(new_org * new_orgs).quantize(rates.CENT),
-        member_amount=(per_member * member_count).quantize(rates.CENT),
-        secretary_amount=(per_secretary * months).quantize(rates.CENT),
-        standards={
-            "new_org": f"{new_org:.2f}",
-            "per_member_year": f"{per_member:.2f}",
-            "per_secretary_month": f"{per_secretary:.2f}",
-            "secretary_months": months,
-        },
-    )
+# --- funds for the grassroots: dues/funds.py (两新 organizations only) ---------------------------
 
 
 def payment_months(payment_ids: list[int]) -> dict[int, list[dt.date]]:

@@ -400,8 +400,8 @@ def remittance_new(request):
 
 @console_view
 def funds_page(request):
-    """The grassroots funds a subtree is entitled to in a year under the allocation settings:
-    new organizations, members per year, secretaries per month served."""
+    """The funds a subtree's 两新 organizations are entitled to in a year under the allocation
+    settings: new organizations, members per year, full-time secretaries per month served."""
     user = request.user
     _require(user, "dues.view")
     org = _org_param(user, request.GET.get("org"))

@@ -1013,3 +1013,6 @@ class MemberJob(models.Model):
         if not self.rows_total:
             return 0
         return min(99, self.rows_done * 100 // self.rows_total)
+
+
+from dangjian.members.committee_models import CommitteeSeat, OrgCommittee  # noqa: E402,F401

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dangjian.members import views, views_jobs, views_more
+from dangjian.members import views, views_committee, views_jobs, views_more
 
 app_name = "members"
 urlpatterns = [
@@ -20,6 +20,7 @@ urlpatterns = [
     path("checkins/", views.checkin_list, name="checkins"),
     path("checkins/<int:checkin_id>/", views_more.checkin_detail, name="checkin"),
     path("cadres/", views_more.cadre_list, name="cadres"),
+    path("committees/<int:org_id>/", views_committee.committee_page, name="committee"),
     path("cadres/new/", views_more.cadre_new, name="cadre_new"),
     path("cadres/<int:cadre_id>/edit/", views_more.cadre_edit, name="cadre_edit"),
     path("cadres/<int:cadre_id>/end/", views_more.cadre_end, name="cadre_end"),

@@ -118,6 +118,9 @@ def session_detail_out(user, s: Session) -> dict:
                 for v in votes
             ],
             "validity": services.validity(s, counts, votes).as_dict(),
+            "quorum_ok": s.quorum_ok,
+            "quorum_note": s.quorum_note,
+            "counted": s.state == SessionState.HELD and s.quorum_ok is not False,
             "quality": compliance.session_quality(s),
             "photos": [
                 {
@@ -340,6 +343,10 @@ def session_validity(request, session_id: int):
             "excused": c["excused"],
             "committee_seats": c["seats"],
             "committee_present": c["seats_present"],
+            "committee_recorded": bool(c["committee_recorded"]),
+            "quorum_ok": s.quorum_ok,
+            "quorum_note": s.quorum_note,
+            "counted": s.state == SessionState.HELD and s.quorum_ok is not False,
         }
     )
     return out
@@ -676,7 +683,7 @@ def my_attendance_out(a: Attendance) -> dict:
 def my_attendance(request):
     qs = selectors.my_attendance(request.auth)
     out = paginate(request, qs, my_attendance_out)
-    held = qs.filter(session__state=SessionState.HELD)
+    held = qs.filter(session__state=SessionState.HELD).exclude(session__quorum_ok=False)
     total = held.exclude(status=AttendanceStatus.LEAVE, leave_approved=True).count()
     present = held.filter(status=AttendanceStatus.PRESENT).count()
     out["rate"] = compliance._rate(present, total)

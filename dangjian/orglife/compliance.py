@@ -14,7 +14,9 @@ Rules of the evaluation (docs/orglife.md):
 - A requirement of frequency F is checked in each F-period that overlaps the requested period
   (a yearly one in the enclosing year when a month or a quarter is asked for).
 - done: at least one held (归档) session of that type by the branch (a joint session counts
-  for each participating organization); a group meeting counts when every group of the branch
+  for each participating organization) that could validly sit (``Session.quorum_ok`` not
+  False: a session short of its quorum is kept, shown with its reason, and not counted, nor
+  in the attendance rates); a group meeting counts when every group of the branch
   held one (a branch without groups has no group-meeting requirement); the committee meeting
   is required of branches with at least ``ORGLIFE_COMMITTEE_MIN_FULL_MEMBERS`` (7) full
   members (fewer elect only a secretary);
@@ -203,7 +205,9 @@ class Facts:
 
     orgs: list  # (id, path, name, kind, parent_id, established_on) of branches and groups
     full: list  # (org_id, full members)
-    held: list  # (org_id, session_type, month) distinct, held sessions and joint ones
+    # (org_id, session_type, month, quorum_ok, sessions) of held sessions and joint ones;
+    # a 3-tuple counts as one valid session
+    held: list
     attendance: list  # (host org_id, present, counted)
     ratings: list  # (host org_id, sum of scores, ratings)
     # (branch id, cadre name, member id, held lessons, scheduled lessons) of the year, the
@@ -234,8 +238,8 @@ def fetch(root_path: str, span: Span, *, user=None) -> Facts:
         Session.objects.filter(
             _ranges(root_path), state=SessionState.HELD, month__gte=key_lo, month__lte=key_hi
         )
-        .values_list("org_id", "session_type", "month")
-        .distinct()
+        .values_list("org_id", "session_type", "month", "quorum_ok")
+        .annotate(n=Count("id"))
         .order_by()
     )
     held += list(
@@ -245,8 +249,8 @@ def fetch(root_path: str, span: Span, *, user=None) -> Facts:
             session__month__gte=key_lo,
             session__month__lte=key_hi,
         )
-        .values_list("org_id", "session__session_type", "session__month")
-        .distinct()
+        .values_list("org_id", "session__session_type", "session__month", "session__quorum_ok")
+        .annotate(n=Count("id"))
         .order_by()
     )
     attendance = list(
@@ -256,6 +260,7 @@ def fetch(root_path: str, span: Span, *, user=None) -> Facts:
             session__month__gte=span_lo,
             session__month__lte=span_hi,
         )
+        .exclude(session__quorum_ok=False)
         .exclude(role__in=(AttendeeRole.INVITEE, AttendeeRole.LEADER))
         .values_list("session__org_id")
         .annotate(
@@ -374,9 +379,22 @@ def assemble(
             full[b] += n
     held: dict[tuple[int, str], set[int]] = defaultdict(set)  # (branch, type) -> months
     group_held: dict[tuple[int, int], set[int]] = defaultdict(set)  # (branch, group) -> months
-    for org_id, st, month in facts.held:
+    # (branch, type) -> month -> [held sessions, of which short of the quorum]
+    sat: dict[tuple[int, str], dict[int, list[int]]] = defaultdict(
+        lambda: defaultdict(lambda: [0, 0])
+    )
+    for row in facts.held:
+        org_id, st, month = row[:3]
+        valid = row[3] is not False if len(row) > 3 else True
+        n = row[4] if len(row) > 4 else 1
         b = branch_of(org_id)
         if b is None:
+            continue
+        if st != SessionType.GROUP_MEETING or org_id == b:
+            tally = sat[(b, st)][month]
+            tally[0] += n
+            tally[1] += 0 if valid else n
+        if not valid:
             continue
         if st == SessionType.GROUP_MEETING and org_id != b:
             group_held[(b, org_id)].add(month)
@@ -404,7 +422,8 @@ def assemble(
     parts = {kind: span.parts(kind) for kind in Period.values}
     out = []
     for pk, (_path, name, established) in sorted(branches.items(), key=lambda kv: kv[1][0]):
-        done = due = missed = 0
+        done = due = missed = invalid_total = 0
+        invalid_items = []
         items = []
         missing = []
         for st, kind in freq.items():
@@ -423,6 +442,10 @@ def assemble(
                 else:
                     months = held.get((pk, st), ())
                     ok = any(k in months for k in keys)
+                tallies = sat.get((pk, st), {})
+                n_held = sum(tallies[k][0] for k in keys if k in tallies)
+                n_invalid = sum(tallies[k][1] for k in keys if k in tallies)
+                note = held_note(n_held, n_invalid)
                 if ok:
                     status = DONE
                     done += 1
@@ -438,6 +461,22 @@ def assemble(
                             "session_type_label": label(SessionType, st),
                             "period": part.code,
                             "period_label": part.label,
+                            "held": n_held,
+                            "invalid": n_invalid,
+                            "note": note,
+                        }
+                    )
+                if n_invalid:
+                    invalid_total += n_invalid
+                    invalid_items.append(
+                        {
+                            "session_type": st,
+                            "session_type_label": label(SessionType, st),
+                            "period": part.code,
+                            "period_label": part.label,
+                            "held": n_held,
+                            "invalid": n_invalid,
+                            "note": note,
                         }
                     )
                 if detail:
@@ -451,6 +490,9 @@ def assemble(
                             "period_label": part.label,
                             "status": status,
                             "status_label": STATUS_LABELS[status],
+                            "held": n_held,
+                            "invalid": n_invalid,
+                            "note": note,
                         }
                     )
         lesson = _secretary_item(secretary.get(pk), year_span, today, established)
@@ -480,6 +522,8 @@ def assemble(
             "due": due,
             "missed": missed,
             "missing": missing,
+            "invalid": invalid_total,
+            "invalid_items": invalid_items,
             "full_members": full[pk],
             "attendance_rate": _rate(present, total),
             "rating_avg": str((Decimal(rsum) / rn).quantize(Decimal("0.01"))) if rn else None,
@@ -490,6 +534,15 @@ def assemble(
             row["items"] = items
         out.append(row)
     return out
+
+
+def held_note(held: int, invalid: int) -> str:
+    """E.g. "已召开1次，其中1次未达法定人数，不计入"; empty when nothing was held."""
+    if not held:
+        return ""
+    if not invalid:
+        return f"已召开{held}次"
+    return f"已召开{held}次，其中{invalid}次未达法定人数，不计入"
 
 
 def _secretary_item(found: tuple | None, year: Span, today: dt.date, established) -> dict:
@@ -548,6 +601,9 @@ def branch_detail(user, *, org: int, period: str | None = None, today=None) -> d
             "state_label": label(SessionState, s.state),
             "starts_at": timezone.localtime(s.starts_at).isoformat(),
             "quality": qualities[s.pk],
+            "quorum_ok": s.quorum_ok,
+            "quorum_note": s.quorum_note,
+            "counted": s.state == SessionState.HELD and s.quorum_ok is not False,
         }
         for s in sessions
     ]
@@ -558,7 +614,7 @@ def branch_detail(user, *, org: int, period: str | None = None, today=None) -> d
 
 def member_attendance(path: str, span: Span) -> list[dict]:
     """Attendance rate per member over the held sessions of ``path``'s subtree in ``span``
-    (approved leave is left out of the count), in one grouped query."""
+    that could validly sit (approved leave is left out of the count), in one grouped query."""
     out = []
     for member_id, name, present, leave, absent, total in (
         Attendance.objects.filter(
@@ -567,6 +623,7 @@ def member_attendance(path: str, span: Span) -> list[dict]:
             session__month__gte=span.keys[0],
             session__month__lte=span.keys[-1],
         )
+        .exclude(session__quorum_ok=False)
         .values_list("member_id", "member_name")
         .annotate(
             present=Count("id", filter=Q(status=AttendanceStatus.PRESENT)),

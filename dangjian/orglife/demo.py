@@ -17,8 +17,10 @@ from collections import defaultdict
 
 from django.utils import timezone
 
+from dangjian.members.committee_models import CommitteePost, CommitteeSeat, OrgCommittee
 from dangjian.members.models import Member, Status
-from dangjian.organizations.models import OrgKind, PartyOrg
+from dangjian.organizations.models import OrgDomain, OrgKind, PartyOrg
+from dangjian.orglife import rules
 from dangjian.orglife.models import (
     ActivityKind,
     Attendance,
@@ -87,7 +89,7 @@ def seed_orglife(b, users: dict, progress: bool = False) -> dict:
     city = b.scale == "city"
     orgs = list(
         PartyOrg.objects.filter(kind__in=(OrgKind.BRANCH, OrgKind.GENERAL_BRANCH, OrgKind.GROUP))
-        .values_list("id", "path", "kind", "parent_id", "area_id", "area_path")
+        .values_list("id", "path", "kind", "parent_id", "area_id", "area_path", "domain")
         .order_by("path")
     )
     branches = {o[0]: o for o in orgs if o[2] != OrgKind.GROUP}
@@ -187,6 +189,7 @@ def seed_orglife(b, users: dict, progress: bool = False) -> dict:
             rolls.append((len(sessions) - 1, roster, st))
 
     committee_min = 7
+    seats_of = seed_committees(rng, branches, members_of, today, committee_min)
     for bid, o in branches.items():
         roster = members_of.get(bid, [])
         full = sum(1 for r in roster if r[2])
@@ -204,7 +207,7 @@ def seed_orglife(b, users: dict, progress: bool = False) -> dict:
             if rng.random() >= slip:
                 add(o, SessionType.THEME_DAY, day_in(), 9, roster)
             if full >= committee_min and rng.random() >= slip:
-                add(o, SessionType.COMMITTEE_MEETING, day_in(), 15, roster[:5])
+                add(o, SessionType.COMMITTEE_MEETING, day_in(), 15, seats_of[bid])
             for g in groups_of.get(bid, []):
                 if rng.random() >= slip:
                     add(g, SessionType.GROUP_MEETING, day_in(), 19, group_members.get(g[0], []))
@@ -265,12 +268,16 @@ def seed_orglife(b, users: dict, progress: bool = False) -> dict:
     att: list[Attendance] = []
     ratings: list[Rating] = []
     n_att = 0
+    judged: list[Session] = []
     for idx, roster, st in rolls:
         s = sessions[idx]
         committee = st == SessionType.COMMITTEE_MEETING
+        # A few meetings are thinly attended: short of the quorum, kept but not counted.
+        thin = rng.random() < 0.05
+        entitled = present_voters = 0
         for mid, name, has_vote in roster:
             if s.state == SessionState.HELD:
-                x = rng.random()
+                x = rng.random() * (2.0 if thin else 1.0)
                 if x < 0.82:
                     status, reason, ok = AttendanceStatus.PRESENT, "", False
                 elif x < 0.92:
@@ -280,6 +287,8 @@ def seed_orglife(b, users: dict, progress: bool = False) -> dict:
             else:
                 status, reason, ok = AttendanceStatus.PENDING, "", False
             present = status == AttendanceStatus.PRESENT
+            entitled += 1 if (has_vote or committee) else 0
+            present_voters += 1 if present and (has_vote or committee) else 0
             att.append(
                 Attendance(
                     session_id=s.pk,
@@ -301,6 +310,14 @@ def seed_orglife(b, users: dict, progress: bool = False) -> dict:
                 ratings.append(
                     Rating(session_id=s.pk, member_id=mid, score=rng.choice((3, 4, 4, 5, 5)))
                 )
+        if s.state == SessionState.HELD and st in QUORUM_TYPES:
+            check = (
+                rules.committee_check(seats=entitled, present=present_voters)
+                if committee
+                else rules.quorum_check(entitled=entitled, present=present_voters)
+            )
+            s.quorum_ok, s.quorum_note = check.ok, "" if check.ok else check.message
+            judged.append(s)
         if len(att) >= BATCH:
             Attendance.objects.bulk_create(att, batch_size=BATCH)
             n_att += len(att)
@@ -308,10 +325,69 @@ def seed_orglife(b, users: dict, progress: bool = False) -> dict:
     Attendance.objects.bulk_create(att, batch_size=BATCH)
     n_att += len(att)
     Rating.objects.bulk_create(ratings, batch_size=BATCH)
+    Session.objects.bulk_update(judged, ["quorum_ok", "quorum_note"], batch_size=BATCH)
     return {
         "orglife_bases": len(base_rows),
         "orglife_plans": len(branches),
         "orglife_sessions": len(sessions),
         "orglife_attendance": n_att,
         "orglife_ratings": len(ratings),
+        "orglife_committees": len(seats_of),
+        "orglife_invalid_sessions": sum(1 for s in judged if s.quorum_ok is False),
     }
+
+
+QUORUM_TYPES = (SessionType.MEMBERS_MEETING, SessionType.COMMITTEE_MEETING)
+POSTS = [
+    CommitteePost.SECRETARY,
+    CommitteePost.DEPUTY_SECRETARY,
+    CommitteePost.ORGANIZATION,
+    CommitteePost.PUBLICITY,
+    CommitteePost.DISCIPLINE,
+]
+LIANGXIN = (OrgDomain.NON_PUBLIC, OrgDomain.SOCIAL_ORG)
+
+
+def seed_committees(rng, branches, members_of, today: dt.date, committee_min: int) -> dict:
+    """A current committee for each branch with ``committee_min`` full members or more: five
+    of its full members (three in one branch out of four), elected two years ago for the
+    branch's term (5 years for villages and communities, else 3); in a 两新 branch the
+    secretary is full-time (专职) one time out of two. Returns the seats (member rows) per
+    branch, the committee meetings' roster."""
+    start = today.replace(year=today.year - 2, month=1, day=1)
+    committees: list[OrgCommittee] = []
+    picked: dict[int, list] = {}
+    for bid, o in branches.items():
+        full = [r for r in members_of.get(bid, []) if r[2]]
+        if len(full) < committee_min:
+            continue
+        years = 5 if o[6] in (OrgDomain.VILLAGE, OrgDomain.COMMUNITY) else 3
+        committees.append(
+            OrgCommittee(
+                org_id=bid,
+                org_path=o[1],
+                elected_on=start,
+                term_start=start,
+                term_end=start.replace(year=start.year + years) - dt.timedelta(days=1),
+            )
+        )
+        picked[bid] = full[: 3 if rng.random() < 0.25 else 5]
+    OrgCommittee.objects.bulk_create(committees, batch_size=BATCH)
+    seats = []
+    for c in committees:
+        o = branches[c.org_id]
+        full_time = o[6] in LIANGXIN and rng.random() < 0.5
+        for i, (mid, name, _vote) in enumerate(picked[c.org_id]):
+            seats.append(
+                CommitteeSeat(
+                    committee_id=c.pk,
+                    member_id=mid,
+                    member_name=name,
+                    org_path=c.org_path,
+                    post=POSTS[i],
+                    full_time=full_time and i == 0,
+                    starts_on=c.term_start,
+                )
+            )
+    CommitteeSeat.objects.bulk_create(seats, batch_size=BATCH)
+    return {bid: [(mid, name, True) for mid, name, _v in rows] for bid, rows in picked.items()}

@@ -327,6 +327,10 @@ class Session(models.Model):
     reviewed_at = models.DateTimeField(_("督查时间"), null=True, blank=True)
     review_note = models.CharField(_("督查意见"), max_length=500, blank=True)
     held_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
+    # Whether the session could validly sit (quorum), judged when it is archived: ``None`` for
+    # a type without a quorum rule. A held session with ``False`` is kept but does not count.
+    quorum_ok = models.BooleanField(_("达到法定人数"), null=True, blank=True)
+    quorum_note = models.CharField(_("法定人数说明"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

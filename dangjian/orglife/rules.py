@@ -95,10 +95,12 @@ def quorum_check(*, entitled: int, present: int) -> Check:
     return Check("quorum", "党员大会到会人数", ok, msg)
 
 
-def committee_check(*, seats: int, present: int) -> Check:
-    ok = committee_quorum(seats=seats, present=present)
+def committee_check(*, seats: int, present: int, recorded: bool = True) -> Check:
+    ok = recorded and committee_quorum(seats=seats, present=present)
     need = needed_more_than_half(seats)
-    if ok:
+    if not recorded:
+        msg = "本组织未登记会议当日在任的委员会（届次和委员），支委会是否达到法定人数无法判定"
+    elif ok:
         msg = f"委员{seats}人，到会{present}人，超过半数，会议有效"
     elif seats == 0:
         msg = "未登记支部委员，支委会无法判定是否有效"

@@ -19,9 +19,10 @@ from django.utils import timezone
 
 from dangjian.core import audit, scope, tree
 from dangjian.core.errors import Conflict
+from dangjian.members.committee_selectors import seat_member_ids
 from dangjian.members.models import Member, Status
 from dangjian.organizations.models import OrgKind, PartyOrg
-from dangjian.orglife import rules
+from dangjian.orglife import quorum, rules
 from dangjian.orglife.models import (
     ActivityKind,
     Attendance,
@@ -440,8 +441,17 @@ def session_schedule(
     for m in committee:
         if not tree.is_within(m.org_path, org.path):
             errors.add("committee_ids", f"{m.name}不是本组织党员，不能作为委员")
+    # A committee meeting's roster is the committee as elected on the session's date (the
+    # committee recorded on the organization); without one, the members given.
+    seat_ids = None
+    if session_type == SessionType.COMMITTEE_MEETING and starts_at:
+        seat_ids = seat_member_ids(org.pk, timezone.localtime(starts_at).date())
+    if seat_ids:
+        committee = list(
+            Member.objects.filter(pk__in=seat_ids).only("id", "name", "status", "org_path")
+        ) + [m for m in committee if m.pk not in seat_ids]
     if session_type == SessionType.COMMITTEE_MEETING and not committee and not errors:
-        errors.add("committee_ids", "支委会请选择参会的支部委员")
+        errors.add("committee_ids", "本组织未登记委员会，支委会请选择参会的支部委员")
     invitees = _members_by_ids(errors, "invitee_ids", actor, invitee_ids)
     leaders = _members_by_ids(errors, "leader_ids", actor, leader_ids)
     host_m = _members_by_ids(errors, "host_id", actor, [host.pk] if host else [])
@@ -485,7 +495,10 @@ def session_schedule(
 
     if session_type == SessionType.COMMITTEE_MEETING:
         for m in committee:
-            add(m, AttendeeRole.COMMITTEE, m.status == Status.FULL)
+            if seat_ids is not None and m.pk not in seat_ids:
+                add(m, AttendeeRole.INVITEE, False)
+            else:
+                add(m, AttendeeRole.COMMITTEE, m.status == Status.FULL)
     else:
         for m in active_members(org.path).only("id", "name", "status", "org_path"):
             add(m, AttendeeRole.MEMBER, m.status == Status.FULL)
@@ -730,8 +743,10 @@ def session_checkin(*, actor, session: Session, token: str, now: dt.datetime | N
 
 
 def counts(session: Session) -> dict[str, int]:
-    """Roster counts in one query: members with a vote, present, excused with approval, and
-    the committee seats present."""
+    """Roster counts in one query: members with a vote, present, excused with approval; for a
+    committee meeting, the seats of the committee as elected on the session's date (recorded
+    on the organization, not the roster) and how many of them are present
+    (``committee_recorded`` 0 when no committee is recorded for that date)."""
     agg = Attendance.objects.filter(session=session).aggregate(
         roster=Count("id"),
         present=Count("id", filter=Q(status=AttendanceStatus.PRESENT)),
@@ -746,7 +761,7 @@ def counts(session: Session) -> dict[str, int]:
         ),
         pending=Count("id", filter=Q(status=AttendanceStatus.PENDING)),
     )
-    return {k: v or 0 for k, v in agg.items()}
+    return {k: v or 0 for k, v in agg.items()} | quorum.committee_counts(session)
 
 
 @transaction.atomic
@@ -810,7 +825,13 @@ def validity(session: Session, c: dict | None = None, votes=None) -> rules.Verdi
     if session.session_type == SessionType.MEMBERS_MEETING:
         checks.append(rules.quorum_check(entitled=c["entitled"], present=c["voters_present"]))
     if session.session_type == SessionType.COMMITTEE_MEETING:
-        checks.append(rules.committee_check(seats=c["seats"], present=c["seats_present"]))
+        checks.append(
+            rules.committee_check(
+                seats=c["seats"],
+                present=c["seats_present"],
+                recorded=bool(c.get("committee_recorded", 1)),
+            )
+        )
     for v in votes if votes is not None else session.votes.all():
         if v.kind == VoteKind.ELECTION:
             checks.append(
@@ -843,13 +864,19 @@ def session_close(*, actor, session: Session, now: dt.datetime | None = None) ->
     )
     session.state = SessionState.HELD
     session.held_at = now
-    session.save(update_fields=["state", "held_at", "updated_at"])
+    session.quorum_ok, session.quorum_note = quorum.sat(validity(session, votes=[]))
+    session.save(update_fields=["state", "held_at", "quorum_ok", "quorum_note", "updated_at"])
     audit.record(
         actor=actor,
         action="orglife.session.close",
         obj=session,
         before={"state": SessionState.SCHEDULED},
-        after={"state": session.state, "unmarked_absent": marked},
+        after={
+            "state": session.state,
+            "unmarked_absent": marked,
+            "quorum_ok": session.quorum_ok,
+            "quorum_note": session.quorum_note,
+        },
     )
     return session
 

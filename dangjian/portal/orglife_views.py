@@ -29,7 +29,10 @@ def upcoming(request):
 def attendance(request):
     qs = selectors.my_attendance(request.user)
     rows = list(qs[:100])
-    held = [a for a in rows if a.session.state == SessionState.HELD]
+    # A session that could not validly sit (quorum) is not counted in the rate.
+    held = [
+        a for a in rows if a.session.state == SessionState.HELD and a.session.quorum_ok is not False
+    ]
     counted = [a for a in held if not (a.status == AttendanceStatus.LEAVE and a.leave_approved)]
     present = sum(1 for a in held if a.status == AttendanceStatus.PRESENT)
     return render(

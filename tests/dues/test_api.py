@@ -259,8 +259,10 @@ def test_funds_entitlement(world, api, clock, settings):
         dues_member(world, month="2026-01", name=f"戊{i}")
     from dangjian.organizations.models import PartyOrg
 
-    PartyOrg.objects.filter(pk=world.orgs["unit_group"].pk).update(established_on="2026-03-01")
-    PartyOrg.objects.exclude(pk=world.orgs["unit_group"].pk).update(established_on="2010-01-01")
+    # The funds standards apply to 两新 organizations only: the branch is one, founded this year.
+    branch = world.orgs["grid_branch"]
+    PartyOrg.objects.exclude(pk=branch.pk).update(established_on="2010-01-01")
+    PartyOrg.objects.filter(pk=branch.pk).update(established_on="2026-03-01", domain="non_public")
     u = world.users["county"]
     r = api.get(u, f"/api/v1/dues/funds/?org={world.orgs['community_committee'].pk}&year=2026")
     assert r.status_code == 200, r.content
@@ -274,43 +276,6 @@ def test_funds_entitlement(world, api, clock, settings):
     assert api.get(u, "/api/v1/dues/funds/").status_code == 422
     r = api.get(world.users["street3"], f"/api/v1/dues/funds/?org={world.orgs['grid_branch'].pk}")
     assert r.status_code == 404
-
-
-def test_funds_count_secretary_months(world, api, clock):
-    import datetime as dt
-
-    from dangjian.members.models import Cadre
-
-    Cadre.objects.create(
-        name="书记甲",
-        area=world.community,
-        area_path=world.community.path,
-        committee="party",
-        position="secretary",
-        gender="male",
-        birth_date=dt.date(1975, 1, 1),
-        education="bachelor",
-        term_start=dt.date(2021, 3, 1),
-        term_end=dt.date(2026, 3, 1),
-        ended_on=dt.date(2026, 3, 20),
-    )
-    Cadre.objects.create(
-        name="书记乙",
-        area=world.community,
-        area_path=world.community.path,
-        committee="party",
-        position="secretary",
-        gender="male",
-        birth_date=dt.date(1980, 1, 1),
-        education="bachelor",
-        term_start=dt.date(2026, 4, 1),
-        term_end=dt.date(2031, 4, 1),
-    )
-    r = api.get(world.users["county"], f"/api/v1/dues/funds/?area={world.community.pk}&year=2026")
-    f = r.json()
-    # Jan–Mar for the first, Apr–Dec for the second: 12 months, 1 serving now.
-    assert f["standards"]["secretary_months"] == 12 and f["secretaries"] == 1
-    assert f["secretary_amount"] == "3600.00"
 
 
 def test_errors_never_500(world, api, clock):

@@ -9,8 +9,9 @@ import time_machine
 
 from dangjian.dues import selectors
 from dangjian.dues.models import DuesRemittance
-from dangjian.members.models import Cadre
+from dangjian.organizations.models import PartyOrg
 from tests.dues.helpers import at, dues_member, pay
+from tests.orglife.helpers import people, seat_committee
 
 pytestmark = pytest.mark.django_db
 
@@ -117,27 +118,21 @@ def test_list_filters_totals_and_query_count(world, client, paid, django_assert_
 
 
 def test_funds_breakdown_for_a_subtree(world, client, paid):
-    community = world.nodes["community"]
-    Cadre.objects.create(
-        name="书记",
-        area=community,
-        area_path=community.path,
-        committee="party",
-        position="secretary",
-        gender="male",
-        birth_date=dt.date(1975, 1, 1),
-        education="bachelor",
-        term_start=dt.date(2026, 4, 1),
-        term_end=dt.date(2031, 4, 1),
-    )
+    # The branch is a 两新 organization (the standards apply to those only), its full-time
+    # secretary serving from April.
+    branch = world.orgs["grid_branch"]
+    PartyOrg.objects.filter(pk=branch.pk).update(domain="non_public")
+    branch.refresh_from_db()
+    secretary = people(branch, 1)[0]
+    seat_committee(branch, [secretary], term_start=dt.date(2026, 4, 1), full_time=True)
     user = world.users["community"]
     top = world.orgs["community_committee"]
     f = selectors.funds(user, org=top, year=2026)
-    assert f.standards["secretary_months"] == 9 and f.members == 2
+    assert f.standards["secretary_months"] == 9 and f.members == 3
     client.force_login(user)
     page = text(client.get("/dues/funds/", {"org": top.pk, "year": "2026"}))
     assert "2026年应拨经费" in page and "中共龙桥社区委员会" in page
-    assert "2 人" in page and "600.00" in page  # members × 300 a year
+    assert "3 人" in page and "900.00" in page  # members × 300 a year
     assert "9 人·月（在任 1 人）" in page and "2700.00" in page  # 9 months × 300
     assert f'id="funds-total">{f.total:.2f}' in page
     assert f"?org={world.orgs['grid_branch'].pk}&year=2026" in page  # drill down

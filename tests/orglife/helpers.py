@@ -8,8 +8,10 @@ import itertools
 from django.utils import timezone
 
 from dangjian.accounts.models import UserKind
+from dangjian.members.committee_models import CommitteeSeat, OrgCommittee
 from dangjian.members.models import Member
 from dangjian.orglife import services
+from dangjian.orglife.models import Attendance
 from tests import world as world_mod
 
 _seq = itertools.count(1)
@@ -59,8 +61,38 @@ def schedule(actor, org, session_type="members_meeting", start=None, hours=2, **
     )
 
 
-def hold(actor, org, session_type, start, **kw):
-    """A session scheduled and closed (归档) at ``start``."""
+def seat_committee(org, members, *, term_start=dt.date(2024, 1, 1), full_time=False):
+    """A current committee of ``org`` written directly (the first member is the secretary,
+    ``full_time`` on that seat); the committee service is tested on its own."""
+    c = OrgCommittee.objects.create(
+        org=org,
+        org_path=org.path,
+        elected_on=term_start,
+        term_start=term_start,
+        term_end=term_start.replace(year=term_start.year + 3) - dt.timedelta(days=1),
+    )
+    CommitteeSeat.objects.bulk_create(
+        [
+            CommitteeSeat(
+                committee=c,
+                member=m,
+                member_name=m.name,
+                org_path=org.path,
+                post="secretary" if i == 0 else "member",
+                full_time=full_time and i == 0,
+                starts_on=term_start,
+            )
+            for i, m in enumerate(members)
+        ]
+    )
+    return c
+
+
+def hold(actor, org, session_type, start, *, present_all=False, **kw):
+    """A session scheduled and closed (归档) at ``start`` (everyone on the roster present with
+    ``present_all``; otherwise nobody marked, so they become absent)."""
     s = schedule(actor, org, session_type, start=start, **kw)
     services.session_update(actor=actor, session=s, minutes="会议记录：" + "学习讨论。" * 30)
+    if present_all:
+        Attendance.objects.filter(session=s).update(status="present")
     return services.session_close(actor=actor, session=s, now=start + dt.timedelta(hours=2))

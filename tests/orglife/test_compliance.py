@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dangjian.orglife import compliance, services
-from tests.orglife.helpers import at, hold, member_user, people
+from tests.orglife.helpers import at, hold, member_user, people, seat_committee
 from tests.world import org
 
 pytestmark = pytest.mark.django_db
@@ -23,10 +23,10 @@ def travel(y, m, d, hh=10):
 
 def hold_q3(actor, branch, group, ten, *, lesson=None):
     lesson = lesson or at(2026, 9, 30, 21)
-    committee = [m.pk for m in ten[:5]]
-    hold(actor, branch, "members_meeting", at(2026, 8, 5))
+    seat_committee(branch, ten[:5])
+    hold(actor, branch, "members_meeting", at(2026, 8, 5), present_all=True)
     for month in (7, 8, 9):
-        hold(actor, branch, "committee_meeting", at(2026, month, 3), committee_ids=committee)
+        hold(actor, branch, "committee_meeting", at(2026, month, 3), present_all=True)
         hold(actor, branch, "theme_day", at(2026, month, 1))
         hold(actor, group, "group_meeting", at(2026, month, 10))
     hold(actor, branch, "party_lesson", lesson, hours=1)
@@ -62,6 +62,9 @@ def test_a_lesson_after_midnight_belongs_to_the_next_quarter(world, secretary, b
             "session_type_label": "党课",
             "period": "2026-Q3",
             "period_label": "2026年第3季度",
+            "held": 0,
+            "invalid": 0,
+            "note": "",
         }
     ]
     with travel(2026, 10, 2):

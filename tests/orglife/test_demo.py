@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from dangjian.accounts.models import User
 from dangjian.demo.generator import seed
+from dangjian.members.committee_models import OrgCommittee
 from dangjian.orglife import compliance
 from dangjian.orglife.models import Attendance, Base, Session, SessionState
 
@@ -30,3 +31,14 @@ def test_small_demo_has_green_amber_and_red(client):
     html = client.get("/m/orglife/").content.decode()
     assert "扫码签到演示" in html
     assert Session.objects.filter(state=SessionState.SCHEDULED).exists()
+    # Committees are recorded for branches of 7+ full members, so committee meetings are
+    # judged against them; a few thin meetings are kept but do not count.
+    assert OrgCommittee.objects.count() == counts["orglife_committees"] > 0
+    held = Session.objects.filter(state=SessionState.HELD)
+    committee_meetings = held.filter(session_type="committee_meeting")
+    assert committee_meetings.filter(quorum_ok=True).count() > 0
+    assert not committee_meetings.filter(quorum_ok__isnull=True).exists()
+    assert held.filter(quorum_ok=False).count() == counts["orglife_invalid_sessions"] > 0
+    for c in OrgCommittee.objects.prefetch_related("seats"):
+        assert 3 <= len(c.seats.all()) <= 5
+        assert [s.post for s in c.seats.all()].count("secretary") == 1

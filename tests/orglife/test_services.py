@@ -12,7 +12,7 @@ from dangjian.core.models import AuditEntry
 from dangjian.core.scope import Forbidden
 from dangjian.orglife import services
 from dangjian.orglife.models import Attendance, SessionState
-from tests.orglife.helpers import at, member_user, people, schedule
+from tests.orglife.helpers import at, member_user, people, schedule, seat_committee
 from tests.world import org
 
 pytestmark = pytest.mark.django_db
@@ -125,7 +125,8 @@ def test_unapproved_leave_still_counts_among_voters(secretary, branch, ten):
 
 
 def test_committee_meeting_needs_more_than_half_of_its_members(secretary, branch, ten):
-    s = schedule(secretary, branch, "committee_meeting", committee_ids=[m.pk for m in ten[:5]])
+    seat_committee(branch, ten[:5])
+    s = schedule(secretary, branch, "committee_meeting")
     assert Attendance.objects.filter(session=s).count() == 5
     mark(secretary, s, ten[:2])
     v = services.validity(s)

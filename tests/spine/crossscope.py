@@ -2395,3 +2395,47 @@ ROUTES += [
     ),
     Route("api", f"{_OL}/plans/items/{{id}}", "orglife_plan_item", "write", method="DELETE"),
 ]
+
+
+# --- committees as elected (members.committee_*) ----------------------------------------------------
+# Appended by the committee record: the organization probes above. The outsider reads 404 for
+# the committee of any of them and writes none; the insider's identical write names no seats
+# (422: a secretary is required).
+
+ROUTES += [
+    Route("api", "/api/v1/orgs/{id}/committee", "org", "detail"),
+    Route(
+        "api",
+        "/api/v1/orgs/{id}/committee",
+        "org",
+        "write",
+        method="POST",
+        data={"term_start": "2026-01-10", "seats": []},
+        control_status=frozenset({422}),
+    ),
+    Route("console", "/members/committees/{id}/", "org", "detail"),
+    Route(
+        "console",
+        "/members/committees/{id}/",
+        "org",
+        "write",
+        method="POST",
+        data={"term_start": "2026-01-10"},
+        control_status=frozenset({422}),
+    ),
+]
+
+_state_before_committees = state
+
+
+def state() -> dict:  # extends the fingerprint above with the committees and their seats
+    from dangjian.members.committee_models import CommitteeSeat, OrgCommittee
+
+    out = _state_before_committees()
+    out["members:committees"] = list(
+        OrgCommittee.objects.order_by("pk").values_list("pk", "status", "ended_on")
+    )
+    out["members:committee_seats"] = list(
+        CommitteeSeat.objects.order_by("pk").values_list("pk", "ends_on")
+    )
+    return out
