@@ -544,7 +544,13 @@ def seed_events(b, users: dict, progress: bool = True) -> dict:
         if i in settled:
             reporter, source = settled[i]
         elif grid is demo_grid:
-            reporter = {Source.PATROL: grid_worker, Source.MEMBER: member}.get(source, resident)
+            # The demo accounts' own reports: the grid worker's patrols, the resident's and
+            # the member's reports (a visit's or a department's report is nobody's of theirs).
+            reporter = {
+                Source.PATROL: grid_worker,
+                Source.RESIDENT: resident,
+                Source.MEMBER: member,
+            }.get(source)
         phone = names.mobile(rng) if source == Source.RESIDENT else ""
         township = b.by_path[grid.path[: 3 * tree.STEP_WIDTH]]
         county = b.by_path[grid.path[: 2 * tree.STEP_WIDTH]]
