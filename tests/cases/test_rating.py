@@ -303,3 +303,14 @@ def test_phone_rating_by_staff_asks_for_the_call(client, world, dept_users):
     ev.refresh_from_db()
     assert ev.rating == "satisfied"
     assert EventStep.objects.get(event=ev, action="evaluate").data["follow_up"] == CALL
+
+
+def test_a_call_date_that_does_not_parse_is_named(world, api, dept_users):
+    ev = closed_event(world, dept_users, world.users["resident"])
+    with travel(RATED):
+        r = go(
+            api, world.users["street"], ev, rating="satisfied", **{**CALL, "call_date": "3月9日"}
+        )
+    assert r.status_code == 422
+    assert r.json()["errors"] == {"call_date": ["日期格式应为YYYY-MM-DD"]}
+    unchanged(ev)
