@@ -152,3 +152,19 @@ def test_a_grid_worker_reads_their_own_patrol_report_in_full(world, api, dept_us
     detail = api.get(grid, f"/api/v1/cases/{ev.pk}").json()
     assert detail["history"][2]["note"] == "内部：请环卫所优先处理"
     assert detail["history"][1]["actor_name"] == "t-street"
+
+
+def test_the_console_detail_shows_a_self_reach_reporter_the_same_view(client, world, dept_users):
+    """A staff-kind account that reaches the event only as its reporter (a self-reach role)
+    keeps the console, and reads there what the phone and the API show it."""
+    from tests.world import user
+
+    reporter = user("t-self", role="resident", home=world.unit)
+    ev = walked(world, dept_users, reporter)
+    client.force_login(reporter)
+    r = client.get(f"/cases/{ev.pk}/")
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert "已清运完毕" in page and "现场核查已清理" in page and "工作人员" in page
+    for secret in ("t-street", "t-dept", "内部", "王阿姨", "超期通报"):
+        assert secret not in page
