@@ -203,6 +203,8 @@ class EventStepOut(Schema):
     deadline: str | None
     department_name: str
     at: str
+    # A staff rating's follow-up call (call_date, callee, call_note); not shown to the reporter.
+    follow_up: dict[str, str] | None = None
 
 
 class NoticeOut(Schema):
@@ -306,6 +308,7 @@ def event_detail_out(e: Event, user) -> dict:
             "deadline": _iso(s.deadline),
             "department_name": s.department_name,
             "at": _iso(s.at),
+            "follow_up": (s.data or {}).get("follow_up"),
         }
         for s in extras["steps"]
     ]
@@ -374,6 +377,10 @@ class EventTransitionIn(Schema):
     extension_days: int | None = None
     extension_hours: int | None = None
     rating: str = ""
+    # Staff recording a rating: the follow-up call it comes from (回访记录).
+    call_date: dt.date | None = None
+    callee: str = ""
+    call_note: str = ""
 
 
 class MeTooOut(Schema):
@@ -552,6 +559,7 @@ def transition(request, event_id: int, data: EventTransitionIn):
         extension_days=data.extension_days,
         extension_hours=data.extension_hours,
         rating=data.rating,
+        follow_up={"call_date": data.call_date, "callee": data.callee, "call_note": data.call_note},
     )
     return event_detail_out(selectors.event_get(request.auth, event.pk), request.auth)
 

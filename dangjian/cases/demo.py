@@ -36,11 +36,13 @@ from django.db.models import Max
 from django.utils import timezone
 
 from dangjian.accounts.models import Department
-from dangjian.cases import classifier, sla, text
+from dangjian.cases import classifier, overdue, sla, text
 from dangjian.cases.models import (
     CLOSED_STATES,
+    RUNNING_STATES,
     Event,
     EventClass,
+    EventNotice,
     EventStep,
     LimitUnit,
     Rating,
@@ -74,6 +76,8 @@ STEP_COLUMNS = (
     "at",
 )
 BATCH = 2000
+# The demo resident's and member's closed reports waiting for their rating are this old at least.
+SETTLED_AGE_DAYS = 60
 
 # The class mix of a city's grid events (市容环境 and 街面秩序 lead, as in the seeds).
 CLASS_MIX = {
@@ -488,6 +492,7 @@ def seed_events(b, users: dict, progress: bool = True) -> dict:
     ratings, rating_weights = zip(*RATINGS.items(), strict=True)
     grid_worker = users.get("demo-grid")
     resident = users.get("demo-resident")
+    member = users.get("demo-member")
     demo_grid = b.demo["grid"]
 
     events_t = _Table(Event, now)
@@ -514,6 +519,15 @@ def seed_events(b, users: dict, progress: bool = True) -> dict:
         # The demo grid gets its share, so the demo accounts see events of their own.
         for i in range(0, scale_n, max(scale_n // 60, 1)):
             chosen_grids[i] = demo_grid
+    # The demo resident and member each have a report closed and waiting for their rating
+    # (an older one of the demo grid, walked straight through to closure).
+    settled = _settled_reports(
+        [i for i in range(scale_n) if chosen_grids[i] is demo_grid],
+        chosen_days,
+        today,
+        [(resident, Source.RESIDENT), (member, Source.MEMBER)],
+    )
+    notices: list = []
 
     for i in range(scale_n):
         grid = chosen_grids[i]
@@ -527,8 +541,16 @@ def seed_events(b, users: dict, progress: bool = True) -> dict:
             reported = now - dt.timedelta(minutes=rng.randrange(5, 120))
         source = rng.choices(sources, source_weights)[0]
         reporter = None
-        if grid is demo_grid:
-            reporter = grid_worker if source == Source.PATROL else resident
+        if i in settled:
+            reporter, source = settled[i]
+        elif grid is demo_grid:
+            # The demo accounts' own reports: the grid worker's patrols, the resident's and
+            # the member's reports (a visit's or a department's report is nobody's of theirs).
+            reporter = {
+                Source.PATROL: grid_worker,
+                Source.RESIDENT: resident,
+                Source.MEMBER: member,
+            }.get(source)
         phone = names.mobile(rng) if source == Source.RESIDENT else ""
         township = b.by_path[grid.path[: 3 * tree.STEP_WIDTH]]
         county = b.by_path[grid.path[: 2 * tree.STEP_WIDTH]]
@@ -563,8 +585,20 @@ def seed_events(b, users: dict, progress: bool = True) -> dict:
             and final.code in ("advertising", "street_order")
         ):
             dept = county_city_mgmt
-        history = _walk(rng, ev, final, dept, county, now, deadlines, ratings, rating_weights)
+        history = _walk(
+            rng, ev, final, dept, county, now, deadlines, ratings, rating_weights, i in settled
+        )
         events.append(events_t.row(ev.__dict__))
+        if ev.overdue_at is not None:
+            # The 超期通报 the sweep or the late move would have written (the same rows).
+            notices.append(
+                overdue.notice(
+                    event_id=ev.id,
+                    deadline=ev.deadline,
+                    department_id=ev.department_id,
+                    at=ev.overdue_at,
+                )
+            )
         if history_from is None or reported >= history_from or ev.state not in CLOSED_STATES:
             for action, before, after, at, note, status, deadline, dept_name, data in history:
                 steps.append(
@@ -590,11 +624,13 @@ def seed_events(b, users: dict, progress: bool = True) -> dict:
         if len(events) >= BATCH:
             events_t.write(events)
             steps_t.write(steps)
+            EventNotice.objects.bulk_create(notices, batch_size=BATCH)
             if bar is not None:
                 bar.update(len(events))
-            events, steps = [], []
+            events, steps, notices = [], [], []
     events_t.write(events)
     steps_t.write(steps)
+    EventNotice.objects.bulk_create(notices, batch_size=BATCH)
     if bar is not None:
         bar.update(len(events))
         bar.close()
@@ -730,8 +766,22 @@ NOTES = {
 }
 
 
-def _walk(rng, ev, klass, dept, county, now, deadlines, ratings, rating_weights):
-    """Move ``ev`` through the workflow as far as ``now`` allows; the history rows."""
+def _settled_reports(indexes, days, today, people) -> dict:
+    """Event index → (reporter, source) for each of ``people`` whose account exists: one of
+    the demo grid's reports at least ``SETTLED_AGE_DAYS`` old, each its own."""
+    old = [i for i in indexes if (today - days[i]).days >= SETTLED_AGE_DAYS]
+    out = {}
+    for i, (user, source) in zip(old, [p for p in people if p[0] is not None], strict=False):
+        out[i] = (user, source)
+    return out
+
+
+def _walk(rng, ev, klass, dept, county, now, deadlines, ratings, rating_weights, settle=False):
+    """Move ``ev`` through the workflow as far as ``now`` allows; the history rows.
+
+    ``settle``: straight through to closure, on time and not rated (the random draws are
+    made all the same, so the other events come out as without it). A running event past
+    its deadline is overdue from five minutes after it."""
     steps: list[tuple] = []
     t = ev.reported_at
     state = State.COLLECTED
@@ -756,9 +806,11 @@ def _walk(rng, ev, klass, dept, county, now, deadlines, ratings, rating_weights)
 
     def done():
         ev.state = state
+        if state in RUNNING_STATES and ev.deadline and now > ev.deadline and not ev.overdue_at:
+            ev.overdue_at = ev.deadline + dt.timedelta(minutes=5)
         return steps
 
-    if rng.random() < 0.02:
+    if rng.random() < 0.02 and not settle:
         at = t + dt.timedelta(minutes=rng.randrange(20, 600))
         if at <= now:
             step("cancel", State.CANCELLED, at, SlaStatus.NOT_STARTED, rng.choice(NOTES["cancel"]))
@@ -768,7 +820,7 @@ def _walk(rng, ev, klass, dept, county, now, deadlines, ratings, rating_weights)
         return done()
     ev.opened_at = t
     step("open", State.OPENED, t, SlaStatus.NOT_STARTED)
-    if rng.random() < 0.01:
+    if rng.random() < 0.01 and not settle:
         # Escalated: the county dispatches.
         t += dt.timedelta(minutes=rng.randrange(30, 600))
         if t > now:
@@ -798,7 +850,7 @@ def _walk(rng, ev, klass, dept, county, now, deadlines, ratings, rating_weights)
     if t > now:
         return done()
     dispatch("dispatch", t)
-    if rng.random() < 0.04:
+    if rng.random() < 0.04 and not settle:
         t += dt.timedelta(minutes=rng.randrange(30, 1440))
         if t > now:
             return done()
@@ -809,7 +861,7 @@ def _walk(rng, ev, klass, dept, county, now, deadlines, ratings, rating_weights)
         if t > now:
             return done()
         dispatch("redispatch", t)
-    if rng.random() < 0.012:
+    if rng.random() < 0.012 and not settle:
         # Never signed for: still waiting (or long overdue).
         return done()
     t += dt.timedelta(minutes=rng.randrange(5, 600))
@@ -818,7 +870,7 @@ def _walk(rng, ev, klass, dept, county, now, deadlines, ratings, rating_weights)
     ev.accepted_at = t
     step("accept", State.HANDLING, t, _status(ev, t))
     span = ev.deadline - ev.dispatched_at
-    if rng.random() < 0.03:
+    if rng.random() < 0.03 and not settle:
         at = ev.dispatched_at + span * rng.uniform(0.3, 0.7)
         if at > now:
             return done()
@@ -839,12 +891,12 @@ def _walk(rng, ev, klass, dept, county, now, deadlines, ratings, rating_weights)
             "grant_extension", State.HANDLING, at, _status(ev, at), data={"extension": "3个工作日"}
         )
         span = ev.deadline - ev.dispatched_at
-    if rng.random() < 0.014:
+    if rng.random() < 0.014 and not settle:
         # Stuck: still being handled, past its deadline.
         if now > ev.deadline:
             ev.overdue_at = ev.deadline + dt.timedelta(minutes=5)
         return done()
-    late = rng.random() < 0.08
+    late = rng.random() < 0.08 and not settle
     share = rng.uniform(1.02, 2.5) if late else rng.uniform(0.1, 0.97)
     handled = max(ev.dispatched_at + span * share, ev.accepted_at + dt.timedelta(minutes=10))
     if handled > now:
@@ -859,7 +911,7 @@ def _walk(rng, ev, klass, dept, county, now, deadlines, ratings, rating_weights)
     ev.handling_seconds = int((handled - ev.dispatched_at).total_seconds())
     step("finish", State.HANDLED, handled, status, rng.choice(NOTES["finish"]))
     t = handled + dt.timedelta(minutes=rng.randrange(30, 2880))
-    if rng.random() < 0.03 and t <= now:
+    if rng.random() < 0.03 and t <= now and not settle:
         step("verify_fail", State.HANDLING, t, _done_status(ev), rng.choice(NOTES["verify_fail"]))
         t += dt.timedelta(minutes=rng.randrange(60, 1440))
         if t > now:
@@ -874,7 +926,7 @@ def _walk(rng, ev, klass, dept, county, now, deadlines, ratings, rating_weights)
         return done()
     ev.closed_at = t
     step("verify_pass", State.CLOSED, t, _done_status(ev))
-    if rng.random() < 0.72:
+    if rng.random() < 0.72 and not settle:
         t += dt.timedelta(minutes=rng.randrange(10, 4320))
         if t <= now:
             ev.rating = rng.choices(ratings, rating_weights)[0]

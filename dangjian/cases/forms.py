@@ -141,6 +141,17 @@ class TransitionForm(forms.Form):
         label="评价", required=False, choices=_choices(Rating.choices, "请选择")
     )
     photos = PhotosField(label="处置照片", required=False)
+    # A staff rating's follow-up call (回访记录; ``cases.ratings``).
+    call_date = forms.DateField(
+        label="回访日期",
+        required=False,
+        widget=forms.DateInput(attrs=DATE),
+        error_messages={"invalid": "回访日期格式应为YYYY-MM-DD"},
+    )
+    callee = forms.CharField(label="回访对象", required=False, max_length=50)
+    call_note = forms.CharField(
+        label="回访情况", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, departments=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -246,9 +257,18 @@ class ReportForm(forms.Form):
         self.fields["area"].choices = [("", "我所在的网格"), *areas]
 
 
+def follow_up_of(data: dict) -> dict:
+    """The follow-up call fields of a cleaned form, for ``services.event_transition``."""
+    return {k: data.get(k) for k in ("call_date", "callee", "call_note")}
+
+
 class RateForm(forms.Form):
+    """The phone's rating: 1 to 5 stars as radio buttons; staff who rate a report that is not
+    their own add the follow-up call (the service requires it)."""
+
     rating = forms.ChoiceField(
         label="评价",
+        widget=forms.RadioSelect,
         choices=[
             ("5", "5分 非常满意"),
             ("4", "4分 满意"),
@@ -259,6 +279,14 @@ class RateForm(forms.Form):
         error_messages={"required": "请选择评分"},
     )
     note = forms.CharField(label="留言", required=False, max_length=500)
+    call_date = forms.DateField(
+        label="回访日期",
+        required=False,
+        widget=forms.DateInput(attrs=DATE),
+        error_messages={"invalid": "回访日期格式应为YYYY-MM-DD"},
+    )
+    callee = forms.CharField(label="回访对象", required=False, max_length=50)
+    call_note = forms.CharField(label="回访情况", required=False, max_length=500)
 
     STARS_TO_RATING = {
         "5": Rating.SATISFIED,

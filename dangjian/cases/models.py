@@ -120,7 +120,9 @@ class Move:
     - ``level``: the dispatching level: the actor's reach for ``permission`` covers the area
       the event is dispatched from (a street, or higher once escalated);
     - ``department``: the department the event is dispatched to (a department grant);
-    - ``scope``: anyone whose reach for ``permission`` covers the event.
+    - ``scope``: anyone whose reach for ``permission`` covers the event;
+    - ``reporter``: the event's reporter, whatever their role, or staff whose reach for
+      ``permission`` covers the event's area (``cases.ratings``: with a follow-up call).
 
     ``needs`` names the fields the move requires besides the action.
     """
@@ -182,7 +184,7 @@ FLOW: dict[str, Move] = {
         "核查不通过", frozenset({S.HANDLED}), S.HANDLING, "cases.dispatch", "scope", ("note",)
     ),
     "evaluate": Move(
-        "评价", frozenset({S.CLOSED}), S.EVALUATED, "cases.rate", "scope", ("rating",)
+        "评价", frozenset({S.CLOSED}), S.EVALUATED, "cases.rate", "reporter", ("rating",)
     ),
     "escalate": Move(
         "上报上级",

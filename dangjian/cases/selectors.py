@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from dangjian.accounts.models import Department
-from dangjian.cases import sla, text
+from dangjian.cases import reporter_view, sla, text
 from dangjian.cases.models import (
     OPEN_STATES,
     RUNNING_STATES,
@@ -185,7 +185,8 @@ def event_get(user, pk: int, action: str = "cases.view") -> Event:
 
 
 def event_detail_extras(user, event: Event) -> dict:
-    """History, notices and the visible duplicate links of one event."""
+    """History, notices and the visible duplicate links of one event; for a reader who sees
+    it only as its reporter, the reporter's view (``reporter_view``)."""
     from dangjian.cases.models import EventLink
 
     links = list(
@@ -200,10 +201,19 @@ def event_detail_extras(user, event: Event) -> dict:
             Event.objects.visible_to(user, "cases.view").filter(pk__in=list(others))
         ).order_by("-id")
         duplicates = [(e, others[e.pk]) for e in visible]
+    if reporter_view.reporter_only(user, event):
+        # The reporter reads the same wherever they read it: the public notes only.
+        return {
+            "steps": reporter_view.public_steps(user, list(event.steps.all())),
+            "notices": [],
+            "duplicates": duplicates,
+            "reporter_view": True,
+        }
     return {
         "steps": list(event.steps.all()),
         "notices": list(event.notices.select_related("department").defer("department__phone")),
         "duplicates": duplicates,
+        "reporter_view": False,
     }
 
 

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from dangjian.accounts.models import Department, User, UserKind
-from dangjian.cases import sla, text
+from dangjian.cases import overdue, ratings, sla, text
 from dangjian.cases.models import (
     FLOW,
     INTAKE_SOURCES,
@@ -425,6 +425,8 @@ def may(actor, event: Event, action: str) -> bool:
 
 def _refusal(actor, event: Event, move) -> str | None:
     """Why ``actor`` may not make ``move`` on ``event`` (None: they may)."""
+    if move.by == "reporter":
+        return ratings.refusal(actor, event, move)
     reach = scope.reach_of(actor, move.permission)
     if move.by == "department":
         if event.department_id and event.department_id in reach.department_ids:
@@ -522,6 +524,7 @@ def event_transition(
     extension_days: int | None = None,
     extension_hours: int | None = None,
     rating: str = "",
+    follow_up: dict | None = None,
 ) -> Event:
     """The one transition service of the closed loop (``FLOW``): checks the move against the
     state (409) and the actor's authority (403), validates the move's fields (422), stamps
@@ -529,7 +532,9 @@ def event_transition(
 
     The clock starts at a dispatch (a new deadline at each), stops at a return or an
     escalation, moves with a granted extension; the department's report of the result
-    freezes whether it was on time.
+    freezes whether it was on time. A rating is the reporter's own, or staff's with the
+    follow-up call it comes from (``follow_up``: ``call_date``, ``callee``, ``call_note``;
+    ``ratings``).
     """
     ev = scope.get_visible(
         Event.objects.select_for_update(of=("self",)).select_related(
@@ -580,6 +585,7 @@ def event_transition(
             )
     elif rating:
         errors.add("rating", f"“{move.label}”不需要填写评价")
+    follow = ratings.clean_follow_up(errors, actor, ev, action, follow_up)
     if action in ("open", "dispatch", "redispatch") and klass is None and ev.event_class_id is None:
         errors.add("class_code", "请选择事件类别")
     errors.check()
@@ -587,9 +593,8 @@ def event_transition(
     frozen = sla.status(ev, now)
     before = _snapshot(ev)
     from_state = ev.state
-    if ev.state in RUNNING_STATES and ev.deadline and now > ev.deadline and not ev.overdue_at:
-        ev.overdue_at = now
-    data: dict = {}
+    overdue.mark_if_late(ev, now)
+    data: dict = {"follow_up": follow} if follow else {}
     if klass is not None and klass.pk != ev.event_class_id:
         data["class_code"] = klass.code
         ev.event_class = klass
@@ -610,6 +615,8 @@ def event_transition(
     ev.save()
     _step(ev, actor, action, from_state, ev.state, note, frozen, now, data)
     b, a = audit.diff(before, _snapshot(ev))
+    if follow:
+        a = {**(a or {}), "follow_up": ratings.audit_copy(follow)}
     audit.record(actor=actor, action=f"event.{action}", obj=ev, before=b, after=a, note=note)
     scope.assert_visible(ev, actor, "cases.view")
     return ev
@@ -793,7 +800,8 @@ assert set(EFFECTS) == set(FLOW), "every move of FLOW needs its effect"
 @transaction.atomic
 def sla_sweep(*, now=None) -> dict:
     """Chase the running events whose chase window has opened and mark those past their
-    deadline overdue, each notice once per deadline: set-based, idempotent."""
+    deadline overdue (``overdue.overdue_mark``, as a late move does), each notice once per
+    deadline: set-based, idempotent."""
     now = now or timezone.now()
     running = Event.objects.filter(state__in=RUNNING_STATES, deadline__isnull=False)
     chased = list(
@@ -814,23 +822,8 @@ def sla_sweep(*, now=None) -> dict:
         ],
         ignore_conflicts=True,
     )
-    late = list(
-        running.filter(deadline__lt=now, overdue_at__isnull=True).values_list(
-            "pk", "deadline", "department_id"
-        )
-    )
-    marked = Event.objects.filter(pk__in=[r[0] for r in late], overdue_at__isnull=True).update(
-        overdue_at=now
-    )
-    EventNotice.objects.bulk_create(
-        [
-            EventNotice(
-                event_id=pk, kind=NoticeKind.OVERDUE, deadline=d, department_id=dept, at=now
-            )
-            for pk, d, dept in late
-        ],
-        ignore_conflicts=True,
-    )
+    late = list(overdue.overdue_pending(now))
+    marked = overdue.overdue_mark(rows=late, now=now)
     result = {"chased": len(chased), "overdue": marked}
     if chased or marked:
         audit.record(

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.accounts.models import Department
-from dangjian.cases import excel, selectors, services, sla, text
+from dangjian.cases import excel, ratings, selectors, services, sla, text
 from dangjian.cases.classifier import method_label
 from dangjian.cases.forms import (
     EventClassForm,
@@ -29,6 +29,7 @@ from dangjian.cases.forms import (
     MetricsForm,
     TransitionForm,
     add_service_errors,
+    follow_up_of,
 )
 from dangjian.cases.models import (
     ACTION_LABELS,
@@ -68,7 +69,7 @@ MOVE_FIELDS = {
     "redispatch": ("class_code", "department_id"),
     "request_extension": ("extension_days", "extension_hours"),
     "finish": ("photos",),
-    "evaluate": ("rating",),
+    "evaluate": ("rating", "call_date", "callee", "call_note"),
 }
 DANGER_MOVES = {"cancel", "return", "verify_fail", "refuse_extension", "escalate", "reopen"}
 
@@ -244,6 +245,8 @@ def _move_forms(user, event: Event, bound: dict | None = None) -> list[dict]:
         if event.state not in move.sources or not services.may(user, event, action):
             continue
         fields = list(MOVE_FIELDS.get(action, ()))
+        if action == "evaluate" and ratings.rates_own_report(user, event):
+            fields = ["rating"]  # the reporter's own rating: no follow-up call
         if "department_id" in fields and departments is None:
             departments = event_departments(event)
         form = (bound or {}).get(action) or TransitionForm(
@@ -365,6 +368,7 @@ def event_transition(request, event_id: int):
                 extension_days=data.get("extension_days"),
                 extension_hours=data.get("extension_hours"),
                 rating=data.get("rating") or "",
+                follow_up=follow_up_of(data),
             )
             photos = data.get("photos") or []
             if photos:

@@ -1,4 +1,11 @@
-"""The wrapper every console view wears: signed in, and ``Forbidden`` as a Chinese 403 page."""
+"""The wrapper every console view wears: signed in, and ``Forbidden`` as a Chinese 403 page.
+
+Residents and party members have no console pages: an account of those kinds that holds only
+self-reach roles (``member``, ``resident``) is sent to its phone home (/m/) from any page of
+the console's URL namespace (the mobile pages under /m/ wear the same wrapper and stay open).
+An account of those kinds that also holds an area, organization or department grant works in
+the console like staff. The account page (password, second factor) stays open to everyone.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +14,37 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
+from dangjian.accounts.models import UserKind
 from dangjian.core.scope import Forbidden
+
+PHONE_ONLY_KINDS = frozenset({UserKind.MEMBER, UserKind.RESIDENT})
+# Console pages every signed-in account keeps: its own password and second factor.
+OPEN_TO_ALL = frozenset({"console:account"})
 
 
 def forbidden_page(request, message: str = "您没有执行此操作的权限"):
     return render(request, "console/403.html", {"message": message}, status=403)
+
+
+def phone_only(user) -> bool:
+    """Whether ``user`` is a resident or member working from the phone only: of those kinds,
+    holding no grant beyond oneself."""
+    if getattr(user, "kind", "") not in PHONE_ONLY_KINDS:
+        return False
+    return all(row[1] == "self" for row in user._grant_rows())
+
+
+def _console_page(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return bool(
+        match is not None
+        and match.namespaces[:1] == ["console"]
+        and match.view_name not in OPEN_TO_ALL
+    )
 
 
 def console_view(view):
@@ -23,6 +53,11 @@ def console_view(view):
 
     @wraps(view)
     def guarded(request, *args, **kwargs):
+        if _console_page(request) and phone_only(request.user):
+            home = reverse("portal:home")
+            if getattr(request, "htmx", False):
+                return HttpResponseClientRedirect(home)
+            return redirect(home)
         try:
             return view(request, *args, **kwargs)
         except Forbidden as exc:

@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dangjian.cases import selectors, services, sla
-from dangjian.cases.forms import RateForm, ReportForm, add_service_errors
+from dangjian.cases import ratings, selectors, services, sla
+from dangjian.cases.forms import RateForm, ReportForm, add_service_errors, follow_up_of
 from dangjian.cases.models import ACTION_LABELS, CLOSED_STATES, Event, SlaStatus, State
+from dangjian.cases.reporter_view import public_note
 from dangjian.console.decorators import console_view
 from dangjian.console.paging import paginate
 from dangjian.core import tree
@@ -30,8 +31,6 @@ from dangjian.territory.models import Area
 
 MAX_AREAS = 200
 GRID_LEVEL = selectors.GRID_LEVEL
-# What the reporter reads of the history: the moves, not the staff's internal notes.
-PUBLIC_NOTES = {"collect", "cancel", "finish", "verify_pass", "evaluate", "reopen"}
 
 
 def _require_reporter(user) -> None:
@@ -205,7 +204,8 @@ def _detail(request, event: Event, rate_form=None, status=200):
     steps = list(event.steps.all())
     for s in steps:
         s.action_label = ACTION_LABELS.get(s.action, s.action)
-        s.public_note = s.note if s.action in PUBLIC_NOTES else ""
+        # The phone shows everyone the reporter's view: the public notes only.
+        s.public_note = public_note(s)
     photos = selectors.attachment_list(user, event)
     may_rate = services.may(user, event, "evaluate")
     mine = event.reporter_id == user.pk
@@ -223,6 +223,7 @@ def _detail(request, event: Event, rate_form=None, status=200):
                 services.ANONYMOUS_NAME if event.anonymous and not mine else event.reporter_name
             ),
             "may_rate": may_rate,
+            "rate_by_call": may_rate and not ratings.rates_own_report(user, event),
             "rate_form": rate_form or RateForm(),
         },
         status=status,
@@ -239,7 +240,8 @@ def detail(request, event_id: int):
 @require_POST
 def rate(request, event_id: int):
     """A rating of 1 to 5 on a closed report: 4–5 satisfied, 3 basically satisfied, 1–2
-    dissatisfied (the three grades of the metrics); the stars are kept in the step's note."""
+    dissatisfied (the three grades of the metrics); the stars are kept in the step's note.
+    The reporter rates their own report; staff add the follow-up call (``cases.ratings``)."""
     user = request.user
     event = selectors.event_get(user, _pk(event_id))
     form = RateForm(request.POST)
@@ -256,6 +258,7 @@ def rate(request, event_id: int):
             action="evaluate",
             rating=RateForm.STARS_TO_RATING[stars],
             note=note[:500],
+            follow_up=follow_up_of(form.cleaned_data),
         )
     except ValidationError as exc:
         add_service_errors(form, exc)

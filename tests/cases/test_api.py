@@ -79,6 +79,19 @@ def test_the_closed_loop_through_the_api(world, api, depts, dept_users):
         r = go(api, resident, eid, "evaluate", rating="satisfied", note="很及时")
         assert r.status_code == 200, r.content
         ev = r.json()
+        # The resident reads the reporter's view: no staff names, the public notes only.
+        assert [(h["action"], h["actor_name"], h["note"]) for h in ev["history"]] == [
+            ("collect", "t-resident", ""),
+            ("open", "工作人员", ""),
+            ("dispatch", "工作人员", ""),
+            ("accept", "工作人员", ""),
+            ("finish", "工作人员", "已清运完毕"),
+            ("verify_fail", "工作人员", ""),
+            ("finish", "工作人员", "已彻底清理"),
+            ("verify_pass", "工作人员", "现场核查已清理"),
+            ("evaluate", "t-resident", "很及时"),
+        ]
+        ev = api.get(street, f"/api/v1/cases/{eid}").json()
     assert (ev["state"], ev["rating_label"], ev["sla_status"]) == ("evaluated", "满意", "met")
     history = [(h["action"], h["to_state"], h["actor_name"]) for h in ev["history"]]
     assert history == [

@@ -43,11 +43,17 @@ def test_audit_page_renders_scoped_rows(world, as_user):
 
 
 def test_member_sees_only_their_own_actions(world, as_user):
-    member = world.users["member"]
+    from tests.world import user
+
+    # A member's account has no console pages (sent to /m/); a staff account holding only the
+    # self-reach member role reads its own rows only.
+    r = as_user(world.users["member"]).get("/audit/")
+    assert (r.status_code, r["Location"]) == (302, "/m/")
+    member = user("t-self", role="member")
     audit.record(actor=member, action="login", obj=member)
     _rows(world, 1, "unit", "单元记录")
     body = text(as_user(member).get("/audit/"))
-    assert "登录" in body and "t-member" in body
+    assert "登录" in body and "t-self" in body
     assert "单元记录" not in body
 
 

@@ -52,7 +52,14 @@ def test_street_user_cannot_enter_a_year(world, as_user):
 
 
 def test_members_get_403(world, as_user):
+    from dangjian.accounts import services as accounts
+
     r = as_user(world.users["member"]).get("/holidays/")
+    assert (r.status_code, r["Location"]) == (302, "/m/")  # no console pages
+    # A member who also works as a grid worker uses the console, but not this page.
+    member = world.users["member"]
+    accounts.grant_add(actor=None, user=member, role_code="grid_worker", area=world.grid)
+    r = as_user(member).get("/holidays/")
     assert r.status_code == 403
     assert "403 无权访问" in text(r)
 

@@ -240,8 +240,10 @@ def test_cadre_pages_refuse_outsiders(world, fixed_day, street2_user):
         {"area": world.community.pk, "committee": "party", "position": "member", "name": "x"},
     )
     assert r.status_code == 404 and Cadre.objects.count() == 1
-    nobody = console(world.users["member"])
+    nobody = console(world.users["grid"])
     assert nobody.get("/members/cadres/new/").status_code == 403
+    r = console(world.users["member"]).get("/members/cadres/new/")
+    assert (r.status_code, r["Location"]) == (302, "/m/")  # members have no console pages
 
 
 def test_reserves_and_mentor_pairs_in_the_console(world, fixed_day):
