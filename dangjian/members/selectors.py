@@ -40,7 +40,7 @@ from dangjian.members.models import (
     years_between,
 )
 from dangjian.organizations.models import PartyOrg
-from dangjian.territory.models import Area
+from dangjian.territory.models import Area, AreaKind
 
 # --- bands -----------------------------------------------------------------------------------
 
@@ -498,8 +498,8 @@ CADRE_AGE_BANDS = (
     Band("ge56", "56岁及以上", 56, None),
 )
 CADRE_TARGET_LABELS = {
-    "village_cadre_college_share": "村(社区)两委干部大专及以上学历占比",
-    "secretary_college_share": "村(社区)党组织书记大专及以上学历占比",
+    "village_cadre_college_share": "村两委干部大专及以上学历占比（不含社区）",
+    "secretary_college_share": "村党组织书记大专及以上学历占比（不含社区）",
 }
 
 
@@ -663,6 +663,7 @@ def cadre_stats(user, *, area: int | None = None, today: dt.date | None = None) 
             "gender",
             "birth_date",
             "education",
+            "area__kind",
         )
     )
     total = len(rows)
@@ -685,9 +686,15 @@ def cadre_stats(user, *, area: int | None = None, today: dt.date | None = None) 
             if (b.low is None or age >= b.low) and (b.high is None or age <= b.high):
                 band_counts[b.code] += 1
                 break
+    # "8595" is about villages: a community's cadres and secretaries are left out of the
+    # targets' shares (the all-cadre figures above still count them).
+    village = [i for i, r in enumerate(rows) if r[9] == AreaKind.VILLAGE]
+    village_secretaries = [i for i in secretaries if rows[i][9] == AreaKind.VILLAGE]
     actual = {
-        "village_cadre_college_share": _share(college_n, total),
-        "secretary_college_share": _share(secretary_college, len(secretaries)),
+        "village_cadre_college_share": _share(sum(1 for i in village if college[i]), len(village)),
+        "secretary_college_share": _share(
+            sum(1 for i in village_secretaries if college[i]), len(village_secretaries)
+        ),
     }
     targets = [
         {
@@ -722,9 +729,9 @@ def cadre_stats(user, *, area: int | None = None, today: dt.date | None = None) 
         "women": women,
         "women_share": _share(women, total),
         "college": college_n,
-        "college_share": actual["village_cadre_college_share"],
+        "college_share": _share(college_n, total),
         "secretary_college": secretary_college,
-        "secretary_college_share": actual["secretary_college_share"],
+        "secretary_college_share": _share(secretary_college, len(secretaries)),
         "one_shoulder": one_shoulder,
         "one_shoulder_rate": _share(one_shoulder, len(secretaries)),
         "cross_holding": cross,
