@@ -335,8 +335,8 @@ def mobile_rules() -> dict[str, int]:
     """Months after which each warning fires (DOMAIN.md, "Members"; local settings may differ)."""
     return {
         "out_of_contact": _setting("MOBILE_OUT_OF_CONTACT_MONTHS", 6),
-        "out_of_contact_removal": _setting("MOBILE_OUT_OF_CONTACT_MONTHS", 6)
-        + _setting("MOBILE_REMOVAL_AFTER_MONTHS", 24),
+        # Counted from the suspension (``Member.suspended_on``), not from the last contact.
+        "out_of_contact_removal": _setting("MOBILE_REMOVAL_AFTER_MONTHS", 24),
         "report_overdue": _setting("MOBILE_REPORT_MONTHS", 12),
         "should_transfer": _setting("MOBILE_TRANSFER_MONTHS", 6),
     }
@@ -344,7 +344,7 @@ def mobile_rules() -> dict[str, int]:
 
 WARNING_LABELS = {
     "out_of_contact": "失联满6个月，应按规定停止党籍",
-    "out_of_contact_removal": "失联满6个月后又满2年，应予除名",
+    "out_of_contact_removal": "停止党籍满2年仍未恢复联系，应予除名",
     "report_overdue": "超过1年未向党组织汇报",
     "should_transfer": "外出满6个月且地点固定，应转接组织关系",
 }
@@ -355,11 +355,10 @@ def warning_q(code: str, today: dt.date) -> Q:
         raise _bad("warning", f"预警类型取值无效，可选：{'、'.join(WARNING_LABELS)}")
     months = mobile_rules()[code]
     cutoff = add_months(today, -months)
-    if code == "out_of_contact":
-        removal = add_months(today, -mobile_rules()["out_of_contact_removal"])
-        return Q(last_contact_on__lte=cutoff, last_contact_on__gt=removal)
+    if code == "out_of_contact":  # not yet suspended
+        return Q(last_contact_on__lte=cutoff) & ~Q(member__status=Status.SUSPENDED)
     if code == "out_of_contact_removal":
-        return Q(last_contact_on__lte=cutoff)
+        return Q(member__status=Status.SUSPENDED, member__suspended_on__lte=cutoff)
     if code == "report_overdue":
         return Q(last_report_on__lte=cutoff) | Q(last_report_on__isnull=True, left_on__lte=cutoff)
     return Q(fixed_place=True, left_on__lte=cutoff)  # should_transfer
@@ -372,8 +371,11 @@ def warnings_of(reg: MobileRegistration, today: dt.date | None = None) -> list[s
     today = today or timezone.localdate()
     rules = mobile_rules()
     out = []
-    if reg.last_contact_on <= add_months(today, -rules["out_of_contact_removal"]):
-        out.append("out_of_contact_removal")
+    member = reg.member
+    if member.status == Status.SUSPENDED:
+        since = member.suspended_on
+        if since and since <= add_months(today, -rules["out_of_contact_removal"]):
+            out.append("out_of_contact_removal")
     elif reg.last_contact_on <= add_months(today, -rules["out_of_contact"]):
         out.append("out_of_contact")
     if (reg.last_report_on or reg.left_on) <= add_months(today, -rules["report_overdue"]):
