@@ -1016,3 +1016,7 @@ class MemberJob(models.Model):
         if not self.rows_total:
             return 0
         return min(99, self.rows_done * 100 // self.rows_total)
+
+
+# Disciplinary sanctions live in their own module; imported here so Django registers them.
+from dangjian.members.sanction_models import Sanction, SanctionKind  # noqa: E402, F401

@@ -1912,6 +1912,8 @@ def check_export(*, actor, filters: dict, reveal: bool = False):
     reveal (the same checks whether the export runs now or in the background)."""
     from dangjian.members import selectors
 
+    if not (actor.can("members.view") and actor.can("members.export")):
+        raise scope.Forbidden("您没有导出党员名册的权限")
     qs = selectors.member_list(actor, **filters)
     if reveal and not actor.can("members.reveal_pii"):
         raise scope.Forbidden("您没有导出完整个人信息的权限")
