@@ -594,7 +594,8 @@ def _check_vote(errors, data, fields, a: Applicant, warnings: list[str], day=Non
     registry = registry_full_members(a.org_path, day)
     if registry != entitled:
         warnings.append(
-            f"有表决权的正式党员人数（{entitled}）与党员名册中本组织的正式党员人数（{registry}）"
+            f"有表决权的正式党员人数（{entitled}）与党员名册中本组织有表决权的正式党员人数"
+            f"（{registry}，不含留党察看期间的党员）"
             "不一致，请核实"
         )
 

@@ -67,3 +67,24 @@ def test_registry_count_leaves_out_probation(world):
     assert services.registry_full_members(branch.path, D) == total - 1
     assert services.registry_full_members(branch.path, D + 364 * DAY) == total - 1
     assert services.registry_full_members(branch.path, D + 365 * DAY) == total
+
+
+def test_branch_meeting_vote_counts_voters_without_probation(world):
+    from tests.development.test_rules import VOTE
+
+    a = h.walk(world, h.applicant(world), 14, dt.date(2025, 1, 6))
+    day = h.earliest_for(a)
+    branch_path = a.org_path
+    total = services.registry_full_members(branch_path, day)
+    m = h.full_members(world, 1, prefix="察看")[0]  # one more full member, under probation
+    probation(world, m, day, day + 364 * DAY)
+    assert services.registry_full_members(branch_path, day) == total
+    a = take(world, a, 15, day, **{**VOTE, "entitled": total, "present": total, "yes": total})
+    assert a.step == 15 and a.last_warnings == []
+    b = h.walk(world, h.applicant(world, name="王申请"), 14, dt.date(2025, 1, 6))
+    n = total + 1  # counting the member under probation: warned
+    b = take(world, b, 15, h.earliest_for(b), **{**VOTE, "entitled": n, "present": n, "yes": n})
+    assert b.last_warnings == [
+        f"有表决权的正式党员人数（{n}）与党员名册中本组织有表决权的正式党员人数"
+        f"（{total}，不含留党察看期间的党员）不一致，请核实"
+    ]
