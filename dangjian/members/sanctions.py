@@ -20,7 +20,7 @@ from django.utils import timezone
 from dangjian.core import audit, scope, tree
 from dangjian.core.errors import Conflict
 from dangjian.members import services
-from dangjian.members.models import Member, Status, add_months
+from dangjian.members.models import Committee, Member, Status, add_months
 from dangjian.members.sanction_models import Sanction, SanctionKind
 
 PROBATION_MAX_MONTHS = 24
@@ -94,6 +94,19 @@ def without_probation(qs, on: dt.date | None = None, field: str = "pk"):
 def has_vote(member: Member, on: dt.date | None = None) -> bool:
     """A full member not under 留党察看 on ``on`` has a vote (probationary members have none)."""
     return member.status == Status.FULL and not under_probation(member, on)
+
+
+def check_standing(errors, member: Member | None, committee: str | None, day) -> None:
+    """A seat on a party committee is elected: a member under 留党察看 on the first day of
+    the term may not stand (422 on ``member``)."""
+    if member is None or committee != Committee.PARTY or not isinstance(day, dt.date):
+        return
+    if under_probation(member, day):
+        errors.add(
+            "member",
+            f"{member.name}在{day:%Y-%m-%d}正在留党察看期间，不符合“受留党察看处分的党员"
+            "在察看期间没有被选举权”的规定，不能担任党组织委员会委员",
+        )
 
 
 def sanction_list(user, member: Member):

@@ -2282,6 +2282,9 @@ def cadre_create(
     }
     explicit = {k for k, v in values.items() if v not in (None, "")}
     clean = clean_cadre_fields(errors, values, area=area, member=linked, explicit=explicit)
+    from dangjian.members import sanctions  # it imports this module
+
+    sanctions.check_standing(errors, linked, clean.get("committee"), clean.get("term_start"))
     errors.check()
     cadre = Cadre(area=area, area_path=area.path, member=linked, **clean)
     cadre.name_pinyin = initials(cadre.name)

@@ -245,3 +245,52 @@ def test_console_section_and_form(world, client, person):
         client.login(username=world.users["street3"].username, password=PASSWORD)
         assert client.post(f"/members/{person.pk}/sanctions/", data).status_code == 404
     assert Sanction.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("term_start", "refused"),
+    [
+        (START - dt.timedelta(days=1), False),
+        (START, True),
+        (END, True),
+        (END + dt.timedelta(days=1), False),
+    ],
+)
+def test_no_party_committee_seat_during_probation(world, term_start, refused):
+    from dangjian.members import services
+    from dangjian.members.models import Cadre
+    from tests.members.helpers import id_no
+
+    with at():
+        m = member(
+            world.users["street"],
+            world.orgs["community_committee"],
+            name="察看丙",
+            id_number=id_no("19800808", 9),
+            education="bachelor",
+        )
+    record(world, m)
+
+    def seat(committee):
+        with at():
+            return services.cadre_create(
+                actor=world.users["street"],
+                area=world.community,
+                member=m,
+                committee=committee,
+                position="member",
+                term_start=term_start,
+            )
+
+    if refused:
+        with pytest.raises(ValidationError) as e:
+            seat("party")
+        assert e.value.message_dict["member"] == [
+            f"察看丙在{term_start:%Y-%m-%d}正在留党察看期间，不符合“受留党察看处分的党员"
+            "在察看期间没有被选举权”的规定，不能担任党组织委员会委员"
+        ]
+        assert Cadre.objects.count() == 0
+        # The residents' committee is not a party election.
+        assert seat("residents").committee == "residents"
+    else:
+        assert seat("party").committee == "party"
