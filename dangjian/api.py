@@ -19,6 +19,7 @@ from dangjian.dues.api import router as dues_router
 from dangjian.members.api import router as members_router
 from dangjian.members.api import stats_router as member_stats_router
 from dangjian.members.committee_api import router as committee_router
+from dangjian.members.api_sanctions import router as member_sanctions_router
 from dangjian.organizations.api import router as orgs_router
 from dangjian.orglife.api import router as orglife_router
 from dangjian.territory.api import router as areas_router
@@ -99,6 +100,7 @@ api.add_router("/areas", areas_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/orgs", committee_router)
 api.add_router("/members", members_router)
+api.add_router("/members", member_sanctions_router)
 api.add_router("/stats", member_stats_router)
 api.add_router("/development", development_router)
 api.add_router("/cases/visits", visits_router)

@@ -81,6 +81,7 @@ SECRETARY = {
     *MEMBER,
     *RESIDENT,
     "members.manage",
+    "members.export",
     "members.checkin",
     "members.checkin_view",
     "development.*",

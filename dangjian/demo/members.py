@@ -367,6 +367,15 @@ class MemberPlanner:
                 if rng.random() < 0.8:  # most keep in touch
                     contact = max(contact, today - dt.timedelta(days=rng.randint(0, 150)))
                 report = contact - dt.timedelta(days=rng.randint(0, 200))
+                if (
+                    m.status == Status.FULL
+                    and contact <= add_months(today, -7)
+                    and len(self.plan.mobile) % 2 == 0
+                ):
+                    # Lost: suspended six months after the last contact; the removal warning
+                    # counts two years from that day.
+                    m.status = Status.SUSPENDED
+                    m.suspended_on = add_months(contact, 6)
                 issuer = self.org_by_path.get(m.org_path[: 3 * tree.STEP_WIDTH])
                 has_card = issuer is not None and rng.random() < 0.7
                 self.plan.mobile.append(

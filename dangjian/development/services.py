@@ -46,6 +46,7 @@ from dangjian.development.models import (
     ResponsiblePerson,
     StepAction,
 )
+from dangjian.members import sanctions
 from dangjian.members import services as member_services
 from dangjian.members.models import Ethnicity, Gender, Member, Status
 from dangjian.organizations.models import OrgDomain, OrgForm, OrgKind, PartyOrg
@@ -453,7 +454,7 @@ def _check_contacts(errors, actor, value) -> list[Member]:
     return people
 
 
-def _check_sponsors(errors, actor, value) -> list[Member]:
+def _check_sponsors(errors, actor, value, day=None) -> list[Member]:
     ids = _ids(errors, "sponsors", value)
     if "sponsors" in errors:
         return []
@@ -461,11 +462,13 @@ def _check_sponsors(errors, actor, value) -> list[Member]:
         errors.add("sponsors", f"入党介绍人须为{S.SPONSORS}名正式党员（现为{len(ids)}名）")
         return []
     people = _members(errors, actor, "sponsors", ids)
+    barred = sanctions.member_ids_on_probation([m.pk for m in people], day)
     for m in people:
-        if m.status == Status.SUSPENDED:
+        if m.pk in barred:
             errors.add(
                 "sponsors",
-                f"{m.name}处于停止党籍（留党察看）状态，受留党察看处分的党员不能作入党介绍人",
+                f"{m.name}正在留党察看期间，不符合“受留党察看处分的党员在察看期间"
+                "不能作入党介绍人”的规定",
             )
         elif m.status != Status.FULL or m.left_on:
             label = Status(m.status).label if m.status in Status.values else m.status
@@ -536,9 +539,11 @@ def _check_training(errors, data, fields) -> None:
     )
 
 
-def registry_full_members(org_path: str) -> int:
+def registry_full_members(org_path: str, on=None) -> int:
+    """Full members with a vote: under 留党察看 on ``on`` (the meeting) a member has none."""
     return (
-        Member.objects.filter(
+        sanctions.without_probation(Member.objects, on)
+        .filter(
             org_path__gte=org_path,
             org_path__lt=tree.path_end(org_path),
             status=Status.FULL,
@@ -549,7 +554,7 @@ def registry_full_members(org_path: str) -> int:
     )
 
 
-def _check_vote(errors, data, fields, a: Applicant, warnings: list[str]) -> None:
+def _check_vote(errors, data, fields, a: Applicant, warnings: list[str], day=None) -> None:
     nums = {
         f: _count(errors, f, fields.get(f), required=True)
         for f in ("entitled", "present", "yes", "no", "abstain")
@@ -586,10 +591,11 @@ def _check_vote(errors, data, fields, a: Applicant, warnings: list[str]) -> None
         )
         return
     data.update(nums)
-    registry = registry_full_members(a.org_path)
+    registry = registry_full_members(a.org_path, day)
     if registry != entitled:
         warnings.append(
-            f"有表决权的正式党员人数（{entitled}）与党员名册中本组织的正式党员人数（{registry}）"
+            f"有表决权的正式党员人数（{entitled}）与党员名册中本组织有表决权的正式党员人数"
+            f"（{registry}，不含留党察看期间的党员）"
             "不一致，请核实"
         )
 
@@ -774,7 +780,7 @@ def applicant_transition(
         if number == 9:
             people += [
                 (PersonRole.SPONSOR, m)
-                for m in _check_sponsors(errors, actor, given.get("sponsors"))
+                for m in _check_sponsors(errors, actor, given.get("sponsors"), day)
             ]
         if number == 10:
             _check_review(errors, data, given)
@@ -786,7 +792,7 @@ def applicant_transition(
                 errors.add("notice_start", "公示开始日期不能早于支部委员会审查日期")
             data["notice_start"] = start.isoformat() if start else None
         if step.vote:
-            _check_vote(errors, data, given, a, warnings)
+            _check_vote(errors, data, given, a, warnings, day)
         if step.approval:
             approver = _check_approver(errors, data, given, a)
         errors.check()

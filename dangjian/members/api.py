@@ -85,6 +85,7 @@ class MemberOut(Schema):
     party_age: int | None
     status: str
     status_label: str
+    suspended_on: dt.date | None
     categories: list[Labelled]
     org_id: int
     org_name: str
@@ -120,6 +121,7 @@ def member_out(m: Member) -> dict:
         "party_age": m.party_age(today),
         "status": m.status,
         "status_label": m.get_status_display(),
+        "suspended_on": m.suspended_on,
         "categories": [{"code": c, "label": str(Category(c).label)} for c in m.category_codes()],
         "org_id": m.org_id,
         "org_name": m.org.name,
@@ -318,6 +320,7 @@ class MemberPatch(Schema):
     joined_on: dt.date | None = None
     confirmed_on: dt.date | None = None
     status: str | None = None
+    suspended_on: dt.date | None = None
     categories: list[str] | None = None
     unit_id: int | None = None
     user_id: int | None = None

@@ -487,7 +487,15 @@ def template_bytes() -> bytes:
 
 # --- the export -----------------------------------------------------------------------------------
 
-EXPORT_HEADERS = [c.header for c in COLUMNS[:-2]] + ["所在党组织", "居住网格单元", *EXPORT_EXTRA]
+# The current sanction (read-only: an import ignores these columns; sanctions are recorded one
+# by one with their decision, ``members.sanctions``).
+EXPORT_SANCTION = ["处分", "留党察看起止"]
+EXPORT_HEADERS = [c.header for c in COLUMNS[:-2]] + [
+    "所在党组织",
+    "居住网格单元",
+    *EXPORT_EXTRA,
+    *EXPORT_SANCTION,
+]
 
 
 EXPORT_PROGRESS_EVERY = 1000
@@ -498,9 +506,12 @@ def export_members(qs, *, exporter: str, reveal_q=None, progress=None) -> tuple[
     subquery of the members the exporter may reveal) holds for the row. Returns the file,
     the number of rows and the number revealed. ``progress(rows_done)`` is called every
     ``EXPORT_PROGRESS_EVERY`` rows (a background export shows it)."""
+    from dangjian.members import sanctions
+
     if reveal_q is not None:
         qs = qs.annotate(can_reveal=Exists(reveal_q))
     today = timezone.localdate()
+    qs = sanctions.annotate_current(qs, today)
     counts = {"rows": 0, "revealed": 0}
 
     def rows():
@@ -528,6 +539,7 @@ def export_members(qs, *, exporter: str, reveal_q=None, progress=None) -> tuple[
                 m.unit.name if m.unit_id else "",
                 m.age(today),
                 m.party_age(today),
+                *sanctions.current_text(m),
             ]
 
     content = core_excel.write_rows(
@@ -535,6 +547,6 @@ def export_members(qs, *, exporter: str, reveal_q=None, progress=None) -> tuple[
         rows=rows(),
         exporter=exporter,
         sheet_name="党员名册",
-        widths=[10, 6, 8, 12, 22, 14, 12, 16, 24, 12, 12, 10, 24, 28, 20, 6, 6],
+        widths=[10, 6, 8, 12, 22, 14, 12, 16, 24, 12, 12, 10, 24, 28, 20, 6, 6, 22, 24],
     )
     return content, counts["rows"], counts["revealed"]

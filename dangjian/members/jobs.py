@@ -39,6 +39,7 @@ from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from dangjian.accounts.models import User
 from dangjian.core import audit, files, scope
 from dangjian.core.errors import Conflict
 from dangjian.members import excel, services
@@ -193,6 +194,12 @@ def export_job_start(*, actor, filters: dict, reveal: bool = False) -> MemberJob
     qs = services.check_export(actor=actor, filters=filters, reveal=reveal)
     total = qs.count()
     with transaction.atomic():
+        # One export at a time per user: the user's row is locked so two starts queue up.
+        User.objects.select_for_update().filter(pk=actor.pk).first()
+        if MemberJob.objects.filter(
+            kind=JobKind.EXPORT, actor=actor, state__in=(JobState.QUEUED, JobState.RUNNING)
+        ).exists():
+            raise Conflict("您已有一个导出任务正在排队或进行中，请等待其完成或取消后再发起新的导出")
         job = MemberJob.objects.create(
             kind=JobKind.EXPORT,
             actor=actor,

@@ -204,6 +204,9 @@ class Member(models.Model):
     joined_on = models.DateField(_("入党日期"), db_index=True)
     confirmed_on = models.DateField(_("转正日期"), null=True, blank=True)
     status = models.CharField(_("党员状态"), max_length=16, choices=Status.choices, db_index=True)
+    # The day the membership was suspended (停止党籍): the 2 years before a mobile member out of
+    # contact is removed count from it. Set when the status becomes suspended, cleared after.
+    suspended_on = models.DateField(_("停止党籍日期"), null=True, blank=True)
     org = models.ForeignKey(
         PartyOrg, on_delete=models.PROTECT, related_name="members", verbose_name=_("所在党组织")
     )
@@ -1016,3 +1019,5 @@ class MemberJob(models.Model):
 
 
 from dangjian.members.committee_models import CommitteeSeat, OrgCommittee  # noqa: E402,F401
+# Disciplinary sanctions live in their own module; imported here so Django registers them.
+from dangjian.members.sanction_models import Sanction, SanctionKind  # noqa: E402, F401

@@ -40,7 +40,7 @@ from dangjian.members.models import (
     years_between,
 )
 from dangjian.organizations.models import PartyOrg
-from dangjian.territory.models import Area
+from dangjian.territory.models import Area, AreaKind
 
 # --- bands -----------------------------------------------------------------------------------
 
@@ -335,8 +335,8 @@ def mobile_rules() -> dict[str, int]:
     """Months after which each warning fires (DOMAIN.md, "Members"; local settings may differ)."""
     return {
         "out_of_contact": _setting("MOBILE_OUT_OF_CONTACT_MONTHS", 6),
-        "out_of_contact_removal": _setting("MOBILE_OUT_OF_CONTACT_MONTHS", 6)
-        + _setting("MOBILE_REMOVAL_AFTER_MONTHS", 24),
+        # Counted from the suspension (``Member.suspended_on``), not from the last contact.
+        "out_of_contact_removal": _setting("MOBILE_REMOVAL_AFTER_MONTHS", 24),
         "report_overdue": _setting("MOBILE_REPORT_MONTHS", 12),
         "should_transfer": _setting("MOBILE_TRANSFER_MONTHS", 6),
     }
@@ -344,7 +344,7 @@ def mobile_rules() -> dict[str, int]:
 
 WARNING_LABELS = {
     "out_of_contact": "失联满6个月，应按规定停止党籍",
-    "out_of_contact_removal": "失联满6个月后又满2年，应予除名",
+    "out_of_contact_removal": "停止党籍满2年仍未恢复联系，应予除名",
     "report_overdue": "超过1年未向党组织汇报",
     "should_transfer": "外出满6个月且地点固定，应转接组织关系",
 }
@@ -355,11 +355,10 @@ def warning_q(code: str, today: dt.date) -> Q:
         raise _bad("warning", f"预警类型取值无效，可选：{'、'.join(WARNING_LABELS)}")
     months = mobile_rules()[code]
     cutoff = add_months(today, -months)
-    if code == "out_of_contact":
-        removal = add_months(today, -mobile_rules()["out_of_contact_removal"])
-        return Q(last_contact_on__lte=cutoff, last_contact_on__gt=removal)
+    if code == "out_of_contact":  # not yet suspended
+        return Q(last_contact_on__lte=cutoff) & ~Q(member__status=Status.SUSPENDED)
     if code == "out_of_contact_removal":
-        return Q(last_contact_on__lte=cutoff)
+        return Q(member__status=Status.SUSPENDED, member__suspended_on__lte=cutoff)
     if code == "report_overdue":
         return Q(last_report_on__lte=cutoff) | Q(last_report_on__isnull=True, left_on__lte=cutoff)
     return Q(fixed_place=True, left_on__lte=cutoff)  # should_transfer
@@ -372,8 +371,11 @@ def warnings_of(reg: MobileRegistration, today: dt.date | None = None) -> list[s
     today = today or timezone.localdate()
     rules = mobile_rules()
     out = []
-    if reg.last_contact_on <= add_months(today, -rules["out_of_contact_removal"]):
-        out.append("out_of_contact_removal")
+    member = reg.member
+    if member.status == Status.SUSPENDED:
+        since = member.suspended_on
+        if since and since <= add_months(today, -rules["out_of_contact_removal"]):
+            out.append("out_of_contact_removal")
     elif reg.last_contact_on <= add_months(today, -rules["out_of_contact"]):
         out.append("out_of_contact")
     if (reg.last_report_on or reg.left_on) <= add_months(today, -rules["report_overdue"]):
@@ -498,8 +500,8 @@ CADRE_AGE_BANDS = (
     Band("ge56", "56岁及以上", 56, None),
 )
 CADRE_TARGET_LABELS = {
-    "village_cadre_college_share": "村(社区)两委干部大专及以上学历占比",
-    "secretary_college_share": "村(社区)党组织书记大专及以上学历占比",
+    "village_cadre_college_share": "村两委干部大专及以上学历占比（不含社区）",
+    "secretary_college_share": "村党组织书记大专及以上学历占比（不含社区）",
 }
 
 
@@ -663,6 +665,7 @@ def cadre_stats(user, *, area: int | None = None, today: dt.date | None = None) 
             "gender",
             "birth_date",
             "education",
+            "area__kind",
         )
     )
     total = len(rows)
@@ -685,9 +688,15 @@ def cadre_stats(user, *, area: int | None = None, today: dt.date | None = None) 
             if (b.low is None or age >= b.low) and (b.high is None or age <= b.high):
                 band_counts[b.code] += 1
                 break
+    # "8595" is about villages: a community's cadres and secretaries are left out of the
+    # targets' shares (the all-cadre figures above still count them).
+    village = [i for i, r in enumerate(rows) if r[9] == AreaKind.VILLAGE]
+    village_secretaries = [i for i in secretaries if rows[i][9] == AreaKind.VILLAGE]
     actual = {
-        "village_cadre_college_share": _share(college_n, total),
-        "secretary_college_share": _share(secretary_college, len(secretaries)),
+        "village_cadre_college_share": _share(sum(1 for i in village if college[i]), len(village)),
+        "secretary_college_share": _share(
+            sum(1 for i in village_secretaries if college[i]), len(village_secretaries)
+        ),
     }
     targets = [
         {
@@ -722,9 +731,9 @@ def cadre_stats(user, *, area: int | None = None, today: dt.date | None = None) 
         "women": women,
         "women_share": _share(women, total),
         "college": college_n,
-        "college_share": actual["village_cadre_college_share"],
+        "college_share": _share(college_n, total),
         "secretary_college": secretary_college,
-        "secretary_college_share": actual["secretary_college_share"],
+        "secretary_college_share": _share(secretary_college, len(secretaries)),
         "one_shoulder": one_shoulder,
         "one_shoulder_rate": _share(one_shoulder, len(secretaries)),
         "cross_holding": cross,

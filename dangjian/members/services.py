@@ -74,6 +74,7 @@ FIELD_LABELS = {
     "joined_on": "入党日期",
     "confirmed_on": "转正日期",
     "status": "党员状态",
+    "suspended_on": "停止党籍日期",
     "categories": "党员类别",
     "org": "所在党组织",
     "unit": "居住网格单元",
@@ -613,7 +614,7 @@ def member_create(
     return member
 
 
-UPDATABLE = set(OWN_FIELDS) | {"unit", "user"}
+UPDATABLE = set(OWN_FIELDS) | {"unit", "user", "suspended_on"}
 
 
 @transaction.atomic
@@ -648,8 +649,10 @@ def member_update(*, actor, member: Member, **changes) -> Member:
         member.user = _account(errors, actor, changes["user"], member.pk)
     if clean["id_number"] != (member.id_number or ""):
         _check_duplicate(errors, actor, clean["id_number"], exclude_pk=member.pk)
+    suspended_on = _suspended_on(errors, member, clean["status"], changes)
     errors.check()
     _apply(member, clean)
+    member.suspended_on = suspended_on
     _save(member)
     if "categories" in changes:
         _set_categories(member, clean["categories"])
@@ -657,6 +660,21 @@ def member_update(*, actor, member: Member, **changes) -> Member:
     audit.record(actor=actor, action="member.update", obj=member, before=b, after=a)
     scope.assert_visible(member, actor, "members.view")
     return member
+
+
+def _suspended_on(errors: Errors, member: Member, status: str, changes: dict):
+    """The suspension date after an update: given, kept, today when the status becomes
+    suspended without one; none for any other status."""
+    if status != Status.SUSPENDED:
+        if changes.get("suspended_on"):
+            errors.add("suspended_on", "党员状态不是停止党籍，不能填写停止党籍日期")
+        return None
+    day = _as_date(errors, "suspended_on", changes.get("suspended_on"))
+    if day and day > timezone.localdate():
+        errors.add("suspended_on", "停止党籍日期不能晚于今天")
+    if day:
+        return day
+    return member.suspended_on if member.status == Status.SUSPENDED else timezone.localdate()
 
 
 def _set_categories(member: Member, codes: list[str]) -> None:
@@ -1894,6 +1912,8 @@ def check_export(*, actor, filters: dict, reveal: bool = False):
     reveal (the same checks whether the export runs now or in the background)."""
     from dangjian.members import selectors
 
+    if not (actor.can("members.view") and actor.can("members.export")):
+        raise scope.Forbidden("您没有导出党员名册的权限")
     qs = selectors.member_list(actor, **filters)
     if reveal and not actor.can("members.reveal_pii"):
         raise scope.Forbidden("您没有导出完整个人信息的权限")
@@ -2262,6 +2282,9 @@ def cadre_create(
     }
     explicit = {k for k, v in values.items() if v not in (None, "")}
     clean = clean_cadre_fields(errors, values, area=area, member=linked, explicit=explicit)
+    from dangjian.members import sanctions  # it imports this module
+
+    sanctions.check_standing(errors, linked, clean.get("committee"), clean.get("term_start"))
     errors.check()
     cadre = Cadre(area=area, area_path=area.path, member=linked, **clean)
     cadre.name_pinyin = initials(cadre.name)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dangjian.members import views, views_committee, views_jobs, views_more
+from dangjian.members import views, views_committee, views_jobs, views_more, views_sanctions
 
 app_name = "members"
 urlpatterns = [
@@ -43,4 +43,10 @@ urlpatterns = [
     path("<int:member_id>/reveal/", views.member_reveal, name="reveal"),
     path("<int:member_id>/transfer/", views.member_transfer, name="transfer"),
     path("<int:member_id>/mobile/", views.member_mobile, name="mobile"),
+    path("<int:member_id>/sanctions/", views_sanctions.sanction_new, name="sanction_new"),
+    path(
+        "<int:member_id>/sanctions/<int:sanction_id>/revoke/",
+        views_sanctions.sanction_revoke,
+        name="sanction_revoke",
+    ),
 ]

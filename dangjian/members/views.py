@@ -29,7 +29,7 @@ from dangjian.core.ids import id_or_none as _int
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
 from dangjian.core.treeapi import search_q
-from dangjian.members import excel, jobs, selectors, services
+from dangjian.members import excel, jobs, selectors, services, views_sanctions
 from dangjian.members.forms import (
     CheckinFilterForm,
     ImportForm,
@@ -283,6 +283,7 @@ def member_list(request):
             "export_query": _query_without(request, "page", "reveal"),
             "can_manage": _may_manage_somewhere(user),
             "can_reveal": user.can("members.reveal_pii"),
+            "can_export": user.can("members.export"),
         },
     )
 
@@ -311,6 +312,9 @@ def member_export(request):
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect(back)
+    except Conflict as exc:  # an export of one's own is still queued or running
+        messages.error(request, exc.message)
+        return redirect("console:members:jobs")
     response = HttpResponse(content, content_type=XLSX)
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")
     response["Content-Disposition"] = (
@@ -388,6 +392,7 @@ def member_detail(request, member_id: int):
             ),
             "can_manage": can_manage,
             "can_reveal": user.can("members.reveal_pii"),
+            **views_sanctions.section_context(user, member, can_manage),
         },
     )
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from dangjian.core import audit, scope, tree
 from dangjian.core.errors import Conflict
 from dangjian.members.committee_selectors import seat_member_ids
+from dangjian.members import sanctions
 from dangjian.members.models import Member, Status
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.orglife import quorum, rules
@@ -493,15 +494,17 @@ def session_schedule(
             has_vote=has_vote,
         )
 
+    # A full member has a vote, except during 留党察看 (on the session's day).
+    barred = sanctions.probation_ids_under(org.path, local.date())
     if session_type == SessionType.COMMITTEE_MEETING:
         for m in committee:
             if seat_ids is not None and m.pk not in seat_ids:
                 add(m, AttendeeRole.INVITEE, False)
             else:
-                add(m, AttendeeRole.COMMITTEE, m.status == Status.FULL)
+                add(m, AttendeeRole.COMMITTEE, m.status == Status.FULL and m.pk not in barred)
     else:
         for m in active_members(org.path).only("id", "name", "status", "org_path"):
-            add(m, AttendeeRole.MEMBER, m.status == Status.FULL)
+            add(m, AttendeeRole.MEMBER, m.status == Status.FULL and m.pk not in barred)
         for o in joint:
             for m in active_members(o.path).only("id", "name", "status", "org_path"):
                 add(m, AttendeeRole.MEMBER, False)

@@ -243,14 +243,15 @@ def test_exactly_two_full_member_sponsors(world):
     assert a.step == 9 and a.people.filter(role="sponsor").count() == 2
 
 
-def test_sponsor_under_probation_of_party_membership_refused(world):
+def test_sponsor_suspended_or_probationary_refused(world):
+    """停止党籍 (lost contact) is a status, not 留党察看: refused as not a full member."""
     good = h.full_members(world, 1, prefix="介绍人")[0]
-    suspended = h.full_members(world, 1, status="suspended", prefix="留党察看")[0]
+    suspended = h.full_members(world, 1, status="suspended", prefix="停止党籍")[0]
     probationary = h.full_members(world, 1, status="probationary", prefix="预备")[0]
     a = _at_step_8(world)
     with pytest.raises(ValidationError) as exc:
         take(world, a, 9, dt.date(2026, 1, 6), sponsors=[good.pk, suspended.pk])
-    assert "留党察看" in errors_of(exc)["sponsors"][0]
+    assert errors_of(exc)["sponsors"] == [f"{suspended.name}为停止党籍，入党介绍人须为正式党员"]
     with pytest.raises(ValidationError) as exc:
         take(world, a, 9, dt.date(2026, 1, 6), sponsors=[good.pk, probationary.pk])
     assert "须为正式党员" in errors_of(exc)["sponsors"][0]

@@ -366,15 +366,23 @@ def test_statistics_exact(world, api, structure):
     assert (s["cross_holding"], s["cross_holding_rate"]) == (3, 0.6)  # 甲 (one-shoulder), 丙, 戊
     assert s["party_members"] == 3
     assert (s["reserve_cadres"], s["mentor_pairs"]) == (1, 1)
+    # "8595" counts villages only: 东山村's 丁 (no degree) and 戊 (master); 龙桥社区's
+    # secretary 甲 (college) and its two members are left out of both targets.
     targets = {t["code"]: t for t in s["targets"]}
     assert targets["village_cadre_college_share"] == {
         "code": "village_cadre_college_share",
-        "label": "村(社区)两委干部大专及以上学历占比",
+        "label": "村两委干部大专及以上学历占比（不含社区）",
         "target": 0.85,
-        "actual": 0.6,
+        "actual": 0.5,
         "met": False,
     }
-    assert targets["secretary_college_share"]["actual"] == 0.5
+    assert targets["secretary_college_share"] == {
+        "code": "secretary_college_share",
+        "label": "村党组织书记大专及以上学历占比（不含社区）",
+        "target": 0.95,
+        "actual": 0.0,
+        "met": False,
+    }
 
     r = api.get(world.users["county"], "/api/v1/stats/cadres", area=village.pk)
     v = r.json()
@@ -394,7 +402,24 @@ def test_statistics_targets_from_settings(world, api, structure, settings):
         "CADRE_TARGETS": {"village_cadre_college_share": 0.6, "secretary_college_share": 0.5},
     }
     s = api.get(world.users["street"], "/api/v1/stats/cadres").json()
-    assert [(t["target"], t["met"]) for t in s["targets"]] == [(0.6, True), (0.5, True)]
+    # Village shares 0.5 and 0.0 (the community's college secretary does not count).
+    assert [(t["target"], t["actual"], t["met"]) for t in s["targets"]] == [
+        (0.6, 0.5, False),
+        (0.5, 0.0, False),
+    ]
+    settings.DANGJIAN = {
+        **settings.DANGJIAN,
+        "CADRE_TARGETS": {"village_cadre_college_share": 0.5, "secretary_college_share": 0.0},
+    }
+    s = api.get(world.users["street"], "/api/v1/stats/cadres").json()
+    assert [(t["actual"], t["met"]) for t in s["targets"]] == [(0.5, True), (0.0, True)]
+
+
+def test_statistics_community_only_has_no_village_share(world, api, structure):
+    """Under a community alone the targets have nothing to divide by (null, not met)."""
+    s = api.get(world.users["county"], "/api/v1/stats/cadres", area=world.community.pk).json()
+    assert (s["cadres"], s["college"], s["secretary_college"]) == (3, 2, 1)
+    assert [(t["actual"], t["met"]) for t in s["targets"]] == [(None, False), (None, False)]
 
 
 def test_statistics_scope(world, api, structure):

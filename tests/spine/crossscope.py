@@ -1615,6 +1615,8 @@ ROUTES += [
         "write",
         method="POST",
         data=lambda p: {"org": p.pk},
+        control_status=frozenset({200, 409}),
+        note="one export job per user: the insider's next start, its first still queued, is 409",
     ),
     Route("console", "/members/jobs/", "export_job", "list"),
     Route("console", "/members/jobs/?page=1", "import_job", "list"),
@@ -2439,3 +2441,48 @@ def state() -> dict:  # extends the fingerprint above with the committees and th
         CommitteeSeat.objects.order_by("pk").values_list("pk", "ends_on")
     )
     return out
+# --- members: disciplinary sanctions ------------------------------------------------------------
+# The revoke routes name the member ({id}) and a sanction: with the probe's pk in both places
+# no such sanction belongs to it, so the insider's control answers 404 too.
+_SANCTION = {"kind": "warning", "decided_on": "2026-01-05", "reason": "越界探针处分"}
+ROUTES += [
+    Route(
+        "api",
+        "/api/v1/members/{id}/sanctions",
+        "member",
+        "detail",
+        control=False,
+        note="the list names no member: the insider's 200 is checked in tests/members",
+    ),
+    Route(
+        "api", "/api/v1/members/{id}/sanctions", "member", "write", method="POST", data=_SANCTION
+    ),
+    Route(
+        "api",
+        "/api/v1/members/{id}/sanctions/{id}/revoke",
+        "member",
+        "write",
+        method="POST",
+        data={"reason": "越界撤销"},
+        control_status=frozenset({404}),
+    ),
+    Route(
+        "console",
+        "/members/{id}/sanctions/",
+        "member",
+        "write",
+        method="POST",
+        data=_SANCTION,
+        control_status=frozenset({302}),
+    ),
+    Route(
+        "console",
+        "/members/{id}/sanctions/{id}/revoke/",
+        "member",
+        "write",
+        method="POST",
+        data={"reason": "越界撤销"},
+        control_status=frozenset({404}),
+    ),
+]
+WATCHED_COUNTS += [_member_models.Sanction]
