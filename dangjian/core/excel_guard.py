@@ -34,6 +34,7 @@ RATIO_FLOOR = 1024 * 1024
 MAX_MEMBERS = 2000
 MAX_META_BYTES = 4 * 1024 * 1024  # workbook.xml and its relationships, read whole
 CHUNK = 1024 * 1024
+MAX_RUN = 4 * 1024 * 1024  # bytes of a sheet without a tag in them
 
 NOT_XLSX = "无法读取文件：请上传Excel文件（.xlsx）"
 BROKEN = "无法读取文件内容，文件可能已损坏"
@@ -77,25 +78,28 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
-_ATTR_RES: dict[bytes, re.Pattern] = {}
+_ATTR_RE = rb"""([^\s=/>"']+)\s*=\s*(?:"([^"]*)"|'([^']*)')"""
+_ATTRS_FULL_RE = re.compile(rb"(?:\s+" + _ATTR_RE + rb")*\s*/?")
+_ATTR_ONE_RE = re.compile(_ATTR_RE)
 
 
-def _attr(attrs: bytes, name: bytes) -> bytes | None:
-    pattern = _ATTR_RES.get(name)
-    if pattern is None:
-        pattern = _ATTR_RES[name] = re.compile(
-            rb"(?:^|\s)" + name + rb"\s*=\s*(?:\"([^\"]*)\"|'([^']*)')"
-        )
-    m = pattern.search(attrs)
-    if m is None:
-        return None
-    return m.group(1) if m.group(1) is not None else m.group(2)
+def _attributes(text: bytes) -> dict[bytes, bytes]:
+    """A tag's attributes, read one after the other (so nothing inside a quoted value is taken
+    for an attribute); anything else is a broken file."""
+    if _ATTRS_FULL_RE.fullmatch(b" " + text) is None:
+        raise WorkbookRefused(BROKEN)
+    out: dict[bytes, bytes] = {}
+    for m in _ATTR_ONE_RE.finditer(text):
+        out.setdefault(m.group(1), m.group(2) if m.group(2) is not None else m.group(3))
+    return out
 
 
 class _SheetScan:
     """Reads a sheet's XML chunk by chunk; raises as soon as a limit is passed."""
 
-    _TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|dimension)(?=[\s/>])([^>]*)>")
+    # A tag's start, then the whole tag: attribute values may hold ">" (never "<").
+    _START_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|dimension)(?=[\s/>])")
+    _ATTRS_RE = re.compile(rb"((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
 
     def __init__(self, max_rows: int, max_columns: int, max_cells: int):
         self.max_rows, self.max_columns, self.max_cells = max_rows, max_columns, max_cells
@@ -126,16 +130,28 @@ class _SheetScan:
 
     def feed(self, chunk: bytes) -> None:
         data = self._tail + chunk
+        # Everything before the last "<" holds whole tags ("<" is never inside a tag); the
+        # rest waits for the next chunk (or close()).
         cut = data.rfind(b"<")
-        if cut == -1 or data.find(b">", cut) != -1:
-            cut = len(data)  # the last tag is complete
-        if cut == 0 and len(data) > CHUNK:
-            raise WorkbookRefused(BROKEN)  # one tag longer than a chunk: no sheet has that
+        if cut == -1:
+            cut = len(data)
+        if len(data) - cut > MAX_RUN:
+            raise WorkbookRefused(BROKEN)  # megabytes without a "<": no sheet has that
         body, self._tail = data[:cut], data[cut:]
-        for m in self._TAG_RE.finditer(body):
-            tag, attrs = m.group(1), m.group(2)
+        self._scan(body)
+
+    def close(self) -> None:
+        body, self._tail = self._tail, b""
+        self._scan(body)
+
+    def _scan(self, body: bytes) -> None:
+        for start in self._START_RE.finditer(body):
+            m = self._ATTRS_RE.match(body, start.end())
+            if m is None:
+                raise WorkbookRefused(BROKEN)  # a cell or row tag that does not close
+            tag, attrs = start.group(1), _attributes(m.group(1))
             if tag == b"c":
-                ref = self._ref(_attr(attrs, b"r"))
+                ref = self._ref(attrs.get(b"r"))
                 if ref is None:
                     self._col += 1
                     ref = (max(self._row, 1), self._col)
@@ -143,7 +159,7 @@ class _SheetScan:
                     self._row, self._col = max(self._row, ref[0]), ref[1]
                 self._check(*ref)
             elif tag == b"row":
-                r = _attr(attrs, b"r")
+                r = attrs.get(b"r")
                 if r is None:
                     self._row += 1
                 elif r.strip().isdigit() and len(r.strip()) <= 7:
@@ -152,41 +168,45 @@ class _SheetScan:
                     raise WorkbookRefused(BROKEN)
                 self._col = 0
             else:  # <dimension ref="A1:D20"> (or a single cell)
-                ref = _attr(attrs, b"ref") or b""
+                ref = attrs.get(b"ref") or b""
                 for part in ref.split(b":"):
                     if part.strip():
                         self._check(*self._ref(part))
 
 
-def _sheet_paths(zf: zipfile.ZipFile, names: set[str], sheet: int | str) -> list[str]:
-    """The path of the sheet calamine will read (by index or name, in the workbook's order);
-    every worksheet when it cannot be told which."""
-    every = sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+_QUOTED_TAG = rb"\s((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>"
+_SHEET_RE = re.compile(rb"<(?:[\w.-]+:)?sheet" + _QUOTED_TAG)
+_REL_RE = re.compile(rb"<(?:[\w.-]+:)?Relationship" + _QUOTED_TAG)
+
+
+def _sheet_paths(zf: zipfile.ZipFile, names: set[str], sheet: int | str) -> set[str]:
+    """The path of the sheet calamine will read (by index or name, in the workbook's order,
+    through the workbook's relationships); every part of the file when it cannot be told."""
+    every = set(names)
     try:
         book = _read_small(zf, "xl/workbook.xml")
         rels = _read_small(zf, "xl/_rels/workbook.xml.rels")
     except KeyError:
         return every
-    sheets = re.findall(rb"<(?:[\w.-]+:)?sheet\s([^>]*)>", book)
+    sheets = [_attributes(m.group(1)) for m in _SHEET_RE.finditer(book)]
     if isinstance(sheet, int):
         chosen = sheets[sheet] if 0 <= sheet < len(sheets) else None
     else:
-        wanted = sheet.encode()
-        chosen = next((s for s in sheets if _attr(s, b"name") == wanted), None)
+        chosen = next((s for s in sheets if s.get(b"name") == sheet.encode()), None)
     if chosen is None:
         return every
-    rid = next(
-        (v for k, v in re.findall(rb"(?:^|\s)([\w.-]+:id)\s*=\s*\"([^\"]*)\"", chosen)), None
-    )
-    target = None
-    for rel in re.findall(rb"<(?:[\w.-]+:)?Relationship\s([^>]*)>", rels):
-        if rid is not None and _attr(rel, b"Id") == rid:
-            target = (_attr(rel, b"Target") or b"").decode("utf-8", "replace")
-    if not target:
+    rid = next((v for k, v in chosen.items() if k == b"id" or k.endswith(b":id")), None)
+    targets = [
+        (a.get(b"Target") or b"").decode("utf-8", "replace")
+        for a in (_attributes(m.group(1)) for m in _REL_RE.finditer(rels))
+        if rid is not None and a.get(b"Id") == rid
+    ]
+    if len(targets) != 1 or not targets[0]:
         return every
+    target = targets[0]
     path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
     path = posixpath.normpath(path)
-    return [path] if path in names else every
+    return {path} if path in names else every
 
 
 def _read_small(zf: zipfile.ZipFile, name: str) -> bytes:
@@ -231,7 +251,7 @@ def check_workbook(
             ):
                 raise _too_large(f"文件压缩比异常（超过{MAX_RATIO}倍），无法读取")
         try:
-            targets = set(_sheet_paths(zf, names, sheet))
+            targets = _sheet_paths(zf, names, sheet)
             size = SheetSize(0, 0)
             for info in infos:
                 scan = (
@@ -247,6 +267,8 @@ def check_workbook(
                             raise _too_large("文件解压后大小与声明不符，无法读取")
                         if scan is not None:
                             scan.feed(chunk)
+                if scan is not None:
+                    scan.close()
                 if scan is not None:
                     size = SheetSize(max(size.rows, scan.rows), max(size.columns, scan.columns))
         except WorkbookRefused:

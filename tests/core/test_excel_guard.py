@@ -188,3 +188,39 @@ def test_a_real_workbook_is_sized_and_read():
         ("", "", ""),
         ("乙", "", ""),
     ]
+
+
+def test_attribute_values_cannot_hide_a_reference(monkeypatch):
+    opened = calamine_forbidden(monkeypatch)
+    # ">" is legal inside an attribute value; " r=" inside another attribute is no attribute.
+    tricks = [
+        '<row r="1"><c x=">" r="XFD1048576"/></row>',
+        '<row r="1"><c x=" r=\'A1\'" r="XFD1048576"/></row>',
+        "<row r='1'><c r='XFD1048576'/></row>",
+        '<row r="1"><c\n r="XFD1048576"\n/></row>',
+    ]
+    for trick in tricks:
+        with pytest.raises(excel.ExcelTooLarge):
+            excel.sheet_size(workbook(sheet_xml(trick)))
+    # What cannot be read as a tag, or as a reference, is refused as broken.
+    for broken in (
+        '<row r="1"><c r="A1\'/></row>',
+        '<row r="1"><c r="&#88;FD1048576"/></row>',
+        '<row r="1e6"><c/></row>',
+        '<row r="1"><c r = A1 /></row>',
+    ):
+        assert refused(workbook(sheet_xml(broken))) == "无法读取文件内容，文件可能已损坏"
+    assert opened == []
+
+
+def test_tags_split_across_chunks_are_read_whole(monkeypatch):
+    from tests.members.helpers import xlsx
+
+    content = xlsx([["姓名", "民族"], *[[f"甲{i}", "汉族"] for i in range(30)], ["", "", "末"]])
+    whole = excel.sheet_size(content)
+    assert whole == SheetSize(32, 3)
+    for size in (3, 7, 64):
+        monkeypatch.setattr(excel_guard, "CHUNK", size)
+        assert excel.sheet_size(content) == whole
+    monkeypatch.setattr(excel_guard, "CHUNK", 5)
+    assert refused(corner_bomb()).startswith("文件行数超过上限")
