@@ -54,6 +54,7 @@ def workbook(
     names: tuple[str, ...] = (),
     extra: dict[str, bytes] | None = None,
     stored: bool = False,
+    targets: tuple[str, ...] = (),
 ) -> bytes:
     """An .xlsx with the given sheet XMLs (sheet1.xml, sheet2.xml, ...) and ``extra`` members."""
     names = names or tuple(f"Sheet{i + 1}" for i in range(len(sheets)))
@@ -82,7 +83,7 @@ def workbook(
             'openxmlformats.org/package/2006/relationships">'
             + "".join(
                 f'<Relationship Id="rId{i + 1}" Type="{REL}/worksheet" '
-                f'Target="worksheets/sheet{i + 1}.xml"/>'
+                f'Target="{targets[i] if i < len(targets) else f"worksheets/sheet{i + 1}.xml"}"/>'
                 for i in range(len(sheets))
             )
             + "</Relationships>",

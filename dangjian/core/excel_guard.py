@@ -21,14 +21,14 @@ Only then does ``core.excel`` hand the bytes to calamine.
 from __future__ import annotations
 
 import io
-import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
 
 MAX_READ_COLUMNS = 100  # column CV; the member template has 16 columns
 MAX_READ_CELLS = 10_000_000  # rows × columns of the dense grid calamine builds (~320 MB)
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # all members of the zip, unpacked
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # all members of the zip, unpacked, at most
+BYTES_PER_CELL = 40  # what the row and column caps allow unpacked (see unpacked_limit)
 MAX_RATIO = 100  # unpacked / packed, for any member over RATIO_FLOOR unpacked
 RATIO_FLOOR = 1024 * 1024
 MAX_MEMBERS = 2000
@@ -90,7 +90,9 @@ def _attributes(text: bytes) -> dict[bytes, bytes]:
         raise WorkbookRefused(BROKEN)
     out: dict[bytes, bytes] = {}
     for m in _ATTR_ONE_RE.finditer(text):
-        out.setdefault(m.group(1), m.group(2) if m.group(2) is not None else m.group(3))
+        if m.group(1) in out:
+            raise WorkbookRefused(BROKEN)  # the same attribute twice
+        out[m.group(1)] = m.group(2) if m.group(2) is not None else m.group(3)
     return out
 
 
@@ -157,7 +159,8 @@ class _SheetScan:
                     ref = (max(self._row, 1), self._col)
                 else:
                     self._row, self._col = max(self._row, ref[0]), ref[1]
-                self._check(*ref)
+                if not m.group(1).rstrip().endswith(b"/"):  # <c …/> has no value: not read
+                    self._check(*ref)
             elif tag == b"row":
                 r = attrs.get(b"r")
                 if r is None:
@@ -203,10 +206,17 @@ def _sheet_paths(zf: zipfile.ZipFile, names: set[str], sheet: int | str) -> set[
     ]
     if len(targets) != 1 or not targets[0]:
         return every
+    # calamine's rule: "/xl/…" and "xl/…" as they are, anything else under "xl/"; it then
+    # takes the first part whose name matches ignoring case, so every such part is scanned.
     target = targets[0]
-    path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
-    path = posixpath.normpath(path)
-    return {path} if path in names else every
+    if target.startswith("/xl/"):
+        path = target[1:]
+    elif target.startswith("xl/"):
+        path = target
+    else:
+        path = f"xl/{target}"
+    found = {n for n in names if n.lower() == path.lower()}
+    return found or every
 
 
 def _read_small(zf: zipfile.ZipFile, name: str) -> bytes:
@@ -215,6 +225,12 @@ def _read_small(zf: zipfile.ZipFile, name: str) -> bytes:
         raise _too_large(f"文件结构异常（{name}超过{MAX_META_BYTES // 1024 // 1024}MB），无法读取")
     with zf.open(info) as fh:
         return fh.read(MAX_META_BYTES + 1)[:MAX_META_BYTES]
+
+
+def unpacked_limit(max_rows: int, max_columns: int) -> int:
+    """The unpacked bytes that fit the row and column caps: 40 bytes a cell (XML and text),
+    at least 16 MB, at most MAX_UNPACKED_BYTES."""
+    return min(MAX_UNPACKED_BYTES, max(16 * 1024 * 1024, max_rows * max_columns * BYTES_PER_CELL))
 
 
 def check_workbook(
@@ -241,9 +257,10 @@ def check_workbook(
         if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
             raise WorkbookRefused(NOT_XLSX)
         total = sum(i.file_size for i in infos)
-        if total > MAX_UNPACKED_BYTES:
+        unpacked = unpacked_limit(max_rows, max_columns)
+        if total > unpacked:
             raise _too_large(
-                f"文件解压后超过上限（{MAX_UNPACKED_BYTES // 1024 // 1024}MB），请拆分后分批导入"
+                f"文件解压后超过上限（{unpacked // 1024 // 1024}MB），请拆分后分批导入"
             )
         for info in infos:
             if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(

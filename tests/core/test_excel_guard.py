@@ -87,7 +87,7 @@ def test_cells_without_a_reference_count_by_their_position(monkeypatch):
     # A namespace prefix changes nothing.
     prefixed = (
         '<?xml version="1.0"?><x:worksheet xmlns:x="http://schemas.openxmlformats.org/'
-        'spreadsheetml/2006/main"><x:sheetData><x:row r="1"><x:c r="XFD1"/></x:row>'
+        'spreadsheetml/2006/main"><x:sheetData><x:row r="1"><x:c r="XFD1"><x:v>1</x:v></x:c></x:row>'
         "</x:sheetData></x:worksheet>"
     )
     assert refused(workbook(prefixed)).startswith("文件列数超过上限（100列）")
@@ -193,11 +193,12 @@ def test_a_real_workbook_is_sized_and_read():
 def test_attribute_values_cannot_hide_a_reference(monkeypatch):
     opened = calamine_forbidden(monkeypatch)
     # ">" is legal inside an attribute value; " r=" inside another attribute is no attribute.
+    v = "<v>1</v></c>"
     tricks = [
-        '<row r="1"><c x=">" r="XFD1048576"/></row>',
-        '<row r="1"><c x=" r=\'A1\'" r="XFD1048576"/></row>',
-        "<row r='1'><c r='XFD1048576'/></row>",
-        '<row r="1"><c\n r="XFD1048576"\n/></row>',
+        f'<row r="1"><c x=">" r="XFD1048576">{v}</row>',
+        f'<row r="1"><c x=" r=\'A1\'" r="XFD1048576">{v}</row>',
+        f"<row r='1'><c r='XFD1048576'>{v}</row>",
+        f'<row r="1"><c\n r="XFD1048576"\n>{v}</row>',
     ]
     for trick in tricks:
         with pytest.raises(excel.ExcelTooLarge):
@@ -208,6 +209,7 @@ def test_attribute_values_cannot_hide_a_reference(monkeypatch):
         '<row r="1"><c r="&#88;FD1048576"/></row>',
         '<row r="1e6"><c/></row>',
         '<row r="1"><c r = A1 /></row>',
+        '<row r="1"><c r="A1" r="XFD1"><v>1</v></c></row>',
     ):
         assert refused(workbook(sheet_xml(broken))) == "无法读取文件内容，文件可能已损坏"
     assert opened == []
@@ -224,3 +226,39 @@ def test_tags_split_across_chunks_are_read_whole(monkeypatch):
         assert excel.sheet_size(content) == whole
     monkeypatch.setattr(excel_guard, "CHUNK", 5)
     assert refused(corner_bomb()).startswith("文件行数超过上限")
+
+
+def test_cells_without_a_value_are_not_read(monkeypatch):
+    """calamine leaves a cell without a value (``<c r="…" s="1"/>``, a formatted empty cell)
+    out of the grid; so does the count. The dimension still counts."""
+    formatted = '<row r="1"><c r="A1"><v>1</v></c><c r="XFD1" s="1"/></row>'
+    formatted += '<row r="90000"><c r="B90000" s="1"/></row>'
+    assert excel.sheet_size(workbook(sheet_xml(formatted))) == SheetSize(1, 1)
+    assert excel.read_rows(workbook(sheet_xml(formatted))) == [excel.Row(1, (1.0,))]
+    calamine_forbidden(monkeypatch)
+    valued = formatted.replace('s="1"/>', "><v>2</v></c>", 1)
+    assert refused(workbook(sheet_xml(valued))).startswith("文件列数超过上限（100列）")
+    dimensioned = workbook(sheet_xml(formatted, dimension="A1:XFD90000"))
+    assert refused(dimensioned).startswith("文件行数超过上限（50000行）")
+
+
+def test_the_sheet_is_found_as_calamine_finds_it(monkeypatch):
+    """calamine puts a relative target under xl/ without resolving "..", and looks the part up
+    ignoring case: the guard scans what calamine would read."""
+    opened = calamine_forbidden(monkeypatch)
+    bomb = cells_xml(["A1", "A900000"])
+    benign = cells_xml(["A1"])
+    cased = workbook(bomb, targets=("worksheets/SHEET1.xml",))
+    assert refused(cased).startswith("文件行数超过上限")
+    literal = workbook(
+        benign,
+        targets=("../xl/worksheets/evil.xml",),
+        extra={"xl/../xl/worksheets/evil.xml": bomb.encode()},
+    )
+    assert refused(literal).startswith("文件行数超过上限")
+    absolute = workbook(bomb, targets=("/xl/worksheets/sheet1.xml",))
+    assert refused(absolute).startswith("文件行数超过上限")
+    # A target that names no part: every part is scanned.
+    missing = workbook(benign, targets=("worksheets/none.xml",), extra={"xl/x.xml": bomb})
+    assert refused(missing).startswith("文件行数超过上限")
+    assert opened == []
