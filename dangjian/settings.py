@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DANGJIAN_VAR_DIR", BASE_DIR / "var"))
@@ -33,6 +34,15 @@ def _secret_key() -> str:
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(50))
     return path.read_text().strip()
+
+
+def _audit_retention_months() -> int:
+    raw = os.environ.get("DANGJIAN_AUDIT_RETENTION_MONTHS", "12").strip()
+    if not raw.isdigit() or int(raw) < 6:
+        raise ImproperlyConfigured(
+            f"DANGJIAN_AUDIT_RETENTION_MONTHS（审计记录保留月数）应为不少于6的整数，当前为{raw!r}"
+        )
+    return int(raw)
 
 
 SECRET_KEY = _secret_key()
@@ -166,15 +176,34 @@ TASKS = {
     }
 }
 
+# Application logs: to stderr, and to LOG_DIR/dangjian.log through a WatchedFileHandler that
+# reopens the file after logrotate moves it (several web and worker processes write to it;
+# none rotates it itself). Rotation and retention (as long as the audit rows, by default 12
+# months): the logrotate lines in docs/deploy.md. DANGJIAN_LOG_DIR="" writes no file.
+LOG_DIR = os.environ.get("DANGJIAN_LOG_DIR", str(VAR_DIR / "log"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"mask_pii": {"()": "dangjian.core.logging.MaskPIIFilter"}},
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s %(process)d %(name)s %(message)s"}
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["mask_pii"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("DANGJIAN_LOG_LEVEL", "WARNING")},
 }
+if LOG_DIR:
+    Path(LOG_DIR).mkdir(parents=True, exist_ok=True)
+    LOGGING["handlers"]["file"] = {
+        "class": "logging.handlers.WatchedFileHandler",
+        "filename": str(Path(LOG_DIR) / "dangjian.log"),
+        "encoding": "utf-8",
+        "delay": True,
+        "filters": ["mask_pii"],
+        "formatter": "line",
+    }
+    LOGGING["root"]["handlers"].append("file")
 
 # --- dangjian's own settings -------------------------------------------------------------
 DANGJIAN = {
@@ -185,7 +214,9 @@ DANGJIAN = {
     "TOKEN_HOURS": int(os.environ.get("DANGJIAN_TOKEN_HOURS", 12)),
     "OFFICE_HOURS": (((8, 30), (12, 0)), ((14, 0), (18, 0))),
     "OFFICE_CLOSE": (18, 0),
-    "AUDIT_RETENTION_DAYS": 180,
+    # Audit rows are kept at least this many calendar months (never fewer than 6, refused
+    # below); the PostgreSQL trigger and `dangjian audit_purge` read it (core.retention).
+    "AUDIT_RETENTION_MONTHS": _audit_retention_months(),
     # Stored files (core.files): where they live and the largest accepted upload.
     "FILES_DIR": Path(os.environ.get("DANGJIAN_FILES_DIR", VAR_DIR / "files")),
     "UPLOAD_MAX_BYTES": int(os.environ.get("DANGJIAN_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)),

@@ -7,8 +7,12 @@ class CoreConfig(AppConfig):
     verbose_name = "内核"
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from dangjian.core import retention  # registers the retention setting's check
         from dangjian.core.models import LedgerAccount
         from dangjian.core.treemodel import register_path_copy
 
         register_path_copy(LedgerAccount, "area_path", "area")
         register_path_copy(LedgerAccount, "org_path", "org")
+        post_migrate.connect(retention.sync_after_migrate, sender=self)

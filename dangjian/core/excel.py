@@ -18,6 +18,13 @@ import python_calamine
 import xlsxwriter
 from django.utils import timezone
 
+from dangjian.core.excel_guard import (
+    MAX_READ_COLUMNS,
+    SheetSize,
+    WorkbookRefused,
+    check_workbook,
+)
+
 # Workbook options for every file we write: cells that look like formulas or links stay text
 # (a name like "=HYPERLINK(...)" typed into a form must not run in the reader's Excel).
 WORKBOOK_OPTIONS = {
@@ -55,14 +62,44 @@ def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def read_rows(content: bytes, *, sheet: int | str = 0, max_rows: int = MAX_READ_ROWS) -> list[Row]:
+class ExcelTooLarge(ExcelError):
+    """A workbook over one of the reading limits (rows, columns, unpacked size, ratio)."""
+
+
+def sheet_size(
+    content: bytes,
+    *,
+    sheet: int | str = 0,
+    max_rows: int = MAX_READ_ROWS,
+    max_columns: int = MAX_READ_COLUMNS,
+) -> SheetSize:
+    """The rows and columns the sheet spans, read from the file itself (its dimension and cell
+    references) without calamine and without inflating it; raises ExcelTooLarge over a limit,
+    ExcelError for anything that is no readable .xlsx. Every workbook goes through this before
+    calamine opens it (see ``core.excel_guard``)."""
+    if not content:
+        raise ExcelError("文件为空")
+    try:
+        return check_workbook(content, sheet=sheet, max_rows=max_rows, max_columns=max_columns)
+    except WorkbookRefused as exc:
+        raise (ExcelTooLarge if exc.too_large else ExcelError)(exc.message) from exc
+
+
+def read_rows(
+    content: bytes,
+    *,
+    sheet: int | str = 0,
+    max_rows: int = MAX_READ_ROWS,
+    max_columns: int = MAX_READ_COLUMNS,
+) -> list[Row]:
     """Every row of one sheet (blank ones included, so numbers match what Excel shows).
 
     Empty cells read as ``""``; numbers as int or float; date cells as ``date`` or
-    ``datetime``. Raises ExcelError for anything that is not a readable workbook.
+    ``datetime``. Raises ExcelError for anything that is not a readable workbook, and
+    ExcelTooLarge (checked from the file before calamine reads it) over ``max_rows``,
+    ``max_columns`` or the unpacked size and compression limits.
     """
-    if not content:
-        raise ExcelError("文件为空")
+    sheet_size(content, sheet=sheet, max_rows=max_rows, max_columns=max_columns)
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
     except Exception as exc:  # calamine raises several types for broken files
@@ -81,7 +118,7 @@ def read_rows(content: bytes, *, sheet: int | str = 0, max_rows: int = MAX_READ_
     except Exception:  # pragma: no cover - metadata of a broken sheet
         height, end = 0, None
     if end is not None and end[0] + 1 > max_rows:
-        raise ExcelError(f"文件行数超过上限（{max_rows}行），请拆分后分批导入")
+        raise ExcelTooLarge(f"文件行数超过上限（{max_rows}行），请拆分后分批导入")
     if not height:
         return []
     try:

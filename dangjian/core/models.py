@@ -68,6 +68,27 @@ class AuditEntry(AppendOnlyModel):
         return f"{self.actor_name or '系统'} {self.action} {self.object_repr}"
 
 
+class AuditRetention(models.Model):
+    """One row (pk 1): the audit retention in calendar months, copied from the setting
+    ``AUDIT_RETENTION_MONTHS`` after every migrate and by every purge, for the PostgreSQL
+    trigger that refuses to delete younger audit rows (``core.retention``)."""
+
+    months = models.PositiveSmallIntegerField(_("保留月数"), default=12)
+
+    class Meta:
+        verbose_name = _("审计记录保留期限")
+        verbose_name_plural = _("审计记录保留期限")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(months__gte=6), name="core_auditretention_at_least_6"
+            ),
+            models.CheckConstraint(condition=models.Q(pk=1), name="core_auditretention_one_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.months}个月"
+
+
 class HolidayYear(models.Model):
     """A year whose official schedule the holiday table holds."""
 

@@ -131,6 +131,53 @@ def validate_uscc(value, *, override_reason: str = "") -> None:
         )
 
 
+CREDIT_REASON_MAX = 200
+
+
+def clean_credit_code(
+    code,
+    *,
+    override: bool = False,
+    override_reason: str = "",
+    field: str = "credit_code",
+    reason_field: str = "credit_code_override_reason",
+) -> tuple[str, str]:
+    """What a service calls wherever a unit or an organization records a unified social credit
+    code: answers ``(code, reason)`` to store, upper-cased and stripped, or raises a
+    ValidationError keyed by ``field`` / ``reason_field``.
+
+    A blank code is allowed (answers ``("", "")``). ``override`` (the form's "the check
+    character is wrong but the code is real" box) accepts a wrong check character only, and
+    only with a reason of at most 200 characters; the reason is kept only while it is needed
+    (an override of a code that passes anyway stores no reason)."""
+    text = ("" if code is None else str(code)).strip().upper()
+    reason = (override_reason or "").strip()
+    if not text:
+        return "", ""
+    if override and not reason:
+        raise ValidationError(
+            {reason_field: [ValidationError(_("请填写例外原因"), code="uscc_reason")]}
+        )
+    if len(reason) > CREDIT_REASON_MAX:
+        raise ValidationError(
+            {
+                reason_field: [
+                    ValidationError(
+                        _("例外原因不能超过%(n)s个字"),
+                        code="uscc_reason",
+                        params={"n": CREDIT_REASON_MAX},
+                    )
+                ]
+            }
+        )
+    try:
+        validate_uscc(text, override_reason=reason if override else "")
+    except ValidationError as exc:
+        raise ValidationError({field: [exc]}) from exc
+    passes = uscc_check_char(text[:17]) == text[17]
+    return text, ("" if passes else reason)
+
+
 # --- Mobile numbers ------------------------------------------------------------------------
 
 _MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")

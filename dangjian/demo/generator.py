@@ -33,6 +33,7 @@ from dangjian.core.pinyin import initials
 from dangjian.demo import names
 from dangjian.demo.accounts import DEMO_USERNAMES
 from dangjian.organizations.models import OrgDomain, OrgForm, OrgKind, PartyOrg
+from dangjian.territory.codes import ancestry_of, check_area_code
 from dangjian.territory.models import LEVEL_OF, Area, AreaKind, Household
 
 SCALES = ("small", "city")
@@ -221,6 +222,8 @@ class CityBuilder:
         return path
 
     def area(self, parent: Area | None, name: str, kind: str, code: str = "") -> Area:
+        if code:  # the same rules as every other write of an area (territory.codes)
+            check_area_code(kind=kind, code=code, name=name, ancestors=ancestry_of(parent))
         path = self._path(parent, "area")
         depth = tree.depth_of(path)
         node = Area(

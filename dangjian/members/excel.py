@@ -12,7 +12,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-import python_calamine
 import xlsxwriter
 from django.core.exceptions import ValidationError
 from django.db.models import Exists
@@ -192,6 +191,7 @@ EXPORT_EXTRA = ("年龄", "党龄")
 _MULTI_SPLIT = re.compile(r"[、,，;；/\s]+")
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_IMPORT_ROWS = 20_000
+HEADER_ROOM = 10  # the header may stand in any of the first 10 rows
 
 
 def normalize_header(text) -> str:
@@ -264,14 +264,17 @@ def _match(header_cells: tuple, mapping: dict) -> dict[int, str]:
     return out
 
 
-def sheet_height(content: bytes) -> int:
-    """How many rows the first sheet spans (header included), read from the sheet's
-    dimensions without reading its cells; 0 when the file is no readable workbook (the import
-    itself then says why)."""
+def sheet_height(content: bytes, *, max_rows: int) -> int:
+    """How many rows the first sheet spans (header included), read from the file's dimension
+    and cell references through ``core.excel``'s guard, its cells unread; 0 when the file is no
+    readable workbook (the import itself then says why). Raises ValidationError (422 naming
+    the limit) when the file passes a limit: ``max_rows`` data rows, the columns, the unpacked
+    size or the compression ratio."""
     try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
-        return int(book.get_sheet_by_index(0).height or 0)
-    except Exception:  # calamine raises several types for broken files
+        return core_excel.sheet_size(content, max_rows=max_rows + HEADER_ROOM).rows
+    except core_excel.ExcelTooLarge as exc:
+        raise _file_error(exc.message) from exc
+    except core_excel.ExcelError:
         return 0
 
 
@@ -284,7 +287,7 @@ def parse_import(
     if content is not None and len(content) > MAX_IMPORT_BYTES:
         raise _file_error("文件不能超过10MB，请拆分后分批导入")
     try:
-        rows = core_excel.read_rows(content, max_rows=max_rows + 10)
+        rows = core_excel.read_rows(content, max_rows=max_rows + HEADER_ROOM)
     except core_excel.ExcelError as exc:
         raise _file_error(exc.message) from exc
     for key in (mapping or {}).values():

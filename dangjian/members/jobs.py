@@ -103,10 +103,11 @@ def is_stale(job: MemberJob, now=None) -> bool:
 
 def import_is_large(content: bytes) -> bool:
     """Whether an import file should run in the background: over the size threshold, or more
-    data rows than the row threshold (the sheet's dimensions, its cells unread)."""
+    data rows than the row threshold (the sheet's dimensions, its cells unread). Raises
+    ValidationError (422) when a file under the size threshold passes a reading limit."""
     if len(content) > background_bytes():
-        return True
-    return excel.sheet_height(content) - 1 > background_rows()
+        return True  # import_job_start sizes it through the guard
+    return excel.sheet_height(content, max_rows=background_max_rows()) - 1 > background_rows()
 
 
 def export_is_large(count: int) -> bool:
@@ -158,6 +159,10 @@ def import_job_start(*, actor, upload, mode: str = "all_or_nothing", columns=Non
         raise ValidationError({"file": ["请上传Excel文件（.xlsx）"]})
     if upload.size is not None and upload.size > excel.MAX_IMPORT_BYTES:
         raise ValidationError({"file": ["文件不能超过10MB，请拆分后分批导入"]})
+    upload.seek(0)  # sized through core.excel's guard before anything is stored
+    height = excel.sheet_height(
+        upload.read(excel.MAX_IMPORT_BYTES + 1), max_rows=background_max_rows()
+    )
     with transaction.atomic():
         stored = files.file_store(actor=actor, upload=upload, kinds=("xlsx",), field="file")
         job = MemberJob.objects.create(
@@ -167,7 +172,7 @@ def import_job_start(*, actor, upload, mode: str = "all_or_nothing", columns=Non
             mode=mode,
             columns=mapping,
             stage="queued",
-            rows_total=max(0, excel.sheet_height(files.file_read(stored)) - 1),
+            rows_total=max(0, height - 1),
         )
         audit.record(
             actor=actor,

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from dangjian.core import audit, scope, tree
 from dangjian.core.errors import field_error
 from dangjian.core.treemodel import node_insert, node_move
-from dangjian.core.validators import validate_division_code
+from dangjian.territory.codes import check_area_code, significant_prefix
 from dangjian.territory.models import LEVEL_OF, Area, AreaKind
 
 # Which kinds may sit directly under which.
@@ -37,13 +37,57 @@ def _check_kind(parent: Area | None, kind: str) -> None:
         )
 
 
-def _check_fields(name: str, code: str, households: int, population: int) -> None:
+def _ancestry(parent: Area | None) -> list[tuple[str, str]]:
+    """``(kind, code)`` of ``parent`` and every area above it, root first."""
+    if parent is None:
+        return []
+    paths = [*tree.ancestors_of(parent.path), parent.path]
+    rows = {
+        path: (kind, code)
+        for path, kind, code in Area.objects.filter(path__in=paths).values_list(
+            "path", "kind", "code"
+        )
+    }
+    return [rows[p] for p in paths if p in rows]
+
+
+def _check_code(area: Area, ancestors: list[tuple[str, str]], field: str = "code") -> None:
+    """The area's own code against its kind, name and ancestors; then every coded area below
+    it against the prefix they must share (the area's, or its nearest coded ancestor's)."""
+    try:
+        check_area_code(kind=area.kind, code=area.code, name=area.name, ancestors=ancestors)
+    except ValidationError as exc:
+        if field == "code":
+            raise
+        raise field_error(field, exc.message_dict["code"][0]) from exc  # the field changed
+    if area.pk is None:
+        return
+    chain = [*ancestors, (area.kind, area.code)]
+    coded = [(k, c) for k, c in chain if c]
+    if not coded:
+        return
+    prefix = significant_prefix(*coded[-1])
+    below = (
+        Area.objects.filter(tree.subtree_q("path", area.path))
+        .exclude(pk=area.pk)
+        .exclude(code="")
+        .exclude(code__startswith=prefix)
+        .order_by("path")
+        .first()
+    )
+    if below is not None:
+        raise field_error(
+            field,
+            _("下级区域“%(name)s”的区划代码%(code)s不以%(prefix)s开头，请先修改下级区域的区划代码")
+            % {"name": below.name, "code": below.code, "prefix": prefix},
+        )
+
+
+def _check_fields(name: str, households: int, population: int) -> None:
     if not name or not name.strip():
         raise field_error("name", _("名称不能为空"))
     if len(name) > 100:
         raise field_error("name", _("名称不能超过100个字"))
-    if code:
-        validate_division_code(code)
     if households < 0:
         raise field_error("households", _("户数不能为负数"))
     if population < 0:
@@ -67,7 +111,8 @@ def area_create(
             Area, actor, "territory.manage", view_action="territory.view", pk=parent.pk
         )
     _check_kind(parent, kind)
-    _check_fields(name, code, households, population)
+    _check_fields(name, households, population)
+    check_area_code(kind=kind, code=code, name=name.strip(), ancestors=_ancestry(parent))
     try:
         area = node_insert(
             Area,
@@ -104,7 +149,7 @@ def area_update(*, actor, area: Area, **changes) -> Area:
         raise field_error(sorted(unknown)[0], _("该字段不可修改"))
     for key, value in changes.items():
         setattr(area, key, value)
-    _check_fields(area.name, area.code, area.households, area.population)
+    _check_fields(area.name, area.households, area.population)
     if "name" in changes:
         from dangjian.core.pinyin import initials
 
@@ -113,6 +158,9 @@ def area_update(*, actor, area: Area, **changes) -> Area:
     if "boundary" in changes:
         for k, v in _bbox(area.boundary).items():
             setattr(area, k, v)
+    if "code" in changes or "name" in changes:  # a town's name decides its code range
+        area.code = area.code or ""
+        _check_code(area, _ancestry(area.parent), field="code" if "code" in changes else "name")
     area.save()
     changed_before, changed_after = audit.diff(before, audit.snapshot(area))
     audit.record(
@@ -138,6 +186,7 @@ def area_move(*, actor, area: Area, new_parent: Area) -> Area:
     except ValidationError as exc:
         # A move chooses the parent, not the kind: name the field the user picked.
         raise field_error("parent", exc.message_dict["kind"][0]) from exc
+    _check_code(area, _ancestry(new_parent), field="parent")
     try:
         old, new = node_move(area, new_parent, tree_name="area")
     except tree.TreeError as exc:
