@@ -39,11 +39,13 @@ from dangjian.accounts.models import Department
 from dangjian.cases import classifier, sla, text
 from dangjian.cases.models import (
     CLOSED_STATES,
+    RATED_SOURCES,
     Event,
     EventClass,
     EventStep,
     LimitUnit,
     Rating,
+    Resolution,
     SlaStatus,
     Source,
     State,
@@ -873,8 +875,11 @@ def _walk(rng, ev, klass, dept, county, now, deadlines, ratings, rating_weights)
     if t > now:
         return done()
     ev.closed_at = t
-    step("verify_pass", State.CLOSED, t, _done_status(ev))
-    if rng.random() < 0.72:
+    # Most problems solved; some only answered (a request beyond what can be done).
+    ev.resolution = Resolution.SOLVED if rng.random() < 0.9 else Resolution.ANSWERED
+    step("verify_pass", State.CLOSED, t, _done_status(ev), data={"resolution": ev.resolution})
+    # Patrol finds and departments' own reports have no reporter to rate them.
+    if ev.source in RATED_SOURCES and rng.random() < 0.72:
         t += dt.timedelta(minutes=rng.randrange(10, 4320))
         if t <= now:
             ev.rating = rng.choices(ratings, rating_weights)[0]

@@ -119,6 +119,7 @@ def test_grid_worker_reports_and_a_department_closes_it(live_server, chromium_br
     # 4. The street verifies and closes it.
     ctx, page = _sign_in(chromium_browser, live_server, "t-street", f"/cases/{event.pk}/")
     assert page.locator("#event-history img[alt=处置照片]").count() == 1
+    page.select_option("#move-verify_pass select[name=resolution]", "solved")
     page.click("#move-verify_pass button[type=submit]")
     page.locator("#event-state", has_text="已结案").wait_for()
     history = page.locator("#event-history").inner_text()
