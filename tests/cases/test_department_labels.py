@@ -114,6 +114,10 @@ def test_lists_and_the_api_show_the_label(client, api, world, twins, dispatched)
     assert r.json()["department_label"] == FENGHUANG
     # The history names the department with its areas too.
     assert r.json()["history"][-1]["department_name"] == FENGHUANG
+    # The reporter's own page on the phone.
+    client.force_login(world.resident)
+    page = client.get(f"/m/cases/{dispatched['a'].pk}/").content.decode()
+    assert f"承办部门：{LONGQIAO}" in page
 
 
 def test_metrics_by_department_are_labelled(world, twins, dispatched):
