@@ -94,11 +94,13 @@ def test_grid_worker_reports_and_a_department_closes_it(live_server, chromium_br
     assert "环卫所" in page.locator("#suggestion").inner_text()
     page.click("#move-open button[type=submit]")
     page.locator("#event-state", has_text="已立案").wait_for()
-    page.select_option("#move-dispatch select[name=department_id]", label="环卫所")
+    page.select_option(
+        "#move-dispatch select[name=department_id]", label="环卫所（城厢区·龙桥街道）"
+    )
     page.fill("#move-dispatch textarea[name=note]", "请尽快清运")
     page.click("#move-dispatch button[type=submit]")
     page.locator("#event-state", has_text="已派遣").wait_for()
-    assert page.locator("#event-department").inner_text() == "环卫所"
+    assert page.locator("#event-department").inner_text() == "环卫所（城厢区·龙桥街道）"
     ctx.close()
 
     # 3. The department: inbox, sign for it, report it handled with a photo.
