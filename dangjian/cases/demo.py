@@ -35,6 +35,7 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
+from dangjian.accounts import labels
 from dangjian.accounts.models import Department
 from dangjian.cases import classifier, sla, text
 from dangjian.cases.models import (
@@ -481,6 +482,11 @@ def seed_events(b, users: dict, progress: bool = True) -> dict:
     county_city_mgmt = Department.objects.filter(
         area=demo_county, name=b.demo["department_name"]
     ).first()
+    # The history names each department with its areas, as live steps do (one query).
+    named = [*depts.values(), *([county_city_mgmt] if county_city_mgmt else [])]
+    found = labels.department_labels((i, d.name, d.area_path) for i, d in enumerate(named))
+    for i, d in enumerate(named):
+        d.history_label = found[i][:100]
 
     grids = b.areas[5]
     kids = b.kids
@@ -750,7 +756,7 @@ def _walk(rng, ev, klass, dept, county, now, deadlines, ratings, rating_weights)
                 note,
                 status,
                 ev.deadline,
-                ev.dept.name if ev.dept else "",
+                getattr(ev.dept, "history_label", ev.dept.name) if ev.dept else "",
                 data or {},
             )
         )

@@ -213,3 +213,23 @@ def test_rates_in_the_api_the_page_and_the_xlsx(rated, api, client):
         "66.67%",
     )
     assert excel.HEADERS.index("解决率") == excel.HEADERS.index("响应率") + 1
+
+
+def test_demo_events_carry_resolutions_and_only_rateable_ratings(db):
+    from dangjian.demo.generator import seed
+
+    seed("small", progress=False)
+    closed = Event.objects.filter(closed_at__isnull=False)
+    assert closed.exists() and not closed.filter(resolution="").exists()
+    assert not Event.objects.filter(closed_at__isnull=True).exclude(resolution="").exists()
+    solved = closed.filter(resolution="solved").count() / closed.count()
+    assert 0.8 <= solved < 1
+    rated = Event.objects.exclude(rating="")
+    assert rated.exists() and not rated.exclude(source__in=RATED_SOURCES).exists()
+    step = EventStep.objects.filter(action="verify_pass").first()
+    assert step.data["resolution"] in ("solved", "answered")
+    # The history names departments with their areas.
+    names = set(
+        EventStep.objects.filter(action="dispatch").values_list("department_name", flat=True)
+    )
+    assert names and all("（" in n and n.endswith("）") for n in names)
