@@ -30,8 +30,10 @@ SELECT e.event_class_id, e.department_id,
   SUM(CASE WHEN {o} AND e.accepted_at IS NOT NULL THEN 1 ELSE 0 END),
   SUM(CASE WHEN {o} AND e.closed_at IS NOT NULL THEN 1 ELSE 0 END),
   SUM(CASE WHEN {o} AND e.closed_at IS NOT NULL AND e.on_time THEN 1 ELSE 0 END),
-  SUM(CASE WHEN {o} AND e.rating <> '' THEN 1 ELSE 0 END),
-  SUM(CASE WHEN {o} AND e.rating IN ('satisfied', 'basic') THEN 1 ELSE 0 END),
+  SUM(CASE WHEN {o} AND e.closed_at IS NOT NULL AND e.resolution = 'solved' THEN 1 ELSE 0 END),
+  SUM(CASE WHEN {o} AND e.source IN ({rated}) AND e.rating <> '' THEN 1 ELSE 0 END),
+  SUM(CASE WHEN {o} AND e.source IN ({rated}) AND e.rating IN ('satisfied', 'basic')
+      THEN 1 ELSE 0 END),
   SUM(CASE WHEN {o} AND e.overdue_at IS NOT NULL THEN 1 ELSE 0 END),
   SUM(CASE WHEN {o} AND e.closed_at IS NOT NULL THEN e.handling_seconds END),
   COUNT(CASE WHEN {o} AND e.closed_at IS NOT NULL THEN e.handling_seconds END)
@@ -47,6 +49,7 @@ FIGURES = (
     "responded",
     "closed",
     "closed_on_time",
+    "solved",
     "evaluated",
     "satisfied",
     "overdue",
@@ -63,13 +66,15 @@ def _add(into: list, values) -> None:
 
 
 def _figures(values) -> dict:
-    out = {k: int(v) for k, v in zip(FIGURES, values[:8], strict=True)}
-    total, timed = values[8], values[9]
+    n = len(FIGURES)
+    out = {k: int(v) for k, v in zip(FIGURES, values[:n], strict=True)}
+    total, timed = values[n], values[n + 1]
     out.update(
         {
             "closure_rate": _rate(out["closed"], out["opened"]),
             "on_time_rate": _rate(out["closed_on_time"], out["closed"]),
             "response_rate": _rate(out["responded"], out["dispatched"]),
+            "resolution_rate": _rate(out["solved"], out["closed"]),
             "satisfaction_rate": _rate(out["satisfied"], out["evaluated"]),
             "avg_handling_hours": round(total / timed / 3600, 2) if timed else None,
         }
@@ -81,28 +86,33 @@ def sql_metrics(city_path: str, path_end: str, start, end) -> dict:
     """The same answer as ``event_metrics`` for the whole city, by hand."""
     from django.db import connection
 
+    from dangjian.accounts.labels import format_label, label_paths
+    from dangjian.cases.models import RATED_SOURCES
+
     # Datetimes as the backend stores them (UTC text on SQLite), like any field would.
     start = connection.ops.adapt_datetimefield_value(start)
     end = connection.ops.adapt_datetimefield_value(end)
 
     o = "(e.opened_at IS NOT NULL AND e.opened_at >= %s AND e.opened_at < %s)"
-    # Parameters in order of appearance: the reported range, each {o} (10 times), the path
+    # Parameters in order of appearance: the reported range, each {o} (11 times), the path
     # range, one more {o} and the reported range of the WHERE clause.
-    params = [start, end] + [start, end] * 10 + [city_path, path_end] + [start, end, start, end]
+    params = [start, end] + [start, end] * 11 + [city_path, path_end] + [start, end, start, end]
+    width = len(FIGURES) + 2
+    rated = ", ".join(f"'{s}'" for s in RATED_SOURCES)
     reported = 0
-    totals = [0] * 10
+    totals = [0] * width
     per_class: dict = {}
     per_department: dict = {}
     with connection.cursor() as cur:
-        cur.execute(SQL_GROUPS.format(o=o), params)
+        cur.execute(SQL_GROUPS.format(o=o, rated=rated), params)
         for class_id, department_id, rep, *values in cur.fetchall():
             reported += int(rep or 0)
             _add(totals, values)
             if not values[0]:
                 continue
-            _add(per_class.setdefault(class_id, [0] * 10), values)
+            _add(per_class.setdefault(class_id, [0] * width), values)
             if department_id is not None:
-                _add(per_department.setdefault(department_id, [0] * 10), values)
+                _add(per_department.setdefault(department_id, [0] * width), values)
         ids = [k for k in per_class if k is not None]
         classes = {}
         if ids:
@@ -113,15 +123,25 @@ def sql_metrics(city_path: str, path_end: str, start, end) -> dict:
                 ids,
             )
             classes = {r[0]: r[1:] for r in cur.fetchall()}
-        names = {}
+        depts = {}
+        areas = {}
         if per_department:
             cur.execute(
-                "SELECT id, name FROM accounts_department WHERE id IN ({})".format(
+                "SELECT id, name, area_path FROM accounts_department WHERE id IN ({})".format(
                     ",".join(["%s"] * len(per_department))
                 ),
                 list(per_department),
             )
-            names = dict(cur.fetchall())
+            depts = {r[0]: r[1:] for r in cur.fetchall()}
+            paths = sorted({p for _n, path in depts.values() for p in label_paths(path)})
+            cur.execute(
+                "SELECT path, name FROM territory_area WHERE path IN ({})".format(
+                    ",".join(["%s"] * len(paths))
+                ),
+                paths,
+            )
+            areas = dict(cur.fetchall())
+    names = {pk: n for pk, (n, _p) in depts.items()}
 
     def class_order(pk):
         c = classes.get(pk)
@@ -132,8 +152,13 @@ def sql_metrics(city_path: str, path_end: str, start, end) -> dict:
         code, name, kind, _ = classes.get(pk, ("", "未分类", "", 0))
         by_class.append({"code": code, "name": name, "kind": kind, **_figures(per_class[pk])})
     by_department = [
-        {"id": pk, "name": names[pk], **_figures(per_department[pk])}
-        for pk in sorted(per_department, key=lambda pk: (names[pk], pk))
+        {
+            "id": pk,
+            "name": names[pk],
+            "label": format_label(names[pk], depts[pk][1], areas),
+            **_figures(per_department[pk]),
+        }
+        for pk in sorted(per_department, key=lambda pk: (depts[pk][1], names[pk], pk))
     ]
     return {
         "totals": {"reported": reported, **_figures(totals)},

@@ -43,6 +43,14 @@ class Department(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def label(self) -> str:
+        """The name with the areas served (``accounts.labels``), e.g. 环卫所（城厢区·龙桥街道）;
+        one query. For many departments use ``labels.department_labels``."""
+        from dangjian.accounts.labels import department_label
+
+        return department_label(self)
+
 
 class UserKind(models.TextChoices):
     STAFF = "staff", _("工作人员")

@@ -14,9 +14,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from ninja import Query, Router, Schema
 
+from dangjian.accounts import labels
 from dangjian.accounts.models import Department
 from dangjian.cases import selectors, services, sla
-from dangjian.cases.classifier import method_label
+from dangjian.cases.classifier import method_label, min_confidence
 from dangjian.cases.models import (
     ACTION_LABELS,
     FLOW,
@@ -26,6 +27,7 @@ from dangjian.cases.models import (
     EventClass,
     NoticeKind,
     Rating,
+    Resolution,
     SlaStatus,
     Source,
     State,
@@ -102,6 +104,7 @@ class EventOut(Schema):
     dispatch_area_name: str
     department_id: int | None
     department_name: str | None
+    department_label: str | None
     source: str
     source_label: str
     reporter_name: str
@@ -117,6 +120,8 @@ class EventOut(Schema):
     on_time: bool | None
     rating: str
     rating_label: str
+    resolution: str
+    resolution_label: str
     return_count: int
     extension_count: int
     escalation_count: int
@@ -128,6 +133,26 @@ class EventOut(Schema):
     handled_at: str | None
     closed_at: str | None
     evaluated_at: str | None
+
+
+def _department_label(e: Event) -> str | None:
+    if not e.department_id:
+        return None
+    found = getattr(e, "department_label", None)
+    return found if found is not None else labels.department_label(e.department)
+
+
+class _LabelledPage:
+    """A list's queryset whose sliced page gets its departments' labels in one query."""
+
+    def __init__(self, qs):
+        self.qs = qs
+
+    def count(self) -> int:
+        return self.qs.count()
+
+    def __getitem__(self, key: slice):
+        return labels.label_departments(self.qs[key])
 
 
 def event_out(e: Event, user, now=None) -> dict:
@@ -161,6 +186,7 @@ def event_out(e: Event, user, now=None) -> dict:
         "dispatch_area_name": e.dispatch_area.name,
         "department_id": e.department_id,
         "department_name": e.department.name if e.department_id else None,
+        "department_label": _department_label(e),
         "source": e.source,
         "source_label": label(Source, e.source),
         "reporter_name": (services.ANONYMOUS_NAME if e.anonymous and not mine else e.reporter_name),
@@ -176,6 +202,8 @@ def event_out(e: Event, user, now=None) -> dict:
         "on_time": e.on_time,
         "rating": e.rating,
         "rating_label": label(Rating, e.rating) if e.rating else "",
+        "resolution": e.resolution,
+        "resolution_label": label(Resolution, e.resolution) if e.resolution else "",
         "return_count": e.return_count,
         "extension_count": e.extension_count,
         "escalation_count": e.escalation_count,
@@ -360,6 +388,9 @@ class SuggestionOut(Schema):
     method_label: str = ""
     model_version: int | None = None
     department_name: str = ""
+    # Sure enough to be filed as the class; otherwise ask the reporter to choose.
+    confident: bool = False
+    min_confidence: float = 0.5
 
 
 class DraftOut(Schema):
@@ -381,6 +412,7 @@ class EventTransitionIn(Schema):
     call_date: dt.date | None = None
     callee: str = ""
     call_note: str = ""
+    resolution: str = ""
 
 
 class MeTooOut(Schema):
@@ -410,6 +442,7 @@ class MetricsParams(Schema):
     department: int | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    group_by: str = ""
 
 
 class Figures(Schema):
@@ -418,12 +451,14 @@ class Figures(Schema):
     responded: int
     closed: int
     closed_on_time: int
+    solved: int
     evaluated: int
     satisfied: int
     overdue: int
     closure_rate: float | None
     on_time_rate: float | None
     response_rate: float | None
+    resolution_rate: float | None
     satisfaction_rate: float | None
     avg_handling_hours: float | None
 
@@ -441,6 +476,13 @@ class ClassFigures(Figures):
 class DepartmentFigures(Figures):
     id: int
     name: str
+    label: str
+
+
+class ChildFigures(Figures):
+    id: int | None
+    name: str
+    kind: str
 
 
 class EventNodeOut(Schema):
@@ -453,9 +495,11 @@ class MetricsOut(Schema):
     node: EventNodeOut | None
     date_from: dt.date | None
     date_to: dt.date | None
+    group_by: str
     totals: TotalsOut
     by_class: list[ClassFigures]
     by_department: list[DepartmentFigures]
+    by_child: list[ChildFigures]
 
 
 # --- routes --------------------------------------------------------------------------------------
@@ -480,7 +524,7 @@ def list_events(request, params: Query[EventListParams]):
         mine=params.mine,
     )
     now = timezone.now()
-    return paginate(request, qs, lambda e: event_out(e, request.auth, now))
+    return paginate(request, _LabelledPage(qs), lambda e: event_out(e, request.auth, now))
 
 
 @router.post("/", response={200: EventDetailOut, **ERRORS})
@@ -524,6 +568,8 @@ def check_duplicates(request, data: DraftIn):
             "method_label": method_label(s.method),
             "model_version": s.model_version,
             "department_name": s.department_name,
+            "confident": s.confident,
+            "min_confidence": min_confidence(),
         },
         "duplicates": [brief_out(e, sim) for e, sim in found["duplicates"]],
     }
@@ -537,6 +583,7 @@ def metrics(request, params: Query[MetricsParams]):
         department=_pk(params.department),
         date_from=params.date_from,
         date_to=params.date_to,
+        group_by=params.group_by,
     )
 
 
@@ -560,6 +607,7 @@ def transition(request, event_id: int, data: EventTransitionIn):
         extension_hours=data.extension_hours,
         rating=data.rating,
         follow_up={"call_date": data.call_date, "callee": data.callee, "call_note": data.call_note},
+        resolution=data.resolution,
     )
     return event_detail_out(selectors.event_get(request.auth, event.pk), request.auth)
 

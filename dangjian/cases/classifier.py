@@ -40,6 +40,9 @@ DEFAULTS = {
     "CASES_CLASSIFIER_HOLDOUT": 0.2,
     # Train on at most this many of the newest labelled events (recent usage, bounded time).
     "CASES_CLASSIFIER_MAX_SAMPLES": 50000,
+    # Below this confidence a suggestion is not filed as the event's class: the report forms
+    # ask the reporter to choose, and a model guess this unsure gives way to a listed keyword.
+    "CASES_SUGGESTION_MIN_CONFIDENCE": 0.5,
 }
 SPLIT_SEED = "dangjian-classifier"
 
@@ -47,6 +50,20 @@ SPLIT_SEED = "dangjian-classifier"
 def setting(key: str):
     conf = getattr(settings, "DANGJIAN", {}) or {}
     return conf.get(key, DEFAULTS[key])
+
+
+def min_confidence() -> float:
+    return float(setting("CASES_SUGGESTION_MIN_CONFIDENCE"))
+
+
+def confident(suggestion: text.Suggestion) -> bool:
+    """Whether ``suggestion`` is sure enough to be filed as the class of a report."""
+    return suggestion.code is not None and suggestion.confidence >= min_confidence()
+
+
+def _settled(suggestion: text.Suggestion) -> text.Suggestion:
+    suggestion.confident = confident(suggestion)
+    return suggestion
 
 
 def method_label(method: str) -> str:
@@ -312,35 +329,46 @@ def suggest(
     """The suggested class and department of ``body`` with its confidence and the method that
     produced it; and the tokens. The trained model answers when its version was trained on at
     least ``CASES_CLASSIFIER_MIN_EVENTS`` events and knows some of the tokens; otherwise the
-    keyword rules."""
+    keyword rules.
+
+    A listed keyword outweighs an unsure model guess: when the model's confidence is below
+    ``CASES_SUGGESTION_MIN_CONFIDENCE`` and a class's keyword is in the text, the keyword rules
+    answer (the confidence the higher of the two when both name the same class).
+    ``Suggestion.confident`` says whether the answer is sure enough to be filed."""
     rule_list = text.rules() if rule_list is None else rule_list
     toks = text.tokens(body, text.keyword_set(rule_list))
+    by_keywords = text.keyword_suggestion(toks, rule_list)
     version, samples, model = active_model()
     needed = int(setting("CASES_CLASSIFIER_MIN_EVENTS"))
     if model is not None and samples >= needed:
         by_code = {r.code: r for r in rule_list}
         ranked = model.predict(toks, set(by_code))
         evidence = model.evidence(toks, ranked[0][0]) if ranked else []
-        if ranked and evidence:
-            code, p = ranked[0]
+        code, p = ranked[0] if ranked else (None, 0.0)
+        unsure = p < min_confidence() and by_keywords.code is not None
+        if unsure and by_keywords.code == code:
+            by_keywords.confidence = max(by_keywords.confidence, round(min(p, 1.0), 4))
+        if ranked and evidence and not unsure:
             r = by_code[code]
             return (
-                text.Suggestion(
-                    code=r.code,
-                    pk=r.pk,
-                    name=r.name,
-                    kind=r.kind,
-                    confidence=round(min(max(p, 0.0), 1.0), 4),
-                    keywords=evidence,
-                    alternatives=[
-                        {"code": c, "name": by_code[c].name, "probability": round(q, 4)}
-                        for c, q in ranked[1:4]
-                        if q >= 0.01
-                    ],
-                    method=METHOD,
-                    model_version=version,
-                    department_name=model.departments.get(code) or r.department_name,
+                _settled(
+                    text.Suggestion(
+                        code=r.code,
+                        pk=r.pk,
+                        name=r.name,
+                        kind=r.kind,
+                        confidence=round(min(max(p, 0.0), 1.0), 4),
+                        keywords=evidence,
+                        alternatives=[
+                            {"code": c, "name": by_code[c].name, "probability": round(q, 4)}
+                            for c, q in ranked[1:4]
+                            if q >= 0.01
+                        ],
+                        method=METHOD,
+                        model_version=version,
+                        department_name=model.departments.get(code) or r.department_name,
+                    )
                 ),
                 toks,
             )
-    return text.keyword_suggestion(toks, rule_list), toks
+    return _settled(by_keywords), toks

@@ -35,10 +35,12 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
+from dangjian.accounts import labels
 from dangjian.accounts.models import Department
 from dangjian.cases import classifier, overdue, sla, text
 from dangjian.cases.models import (
     CLOSED_STATES,
+    RATED_SOURCES,
     RUNNING_STATES,
     Event,
     EventClass,
@@ -46,6 +48,7 @@ from dangjian.cases.models import (
     EventStep,
     LimitUnit,
     Rating,
+    Resolution,
     SlaStatus,
     Source,
     State,
@@ -483,6 +486,11 @@ def seed_events(b, users: dict, progress: bool = True) -> dict:
     county_city_mgmt = Department.objects.filter(
         area=demo_county, name=b.demo["department_name"]
     ).first()
+    # The history names each department with its areas, as live steps do (one query).
+    named = [*depts.values(), *([county_city_mgmt] if county_city_mgmt else [])]
+    found = labels.department_labels((i, d.name, d.area_path) for i, d in enumerate(named))
+    for i, d in enumerate(named):
+        d.history_label = found[i][:100]
 
     grids = b.areas[5]
     kids = b.kids
@@ -798,7 +806,7 @@ def _walk(rng, ev, klass, dept, county, now, deadlines, ratings, rating_weights,
                 note,
                 status,
                 ev.deadline,
-                ev.dept.name if ev.dept else "",
+                getattr(ev.dept, "history_label", ev.dept.name) if ev.dept else "",
                 data or {},
             )
         )
@@ -925,8 +933,11 @@ def _walk(rng, ev, klass, dept, county, now, deadlines, ratings, rating_weights,
     if t > now:
         return done()
     ev.closed_at = t
-    step("verify_pass", State.CLOSED, t, _done_status(ev))
-    if rng.random() < 0.72 and not settle:
+    # Most problems solved; some only answered (a request beyond what can be done).
+    ev.resolution = Resolution.SOLVED if rng.random() < 0.9 else Resolution.ANSWERED
+    step("verify_pass", State.CLOSED, t, _done_status(ev), data={"resolution": ev.resolution})
+    # Patrol finds and departments' own reports have no reporter to rate them.
+    if ev.source in RATED_SOURCES and rng.random() < 0.72 and not settle:
         t += dt.timedelta(minutes=rng.randrange(10, 4320))
         if t <= now:
             ev.rating = rng.choices(ratings, rating_weights)[0]

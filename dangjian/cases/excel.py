@@ -18,12 +18,14 @@ HEADERS = [
     "签收数",
     "结案数",
     "按期结案数",
+    "已解决数",
     "评价数",
     "满意数",
     "超期数",
     "结案率",
     "按期率",
     "响应率",
+    "解决率",
     "满意率",
     "平均处置时长（小时）",
 ]
@@ -42,12 +44,14 @@ def _row(group: str, name: str, f: dict) -> list:
         f["responded"],
         f["closed"],
         f["closed_on_time"],
+        f["solved"],
         f["evaluated"],
         f["satisfied"],
         f["overdue"],
         _pct(f["closure_rate"]),
         _pct(f["on_time_rate"]),
         _pct(f["response_rate"]),
+        _pct(f["resolution_rate"]),
         _pct(f["satisfaction_rate"]),
         "" if f["avg_handling_hours"] is None else f["avg_handling_hours"],
     ]
@@ -57,7 +61,8 @@ def metrics_rows(figures: dict) -> list[list]:
     node = figures["node"]["name"] if figures["node"] else "全部可见区域"
     rows = [_row("合计", node, figures["totals"])]
     rows += [_row("按类别", c["name"], c) for c in figures["by_class"]]
-    rows += [_row("按承办部门", d["name"], d) for d in figures["by_department"]]
+    rows += [_row("按承办部门", d["label"], d) for d in figures["by_department"]]
+    rows += [_row("按下级区域", a["name"], a) for a in figures["by_child"]]
     return rows
 
 
@@ -68,9 +73,15 @@ def metrics_export(
     department: int | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    group_by: str = "",
 ) -> bytes:
     figures = selectors.event_metrics(
-        actor, area=area, department=department, date_from=date_from, date_to=date_to
+        actor,
+        area=area,
+        department=department,
+        date_from=date_from,
+        date_to=date_to,
+        group_by=group_by,
     )
     rows = metrics_rows(figures)
     name = (getattr(actor, "real_name", "") or actor.get_username())[:50]
@@ -98,6 +109,7 @@ def metrics_export(
             "department": department,
             "date_from": date_from.isoformat() if date_from else None,
             "date_to": date_to.isoformat() if date_to else None,
+            "group_by": group_by,
             "opened": figures["totals"]["opened"],
         },
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from dangjian.cases.models import ClassKind, EventClass, LimitUnit, Rating, State
+from dangjian.cases.models import ClassKind, EventClass, LimitUnit, Rating, Resolution, State
 from dangjian.core.ids import MAX_PK
 
 DATE = {"type": "date"}
@@ -140,6 +140,9 @@ class TransitionForm(forms.Form):
     rating = forms.ChoiceField(
         label="评价", required=False, choices=_choices(Rating.choices, "请选择")
     )
+    resolution = forms.ChoiceField(
+        label="解决情况", required=False, choices=_choices(Resolution.choices, "请选择")
+    )
     photos = PhotosField(label="处置照片", required=False)
     # A staff rating's follow-up call (回访记录; ``cases.ratings``).
     call_date = forms.DateField(
@@ -214,6 +217,16 @@ class MetricsForm(forms.Form):
         label="立案日期自", required=False, widget=forms.DateInput(attrs=DATE)
     )
     date_to = forms.DateField(label="至", required=False, widget=forms.DateInput(attrs=DATE))
+    group_by = forms.ChoiceField(
+        label="分组",
+        required=False,
+        choices=[
+            ("", "按类别和承办部门"),
+            ("class", "按类别"),
+            ("department", "按承办部门"),
+            ("child", "按下级区域"),
+        ],
+    )
 
     def __init__(self, *args, areas=(), departments=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -229,7 +242,9 @@ class MetricsForm(forms.Form):
 
     def selector_args(self) -> dict:
         data = getattr(self, "cleaned_data", {})
-        return {k: data.get(k) for k in ("area", "department", "date_from", "date_to")}
+        out = {k: data.get(k) for k in ("area", "department", "date_from", "date_to")}
+        out["group_by"] = data.get("group_by") or ""
+        return out
 
 
 # --- mobile ---------------------------------------------------------------------------------------

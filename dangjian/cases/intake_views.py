@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dangjian.accounts import labels
 from dangjian.cases import selectors, services, sla
 from dangjian.cases.forms import IntakeForm, add_service_errors
 from dangjian.cases.models import Event, EventClass
@@ -120,6 +121,7 @@ def intake(request):
                         reporter_phone=data.get("reporter_phone") or "",
                         source=data["source"],
                         reporter_name=data.get("reporter_name") or "",
+                        ask_class=True,
                     )
                 except Http404:
                     form.add_error("unit" if data.get("unit") else "grid", OUTSIDE)
@@ -191,6 +193,8 @@ def intake_check(request):
             "suggestion": suggestion,
             "percent": round(suggestion.confidence * 100),
             "department": department,
+            "department_label": labels.department_label(department),
+            "ask_class": not suggestion.confident and not request.POST.get("class_code"),
             "department_name": suggestion.department_name,
             "limit": limit,
             "duplicates": duplicates,

@@ -81,6 +81,25 @@ class Rating(models.TextChoices):
 
 SATISFIED_RATINGS = (Rating.SATISFIED, Rating.BASIC)
 
+# Sources with a reporter who can rate the outcome (a resident or member, a household visited,
+# a caller): the satisfaction rate counts only these. Patrol finds and department reports are
+# staff's own finds, not rated by the worker who found them.
+RATED_SOURCES = (
+    Source.RESIDENT,
+    Source.MEMBER,
+    Source.VISIT,
+    Source.PHONE,
+    Source.WALK_IN,
+    Source.HOTLINE,
+)
+
+
+class Resolution(models.TextChoices):
+    """Whether the problem was solved, recorded when verification closes the event (解决率)."""
+
+    SOLVED = "solved", _("已解决")
+    ANSWERED = "answered", _("未解决已答复")
+
 
 class SlaStatus(models.TextChoices):
     NOT_STARTED = "not_started", _("未计时")
@@ -178,7 +197,12 @@ FLOW: dict[str, Move] = {
         "处置完毕", frozenset({S.HANDLING}), S.HANDLED, "cases.handle", "department", ("note",)
     ),
     "verify_pass": Move(
-        "核查通过并结案", frozenset({S.HANDLED}), S.CLOSED, "cases.dispatch", "scope"
+        "核查通过并结案",
+        frozenset({S.HANDLED}),
+        S.CLOSED,
+        "cases.dispatch",
+        "scope",
+        ("resolution",),
     ),
     "verify_fail": Move(
         "核查不通过", frozenset({S.HANDLED}), S.HANDLING, "cases.dispatch", "scope", ("note",)
@@ -327,6 +351,9 @@ class Event(models.Model):
     on_time = models.BooleanField(_("按期处置"), null=True, blank=True)
     handling_seconds = models.PositiveIntegerField(_("处置用时(秒)"), null=True, blank=True)
     rating = models.CharField(_("评价"), max_length=16, choices=Rating.choices, blank=True)
+    resolution = models.CharField(
+        _("解决情况"), max_length=16, choices=Resolution.choices, blank=True
+    )
     return_count = models.PositiveSmallIntegerField(_("退单次数"), default=0)
     extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
     escalation_count = models.PositiveSmallIntegerField(_("上报次数"), default=0)
@@ -368,6 +395,7 @@ class Event(models.Model):
         "pending_extension_unit",
         "on_time",
         "rating",
+        "resolution",
         "closed_at",
     ]
 
@@ -400,6 +428,8 @@ class Event(models.Model):
                     "rating",
                     "overdue_at",
                     "handling_seconds",
+                    "resolution",
+                    "source",
                 ],
                 name="event_metrics_cover",
             ),

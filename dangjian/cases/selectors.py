@@ -9,17 +9,21 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 
+from dangjian.accounts import labels
 from dangjian.accounts.models import Department
 from dangjian.cases import reporter_view, sla, text
 from dangjian.cases.models import (
     OPEN_STATES,
+    RATED_SOURCES,
     RUNNING_STATES,
     SATISFIED_RATINGS,
     Event,
     EventClass,
+    Resolution,
     SlaStatus,
     State,
 )
@@ -300,14 +304,17 @@ def _counts(opened: Q) -> dict:
     """The aggregate expressions of the metrics, over the events opened in the period. The
     handling time is summed (with its own count) so that groups can be added up exactly."""
     closed = opened & Q(closed_at__isnull=False)
+    # Only reports someone can rate count for the satisfaction rate (not patrol finds).
+    rated = opened & Q(source__in=RATED_SOURCES)
     return {
         "opened": Count("pk", filter=opened),
         "dispatched": Count("pk", filter=opened & Q(first_dispatched_at__isnull=False)),
         "responded": Count("pk", filter=opened & Q(accepted_at__isnull=False)),
         "closed": Count("pk", filter=closed),
         "closed_on_time": Count("pk", filter=closed & Q(on_time=True)),
-        "evaluated": Count("pk", filter=opened & ~Q(rating="")),
-        "satisfied": Count("pk", filter=opened & Q(rating__in=SATISFIED_RATINGS)),
+        "solved": Count("pk", filter=closed & Q(resolution=Resolution.SOLVED)),
+        "evaluated": Count("pk", filter=rated & ~Q(rating="")),
+        "satisfied": Count("pk", filter=rated & Q(rating__in=SATISFIED_RATINGS)),
         "overdue": Count("pk", filter=opened & Q(overdue_at__isnull=False)),
         "handling_sum": Sum("handling_seconds", filter=closed),
         "handling_n": Count("handling_seconds", filter=closed),
@@ -320,6 +327,7 @@ COUNT_KEYS = (
     "responded",
     "closed",
     "closed_on_time",
+    "solved",
     "evaluated",
     "satisfied",
     "overdue",
@@ -346,11 +354,34 @@ def _finish(row: dict) -> dict:
             "closure_rate": _rate(out["closed"], out["opened"]),
             "on_time_rate": _rate(out["closed_on_time"], out["closed"]),
             "response_rate": _rate(out["responded"], out["dispatched"]),
+            "resolution_rate": _rate(out["solved"], out["closed"]),
             "satisfaction_rate": _rate(out["satisfied"], out["evaluated"]),
             "avg_handling_hours": round(float(seconds) / 3600, 2) if seconds is not None else None,
         }
     )
     return out
+
+
+GROUP_BY = {
+    "": "按类别和承办部门",
+    "class": "按类别",
+    "department": "按承办部门",
+    "child": "按下级区域",
+}
+
+
+def _metrics_node_path(user, node_path: str | None) -> str:
+    """The node whose children the metrics are grouped by: the one asked for, else the
+    deepest area above everything the user reaches (the roots' level when nothing is common)."""
+    if node_path is not None:
+        return node_path
+    paths = list(scope.reach_of(user, "cases.view").area_paths)
+    if not paths:
+        return ""
+    common = min(paths, key=len)
+    while common and not all(p.startswith(common) for p in paths):
+        common = common[: -tree.STEP_WIDTH]
+    return common
 
 
 def event_metrics(
@@ -360,20 +391,32 @@ def event_metrics(
     department: int | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    group_by: str = "",
 ) -> dict:
-    """The closed loop's figures for a node and a period, overall, by class and by department.
+    """The closed loop's figures for a node and a period, overall and grouped.
 
-    One aggregate statement grouped by (class, department) reads the events once; the totals,
-    the class rows and the department rows are added up from its groups, and the few class and
-    department names are read apart (three statements were three passes over a city's events).
+    ``group_by``: ``""`` by class and by department, ``class``, ``department``, or ``child``:
+    by the children of the node (a city's counties, a county's streets, a street's
+    communities …; events on the node itself as 本级).
+
+    One aggregate statement grouped by (class, department) — and by the child's path prefix
+    (``Substr(area_path)``) when grouping by child — reads the events once; the totals and the
+    groups are added up from its rows, and the few class, department and area names are read
+    apart (three statements were three passes over a city's events).
 
     The cohort is the events opened (立案) in the period (``date_from`` to ``date_to``, both
     inclusive, office time zone); ``reported`` counts the reports collected in it. Closure
-    rate = closed / opened (accepted); on-time rate = handled within the limit / closed;
-    response rate = signed for by the department / dispatched; satisfaction rate = satisfied or
-    basically satisfied / evaluated; the average handling time runs from the last dispatch to
-    the department's report, over the closed events.
+    rate (办结率) = closed / opened (accepted); on-time rate = handled within the limit /
+    closed; response rate = signed for by the department / dispatched; resolution rate (解决率)
+    = closed as solved (已解决) / closed; satisfaction rate = satisfied or basically satisfied /
+    evaluated, counting only reports someone can rate (``RATED_SOURCES``: not patrol finds or
+    departments' own reports); the average handling time runs from the last dispatch to the
+    department's report, over the closed events.
     """
+    if group_by not in GROUP_BY:
+        raise _bad(
+            "group_by", "分组方式应为class（按类别）、department（按承办部门）或child（按下级区域）"
+        )
     for name, value in (("date_from", date_from), ("date_to", date_to)):
         if value is not None and not EARLIEST <= value <= LATEST:
             raise _bad(name, f"日期应在{EARLIEST.year}年至{LATEST.year}年之间")
@@ -381,12 +424,14 @@ def event_metrics(
         raise _bad("date_to", "结束日期不能早于开始日期")
     base = Event.objects.visible_to(user, "cases.view")
     node = None
+    node_path = None
     if area is not None:
         a = scope.get_visible(
             Area.objects.only("pk", "path", "name", "kind"), user, "cases.view", pk=area
         )
         base = base.filter(tree.subtree_q("area_path", a.path))
         node = {"id": a.pk, "name": a.name, "kind": a.kind}
+        node_path = a.path
     if department is not None:
         base = base.filter(department_id=department)
     period_opened = Q(opened_at__isnull=False)
@@ -401,53 +446,99 @@ def event_metrics(
     if date_from or date_to:
         base = base.filter(period_opened | period_reported)
     reported = Count("pk", filter=period_reported) if period_reported else Count("pk")
+    keys = ["event_class_id", "department_id"]
+    child_len = 0
+    if group_by == "child":
+        child_len = len(_metrics_node_path(user, node_path)) + tree.STEP_WIDTH
+        base = base.annotate(child=Substr("area_path", 1, child_len))
+        keys.append("child")
     groups = list(
-        base.order_by()
-        .values("event_class_id", "department_id")
-        .annotate(reported=reported, **_counts(period_opened))
+        base.order_by().values(*keys).annotate(reported=reported, **_counts(period_opened))
     )
     totals: dict = {"reported": 0}
     per_class: dict[int | None, dict] = {}
     per_department: dict[int, dict] = {}
+    per_child: dict[str, dict] = {}
     for g in groups:
         totals["reported"] += g["reported"]
         _add(totals, g)
         if not g["opened"]:
             continue  # reported in the period, opened outside it: not in the cohort
-        _add(per_class.setdefault(g["event_class_id"], {}), g)
-        if g["department_id"] is not None:
+        if group_by in ("", "class"):
+            _add(per_class.setdefault(g["event_class_id"], {}), g)
+        if group_by in ("", "department") and g["department_id"] is not None:
             _add(per_department.setdefault(g["department_id"], {}), g)
+        if group_by == "child":
+            _add(per_child.setdefault(g["child"], {}), g)
+    return {
+        "node": node,
+        "date_from": date_from,
+        "date_to": date_to,
+        "group_by": group_by,
+        "totals": {"reported": totals.pop("reported"), **_finish(totals)},
+        "by_class": _class_rows(per_class),
+        "by_department": _department_rows(per_department),
+        "by_child": _child_rows(per_child, child_len),
+    }
+
+
+def _class_rows(per_class: dict) -> list[dict]:
+    if not per_class:
+        return []
     classes = {
         c.pk: c
         for c in EventClass.objects.filter(pk__in=[k for k in per_class if k is not None]).only(
             "pk", "code", "name", "kind", "sort"
         )
     }
-    names = dict(Department.objects.filter(pk__in=list(per_department)).values_list("pk", "name"))
 
     def class_order(pk):
         c = classes.get(pk)
         return (1, 0, "") if c is None else (0, c.sort, c.code)
 
-    return {
-        "node": node,
-        "date_from": date_from,
-        "date_to": date_to,
-        "totals": {"reported": totals.pop("reported"), **_finish(totals)},
-        "by_class": [
-            {
-                "code": classes[pk].code if pk in classes else "",
-                "name": classes[pk].name if pk in classes else "未分类",
-                "kind": classes[pk].kind if pk in classes else "",
-                **_finish(per_class[pk]),
-            }
-            for pk in sorted(per_class, key=class_order)
-        ],
-        "by_department": [
-            {"id": pk, "name": names[pk], **_finish(per_department[pk])}
-            for pk in sorted(per_department, key=lambda pk: (names[pk], pk))
-        ],
+    return [
+        {
+            "code": classes[pk].code if pk in classes else "",
+            "name": classes[pk].name if pk in classes else "未分类",
+            "kind": classes[pk].kind if pk in classes else "",
+            **_finish(per_class[pk]),
+        }
+        for pk in sorted(per_class, key=class_order)
+    ]
+
+
+def _department_rows(per_department: dict) -> list[dict]:
+    if not per_department:
+        return []
+    rows = {
+        pk: (name, path)
+        for pk, name, path in Department.objects.filter(pk__in=list(per_department)).values_list(
+            "pk", "name", "area_path"
+        )
     }
+    found = labels.department_labels((pk, n, p) for pk, (n, p) in rows.items())
+    return [
+        {"id": pk, "name": rows[pk][0], "label": found[pk], **_finish(per_department[pk])}
+        for pk in sorted(per_department, key=lambda pk: (rows[pk][1], rows[pk][0], pk))
+    ]
+
+
+def _child_rows(per_child: dict, child_len: int) -> list[dict]:
+    """One row per child node; events on the node itself (a path shorter than a child's) as
+    本级, first."""
+    if not per_child:
+        return []
+    areas = {
+        path: (pk, name, kind)
+        for pk, path, name, kind in Area.objects.filter(
+            path__in=[p for p in per_child if len(p) == child_len]
+        ).values_list("pk", "path", "name", "kind")
+    }
+    out = []
+    for path in sorted(per_child, key=lambda p: (len(p) == child_len, p)):
+        pk, name, kind = areas.get(path, (None, "本级", ""))
+        out.append({"id": pk, "name": name, "kind": kind, **_finish(per_child[path])})
+    return out
 
 
 # --- attachments (photos) -------------------------------------------------------------------------

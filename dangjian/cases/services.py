@@ -14,8 +14,9 @@ from django.db.models import Exists, F, OuterRef
 from django.http import Http404
 from django.utils import timezone
 
+from dangjian.accounts import labels
 from dangjian.accounts.models import Department, User, UserKind
-from dangjian.cases import overdue, ratings, sla, text
+from dangjian.cases import overdue, ratings, sla, suggestions, text, verification
 from dangjian.cases.models import (
     FLOW,
     INTAKE_SOURCES,
@@ -195,10 +196,14 @@ def event_create(
     reporter_phone: str | None = None,
     source: str = "",
     reporter_name: str = "",
+    ask_class: bool = False,
 ) -> Event:
     """A report (采集上报) in a grid or unit the actor may report in.
 
-    The class is the reporter's choice or, failing that, the keyword rules' suggestion. A
+    The class is the reporter's choice or, failing that, the suggestion (the dispatcher
+    confirms or changes it at opening). With ``ask_class`` (the report forms) a suggestion
+    below ``CASES_SUGGESTION_MIN_CONFIDENCE`` is not filed: 422 on ``class_code`` asks the
+    reporter to choose. A
     location must lie within the grid's boundary. The same reporter's same report within the
     duplicate window is refused; similar open events of the same class in the grid are linked
     as duplicates (both ways) instead of merged.
@@ -267,6 +272,8 @@ def event_create(
     now = timezone.now()
     rule_list = text.rules()
     suggestion, toks = text.classify(body, rule_list)
+    if not chosen and ask_class and not suggestion.confident:
+        raise ValidationError({"class_code": [suggestions.ask_message(suggestion)]})
     fp = text.fingerprint(body)
     phone_index = crypto.blind_index("phone", phone) if phone else ""
     _refuse_repeat(actor, fp, toks, now, source=source, caller_index=phone_index, place=place_text)
@@ -483,7 +490,7 @@ def _step(event, actor, action, from_state, to_state, note, sla_status, at, data
         note=note[:MAX_NOTE],
         sla_status=sla_status,
         deadline=event.deadline,
-        department_name=event.department.name if event.department_id else "",
+        department_name=labels.department_label(event.department)[:100],
         data=data or {},
         at=at,
     )
@@ -525,6 +532,7 @@ def event_transition(
     extension_hours: int | None = None,
     rating: str = "",
     follow_up: dict | None = None,
+    resolution: str = "",
 ) -> Event:
     """The one transition service of the closed loop (``FLOW``): checks the move against the
     state (409) and the actor's authority (403), validates the move's fields (422), stamps
@@ -586,6 +594,7 @@ def event_transition(
     elif rating:
         errors.add("rating", f"“{move.label}”不需要填写评价")
     follow = ratings.clean_follow_up(errors, actor, ev, action, follow_up)
+    resolution = verification.clean_resolution(errors, move, resolution)
     if action in ("open", "dispatch", "redispatch") and klass is None and ev.event_class_id is None:
         errors.add("class_code", "请选择事件类别")
     errors.check()
@@ -605,6 +614,7 @@ def event_transition(
         dept=dept,
         extension=extension,
         rating=rating,
+        resolution=resolution,
         note=note,
         data=data,
         errors=errors,
@@ -721,8 +731,10 @@ def _finish(ev: Event, *, now, **kw) -> None:
     ev.on_time = now <= ev.deadline
 
 
-def _verify_pass(ev: Event, *, now, **kw) -> None:
+def _verify_pass(ev: Event, *, now, resolution, data, **kw) -> None:
     ev.closed_at = now
+    ev.resolution = resolution
+    data["resolution"] = resolution
 
 
 def _verify_fail(ev: Event, **kw) -> None:
@@ -757,7 +769,7 @@ def _escalate(ev: Event, *, data, **kw) -> None:
 def _reopen(ev: Event, **kw) -> None:
     for f in ("closed_at", "evaluated_at", "handled_at", "handling_seconds", "on_time"):
         setattr(ev, f, None)
-    ev.rating = ""
+    ev.rating = ev.resolution = ""
     ev.deadline = ev.chase_at = ev.overdue_at = None
     ev.reopen_count += 1
 

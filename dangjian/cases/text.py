@@ -118,6 +118,9 @@ class Suggestion:
     model_version: int | None = None
     # The usual handling department: the class's default, or the one history used most.
     department_name: str = ""
+    # Sure enough to be filed as the report's class (``classifier.confident``); below the
+    # threshold the report forms ask the reporter to choose.
+    confident: bool = False
 
 
 def rules() -> list[Rule]:

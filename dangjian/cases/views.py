@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dangjian.accounts import labels
 from dangjian.accounts.models import Department
 from dangjian.cases import excel, ratings, selectors, services, sla, text
 from dangjian.cases.classifier import method_label
@@ -70,6 +71,7 @@ MOVE_FIELDS = {
     "request_extension": ("extension_days", "extension_hours"),
     "finish": ("photos",),
     "evaluate": ("rating", "call_date", "callee", "call_note"),
+    "verify_pass": ("resolution",),
 }
 DANGER_MOVES = {"cancel", "return", "verify_fail", "refuse_extension", "escalate", "reopen"}
 
@@ -127,22 +129,26 @@ def department_choices(user) -> list[tuple[int, str]]:
         qs = qs.filter(pk__in=reach.department_ids)
     else:
         return []
-    return [(d.pk, d.name) for d in qs.order_by("area_path", "name")[:MAX_DEPARTMENT_OPTIONS]]
+    rows = qs.order_by("area_path", "name").values_list("pk", "name", "area_path")
+    rows = list(rows[:MAX_DEPARTMENT_OPTIONS])
+    found = labels.department_labels(rows)
+    return [(pk, found[pk]) for pk, _name, _path in rows]
 
 
 def event_departments(event: Event) -> list[tuple[int, str]]:
     """The departments that may take ``event``: on its area's ancestor chain."""
     chain = [*tree.ancestors_of(event.area_path), event.area_path]
-    return [
-        (d.pk, d.name if d.area_path == event.dispatch_area_path else f"{d.name}（{d.area.name}）")
-        for d in Department.objects.filter(active=True, area_path__in=chain)
-        .select_related("area")
-        .defer("phone", "area__boundary")
+    rows = list(
+        Department.objects.filter(active=True, area_path__in=chain)
         .order_by("-area_path", "name")
-    ]
+        .values_list("pk", "name", "area_path")
+    )
+    found = labels.department_labels(rows)
+    return [(pk, found[pk]) for pk, _name, _path in rows]
 
 
 def _decorate(events, now) -> list[Event]:
+    events = labels.label_departments(events)
     for e in events:
         e.sla_code = sla.status(e, now)
         e.sla_label = label(SlaStatus, e.sla_code)
@@ -283,6 +289,7 @@ def _suggestion(event: Event) -> dict | None:
         "percent": round(found.confidence * 100),
         "keywords": found.keywords,
         "department": dept,
+        "department_label": labels.department_label(dept),
         "limit": sla.limit_text(klass.limit_value, klass.limit_unit) if klass else "",
         "method": method_label(method) if method else "",
     }
@@ -305,6 +312,8 @@ def _detail(request, event: Event, *, bound=None, error: str = "", status: int =
         s.photos = by_step.get(s.pk, [])
     event.sla_code = sla.status(event, now)
     event.sla_label = label(SlaStatus, event.sla_code)
+    labels.label_departments([event])
+    labels.label_departments(extras["notices"])
     mine = event.reporter_id == user.pk
     moves = _move_forms(user, event, bound)
     show_suggestion = any(m["action"] in ("open", "dispatch", "redispatch") for m in moves)
@@ -369,6 +378,7 @@ def event_transition(request, event_id: int):
                 extension_hours=data.get("extension_hours"),
                 rating=data.get("rating") or "",
                 follow_up=follow_up_of(data),
+                resolution=data.get("resolution") or "",
             )
             photos = data.get("photos") or []
             if photos:
@@ -533,8 +543,9 @@ def metrics(request):
     if not form.errors:
         try:
             figures = selectors.event_metrics(user, **form.selector_args())
-            for f in [figures["totals"], *figures["by_class"], *figures["by_department"]]:
-                for rate in ("closure", "on_time", "response", "satisfaction"):
+            rows = [figures["totals"], *figures["by_class"], *figures["by_department"]]
+            for f in [*rows, *figures["by_child"]]:
+                for rate in ("closure", "on_time", "response", "resolution", "satisfaction"):
                     value = f[f"{rate}_rate"]
                     f[f"{rate}_pct"] = "—" if value is None else f"{value * 100:.1f}%"
         except ValidationError as exc:

@@ -108,6 +108,7 @@ def report(request):
                         lat=data.get("lat"),
                         class_code=data.get("class_code") or "",
                         anonymous=bool(data.get("anonymous")),
+                        ask_class=True,
                     )
                     if data.get("photos"):
                         services.event_attachments_add(
@@ -171,7 +172,12 @@ def report_check(request):
     return render(
         request,
         "portal/cases/_check.html",
-        {"suggestion": found["suggestion"], "duplicates": duplicates},
+        {
+            "suggestion": found["suggestion"],
+            "duplicates": duplicates,
+            # Too unsure to file: the reporter chooses (unless they already did).
+            "ask_class": not found["suggestion"].confident and not request.POST.get("class_code"),
+        },
     )
 
 

@@ -94,11 +94,13 @@ def test_grid_worker_reports_and_a_department_closes_it(live_server, chromium_br
     assert "环卫所" in page.locator("#suggestion").inner_text()
     page.click("#move-open button[type=submit]")
     page.locator("#event-state", has_text="已立案").wait_for()
-    page.select_option("#move-dispatch select[name=department_id]", label="环卫所")
+    page.select_option(
+        "#move-dispatch select[name=department_id]", label="环卫所（城厢区·龙桥街道）"
+    )
     page.fill("#move-dispatch textarea[name=note]", "请尽快清运")
     page.click("#move-dispatch button[type=submit]")
     page.locator("#event-state", has_text="已派遣").wait_for()
-    assert page.locator("#event-department").inner_text() == "环卫所"
+    assert page.locator("#event-department").inner_text() == "环卫所（城厢区·龙桥街道）"
     ctx.close()
 
     # 3. The department: inbox, sign for it, report it handled with a photo.
@@ -119,6 +121,7 @@ def test_grid_worker_reports_and_a_department_closes_it(live_server, chromium_br
     # 4. The street verifies and closes it.
     ctx, page = _sign_in(chromium_browser, live_server, "t-street", f"/cases/{event.pk}/")
     assert page.locator("#event-history img[alt=处置照片]").count() == 1
+    page.select_option("#move-verify_pass select[name=resolution]", "solved")
     page.click("#move-verify_pass button[type=submit]")
     page.locator("#event-state", has_text="已结案").wait_for()
     history = page.locator("#event-history").inner_text()

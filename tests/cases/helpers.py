@@ -26,6 +26,7 @@ FIELDS = {
     "request_extension": {"note": "需协调多个部门", "extension_days": 2},
     "refuse_extension": {"note": "时限内可以办结"},
     "finish": {"note": "已清理完毕"},
+    "verify_pass": {"resolution": "solved"},
     "verify_fail": {"note": "现场仍有垃圾"},
     "evaluate": {"rating": "satisfied"},
     "escalate": {"note": "街道无法协调"},
@@ -44,6 +45,9 @@ def ensure_taxonomy() -> None:
 
     if not EventClass.objects.exists():
         importlib.import_module("dangjian.cases.migrations.0002_seed_classes").seed(apps, None)
+        importlib.import_module("dangjian.cases.migrations.0008_emergency_same_day").same_day(
+            apps, None
+        )
 
 
 def at(*args) -> dt.datetime:

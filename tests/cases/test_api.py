@@ -74,7 +74,14 @@ def test_the_closed_loop_through_the_api(world, api, depts, dept_users):
         r = go(api, street, eid, "verify_fail", note="东门仍有垃圾")
         assert r.json()["state"] == "handling" and r.json()["on_time"] is None
         go(api, sanitation, eid, "finish", note="已彻底清理")
-        r = go(api, world.users["community"], eid, "verify_pass", note="现场核查已清理")
+        r = go(
+            api,
+            world.users["community"],
+            eid,
+            "verify_pass",
+            note="现场核查已清理",
+            resolution="solved",
+        )
         assert r.status_code == 200 and r.json()["state"] == "closed"
         r = go(api, resident, eid, "evaluate", rating="satisfied", note="很及时")
         assert r.status_code == 200, r.content
@@ -293,7 +300,7 @@ def test_classes_and_the_draft_check_need_a_login(world, api, client):
         "other_event",
     ]
     emergency = next(c for c in r.json() if c["code"] == "emergency")
-    assert (emergency["limit_label"], emergency["department_name"]) == ("2个工作小时", "应急办")
+    assert (emergency["limit_label"], emergency["department_name"]) == ("当日办结", "应急办")
     assert client.get("/api/v1/cases/classes").status_code == 401
     r = api.post(world.resident, "/api/v1/cases/duplicates", {"description": ""})
     assert r.status_code == 422 and r.json()["errors"]["description"] == ["请填写事件描述"]

@@ -216,7 +216,7 @@ def test_the_closed_loop_through_the_forms(client, world, events, depts, dept_us
         c = login(client, street)
         page = c.get(f"/cases/{ev.pk}/").content.decode()
         assert "处置照片" in page and 'id="move-verify_pass"' in page
-        assert post_move(c, ev, "verify_pass").status_code == 302
+        assert post_move(c, ev, "verify_pass", resolution="solved").status_code == 302
     ev.refresh_from_db()
     assert ev.state == "closed"
     actions = list(EventStep.objects.filter(event=ev).values_list("action", flat=True))

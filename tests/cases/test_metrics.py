@@ -27,7 +27,7 @@ def built(world, actors, depts):
     E1 环境 opened 06-03, handled in 2 h, closed, rated satisfied.
     E2 环境 opened 06-03, deadline 06-06 18:00, handled 06-09 10:00 (late, 144 h), closed,
        rated dissatisfied.
-    E3 井盖 opened 06-04, handled in 4 h, closed, not rated.
+    E3 井盖 opened 06-04, handled in 4 h, closed as 未解决已答复, not rated.
     E4 井盖 opened 06-05, dispatched, not signed for.
     E5 环境 opened 06-06, not dispatched.
     E6 collected 06-06, never opened.
@@ -48,7 +48,7 @@ def built(world, actors, depts):
     with travel(at(2025, 6, 4, 10, 0)):
         e3 = actors.drive(report(grid, "北门井盖缺失，很危险"), "handling")
     with travel(at(2025, 6, 4, 14, 0)):
-        do(do(e3, "finish"), "verify_pass")
+        do(do(e3, "finish"), "verify_pass", resolution="answered")
     with travel(at(2025, 6, 5, 10, 0)):
         actors.drive(report(grid, "南门的窨井盖松动了"), "dispatched")
     with travel(at(2025, 6, 6, 10, 0)):
@@ -79,12 +79,14 @@ def test_exact_figures_for_a_street_in_june(built, django_assert_max_num_queries
         "responded": 3,
         "closed": 3,
         "closed_on_time": 2,
+        "solved": 2,
         "evaluated": 2,
         "satisfied": 1,
         "overdue": 1,
         "closure_rate": 0.6,
         "on_time_rate": 0.6667,
         "response_rate": 0.75,
+        "resolution_rate": 0.6667,
         "satisfaction_rate": 0.5,
         "avg_handling_hours": 50.0,
     }

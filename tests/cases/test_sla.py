@@ -9,7 +9,7 @@ import time_machine
 from django.test import override_settings
 
 from dangjian.cases import services, sla
-from dangjian.cases.models import Event, EventNotice, EventStep, SlaStatus
+from dangjian.cases.models import Event, EventClass, EventNotice, EventStep, SlaStatus
 from dangjian.cases.tasks import sla_sweep_task
 from dangjian.core.errors import Conflict
 from dangjian.core.models import AuditEntry
@@ -54,6 +54,8 @@ def test_the_sunday_make_up_day_counts(world, actors):
 
 
 def test_working_hours_skip_the_holiday(world, actors):
+    # A deployment's own limit in working hours (the seeded 突发事件 is same day).
+    EventClass.objects.filter(code="emergency").update(limit_value=2, limit_unit="workhours")
     with travel(at(2025, 9, 30, 16, 0)):
         ev = report(world.resident, "楼下燃气泄漏，闻到很重的煤气味")
         assert ev.event_class.code == "emergency"
