@@ -207,6 +207,12 @@ def org_children(request, node_id: int):
 @console_view
 @require_GET
 def org_detail(request, node_id: int):
+    return org_detail_response(request, node_id)
+
+
+def org_detail_response(request, node_id: int, approval_form=None, status: int = 200):
+    from dangjian.console.org_approval_views import approval_context
+
     ctx = _detail_context(request, ORGS, node_id)
     org = ctx["node"]
     # The anchor is shown only when the user may see it in the area tree.
@@ -217,4 +223,5 @@ def org_detail(request, node_id: int):
         .first()
     )
     ctx["contact_phone_masked"] = mask("phone", org.contact_phone)
-    return render(request, "console/org_detail.html", ctx)
+    ctx.update(approval_context(request.user, org, approval_form))
+    return render(request, "console/org_detail.html", ctx, status=status)
