@@ -227,7 +227,7 @@ def validate_division_code(value) -> None:
 # a 422 naming the field before any arithmetic on it can overflow.
 PARTY_FOUNDED = dt.date(1921, 7, 1)
 BIRTH_FLOOR = ID_MIN_BIRTH
-PLAN_YEARS = 5
+PLAN_YEARS = 10
 FILTER_FLOOR = dt.date(1900, 1, 1)
 FILTER_CEILING = dt.date(2199, 12, 31)
 
