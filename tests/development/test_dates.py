@@ -57,7 +57,8 @@ def test_notice_start_thirty_days_after_the_review_runs_through_step_15(world):
     a = _take(world, a, 12, REVIEW, notice_start=start)
     assert a.notice_start == dt.date(2025, 4, 2)
     a = _take(world, a, 13, REVIEW, **h.fields_for(world, 13))
-    a = _take(world, a, 14, REVIEW, **h.fields_for(world, 14))  # used to answer 500 with a far notice start
+    # step 14 used to answer 500 when the notice started on 9999-12-31
+    a = _take(world, a, 14, REVIEW, **h.fields_for(world, 14))
     assert a.step == 14
     earliest, _why = services.earliest_explained(a)
     # 5 working days from Wednesday 2 April: 2, 3, 7, 8, 9 (4 April is 清明)
