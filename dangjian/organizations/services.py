@@ -226,10 +226,11 @@ def org_approval_authorize(*, actor, org: PartyOrg, document_no, document_date) 
 
 @transaction.atomic
 def org_approval_revoke(*, actor, org: PartyOrg) -> PartyOrg:
-    """Withdraw the authorization: the 党工委 no longer approves member development."""
+    """Withdraw the authorization: the 党工委 no longer approves member development.
+    Withdrawing what is not authorized changes nothing and writes no audit row."""
     org = _authorizable(actor, org)
     if not org.approval_authorized:
-        raise Conflict(_("%(name)s未经县级党委授权审批发展党员，无需撤销") % {"name": org.name})
+        return org
     before = audit.snapshot(org)
     org.approval_authorized = False
     org.approval_document_no = ""

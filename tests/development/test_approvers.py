@@ -128,9 +128,10 @@ def test_revoked_authorization_refuses_again(world):
     assert (
         entry.before["approval_authorized"] is True and entry.after["approval_authorized"] is False
     )
-    with pytest.raises(Conflict) as exc:
-        org_services.org_approval_revoke(actor=world.users["county"], org=world.orgs["street_wc"])
-    assert exc.value.message == "中共龙桥街道工作委员会未经县级党委授权审批发展党员，无需撤销"
+    # withdrawing again changes nothing and writes nothing
+    org = org_services.org_approval_revoke(actor=world.users["county"], org=world.orgs["street_wc"])
+    assert _state(org) == (False, "", None, world.users["county"].pk)
+    assert AuditEntry.objects.filter(action="org.approval_revoke").count() == 1
 
 
 def test_authorize_records_document_and_audits(world):
@@ -209,7 +210,9 @@ def test_api_authorize_and_revoke(world, api):
     r = api.post(world.users["county"], f"{url}/revoke")
     assert r.status_code == 200 and r.json()["approval_authorized"] is False
     r = api.post(world.users["county"], f"{url}/revoke")
-    assert r.status_code == 409
+    assert r.status_code == 200 and r.json()["approval_authorized"] is False
+    r = api.post(world.users["street"], f"{url}/revoke")
+    assert r.status_code == 403
     r = api.post(
         world.users["county"],
         f"/api/v1/orgs/{world.orgs['community_committee'].pk}/approval-authorization",

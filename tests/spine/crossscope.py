@@ -367,7 +367,7 @@ _NEW_MEMBER = {
 _ANY = frozenset({200, 422})
 
 # The county's authorization of a street 党工委 to approve member development: a committee
-# answers 409, a 党工委 200 (authorize) or 409 (revoke what is not authorized).
+# answers 409, a 党工委 200.
 _AUTHORIZATION = {"document_no": "越界探针授权1号", "document_date": "2024-03-01"}
 ROUTES += [
     Route(
@@ -385,7 +385,7 @@ ROUTES += [
         "org",
         "write",
         method="POST",
-        control_status=frozenset({409}),
+        control_status=frozenset({200, 409}),
     ),
     Route(
         "console",
