@@ -260,3 +260,16 @@ def test_console_no_authorization_section_on_a_committee(world, client):
         reverse("console:org_detail", args=[world.orgs["township_committee"].pk])
     ).content.decode()
     assert "审批发展党员的授权" not in body
+
+
+def test_console_step_17_offers_the_township_committee(world, client):
+    township, village = world.orgs["township_committee"], world.orgs["village_committee"]
+    a = _at_step_16(world, world.orgs["village_branch"], world.users["county"])
+    with h.travel(h.NOW):
+        client.force_login(world.users["county"])
+        r = client.get(f"/development/{a.pk}/")
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert f'<option value="{township.pk}">中共华亭镇委员会</option>' in body
+    assert f'<option value="{village.pk}"' not in body
+    assert f'<option value="{world.orgs["county_committee"].pk}">中共城厢区委</option>' in body
