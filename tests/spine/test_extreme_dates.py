@@ -195,3 +195,20 @@ def test_far_dates_answer_4xx_never_5xx(world, api, method, path, where, field, 
         assert body["errors"][field][0] and body["detail"]
         messages.append(body["errors"][field][0])
     assert len(messages) == 3
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", DATES)
+def test_dues_paid_on_far_dates_answer_422(world, api, value):
+    """``paid_on`` is typed loosely (a date or a string): the service bounds it."""
+    from dangjian.dues.models import DuesPayment
+
+    member = cs.dues_member_probes(world)[0]
+    r = api.post(
+        world.users["admin"],
+        "/api/v1/dues/payments/",
+        {"member_id": member.pk, "months": [cs._dues_month()], "paid_on": value},
+    )
+    assert r.status_code == 422, r.content[:300]
+    assert r.json()["errors"]["paid_on"][0]
+    assert not DuesPayment.objects.filter(member_id=member.pk).exists()
