@@ -33,7 +33,6 @@ from dangjian.cases.models import (
 from dangjian.core import pii
 from dangjian.core.api import ERRORS, ErrorOut, paginate
 from dangjian.core.api import iso as _iso
-from dangjian.core.apidates import FilterDate
 from dangjian.core.choices import label
 from dangjian.core.crypto import mask
 from dangjian.core.ids import pk_or_404 as _pk
@@ -402,8 +401,8 @@ class EventListParams(Schema):
 class MetricsParams(Schema):
     area: int | None = None
     department: int | None = None
-    date_from: FilterDate | None = None
-    date_to: FilterDate | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
 
 
 class Figures(Schema):

@@ -162,7 +162,7 @@ class RecordParams(Schema):
 
 class CoverageParams(Schema):
     area: int | None = None
-    week: FilterDate | None = None
+    week: dt.date | None = None  # bounded by visits.coverage_weeks
     weeks: int = 1
     page: int = 1
     page_size: int = 20
