@@ -95,6 +95,10 @@ def build() -> World:
     n["grid"] = area(n["community"], "龙桥社区第一网格", AreaKind.GRID, households=300)
     n["grid2"] = area(n["community"], "龙桥社区第二网格", AreaKind.GRID)
     n["unit"] = area(n["grid"], "1号楼单元", AreaKind.UNIT, households=96, population=280)
+    # A rural chain: a township 党委 (sector 农村) approves member development, the village
+    # 党委 under it does not (DOMAIN.md).
+    n["township"] = area(n["county"], "华亭镇", AreaKind.TOWNSHIP, code="350302100000")
+    n["village"] = area(n["township"], "园头村", AreaKind.VILLAGE, code="350302100201")
     o = w.orgs
     o["city_committee"] = org(None, "中共莆田市委", OrgKind.COMMITTEE, n["city"], OrgDomain.AGENCY)
     o["county_committee"] = org(
@@ -116,6 +120,23 @@ def build() -> World:
         o["community_committee"], "龙桥社区第一网格党支部", OrgKind.BRANCH, n["grid"]
     )
     o["unit_group"] = org(o["grid_branch"], "1号楼党小组", OrgKind.GROUP, n["unit"])
+    o["township_committee"] = org(
+        o["county_committee"],
+        "中共华亭镇委员会",
+        OrgKind.COMMITTEE,
+        n["township"],
+        OrgDomain.VILLAGE,
+    )
+    o["village_committee"] = org(
+        o["township_committee"],
+        "中共园头村委员会",
+        OrgKind.COMMITTEE,
+        n["village"],
+        OrgDomain.VILLAGE,
+    )
+    o["village_branch"] = org(
+        o["village_committee"], "园头村第一党支部", OrgKind.BRANCH, n["village"], OrgDomain.VILLAGE
+    )
     u = w.users
     u["admin"] = user("t-admin", role="system_admin", area_node=n["city"])
     accounts.grant_add(

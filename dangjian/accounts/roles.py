@@ -100,7 +100,9 @@ TOWNSHIP = {
     "members.*",
     "cases.*",
 }
-COUNTY = {*TOWNSHIP, "assessment.*", "dashboard.*"}
+# The county committee's organization department authorizes a street 党工委 to approve member
+# development (DOMAIN.md); the city holds it too so it can appoint county staff.
+COUNTY = {*TOWNSHIP, "assessment.*", "dashboard.*", "organizations.authorize_approval"}
 CITY = set(COUNTY)
 
 ROLES: tuple[RoleDef, ...] = (

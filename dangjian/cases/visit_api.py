@@ -10,6 +10,7 @@ from ninja import Query, Router, Schema
 from dangjian.cases import visits
 from dangjian.cases.models import VisitTeam
 from dangjian.core.api import ErrorOut, paginate
+from dangjian.core.apidates import FilterDate, RecordedDate
 from dangjian.core.choices import label
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema
@@ -114,7 +115,7 @@ def record_out(r) -> dict:
 
 class RecordIn(Schema):
     team_id: int
-    visited_on: dt.date | None = None
+    visited_on: RecordedDate | None = None
     household_id: int | None = None
     area_id: int | None = None
     household_label: str = ""
@@ -153,15 +154,15 @@ class TeamParams(Schema):
 class RecordParams(Schema):
     area: int | None = None
     team: int | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: FilterDate | None = None
+    date_to: FilterDate | None = None
     page: int = 1
     page_size: int = 20
 
 
 class CoverageParams(Schema):
     area: int | None = None
-    week: dt.date | None = None
+    week: dt.date | None = None  # bounded by visits.coverage_weeks
     weeks: int = 1
     page: int = 1
     page_size: int = 20

@@ -29,6 +29,8 @@ ACTION_LABELS = {
     "org.create": "新建党组织",
     "org.update": "修改党组织",
     "org.move": "调整党组织隶属",
+    "org.approval_authorize": "授权党工委审批发展党员",
+    "org.approval_revoke": "撤销党工委审批发展党员的授权",
     "pii.reveal": "查看完整个人信息",
     "holiday.set_year": "录入节假日安排",
 }

@@ -208,6 +208,12 @@ def org_children(request, node_id: int):
 @console_view
 @require_GET
 def org_detail(request, node_id: int):
+    return org_detail_response(request, node_id)
+
+
+def org_detail_response(request, node_id: int, approval_form=None, status: int = 200):
+    from dangjian.console.org_approval_views import approval_context
+
     ctx = _detail_context(request, ORGS, node_id)
     org = ctx["node"]
     # The anchor is shown only when the user may see it in the area tree.
@@ -221,4 +227,5 @@ def org_detail(request, node_id: int):
     # The committee as elected (members.committee_*): the current term and its seats.
     ctx["committee"] = current_committee(request.user, org)
     ctx["show_committee"] = org.kind != OrgKind.GROUP
-    return render(request, "console/org_detail.html", ctx)
+    ctx.update(approval_context(request.user, org, approval_form))
+    return render(request, "console/org_detail.html", ctx, status=status)

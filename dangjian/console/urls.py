@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from dangjian.console import audit_views, holiday_views, tree_views, views
+from dangjian.console import audit_views, holiday_views, org_approval_views, tree_views, views
 
 app_name = "console"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("areas/<int:node_id>/children/", tree_views.area_children, name="area_children"),
     path("orgs/", tree_views.org_list, name="org_list"),
     path("orgs/<int:node_id>/", tree_views.org_detail, name="org_detail"),
+    path("orgs/<int:node_id>/approval/", org_approval_views.org_approval, name="org_approval"),
     path("orgs/<int:node_id>/children/", tree_views.org_children, name="org_children"),
     path("members/", include("dangjian.members.urls")),
     path("development/", include("dangjian.development.urls")),

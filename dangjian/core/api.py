@@ -103,7 +103,10 @@ def ninja_errors_to_chinese(exc: NinjaValidationError) -> dict:
         if len(loc) > 1 and loc[0] in ("data", "body", "payload", "filters", "params"):
             loc = loc[1:]
         key = ".".join(loc) or "__all__"
-        errors.setdefault(key, []).append(_MESSAGES.get(err.get("type", ""), "取值无效"))
+        kind = err.get("type", "")
+        # A bounded date (``core.apidates``) carries its own Chinese message.
+        message = err.get("msg", "") if kind == "date_range" else _MESSAGES.get(kind, "取值无效")
+        errors.setdefault(key, []).append(message)
     return {"detail": "输入有误，请检查标出的字段", "errors": errors}
 
 

@@ -264,3 +264,68 @@ def validate_division_code(value) -> None:
         raise ValidationError(
             _("行政区划代码的村级代码应在001至399之间（乡级单位为000）"), code="division_village"
         )
+
+
+# --- dates a user types ----------------------------------------------------------------------
+
+# A party record is never dated before the party was founded; a birth date never before 1900
+# (as ID numbers); a planned date at most a few years ahead; a search filter within the
+# working-day horizon. Past the bounds a date is a typo (0001-01-01, 9999-12-31), answered as
+# a 422 naming the field before any arithmetic on it can overflow.
+PARTY_FOUNDED = dt.date(1921, 7, 1)
+BIRTH_FLOOR = ID_MIN_BIRTH
+PLAN_YEARS = 10
+FILTER_FLOOR = dt.date(1900, 1, 1)
+FILTER_CEILING = dt.date(2199, 12, 31)
+
+
+def fmt_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def plan_ceiling(today: dt.date | None = None) -> dt.date:
+    """The latest planned date: ``PLAN_YEARS`` years after today."""
+    today = today or _today()
+    try:
+        return today.replace(year=today.year + PLAN_YEARS)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + PLAN_YEARS, day=28)
+
+
+def date_range_message(
+    value: dt.date | dt.datetime, *, earliest=None, latest=None, label="日期"
+) -> str:
+    """Why ``value`` is out of ``[earliest, latest]`` ("" when it is within)."""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if earliest is not None and day < earliest:
+        return f"{label}不能早于{fmt_date(earliest)}"
+    if latest is not None and day > latest:
+        if latest == _today():
+            return f"{label}不能晚于今天（{fmt_date(latest)}）"
+        return f"{label}不能晚于{fmt_date(latest)}"
+    return ""
+
+
+def validate_date_in_range(value, *, field: str, earliest=None, latest=None, label="日期") -> None:
+    """Raise a ``ValidationError`` on ``field`` when the date is out of bounds (None passes)."""
+    if value is None:
+        return
+    message = date_range_message(value, earliest=earliest, latest=latest, label=str(label))
+    if message:
+        raise ValidationError({field: [ValidationError(message, code="date_range")]})
+
+
+def parse_date_field(value, *, field: str, label="日期") -> dt.date | None:
+    """A date typed as ``YYYY-MM-DD`` (or already a date); None for empty."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError(
+            {field: [ValidationError(f"{label}格式应为YYYY-MM-DD", code="date_format")]}
+        ) from None

@@ -33,6 +33,11 @@ MAX_NAME_LENGTH = 50
 DEFAULT_OFFICE_HOURS = (((8, 30), (12, 0)), ((14, 0), (18, 0)))
 DEFAULT_OFFICE_CLOSE = (18, 0)
 
+# Working days are counted up to this day: a later start or result is a typed date gone wrong
+# (9999-12-31), refused as a ValidationError instead of overflowing the date type.
+HORIZON = dt.date(2199, 12, 31)
+FLOOR = dt.date(1900, 1, 1)
+
 WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 
@@ -86,6 +91,29 @@ def _local(value: dt.datetime) -> dt.datetime:
 # --- working days --------------------------------------------------------------------------
 
 
+def _beyond_horizon() -> ValidationError:
+    return ValidationError(
+        gettext("日期超出工作日的计算范围（%(floor)s至%(day)s）")
+        % {
+            "floor": f"{FLOOR.year}年{FLOOR.month}月{FLOOR.day}日",
+            "day": f"{HORIZON.year}年{HORIZON.month}月{HORIZON.day}日",
+        },
+        code="workday_horizon",
+    )
+
+
+def _within_horizon(d: dt.date) -> dt.date:
+    if not FLOOR <= d <= HORIZON:
+        raise _beyond_horizon()
+    return d
+
+
+def _start_within_horizon(start: dt.date | dt.datetime) -> None:
+    """Refuse a start out of range before any time-zone arithmetic can overflow on it."""
+    day = start.replace(tzinfo=None).date() if isinstance(start, dt.datetime) else start
+    _within_horizon(day)
+
+
 def is_workday(d: dt.date) -> bool:
     """Whether ``d`` is a working day: the table's exception, else Monday–Friday."""
     d = _local_date(d)
@@ -100,14 +128,15 @@ def add_workdays(start: dt.date, n: int) -> dt.date:
     working day, else the next one."""
     if n < 0:
         raise ValueError("n must not be negative")
-    d = _local_date(start)
+    _start_within_horizon(start)
+    d = _within_horizon(_local_date(start))
     if n == 0:
         while not is_workday(d):
-            d += dt.timedelta(days=1)
+            d = _within_horizon(d + dt.timedelta(days=1))
         return d
     one = dt.timedelta(days=1)
     while n:
-        d += one
+        d = _within_horizon(d + one)
         if is_workday(d):
             n -= 1
     return d
@@ -133,6 +162,7 @@ def add_workhours(start: dt.datetime, hours: float | Decimal) -> dt.datetime:
     amount = Decimal(str(hours)) if not isinstance(hours, Decimal) else hours
     if amount < 0:
         raise ValueError("hours must not be negative")
+    _start_within_horizon(start)
     remaining = dt.timedelta(microseconds=int((amount * 3_600_000_000).to_integral_value()))
     local = _local(start)
     if not remaining:
@@ -152,7 +182,7 @@ def add_workhours(start: dt.datetime, hours: float | Decimal) -> dt.datetime:
                     return (begin + remaining).replace(tzinfo=OFFICE_TZ)
                 remaining -= available
                 cur = end
-        cur = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0))
+        cur = dt.datetime.combine(_within_horizon(day + dt.timedelta(days=1)), dt.time(0, 0))
 
 
 def workday_deadline(start: dt.datetime, n: int) -> dt.datetime:
@@ -160,6 +190,7 @@ def workday_deadline(start: dt.datetime, n: int) -> dt.datetime:
 
     "Same day" (``n == 0``) asked at or after the close is the close of the next working day,
     never a moment already past."""
+    _start_within_horizon(start)
     day = add_workdays(_local_date(start), n)
     deadline = dt.datetime.combine(day, _office_close(), tzinfo=OFFICE_TZ)
     if isinstance(start, dt.datetime) and deadline <= start:

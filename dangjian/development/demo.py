@@ -22,6 +22,7 @@ from dangjian.core.pinyin import initials
 from dangjian.core.validators import id_number_check_digit
 from dangjian.demo import names
 from dangjian.development import steps as S
+from dangjian.development.approvers import approver_candidates, approver_refusal
 from dangjian.development.models import (
     Applicant,
     ApplicantStatus,
@@ -31,7 +32,7 @@ from dangjian.development.models import (
     ResponsiblePerson,
     StepAction,
 )
-from dangjian.development.services import approver_refusal, facts_of
+from dangjian.development.services import facts_of
 from dangjian.members.models import Member, Status
 from dangjian.organizations.models import OrgKind, PartyOrg
 
@@ -75,9 +76,7 @@ class Planner:
     def approver(self, org: PartyOrg) -> PartyOrg | None:
         if org.path not in self.approvers:
             found = None
-            for o in PartyOrg.objects.filter(path__in=tree.ancestors_of(org.path)).order_by(
-                "-path"
-            ):
+            for o in approver_candidates(tree.ancestors_of(org.path)):
                 if not approver_refusal(o):
                     found = o
                     break

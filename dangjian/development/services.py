@@ -31,12 +31,20 @@ from dangjian.accounts.models import User, UserKind
 from dangjian.core import audit, crypto, scope, tree
 from dangjian.core.errors import Conflict
 from dangjian.core.validators import (
+    BIRTH_FLOOR,
+    PARTY_FOUNDED,
+    date_range_message,
     id_number_birth_date,
     id_number_gender,
     validate_id_number,
     validate_mobile,
 )
 from dangjian.development import steps as S
+from dangjian.development.approvers import (
+    approver_candidates,
+    approver_refusal,
+    approvers_for,  # noqa: F401 (the views read it here)
+)
 from dangjian.development.models import (
     Applicant,
     ApplicantStatus,
@@ -49,12 +57,14 @@ from dangjian.development.models import (
 from dangjian.members import sanctions
 from dangjian.members import services as member_services
 from dangjian.members.models import Ethnicity, Gender, Member, Status
-from dangjian.organizations.models import OrgDomain, OrgForm, OrgKind, PartyOrg
+from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.territory.models import Area
 
 MANAGE = "development.manage"
 VIEW = "development.view"
 MAX_NOTE = 500
+# The public notice starts within a few weeks of the branch committee's review (step 12).
+NOTICE_START_DAYS = 30
 HANDLING_KINDS = (OrgKind.BRANCH, OrgKind.GENERAL_BRANCH, OrgKind.COMMITTEE)
 
 FIELD_LABELS = {
@@ -182,8 +192,8 @@ def _clean_person(values: dict, errors: Errors, today: dt.date) -> dict:
     if birth is None:
         if "birth_date" not in errors and not id_number:
             errors.add("birth_date", "请填写出生日期（或填写身份证号码）")
-    elif birth > today:
-        errors.add("birth_date", "出生日期不能晚于今天")
+    elif message := date_range_message(birth, earliest=BIRTH_FLOOR, latest=today, label="出生日期"):
+        errors.add("birth_date", message)
     out["birth_date"] = birth
 
     ethnicity = _text(values.get("ethnicity"))
@@ -600,25 +610,6 @@ def _check_vote(errors, data, fields, a: Applicant, warnings: list[str], day=Non
         )
 
 
-def approver_refusal(org: PartyOrg) -> str:
-    """Why ``org`` may not approve an admission or a confirmation ("" when it may)."""
-    if org.form == OrgForm.TEMPORARY:
-        return f"{org.name}是临时党组织，临时党组织无权审批发展党员"
-    if org.kind != OrgKind.COMMITTEE:
-        kind = OrgKind(org.kind).label if org.kind in OrgKind.values else org.kind
-        return f"{org.name}是{kind}，只有党委有权审批发展党员（党总支、党支部无审批权）"
-    if org.domain in (OrgDomain.VILLAGE, OrgDomain.COMMUNITY):
-        return f"{org.name}是村(社区)党委，村(社区)党委无权审批发展党员"
-    return ""
-
-
-def approvers_for(a: Applicant) -> list[PartyOrg]:
-    """The organizations above the applicant's that may approve (nearest first)."""
-    paths = tree.ancestors_of(a.org_path)
-    orgs = PartyOrg.objects.filter(path__in=paths).defer("contact_phone").order_by("-path")
-    return [o for o in orgs if not approver_refusal(o)]
-
-
 def _check_approver(errors, data, fields, a: Applicant) -> PartyOrg | None:
     raw = fields.get("approving_org_id")
     if raw in (None, ""):
@@ -629,11 +620,7 @@ def _check_approver(errors, data, fields, a: Applicant) -> PartyOrg | None:
     except (TypeError, ValueError):
         errors.add("approving_org_id", "审批党组织应为党组织编号")
         return None
-    org = (
-        PartyOrg.objects.filter(pk=pk, path__in=tree.ancestors_of(a.org_path))
-        .defer("contact_phone")
-        .first()
-    )
+    org = approver_candidates(tree.ancestors_of(a.org_path)).filter(pk=pk).first()
     if org is None:
         errors.add("approving_org_id", "审批党组织须为申请人所在党组织的上级党委")
         return None
@@ -724,8 +711,8 @@ def applicant_transition(
     if len(note) > MAX_NOTE:
         errors.add("note", f"说明不能超过{MAX_NOTE}个字")
     if day is not None:
-        if day > today:
-            errors.add("date", f"日期不能晚于今天（{_fmt(today)}）")
+        if message := date_range_message(day, earliest=PARTY_FOUNDED, latest=today):
+            errors.add("date", message)
         elif a.last_step_on and day < a.last_step_on:
             errors.add(
                 "date",
@@ -790,6 +777,13 @@ def applicant_transition(
             start = _date(errors, "notice_start", given.get("notice_start")) or day
             if start and day and start < day:
                 errors.add("notice_start", "公示开始日期不能早于支部委员会审查日期")
+            elif start and day and start > day + dt.timedelta(days=NOTICE_START_DAYS):
+                latest = day + dt.timedelta(days=NOTICE_START_DAYS)
+                errors.add(
+                    "notice_start",
+                    f"公示应在支部委员会审查后{NOTICE_START_DAYS}日内开始，"
+                    f"公示开始日期最晚可为{_fmt(latest)}",
+                )
             data["notice_start"] = start.isoformat() if start else None
         if step.vote:
             _check_vote(errors, data, given, a, warnings, day)

@@ -22,6 +22,7 @@ from dangjian.core import files, pii
 from dangjian.core.api import ERRORS, ErrorOut, paginate
 from dangjian.core.api import iso as _iso
 from dangjian.core.api import ref as _ref
+from dangjian.core.apidates import BirthDate, PlannedDate, RecordedDate
 from dangjian.core.crypto import mask
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema
@@ -291,14 +292,14 @@ class MemberIn(Schema):
     name: str = ""
     gender: str = ""
     ethnicity: str = ""
-    birth_date: dt.date | None = None
+    birth_date: BirthDate | None = None
     id_number: str = ""
     phone: str = ""
     education: str = ""
     occupation: str = ""
     work_unit: str = ""
-    joined_on: dt.date | None = None
-    confirmed_on: dt.date | None = None
+    joined_on: RecordedDate | None = None
+    confirmed_on: RecordedDate | None = None
     status: str = ""
     categories: list[str] = []
     unit_id: int | None = None
@@ -311,14 +312,14 @@ class MemberPatch(Schema):
     name: str | None = None
     gender: str | None = None
     ethnicity: str | None = None
-    birth_date: dt.date | None = None
+    birth_date: BirthDate | None = None
     id_number: str | None = None
     phone: str | None = None
     education: str | None = None
     occupation: str | None = None
     work_unit: str | None = None
-    joined_on: dt.date | None = None
-    confirmed_on: dt.date | None = None
+    joined_on: RecordedDate | None = None
+    confirmed_on: RecordedDate | None = None
     status: str | None = None
     suspended_on: dt.date | None = None
     categories: list[str] | None = None
@@ -524,17 +525,17 @@ def transfer_transition(request, transfer_id: int, data: TransitionIn):
 
 class CheckinIn(Schema):
     community_id: int | None = None
-    reported_on: dt.date | None = None
+    reported_on: RecordedDate | None = None
     work_unit: str | None = None
 
 
 class OrgCheckinIn(Schema):
     community_id: int | None = None
-    reported_on: dt.date | None = None
+    reported_on: RecordedDate | None = None
 
 
 class ServiceIn(Schema):
-    served_on: dt.date | None = None
+    served_on: RecordedDate | None = None
     content: str = ""
     hours: Decimal | None = None
 
@@ -643,24 +644,24 @@ def checkin_service(request, checkin_id: int, data: ServiceIn):
 
 class MobileIn(Schema):
     destination: str = ""
-    left_on: dt.date | None = None
+    left_on: RecordedDate | None = None
     fixed_place: bool = False
     contact_phone: str = ""
     card_number: str = ""
     card_issuer_id: int | None = None
     host_org_id: int | None = None
     host_org_name: str = ""
-    last_contact_on: dt.date | None = None
+    last_contact_on: RecordedDate | None = None
 
 
 class MobileReportIn(Schema):
     kind: str = MobileReport.Kind.REPORT
-    on: dt.date | None = None
+    on: RecordedDate | None = None
     content: str = ""
 
 
 class MobileEndIn(Schema):
-    ended_on: dt.date | None = None
+    ended_on: RecordedDate | None = None
 
 
 class WarningOut(Schema):
@@ -1145,10 +1146,10 @@ class CadreIn(Schema):
     cross_holding: bool = False
     party_member: bool | None = None
     gender: str = ""
-    birth_date: dt.date | None = None
+    birth_date: BirthDate | None = None
     education: str = ""
-    term_start: dt.date | None = None
-    term_end: dt.date | None = None
+    term_start: PlannedDate | None = None
+    term_end: PlannedDate | None = None
 
 
 class CadrePatch(Schema):
@@ -1160,11 +1161,11 @@ class CadrePatch(Schema):
     cross_holding: bool | None = None
     party_member: bool | None = None
     gender: str | None = None
-    birth_date: dt.date | None = None
+    birth_date: BirthDate | None = None
     education: str | None = None
-    term_start: dt.date | None = None
-    term_end: dt.date | None = None
-    ended_on: dt.date | None = None
+    term_start: PlannedDate | None = None
+    term_end: PlannedDate | None = None
+    ended_on: RecordedDate | None = None
     area_id: int | None = None
 
 
@@ -1264,10 +1265,10 @@ class ReserveIn(Schema):
     name: str = ""
     member_id: int | None = None
     gender: str = ""
-    birth_date: dt.date | None = None
+    birth_date: BirthDate | None = None
     education: str = ""
     intended_position: str = ""
-    added_on: dt.date | None = None
+    added_on: RecordedDate | None = None
 
 
 @router.get("/cadres/reserves/", response={200: page_schema(ReserveOut), **ERRORS})
@@ -1325,7 +1326,7 @@ def mentor_pair_out(p: MentorPair) -> dict:
 class MentorPairIn(Schema):
     mentor_id: int | None = None
     mentee_id: int | None = None
-    started_on: dt.date | None = None
+    started_on: PlannedDate | None = None
     goal: str = ""
 
 
@@ -1386,12 +1387,12 @@ class UnitRoleIn(Schema):
     member_id: int | None = None
     unit_id: int | None = None
     role: str = ""
-    since: dt.date | None = None
+    since: RecordedDate | None = None
     households: int | None = None
 
 
 class UnitRoleEndIn(Schema):
-    ended_on: dt.date | None = None
+    ended_on: RecordedDate | None = None
 
 
 @router.get("/unit-roles/", response={200: page_schema(UnitRoleOut), **ERRORS})

@@ -22,6 +22,9 @@ from dangjian.core.errors import Conflict
 from dangjian.core.gcpause import collection_paused
 from dangjian.core.pinyin import initials
 from dangjian.core.validators import (
+    FILTER_CEILING,
+    FILTER_FLOOR,
+    date_range_message,
     id_number_birth_date,
     id_number_gender,
     validate_id_number,
@@ -141,14 +144,24 @@ def _as_date(errors: Errors, field: str, value) -> dt.date | None:
     if value in (None, ""):
         return None
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        errors.add(field, f"{FIELD_LABELS.get(field, field)}格式应为YYYY-MM-DD")
+        value = value.date()
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value))
+        except ValueError:
+            errors.add(field, f"{FIELD_LABELS.get(field, field)}格式应为YYYY-MM-DD")
+            return None
+    # A typo far in the past or future (0001-01-01, 9999-12-31) is refused before any
+    # arithmetic on it can overflow; each field's own rule narrows it further.
+    if message := date_range_message(
+        value,
+        earliest=FILTER_FLOOR,
+        latest=FILTER_CEILING,
+        label=FIELD_LABELS.get(field) or CADRE_FIELD_LABELS.get(field, "日期"),
+    ):
+        errors.add(field, message)
         return None
+    return value
 
 
 def _label(choices, code) -> str:

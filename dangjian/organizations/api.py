@@ -1,8 +1,13 @@
+import datetime as dt
+
 from django.utils.translation import get_language
 from ninja import Router, Schema
 
+from dangjian.core.api import ERRORS, ref
+from dangjian.core.apidates import RecordedDate
 from dangjian.core.choices import label
 from dangjian.core.treeapi import add_tree_routes, labels
+from dangjian.organizations import services
 from dangjian.organizations.models import OrgDomain, OrgForm, OrgKind, PartyOrg
 
 
@@ -92,3 +97,59 @@ add_tree_routes(
     fields=ORG_FIELDS,
     rows=org_rows_out,
 )
+
+
+# --- authority to approve member development ---------------------------------------------
+
+
+class ApprovalAuthorizeIn(Schema):
+    document_no: str
+    document_date: RecordedDate
+
+
+class ApprovalAuthorizationOut(Schema):
+    id: int
+    name: str
+    approval_authorized: bool
+    approval_document_no: str
+    approval_document_date: dt.date | None
+    approval_authorized_by: str | None
+    approval_authorized_at: dt.datetime | None
+
+
+def authorization_out(o: PartyOrg) -> dict:
+    by = o.approval_authorized_by
+    return {
+        "id": o.pk,
+        "name": o.name,
+        "approval_authorized": o.approval_authorized,
+        "approval_document_no": o.approval_document_no,
+        "approval_document_date": o.approval_document_date,
+        "approval_authorized_by": (by.real_name or by.username) if by else None,
+        "approval_authorized_at": o.approval_authorized_at,
+    }
+
+
+@router.post(
+    "/{int:org_id}/approval-authorization",
+    summary="登记县级党委授权街道党工委审批发展党员",
+    response={200: ApprovalAuthorizationOut, **ERRORS},
+)
+def approval_authorize(request, org_id: int, data: ApprovalAuthorizeIn):
+    org = services.org_approval_authorize(
+        actor=request.auth,
+        org=ref(PartyOrg, org_id),
+        document_no=data.document_no,
+        document_date=data.document_date,
+    )
+    return authorization_out(org)
+
+
+@router.post(
+    "/{int:org_id}/approval-authorization/revoke",
+    summary="撤销街道党工委审批发展党员的授权",
+    response={200: ApprovalAuthorizationOut, **ERRORS},
+)
+def approval_revoke(request, org_id: int):
+    org = services.org_approval_revoke(actor=request.auth, org=ref(PartyOrg, org_id))
+    return authorization_out(org)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -54,6 +55,20 @@ class PartyOrg(TreeNode):
     contact_phone = EncryptedField(_("联系电话"), pii_kind="phone", blank=True, default="")
     established_on = models.DateField(_("成立日期"), null=True, blank=True)
     term_years = models.PositiveSmallIntegerField(_("任期(年)"), null=True, blank=True)
+    # A street 党工委 approves member development only where the county committee authorized
+    # it (DOMAIN.md): set by the county's organization department with the document.
+    approval_authorized = models.BooleanField(_("经县级党委授权审批发展党员"), default=False)
+    approval_document_no = models.CharField(_("授权文件文号"), max_length=100, blank=True)
+    approval_document_date = models.DateField(_("授权文件日期"), null=True, blank=True)
+    approval_authorized_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("授权登记人"),
+    )
+    approval_authorized_at = models.DateTimeField(_("授权登记时间"), null=True, blank=True)
 
     scope_fields = ScopeFields(area="area_path", org="path")
 

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, scope, tree
-from dangjian.core.errors import field_error
+from dangjian.core.errors import Conflict, field_error
 from dangjian.core.pinyin import initials
 from dangjian.core.treemodel import node_insert, node_move
+from dangjian.core.validators import PARTY_FOUNDED, parse_date_field, validate_date_in_range
 from dangjian.organizations.models import OrgDomain, OrgForm, OrgKind, PartyOrg
 from dangjian.territory.models import Area
 
@@ -150,4 +152,101 @@ def org_move(*, actor, org: PartyOrg, new_parent: PartyOrg) -> PartyOrg:
         before={"path": old},
         after={"path": new, "parent_id": new_parent.pk},
     )
+    return org
+
+
+# --- authority to approve member development ---------------------------------------------
+
+AUTHORIZE_APPROVAL = "organizations.authorize_approval"
+MAX_DOCUMENT_NO = 100
+
+
+def _authorizable(actor, org: PartyOrg) -> PartyOrg:
+    org = scope.get_visible(
+        PartyOrg.objects.select_for_update(),
+        actor,
+        AUTHORIZE_APPROVAL,
+        view_action="organizations.view",
+        pk=org.pk,
+    )
+    if org.kind != OrgKind.WORKING_COMMITTEE:
+        raise Conflict(
+            _(
+                "%(name)s是%(kind)s：只有街道党工委须经县级党委授权才能审批发展党员，"
+                "党委的审批权按其所在区域的层级确定"
+            )
+            % {"name": org.name, "kind": org.get_kind_display()}
+        )
+    return org
+
+
+@transaction.atomic
+def org_approval_authorize(*, actor, org: PartyOrg, document_no, document_date) -> PartyOrg:
+    """Record that the county committee authorized this street 党工委 to approve member
+    development, with the authorizing document (县委组织部 only: ``organizations.authorize_approval``
+    reaching the organization)."""
+    org = _authorizable(actor, org)
+    number = ("" if document_no is None else str(document_no)).strip()
+    if not number:
+        raise field_error("document_no", _("请填写县级党委授权文件的文号"))
+    if len(number) > MAX_DOCUMENT_NO:
+        raise field_error(
+            "document_no", _("授权文件文号不能超过%(n)d个字") % {"n": MAX_DOCUMENT_NO}
+        )
+    day = parse_date_field(document_date, field="document_date", label=_("授权文件日期"))
+    if day is None:
+        raise field_error("document_date", _("请填写授权文件日期"))
+    validate_date_in_range(
+        day,
+        field="document_date",
+        label=_("授权文件日期"),
+        earliest=PARTY_FOUNDED,
+        latest=timezone.localdate(),
+    )
+    before = audit.snapshot(org)
+    org.approval_authorized = True
+    org.approval_document_no = number
+    org.approval_document_date = day
+    org.approval_authorized_by = actor if getattr(actor, "is_authenticated", False) else None
+    org.approval_authorized_at = timezone.now()
+    org.save(
+        update_fields=[
+            "approval_authorized",
+            "approval_document_no",
+            "approval_document_date",
+            "approval_authorized_by",
+            "approval_authorized_at",
+            "updated_at",
+        ]
+    )
+    b, a = audit.diff(before, audit.snapshot(org))
+    audit.record(actor=actor, action="org.approval_authorize", obj=org, before=b, after=a)
+    return org
+
+
+@transaction.atomic
+def org_approval_revoke(*, actor, org: PartyOrg) -> PartyOrg:
+    """Withdraw the authorization: the 党工委 no longer approves member development.
+    Withdrawing what is not authorized changes nothing and writes no audit row."""
+    org = _authorizable(actor, org)
+    if not org.approval_authorized:
+        return org
+    before = audit.snapshot(org)
+    org.approval_authorized = False
+    org.approval_document_no = ""
+    org.approval_document_date = None
+    org.approval_authorized_by = actor if getattr(actor, "is_authenticated", False) else None
+    org.approval_authorized_at = timezone.now()
+    org.save(
+        update_fields=[
+            "approval_authorized",
+            "approval_document_no",
+            "approval_document_date",
+            "approval_authorized_by",
+            "approval_authorized_at",
+            "updated_at",
+        ]
+    )
+    b, a = audit.diff(before, audit.snapshot(org))
+    audit.record(actor=actor, action="org.approval_revoke", obj=org, before=b, after=a)
     return org

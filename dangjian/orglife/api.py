@@ -4,8 +4,6 @@ own sessions and attendance. Thin: parse, call a selector or a service, serializ
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from ninja import File, Query, Router, Schema
@@ -15,6 +13,7 @@ from dangjian.core import scope
 from dangjian.core.api import ERRORS, paginate
 from dangjian.core.api import iso as _iso
 from dangjian.core.api import ref as _ref
+from dangjian.core.apidates import PlannedDateTime
 from dangjian.core.choices import label
 from dangjian.core.ids import MAX_PK
 from dangjian.core.ids import pk_or_404 as _pk
@@ -201,8 +200,8 @@ class SessionIn(Schema):
     org_id: int
     session_type: str
     topic: str
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: PlannedDateTime
+    ends_at: PlannedDateTime
     place: str = ""
     base_id: int | None = None
     base_activity_id: int | None = None
@@ -218,8 +217,8 @@ class SessionIn(Schema):
 class SessionPatch(Schema):
     topic: str | None = None
     place: str | None = None
-    starts_at: dt.datetime | None = None
-    ends_at: dt.datetime | None = None
+    starts_at: PlannedDateTime | None = None
+    ends_at: PlannedDateTime | None = None
     minutes: str | None = None
     host_id: int | None = None
     recorder_id: int | None = None

@@ -21,6 +21,7 @@ from dangjian.core import audit, scope, tree
 from dangjian.core.errors import Conflict
 from dangjian.members.committee_selectors import seat_member_ids
 from dangjian.members import sanctions
+from dangjian.core.validators import PARTY_FOUNDED, date_range_message, plan_ceiling
 from dangjian.members.models import Member, Status
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.orglife import quorum, rules
@@ -376,6 +377,18 @@ def _times(errors: Errors, starts_at, ends_at) -> None:
         errors.add("starts_at", "请填写开始时间")
     if ends_at is None:
         errors.add("ends_at", "请填写结束时间")
+    for field, value, label in (
+        ("starts_at", starts_at, "开始时间"),
+        ("ends_at", ends_at, "结束时间"),
+    ):
+        # A typed date far off (0001-01-01, 9999-12-31) is refused before any arithmetic.
+        if value and (
+            message := date_range_message(
+                value, earliest=PARTY_FOUNDED, latest=plan_ceiling(), label=label
+            )
+        ):
+            errors.add(field, message)
+            return
     if starts_at and ends_at:
         if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
             errors.add("starts_at", "时间须带时区（如 +08:00）")

@@ -427,10 +427,8 @@ def _chain(world):
     branch = world_mod.org(
         general, "项目第一党支部", OrgKind.BRANCH, world.county, OrgDomain.AGENCY
     )
-    village = world_mod.org(county, "某村党委", OrgKind.COMMITTEE, world.county, OrgDomain.VILLAGE)
-    vbranch = world_mod.org(
-        village, "某村第一党支部", OrgKind.BRANCH, world.county, OrgDomain.VILLAGE
-    )
+    village = world.orgs["village_committee"]
+    vbranch = world.orgs["village_branch"]
     return temp, general, branch, village, vbranch
 
 
@@ -470,10 +468,13 @@ def test_village_or_community_committee_may_not_approve(world):
         take(world, a, 17, a.last_step_on, actor=actor, approving_org_id=village.pk)
     assert "村(社区)党委" in errors_of(exc)["approving_org_id"][0]
     b = h.walk(world, h.applicant(world, name="王申请"), 16, dt.date(2025, 1, 6))
-    for org in (world.orgs["community_committee"], world.orgs["street_wc"]):
+    for org, words in (
+        (world.orgs["community_committee"], "村(社区)党委"),
+        (world.orgs["street_wc"], "未经县级党委授权"),
+    ):
         with pytest.raises(ValidationError) as exc:
             take(world, b, 17, b.last_step_on, approving_org_id=org.pk)
-        assert "只有党委有权审批" in errors_of(exc)["approving_org_id"][0]
+        assert words in errors_of(exc)["approving_org_id"][0]
 
 
 # --- approval within 3 months (warning), at most 6 (refused) ---------------------------------

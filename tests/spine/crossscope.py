@@ -366,6 +366,38 @@ _NEW_MEMBER = {
 }
 _ANY = frozenset({200, 422})
 
+# The county's authorization of a street 党工委 to approve member development: a committee
+# answers 409, a 党工委 200.
+_AUTHORIZATION = {"document_no": "越界探针授权1号", "document_date": "2024-03-01"}
+ROUTES += [
+    Route(
+        "api",
+        "/api/v1/orgs/{id}/approval-authorization",
+        "org",
+        "write",
+        method="POST",
+        data=_AUTHORIZATION,
+        control_status=frozenset({200, 409}),
+    ),
+    Route(
+        "api",
+        "/api/v1/orgs/{id}/approval-authorization/revoke",
+        "org",
+        "write",
+        method="POST",
+        control_status=frozenset({200, 409}),
+    ),
+    Route(
+        "console",
+        "/orgs/{id}/approval/",
+        "org",
+        "write",
+        method="POST",
+        data=_AUTHORIZATION,
+        control_status=frozenset({302}),
+    ),
+]
+
 ROUTES += [
     # The registry
     Route("api", "/api/v1/members/", "member", "list"),
