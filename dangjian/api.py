@@ -18,8 +18,8 @@ from dangjian.development.api import router as development_router
 from dangjian.dues.api import router as dues_router
 from dangjian.members.api import router as members_router
 from dangjian.members.api import stats_router as member_stats_router
-from dangjian.members.committee_api import router as committee_router
 from dangjian.members.api_sanctions import router as member_sanctions_router
+from dangjian.members.committee_api import router as committee_router
 from dangjian.organizations.api import router as orgs_router
 from dangjian.orglife.api import router as orglife_router
 from dangjian.territory.api import router as areas_router

@@ -1019,5 +1019,6 @@ class MemberJob(models.Model):
 
 
 from dangjian.members.committee_models import CommitteeSeat, OrgCommittee  # noqa: E402,F401
+
 # Disciplinary sanctions live in their own module; imported here so Django registers them.
 from dangjian.members.sanction_models import Sanction, SanctionKind  # noqa: E402, F401

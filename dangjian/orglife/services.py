@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from dangjian.core import audit, scope, tree
 from dangjian.core.errors import Conflict
-from dangjian.members.committee_selectors import seat_member_ids
-from dangjian.members import sanctions
 from dangjian.core.validators import PARTY_FOUNDED, date_range_message, plan_ceiling
+from dangjian.members import sanctions
+from dangjian.members.committee_selectors import seat_member_ids
 from dangjian.members.models import Member, Status
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.orglife import quorum, rules

@@ -2473,6 +2473,8 @@ def state() -> dict:  # extends the fingerprint above with the committees and th
         CommitteeSeat.objects.order_by("pk").values_list("pk", "ends_on")
     )
     return out
+
+
 # --- members: disciplinary sanctions ------------------------------------------------------------
 # The revoke routes name the member ({id}) and a sanction: with the probe's pk in both places
 # no such sanction belongs to it, so the insider's control answers 404 too.
