@@ -35,6 +35,7 @@ from dangjian.cases.models import (
 from dangjian.core import pii
 from dangjian.core.api import ERRORS, ErrorOut, paginate
 from dangjian.core.api import iso as _iso
+from dangjian.core.apidates import RecordedDate
 from dangjian.core.choices import label
 from dangjian.core.crypto import mask
 from dangjian.core.ids import pk_or_404 as _pk
@@ -409,7 +410,7 @@ class EventTransitionIn(Schema):
     extension_hours: int | None = None
     rating: str = ""
     # Staff recording a rating: the follow-up call it comes from (回访记录).
-    call_date: dt.date | None = None
+    call_date: RecordedDate | None = None
     callee: str = ""
     call_note: str = ""
     resolution: str = ""

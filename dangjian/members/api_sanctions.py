@@ -9,6 +9,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from dangjian.core.api import ERRORS, iso, paginate
+from dangjian.core.apidates import PlannedDate, RecordedDate
 from dangjian.core.ids import pk_or_404
 from dangjian.core.treeapi import page_schema
 from dangjian.members import sanctions, selectors
@@ -20,16 +21,16 @@ router = Router(tags=["党员"])
 
 class SanctionIn(Schema):
     kind: str
-    decided_on: dt.date | None = None
-    starts_on: dt.date | None = None
-    ends_on: dt.date | None = None
+    decided_on: RecordedDate | None = None
+    starts_on: PlannedDate | None = None
+    ends_on: PlannedDate | None = None
     document_number: str = ""
     decided_by: str = ""
     reason: str = ""
 
 
 class RevokeIn(Schema):
-    revoked_on: dt.date | None = None
+    revoked_on: RecordedDate | None = None
     reason: str = ""
 
 

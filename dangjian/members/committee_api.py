@@ -4,12 +4,11 @@ elected one (``committee_services.committee_record``)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from ninja import Router, Schema, Status
 
 from dangjian.core import scope
 from dangjian.core.api import ERRORS
+from dangjian.core.apidates import PlannedDate, RecordedDate
 from dangjian.core.choices import label
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.members import committee_selectors, committee_services
@@ -26,8 +25,8 @@ class SeatIn(Schema):
 
 
 class CommitteeIn(Schema):
-    term_start: dt.date
-    elected_on: dt.date | None = None
+    term_start: PlannedDate
+    elected_on: RecordedDate | None = None
     seats: list[SeatIn]
 
 

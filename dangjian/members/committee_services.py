@@ -92,7 +92,10 @@ def _seat_rows(errors: Errors, org: PartyOrg, seats) -> list[tuple[Member, str, 
         field = f"seats[{i}]"
         post = str((seat or {}).get("post") or "")
         if post not in CommitteePost.values:
-            errors.add(f"{field}.post", f"职务取值无效，可选：{'、'.join(CommitteePost.labels)}")
+            errors.add(
+                f"{field}.post",
+                f"职务取值无效，可选：{'、'.join(str(label) for label in CommitteePost.labels)}",
+            )
             continue
         raw = (seat or {}).get("member_id")
         try:

@@ -82,9 +82,16 @@ def test_console_export_start_refused_while_one_runs(world, client, settings):
     assert r.redirect_chain[-1][0] == "/members/jobs/"
     assert BUSY in r.content.decode()
     assert MemberJob.objects.filter(actor=u, kind="export").count() == 1
-    # Without the right: the 403 page, no job; the list offers no export button.
+    # A resident has no console pages at all: sent to the phone home, no job.
     resident = world.users["resident"]
     client.logout()
     client.login(username=resident.username, password=PASSWORD)
-    assert client.get("/members/export/").status_code == 403
+    r = client.get("/members/export/")
+    assert r.status_code == 302 and r["Location"] == "/m/"
     assert MemberJob.objects.filter(actor=resident).count() == 0
+    # Staff without the right (a grid worker): the 403 page, no job.
+    grid = world.users["grid"]
+    client.logout()
+    client.login(username=grid.username, password=PASSWORD)
+    assert client.get("/members/export/").status_code == 403
+    assert MemberJob.objects.filter(actor=grid).count() == 0

@@ -83,6 +83,9 @@ def _path_ids(world, path: str) -> dict[str, int]:
         "role_id": lambda: _first(cs.unit_role_probes(world)),
         "applicant_id": lambda: cs.applicant_probes(world)[2].pk,  # at step 2
         "session_id": lambda: _first(cs.orglife_session_probes(world)),
+        "event_id": lambda: _first(cs.event_probes(world)),
+        # The body's date is refused by the schema before any sanction is read: any id does.
+        "sanction_id": lambda: 1,
         "org_id": lambda: (
             world.orgs["street_wc" if "approval" in path else "community_committee"].pk
         ),
