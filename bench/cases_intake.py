@@ -105,8 +105,8 @@ def main() -> None:
     common.setup("postgresql")
     from django.core.management import call_command
 
-    from dangjian.cases import demo
     from dangjian.cases.models import Event
+    from dangjian.demo import cases as demo
 
     call_command("seed", "--scale", "small", "--no-progress", stdout=open(os.devnull, "w"))
     workers = _workers(args.threads)

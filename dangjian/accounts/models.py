@@ -193,6 +193,14 @@ class User(AbstractUser):
     def _grant_rows(self) -> list[tuple]:
         return self._grant_entry()[1]
 
+    @property
+    def phone_only(self) -> bool:
+        """A resident or member working from the phone only: of those kinds, holding no grant
+        beyond oneself (the console sends such an account to its phone home)."""
+        if self.kind not in (UserKind.MEMBER, UserKind.RESIDENT):
+            return False
+        return all(row[1] == "self" for row in self._grant_rows())
+
     def reach(self, action: str) -> Reach:
         if not self.is_active or not self.pk:
             return NO_REACH

@@ -18,12 +18,12 @@ from dangjian.accounts import labels
 from dangjian.cases import selectors, services, sla
 from dangjian.cases.forms import IntakeForm, add_service_errors
 from dangjian.cases.models import Event, EventClass
-from dangjian.console.decorators import console_view
 from dangjian.core import scope, tree
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
 from dangjian.territory.models import Area
+from dangjian.web.decorators import console_view
 
 MAX_GRIDS = 500
 MAX_UNITS = 3000

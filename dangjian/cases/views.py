@@ -40,8 +40,6 @@ from dangjian.cases.models import (
     SlaStatus,
     State,
 )
-from dangjian.console.decorators import console_view
-from dangjian.console.paging import paginate
 from dangjian.core import scope, tree
 from dangjian.core.choices import label
 from dangjian.core.crypto import mask
@@ -51,6 +49,8 @@ from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
 from dangjian.core.workdays import OFFICE_TZ
 from dangjian.territory.models import Area
+from dangjian.web.decorators import console_view
+from dangjian.web.paging import paginate
 
 PAGE_SIZE = 20
 MAX_AREA_OPTIONS = 300

@@ -17,13 +17,13 @@ from dangjian.cases import visits
 from dangjian.cases.forms import VisitForm, add_visit_errors
 from dangjian.cases.models import VisitTeam
 from dangjian.cases.selectors import GRID_LEVEL
-from dangjian.console.decorators import console_view
-from dangjian.console.paging import paginate
 from dangjian.core import tree
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import id_or_none as _int
 from dangjian.core.scope import Forbidden
 from dangjian.territory.models import Area, Household
+from dangjian.web.decorators import console_view
+from dangjian.web.paging import paginate
 
 PAGE_SIZE = 20
 COVERAGE_WEEKS = 4

@@ -10,11 +10,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from dangjian.console.decorators import console_view
 from dangjian.console.forms import ACTION_LABELS, AuditFilterForm, object_type_label
-from dangjian.console.paging import paginate
 from dangjian.core.logging import mask_text
 from dangjian.core.models import AuditEntry
+from dangjian.web.decorators import console_view
+from dangjian.web.paging import paginate
 
 PAGE_SIZE = 50
 

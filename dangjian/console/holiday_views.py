@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from dangjian.console.context import is_staff_user
-from dangjian.console.decorators import console_view
 from dangjian.console.forms import HolidayYearForm
 from dangjian.core import tree, workdays
 from dangjian.core.models import Holiday, HolidayYear
 from dangjian.core.scope import Forbidden
+from dangjian.web.decorators import console_view
 
 
 def can_set_holidays(user) -> bool:

@@ -3,61 +3,24 @@ organization's page (``organizations.services.org_approval_authorize`` / ``_revo
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from dangjian.console.decorators import console_view
-from dangjian.core import scope, tree
+from dangjian.console.org_approval_forms import ApprovalAuthorizeForm
+from dangjian.console.tree_views import org_detail_response
+from dangjian.core import scope
 from dangjian.core.errors import Conflict
 from dangjian.organizations import services
-from dangjian.organizations.models import OrgKind, PartyOrg
-
-
-class ApprovalAuthorizeForm(forms.Form):
-    document_no = forms.CharField(
-        label=_("授权文件文号"), max_length=services.MAX_DOCUMENT_NO, strip=True
-    )
-    document_date = forms.DateField(
-        label=_("授权文件日期"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("日期格式应为YYYY-MM-DD")},
-    )
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        if not hasattr(exc, "error_dict"):
-            self.add_error(None, exc)
-            return
-        for key, msgs in exc.message_dict.items():
-            field = key if key in self.fields else None
-            for message in msgs:
-                self.add_error(field, message)
-
-
-def can_authorize(user, org: PartyOrg) -> bool:
-    """Whether ``user`` may set or withdraw ``org``'s authorization (a 党工委 only)."""
-    if org.kind != OrgKind.WORKING_COMMITTEE:
-        return False
-    reach = scope.reach_of(user, services.AUTHORIZE_APPROVAL)
-    return any(tree.is_within(org.path, p) for p in reach.org_paths)
-
-
-def approval_context(user, org: PartyOrg, form: ApprovalAuthorizeForm | None = None) -> dict:
-    return {
-        "approval_shown": org.kind == OrgKind.WORKING_COMMITTEE,
-        "approval_can_edit": can_authorize(user, org),
-        "approval_form": form or ApprovalAuthorizeForm(),
-    }
+from dangjian.organizations.models import PartyOrg
+from dangjian.web.decorators import console_view
 
 
 @console_view
 @require_POST
 def org_approval(request, node_id: int):
     """Authorize (``action=authorize``, with the document) or withdraw (``action=revoke``)."""
-    from dangjian.console.tree_views import org_detail_response
 
     org = scope.get_visible(
         PartyOrg.objects.defer("contact_phone"),

@@ -14,15 +14,15 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from dangjian.console.decorators import console_view
 from dangjian.console.forms import SearchForm
-from dangjian.console.paging import paginate
 from dangjian.core import scope, tree
 from dangjian.core.crypto import mask
 from dangjian.core.treeapi import search_q
 from dangjian.members.committee_selectors import current_committee
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.territory.models import Area
+from dangjian.web.decorators import console_view
+from dangjian.web.paging import paginate
 
 PAGE_SIZE = 20
 
@@ -212,7 +212,7 @@ def org_detail(request, node_id: int):
 
 
 def org_detail_response(request, node_id: int, approval_form=None, status: int = 200):
-    from dangjian.console.org_approval_views import approval_context
+    from dangjian.console.org_approval_forms import approval_context
 
     ctx = _detail_context(request, ORGS, node_id)
     org = ctx["node"]

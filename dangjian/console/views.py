@@ -20,7 +20,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dangjian.accounts import services as accounts
 from dangjian.accounts.models import UserKind
 from dangjian.console.context import SITE_TITLE
-from dangjian.console.decorators import console_view, forbidden_page
 from dangjian.console.forms import (
     LoginForm,
     PasswordChangeForm,
@@ -28,6 +27,7 @@ from dangjian.console.forms import (
     TotpDisableForm,
 )
 from dangjian.core import crypto
+from dangjian.web.decorators import console_view, forbidden_page
 
 BACKEND = "dangjian.accounts.backends.LockoutBackend"
 

@@ -32,13 +32,13 @@ from dangjian.core import audit, crypto, tree
 from dangjian.core.pinyin import initials
 from dangjian.demo import names
 from dangjian.demo.accounts import DEMO_USERNAMES
+from dangjian.demo.bulk import spread, write_rows
 from dangjian.organizations.models import OrgDomain, OrgForm, OrgKind, PartyOrg
 from dangjian.territory.codes import ancestry_of, check_area_code
 from dangjian.territory.models import LEVEL_OF, Area, AreaKind, Household
 
 SCALES = ("small", "city")
 SCALE_LABELS = {"small": "小型演示城市", "city": "全市规模"}
-BATCH = 2000
 
 # Putian's figures (DOMAIN.md, seeds/004): the city scale hits them exactly.
 CITY_VILLAGES = 1000
@@ -74,25 +74,6 @@ class CountyShape:
     code: str
     committee_kind: str
     townships: list[TownshipShape] = field(default_factory=list)
-
-
-def spread(total: int, weights: list[float], minimum: int = 1) -> list[int]:
-    """Split ``total`` into ``len(weights)`` integers of at least ``minimum``, in proportion to
-    ``weights``, summing exactly to ``total`` (largest remainders get the leftovers)."""
-    n = len(weights)
-    if n == 0:
-        return []
-    rest = total - minimum * n
-    if rest < 0:
-        raise ValueError("total too small for the minimum")
-    s = sum(weights)
-    raw = [rest * w / s for w in weights]
-    base = [int(r) for r in raw]
-    left = rest - sum(base)
-    order = sorted(range(n), key=lambda i: (-(raw[i] - base[i]), i))
-    for i in order[:left]:
-        base[i] += 1
-    return [minimum + b for b in base]
 
 
 def _township_shapes(county: CountyShape, township_names: list[str]) -> list[TownshipShape]:
@@ -622,12 +603,7 @@ class CityBuilder:
 
 
 # --- writing -----------------------------------------------------------------------------------
-def _write(model, rows: list, bar) -> None:
-    for i in range(0, len(rows), BATCH):
-        chunk = rows[i : i + BATCH]
-        model.objects.bulk_create(chunk)
-        if bar is not None:
-            bar.update(len(chunk))
+_write = write_rows
 
 
 def _roles() -> dict[str, Role]:
@@ -783,6 +759,28 @@ MODULE_LABELS = {
 MODULE_NEEDS = {"orglife": "members", "dues": "members", "development": "members"}
 
 
+def _seeder(module: str, name: str):
+    """The seeder ``name`` of ``dangjian.demo.<module>``, imported when it runs (each module's
+    demo pulls in that module's models and services)."""
+
+    def load():
+        from importlib import import_module
+
+        return getattr(import_module(f"dangjian.demo.{module}"), name)
+
+    return load
+
+
+# The registry of module seeders after the trees, the accounts and the members: each takes the
+# builder, the demo users by username and whether to show progress, and answers its counts.
+SEEDERS = {
+    "cases": _seeder("cases", "seed_events"),
+    "orglife": _seeder("orglife", "seed_orglife"),
+    "dues": _seeder("dues", "seed_dues"),
+    "development": _seeder("development", "seed_with_progress"),
+}
+
+
 def seed(scale: str, progress: bool = True, modules: tuple[str, ...] = MODULES) -> dict:
     """Build the demo city at ``scale`` ("small" or "city") into an empty database.
 
@@ -853,22 +851,10 @@ def seed(scale: str, progress: bool = True, modules: tuple[str, ...] = MODULES) 
             _seed_members(b, by_name["demo-member"], progress) if "members" in modules else {}
         )
         event_counts: dict = {}
-        if "cases" in modules:
-            from dangjian.cases.demo import seed_events
-
-            event_counts.update(seed_events(b, by_name, progress))
-        if "orglife" in modules:
-            from dangjian.orglife.demo import seed_orglife
-
-            event_counts.update(seed_orglife(b, by_name, progress))
-        if "dues" in modules:
-            from dangjian.dues.demo import seed_dues
-
-            event_counts.update(seed_dues(b, by_name, progress))
-        if "development" in modules:
-            from dangjian.development.demo import seed as seed_development
-
-            event_counts.update(seed_development(b, by_name, timezone.localdate()))
+        for module in modules:
+            seeder = SEEDERS.get(module)
+            if seeder is not None:
+                event_counts.update(seeder()(b, by_name, progress))
         kinds = Counter(node.kind for level in b.areas for node in level)
         counts = {
             "scale": scale,

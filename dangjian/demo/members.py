@@ -235,7 +235,7 @@ class MemberPlanner:
 
     # members ----------------------------------------------------------------------------------
     def plan_members(self, total: int, demo_user=None) -> MemberPlan:
-        from dangjian.demo.generator import spread
+        from dangjian.demo.bulk import spread
 
         orgs = [o for level in self.b.orgs for o in level if self._weight(o) > 0]
         sizes = spread(total, [self._weight(o) * self.rng.uniform(0.6, 1.4) for o in orgs], 1)

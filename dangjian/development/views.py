@@ -14,8 +14,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dangjian.console.decorators import console_view
-from dangjian.console.paging import paginate
 from dangjian.core import scope, tree
 from dangjian.core.crypto import mask
 from dangjian.core.errors import Conflict
@@ -27,6 +25,8 @@ from dangjian.development import steps as S
 from dangjian.development.models import Applicant, ApplicantStatus, Stage
 from dangjian.members.models import Ethnicity, Gender, Member, Status
 from dangjian.organizations.models import PartyOrg
+from dangjian.web.decorators import console_view
+from dangjian.web.paging import paginate
 
 PAGE_SIZE = 20
 TEXT_FIELDS = (

@@ -16,8 +16,6 @@ from django.urls import reverse as url_for
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dangjian.console.decorators import console_view
-from dangjian.console.paging import paginate
 from dangjian.core import scope
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import id_or_none as _int
@@ -33,6 +31,8 @@ from dangjian.dues.models import (
 )
 from dangjian.members.models import Member
 from dangjian.organizations.models import OrgKind, PartyOrg
+from dangjian.web.decorators import console_view
+from dangjian.web.paging import paginate
 
 PAGE_SIZE = 50
 

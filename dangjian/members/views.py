@@ -20,8 +20,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dangjian.console.decorators import console_view
-from dangjian.console.paging import paginate
 from dangjian.core import pii, scope, tree
 from dangjian.core.crypto import mask
 from dangjian.core.errors import Conflict
@@ -52,6 +50,8 @@ from dangjian.members.models import (
 )
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.territory.models import Area
+from dangjian.web.decorators import console_view
+from dangjian.web.paging import paginate
 
 PAGE_SIZE = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

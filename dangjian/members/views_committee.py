@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
-from dangjian.console.decorators import console_view
 from dangjian.core import scope, tree
 from dangjian.core.errors import Conflict
 from dangjian.members import committee_selectors, committee_services
@@ -17,6 +16,7 @@ from dangjian.members.committee_models import CommitteePost
 from dangjian.members.models import Member, Status
 from dangjian.members.views import _pk, _render
 from dangjian.organizations.models import PartyOrg
+from dangjian.web.decorators import console_view
 
 ROWS = 7
 

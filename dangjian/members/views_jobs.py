@@ -10,12 +10,12 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
-from dangjian.console.decorators import console_view
-from dangjian.console.paging import paginate
 from dangjian.core import files
 from dangjian.core.errors import Conflict
 from dangjian.members import jobs
 from dangjian.members.views import PAGE_SIZE, REPORT_ERRORS_SHOWN, _pk, _render
+from dangjian.web.decorators import console_view
+from dangjian.web.paging import paginate
 
 POLL_SECONDS = 2
 

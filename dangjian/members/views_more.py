@@ -12,8 +12,6 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dangjian.console.decorators import console_view
-from dangjian.console.paging import paginate
 from dangjian.core import files, scope
 from dangjian.core.errors import Conflict
 from dangjian.core.scope import Forbidden
@@ -38,6 +36,8 @@ from dangjian.members.views import (
     _require,
 )
 from dangjian.territory.models import Area
+from dangjian.web.decorators import console_view
+from dangjian.web.paging import paginate
 
 # --- the photo ----------------------------------------------------------------------------------
 

@@ -18,14 +18,14 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from dangjian.console.decorators import console_view
-from dangjian.console.paging import paginate
 from dangjian.core import scope
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import pk_or_404
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.orglife import compliance, selectors, services
 from dangjian.orglife.models import Session, SessionState, SessionType
+from dangjian.web.decorators import console_view
+from dangjian.web.paging import paginate
 
 VIEW = "orglife.view"
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")

@@ -20,14 +20,14 @@ from dangjian.cases import ratings, selectors, services, sla
 from dangjian.cases.forms import RateForm, ReportForm, add_service_errors, follow_up_of
 from dangjian.cases.models import ACTION_LABELS, CLOSED_STATES, Event, SlaStatus, State
 from dangjian.cases.reporter_view import public_note
-from dangjian.console.decorators import console_view
-from dangjian.console.paging import paginate
 from dangjian.core import tree
 from dangjian.core.choices import label
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
 from dangjian.territory.models import Area
+from dangjian.web.decorators import console_view
+from dangjian.web.paging import paginate
 
 MAX_AREAS = 200
 GRID_LEVEL = selectors.GRID_LEVEL

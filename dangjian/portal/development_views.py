@@ -8,10 +8,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from dangjian.console.decorators import console_view
 from dangjian.development import selectors
 from dangjian.development import steps as S
 from dangjian.development.models import ApplicantStatus, PersonRole, ResponsiblePerson, Stage
+from dangjian.web.decorators import console_view
 
 
 @console_view

@@ -7,10 +7,10 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from dangjian.console.decorators import console_view
 from dangjian.core.ids import MAX_PK
 from dangjian.dues import calc, selectors
 from dangjian.members.models import Member
+from dangjian.web.decorators import console_view
 
 
 def _my_member(user):

@@ -8,11 +8,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from dangjian.console.decorators import console_view
 from dangjian.core import scope
 from dangjian.core.errors import Conflict
 from dangjian.orglife import compliance, selectors, services
 from dangjian.orglife.models import AttendanceStatus, SessionState
+from dangjian.web.decorators import console_view
 
 
 @console_view

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.shortcuts import render
 
-from dangjian.console.decorators import console_view
 from dangjian.portal.tiles import tiles_for
+from dangjian.web.decorators import console_view
 
 
 @console_view

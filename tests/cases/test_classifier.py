@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from dangjian.accounts.models import User
-from dangjian.cases import classifier, demo, text
+from dangjian.cases import classifier, text
 from dangjian.cases.models import (
     ClassifierModel,
     Event,
@@ -21,6 +21,7 @@ from dangjian.cases.models import (
 )
 from dangjian.cases.tasks import classifier_train_task
 from dangjian.core import crypto
+from dangjian.demo import cases as demo
 
 pytestmark = pytest.mark.django_db
 

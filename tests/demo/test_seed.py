@@ -15,7 +15,8 @@ from dangjian.accounts.models import Department, User
 from dangjian.core import crypto, tree
 from dangjian.core.models import AuditEntry
 from dangjian.demo.accounts import DEMO_ACCOUNTS, DEMO_USERNAMES
-from dangjian.demo.generator import seed, spread
+from dangjian.demo.bulk import spread
+from dangjian.demo.generator import seed
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.territory.models import Area, AreaKind, Household
 from tests.world import ApiClient

@@ -1,4 +1,4 @@
-"""The wrapper every console view wears: signed in, and ``Forbidden`` as a Chinese 403 page.
+"""The web kit's view wrapper, worn by every console and phone view: signed in, and ``Forbidden`` as a Chinese 403 page.
 
 Residents and party members have no console pages: an account of those kinds that holds only
 self-reach roles (``member``, ``resident``) is sent to its phone home (/m/) from any page of
@@ -18,10 +18,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
-from dangjian.accounts.models import UserKind
 from dangjian.core.scope import Forbidden
 
-PHONE_ONLY_KINDS = frozenset({UserKind.MEMBER, UserKind.RESIDENT})
 # Console pages every signed-in account keeps: its own password and second factor.
 OPEN_TO_ALL = frozenset({"console:account"})
 
@@ -31,11 +29,9 @@ def forbidden_page(request, message: str = "您没有执行此操作的权限"):
 
 
 def phone_only(user) -> bool:
-    """Whether ``user`` is a resident or member working from the phone only: of those kinds,
-    holding no grant beyond oneself."""
-    if getattr(user, "kind", "") not in PHONE_ONLY_KINDS:
-        return False
-    return all(row[1] == "self" for row in user._grant_rows())
+    """Whether ``user`` works from the phone only (the accounts user model answers it: the web
+    kit knows no app)."""
+    return bool(getattr(user, "phone_only", False))
 
 
 def _console_page(request) -> bool:

@@ -16,11 +16,13 @@ import random
 from collections import Counter, defaultdict
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from dangjian.core import crypto, tree
 from dangjian.core.pinyin import initials
 from dangjian.core.validators import id_number_check_digit
 from dangjian.demo import names
+from dangjian.demo.bulk import write_rows
 from dangjian.development import steps as S
 from dangjian.development.approvers import approver_candidates, approver_refusal
 from dangjian.development.models import (
@@ -224,10 +226,13 @@ def _branches(b, limit: int) -> list[PartyOrg]:
     return (first + rest)[:limit]
 
 
+def seed_with_progress(b, users: dict, progress: bool = True) -> dict:
+    """The registry's entry: today's applicants (no progress bar: the writes are small)."""
+    return seed(b, users, timezone.localdate())
+
+
 def seed(b, users: dict, today: dt.date | None = None) -> dict:
     """Write the demo's applicants, steps, responsible people, members and targets."""
-    from dangjian.demo.generator import _write
-
     today = today or dt.date.today()
     rng = random.Random(f"dangjian-development-{b.scale}")
     n_branches, per_branch = SIZES.get(b.scale, SIZES["small"])
@@ -277,12 +282,12 @@ def seed(b, users: dict, today: dt.date | None = None) -> dict:
 
     # members for those past the approval
     members = [planner.member_for(a) for a, _ in plans if a.step >= S.MEMBER_STEP]
-    _write(Member, members, None)
+    write_rows(Member, members, None)
     it = iter(members)
     for a, _ in plans:
         if a.step >= S.MEMBER_STEP:
             a.member = next(it)
-    _write(Applicant, [a for a, _ in plans], None)
+    write_rows(Applicant, [a for a, _ in plans], None)
 
     rows, people_rows = [], []
     actor_name = actor.get_username() if actor is not None else ""
@@ -313,8 +318,8 @@ def seed(b, users: dict, today: dt.date | None = None) -> dict:
                 )
             rows.append(row)
             people_rows.append((row, a, who))
-    _write(ApplicantStep, rows, None)
-    _write(
+    write_rows(ApplicantStep, rows, None)
+    write_rows(
         ResponsiblePerson,
         [
             ResponsiblePerson(applicant=a, step=row, role=role, member=m, name=m.name)
@@ -346,7 +351,7 @@ def seed(b, users: dict, today: dt.date | None = None) -> dict:
                 new_members=rng.randint(8, 20),
             )
         )
-    _write(DevelopmentTarget, targets, None)
+    write_rows(DevelopmentTarget, targets, None)
     by_stage = Counter(a.stage for a, _ in plans if a.status == ApplicantStatus.ACTIVE)
     return {
         "applicants": len(plans),
