@@ -52,6 +52,12 @@ class PartyOrg(TreeNode):
     )
     area_path = PathField(_("区域路径"), db_index=True)
     code = models.CharField(_("组织代码"), max_length=32, blank=True)
+    # The unified social credit code (GB 32100) of the unit the organization is built in, where
+    # it has one; an old legal code that fails the check is kept only with a reason.
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    credit_code_override_reason = models.CharField(
+        _("信用代码例外原因"), max_length=200, blank=True
+    )
     contact_phone = EncryptedField(_("联系电话"), pii_kind="phone", blank=True, default="")
     established_on = models.DateField(_("成立日期"), null=True, blank=True)
     term_years = models.PositiveSmallIntegerField(_("任期(年)"), null=True, blank=True)

@@ -8,7 +8,12 @@ from dangjian.core import audit, scope, tree
 from dangjian.core.errors import Conflict, field_error
 from dangjian.core.pinyin import initials
 from dangjian.core.treemodel import node_insert, node_move
-from dangjian.core.validators import PARTY_FOUNDED, parse_date_field, validate_date_in_range
+from dangjian.core.validators import (
+    PARTY_FOUNDED,
+    clean_credit_code,
+    parse_date_field,
+    validate_date_in_range,
+)
 from dangjian.organizations.models import OrgDomain, OrgForm, OrgKind, PartyOrg
 from dangjian.territory.models import Area
 
@@ -38,6 +43,9 @@ def _check(parent: PartyOrg | None, kind: str, form: str, domain: str, name: str
         )
 
 
+CREDIT_FIELDS = ("credit_code", "credit_code_override", "credit_code_override_reason")
+
+
 @transaction.atomic
 def org_create(
     *,
@@ -52,6 +60,9 @@ def org_create(
     contact_phone: str = "",
     established_on=None,
     term_years: int | None = None,
+    credit_code: str = "",
+    credit_code_override: bool = False,
+    credit_code_override_reason: str = "",
 ) -> PartyOrg:
     if parent is not None:
         parent = scope.get_visible(
@@ -63,6 +74,9 @@ def org_create(
         from dangjian.core.validators import validate_phone
 
         validate_phone(contact_phone)
+    credit_code, credit_reason = clean_credit_code(
+        credit_code, override=credit_code_override, override_reason=credit_code_override_reason
+    )
     try:
         org = node_insert(
             PartyOrg,
@@ -77,6 +91,8 @@ def org_create(
             contact_phone=contact_phone,
             established_on=established_on,
             term_years=term_years,
+            credit_code=credit_code,
+            credit_code_override_reason=credit_reason,
         )
     except tree.TreeError as exc:
         raise field_error("parent", str(exc)) from exc
@@ -105,9 +121,18 @@ def org_update(*, actor, org: PartyOrg, **changes) -> PartyOrg:
         "term_years",
         "area",
     }
+    credit = {k: changes.pop(k) for k in CREDIT_FIELDS if k in changes}
     unknown = set(changes) - allowed
     if unknown:
         raise field_error(sorted(unknown)[0], _("该字段不可修改"))
+    if credit:
+        org.credit_code, org.credit_code_override_reason = clean_credit_code(
+            credit.get("credit_code", org.credit_code),
+            override=bool(credit.get("credit_code_override", False)),
+            override_reason=credit.get(
+                "credit_code_override_reason", org.credit_code_override_reason
+            ),
+        )
     if "area" in changes:
         area = scope.get_visible(Area, actor, "territory.view", pk=changes.pop("area").pk)
         org.area, org.area_path = area, area.path
