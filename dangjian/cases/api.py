@@ -35,7 +35,7 @@ from dangjian.cases.models import (
 from dangjian.core import pii
 from dangjian.core.api import ERRORS, ErrorOut, paginate
 from dangjian.core.api import iso as _iso
-from dangjian.core.apidates import RecordedDate
+from dangjian.core.apidates import FilterDate
 from dangjian.core.choices import label
 from dangjian.core.crypto import mask
 from dangjian.core.ids import pk_or_404 as _pk
@@ -410,7 +410,8 @@ class EventTransitionIn(Schema):
     extension_hours: int | None = None
     rating: str = ""
     # Staff recording a rating: the follow-up call it comes from (回访记录).
-    call_date: RecordedDate | None = None
+    # Far dates are refused here; the service holds it between the report and today.
+    call_date: FilterDate | None = None
     callee: str = ""
     call_note: str = ""
     resolution: str = ""
