@@ -113,6 +113,10 @@ class Flow:
 
     - ``queryset``: the rows (with what the sides and effects read), locked by the runner;
     - ``view_permission``: the lock reads through ``visible_to(actor, view_permission)``;
+    - ``act_permission``: when set, the lock reads through it instead, and an actor who sees
+      the row (``view_permission``) without it is refused at once (403);
+    - ``state_check(flow, obj, action, move)``: a refusal message when the object's state does
+      not allow the action (default: the state in the action's sources, ``state_message``);
     - ``clean(ctx)``: validates the fields into ``ctx.errors`` / ``ctx.values``;
     - ``effects[action](ctx)``: the action's own change of the object (optional);
     - ``save(ctx)``: writes the object (default: ``obj.save()``);
@@ -129,6 +133,8 @@ class Flow:
     queryset: Callable[[], models.QuerySet]
     view_permission: str
     state_field: str = "state"
+    act_permission: str | None = None
+    state_check: Callable[[Flow, Any, str, Action], str | None] | None = None
     clean: Callable[[Context], None] | None = None
     effects: dict[str, Callable[[Context], None]] = field(default_factory=dict)
     save: Callable[[Context], None] | None = None
@@ -148,6 +154,16 @@ class Flow:
             raise ValueError(f"{self.name}: effects of undeclared actions")
 
 
+def state_refusal(flow: Flow, obj, action: str) -> str | None:
+    """Why ``obj``'s state does not allow ``action`` (None: it does)."""
+    move = flow.actions[action]
+    if flow.state_check is not None:
+        return flow.state_check(flow, obj, action, move)
+    if getattr(obj, flow.state_field) not in move.sources:
+        return flow.state_message(flow, obj, move)
+    return None
+
+
 def refusal(flow: Flow, actor, obj, action: str) -> str | None:
     """Why ``actor``'s side may not take ``action`` on ``obj`` (None: it may)."""
     move = flow.actions[action]
@@ -156,8 +172,7 @@ def refusal(flow: Flow, actor, obj, action: str) -> str | None:
 
 def may(flow: Flow, actor, obj, action: str) -> bool:
     """Whether ``actor`` may take ``action`` on ``obj`` now (state and side; no guards)."""
-    move = flow.actions.get(action)
-    if move is None or getattr(obj, flow.state_field) not in move.sources:
+    if flow.actions.get(action) is None or state_refusal(flow, obj, action) is not None:
         return False
     return refusal(flow, actor, obj, action) is None
 
@@ -192,14 +207,16 @@ def run(
         row = scope.get_visible(
             qs.select_for_update(of=("self",)),
             actor,
-            flow.view_permission,
+            flow.act_permission or flow.view_permission,
+            view_action=flow.view_permission,
             pk=pk if pk is not None else obj.pk,
         )
         move = flow.actions.get(action) if isinstance(action, str) else None
         if move is None:
             raise ValidationError({"action": [flow.unknown_message(flow, action)]})
-        if getattr(row, flow.state_field) not in move.sources:
-            raise Conflict(flow.state_message(flow, row, move))
+        message = state_refusal(flow, row, action)
+        if message:
+            raise Conflict(message)
         message = refusal(flow, actor, row, action)
         if message:
             raise scope.Forbidden(message)
