@@ -18,9 +18,9 @@ from dangjian.accounts import labels
 from dangjian.accounts.models import Department
 from dangjian.cases import selectors, services, sla
 from dangjian.cases.classifier import method_label, min_confidence
+from dangjian.cases.flow import EVENT
 from dangjian.cases.models import (
     ACTION_LABELS,
-    FLOW,
     ClassKind,
     ClassSource,
     Event,
@@ -32,8 +32,8 @@ from dangjian.cases.models import (
     Source,
     State,
 )
-from dangjian.core import pii
-from dangjian.core.api import ERRORS, ErrorOut, paginate
+from dangjian.core import pii, workflow
+from dangjian.core.api import ERRORS, AllowedActionOut, ErrorOut, paginate
 from dangjian.core.api import iso as _iso
 from dangjian.core.apidates import FilterDate
 from dangjian.core.choices import label
@@ -309,6 +309,7 @@ def attachment_out(a) -> dict:
 
 class EventDetailOut(EventOut):
     actions: list[EventLabelled]
+    allowed_actions: list[AllowedActionOut]
     history: list[EventStepOut]
     notices: list[NoticeOut]
     duplicates: list[EventBriefOut]
@@ -318,11 +319,9 @@ class EventDetailOut(EventOut):
 def event_detail_out(e: Event, user) -> dict:
     extras = selectors.event_detail_extras(user, e)
     out = event_out(e, user)
-    out["actions"] = [
-        {"code": a, "label": m.label}
-        for a, m in FLOW.items()
-        if e.state in m.sources and services.may(user, e, a)
-    ]
+    allowed = workflow.allowed_actions(EVENT, user, e)
+    out["actions"] = [{"code": a["action"], "label": a["label"]} for a in allowed]
+    out["allowed_actions"] = allowed
     out["history"] = [
         {
             "action": s.action,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts import labels
 from dangjian.cases import selectors, services, sla
+from dangjian.cases.flow import resolve_department
 from dangjian.cases.forms import IntakeForm, add_service_errors
 from dangjian.cases.models import Event, EventClass
 from dangjian.core import scope, tree
@@ -149,7 +150,7 @@ def _department(area: Area, department_name: str):
     chain = services._chain(area)
     dispatch = services.dispatch_area_of(chain)
     probe = Event(area_path=area.path, dispatch_area_path=dispatch["path"])
-    return services._resolve_department(probe, department_name)
+    return resolve_department(probe, department_name)
 
 
 @console_view

@@ -5,13 +5,12 @@ An event is scoped by the ``area_path`` of the grid (or unit) where it happened;
 sees their own reports and the department it is dispatched to sees it through its department
 grant: ``ScopeFields(area="area_path", own="reporter_id", department="department_id")``.
 
-The workflow is declared as data in ``FLOW`` (action → ``Move``); ``services.event_transition``
-is the one service that applies a move.
+The workflow is declared as data in ``FLOW`` (action → ``core.workflow.Action``); ``cases.flow``
+declares it to the kernel's engine, and ``services.event_transition`` is the one service that
+applies a move.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
@@ -22,6 +21,7 @@ from dangjian.accounts.models import Department
 from dangjian.core.crypto import EncryptedField
 from dangjian.core.scope import ScopedManager, ScopeFields
 from dangjian.core.tree import PathField
+from dangjian.core.workflow import Action
 from dangjian.territory.models import Area
 
 # --- choices ---------------------------------------------------------------------------------
@@ -130,43 +130,29 @@ FINAL_STATES = frozenset({S.CANCELLED, S.CLOSED, S.EVALUATED})
 OPEN_STATES = frozenset(set(State.values) - FINAL_STATES)
 
 
-@dataclass(frozen=True)
-class Move:
-    """One legal move: from any of ``sources`` to ``target`` (None: the state stays).
-
-    ``permission`` is the action the actor needs on the event; ``by`` says whose move it is:
-
-    - ``level``: the dispatching level: the actor's reach for ``permission`` covers the area
-      the event is dispatched from (a street, or higher once escalated);
-    - ``department``: the department the event is dispatched to (a department grant);
-    - ``scope``: anyone whose reach for ``permission`` covers the event;
-    - ``reporter``: the event's reporter, whatever their role, or staff whose reach for
-      ``permission`` covers the event's area (``cases.ratings``: with a follow-up call).
-
-    ``needs`` names the fields the move requires besides the action.
-    """
-
-    label: str
-    sources: frozenset[str]
-    target: str | None
-    permission: str
-    by: str
-    needs: tuple[str, ...] = ()
-
-
-FLOW: dict[str, Move] = {
-    "open": Move("立案", frozenset({S.COLLECTED}), S.OPENED, "cases.dispatch", "level"),
-    "cancel": Move(
+# The event loop as data (``core.workflow.Action``: label, sources, target — None: the state
+# stays —, the permission the actor needs on the event, the side whose move it is, the fields
+# it needs besides the action). The sides (``cases.flow``):
+#
+# - ``level``: the dispatching level: the actor's reach for the permission covers the area the
+#   event is dispatched from (a street, or higher once escalated);
+# - ``department``: the department the event is dispatched to (a department grant);
+# - ``scope``: anyone whose reach for the permission covers the event;
+# - ``reporter``: the event's reporter, whatever their role, or staff whose reach for the
+#   permission covers the event's area (``cases.ratings``: with a follow-up call).
+FLOW: dict[str, Action] = {
+    "open": Action("立案", frozenset({S.COLLECTED}), S.OPENED, "cases.dispatch", "level"),
+    "cancel": Action(
         "不予立案", frozenset({S.COLLECTED}), S.CANCELLED, "cases.dispatch", "level", ("note",)
     ),
-    "dispatch": Move(
+    "dispatch": Action(
         "派遣", frozenset({S.OPENED, S.ESCALATED}), S.DISPATCHED, "cases.dispatch", "level"
     ),
-    "redispatch": Move(
+    "redispatch": Action(
         "重新派遣", frozenset({S.RETURNED}), S.DISPATCHED, "cases.dispatch", "level"
     ),
-    "accept": Move("签收", frozenset({S.DISPATCHED}), S.HANDLING, "cases.handle", "department"),
-    "return": Move(
+    "accept": Action("签收", frozenset({S.DISPATCHED}), S.HANDLING, "cases.handle", "department"),
+    "return": Action(
         "退单",
         frozenset({S.DISPATCHED, S.HANDLING}),
         S.RETURNED,
@@ -174,7 +160,7 @@ FLOW: dict[str, Move] = {
         "department",
         ("note",),
     ),
-    "request_extension": Move(
+    "request_extension": Action(
         "申请延期",
         frozenset({S.HANDLING}),
         S.EXTENSION_REQUESTED,
@@ -182,10 +168,10 @@ FLOW: dict[str, Move] = {
         "department",
         ("note", "extension"),
     ),
-    "grant_extension": Move(
+    "grant_extension": Action(
         "同意延期", frozenset({S.EXTENSION_REQUESTED}), S.HANDLING, "cases.dispatch", "level"
     ),
-    "refuse_extension": Move(
+    "refuse_extension": Action(
         "不同意延期",
         frozenset({S.EXTENSION_REQUESTED}),
         S.HANDLING,
@@ -193,10 +179,10 @@ FLOW: dict[str, Move] = {
         "level",
         ("note",),
     ),
-    "finish": Move(
+    "finish": Action(
         "处置完毕", frozenset({S.HANDLING}), S.HANDLED, "cases.handle", "department", ("note",)
     ),
-    "verify_pass": Move(
+    "verify_pass": Action(
         "核查通过并结案",
         frozenset({S.HANDLED}),
         S.CLOSED,
@@ -204,13 +190,13 @@ FLOW: dict[str, Move] = {
         "scope",
         ("resolution",),
     ),
-    "verify_fail": Move(
+    "verify_fail": Action(
         "核查不通过", frozenset({S.HANDLED}), S.HANDLING, "cases.dispatch", "scope", ("note",)
     ),
-    "evaluate": Move(
+    "evaluate": Action(
         "评价", frozenset({S.CLOSED}), S.EVALUATED, "cases.rate", "reporter", ("rating",)
     ),
-    "escalate": Move(
+    "escalate": Action(
         "上报上级",
         frozenset({S.OPENED, S.RETURNED, S.ESCALATED, *RUNNING_STATES}),
         S.ESCALATED,
@@ -218,10 +204,10 @@ FLOW: dict[str, Move] = {
         "level",
         ("note",),
     ),
-    "reopen": Move(
+    "reopen": Action(
         "重新启动", frozenset(CLOSED_STATES), S.OPENED, "cases.supervise", "level", ("note",)
     ),
-    "chase": Move("催办", frozenset(RUNNING_STATES), None, "cases.supervise", "scope"),
+    "chase": Action("催办", frozenset(RUNNING_STATES), None, "cases.supervise", "scope"),
 }
 ACTION_LABELS: dict[str, str] = {"collect": "采集上报"} | {a: m.label for a, m in FLOW.items()}
 

@@ -14,11 +14,17 @@ from django.db.models import Exists, F, OuterRef
 from django.http import Http404
 from django.utils import timezone
 
-from dangjian.accounts import labels
 from dangjian.accounts.models import Department, User, UserKind
-from dangjian.cases import overdue, ratings, sla, suggestions, text, verification
+from dangjian.cases import flow, overdue, sla, suggestions, text
+from dangjian.cases.flow import (  # noqa: F401 (visits reads services._actor_name until it moves)
+    ANONYMOUS_NAME,
+    _actor_name,
+    _class_by_code,
+    _is_user,
+    _snapshot,
+    _step,
+)
 from dangjian.cases.models import (
-    FLOW,
     INTAKE_SOURCES,
     OPEN_STATES,
     RUNNING_STATES,
@@ -32,7 +38,6 @@ from dangjian.cases.models import (
     EventStep,
     LimitUnit,
     NoticeKind,
-    Rating,
     SlaStatus,
     Source,
     State,
@@ -43,7 +48,7 @@ from dangjian.cases.selectors import (
     reporting_area,
     reporting_reach,
 )
-from dangjian.core import audit, crypto, scope, tree
+from dangjian.core import audit, crypto, scope, tree, workflow
 from dangjian.core.choices import label
 from dangjian.core.errors import Conflict
 from dangjian.core.validators import validate_phone
@@ -52,9 +57,7 @@ from dangjian.territory.models import Area
 MAX_DESCRIPTION = 1000
 MIN_DESCRIPTION = 5
 MAX_PLACE = 200
-MAX_NOTE = 500
 MAX_NAME = 50
-ANONYMOUS_NAME = "匿名群众"
 SOURCE_OF_KIND = {
     UserKind.STAFF: Source.PATROL,
     UserKind.RESIDENT: Source.RESIDENT,
@@ -80,18 +83,6 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def _text(value) -> str:
     """Stripped text without control characters (PostgreSQL refuses NUL in text)."""
     return "" if value is None else _CONTROL_RE.sub("", str(value)).strip()
-
-
-def _is_user(actor) -> bool:
-    return actor is not None and getattr(actor, "is_authenticated", False)
-
-
-def _actor_name(actor) -> str:
-    return (str(actor) if _is_user(actor) else "系统")[:150]
-
-
-def _snapshot(event: Event) -> dict:
-    return audit.snapshot(event, Event.AUDIT_FIELDS)
 
 
 # --- where ----------------------------------------------------------------------------------------
@@ -170,16 +161,6 @@ def _clean_location(errors: Errors, lng, lat) -> tuple[float | None, float | Non
     if not (math.isfinite(lat) and -90 <= lat <= 90):
         errors.add("lat", "纬度应在-90到90之间")
     return lng, lat
-
-
-def _class_by_code(errors: Errors, field: str, code: str) -> EventClass | None:
-    code = _text(code)
-    if not code:
-        return None
-    klass = EventClass.objects.filter(code=code, active=True).first()
-    if klass is None:
-        errors.add(field, f"事件类别“{code[:32]}”不存在或已停用")
-    return klass
 
 
 @transaction.atomic
@@ -413,113 +394,6 @@ def me_too_add(*, actor, event: Event) -> Event:
 # --- the one transition service -------------------------------------------------------------------
 
 
-def _reaches(reach: scope.Reach, event: Event) -> bool:
-    """Whether ``reach`` covers ``event`` the way ``Event.scope_fields`` reads it."""
-    if any(tree.is_within(event.area_path, p) for p in reach.area_paths):
-        return True
-    if reach.user_id and event.reporter_id == reach.user_id:
-        return True
-    return bool(event.department_id) and event.department_id in reach.department_ids
-
-
-def may(actor, event: Event, action: str) -> bool:
-    """Whether ``actor`` may make the move ``action`` on ``event`` now (state and authority)."""
-    move = FLOW.get(action)
-    if move is None or event.state not in move.sources:
-        return False
-    return _refusal(actor, event, move) is None
-
-
-def _refusal(actor, event: Event, move) -> str | None:
-    """Why ``actor`` may not make ``move`` on ``event`` (None: they may)."""
-    if move.by == "reporter":
-        return ratings.refusal(actor, event, move)
-    reach = scope.reach_of(actor, move.permission)
-    if move.by == "department":
-        if event.department_id and event.department_id in reach.department_ids:
-            return None
-        return f"只有承办部门可以执行“{move.label}”"
-    if move.by == "level":
-        if any(tree.is_within(event.dispatch_area_path, p) for p in reach.area_paths):
-            return None
-        return f"只有派遣层级（{event.dispatch_area.name}）及其上级可以执行“{move.label}”"
-    if _reaches(reach, event):
-        return None
-    return f"您没有执行“{move.label}”的权限"
-
-
-def _resolve_department(event: Event, name: str) -> Department | None:
-    """The department called ``name`` serving the event: at the dispatching area or the
-    nearest above it; failing that, the nearest below it on the way down to the event."""
-    if not name:
-        return None
-    chain = [*tree.ancestors_of(event.area_path), event.area_path]
-    found = list(
-        Department.objects.filter(name=name, active=True, area_path__in=chain).defer("phone")
-    )
-    if not found:
-        return None
-    found.sort(key=lambda d: -len(d.area_path))
-    at_or_above = [d for d in found if tree.is_within(event.dispatch_area_path, d.area_path)]
-    return (at_or_above or found)[0]
-
-
-def _explicit_department(errors: Errors, event: Event, department) -> Department | None:
-    dept = (
-        Department.objects.filter(pk=department.pk, active=True).defer("phone").first()
-        if department is not None and department.pk
-        else None
-    )
-    if dept is None or not tree.is_within(event.area_path, dept.area_path):
-        errors.add("department_id", "承办部门不存在、已停用或不服务于事件所在区域")
-        return None
-    return dept
-
-
-def _step(event, actor, action, from_state, to_state, note, sla_status, at, data=None):
-    name = _actor_name(actor)
-    if event.anonymous and _is_user(actor) and actor.pk == event.reporter_id:
-        name = ANONYMOUS_NAME
-    return EventStep.objects.create(
-        event=event,
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        actor=actor if _is_user(actor) else None,
-        actor_name=name,
-        note=note[:MAX_NOTE],
-        sla_status=sla_status,
-        deadline=event.deadline,
-        department_name=labels.department_label(event.department)[:100],
-        data=data or {},
-        at=at,
-    )
-
-
-def _extension(errors: Errors, days, hours) -> tuple[int, str] | None:
-    given = [(v, u) for v, u in ((days, LimitUnit.WORKDAYS), (hours, LimitUnit.WORKHOURS)) if v]
-    if len(given) != 1:
-        errors.add(
-            "extension_days",
-            "请填写延期的工作日数（extension_days）或工作小时数（extension_hours），二者选一",
-        )
-        return None
-    value, unit = given[0]
-    limit = int(
-        sla.setting(
-            "CASES_MAX_EXTENSION_DAYS"
-            if unit == LimitUnit.WORKDAYS
-            else "CASES_MAX_EXTENSION_HOURS"
-        )
-    )
-    field = "extension_days" if unit == LimitUnit.WORKDAYS else "extension_hours"
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
-        errors.add(field, f"延期时长应在1到{limit}之间")
-        return None
-    return value, unit
-
-
-@transaction.atomic
 def event_transition(
     *,
     actor,
@@ -534,276 +408,24 @@ def event_transition(
     follow_up: dict | None = None,
     resolution: str = "",
 ) -> Event:
-    """The one transition service of the closed loop (``FLOW``): checks the move against the
-    state (409) and the actor's authority (403), validates the move's fields (422), stamps
-    the time and the actor, freezes the clock's status into the history, and audits.
-
-    The clock starts at a dispatch (a new deadline at each), stops at a return or an
-    escalation, moves with a granted extension; the department's report of the result
-    freezes whether it was on time. A rating is the reporter's own, or staff's with the
-    follow-up call it comes from (``follow_up``: ``call_date``, ``callee``, ``call_note``;
-    ``ratings``).
-    """
-    ev = scope.get_visible(
-        Event.objects.select_for_update(of=("self",)).select_related(
-            "dispatch_area", "department", "event_class"
-        ),
-        actor,
-        "cases.view",
+    """The one transition service of the closed loop: ``flow.EVENT`` run by the kernel's engine
+    (``core.workflow.run``): the move against the state (409) and the actor's side (403), the
+    move's fields (422), the time and the actor stamped, the clock's status frozen into the
+    history, audited."""
+    return workflow.run(
+        flow.EVENT,
+        actor=actor,
         pk=event.pk,
-    )
-    move = FLOW.get(action)
-    if move is None:
-        allowed = "、".join(f"{a}（{m.label}）" for a, m in FLOW.items())
-        raise ValidationError(
-            {"action": [f"不支持的操作“{_text(action)[:24]}”，可用操作：{allowed}"]}
-        )
-    if ev.state not in move.sources:
-        raise Conflict(f"当前状态为“{label(State, ev.state)}”，不能执行“{move.label}”")
-    refusal = _refusal(actor, ev, move)
-    if refusal:
-        raise scope.Forbidden(refusal)
-
-    now = timezone.now()
-    errors = Errors()
-    note = _text(note)
-    if len(note) > MAX_NOTE:
-        errors.add("note", f"说明不能超过{MAX_NOTE}个字")
-    elif "note" in move.needs and not note:
-        errors.add("note", NOTE_REQUIRED.get(action, "请填写说明"))
-    klass = _class_by_code(errors, "class_code", class_code)
-    dept = None
-    if department is not None:
-        if action not in ("dispatch", "redispatch"):
-            errors.add("department_id", f"“{move.label}”不能指定承办部门")
-        else:
-            dept = _explicit_department(errors, ev, department)
-    if klass is not None and action not in ("open", "dispatch", "redispatch"):
-        errors.add("class_code", f"“{move.label}”不能修改事件类别")
-    extension = None
-    if "extension" in move.needs:
-        extension = _extension(errors, extension_days, extension_hours)
-    elif extension_days or extension_hours:
-        errors.add("extension_days", f"“{move.label}”不需要填写延期时长")
-    rating = _text(rating)
-    if "rating" in move.needs:
-        if rating not in Rating.values:
-            errors.add(
-                "rating", "请选择评价：satisfied（满意）、basic（基本满意）或dissatisfied（不满意）"
-            )
-    elif rating:
-        errors.add("rating", f"“{move.label}”不需要填写评价")
-    follow = ratings.clean_follow_up(errors, actor, ev, action, follow_up)
-    resolution = verification.clean_resolution(errors, move, resolution)
-    if action in ("open", "dispatch", "redispatch") and klass is None and ev.event_class_id is None:
-        errors.add("class_code", "请选择事件类别")
-    errors.check()
-
-    frozen = sla.status(ev, now)
-    before = _snapshot(ev)
-    from_state = ev.state
-    overdue.mark_if_late(ev, now)
-    data: dict = {"follow_up": follow} if follow else {}
-    if klass is not None and klass.pk != ev.event_class_id:
-        data["class_code"] = klass.code
-        ev.event_class = klass
-        ev.class_source = ClassSource.DISPATCHER
-    EFFECTS[action](
-        ev,
-        now=now,
-        dept=dept,
-        extension=extension,
+        action=action,
+        note=note,
+        class_code=class_code,
+        department=department,
+        extension_days=extension_days,
+        extension_hours=extension_hours,
         rating=rating,
+        follow_up=follow_up,
         resolution=resolution,
-        note=note,
-        data=data,
-        errors=errors,
-    )
-    errors.check()
-    if move.target is not None:
-        ev.state = move.target
-    ev.save()
-    _step(ev, actor, action, from_state, ev.state, note, frozen, now, data)
-    b, a = audit.diff(before, _snapshot(ev))
-    if follow:
-        a = {**(a or {}), "follow_up": ratings.audit_copy(follow)}
-    audit.record(actor=actor, action=f"event.{action}", obj=ev, before=b, after=a, note=note)
-    scope.assert_visible(ev, actor, "cases.view")
-    return ev
-
-
-NOTE_REQUIRED = {
-    "cancel": "请填写不予立案的理由",
-    "return": "请填写退单理由",
-    "request_extension": "请填写延期理由",
-    "refuse_extension": "请填写不同意延期的理由",
-    "finish": "请填写处置情况",
-    "verify_fail": "请填写核查不通过的原因",
-    "escalate": "请填写上报理由",
-    "reopen": "请填写重新启动的原因",
-}
-
-
-# Each move's own effect on the event, after the common checks; an effect may still refuse
-# (a Conflict, or a field error collected in ``errors``) before anything is saved.
-
-
-def _open(ev: Event, *, now, **kw) -> None:
-    ev.opened_at = now
-
-
-def _cancel(ev: Event, **kw) -> None:
-    pass
-
-
-def _dispatch(ev: Event, *, now, dept, data, errors, **kw) -> None:
-    klass = ev.event_class
-    if dept is None:
-        dept = _resolve_department(ev, klass.department_name)
-        if dept is None:
-            errors.add(
-                "department_id",
-                f"未找到“{klass.name}”的默认承办部门“{klass.department_name or '未设置'}”，"
-                "请指定承办部门",
-            )
-            return
-    ev.department = dept
-    ev.limit_value, ev.limit_unit = klass.limit_value, klass.limit_unit
-    ev.dispatched_at = now
-    ev.first_dispatched_at = ev.first_dispatched_at or now
-    ev.deadline = sla.deadline_for(now, klass.limit_value, klass.limit_unit)
-    ev.chase_at = sla.chase_moment(now, ev.deadline)
-    ev.overdue_at = None
-    ev.accepted_at = None
-    ev.on_time = None
-    ev.handled_at = None
-    ev.handling_seconds = None
-    data.update(
-        {
-            "department_id": dept.pk,
-            "department_name": dept.name,
-            "limit": sla.limit_text(ev.limit_value, ev.limit_unit),
-        }
-    )
-
-
-def _accept(ev: Event, *, now, **kw) -> None:
-    ev.accepted_at = now
-
-
-def _return(ev: Event, *, data, **kw) -> None:
-    data["department_name"] = ev.department.name if ev.department_id else ""
-    ev.deadline = None
-    ev.chase_at = None
-    ev.pending_extension_value, ev.pending_extension_unit = None, ""
-    ev.return_count += 1
-
-
-def _request_extension(ev: Event, *, now, extension, data, **kw) -> None:
-    if ev.deadline is None or now > ev.deadline:
-        at = timezone.localtime(ev.deadline).strftime("%Y-%m-%d %H:%M") if ev.deadline else ""
-        raise Conflict(f"已超过处置期限（{at}），不能再申请延期")
-    limit = int(sla.setting("CASES_MAX_EXTENSIONS"))
-    if ev.extension_count >= limit:
-        raise Conflict(f"该事件已延期{ev.extension_count}次，不能再申请延期（最多{limit}次）")
-    ev.pending_extension_value, ev.pending_extension_unit = extension
-    data["extension"] = sla.limit_text(*extension)
-
-
-def _grant_extension(ev: Event, *, now, data, **kw) -> None:
-    value, unit = ev.pending_extension_value, ev.pending_extension_unit
-    ev.deadline = sla.extended(ev.deadline, value, unit)
-    ev.chase_at = sla.chase_moment(ev.dispatched_at, ev.deadline)
-    if ev.overdue_at and now <= ev.deadline:
-        ev.overdue_at = None
-    ev.extension_count += 1
-    ev.pending_extension_value, ev.pending_extension_unit = None, ""
-    data["extension"] = sla.limit_text(value, unit)
-
-
-def _refuse_extension(ev: Event, **kw) -> None:
-    ev.pending_extension_value, ev.pending_extension_unit = None, ""
-
-
-def _finish(ev: Event, *, now, **kw) -> None:
-    ev.handled_at = now
-    ev.handling_seconds = max(int((now - ev.dispatched_at).total_seconds()), 0)
-    ev.on_time = now <= ev.deadline
-
-
-def _verify_pass(ev: Event, *, now, resolution, data, **kw) -> None:
-    ev.closed_at = now
-    ev.resolution = resolution
-    data["resolution"] = resolution
-
-
-def _verify_fail(ev: Event, **kw) -> None:
-    ev.on_time = None
-    ev.handled_at = None
-    ev.handling_seconds = None
-
-
-def _evaluate(ev: Event, *, now, rating, data, **kw) -> None:
-    ev.rating = rating
-    ev.evaluated_at = now
-    data["rating"] = rating
-
-
-def _escalate(ev: Event, *, data, **kw) -> None:
-    parent = (
-        Area.objects.filter(path__in=tree.ancestors_of(ev.dispatch_area_path))
-        .order_by("-path")
-        .only("pk", "path", "name")
-        .first()
-    )
-    if parent is None:
-        raise Conflict(f"“{ev.dispatch_area.name}”已是最高层级，不能再上报")
-    ev.dispatch_area, ev.dispatch_area_path = parent, parent.path
-    ev.deadline = None
-    ev.chase_at = None
-    ev.pending_extension_value, ev.pending_extension_unit = None, ""
-    ev.escalation_count += 1
-    data["dispatch_area"] = parent.name
-
-
-def _reopen(ev: Event, **kw) -> None:
-    for f in ("closed_at", "evaluated_at", "handled_at", "handling_seconds", "on_time"):
-        setattr(ev, f, None)
-    ev.rating = ev.resolution = ""
-    ev.deadline = ev.chase_at = ev.overdue_at = None
-    ev.reopen_count += 1
-
-
-def _chase(ev: Event, *, now, note, **kw) -> None:
-    EventNotice.objects.create(
-        event=ev,
-        kind=NoticeKind.MANUAL,
-        deadline=ev.deadline,
-        department_id=ev.department_id,
-        note=note,
-        at=now,
-    )
-
-
-EFFECTS = {
-    "open": _open,
-    "cancel": _cancel,
-    "dispatch": _dispatch,
-    "redispatch": _dispatch,
-    "accept": _accept,
-    "return": _return,
-    "request_extension": _request_extension,
-    "grant_extension": _grant_extension,
-    "refuse_extension": _refuse_extension,
-    "finish": _finish,
-    "verify_pass": _verify_pass,
-    "verify_fail": _verify_fail,
-    "evaluate": _evaluate,
-    "escalate": _escalate,
-    "reopen": _reopen,
-    "chase": _chase,
-}
-assert set(EFFECTS) == set(FLOW), "every move of FLOW needs its effect"
+    ).obj
 
 
 # --- the clock's sweep ----------------------------------------------------------------------------

@@ -6,12 +6,13 @@ any other move; cleared when the event is reopened."""
 
 from __future__ import annotations
 
-from dangjian.cases.models import Move, Resolution
+from dangjian.cases.models import Resolution
+from dangjian.core.workflow import Action
 
 RESOLUTION_REQUIRED = "请选择解决情况：solved（已解决）或answered（未解决已答复）"
 
 
-def clean_resolution(errors, move: Move, value) -> str:
+def clean_resolution(errors, move: Action, value) -> str:
     """The resolution given with ``move``, or a field error in ``errors`` (422)."""
     value = str(value or "").strip()
     if "resolution" in move.needs:

@@ -24,6 +24,7 @@ from dangjian.accounts import labels
 from dangjian.accounts.models import Department
 from dangjian.cases import excel, ratings, selectors, services, sla, text
 from dangjian.cases.classifier import method_label
+from dangjian.cases.flow import EVENT, resolve_department
 from dangjian.cases.forms import (
     EventClassForm,
     EventFilterForm,
@@ -40,7 +41,7 @@ from dangjian.cases.models import (
     SlaStatus,
     State,
 )
-from dangjian.core import scope, tree
+from dangjian.core import scope, tree, workflow
 from dangjian.core.choices import label
 from dangjian.core.crypto import mask
 from dangjian.core.errors import Conflict
@@ -247,9 +248,9 @@ def _move_forms(user, event: Event, bound: dict | None = None) -> list[dict]:
     """The moves ``user`` may make on ``event`` now, each with its form."""
     out = []
     departments = None
-    for action, move in FLOW.items():
-        if event.state not in move.sources or not services.may(user, event, action):
-            continue
+    for allowed in workflow.allowed_actions(EVENT, user, event):
+        action = allowed["action"]
+        move = FLOW[action]
         fields = list(MOVE_FIELDS.get(action, ()))
         if action == "evaluate" and ratings.rates_own_report(user, event):
             fields = ["rating"]  # the reporter's own rating: no follow-up call
@@ -280,7 +281,7 @@ def _suggestion(event: Event) -> dict | None:
     klass = EventClass.objects.filter(pk=found.pk).first()
     # The department history used most for the class (a trained model), else the default.
     name = getattr(found, "department_name", "") or (klass.department_name if klass else "")
-    dept = services._resolve_department(event, name)
+    dept = resolve_department(event, name)
     method = getattr(found, "method", "")
     return {
         "code": found.code,

@@ -22,6 +22,13 @@ class ErrorOut(Schema):
     errors: dict[str, list[str]] | None = None
 
 
+class AllowedActionOut(Schema):
+    """One action the caller may take now (``core.workflow.allowed_actions``)."""
+
+    action: str
+    label: str
+
+
 class PageParams(Schema):
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE

@@ -15,7 +15,8 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from pydantic import ConfigDict
 
-from dangjian.core.api import ERRORS, paginate
+from dangjian.core import workflow
+from dangjian.core.api import ERRORS, AllowedActionOut, paginate
 from dangjian.core.choices import label
 from dangjian.core.crypto import mask
 from dangjian.core.treeapi import page_schema
@@ -127,6 +128,7 @@ class ApplicantDetailOut(ApplicantOut):
     steps: list[ApplicantStepOut]
     timeline: list[StepDefOut]
     warnings: list[str]
+    allowed_actions: list[AllowedActionOut]
 
 
 class ApplicantIn(Schema):
@@ -363,7 +365,7 @@ def timeline(a: Applicant, rows) -> list[dict]:
     ]
 
 
-def detail_out(a: Applicant, warnings: list[str] | None = None) -> dict:
+def detail_out(user, a: Applicant, warnings: list[str] | None = None) -> dict:
     rows = selectors.history(a)
     ppl = selectors.people(a)
     return {
@@ -373,6 +375,7 @@ def detail_out(a: Applicant, warnings: list[str] | None = None) -> dict:
         "steps": [step_out(s) for s in rows],
         "timeline": timeline(a, rows),
         "warnings": warnings or [],
+        "allowed_actions": workflow.allowed_actions(services.APPLICANT, user, a),
     }
 
 
@@ -433,12 +436,12 @@ def applicant_create(request, data: ApplicantIn):
         work_unit=data.work_unit,
         user=data.user_id,
     )
-    return detail_out(selectors.applicant_get(request.auth, a.pk))
+    return detail_out(request.auth, selectors.applicant_get(request.auth, a.pk))
 
 
 @router.get("/applicants/{int:applicant_id}", response={200: ApplicantDetailOut, **ERRORS})
 def applicant_detail(request, applicant_id: int):
-    return detail_out(selectors.applicant_get(request.auth, applicant_id))
+    return detail_out(request.auth, selectors.applicant_get(request.auth, applicant_id))
 
 
 @router.post(
@@ -454,7 +457,7 @@ def applicant_transition(request, applicant_id: int, data: ApplicantTransitionIn
         note=data.note,
         **fields,
     )
-    return detail_out(selectors.applicant_get(request.auth, a.pk), a.last_warnings)
+    return detail_out(request.auth, selectors.applicant_get(request.auth, a.pk), a.last_warnings)
 
 
 @router.get("/board/", response={200: BoardOut, **ERRORS})

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangjian.accounts.models import User, UserKind
-from dangjian.core import audit, crypto, scope, tree
+from dangjian.core import audit, crypto, scope, tree, workflow
 from dangjian.core.errors import Conflict
 from dangjian.core.validators import (
     BIRTH_FLOOR,
@@ -357,34 +357,6 @@ def earliest_explained(a: Applicant) -> tuple[dt.date | None, list[str]]:
     return S.earliest(nxt, facts_of(a), a.last_step_on)
 
 
-def _check_periods(step: int, facts: dict, when: dt.date) -> list[str]:
-    """Refuse (409) a step dated outside a hard period; answer the warnings of soft ones."""
-    warnings = []
-    for rule in S.rules_at(step):
-        anchor = S.anchor_date(rule, facts)
-        if anchor is None:
-            continue
-        limit = S.rule_limit(rule, anchor)
-        if rule.kind == "min" and when < limit:
-            raise Conflict(
-                f"不符合“{rule.label}”的规定：{rule.anchor_label}日期为{_fmt(anchor)}，"
-                f"最早可于{_fmt(limit)}办理第{step}步“{S.STEPS[step].label}”"
-            )
-        if rule.kind == "max" and when > limit:
-            raise Conflict(
-                f"不符合“{rule.label}”的规定：{rule.anchor_label}日期为{_fmt(anchor)}，"
-                f"最迟应于{_fmt(limit)}办理第{step}步“{S.STEPS[step].label}”，已超过期限"
-            )
-        if rule.kind == "warn_max" and when > limit:
-            warnings.append(f"超过“{rule.label}”的期限：应于{_fmt(limit)}前完成")
-        if rule.kind == "warn_min" and when < limit:
-            warnings.append(
-                f"未满“{rule.label}”的期限（{S.months_of(rule)}个月）：{rule.anchor_label}日期为"
-                f"{_fmt(anchor)}，一般应在{_fmt(limit)}以后"
-            )
-    return warnings
-
-
 # --- the step's own fields -------------------------------------------------------------------
 
 
@@ -635,79 +607,112 @@ def _check_approver(errors, data, fields, a: Applicant) -> PartyOrg | None:
 # --- the one transition service --------------------------------------------------------------
 
 
-def _parse_action(action) -> tuple[str, int | None]:
-    text = _text(action)
-    if text in (StepAction.EXTEND, StepAction.CANCEL):
-        return text, None
-    if text.isdigit() and 1 <= int(text) <= S.LAST_STEP:
-        return StepAction.STEP, int(text)
-    raise ValidationError(
-        {
-            "action": [
-                f"不支持的操作“{text[:24]}”，可用操作：1至25（步骤序号）、extend（延长预备期）、cancel（终止）"
-            ]
-        }
-    )
-
-
 def _step_name(n: int) -> str:
     return f"第{n}步“{S.STEPS[n].label}”"
 
 
-def _check_state(a: Applicant, kind: str, number: int | None) -> None:
+def _state_refusal(a: Applicant, kind: str, number: int | None) -> str | None:
     status = ApplicantStatus(a.status)
     if kind == StepAction.STEP:
         if number == S.LAST_STEP and status == ApplicantStatus.CONFIRMED:
             pass
         elif status != ApplicantStatus.ACTIVE:
-            raise Conflict(f"该申请人{status.label}，不能再办理{_step_name(number)}")
+            return f"该申请人{status.label}，不能再办理{_step_name(number)}"
         if number != a.step + 1:
             done = f"已完成{_step_name(a.step)}" if a.step else "尚未办理任何步骤"
             nxt = _step_name(a.step + 1) if a.step < S.LAST_STEP else "无"
-            raise Conflict(
-                f"发展党员须按步骤依次办理：{done}，下一步为{nxt}，不能办理{_step_name(number)}"
-            )
-        return
+            return f"发展党员须按步骤依次办理：{done}，下一步为{nxt}，不能办理{_step_name(number)}"
+        return None
     if kind == StepAction.EXTEND:
         if status != ApplicantStatus.ACTIVE:
-            raise Conflict(f"该申请人{status.label}，不能延长预备期")
+            return f"该申请人{status.label}，不能延长预备期"
         if not S.EXTEND_FROM <= a.step <= S.EXTEND_UNTIL:
-            raise Conflict(
+            return (
                 "只有预备党员（上级党委审批后、支部大会讨论转正前）才能延长预备期，"
                 f"当前为{_step_name(a.step) if a.step else '尚未办理任何步骤'}"
             )
         if a.extension_months:
-            raise Conflict(f"预备期只能延长一次，已延长{a.extension_months}个月")
-        return
+            return f"预备期只能延长一次，已延长{a.extension_months}个月"
+        return None
     if status != ApplicantStatus.ACTIVE:
-        raise Conflict(f"该申请人{status.label}，不能再终止")
+        return f"该申请人{status.label}，不能再终止"
+    return None
 
 
 def _snapshot(a: Applicant) -> dict:
     return audit.snapshot(a)
 
 
-@transaction.atomic
-def applicant_transition(
-    *, actor, applicant: Applicant, action, when=None, note: str = "", **fields
-) -> Applicant:
-    """Take the next step (``action`` "1".."25"), extend the probation (``"extend"``, with
-    ``months``) or end the record (``"cancel"``, with a ``note``), dated ``when`` (default
-    today). See the module's docstring for the answers."""
-    a = scope.get_visible(
-        Applicant.objects.select_for_update(of=("self",)).select_related("org"),
-        actor,
-        MANAGE,
-        view_action=VIEW,
-        pk=applicant.pk,
-    )
-    kind, number = _parse_action(action)
-    _check_state(a, kind, number)
+# --- the 25 steps on the kernel's engine (``core.workflow``) ------------------------------------
+# One action per step ("1".."25"), "extend" and "cancel"; the state is the record's status and
+# its last step (``_state_refusal``), the periods of ``steps.RULES`` are the steps' guards.
 
+_UNKNOWN = "可用操作：1至25（步骤序号）、extend（延长预备期）、cancel（终止）"
+
+
+def _kind_number(action: str) -> tuple[str, int | None]:
+    return (StepAction.STEP, int(action)) if action.isdigit() else (action, None)
+
+
+def _rule_guard(rule):
+    """A period of ``steps.RULES`` as a guard: a hard one refuses (naming the rule and the
+    first or last date that satisfies it); a soft one only warns."""
+
+    def guard(ctx: workflow.Context) -> workflow.Refusal | None:
+        step, when = rule.step, ctx.values["day"]
+        anchor = S.anchor_date(rule, facts_of(ctx.obj))
+        if anchor is None:
+            return None
+        limit = S.rule_limit(rule, anchor)
+        said = f"不符合“{rule.label}”的规定：{rule.anchor_label}日期为{_fmt(anchor)}，"
+        if rule.kind == "min" and when < limit:
+            message = f"{said}最早可于{_fmt(limit)}办理第{step}步“{S.STEPS[step].label}”"
+            return workflow.Refusal(rule.code, message, satisfy=limit)
+        if rule.kind == "max" and when > limit:
+            message = (
+                f"{said}最迟应于{_fmt(limit)}办理第{step}步“{S.STEPS[step].label}”，已超过期限"
+            )
+            return workflow.Refusal(rule.code, message, satisfy=limit)
+        if rule.kind == "warn_max" and when > limit:
+            ctx.warnings.append(f"超过“{rule.label}”的期限：应于{_fmt(limit)}前完成")
+        if rule.kind == "warn_min" and when < limit:
+            ctx.warnings.append(
+                f"未满“{rule.label}”的期限（{S.months_of(rule)}个月）：{rule.anchor_label}日期为"
+                f"{_fmt(anchor)}，一般应在{_fmt(limit)}以后"
+            )
+        return None
+
+    return guard
+
+
+_ACTIVE = frozenset({ApplicantStatus.ACTIVE})
+STEP_FLOW: dict[str, workflow.Action] = {
+    **{
+        str(n): workflow.Action(
+            step.label,
+            _ACTIVE | {ApplicantStatus.CONFIRMED} if n == S.LAST_STEP else _ACTIVE,
+            None,
+            MANAGE,
+            "org",
+            step.fields,
+            tuple(_rule_guard(r) for r in S.rules_at(n)),
+        )
+        for n, step in S.STEPS.items()
+    },
+    "extend": workflow.Action("延长预备期", _ACTIVE, None, MANAGE, "org", ("months",)),
+    "cancel": workflow.Action("终止", _ACTIVE, None, MANAGE, "org", ("note",)),
+}
+
+
+def _clean(ctx: workflow.Context) -> None:
+    a, actor, errors = ctx.obj, ctx.actor, ctx.errors
+    kind, number = _kind_number(ctx.action)
+    when = ctx.fields.get("when")
+    fields = {k: v for k, v in ctx.fields.items() if k != "when"}
+    warnings: list[str] = []
     today = timezone.localdate()
-    errors = Errors()
     day = _date(errors, "date", when) if when not in (None, "") else today
-    note = _text(note)
+    note = ctx.note = _text(ctx.note)
     if len(note) > MAX_NOTE:
         errors.add("note", f"说明不能超过{MAX_NOTE}个字")
     if day is not None:
@@ -790,7 +795,6 @@ def applicant_transition(
         if step.approval:
             approver = _check_approver(errors, data, given, a)
         errors.check()
-        warnings = _check_periods(number, facts_of(a), day) + warnings
     elif kind == StepAction.EXTEND:
         months = _count(errors, "months", given.get("months"), required=True)
         low, high = S.EXTENSION_MONTHS
@@ -800,7 +804,16 @@ def applicant_transition(
         data["months"] = months
         data["probation_end_before"] = a.probation_end.isoformat() if a.probation_end else None
 
-    before = _snapshot(a)
+    ctx.values.update(
+        kind=kind, number=number, day=day, data=data, people=people, approver=approver
+    )
+    ctx.values["vote_warnings"] = warnings
+
+
+def _effect(ctx: workflow.Context) -> None:
+    a, actor, v = ctx.obj, ctx.actor, ctx.values
+    kind, number, day, data = v["kind"], v["number"], v["day"], v["data"]
+    ctx.warnings.extend(v["vote_warnings"])  # the periods' warnings first
     row = ApplicantStep(
         applicant=a,
         action=kind,
@@ -811,35 +824,81 @@ def applicant_transition(
         actor_name=(actor.get_username() if getattr(actor, "is_authenticated", False) else "")[
             :150
         ],
-        approving_org=approver,
+        approving_org=v["approver"],
         data=data,
-        warnings=warnings,
-        note=note,
+        warnings=ctx.warnings,
+        note=ctx.note,
     )
     _apply(actor, a, row, kind, number, day, data)
+    v["row"] = row
+    _plan_next(a)
+
+
+def _history(ctx: workflow.Context) -> None:
+    row, a = ctx.values["row"], ctx.obj
     row.save()
-    if people:
+    if ctx.values["people"]:
         ResponsiblePerson.objects.bulk_create(
             [
                 ResponsiblePerson(applicant=a, step=row, role=role, member=m, name=m.name)
-                for role, m in people
+                for role, m in ctx.values["people"]
             ]
         )
-    _plan_next(a)
-    a.save()
-    b, after = audit.diff(before, _snapshot(a))
+
+
+def _audit(ctx: workflow.Context) -> dict:
+    kind, number, day = ctx.values["kind"], ctx.values["number"], ctx.values["day"]
+    b, after = audit.diff(ctx.before, _snapshot(ctx.obj))
     label = _step_name(number) if number else dict(StepAction.choices)[kind]
-    audit.record(
+    return {
+        "action": f"applicant.{'step' if kind == StepAction.STEP else kind}",
+        "before": b,
+        "after": after,
+        "note": f"{label}（{day.isoformat()}）",
+    }
+
+
+APPLICANT = workflow.Flow(
+    name="applicant",
+    states=ApplicantStatus,
+    actions=STEP_FLOW,
+    sides={
+        "org": lambda actor, a, move: (
+            None if can_manage_in(actor, a.org_path) else "您没有执行此操作的权限"
+        )
+    },
+    queryset=lambda: Applicant.objects.select_related("org"),
+    view_permission=VIEW,
+    act_permission=MANAGE,
+    state_field="status",
+    state_check=lambda flow, a, action, move: _state_refusal(a, *_kind_number(action)),
+    clean=_clean,
+    effects=dict.fromkeys(STEP_FLOW, _effect),
+    history=_history,
+    audit=_audit,
+    snapshot=_snapshot,
+    unknown_message=lambda flow, action: f"不支持的操作“{_text(action)[:24]}”，{_UNKNOWN}",
+)
+
+
+def applicant_transition(
+    *, actor, applicant: Applicant, action, when=None, note: str = "", **fields
+) -> Applicant:
+    """Take the next step (``action`` "1".."25"), extend the probation (``"extend"``, with
+    ``months``) or end the record (``"cancel"``, with a ``note``), dated ``when`` (default
+    today): ``APPLICANT`` run by the kernel's engine. See the module's docstring for the
+    answers; ``last_warnings`` on the answer are the soft periods' warnings."""
+    ctx = workflow.run(
+        APPLICANT,
         actor=actor,
-        action=f"applicant.{'step' if kind == StepAction.STEP else kind}",
-        obj=a,
-        before=b,
-        after=after,
-        note=f"{label}（{day.isoformat()}）",
+        pk=applicant.pk,
+        action=_text(action),
+        note=note,
+        when=when,
+        **fields,
     )
-    scope.assert_visible(a, actor, VIEW)
-    a.last_warnings = warnings
-    return a
+    ctx.obj.last_warnings = ctx.warnings
+    return ctx.obj
 
 
 def _apply(actor, a: Applicant, row: ApplicantStep, kind, number, day, data) -> None:

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dangjian.core import scope, tree
+from dangjian.core import scope, tree, workflow
 from dangjian.core.crypto import mask
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import MAX_PK
@@ -255,6 +255,8 @@ def _detail_context(user, a: Applicant, posted=None, errors=None, conflict="", w
             }
         )
     can_manage = scope.is_visible(a, user, "development.manage")
+    allowed = workflow.allowed_actions(services.APPLICANT, user, a) if can_manage else []
+    codes = {x["action"] for x in allowed}
     return {
         "a": _masked(a),
         "stage_label": Stage(a.stage).label,
@@ -267,11 +269,9 @@ def _detail_context(user, a: Applicant, posted=None, errors=None, conflict="", w
         "sponsors": ppl["sponsor"],
         "can_manage": can_manage,
         "form": _form_spec(user, a, posted, errors) if can_manage else None,
-        "can_extend": can_manage
-        and a.status == ApplicantStatus.ACTIVE
-        and S.EXTEND_FROM <= a.step <= S.EXTEND_UNTIL
-        and not a.extension_months,
-        "can_cancel": can_manage and a.status == ApplicantStatus.ACTIVE,
+        "allowed_actions": allowed,
+        "can_extend": "extend" in codes,
+        "can_cancel": "cancel" in codes,
         "errors": errors or {},
         "conflict": conflict,
         "warnings": warnings or [],

@@ -10,8 +10,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from ninja import Query, Router, Schema, Status
 
-from dangjian.core import scope
-from dangjian.core.api import ERRORS, paginate
+from dangjian.core import scope, workflow
+from dangjian.core.api import ERRORS, AllowedActionOut, paginate
 from dangjian.core.api import iso as _iso
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema
@@ -429,6 +429,17 @@ class HardshipOut(Schema):
     history: list[HardshipStepOut]
 
 
+class HardshipDetailOut(HardshipOut):
+    allowed_actions: list[AllowedActionOut]
+
+
+def hardship_detail_out(user, h: Hardship) -> dict:
+    """One hardship with the actions ``user`` may take now."""
+    return hardship_out(h) | {
+        "allowed_actions": workflow.allowed_actions(services.HARDSHIP, user, h)
+    }
+
+
 def hardship_out(h: Hardship) -> dict:
     return {
         "id": h.pk,
@@ -484,7 +495,7 @@ class HardshipIn(Schema):
     reason: str = ""
 
 
-@router.post("/hardships/", response={200: HardshipOut, **ERRORS})
+@router.post("/hardships/", response={200: HardshipDetailOut, **ERRORS})
 def create_hardship(request, data: HardshipIn):
     if data.member_id is None:
         raise ValidationError({"member_id": ["请选择党员（member_id）"]})
@@ -497,12 +508,14 @@ def create_hardship(request, data: HardshipIn):
         to_month=data.to_month,
         reason=data.reason,
     )
-    return hardship_out(selectors.hardship_detail(request.auth, h.pk))
+    return hardship_detail_out(request.auth, selectors.hardship_detail(request.auth, h.pk))
 
 
-@router.get("/hardships/{int:hardship_id}", response={200: HardshipOut, **ERRORS})
+@router.get("/hardships/{int:hardship_id}", response={200: HardshipDetailOut, **ERRORS})
 def hardship_detail(request, hardship_id: int):
-    return hardship_out(selectors.hardship_detail(request.auth, _pk(hardship_id)))
+    return hardship_detail_out(
+        request.auth, selectors.hardship_detail(request.auth, _pk(hardship_id))
+    )
 
 
 class HardshipTransitionIn(Schema):
@@ -510,7 +523,9 @@ class HardshipTransitionIn(Schema):
     note: str = ""
 
 
-@router.post("/hardships/{int:hardship_id}/transitions", response={200: HardshipOut, **ERRORS})
+@router.post(
+    "/hardships/{int:hardship_id}/transitions", response={200: HardshipDetailOut, **ERRORS}
+)
 def hardship_transition(request, hardship_id: int, data: HardshipTransitionIn):
     """``agree`` (branch), ``approve`` (the next level), ``reject`` (with a note), ``withdraw``."""
     h = services.hardship_transition(
@@ -519,7 +534,7 @@ def hardship_transition(request, hardship_id: int, data: HardshipTransitionIn):
         action=data.action,
         note=data.note,
     )
-    return hardship_out(selectors.hardship_detail(request.auth, h.pk))
+    return hardship_detail_out(request.auth, selectors.hardship_detail(request.auth, h.pk))
 
 
 # --- remittances, totals, funds -----------------------------------------------------------------

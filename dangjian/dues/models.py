@@ -17,8 +17,6 @@ member (``member__org_path``; the member's own account sees their own).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from dangjian.core.models import LedgerAccount, LedgerTransaction
 from dangjian.core.scope import ScopedManager, ScopeFields
 from dangjian.core.tree import PathField
+from dangjian.core.workflow import Action
 from dangjian.dues import rates
 from dangjian.members.models import Member
 from dangjian.organizations.models import PartyOrg
@@ -127,33 +126,26 @@ class HardshipState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("已撤回")
 
 
-@dataclass(frozen=True)
-class Move:
-    label: str
-    sources: frozenset[str]
-    target: str
-    action: str  # the permission the actor needs
-    # "branch": reach over the member's organization; "next_level": reach over the
-    # organization above the member's branch, and not the one who decided at the branch.
-    who: str
-    needs_note: bool = False
-
-
 HS = HardshipState
-HARDSHIP_FLOW: dict[str, Move] = {
-    "agree": Move("支部同意", frozenset({HS.REQUESTED}), HS.BRANCH_AGREED, "dues.manage", "branch"),
-    "approve": Move(
+# The flow as data (``core.workflow``; run by ``dues.flow``). Sides: "branch": reach over the
+# member's organization; "next_level": reach over the organization above the member's branch,
+# and not the one who decided at the branch.
+HARDSHIP_FLOW: dict[str, Action] = {
+    "agree": Action(
+        "支部同意", frozenset({HS.REQUESTED}), HS.BRANCH_AGREED, "dues.manage", "branch"
+    ),
+    "approve": Action(
         "上级批准", frozenset({HS.BRANCH_AGREED}), HS.APPROVED, "dues.approve", "next_level"
     ),
-    "reject": Move(
+    "reject": Action(
         "不同意",
         frozenset({HS.REQUESTED, HS.BRANCH_AGREED}),
         HS.REJECTED,
         "dues.manage",
         "branch",
-        needs_note=True,
+        needs=("note",),
     ),
-    "withdraw": Move("撤回", frozenset({HS.REQUESTED}), HS.WITHDRAWN, "dues.manage", "branch"),
+    "withdraw": Action("撤回", frozenset({HS.REQUESTED}), HS.WITHDRAWN, "dues.manage", "branch"),
 }
 HARDSHIP_ACTION_LABELS = {"request": "提出申请"} | {a: m.label for a, m in HARDSHIP_FLOW.items()}
 

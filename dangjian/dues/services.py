@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dangjian.core import audit, ledger, scope, tree
+from dangjian.core import audit, ledger, scope, tree, workflow
 from dangjian.core.errors import Conflict
 from dangjian.core.models import LedgerAccount
 from dangjian.dues import calc, rates
@@ -326,13 +326,19 @@ def hardship_request(
     return h
 
 
-def _hardship_refusal(actor, h: Hardship, move) -> str:
+# The hardship workflow on the kernel's engine (``core.workflow``): ``HARDSHIP_FLOW`` is the
+# data, these are its sides, its fields and its history row.
+
+
+def _side_branch(actor, h: Hardship, move) -> str | None:
+    reach = scope.reach_of(actor, move.permission)
+    if not any(tree.is_within(h.member.org_path, p) for p in reach.org_paths):
+        return f"“{move.label}”须由党员所在支部办理"
+    return None
+
+
+def _side_next_level(actor, h: Hardship, move) -> str | None:
     branch = branch_of(h.member.org)
-    if move.who == "branch":
-        reach = scope.reach_of(actor, move.action)
-        if not any(tree.is_within(h.member.org_path, p) for p in reach.org_paths):
-            return f"“{move.label}”须由党员所在支部办理"
-        return ""
     parent = (
         PartyOrg.objects.only("pk", "path", "name").get(pk=branch.parent_id)
         if branch.parent_id
@@ -340,54 +346,64 @@ def _hardship_refusal(actor, h: Hardship, move) -> str:
     )
     if parent is None:
         return "该支部没有上级党组织，无法审批"
-    reach = scope.reach_of(actor, move.action)
+    reach = scope.reach_of(actor, move.permission)
     if not any(tree.is_within(parent.path, p) for p in reach.org_paths):
         return f"减免须由上级党组织（{parent.name}）审批"
     decided = h.steps.filter(action="agree").values_list("actor_id", flat=True).last()
     if decided is not None and decided == actor.pk:
         return "支部决定人不能再作为上级审批人"
-    return ""
+    return None
 
 
-@transaction.atomic
-def hardship_transition(*, actor, hardship: Hardship, action: str, note: str = "") -> Hardship:
-    """The one transition service of the hardship workflow (``HARDSHIP_FLOW``)."""
-    h = scope.get_visible(
-        Hardship.objects.select_for_update(of=("self",)).select_related("member", "member__org"),
-        actor,
-        "dues.view",
-        pk=hardship.pk,
-    )
-    move = HARDSHIP_FLOW.get(action)
-    if move is None:
-        allowed = "、".join(f"{a}（{m.label}）" for a, m in HARDSHIP_FLOW.items())
-        raise ValidationError({"action": [f"不支持的操作，可用操作：{allowed}"]})
-    if h.state not in move.sources:
-        raise Conflict(f"当前状态为“{h.get_state_display()}”，不能执行“{move.label}”")
-    refusal = _hardship_refusal(actor, h, move)
-    if refusal:
-        raise scope.Forbidden(refusal)
-    note = _text(note)
-    if len(note) > MAX_REASON:
-        raise ValidationError({"note": [f"说明不能超过{MAX_REASON}个字"]})
-    if move.needs_note and not note:
-        raise ValidationError({"note": ["请填写不同意的理由（note）"]})
-    before = h.state
-    h.state = move.target
-    h.save(update_fields=["state", "updated_at"])
+def _hardship_clean(ctx: workflow.Context) -> None:
+    ctx.note = _text(ctx.note)
+    if len(ctx.note) > MAX_REASON:
+        ctx.errors.add("note", f"说明不能超过{MAX_REASON}个字")
+    elif "note" in ctx.move.needs and not ctx.note:
+        ctx.errors.add("note", "请填写不同意的理由（note）")
+
+
+def _hardship_save(ctx: workflow.Context) -> None:
+    ctx.obj.save(update_fields=["state", "updated_at"])
+
+
+def _hardship_history(ctx: workflow.Context) -> None:
     HardshipStep.objects.create(
-        hardship=h, action=action, from_state=before, to_state=h.state, actor=actor, note=note
+        hardship=ctx.obj,
+        action=ctx.action,
+        from_state=ctx.from_state,
+        to_state=ctx.obj.state,
+        actor=ctx.actor,
+        note=ctx.note,
     )
-    audit.record(
-        actor=actor,
-        action=f"dues.hardship_{action}",
-        obj=h,
-        before={"state": before},
-        after={"state": h.state},
-        note=note,
-        org_path=h.member.org_path,
-    )
-    return h
+
+
+def _hardship_audit(ctx: workflow.Context) -> dict:
+    return {
+        "action": f"dues.hardship_{ctx.action}",
+        "before": {"state": ctx.from_state},
+        "after": {"state": ctx.obj.state},
+        "org_path": ctx.obj.member.org_path,
+    }
+
+
+HARDSHIP = workflow.Flow(
+    name="dues.hardship",
+    states=HardshipState,
+    actions=HARDSHIP_FLOW,
+    sides={"branch": _side_branch, "next_level": _side_next_level},
+    queryset=lambda: Hardship.objects.select_related("member", "member__org"),
+    view_permission="dues.view",
+    clean=_hardship_clean,
+    save=_hardship_save,
+    history=_hardship_history,
+    audit=_hardship_audit,
+)
+
+
+def hardship_transition(*, actor, hardship: Hardship, action: str, note: str = "") -> Hardship:
+    """The one transition service of the hardship workflow (``HARDSHIP``, run by the kernel)."""
+    return workflow.run(HARDSHIP, actor=actor, pk=hardship.pk, action=action, note=note).obj
 
 
 # --- payments -----------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.urls import reverse as url_for
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dangjian.core import scope
+from dangjian.core import scope, workflow
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import id_or_none as _int
 from dangjian.core.ids import pk_or_404 as _pk
@@ -111,6 +111,17 @@ def overview(request):
     )
 
 
+def _with_moves(user, hardships) -> list[Hardship]:
+    """Each hardship with ``moves``: the actions ``user`` may take now (the engine's list)."""
+    out = list(hardships)
+    for h in out:
+        h.moves = [
+            a | {"needs_note": "note" in HARDSHIP_FLOW[a["action"]].needs}
+            for a in workflow.allowed_actions(services.HARDSHIP, user, h)
+        ]
+    return out
+
+
 def _member_context(user, member: Member) -> dict:
     st = selectors.statuses([member.pk])[member.pk]
     profile = selectors.profile_of(member)
@@ -121,10 +132,9 @@ def _member_context(user, member: Member) -> dict:
         "bases": list(profile.bases.all()) if profile else [],
         "months": selectors.month_table(member, profile, st) if profile else [],
         "payments": list(selectors.payments(user, member=member)[:50]),
-        "hardships": list(
-            selectors.hardships(user).filter(member=member).prefetch_related("steps__actor")
+        "hardships": _with_moves(
+            user, selectors.hardships(user).filter(member=member).prefetch_related("steps__actor")
         ),
-        "flow": HARDSHIP_FLOW,
         "categories": DuesCategory.choices,
         "hardship_kinds": HardshipKind.choices,
         "arrears_text": "、".join(calc.month_label(x) for x in st.streak),

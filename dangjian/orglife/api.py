@@ -9,8 +9,8 @@ from django.http import Http404
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 
-from dangjian.core import scope
-from dangjian.core.api import ERRORS, paginate
+from dangjian.core import scope, workflow
+from dangjian.core.api import ERRORS, AllowedActionOut, paginate
 from dangjian.core.api import iso as _iso
 from dangjian.core.api import ref as _ref
 from dangjian.core.apidates import PlannedDateTime
@@ -133,6 +133,7 @@ def session_detail_out(user, s: Session) -> dict:
             "review_note": s.review_note,
             "held_at": _iso(s.held_at),
             "checkin_token": services.checkin_token(s) if services.can_record(user, s) else None,
+            "allowed_actions": workflow.allowed_actions(services.SESSION, user, s),
         }
     )
     return out
@@ -194,6 +195,7 @@ class SessionDetailOut(SessionOut):
     review_note: str
     held_at: str | None
     checkin_token: str | None
+    allowed_actions: list[AllowedActionOut]
 
 
 class SessionIn(Schema):
@@ -375,16 +377,7 @@ class SessionTransitionIn(Schema):
 def transition(request, session_id: int, data: SessionTransitionIn):
     """close (归档), cancel (取消, note = the reason) or review (督查, note = the opinion)."""
     s = selectors.session_get(request.auth, _pk(session_id))
-    if data.action == "close":
-        services.session_close(actor=request.auth, session=s)
-    elif data.action == "cancel":
-        services.session_cancel(actor=request.auth, session=s, reason=data.note)
-    elif data.action == "review":
-        services.session_review(actor=request.auth, session=s, note=data.note)
-    else:
-        raise ValidationError(
-            {"action": ["操作只能是 close（归档）、cancel（取消）或 review（督查）"]}
-        )
+    services.session_transition(actor=request.auth, session=s, action=data.action, note=data.note)
     return session_detail_out(request.auth, selectors.session_get(request.auth, s.pk))
 
 

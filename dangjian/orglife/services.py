@@ -17,7 +17,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 
-from dangjian.core import audit, scope, tree
+from dangjian.core import audit, scope, tree, workflow
 from dangjian.core.errors import Conflict
 from dangjian.core.validators import PARTY_FOUNDED, date_range_message, plan_ceiling
 from dangjian.members import sanctions
@@ -860,65 +860,6 @@ def validity(session: Session, c: dict | None = None, votes=None) -> rules.Verdi
     return rules.Verdict(valid=all(ch.ok for ch in checks), checks=checks)
 
 
-@transaction.atomic
-def session_close(*, actor, session: Session, now: dt.datetime | None = None) -> Session:
-    """Archive the record: members not marked become absent; nothing changes afterwards but
-    the review and the participants' ratings."""
-    session = Session.objects.select_for_update().get(pk=session.pk)
-    if not can_record(actor, session):
-        raise scope.Forbidden("只有记录人或本组织管理人员可以归档")
-    _check_open(session)
-    now = now or timezone.now()
-    if now < session.starts_at:
-        raise Conflict("组织生活尚未开始，不能归档")
-    errors = Errors()
-    if not session.minutes.strip():
-        errors.add("minutes", "请先填写会议记录再归档")
-    errors.check()
-    marked = Attendance.objects.filter(session=session, status=AttendanceStatus.PENDING).update(
-        status=AttendanceStatus.ABSENT, reason="未签到", updated_at=now
-    )
-    session.state = SessionState.HELD
-    session.held_at = now
-    session.quorum_ok, session.quorum_note = quorum.sat(validity(session, votes=[]))
-    session.save(update_fields=["state", "held_at", "quorum_ok", "quorum_note", "updated_at"])
-    audit.record(
-        actor=actor,
-        action="orglife.session.close",
-        obj=session,
-        before={"state": SessionState.SCHEDULED},
-        after={
-            "state": session.state,
-            "unmarked_absent": marked,
-            "quorum_ok": session.quorum_ok,
-            "quorum_note": session.quorum_note,
-        },
-    )
-    return session
-
-
-@transaction.atomic
-def session_cancel(*, actor, session: Session, reason: str) -> Session:
-    session = Session.objects.select_for_update().get(pk=session.pk)
-    if not can_manage_in(actor, session.org_path):
-        raise scope.Forbidden("您没有管理该党组织组织生活的权限")
-    _check_open(session)
-    reason = _text(reason, 200)
-    if not reason:
-        raise ValidationError({"reason": ["请填写取消原因"]})
-    session.state = SessionState.CANCELLED
-    session.save(update_fields=["state", "updated_at"])
-    audit.record(
-        actor=actor,
-        action="orglife.session.cancel",
-        obj=session,
-        before={"state": SessionState.SCHEDULED},
-        after={"state": session.state},
-        note=reason,
-    )
-    return session
-
-
 def can_review(actor, session: Session) -> bool:
     """督查 is the higher level's: a manage grant on a strict ancestor of the host."""
     reach = scope.reach_of(actor, MANAGE)
@@ -927,22 +868,135 @@ def can_review(actor, session: Session) -> bool:
     )
 
 
-@transaction.atomic
-def session_review(*, actor, session: Session, note: str) -> Session:
-    session = Session.objects.select_for_update().get(pk=session.pk)
-    if not can_review(actor, session):
-        raise scope.Forbidden("督查须由上级党组织进行")
-    if session.state != SessionState.HELD:
-        raise Conflict("只有已召开并归档的组织生活可以督查")
-    note = _text(note, 500)
-    if not note:
-        raise ValidationError({"note": ["请填写督查意见"]})
-    session.reviewed_by = actor
+# --- the session workflow on the kernel's engine (``core.workflow``) ---------------------------------
+
+SS = SessionState
+
+
+def _not_started(ctx: workflow.Context) -> workflow.Refusal | None:
+    if ctx.now < ctx.obj.starts_at:
+        return workflow.Refusal(
+            "orglife.close_after_start", "组织生活尚未开始，不能归档", satisfy=ctx.obj.starts_at
+        )
+    return None
+
+
+SESSION_FLOW: dict[str, workflow.Action] = {
+    "close": workflow.Action(
+        "归档", frozenset({SS.SCHEDULED}), SS.HELD, MANAGE, "recorder", guards=(_not_started,)
+    ),
+    "cancel": workflow.Action(
+        "取消", frozenset({SS.SCHEDULED}), SS.CANCELLED, MANAGE, "manager", ("note",)
+    ),
+    "review": workflow.Action("督查", frozenset({SS.HELD}), None, MANAGE, "higher", ("note",)),
+}
+
+
+def _session_state_message(flow, session: Session, move) -> str:
+    if move.label == "督查":
+        return "只有已召开并归档的组织生活可以督查"
+    return f"该组织生活{session.get_state_display()}，不能再登记出席情况"
+
+
+def _session_clean(ctx: workflow.Context) -> None:
+    if ctx.action == "cancel":
+        ctx.note = _text(ctx.note, 200)
+        if not ctx.note:
+            ctx.errors.add("reason", "请填写取消原因")
+    elif ctx.action == "review":
+        ctx.note = _text(ctx.note, 500)
+        if not ctx.note:
+            ctx.errors.add("note", "请填写督查意见")
+
+
+def _close(ctx: workflow.Context) -> None:
+    session, now = ctx.obj, ctx.now
+    if not session.minutes.strip():
+        ctx.errors.add("minutes", "请先填写会议记录再归档")
+        return
+    ctx.values["marked"] = Attendance.objects.filter(
+        session=session, status=AttendanceStatus.PENDING
+    ).update(status=AttendanceStatus.ABSENT, reason="未签到", updated_at=now)
+    session.held_at = now
+    session.quorum_ok, session.quorum_note = quorum.sat(validity(session, votes=[]))
+    ctx.values["fields"] = ["state", "held_at", "quorum_ok", "quorum_note", "updated_at"]
+
+
+def _cancel(ctx: workflow.Context) -> None:
+    ctx.values["fields"] = ["state", "updated_at"]
+
+
+def _review(ctx: workflow.Context) -> None:
+    session = ctx.obj
+    session.reviewed_by = ctx.actor
     session.reviewed_at = timezone.now()
-    session.review_note = note
-    session.save(update_fields=["reviewed_by", "reviewed_at", "review_note", "updated_at"])
-    audit.record(actor=actor, action="orglife.session.review", obj=session, after={"note": note})
-    return session
+    session.review_note = ctx.note
+    ctx.values["fields"] = ["reviewed_by", "reviewed_at", "review_note", "updated_at"]
+
+
+def _session_audit(ctx: workflow.Context) -> dict:
+    s = ctx.obj
+    if ctx.action == "review":
+        return {"action": "orglife.session.review", "after": {"note": ctx.note}, "note": ""}
+    after = {"state": s.state}
+    if ctx.action == "close":
+        after |= {
+            "unmarked_absent": ctx.values["marked"],
+            "quorum_ok": s.quorum_ok,
+            "quorum_note": s.quorum_note,
+        }
+    return {
+        "action": f"orglife.session.{ctx.action}",
+        "before": {"state": ctx.from_state},
+        "after": after,
+    }
+
+
+SESSION = workflow.Flow(
+    name="orglife.session",
+    states=SessionState,
+    actions=SESSION_FLOW,
+    sides={
+        "recorder": lambda a, s, m: (
+            None if can_record(a, s) else "只有记录人或本组织管理人员可以归档"
+        ),
+        "manager": lambda a, s, m: (
+            None if can_manage_in(a, s.org_path) else "您没有管理该党组织组织生活的权限"
+        ),
+        "higher": lambda a, s, m: None if can_review(a, s) else "督查须由上级党组织进行",
+    },
+    queryset=lambda: Session.objects.all(),
+    view_permission=VIEW,
+    clean=_session_clean,
+    effects={"close": _close, "cancel": _cancel, "review": _review},
+    save=lambda ctx: ctx.obj.save(update_fields=ctx.values["fields"]),
+    audit=_session_audit,
+    unknown_message=lambda flow, action: (
+        "操作只能是 close（归档）、cancel（取消）或 review（督查）"
+    ),
+    state_message=_session_state_message,
+)
+
+
+def session_transition(
+    *, actor, session: Session, action: str, note: str = "", now: dt.datetime | None = None
+) -> Session:
+    """close (归档: members not marked become absent; nothing changes afterwards but the
+    review and the participants' ratings), cancel (取消, ``note`` the reason) or review (督查,
+    the higher level's opinion): ``SESSION`` run by the kernel's engine."""
+    return workflow.run(SESSION, actor=actor, pk=session.pk, action=action, note=note, now=now).obj
+
+
+def session_close(*, actor, session: Session, now: dt.datetime | None = None) -> Session:
+    return session_transition(actor=actor, session=session, action="close", now=now)
+
+
+def session_cancel(*, actor, session: Session, reason: str) -> Session:
+    return session_transition(actor=actor, session=session, action="cancel", note=reason)
+
+
+def session_review(*, actor, session: Session, note: str) -> Session:
+    return session_transition(actor=actor, session=session, action="review", note=note)
 
 
 @transaction.atomic

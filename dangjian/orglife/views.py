@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from dangjian.core import scope
+from dangjian.core import scope, workflow
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import pk_or_404
 from dangjian.organizations.models import OrgKind, PartyOrg
@@ -138,6 +138,9 @@ def session_detail(request, session_id: int):
             "joint": list(s.participants.select_related("org").defer("org__contact_phone")),
             "can_record": can_record and s.state == SessionState.SCHEDULED,
             "can_review": services.can_review(request.user, s) and s.state == SessionState.HELD,
+            "allowed": {
+                a["action"]: a for a in workflow.allowed_actions(services.SESSION, request.user, s)
+            },
             "qr_svg": qr,
             "checkin_url": url,
         },
@@ -179,6 +182,9 @@ def session_minutes(request, session_id: int):
     return redirect("console:orglife:session", s.pk)
 
 
+DONE = {"close": "已归档", "review": "督查意见已保存", "cancel": "已取消"}
+
+
 @console_view
 @require_POST
 def session_transition(request, session_id: int):
@@ -186,17 +192,8 @@ def session_transition(request, session_id: int):
     action = request.POST.get("action")
     note = request.POST.get("note", "")
     try:
-        if action == "close":
-            services.session_close(actor=request.user, session=s)
-            messages.success(request, "已归档")
-        elif action == "review":
-            services.session_review(actor=request.user, session=s, note=note)
-            messages.success(request, "督查意见已保存")
-        elif action == "cancel":
-            services.session_cancel(actor=request.user, session=s, reason=note)
-            messages.success(request, "已取消")
-        else:
-            messages.error(request, "未知操作")
+        services.session_transition(actor=request.user, session=s, action=action, note=note)
+        messages.success(request, DONE[action])
     except ValidationError as exc:
         messages.error(request, "；".join(m for ms in exc.message_dict.values() for m in ms))
     except Conflict as exc:

@@ -17,10 +17,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.cases import ratings, selectors, services, sla
+from dangjian.cases.flow import EVENT
 from dangjian.cases.forms import RateForm, ReportForm, add_service_errors, follow_up_of
 from dangjian.cases.models import ACTION_LABELS, CLOSED_STATES, Event, SlaStatus, State
 from dangjian.cases.reporter_view import public_note
-from dangjian.core import tree
+from dangjian.core import tree, workflow
 from dangjian.core.choices import label
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import pk_or_404 as _pk
@@ -213,7 +214,7 @@ def _detail(request, event: Event, rate_form=None, status=200):
         # The phone shows everyone the reporter's view: the public notes only.
         s.public_note = public_note(s)
     photos = selectors.attachment_list(user, event)
-    may_rate = services.may(user, event, "evaluate")
+    may_rate = workflow.may(EVENT, user, event, "evaluate")
     mine = event.reporter_id == user.pk
     return render(
         request,

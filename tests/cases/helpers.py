@@ -107,12 +107,12 @@ class Actors:
         m = FLOW[action]
         event.refresh_from_db()
         users, nodes = self.world.users, self.world.nodes
-        if m.by == "department":
+        if m.side == "department":
             # before any dispatch no department sees it: the street (the state refuses first)
             return self.dept_users.get(event.department_id) or users["street"]
         if m.permission == "cases.rate":
             return users["resident"]
-        if m.by == "level":
+        if m.side == "level":
             return (
                 users["street"] if event.dispatch_area_id == nodes["street"].pk else users["county"]
             )
