@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from dangjian.core import audit, scope, tree
 from dangjian.core.errors import Conflict
-from dangjian.members import services
 from dangjian.members.models import Committee, Member, Status, add_months
-from dangjian.members.sanction_models import Sanction, SanctionKind
+from dangjian.members.models.sanctions import Sanction, SanctionKind
+from dangjian.members.services import fields, registry
 
 PROBATION_MAX_MONTHS = 24
 PROBATION_RULE = "受留党察看处分的党员在察看期间没有表决权、选举权和被选举权，不能作入党介绍人"
@@ -151,7 +151,7 @@ def current_text(member) -> tuple[str, str]:
 
 
 def _text(errors, field: str, value, limit: int | None = None) -> str:
-    text = services._text(value)
+    text = fields._text(value)
     if limit and len(text) > limit:
         errors.add(field, f"{FIELD_LABELS[field]}不能超过{limit}个字")
     return text
@@ -175,10 +175,10 @@ def _snapshot(s: Sanction) -> dict:
     return audit.snapshot(s)
 
 
-def clean_sanction_fields(values: dict, today: dt.date) -> tuple[dict, services.Errors]:
-    errors = services.Errors()
+def clean_sanction_fields(values: dict, today: dt.date) -> tuple[dict, fields.Errors]:
+    errors = fields.Errors()
     out: dict = {}
-    kind = services._text(values.get("kind"))
+    kind = fields._text(values.get("kind"))
     if not kind:
         errors.add("kind", "请选择处分种类")
     elif kind not in SanctionKind.values:
@@ -276,8 +276,8 @@ def sanction_record(
             raise Conflict(f"该党员已有留党察看（{overlap.period_text}），察看期不能重叠")
     sanction = Sanction.objects.create(
         member=member,
-        recorded_by=actor if services._is_user(actor) else None,
-        recorded_by_name=services._actor_name(actor),
+        recorded_by=actor if fields._is_user(actor) else None,
+        recorded_by_name=fields._actor_name(actor),
         **clean,
     )
     audit.record(
@@ -289,7 +289,7 @@ def sanction_record(
         note=f"登记党纪处分：{sanction.get_kind_display()}",
     )
     if clean["kind"] == SanctionKind.EXPULSION and member.status != Status.REMOVED:
-        services.member_update(actor=actor, member=member, status=Status.REMOVED)
+        registry.member_update(actor=actor, member=member, status=Status.REMOVED)
     return sanction
 
 
@@ -306,7 +306,7 @@ def sanction_revoke(*, actor, sanction: Sanction, revoked_on=None, reason: str =
     )
     if sanction.revoked_on:
         raise Conflict(f"该处分已于{sanction.revoked_on:%Y-%m-%d}撤销")
-    errors = services.Errors()
+    errors = fields.Errors()
     day = _date(errors, "revoked_on", revoked_on) or timezone.localdate()
     if day > timezone.localdate():
         errors.add("revoked_on", "撤销日期不能晚于今天")

@@ -13,7 +13,7 @@ from dangjian.core.errors import Conflict
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.members import sanctions
 from dangjian.members.models import Member
-from dangjian.members.sanction_models import Sanction, SanctionKind
+from dangjian.members.models.sanctions import Sanction, SanctionKind
 from dangjian.web.decorators import console_view
 
 FIELDS = ("kind", "decided_on", "starts_on", "ends_on", "document_number", "decided_by", "reason")

@@ -2463,7 +2463,7 @@ _state_before_committees = state
 
 
 def state() -> dict:  # extends the fingerprint above with the committees and their seats
-    from dangjian.members.committee_models import CommitteeSeat, OrgCommittee
+    from dangjian.members.models.committee import CommitteeSeat, OrgCommittee
 
     out = _state_before_committees()
     out["members:committees"] = list(

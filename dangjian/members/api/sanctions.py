@@ -14,7 +14,7 @@ from dangjian.core.ids import pk_or_404
 from dangjian.core.treeapi import page_schema
 from dangjian.members import sanctions, selectors
 from dangjian.members.models import Member
-from dangjian.members.sanction_models import Sanction, SanctionKind
+from dangjian.members.models.sanctions import Sanction, SanctionKind
 
 router = Router(tags=["党员"])
 
