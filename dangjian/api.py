@@ -9,6 +9,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from dangjian.accounts.api import AUTH
 from dangjian.accounts.api import router as accounts_router
+from dangjian.cadres import api as cadres_api
 from dangjian.cases.api import router as cases_router
 from dangjian.cases.visit_api import router as visits_router
 from dangjian.core.api import django_errors_to_chinese, ninja_errors_to_chinese
@@ -16,7 +17,6 @@ from dangjian.core.errors import Conflict
 from dangjian.core.scope import Forbidden
 from dangjian.development.api import router as development_router
 from dangjian.dues.api import router as dues_router
-from dangjian.members.api import cadres as member_cadres_api
 from dangjian.members.api import checkin as member_checkin_api
 from dangjian.members.api import committee as committee_api
 from dangjian.members.api import imports as member_imports_api
@@ -45,6 +45,7 @@ _OPERATION_MODULES = {
         "unit_roles",
     )
 }
+_OPERATION_MODULES["dangjian.cadres.api"] = "dangjian.members.api"
 _OPERATION_MODULES["dangjian.members.api.sanctions"] = "dangjian.members.api_sanctions"
 _OPERATION_MODULES["dangjian.members.api.committee"] = "dangjian.members.committee_api"
 
@@ -137,12 +138,13 @@ for _members_api in (
     member_checkin_api,
     member_mobile_api,
     member_imports_api,
-    member_cadres_api,
+    cadres_api,
     member_unit_roles_api,
     member_sanctions_api,
 ):
     api.add_router("/members", _members_api.router)
 api.add_router("/stats", member_stats_api.stats_router)
+api.add_router("/stats", cadres_api.stats_router)
 api.add_router("/development", development_router)
 api.add_router("/cases/visits", visits_router)
 api.add_router("/cases", cases_router)

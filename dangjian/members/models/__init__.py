@@ -1,21 +1,12 @@
 """Party members, one module per subdomain; imported here so Django registers every model.
 
 The registry (党员电子档案) and categories, mobile members (流动党员), community check-in
-(双报到), membership transfers (组织关系转接), cadres (两委干部), unit roles, background jobs,
+(双报到), membership transfers (组织关系转接), unit roles, background jobs,
 the elected committee and sanctions.
 """
 
 from __future__ import annotations
 
-from dangjian.members.models.cadres import (
-    COLLEGE_OR_ABOVE,
-    COMMITTEE_POSITIONS,
-    Cadre,
-    CadrePosition,
-    Committee,
-    MentorPair,
-    ReserveCadre,
-)
 from dangjian.members.models.checkin import CheckinService, CommunityCheckin
 from dangjian.members.models.committee import (
     CommitteePost,
@@ -56,19 +47,14 @@ from dangjian.members.models.transfers import (
 from dangjian.members.models.unit_roles import UnitRole, UnitRoleCode
 
 __all__ = [
-    "COLLEGE_OR_ABOVE",
-    "COMMITTEE_POSITIONS",
     "ETHNIC_GROUPS",
     "FINISHED_JOB_STATES",
     "OPEN_TRANSFER_STATES",
     "TRANSFER_ACTION_LABELS",
     "TRANSFER_FLOW",
     "TRANSFER_STEP_LABELS",
-    "Cadre",
-    "CadrePosition",
     "Category",
     "CheckinService",
-    "Committee",
     "CommitteePost",
     "CommitteeSeat",
     "CommitteeStatus",
@@ -82,13 +68,11 @@ __all__ = [
     "MemberCategory",
     "MemberJob",
     "MemberTransfer",
-    "MentorPair",
     "MobileRegistration",
     "MobileReport",
     "Move",
     "Occupation",
     "OrgCommittee",
-    "ReserveCadre",
     "Sanction",
     "SanctionKind",
     "SidesQuerySet",

@@ -4,18 +4,6 @@ patches (``IMPORT_BATCH``, ``LOOKUP_CHUNK``...) are patched on their own module.
 
 from __future__ import annotations
 
-from dangjian.members.services.cadres import (
-    CADRE_AREA_KINDS,
-    CADRE_MIN_AGE,
-    CADRE_TERM_MAX_MONTHS,
-    CADRE_TERM_MONTHS,
-    CADRE_UPDATABLE,
-    cadre_create,
-    cadre_update,
-    clean_cadre_fields,
-    mentor_pair_create,
-    reserve_cadre_create,
-)
 from dangjian.members.services.checkin import (
     CHECKIN_AREA_KINDS,
     checkin_service_record,
@@ -59,12 +47,7 @@ from dangjian.members.services.unit_roles import (
 
 __all__ = [
     "ACTIVE_STATUSES",
-    "CADRE_AREA_KINDS",
     "CADRE_FIELD_LABELS",
-    "CADRE_MIN_AGE",
-    "CADRE_TERM_MAX_MONTHS",
-    "CADRE_TERM_MONTHS",
-    "CADRE_UPDATABLE",
     "CHECKIN_AREA_KINDS",
     "FIELD_LABELS",
     "IMPORT_MODES",
@@ -74,14 +57,11 @@ __all__ = [
     "UNIT_ROLE_MAX_HOUSEHOLDS",
     "UPDATABLE",
     "Errors",
-    "cadre_create",
-    "cadre_update",
     "can_manage_area",
     "can_manage_members_in",
     "check_export",
     "check_import_mode",
     "checkin_service_record",
-    "clean_cadre_fields",
     "clean_member_fields",
     "duplicate_message",
     "member_checkin",
@@ -92,11 +72,9 @@ __all__ = [
     "member_update",
     "members_export",
     "members_import",
-    "mentor_pair_create",
     "mobile_end",
     "mobile_report",
     "org_checkin",
-    "reserve_cadre_create",
     "residence_community",
     "transfer_history",
     "transfer_request",

@@ -1,4 +1,8 @@
-"""Village and community cadres (两委干部), reserve cadres and mentor pairs."""
+"""Village and community cadres (两委干部), reserve cadres and mentor pairs, scoped by the
+village's (or community's) ``area_path``.
+
+The models moved here from ``members`` (issue 13) and keep their tables (``Meta.db_table``).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.scope import ScopedManager, ScopeFields
 from dangjian.core.tree import PathField
-from dangjian.members.models.registry import Education, Gender, Member, years_between
+from dangjian.members.models import Education, Gender, Member, years_between
 from dangjian.territory.models import Area
 
 # --- village and community cadres (两委干部) --------------------------------------------------
@@ -99,6 +103,7 @@ class Cadre(models.Model):
     scope_fields = ScopeFields(area="area_path")
 
     class Meta:
+        db_table = "members_cadre"
         verbose_name = _("村(社区)两委干部")
         verbose_name_plural = _("村(社区)两委干部")
         ordering = ["area_path", "committee", "position", "id"]
@@ -164,6 +169,7 @@ class ReserveCadre(models.Model):
     scope_fields = ScopeFields(area="area_path")
 
     class Meta:
+        db_table = "members_reservecadre"
         verbose_name = _("后备干部")
         verbose_name_plural = _("后备干部")
         ordering = ["area_path", "id"]
@@ -191,6 +197,7 @@ class MentorPair(models.Model):
     scope_fields = ScopeFields(area="area_path")
 
     class Meta:
+        db_table = "members_mentorpair"
         verbose_name = _("导师帮带")
         verbose_name_plural = _("导师帮带")
         ordering = ["area_path", "-started_on", "id"]

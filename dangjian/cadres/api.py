@@ -1,4 +1,5 @@
-"""Village and community cadres (两委干部), reserves and mentorships under /api/v1/members/cadres/."""
+"""Village and community cadres (两委干部), reserves and mentorships under /api/v1/members/cadres/
+(``router``, mounted at /members) and their statistics at /api/v1/stats/cadres (``stats_router``)."""
 
 from __future__ import annotations
 
@@ -7,23 +8,20 @@ import datetime as dt
 from django.utils import timezone
 from ninja import Query, Router, Schema
 
+from dangjian.cadres import selectors, services
+from dangjian.cadres.models import Cadre, MentorPair, ReserveCadre
 from dangjian.core.api import ERRORS, paginate
 from dangjian.core.api import iso as _iso
 from dangjian.core.api import ref as _ref
 from dangjian.core.apidates import BirthDate, PlannedDate, RecordedDate
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema
-from dangjian.members import selectors, services
-from dangjian.members.models import (
-    Cadre,
-    Member,
-    MentorPair,
-    ReserveCadre,
-    years_between,
-)
+from dangjian.members.api.stats import CountOut, NodeOut
+from dangjian.members.models import Member, years_between
 from dangjian.territory.models import Area
 
 router = Router(tags=["党员"])
+stats_router = Router(tags=["统计"])
 
 
 # --- village and community cadres (两委干部) ----------------------------------------------------
@@ -315,3 +313,47 @@ def create_mentorship(request, data: MentorPairIn):
         goal=data.goal,
     )
     return mentor_pair_out(selectors.mentor_pair_get(request.auth, pair.pk))
+
+
+# --- cadre statistics ----------------------------------------------------------------------------
+
+
+class TargetOut(Schema):
+    code: str
+    label: str
+    target: float
+    actual: float | None
+    met: bool
+
+
+class CadreStatsOut(Schema):
+    node: NodeOut | None
+    as_of: dt.date
+    cadres: int
+    villages: int
+    secretaries: int
+    average_age: float | None
+    by_age_band: list[CountOut]
+    by_committee: list[CountOut]
+    women: int
+    women_share: float | None
+    college: int
+    college_share: float | None
+    secretary_college: int
+    secretary_college_share: float | None
+    one_shoulder: int
+    one_shoulder_rate: float | None
+    cross_holding: int
+    cross_holding_rate: float | None
+    party_members: int
+    reserve_cadres: int
+    mentor_pairs: int
+    targets: list[TargetOut]
+
+
+@stats_router.get("/cadres", response={200: CadreStatsOut, **ERRORS})
+def cadre_stats(request, area: int | None = None):
+    """The structure of the serving two-committee cadres under an Area node (``area=ID``;
+    none: everything the user may see): average age, age bands, women, college degree or
+    above, 一肩挑 and 交叉任职 rates, against the targets (settings ``CADRE_TARGETS``)."""
+    return selectors.cadre_stats(request.auth, area=_pk(area))

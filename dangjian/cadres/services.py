@@ -1,25 +1,31 @@
-"""Writes of village and community cadres (两委干部), reserve cadres and mentor pairs."""
+"""Writes of village and community cadres (两委干部), reserve cadres and mentor pairs: each atomic,
+validated in full (Chinese messages naming the field), scoped by the village's area and audited."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dangjian.core import audit, scope
-from dangjian.core.pinyin import initials
-from dangjian.members.models import (
+from dangjian.cadres.models import (
     COMMITTEE_POSITIONS,
     Cadre,
     CadrePosition,
     Committee,
+    MentorPair,
+    ReserveCadre,
+)
+from dangjian.core import audit, scope
+from dangjian.core.pinyin import initials
+from dangjian.members.models import (
     Education,
     Gender,
     Member,
-    MentorPair,
-    ReserveCadre,
     add_months,
 )
+from dangjian.members.sanctions import under_probation
 from dangjian.members.services.fields import (
     CADRE_FIELD_LABELS,
     EARLIEST_BIRTH,
@@ -299,9 +305,7 @@ def cadre_create(
     }
     explicit = {k for k, v in values.items() if v not in (None, "")}
     clean = clean_cadre_fields(errors, values, area=area, member=linked, explicit=explicit)
-    from dangjian.members import sanctions  # it imports this module
-
-    sanctions.check_standing(errors, linked, clean.get("committee"), clean.get("term_start"))
+    check_standing(errors, linked, clean.get("committee"), clean.get("term_start"))
     errors.check()
     cadre = Cadre(area=area, area_path=area.path, member=linked, **clean)
     cadre.name_pinyin = initials(cadre.name)
@@ -463,3 +467,16 @@ def mentor_pair_create(
 
 
 # --- roles of members on units (党员中心户, 楼栋长) --------------------------------------------
+
+
+def check_standing(errors, member: Member | None, committee: str | None, day) -> None:
+    """A seat on a party committee is elected: a member under 留党察看 on the first day of
+    the term may not stand (422 on ``member``)."""
+    if member is None or committee != Committee.PARTY or not isinstance(day, dt.date):
+        return
+    if under_probation(member, day):
+        errors.add(
+            "member",
+            f"{member.name}在{day:%Y-%m-%d}正在留党察看期间，不符合“受留党察看处分的党员"
+            "在察看期间没有被选举权”的规定，不能担任党组织委员会委员",
+        )
