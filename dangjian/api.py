@@ -9,6 +9,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from dangjian.accounts.api import AUTH
 from dangjian.accounts.api import router as accounts_router
+from dangjian.cadres import api as cadres_api
 from dangjian.cases.api import router as cases_router
 from dangjian.cases.visit_api import router as visits_router
 from dangjian.core.api import django_errors_to_chinese, ninja_errors_to_chinese
@@ -16,15 +17,47 @@ from dangjian.core.errors import Conflict
 from dangjian.core.scope import Forbidden
 from dangjian.development.api import router as development_router
 from dangjian.dues.api import router as dues_router
-from dangjian.members.api import router as members_router
-from dangjian.members.api import stats_router as member_stats_router
-from dangjian.members.api_sanctions import router as member_sanctions_router
-from dangjian.members.committee_api import router as committee_router
+from dangjian.members.api import checkin as member_checkin_api
+from dangjian.members.api import committee as committee_api
+from dangjian.members.api import imports as member_imports_api
+from dangjian.members.api import mobile as member_mobile_api
+from dangjian.members.api import registry as member_registry_api
+from dangjian.members.api import sanctions as member_sanctions_api
+from dangjian.members.api import stats as member_stats_api
+from dangjian.members.api import transfers as member_transfers_api
+from dangjian.members.api import unit_roles as member_unit_roles_api
 from dangjian.organizations.api import router as orgs_router
 from dangjian.orglife.api import router as orglife_router
 from dangjian.territory.api import router as areas_router
 
-api = NinjaAPI(
+# The member API was one module until issue 13 split it by subdomain: its operationIds stay the
+# ones the clients know (``dangjian_members_api_<view>``).
+_OPERATION_MODULES = {
+    "dangjian.members.api." + name: "dangjian.members.api"
+    for name in (
+        "registry",
+        "transfers",
+        "checkin",
+        "mobile",
+        "imports",
+        "stats",
+        "cadres",
+        "unit_roles",
+    )
+}
+_OPERATION_MODULES["dangjian.cadres.api"] = "dangjian.members.api"
+_OPERATION_MODULES["dangjian.members.api.sanctions"] = "dangjian.members.api_sanctions"
+_OPERATION_MODULES["dangjian.members.api.committee"] = "dangjian.members.committee_api"
+
+
+class _API(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        module = operation.view_func.__module__
+        module = _OPERATION_MODULES.get(module, module)
+        return f"{module}_{operation.view_func.__name__}".replace(".", "_")
+
+
+api = _API(
     title="党建引领基层治理平台 API",
     version="1",
     urls_namespace="api",
@@ -98,10 +131,20 @@ def health(request):
 api.add_router("", accounts_router)
 api.add_router("/areas", areas_router)
 api.add_router("/orgs", orgs_router)
-api.add_router("/orgs", committee_router)
-api.add_router("/members", members_router)
-api.add_router("/members", member_sanctions_router)
-api.add_router("/stats", member_stats_router)
+api.add_router("/orgs", committee_api.router)
+for _members_api in (
+    member_registry_api,
+    member_transfers_api,
+    member_checkin_api,
+    member_mobile_api,
+    member_imports_api,
+    cadres_api,
+    member_unit_roles_api,
+    member_sanctions_api,
+):
+    api.add_router("/members", _members_api.router)
+api.add_router("/stats", member_stats_api.stats_router)
+api.add_router("/stats", cadres_api.stats_router)
 api.add_router("/development", development_router)
 api.add_router("/cases/visits", visits_router)
 api.add_router("/cases", cases_router)

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "dangjian.organizations",
     "dangjian.accounts",
     "dangjian.members",
+    "dangjian.cadres",
     "dangjian.development",
     "dangjian.cases",
     "dangjian.dues",

@@ -1,6 +1,8 @@
 from django.urls import include, path
 
+from dangjian.cadres import urls as cadres_urls
 from dangjian.console import audit_views, holiday_views, org_approval_views, tree_views, views
+from dangjian.members import urls as members_urls
 
 app_name = "console"
 urlpatterns = [
@@ -14,7 +16,11 @@ urlpatterns = [
     path("orgs/<int:node_id>/", tree_views.org_detail, name="org_detail"),
     path("orgs/<int:node_id>/approval/", org_approval_views.org_approval, name="org_approval"),
     path("orgs/<int:node_id>/children/", tree_views.org_children, name="org_children"),
-    path("members/", include("dangjian.members.urls")),
+    # The cadres app's pages share the members namespace and prefix (/members/cadres/...).
+    path(
+        "members/",
+        include(([*members_urls.urlpatterns, *cadres_urls.urlpatterns], members_urls.app_name)),
+    ),
     path("development/", include("dangjian.development.urls")),
     path("cases/", include("dangjian.cases.urls")),
     path("orglife/", include("dangjian.orglife.urls")),

@@ -699,15 +699,13 @@ def _demo_accounts(b: CityBuilder, password_hash: str) -> tuple[list[User], list
 
 def _seed_members(b: CityBuilder, demo_user: User, progress: bool) -> dict:
     """The members and what hangs on them (``demo.members``), written in bulk."""
+    from dangjian.cadres.models import Cadre, MentorPair, ReserveCadre
     from dangjian.demo.members import CITY_MEMBERS, SMALL_MEMBERS, MemberPlanner
     from dangjian.members.models import (
-        Cadre,
         CommunityCheckin,
         Member,
         MemberCategory,
-        MentorPair,
         MobileRegistration,
-        ReserveCadre,
         UnitRole,
     )
 

@@ -24,25 +24,27 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from dangjian.cadres.models import (
+    COLLEGE_OR_ABOVE,
+    Cadre,
+    CadrePosition,
+    Committee,
+    MentorPair,
+    ReserveCadre,
+)
 from dangjian.core import crypto, tree
 from dangjian.core.pinyin import initials
 from dangjian.core.validators import id_number_check_digit
 from dangjian.demo import names
 from dangjian.members.models import (
-    COLLEGE_OR_ABOVE,
-    Cadre,
-    CadrePosition,
     Category,
-    Committee,
     CommunityCheckin,
     Education,
     Gender,
     Member,
     MemberCategory,
-    MentorPair,
     MobileRegistration,
     Occupation,
-    ReserveCadre,
     Status,
     UnitRole,
     UnitRoleCode,

@@ -17,8 +17,8 @@ from collections import defaultdict
 
 from django.utils import timezone
 
-from dangjian.members.committee_models import CommitteePost, CommitteeSeat, OrgCommittee
 from dangjian.members.models import Member, Status
+from dangjian.members.models.committee import CommitteePost, CommitteeSeat, OrgCommittee
 from dangjian.organizations.models import OrgDomain, OrgKind, PartyOrg
 from dangjian.orglife import rules
 from dangjian.orglife.models import (

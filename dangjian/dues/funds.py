@@ -25,8 +25,8 @@ from django.utils import timezone
 
 from dangjian.core import tree
 from dangjian.dues import calc, rates
-from dangjian.members.committee_models import CommitteePost, CommitteeSeat
 from dangjian.members.models import Member, Status
+from dangjian.members.models.committee import CommitteePost, CommitteeSeat
 from dangjian.organizations.models import OrgDomain, OrgForm, OrgKind, PartyOrg
 from dangjian.territory.models import Area
 

@@ -9,13 +9,10 @@ class MembersConfig(AppConfig):
     def ready(self):
         from dangjian.core.treemodel import register_path_copy
         from dangjian.members.models import (
-            Cadre,
             CommunityCheckin,
             Member,
             MemberTransfer,
-            MentorPair,
             MobileRegistration,
-            ReserveCadre,
             UnitRole,
         )
 
@@ -25,5 +22,4 @@ class MembersConfig(AppConfig):
         register_path_copy(MemberTransfer, "from_org_path", "org")
         register_path_copy(MemberTransfer, "to_org_path", "org")
         register_path_copy(MobileRegistration, "host_org_path", "org")
-        for model in (Cadre, ReserveCadre, MentorPair, UnitRole):
-            register_path_copy(model, "area_path", "area")
+        register_path_copy(UnitRole, "area_path", "area")

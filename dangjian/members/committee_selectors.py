@@ -1,4 +1,4 @@
-"""Reads of the committees as elected (``committee_models``)."""
+"""Reads of the committees as elected (``models.committee``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.db.models import Prefetch, Q
 
-from dangjian.members.committee_models import CommitteeSeat, OrgCommittee
+from dangjian.members.models.committee import CommitteeSeat, OrgCommittee
 
 VIEW = "organizations.view"
 

@@ -14,13 +14,13 @@ from django.db import transaction
 
 from dangjian.core import audit, scope, tree
 from dangjian.core.errors import Conflict
-from dangjian.members.committee_models import (
+from dangjian.members.models import Member, Status
+from dangjian.members.models.committee import (
     CommitteePost,
     CommitteeSeat,
     CommitteeStatus,
     OrgCommittee,
 )
-from dangjian.members.models import Member, Status
 from dangjian.organizations.models import OrgDomain, OrgKind, PartyOrg
 
 MANAGE = "organizations.manage"

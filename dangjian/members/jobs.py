@@ -44,6 +44,7 @@ from dangjian.core import audit, files, scope
 from dangjian.core.errors import Conflict
 from dangjian.members import excel, services
 from dangjian.members.models import FINISHED_JOB_STATES, JobKind, JobState, MemberJob
+from dangjian.members.services.fields import _actor_name
 
 logger = logging.getLogger(__name__)
 
@@ -465,7 +466,7 @@ def _job_cancel(*, actor, job: MemberJob) -> MemberJob:
     stale = is_stale(locked, now)
     if locked.cancel_requested_at is not None and not stale:  # asked: the task is stopping
         return job_get(actor, job.pk)
-    name = services._actor_name(actor)
+    name = _actor_name(actor)
     fields = {
         "cancel_requested_at": now,
         "cancelled_by": actor,

@@ -19,13 +19,7 @@ urlpatterns = [
     path("jobs/<int:job_id>/cancel/", views_jobs.job_cancel, name="job_cancel"),
     path("checkins/", views.checkin_list, name="checkins"),
     path("checkins/<int:checkin_id>/", views_more.checkin_detail, name="checkin"),
-    path("cadres/", views_more.cadre_list, name="cadres"),
     path("committees/<int:org_id>/", views_committee.committee_page, name="committee"),
-    path("cadres/new/", views_more.cadre_new, name="cadre_new"),
-    path("cadres/<int:cadre_id>/edit/", views_more.cadre_edit, name="cadre_edit"),
-    path("cadres/<int:cadre_id>/end/", views_more.cadre_end, name="cadre_end"),
-    path("cadres/reserves/", views_more.reserve_list, name="reserves"),
-    path("cadres/mentorships/", views_more.mentorship_list, name="mentorships"),
     path("transfers/", views.transfer_list, name="transfers"),
     path(
         "transfers/<int:transfer_id>/transition/",

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_http_methods
 from dangjian.core import scope, tree
 from dangjian.core.errors import Conflict
 from dangjian.members import committee_selectors, committee_services
-from dangjian.members.committee_models import CommitteePost
 from dangjian.members.models import Member, Status
+from dangjian.members.models.committee import CommitteePost
 from dangjian.members.views import _pk, _render
 from dangjian.organizations.models import PartyOrg
 from dangjian.web.decorators import console_view

@@ -13,7 +13,8 @@ from dangjian.core.errors import Conflict
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.members import sanctions
 from dangjian.members.models import Member
-from dangjian.members.sanction_models import Sanction, SanctionKind
+from dangjian.members.models.sanctions import Sanction, SanctionKind
+from dangjian.members.services import sanctions as sanction_services
 from dangjian.web.decorators import console_view
 
 FIELDS = ("kind", "decided_on", "starts_on", "ends_on", "document_number", "decided_by", "reason")
@@ -40,7 +41,7 @@ def section_context(user, member, can_manage: bool) -> dict:
 def sanction_new(request, member_id: int):
     values = {f: request.POST.get(f, "") for f in FIELDS}
     try:
-        s = sanctions.sanction_record(
+        s = sanction_services.sanction_record(
             actor=request.user,
             member=Member(pk=_pk(member_id)),
             **{k: (v or None) if k.endswith("_on") else v for k, v in values.items()},
@@ -61,7 +62,7 @@ def sanction_revoke(request, member_id: int, sanction_id: int):
     if not Sanction.objects.filter(pk=sid, member_id=_pk(member_id)).exists():
         sid = 0
     try:
-        sanctions.sanction_revoke(
+        sanction_services.sanction_revoke(
             actor=request.user,
             sanction=Sanction(pk=sid),
             revoked_on=request.POST.get("revoked_on") or None,

@@ -40,9 +40,10 @@ from django.db.models import Avg, Count, IntegerField, OuterRef, Q, Subquery, Su
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from dangjian.cadres.models import Cadre, CadrePosition, Committee
 from dangjian.core import scope, tree
 from dangjian.core.choices import label
-from dangjian.members.models import Cadre, CadrePosition, Committee, Member, Status
+from dangjian.members.models import Member, Status
 from dangjian.organizations.models import OrgDomain, OrgKind, PartyOrg
 from dangjian.orglife.models import (
     Attendance,

@@ -1,5 +1,5 @@
 """Whether a session could validly sit: the committee meeting's seats counted against the
-committee as elected (recorded on the organization, ``members.committee_models``), and the
+committee as elected (recorded on the organization, ``members.models.committee``), and the
 verdict kept on the session when it is archived (``Session.quorum_ok``): a session that could
 not validly sit is recorded but does not count as held for compliance (DOMAIN.md)."""
 

@@ -253,15 +253,10 @@ def test_demo_member_has_own_file(demo, client):
 
 @pytest.mark.django_db
 def test_mobile_checkins_cadres_and_unit_roles(demo, client):
-    from dangjian.members.models import (
-        Cadre,
-        CommunityCheckin,
-        MentorPair,
-        MobileRegistration,
-        ReserveCadre,
-        UnitRole,
-    )
-    from dangjian.members.services import Errors, clean_cadre_fields
+    from dangjian.cadres.models import Cadre, MentorPair, ReserveCadre
+    from dangjian.cadres.services import clean_cadre_fields
+    from dangjian.core.validation import Errors
+    from dangjian.members.models import CommunityCheckin, MobileRegistration, UnitRole
 
     assert MobileRegistration.objects.count() == demo["mobile_members"] > 0
     for reg in MobileRegistration.objects.select_related("member"):

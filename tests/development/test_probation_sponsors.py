@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from dangjian.development import services
-from dangjian.members import sanctions
+from dangjian.members.services import sanctions as sanction_services
 from tests.development import helpers as h
 from tests.development.test_rules import _at_step_8, errors_of, take, unchanged
 
@@ -21,7 +21,7 @@ DAY = dt.timedelta(days=1)
 
 def probation(world, m, start, end):
     with h.travel(h.NOW):
-        sanctions.sanction_record(
+        sanction_services.sanction_record(
             actor=world.users["admin"],
             member=m,
             kind="probation",

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from dangjian.dues import selectors
-from dangjian.members.committee_models import CommitteeSeat
+from dangjian.members.models.committee import CommitteeSeat
 from dangjian.organizations.models import OrgForm, OrgKind, PartyOrg
 from tests.dues.helpers import at
 from tests.orglife.helpers import people, seat_committee

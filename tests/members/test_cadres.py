@@ -8,10 +8,12 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
+from dangjian.cadres import selectors as cadre_selectors
+from dangjian.cadres import services as cadre_services
+from dangjian.cadres.models import Cadre
 from dangjian.core import scope
 from dangjian.core.models import AuditEntry
-from dangjian.members import selectors, services
-from dangjian.members.models import Cadre, UnitRole
+from dangjian.members.models import UnitRole
 from dangjian.territory.models import AreaKind
 from tests import world as world_mod
 from tests.members.helpers import id_no, member, patch
@@ -42,7 +44,7 @@ def seat(world, area=None, actor=None, **kw) -> Cadre:
         "term_start": dt.date(2021, 3, 1),
     }
     values.update(kw)
-    return services.cadre_create(
+    return cadre_services.cadre_create(
         actor=actor or world.users["street"], area=area or world.community, **values
     )
 
@@ -115,15 +117,15 @@ def test_one_secretary_and_one_director_and_one_shoulder(world):
     director = seat(world, committee="residents", position="director", name="主任甲")
     # A secretary cannot take on the director's post while a director serves.
     with pytest.raises(ValidationError) as exc:
-        services.cadre_update(actor=world.users["street"], cadre=sec, one_shoulder=True)
+        cadre_services.cadre_update(actor=world.users["street"], cadre=sec, one_shoulder=True)
     assert "已有主任主任甲" in errors_of(exc)["one_shoulder"][0]
     # The director leaves; now the secretary can be one-shoulder, and no new director fits.
-    left = services.cadre_update(
+    left = cadre_services.cadre_update(
         actor=world.users["street"], cadre=director, ended_on=dt.date(2026, 5, 1)
     )
     assert left.ended_on == dt.date(2026, 5, 1)
     assert AuditEntry.objects.filter(action="cadre.leave", object_id=str(director.pk)).exists()
-    sec = services.cadre_update(actor=world.users["street"], cadre=sec, one_shoulder=True)
+    sec = cadre_services.cadre_update(actor=world.users["street"], cadre=sec, one_shoulder=True)
     assert sec.one_shoulder and sec.cross_holding
     with pytest.raises(ValidationError) as exc:
         seat(world, committee="residents", position="director", name="主任乙")
@@ -142,7 +144,7 @@ def test_linked_member_supplies_and_checks_the_person(world):
         joined_on=dt.date(2010, 7, 1),
         confirmed_on=dt.date(2011, 7, 1),
     )
-    c = services.cadre_create(
+    c = cadre_services.cadre_create(
         actor=world.users["street"],
         area=world.community,
         member=m,
@@ -174,10 +176,10 @@ def test_member_from_out_of_reach_reads_as_absent(world, street2_user):
 def test_update_rejects_area_and_unknown_fields(world):
     c = seat(world)
     with pytest.raises(ValidationError) as exc:
-        services.cadre_update(actor=world.users["street"], cadre=c, area=world.community2)
+        cadre_services.cadre_update(actor=world.users["street"], cadre=c, area=world.community2)
     assert "新增任职记录" in errors_of(exc)["area"][0]
     with pytest.raises(ValidationError):
-        services.cadre_update(actor=world.users["street"], cadre=c, created_at=None)
+        cadre_services.cadre_update(actor=world.users["street"], cadre=c, created_at=None)
 
 
 # --- scope --------------------------------------------------------------------------------------
@@ -189,10 +191,10 @@ def test_scope_404_and_403(world, street2_user):
     with pytest.raises(Http404):
         seat(world, actor=outsider)
     with pytest.raises(Http404):
-        services.cadre_update(actor=outsider, cadre=c, name="改")
+        cadre_services.cadre_update(actor=outsider, cadre=c, name="改")
     with pytest.raises(Http404):  # the other street of the same county
-        services.cadre_update(actor=street2_user, cadre=c, name="改")
-    assert not selectors.cadre_list(outsider).exists()
+        cadre_services.cadre_update(actor=street2_user, cadre=c, name="改")
+    assert not cadre_selectors.cadre_list(outsider).exists()
     # A grid worker on the community sees the area but may not manage its cadres: 403.
     viewer = world_mod.user("t-viewer", role="grid_worker", area_node=world.community)
     with pytest.raises(scope.Forbidden):
@@ -312,7 +314,9 @@ def structure(world, village):
         party_member=False,
     )
     gone = seat(world, area=village, position="member", name="己")
-    services.cadre_update(actor=world.users["street"], cadre=gone, ended_on=dt.date(2026, 1, 1))
+    cadre_services.cadre_update(
+        actor=world.users["street"], cadre=gone, ended_on=dt.date(2026, 1, 1)
+    )
     # 凤山社区 (the other street): one secretary.
     seat(
         world,
@@ -324,7 +328,7 @@ def structure(world, village):
         birth_date=dt.date(1980, 1, 1),  # 46
         education="bachelor",
     )
-    reserve = services.reserve_cadre_create(
+    reserve = cadre_services.reserve_cadre_create(
         actor=world.users["street"],
         area=village,
         name="后备甲",
@@ -334,7 +338,7 @@ def structure(world, village):
         intended_position="secretary",
     )
     mentor = Cadre.objects.get(name="丁")
-    services.mentor_pair_create(
+    cadre_services.mentor_pair_create(
         actor=world.users["street"], mentor=mentor, mentee=reserve, goal="三年内能独当一面"
     )
     return village
@@ -442,7 +446,7 @@ def test_statistics_scope(world, api, structure):
 def test_reserve_and_mentor_rules(world, api, structure):
     village = structure
     secretary = Cadre.objects.get(name="甲")  # of 龙桥社区, not the village
-    reserve = services.reserve_cadre_create(
+    reserve = cadre_services.reserve_cadre_create(
         actor=world.users["street"],
         area=village,
         name="后备乙",
@@ -451,15 +455,21 @@ def test_reserve_and_mentor_rules(world, api, structure):
         education="college",
     )
     with pytest.raises(ValidationError) as exc:
-        services.mentor_pair_create(actor=world.users["street"], mentor=secretary, mentee=reserve)
+        cadre_services.mentor_pair_create(
+            actor=world.users["street"], mentor=secretary, mentee=reserve
+        )
     assert "同一村(社区)" in errors_of(exc)["mentee"][0]
     mentor = Cadre.objects.get(name="丁")
-    services.mentor_pair_create(actor=world.users["street"], mentor=mentor, mentee=reserve)
+    cadre_services.mentor_pair_create(actor=world.users["street"], mentor=mentor, mentee=reserve)
     with pytest.raises(ValidationError) as exc:
-        services.mentor_pair_create(actor=world.users["street"], mentor=mentor, mentee=reserve)
+        cadre_services.mentor_pair_create(
+            actor=world.users["street"], mentor=mentor, mentee=reserve
+        )
     assert "二人已结对帮带" in errors_of(exc)["mentee"][0]
     with pytest.raises(Http404):
-        services.mentor_pair_create(actor=world.users["street3"], mentor=mentor, mentee=reserve)
+        cadre_services.mentor_pair_create(
+            actor=world.users["street3"], mentor=mentor, mentee=reserve
+        )
 
     r = api.get(world.users["street"], "/api/v1/members/cadres/mentorships/", area=village.pk)
     assert sorted(i["mentee_name"] for i in r.json()["items"]) == ["后备乙", "后备甲"]

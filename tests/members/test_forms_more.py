@@ -14,16 +14,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from dangjian.cadres import services as cadre_services
+from dangjian.cadres.models import Cadre, MentorPair, ReserveCadre
 from dangjian.core.models import AuditEntry, StoredFile
 from dangjian.members import services
-from dangjian.members.models import (
-    Cadre,
-    CheckinService,
-    Member,
-    MemberTransfer,
-    MentorPair,
-    ReserveCadre,
-)
+from dangjian.members.models import CheckinService, Member, MemberTransfer
 from tests.members.helpers import id_no, member, upload
 
 pytestmark = pytest.mark.django_db
@@ -183,7 +178,7 @@ def _seat(world, **kw) -> Cadre:
         "term_start": dt.date(2021, 3, 1),
     }
     values.update(kw)
-    return services.cadre_create(actor=world.users["street"], area=world.community, **values)
+    return cadre_services.cadre_create(actor=world.users["street"], area=world.community, **values)
 
 
 def test_cadre_create_edit_and_end_in_the_console(world, fixed_day):
@@ -296,20 +291,20 @@ def _console_queries(c, path) -> int:
 def test_cadre_lists_do_not_grow_with_rows(world, fixed_day):
     c = console(world.users["street"])
     cadre = _seat(world, position="secretary", name="林书记")
-    reserve = services.reserve_cadre_create(
+    reserve = cadre_services.reserve_cadre_create(
         actor=world.users["street"], area=world.community, name="后备甲", gender="male",
         birth_date=dt.date(1995, 1, 1), education="bachelor",
     )  # fmt: skip
-    services.mentor_pair_create(actor=world.users["street"], mentor=cadre, mentee=reserve)
+    cadre_services.mentor_pair_create(actor=world.users["street"], mentor=cadre, mentee=reserve)
     paths = ("/members/cadres/", "/members/cadres/reserves/", "/members/cadres/mentorships/")
     few = [_console_queries(c, p) for p in paths]
     for i in range(5):
         seat = _seat(world, name=f"委员{i}")
-        r = services.reserve_cadre_create(
+        r = cadre_services.reserve_cadre_create(
             actor=world.users["street"], area=world.community, name=f"后备{i}", gender="male",
             birth_date=dt.date(1995, 1, 1), education="bachelor",
         )  # fmt: skip
-        services.mentor_pair_create(actor=world.users["street"], mentor=seat, mentee=r)
+        cadre_services.mentor_pair_create(actor=world.users["street"], mentor=seat, mentee=r)
     many = [_console_queries(c, p) for p in paths]
     assert few == many, (few, many)
 

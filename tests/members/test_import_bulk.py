@@ -8,6 +8,7 @@ import pytest
 from dangjian.core.models import AuditEntry
 from dangjian.members import services
 from dangjian.members.models import Member
+from dangjian.members.services import fields, imports, registry
 from dangjian.territory.models import AreaKind
 from tests import world as world_mod
 from tests.members.helpers import id_no, member, xlsx
@@ -51,14 +52,14 @@ def test_bulk_rows_match_one_by_one_creation(world):
         cats = m.category_codes()
         entry = AuditEntry.objects.get(action="member.create", object_id=str(pk))
         # What member_create would have written for this file, field for field.
-        assert entry.after == services._snapshot(m, cats)
-        assert services._import_snapshot(m, cats) == services._snapshot(m, cats)
+        assert entry.after == registry._snapshot(m, cats)
+        assert registry._import_snapshot(m, cats) == registry._snapshot(m, cats)
         assert entry.actor_id == street.pk and entry.org_path == m.org_path
         assert entry.note.startswith("Excel导入第")
         assert m.name_pinyin == "DR" and m.id_number_index
     # And the same for a file made by the service one by one.
     m = member(street, world.orgs["grid_branch"], phone="13800138000", unit=world.unit)
-    assert services._import_snapshot(m, ["in_service"]) == services._snapshot(m, ["in_service"])
+    assert registry._import_snapshot(m, ["in_service"]) == registry._snapshot(m, ["in_service"])
 
 
 def test_residence_paths_and_homonyms(world):
@@ -95,7 +96,7 @@ def test_residence_paths_and_homonyms(world):
 
 
 def test_lookups_in_chunks(world, monkeypatch):
-    monkeypatch.setattr(services, "LOOKUP_CHUNK", 2)
+    monkeypatch.setattr(imports, "LOOKUP_CHUNK", 2)
     street = world.users["street"]
     existing = [
         member(
@@ -141,8 +142,8 @@ def test_bulk_write_stores_what_the_orm_would(world):
         explicit={"name", "id_number", "ethnicity", "joined_on", "confirmed_on", "status"},
     )
     assert not errors
-    services._apply(expected, clean)
-    for field in (*services._MEMBER_COLUMNS, "user_id", "photo_id", "left_on"):
+    registry._apply(expected, clean)
+    for field in (*imports._MEMBER_COLUMNS, "user_id", "photo_id", "left_on"):
         if field in ("org_id", "unit_id", "area_path"):
             continue
         assert getattr(m, field) == getattr(expected, field), field
@@ -161,13 +162,13 @@ def test_bulk_write_stores_what_the_orm_would(world):
     ]
     entry = AuditEntry.objects.get(action="member.create", object_id=str(pk))
     assert entry.at is not None and entry.object_repr == "导入1"
-    assert entry.after == services._snapshot(m, m.category_codes())
+    assert entry.after == registry._snapshot(m, m.category_codes())
 
 
 def test_bulk_write_in_several_statements_keeps_row_order(world, monkeypatch):
     """Several INSERT statements (batch of 2): each new key belongs to its own row, and each
     row's categories and audit row to its member."""
-    monkeypatch.setattr(services, "IMPORT_BATCH", 2)
+    monkeypatch.setattr(imports, "IMPORT_BATCH", 2)
     rows = [HEADER] + [
         row(i, categories="在职党员" if i % 2 else "离退休党员") for i in range(1, 8)
     ]
@@ -180,11 +181,11 @@ def test_bulk_write_in_several_statements_keeps_row_order(world, monkeypatch):
         assert m.category_codes() == (["in_service"] if i % 2 else ["retired"])
         entry = AuditEntry.objects.get(action="member.create", object_id=str(pk))
         assert entry.note == f"Excel导入第{i + 1}行" and entry.object_repr == f"导入{i}"
-        assert entry.after == services._snapshot(m, m.category_codes())
+        assert entry.after == registry._snapshot(m, m.category_codes())
 
 
 def test_text_drops_the_same_control_characters_as_the_pattern():
     """``_text`` deletes with ``str.translate`` what ``_CONTROL_RE`` matches, nothing else."""
     sample = "".join(chr(i) for i in range(0x00, 0x3000)) + "党员\u3000"
-    assert services._text(sample) == services._CONTROL_RE.sub("", sample).strip()
-    assert services._text(" 张\x00三\x7f ") == "张三" and services._text(None) == ""
+    assert fields._text(sample) == fields._CONTROL_RE.sub("", sample).strip()
+    assert fields._text(" 张\x00三\x7f ") == "张三" and fields._text(None) == ""

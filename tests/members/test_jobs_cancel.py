@@ -15,8 +15,9 @@ from django_tasks_db.models import DBTaskResult
 
 from dangjian.core import files
 from dangjian.core.models import AuditEntry, StoredFile
-from dangjian.members import excel, jobs, services
+from dangjian.members import excel, jobs
 from dangjian.members.models import JobState, Member, MemberJob
+from dangjian.members.services import imports
 from tests.members.helpers import id_no, member, upload, xlsx
 from tests.members.test_excel import HEADER, row
 
@@ -96,7 +97,7 @@ def test_a_queued_import_is_cancelled_at_once_and_never_runs(world, api, queued)
 
 
 def test_a_running_import_stops_between_check_batches(world, api, queued, monkeypatch):
-    monkeypatch.setattr(services, "IMPORT_PROGRESS_EVERY", 1)
+    monkeypatch.setattr(imports, "IMPORT_PROGRESS_EVERY", 1)
     u = world.users["street"]
     job_id = upload(api, u, "/api/v1/members/imports/", three_rows()).json()["id"]
     # The cancel comes while the file is being checked: the job is running, so it is asked
@@ -118,7 +119,7 @@ def test_a_running_import_stops_between_check_batches(world, api, queued, monkey
 def test_a_cancel_inside_the_write_rolls_the_whole_import_back(world, api, queued, monkeypatch):
     """All or nothing: the write is one transaction; a stop between its insert batches (one
     row per batch here) leaves no member, category or audit row behind."""
-    monkeypatch.setattr(services, "IMPORT_BATCH", 1)
+    monkeypatch.setattr(imports, "IMPORT_BATCH", 1)
     u = world.users["street"]
     job_id = upload(api, u, "/api/v1/members/imports/", three_rows(), mode="all_or_nothing")
     job_id = job_id.json()["id"]
@@ -375,7 +376,7 @@ def test_a_cancel_asked_before_the_worker_died_is_ended_by_the_sweep(world, api,
 def test_a_worker_alive_after_all_stops_at_its_next_checkpoint(world, api, queued, monkeypatch):
     """The sweep ended the job while its worker was only slow: the worker's next checkpoint
     finds the job ended, stops and writes nothing, and the job keeps the sweep's ending."""
-    monkeypatch.setattr(services, "IMPORT_PROGRESS_EVERY", 1)
+    monkeypatch.setattr(imports, "IMPORT_PROGRESS_EVERY", 1)
     u = world.users["street"]
     job_id = upload(api, u, "/api/v1/members/imports/", three_rows()).json()["id"]
     real = jobs._update

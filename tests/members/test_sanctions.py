@@ -10,11 +10,13 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
+from dangjian.cadres import services as cadre_services
 from dangjian.core.errors import Conflict
 from dangjian.core.models import AuditEntry
 from dangjian.core.scope import Forbidden
 from dangjian.members import sanctions
 from dangjian.members.models import Member, Sanction
+from dangjian.members.services import sanctions as sanction_services
 from tests.members.helpers import member
 from tests.members.test_excel import sheet_rows
 from tests.world import PASSWORD
@@ -46,7 +48,7 @@ def person(world):
 
 def record(world, person, actor=None, **kw):
     with at():
-        return sanctions.sanction_record(
+        return sanction_services.sanction_record(
             actor=actor or world.users["street"], member=person, **{**PROBATION, **kw}
         )
 
@@ -82,7 +84,7 @@ def test_probation_boundaries(world, person):
 def test_revoked_probation_stops_counting(world, person):
     s = record(world, person)
     with at():
-        sanctions.sanction_revoke(
+        sanction_services.sanction_revoke(
             actor=world.users["street"],
             sanction=s,
             revoked_on=dt.date(2026, 6, 1),
@@ -91,7 +93,7 @@ def test_revoked_probation_stops_counting(world, person):
     assert sanctions.under_probation(person, dt.date(2026, 5, 31)) is True
     assert sanctions.under_probation(person, dt.date(2026, 6, 1)) is False
     with at(), pytest.raises(Conflict) as e:
-        sanctions.sanction_revoke(actor=world.users["street"], sanction=s, reason="再撤销")
+        sanction_services.sanction_revoke(actor=world.users["street"], sanction=s, reason="再撤销")
     assert e.value.message == "该处分已于2026-06-01撤销"
     entry = AuditEntry.objects.filter(action="member.sanction_revoke").get()
     assert entry.after == {"revoked_on": "2026-06-01", "revoke_reason": "复查撤销"}
@@ -257,8 +259,7 @@ def test_console_section_and_form(world, client, person):
     ],
 )
 def test_no_party_committee_seat_during_probation(world, term_start, refused):
-    from dangjian.members import services
-    from dangjian.members.models import Cadre
+    from dangjian.cadres.models import Cadre
     from tests.members.helpers import id_no
 
     with at():
@@ -273,7 +274,7 @@ def test_no_party_committee_seat_during_probation(world, term_start, refused):
 
     def seat(committee):
         with at():
-            return services.cadre_create(
+            return cadre_services.cadre_create(
                 actor=world.users["street"],
                 area=world.community,
                 member=m,

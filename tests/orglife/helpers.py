@@ -8,8 +8,8 @@ import itertools
 from django.utils import timezone
 
 from dangjian.accounts.models import UserKind
-from dangjian.members.committee_models import CommitteeSeat, OrgCommittee
 from dangjian.members.models import Member
+from dangjian.members.models.committee import CommitteeSeat, OrgCommittee
 from dangjian.orglife import services
 from dangjian.orglife.models import Attendance
 from tests import world as world_mod

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 
 from dangjian.core.errors import Conflict
 from dangjian.core.models import AuditEntry
-from dangjian.members.committee_models import CommitteeSeat, OrgCommittee
 from dangjian.members.committee_services import committee_record
+from dangjian.members.models.committee import CommitteeSeat, OrgCommittee
 from dangjian.organizations.models import OrgDomain, OrgKind
 from dangjian.orglife import services
 from tests.orglife.helpers import at, hold, people, schedule, seat_committee

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from dangjian.accounts.models import User
 from dangjian.demo.generator import seed
-from dangjian.members.committee_models import OrgCommittee
+from dangjian.members.models.committee import OrgCommittee
 from dangjian.orglife import compliance
 from dangjian.orglife.models import Attendance, Base, Session, SessionState
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from dangjian.members import sanctions
+from dangjian.members.services import sanctions as sanction_services
 from dangjian.orglife import services
 from dangjian.orglife.models import Attendance
 from tests.orglife.helpers import at, people, schedule
@@ -17,7 +17,7 @@ START, END = dt.date(2025, 3, 1), dt.date(2026, 2, 28)
 @pytest.fixture
 def sanctioned(world, branch, ten):
     m = ten[0]
-    sanctions.sanction_record(
+    sanction_services.sanction_record(
         actor=world.users["street"],
         member=m,
         kind="probation",

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from dangjian.members.models import Cadre
+from dangjian.cadres.models import Cadre
 from dangjian.orglife import compliance
 from dangjian.territory.models import AreaKind
 from tests.orglife.helpers import at, hold, people

@@ -545,6 +545,8 @@ UNSCOPED_API_ROUTES |= {
     ("POST", "/api/v1/members/import"),  # a file upload: see the note above
 }
 
+from dangjian.cadres import models as _cadre_models  # noqa: E402
+from dangjian.cadres import services as cadre_services  # noqa: E402
 from dangjian.members import models as _member_models  # noqa: E402
 
 WATCHED_COUNTS += [
@@ -589,8 +591,6 @@ def state() -> dict:  # extends the fingerprint above with the member rows
 def _probe_cadre(world, community: str, name: str, **kw):
     import datetime as dt
 
-    from dangjian.members import services
-
     values = {
         "committee": "party",
         "position": "member",
@@ -600,7 +600,7 @@ def _probe_cadre(world, community: str, name: str, **kw):
         "term_start": dt.date(2021, 3, 1),
     }
     values.update(kw)
-    return services.cadre_create(
+    return cadre_services.cadre_create(
         actor=world.users[INSIDER], area=world.nodes[community], name=name, **values
     )
 
@@ -618,9 +618,7 @@ def cadre_probes(world) -> list[Probe]:
 def _probe_reserve(world, community: str, name: str):
     import datetime as dt
 
-    from dangjian.members import services
-
-    return services.reserve_cadre_create(
+    return cadre_services.reserve_cadre_create(
         actor=world.users[INSIDER],
         area=world.nodes[community],
         name=name,
@@ -639,13 +637,14 @@ def reserve_probes(world) -> list[Probe]:
 
 
 def mentorship_probes(world) -> list[Probe]:
-    from dangjian.members import services
 
     out = []
     for i, community in enumerate(("community", "community2")):
         mentor = _probe_cadre(world, community, f"越界探针帮带导师{i}")
         mentee = _probe_reserve(world, community, f"越界探针帮带对象{i}")
-        pair = services.mentor_pair_create(actor=world.users[INSIDER], mentor=mentor, mentee=mentee)
+        pair = cadre_services.mentor_pair_create(
+            actor=world.users[INSIDER], mentor=mentor, mentee=mentee
+        )
         out.append(Probe(pair.pk, mentee.name))
     return out
 
@@ -664,7 +663,7 @@ def unit_role_probes(world) -> list[Probe]:
 
 
 def _mentor_for(reserve_pk: int) -> int:
-    from dangjian.members.models import Cadre, ReserveCadre
+    from dangjian.cadres.models import Cadre, ReserveCadre
 
     area_id = ReserveCadre.objects.get(pk=reserve_pk).area_id
     return Cadre.objects.filter(area_id=area_id).order_by("pk").values_list("pk", flat=True)[0]
@@ -758,9 +757,9 @@ ROUTES += [
 ]
 
 WATCHED_COUNTS += [
-    _member_models.Cadre,
-    _member_models.ReserveCadre,
-    _member_models.MentorPair,
+    _cadre_models.Cadre,
+    _cadre_models.ReserveCadre,
+    _cadre_models.MentorPair,
     _member_models.UnitRole,
 ]
 
@@ -771,7 +770,9 @@ def state() -> dict:  # extends the fingerprint above with the cadre rows
     out = _state_before_cadres()
     m = _member_models
     out["cadres:rows"] = list(
-        m.Cadre.objects.order_by("pk").values_list("pk", "education", "ended_on", "updated_at")
+        _cadre_models.Cadre.objects.order_by("pk").values_list(
+            "pk", "education", "ended_on", "updated_at"
+        )
     )
     out["unit_roles:rows"] = list(m.UnitRole.objects.order_by("pk").values_list("pk", "ended_on"))
     return out
@@ -2463,7 +2464,7 @@ _state_before_committees = state
 
 
 def state() -> dict:  # extends the fingerprint above with the committees and their seats
-    from dangjian.members.committee_models import CommitteeSeat, OrgCommittee
+    from dangjian.members.models.committee import CommitteeSeat, OrgCommittee
 
     out = _state_before_committees()
     out["members:committees"] = list(

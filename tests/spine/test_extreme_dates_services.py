@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from dangjian.members import services as members
-from dangjian.members.models import Cadre
+from dangjian.cadres import services as cadre_services
+from dangjian.cadres.models import Cadre
 from dangjian.orglife import services as orglife
 from dangjian.orglife.models import Session
 from tests.spine.crossscope import _probe_cadre
@@ -38,7 +38,9 @@ def test_cadre_far_dates_are_field_errors(world, field, value, message):
 def test_cadre_sane_dates_still_accepted(world):
     cadre = _probe_cadre(world, "community", "日期探针委员", term_start=dt.date(2021, 3, 1))
     assert cadre.term_end == dt.date(2026, 3, 1)
-    cadre = members.cadre_update(actor=world.users["admin"], cadre=cadre, term_end="2026-06-01")
+    cadre = cadre_services.cadre_update(
+        actor=world.users["admin"], cadre=cadre, term_end="2026-06-01"
+    )
     assert cadre.term_end == dt.date(2026, 6, 1)
 
 

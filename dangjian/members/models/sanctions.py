@@ -14,7 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.scope import ScopedManager, ScopeFields
-from dangjian.members.models import Member
+from dangjian.members.models.registry import Member
 
 
 class SanctionKind(models.TextChoices):

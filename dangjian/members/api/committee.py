@@ -12,7 +12,7 @@ from dangjian.core.apidates import PlannedDate, RecordedDate
 from dangjian.core.choices import label
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.members import committee_selectors, committee_services
-from dangjian.members.committee_models import CommitteePost, CommitteeStatus, OrgCommittee
+from dangjian.members.models.committee import CommitteePost, CommitteeStatus, OrgCommittee
 from dangjian.organizations.models import PartyOrg
 
 router = Router(tags=["党组织委员会"])

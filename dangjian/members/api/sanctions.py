@@ -14,7 +14,8 @@ from dangjian.core.ids import pk_or_404
 from dangjian.core.treeapi import page_schema
 from dangjian.members import sanctions, selectors
 from dangjian.members.models import Member
-from dangjian.members.sanction_models import Sanction, SanctionKind
+from dangjian.members.models.sanctions import Sanction, SanctionKind
+from dangjian.members.services import sanctions as sanction_services
 
 router = Router(tags=["党员"])
 
@@ -87,7 +88,7 @@ def list_sanctions(request, member_id: int):
 def record_sanction(request, member_id: int, data: SanctionIn):
     """Record a sanction (``members.manage``): 留党察看 needs ``starts_on`` and ``ends_on``
     (one or two years); 开除党籍 sets the member's status to 已出党."""
-    s = sanctions.sanction_record(
+    s = sanction_services.sanction_record(
         actor=request.auth, member=Member(pk=pk_or_404(member_id)), **data.dict()
     )
     return sanction_out(s)
@@ -102,7 +103,7 @@ def revoke_sanction(request, member_id: int, sanction_id: int, data: RevokeIn):
     sid = pk_or_404(sanction_id)
     if not Sanction.objects.filter(pk=sid, member_id=pk_or_404(member_id)).exists():
         raise Http404
-    s = sanctions.sanction_revoke(
+    s = sanction_services.sanction_revoke(
         actor=request.auth,
         sanction=Sanction(pk=sid),
         revoked_on=data.revoked_on,

@@ -1,0 +1,306 @@
+"""Schemas and serializers the member API's routers share: the member, its mobile registration,
+its transfers. Personal data is masked in every answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+from ninja import Schema
+
+from dangjian.core.api import iso as _iso
+from dangjian.core.apidates import BirthDate, RecordedDate
+from dangjian.core.crypto import mask
+from dangjian.core.ids import pk_or_404 as _pk
+from dangjian.members import selectors
+from dangjian.members.models import (
+    TRANSFER_FLOW,
+    Category,
+    Member,
+    MemberTransfer,
+    MobileRegistration,
+    transfer_action_label,
+)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _hours(value: Decimal) -> str:
+    return f"{value:.1f}"
+
+
+# --- schemas -----------------------------------------------------------------------------------
+
+
+class Labelled(Schema):
+    code: str
+    label: str
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    gender: str
+    gender_label: str
+    ethnicity: str
+    ethnicity_label: str
+    birth_date: dt.date
+    age: int
+    id_number: str
+    phone: str
+    education: str
+    education_label: str
+    occupation: str
+    occupation_label: str
+    work_unit: str
+    joined_on: dt.date
+    confirmed_on: dt.date | None
+    party_age: int | None
+    status: str
+    status_label: str
+    suspended_on: dt.date | None
+    categories: list[Labelled]
+    org_id: int
+    org_name: str
+    unit_id: int | None
+    unit_name: str | None
+    user_id: int | None
+    has_photo: bool
+    left_on: dt.date | None
+    created_at: str
+    updated_at: str
+
+
+def member_out(m: Member) -> dict:
+    today = timezone.localdate()
+    return {
+        "id": m.pk,
+        "name": m.name,
+        "gender": m.gender,
+        "gender_label": m.get_gender_display(),
+        "ethnicity": m.ethnicity,
+        "ethnicity_label": m.get_ethnicity_display(),
+        "birth_date": m.birth_date,
+        "age": m.age(today),
+        "id_number": mask("id_number", m.id_number),
+        "phone": mask("phone", m.phone),
+        "education": m.education,
+        "education_label": m.get_education_display() if m.education else "",
+        "occupation": m.occupation,
+        "occupation_label": m.get_occupation_display() if m.occupation else "",
+        "work_unit": m.work_unit,
+        "joined_on": m.joined_on,
+        "confirmed_on": m.confirmed_on,
+        "party_age": m.party_age(today),
+        "status": m.status,
+        "status_label": m.get_status_display(),
+        "suspended_on": m.suspended_on,
+        "categories": [{"code": c, "label": str(Category(c).label)} for c in m.category_codes()],
+        "org_id": m.org_id,
+        "org_name": m.org.name,
+        "unit_id": m.unit_id,
+        "unit_name": m.unit.name if m.unit_id else None,
+        "user_id": m.user_id,
+        "has_photo": bool(m.photo_id),
+        "left_on": m.left_on,
+        "created_at": _iso(m.created_at),
+        "updated_at": _iso(m.updated_at),
+    }
+
+
+class CheckinBrief(Schema):
+    id: int
+    community_id: int
+    community_name: str
+    reported_on: dt.date
+    service_hours: str
+
+
+class MobileOut(Schema):
+    id: int
+    member_id: int
+    member_name: str
+    destination: str
+    fixed_place: bool
+    left_on: dt.date
+    contact_phone: str
+    card_number: str
+    card_issuer_id: int | None
+    card_issuer_name: str | None
+    host_org_id: int | None
+    host_org_name: str
+    last_contact_on: dt.date
+    last_report_on: dt.date | None
+    active: bool
+    ended_on: dt.date | None
+    warnings: list[Labelled]
+
+
+def mobile_out(r: MobileRegistration) -> dict:
+    return {
+        "id": r.pk,
+        "member_id": r.member_id,
+        "member_name": r.member.name,
+        "destination": r.destination,
+        "fixed_place": r.fixed_place,
+        "left_on": r.left_on,
+        "contact_phone": mask("phone", r.contact_phone),
+        "card_number": r.card_number,
+        "card_issuer_id": r.card_issuer_id,
+        "card_issuer_name": r.card_issuer.name if r.card_issuer_id else None,
+        "host_org_id": r.host_org_id,
+        "host_org_name": r.host_org_name,
+        "last_contact_on": r.last_contact_on,
+        "last_report_on": r.last_report_on,
+        "active": r.active,
+        "ended_on": r.ended_on,
+        "warnings": [
+            {"code": c, "label": selectors.WARNING_LABELS[c]} for c in selectors.warnings_of(r)
+        ],
+    }
+
+
+class StepOut(Schema):
+    action: str
+    action_label: str
+    from_state: str
+    to_state: str
+    actor_name: str
+    note: str
+    at: str
+
+
+class TransferOut(Schema):
+    id: int
+    member_id: int
+    member_name: str
+    kind: str
+    kind_label: str
+    state: str
+    state_label: str
+    from_org_id: int | None
+    from_org_name: str
+    to_org_id: int | None
+    to_org_name: str
+    letter_number: str
+    reason: str
+    created_at: str
+    completed_at: str | None
+    actions: list[Labelled]
+    history: list[StepOut]
+
+
+def transfer_out(t: MemberTransfer) -> dict:
+    flow = TRANSFER_FLOW.get(t.kind, {})
+    return {
+        "id": t.pk,
+        "member_id": t.member_id,
+        "member_name": t.member_name,
+        "kind": t.kind,
+        "kind_label": t.get_kind_display(),
+        "state": t.state,
+        "state_label": t.get_state_display(),
+        "from_org_id": t.from_org_id,
+        "from_org_name": t.from_org_name,
+        "to_org_id": t.to_org_id,
+        "to_org_name": t.to_org_name,
+        "letter_number": t.letter_number,
+        "reason": t.reason,
+        "created_at": _iso(t.created_at),
+        "completed_at": _iso(t.completed_at),
+        "actions": [{"code": a, "label": m.label} for a, m in flow.items() if t.state in m.sources],
+        "history": [
+            {
+                "action": s.action,
+                "action_label": transfer_action_label(t.kind, s.action),
+                "from_state": s.from_state,
+                "to_state": s.to_state,
+                "actor_name": s.actor_name,
+                "note": s.note,
+                "at": _iso(s.at),
+            }
+            for s in t.steps.all()
+        ],
+    }
+
+
+class MemberDetailOut(MemberOut):
+    checkins: list[CheckinBrief]
+    mobile: list[MobileOut]
+    transfers: list[TransferOut]
+
+
+class MemberFilters(Schema):
+    org: int | None = None
+    area: int | None = None
+    category: str | None = None
+    status: str | None = None
+    age_band: str | None = None
+    education: str | None = None
+    occupation: str | None = None
+    gender: str | None = None
+    ethnicity: str | None = None
+    join_year: int | None = None
+    q: str | None = None
+    include_left: bool = False
+
+    def selector_args(self) -> dict:
+        args = self.dict()
+        args["org"], args["area"] = _pk(args["org"]), _pk(args["area"])
+        return args
+
+
+class ListParams(MemberFilters):
+    page: int = 1
+    page_size: int = 20
+
+
+class ExportParams(MemberFilters):
+    reveal: bool = False
+
+
+class MemberIn(Schema):
+    org_id: int | None = None
+    name: str = ""
+    gender: str = ""
+    ethnicity: str = ""
+    birth_date: BirthDate | None = None
+    id_number: str = ""
+    phone: str = ""
+    education: str = ""
+    occupation: str = ""
+    work_unit: str = ""
+    joined_on: RecordedDate | None = None
+    confirmed_on: RecordedDate | None = None
+    status: str = ""
+    categories: list[str] = []
+    unit_id: int | None = None
+    user_id: int | None = None
+    transfer_letter_number: str = ""
+    transfer_from_name: str = ""
+
+
+class MemberPatch(Schema):
+    name: str | None = None
+    gender: str | None = None
+    ethnicity: str | None = None
+    birth_date: BirthDate | None = None
+    id_number: str | None = None
+    phone: str | None = None
+    education: str | None = None
+    occupation: str | None = None
+    work_unit: str | None = None
+    joined_on: RecordedDate | None = None
+    confirmed_on: RecordedDate | None = None
+    status: str | None = None
+    suspended_on: dt.date | None = None
+    categories: list[str] | None = None
+    unit_id: int | None = None
+    user_id: int | None = None
+    org_id: int | None = None
+
+
+class RevealOut(Schema):
+    field: str
+    value: str
