@@ -22,6 +22,7 @@ from dangjian.core.ids import id_or_none as _int
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
 from dangjian.dues import calc, rates, selectors, services
+from dangjian.dues.forms import HardshipForm, ProfileForm
 from dangjian.dues.models import (
     HARDSHIP_FLOW,
     DuesCategory,
@@ -32,6 +33,7 @@ from dangjian.dues.models import (
 from dangjian.members.models import Member
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.web.decorators import console_view
+from dangjian.web.forms import add_service_errors
 from dangjian.web.paging import paginate
 
 PAGE_SIZE = 50
@@ -141,42 +143,33 @@ def member_page(request, member_id: int):
     hardship request (``form=hardship``)."""
     user = request.user
     member = selectors.member_detail(user, _pk(member_id))
-    errors: list[str] = []
-    status = 200
-    if request.method == "POST":
-        form = request.POST.get("form", "profile")
+    st = selectors.statuses([member.pk])[member.pk]
+    data = request.POST if request.method == "POST" else None
+    which = request.POST.get("form", "profile") if data is not None else None
+    profile_form = ProfileForm(
+        data if which == "profile" else None,
+        initial={"category": st.category, "quarterly": st.quarterly},
+        retired_base=rates.setting("RETIRED_BASE"),
+        placeholder=st.base or "",
+    )
+    hardship_form = HardshipForm(data if which == "hardship" else None)
+    form = hardship_form if which == "hardship" else profile_form
+    if data is not None and form.is_valid():
         try:
-            if form == "hardship":
-                services.hardship_request(
-                    actor=user,
-                    member=member,
-                    kind=request.POST.get("kind", ""),
-                    amount=request.POST.get("amount") or None,
-                    from_month=request.POST.get("from_month", ""),
-                    to_month=request.POST.get("to_month", ""),
-                    reason=request.POST.get("reason", ""),
-                )
+            if which == "hardship":
+                services.hardship_request(actor=user, member=member, **form.service_kwargs())
                 messages.success(request, "已登记减免申请，待支部决定")
             else:
-                services.profile_set(
-                    actor=user,
-                    member=member,
-                    category=request.POST.get("category") or None,
-                    base=request.POST.get("base") or None,
-                    effective_month=request.POST.get("effective_month") or None,
-                    quarterly=request.POST.get("quarterly") == "on",
-                    note=request.POST.get("note", ""),
-                )
+                services.profile_set(actor=user, member=member, **form.service_kwargs())
                 messages.success(request, "已保存党费类别和缴费基数")
             return redirect("console:dues:member", member.pk)
         except ValidationError as exc:
-            errors, status = _errors(exc), 200
+            add_service_errors(form, exc)
         except Conflict as exc:
-            errors, status = [exc.message], 200
+            form.add_error(None, exc.message)
     ctx = _member_context(user, member)
-    ctx["errors"] = errors
-    ctx["post"] = request.POST if request.method == "POST" else {}
-    return render(request, "dues/member.html", ctx, status=status)
+    ctx["profile_form"], ctx["hardship_form"] = profile_form, hardship_form
+    return render(request, "dues/member.html", ctx)
 
 
 @console_view

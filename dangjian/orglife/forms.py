@@ -1,0 +1,140 @@
+"""Console forms of organizational life. They parse what a person typed and hand it to the
+services unchanged; the services check the values and their Chinese messages per field land on
+these forms (``dangjian.web.forms.add_service_errors``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from dangjian.orglife.models import SessionType
+
+REQUIRED = {"required": True}
+
+
+def month_value(raw: str):
+    """A month as the service takes it: a number when it is one, else the text (the service
+    names it in its message)."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) <= 2 else raw
+
+
+class LocalDateTimeField(forms.CharField):
+    """A ``datetime-local`` input; a value that is not one reads "请填写有效的日期和时间"."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local", **REQUIRED})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        try:
+            parsed = dt.datetime.fromisoformat((value or "").strip())
+        except ValueError:
+            raise ValidationError("请填写有效的日期和时间") from None
+        return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+    def validate(self, value):  # the parse above already refuses a blank value
+        pass
+
+
+class MemberIdsField(forms.Field):
+    """Checkboxes of members; the ids typed in are read as numbers ("党员编号无效" if not)."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        out = []
+        for raw in value or []:
+            if str(raw).strip():
+                try:
+                    out.append(int(raw))
+                except ValueError:
+                    raise ValidationError("党员编号无效") from None
+        return out
+
+
+class SessionScheduleForm(forms.Form):
+    """安排组织生活 (``services.session_schedule``): host and recorder are chosen among the
+    organization's members (an id of anyone else is left out, as before)."""
+
+    session_type = forms.CharField(
+        label="类型",
+        required=False,
+        widget=forms.Select(choices=SessionType.choices, attrs=REQUIRED),
+    )
+    topic = forms.CharField(
+        label="主题",
+        required=False,
+        strip=False,
+        widget=forms.TextInput({"maxlength": 200, **REQUIRED}),
+    )
+    starts_at = LocalDateTimeField(label="开始时间")
+    ends_at = LocalDateTimeField(label="结束时间")
+    place = forms.CharField(
+        label="地点", required=False, strip=False, widget=forms.TextInput({"maxlength": 200})
+    )
+    host_id = forms.CharField(label="主持人", required=False, widget=forms.Select)
+    recorder_id = forms.CharField(label="记录人", required=False, widget=forms.Select)
+    committee_ids = MemberIdsField(label="支部委员（召开支委会时选择）")
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.by_id = {m.pk: m for m in members}
+        people = [(m.pk, m.name) for m in members]
+        self.fields["host_id"].widget.choices = [("", "（不指定）"), *people]
+        self.fields["recorder_id"].widget.choices = [("", "（不指定）"), *people]
+        self.fields["committee_ids"].widget.choices = people
+
+    def _member(self, raw: str):
+        return self.by_id.get(int(raw)) if raw.isdigit() else None
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "session_type": data["session_type"],
+            "topic": data["topic"],
+            "starts_at": data["starts_at"],
+            "ends_at": data["ends_at"],
+            "place": data["place"],
+            "host": self._member(data["host_id"]),
+            "recorder": self._member(data["recorder_id"]),
+            "committee_ids": data["committee_ids"],
+        }
+
+
+class PlanItemForm(forms.Form):
+    """One item of a plan (``services.plan_item_add`` and ``plan_item_update``)."""
+
+    session_type = forms.CharField(
+        label="类型", required=False, widget=forms.Select(attrs=REQUIRED)
+    )
+    month = forms.CharField(label="计划月份", required=False, widget=forms.Select(attrs=REQUIRED))
+    topic = forms.CharField(
+        label="主题",
+        required=False,
+        strip=False,
+        widget=forms.TextInput({"maxlength": 200, **REQUIRED}),
+    )
+
+    def __init__(self, *args, months=(), blank: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        empty = [("", "请选择")] if blank else []
+        self.fields["session_type"].widget.choices = [*empty, *SessionType.choices]
+        self.fields["month"].widget.choices = [*empty, *[(str(m), f"{m}月") for m in months]]
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "session_type": data["session_type"],
+            "month": month_value(data["month"]),
+            "topic": data["topic"],
+        }
