@@ -81,3 +81,67 @@ class HardshipForm(forms.Form):
             "to_month": data["to_month"],
             "reason": data["reason"],
         }
+
+
+class MonthsField(forms.Field):
+    """The months ticked in the month table (``YYYY-MM`` each); the service checks them."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return [str(v) for v in value or []]
+
+
+class PaymentForm(forms.Form):
+    """Dues for the months ticked and a voluntary extra (``services.payment_create``); the
+    form's key makes a second submit of the same form write nothing."""
+
+    months = MonthsField(label="缴费月份")
+    extra = forms.CharField(
+        label="自愿多交（元）",
+        required=False,
+        help_text="一次自愿多交1000元以上的，全额上缴中央",
+        widget=forms.TextInput({"id": "pay-extra", "placeholder": "0.00", **DECIMAL}),
+    )
+    paid_on = forms.CharField(
+        label="缴纳日期", required=False, widget=forms.DateInput({"id": "pay-date", "type": "date"})
+    )
+    note = forms.CharField(
+        label="备注",
+        required=False,
+        strip=False,
+        widget=forms.TextInput({"id": "pay-note", "maxlength": 200}),
+    )
+    client_key = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "months": data["months"],
+            "extra": data["extra"] or None,
+            "paid_on": data["paid_on"] or None,
+            "client_key": data["client_key"],
+            "note": data["note"],
+        }
+
+
+class RemittanceForm(forms.Form):
+    """The confirmation of a month's remittance upward (``services.remittance_create``); the
+    branch and the month come from the first step."""
+
+    amount = forms.CharField(
+        label="上缴金额（元）",
+        required=False,
+        widget=forms.TextInput({"id": "rem-amount", "required": True, **DECIMAL}),
+    )
+    note = forms.CharField(
+        label="备注",
+        required=False,
+        strip=False,
+        widget=forms.TextInput({"id": "rem-note", "maxlength": 200}),
+    )
+    client_key = forms.CharField(required=False, widget=forms.HiddenInput)

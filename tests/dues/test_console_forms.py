@@ -6,8 +6,8 @@ import re
 import pytest
 import time_machine
 
-from dangjian.dues.models import DuesBase, DuesProfile, Hardship
-from tests.dues.helpers import at, dues_member
+from dangjian.dues.models import DuesBase, DuesPayment, DuesProfile, DuesRemittance, Hardship
+from tests.dues.helpers import at, dues_member, pay
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +77,38 @@ def test_a_hardship_without_a_reason_shows_on_the_reason_field(world, client, cl
     # The profile form on the same page is untouched by the hardship form's errors.
     assert errors_of(html, "base") == []
     assert DuesProfile.objects.filter(member=m).count() == 1
+
+
+def test_pay_form_puts_each_message_on_its_field(world, client, clock):
+    m = dues_member(world, base="4000", month="2026-01")
+    client.force_login(world.users["community"])
+    r = client.post(
+        f"/dues/members/{m.pk}/pay/",
+        {"months": ["2026-07"], "paid_on": "2026-07-16", "note": "现金", "client_key": "k-1"},
+    )
+    html = r.content.decode()
+    assert r.status_code == 200
+    assert errors_of(html, "paid_on") == ["缴纳日期不能晚于今天"]
+    assert errors_of(html, "note") == [] and 'value="现金"' in html
+    assert 'value="2026-07" checked' in html  # the ticked month stays ticked
+    assert DuesPayment.objects.count() == 0
+    r = client.post(f"/dues/members/{m.pk}/pay/", {"extra": "abc", "client_key": "k-2"})
+    html = r.content.decode()
+    assert errors_of(html, "extra") == ["自愿多交金额（extra）必须是金额，如“12.50”"]
+    assert DuesPayment.objects.count() == 0
+
+
+def test_remittance_amount_message_on_the_amount_field(world, client, clock):
+    a = dues_member(world, month="2026-07", name="甲")
+    pay(world, a, ["2026-07"])
+    branch = world.orgs["grid_branch"]
+    client.force_login(world.users["community"])
+    base = {"org": branch.pk, "month": "2026-07", "client_key": "k-r", "note": "七月"}
+    r = client.post("/dues/remittances/new/", {**base, "amount": "abc"})
+    html = r.content.decode()
+    assert r.status_code == 422
+    assert errors_of(html, "amount") == ["上缴金额（amount）必须是金额，如“12.50”"]
+    assert errors_of(html, "note") == [] and 'value="七月"' in html
+    assert DuesRemittance.objects.count() == 0
+    r = client.post("/dues/remittances/new/", {**base, "amount": "40.00"})
+    assert r.status_code == 302 and DuesRemittance.objects.get().amount == 40
