@@ -138,3 +138,56 @@ class PlanItemForm(forms.Form):
             "month": month_value(data["month"]),
             "topic": data["topic"],
         }
+
+
+class PlanForm(forms.Form):
+    """A plan's head (``services.plan_create``); its item rows are read beside it."""
+
+    org = forms.CharField(label="党组织", required=False, widget=forms.Select(attrs=REQUIRED))
+    year = forms.CharField(
+        label="年度",
+        required=False,
+        widget=forms.TextInput({"size": 6, "inputmode": "numeric", **REQUIRED}),
+    )
+    quarter = forms.CharField(
+        label="期间",
+        required=False,
+        widget=forms.Select(
+            choices=[("", "全年计划"), *[(str(q), f"第{q}季度") for q in range(1, 5)]]
+        ),
+    )
+    title = forms.CharField(
+        label="标题",
+        required=False,
+        strip=False,
+        widget=forms.TextInput({"maxlength": 100, "placeholder": "留空则按组织和期间生成"}),
+    )
+    note = forms.CharField(
+        label="说明", required=False, strip=False, widget=forms.Textarea({"rows": 2})
+    )
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].widget.choices = [("", "请选择"), *[(b.pk, b.name) for b in choices]]
+
+    def clean_org(self):
+        value = self.cleaned_data["org"]
+        if not value:
+            raise ValidationError("请选择党组织")
+        return value
+
+    def clean_year(self):
+        raw = self.cleaned_data["year"]
+        if not raw:
+            raise ValidationError("请填写年度")
+        if raw.isdigit() and 2000 <= int(raw) <= 2100:
+            return int(raw)
+        raise ValidationError("年度应为2000至2100之间的四位数字")
+
+    def clean_quarter(self):
+        raw = self.cleaned_data["quarter"]
+        if not raw:
+            return None
+        if raw in ("1", "2", "3", "4"):
+            return int(raw)
+        raise ValidationError("季度应为1至4")

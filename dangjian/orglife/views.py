@@ -23,7 +23,7 @@ from dangjian.core.errors import Conflict
 from dangjian.core.ids import MAX_PK, pk_or_404
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.orglife import compliance, selectors, services
-from dangjian.orglife.forms import PlanItemForm, SessionScheduleForm, month_value
+from dangjian.orglife.forms import PlanForm, PlanItemForm, SessionScheduleForm, month_value
 from dangjian.orglife.models import Session, SessionState, SessionType
 from dangjian.web.decorators import console_view
 from dangjian.web.forms import add_service_errors
@@ -409,23 +409,19 @@ def _plan_rows(request) -> list[dict]:
 def plan_new(request):
     """A plan for one branch with its items; blank item rows are left out."""
     choices = _branch_choices(request.user, services.MANAGE)
-    raw_org = request.POST.get("org") if request.method == "POST" else request.GET.get("org")
-    values = {
-        "org": (raw_org or "").strip(),
-        "year": request.POST.get("year", str(timezone.localdate().year)),
-        "quarter": request.POST.get("quarter", ""),
-        "title": request.POST.get("title", ""),
-        "note": request.POST.get("note", ""),
-    }
-    errors: dict[str, list[str]] = {}
-    rows = _plan_rows(request) if request.method == "POST" else []
-    if request.method == "POST":
+    data = request.POST if request.method == "POST" else None
+    form = PlanForm(
+        data,
+        initial={"org": request.GET.get("org", ""), "year": str(timezone.localdate().year)},
+        choices=choices,
+    )
+    rows = _plan_rows(request) if data is not None else []
+    if data is not None:
+        valid = form.is_valid()
         org = None
-        if not values["org"]:
-            errors["org"] = ["请选择党组织"]
-        else:
+        if form.cleaned_data.get("org"):
             try:
-                pk = int(values["org"])
+                pk = int(form.cleaned_data["org"])
             except ValueError:
                 raise Http404 from None
             if not 1 <= pk <= MAX_PK:
@@ -433,25 +429,16 @@ def plan_new(request):
             org = scope.get_visible(
                 PartyOrg.objects.defer("contact_phone"), request.user, VIEW, pk=pk
             )
-        year = _year_param(values["year"], errors)
-        if year is None and "year" not in errors:
-            errors["year"] = ["请填写年度"]
-        quarter = None
-        if values["quarter"]:
-            if values["quarter"] in ("1", "2", "3", "4"):
-                quarter = int(values["quarter"])
-            else:
-                errors["quarter"] = ["季度应为1至4"]
         used = [(i, r) for i, r in enumerate(rows) if r["session_type"] or r["topic"].strip()]
-        if not errors:
+        if valid:
             try:
                 plan = services.plan_create(
                     actor=request.user,
                     org=org,
-                    year=year,
-                    quarter=quarter,
-                    title=values["title"],
-                    note=values["note"],
+                    year=form.cleaned_data["year"],
+                    quarter=form.cleaned_data["quarter"],
+                    title=form.cleaned_data["title"],
+                    note=form.cleaned_data["note"],
                     items=[
                         {
                             "session_type": r["session_type"],
@@ -462,15 +449,20 @@ def plan_new(request):
                     ],
                 )
             except ValidationError as exc:
-                errors = _errors_of(exc)
+                if hasattr(exc, "error_dict"):
+                    rest = {}
+                    for key, msgs in exc.message_dict.items():
+                        if key.startswith("items."):
+                            _, idx, _field = key.split(".", 2)
+                            rows[used[int(idx)][0]]["errors"].extend(msgs)
+                        else:
+                            rest[key] = msgs
+                    exc = ValidationError(rest) if rest else None
+                if exc is not None:
+                    add_service_errors(form, exc)
             else:
                 messages.success(request, "组织生活计划已创建")
                 return redirect("console:orglife:plan", plan.pk)
-        for key, msgs in list(errors.items()):
-            if key.startswith("items."):
-                _, idx, _field = key.split(".", 2)
-                rows[used[int(idx)][0]]["errors"].extend(msgs)
-                del errors[key]
     while len(rows) < PLAN_ROWS:
         rows.append({"session_type": "", "month": "", "topic": "", "errors": []})
     row_errors = any(r["errors"] for r in rows)
@@ -478,14 +470,12 @@ def plan_new(request):
         request,
         "orglife/plan_new.html",
         {
-            "choices": choices,
-            "values": values,
-            "errors": errors,
+            "form": form,
             "rows": rows,
             "types": SessionType.choices,
-            "has_errors": bool(errors) or row_errors,
+            "has_errors": bool(form.errors) or row_errors,
         },
-        status=422 if errors or row_errors else 200,
+        status=422 if form.errors or row_errors else 200,
     )
 
 

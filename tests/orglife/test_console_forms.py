@@ -118,3 +118,45 @@ def test_plan_item_add_and_edit_show_the_service_message_on_the_field(client, se
     assert (r.status_code, r["Location"]) == (302, f"/orglife/plans/{plan.pk}/")
     item.refresh_from_db()
     assert (item.month, item.topic) == (2, "学习党章")
+
+
+def test_plan_head_errors_sit_on_their_fields_and_rows_keep_theirs(client, secretary, branch):
+    from dangjian.orglife.models import Plan
+
+    client.force_login(secretary)
+    r = client.post(
+        "/orglife/plans/new/",
+        {
+            "org": "",
+            "year": "abc",
+            "quarter": "7",
+            "title": "年度计划",
+            "item_type": ["party_lesson"],
+            "item_month": ["3"],
+            "item_topic": ["学习党章"],
+        },
+    )
+    html = r.content.decode()
+    assert r.status_code == 422
+    assert errors_of(html, "org") == ["请选择党组织"]
+    assert errors_of(html, "year") == ["年度应为2000至2100之间的四位数字"]
+    assert errors_of(html, "quarter") == ["季度应为1至4"]
+    assert errors_of(html, "title") == [] and 'value="年度计划"' in html
+    assert 'value="学习党章"' in html
+    assert not Plan.objects.exists()
+    r = client.post(
+        "/orglife/plans/new/",
+        {
+            "org": branch.pk,
+            "year": str(YEAR),
+            "quarter": "1",
+            "item_type": ["party_lesson"],
+            "item_month": ["5"],
+            "item_topic": [""],
+        },
+    )
+    html = r.content.decode()
+    assert r.status_code == 422
+    assert "计划月份应在1至3月之间" in html and "请填写主题" in html
+    assert errors_of(html, "org") == [] and errors_of(html, "year") == []
+    assert not Plan.objects.exists()
