@@ -8,9 +8,10 @@ from __future__ import annotations
 from django import forms
 
 from dangjian.members.models import Ethnicity, Gender
+from dangjian.web.forms import TextField
 
 
-class AskedField(forms.CharField):
+class AskedField(TextField):
     """A field the page marks as asked for (``*``) whose blank value still goes to the service,
     which names what is missing in its own words beside every other bad value."""
 
@@ -20,7 +21,7 @@ class AskedField(forms.CharField):
 
 
 def _text(label: str, element_id: str, **attrs) -> forms.CharField:
-    return forms.CharField(
+    return TextField(
         label=label, required=False, widget=forms.TextInput({"id": element_id, **attrs})
     )
 
@@ -31,7 +32,7 @@ class ApplicantForm(forms.Form):
     org = AskedField(label="所在党组织", widget=forms.Select({"id": "a-org"}))
     name = AskedField(label="姓名", widget=forms.TextInput({"id": "a-name"}))
     id_number = _text("身份证号码", "a-id", autocomplete="off")
-    gender = forms.CharField(
+    gender = TextField(
         label="性别",
         required=False,
         widget=forms.Select(

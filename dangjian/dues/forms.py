@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 
 from dangjian.dues.models import DuesCategory, HardshipKind
+from dangjian.web.forms import TextField
 
 MONTH = {"type": "month"}
 DECIMAL = {"inputmode": "decimal"}
@@ -15,18 +16,18 @@ DECIMAL = {"inputmode": "decimal"}
 class ProfileForm(forms.Form):
     """The category and base from an effective month (``services.profile_set``)."""
 
-    category = forms.CharField(
+    category = TextField(
         label="党费类别", required=False, widget=forms.Select(choices=DuesCategory.choices)
     )
-    base = forms.CharField(label="缴费基数（元）", required=False, widget=forms.TextInput(DECIMAL))
-    effective_month = forms.CharField(
+    base = TextField(label="缴费基数（元）", required=False, widget=forms.TextInput(DECIMAL))
+    effective_month = TextField(
         label="起始月份",
         required=False,
         widget=forms.TextInput(MONTH),
         help_text="新工资从哪个月开始，就从哪个月按新基数计算",
     )
     quarterly = forms.BooleanField(label="经支部同意按季缴纳", required=False)
-    note = forms.CharField(
+    note = TextField(
         label="说明", required=False, strip=False, widget=forms.TextInput({"maxlength": 200})
     )
 
@@ -53,19 +54,19 @@ class ProfileForm(forms.Form):
 class HardshipForm(forms.Form):
     """A request for reduction or waiver (``services.hardship_request``)."""
 
-    kind = forms.CharField(
+    kind = TextField(
         label="类型", required=False, widget=forms.Select(choices=HardshipKind.choices)
     )
-    amount = forms.CharField(
+    amount = TextField(
         label="减交后月交金额（元）", required=False, widget=forms.TextInput(DECIMAL)
     )
-    from_month = forms.CharField(
+    from_month = TextField(
         label="起始月份", required=False, widget=forms.TextInput({**MONTH, "required": True})
     )
-    to_month = forms.CharField(
+    to_month = TextField(
         label="截止月份", required=False, widget=forms.TextInput({**MONTH, "required": True})
     )
-    reason = forms.CharField(
+    reason = TextField(
         label="困难情况",
         required=False,
         strip=False,
@@ -101,22 +102,22 @@ class PaymentForm(forms.Form):
     form's key makes a second submit of the same form write nothing."""
 
     months = MonthsField(label="缴费月份")
-    extra = forms.CharField(
+    extra = TextField(
         label="自愿多交（元）",
         required=False,
         help_text="一次自愿多交1000元以上的，全额上缴中央",
         widget=forms.TextInput({"id": "pay-extra", "placeholder": "0.00", **DECIMAL}),
     )
-    paid_on = forms.CharField(
+    paid_on = TextField(
         label="缴纳日期", required=False, widget=forms.DateInput({"id": "pay-date", "type": "date"})
     )
-    note = forms.CharField(
+    note = TextField(
         label="备注",
         required=False,
         strip=False,
         widget=forms.TextInput({"id": "pay-note", "maxlength": 200}),
     )
-    client_key = forms.CharField(required=False, widget=forms.HiddenInput)
+    client_key = TextField(required=False, widget=forms.HiddenInput)
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
@@ -133,15 +134,15 @@ class RemittanceForm(forms.Form):
     """The confirmation of a month's remittance upward (``services.remittance_create``); the
     branch and the month come from the first step."""
 
-    amount = forms.CharField(
+    amount = TextField(
         label="上缴金额（元）",
         required=False,
         widget=forms.TextInput({"id": "rem-amount", "required": True, **DECIMAL}),
     )
-    note = forms.CharField(
+    note = TextField(
         label="备注",
         required=False,
         strip=False,
         widget=forms.TextInput({"id": "rem-note", "maxlength": 200}),
     )
-    client_key = forms.CharField(required=False, widget=forms.HiddenInput)
+    client_key = TextField(required=False, widget=forms.HiddenInput)

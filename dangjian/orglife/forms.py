@@ -10,7 +10,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from dangjian.core.ids import MAX_PK
 from dangjian.orglife.models import SessionType
+from dangjian.web.forms import TextField
 
 REQUIRED = {"required": True}
 
@@ -22,7 +24,7 @@ def month_value(raw: str):
     return int(raw) if raw.isdigit() and len(raw) <= 2 else raw
 
 
-class LocalDateTimeField(forms.CharField):
+class LocalDateTimeField(TextField):
     """A ``datetime-local`` input; a value that is not one reads "请填写有效的日期和时间"."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local", **REQUIRED})
@@ -66,12 +68,12 @@ class SessionScheduleForm(forms.Form):
     """安排组织生活 (``services.session_schedule``): host and recorder are chosen among the
     organization's members (an id of anyone else is left out, as before)."""
 
-    session_type = forms.CharField(
+    session_type = TextField(
         label="类型",
         required=False,
         widget=forms.Select(choices=SessionType.choices, attrs=REQUIRED),
     )
-    topic = forms.CharField(
+    topic = TextField(
         label="主题",
         required=False,
         strip=False,
@@ -79,11 +81,11 @@ class SessionScheduleForm(forms.Form):
     )
     starts_at = LocalDateTimeField(label="开始时间")
     ends_at = LocalDateTimeField(label="结束时间")
-    place = forms.CharField(
+    place = TextField(
         label="地点", required=False, strip=False, widget=forms.TextInput({"maxlength": 200})
     )
-    host_id = forms.CharField(label="主持人", required=False, widget=forms.Select)
-    recorder_id = forms.CharField(label="记录人", required=False, widget=forms.Select)
+    host_id = TextField(label="主持人", required=False, widget=forms.Select)
+    recorder_id = TextField(label="记录人", required=False, widget=forms.Select)
     committee_ids = MemberIdsField(label="支部委员（召开支委会时选择）")
 
     def __init__(self, *args, members=(), **kwargs):
@@ -114,11 +116,9 @@ class SessionScheduleForm(forms.Form):
 class PlanItemForm(forms.Form):
     """One item of a plan (``services.plan_item_add`` and ``plan_item_update``)."""
 
-    session_type = forms.CharField(
-        label="类型", required=False, widget=forms.Select(attrs=REQUIRED)
-    )
-    month = forms.CharField(label="计划月份", required=False, widget=forms.Select(attrs=REQUIRED))
-    topic = forms.CharField(
+    session_type = TextField(label="类型", required=False, widget=forms.Select(attrs=REQUIRED))
+    month = TextField(label="计划月份", required=False, widget=forms.Select(attrs=REQUIRED))
+    topic = TextField(
         label="主题",
         required=False,
         strip=False,
@@ -143,28 +143,26 @@ class PlanItemForm(forms.Form):
 class PlanForm(forms.Form):
     """A plan's head (``services.plan_create``); its item rows are read beside it."""
 
-    org = forms.CharField(label="党组织", required=False, widget=forms.Select(attrs=REQUIRED))
-    year = forms.CharField(
+    org = TextField(label="党组织", required=False, widget=forms.Select(attrs=REQUIRED))
+    year = TextField(
         label="年度",
         required=False,
         widget=forms.TextInput({"size": 6, "inputmode": "numeric", **REQUIRED}),
     )
-    quarter = forms.CharField(
+    quarter = TextField(
         label="期间",
         required=False,
         widget=forms.Select(
             choices=[("", "全年计划"), *[(str(q), f"第{q}季度") for q in range(1, 5)]]
         ),
     )
-    title = forms.CharField(
+    title = TextField(
         label="标题",
         required=False,
         strip=False,
         widget=forms.TextInput({"maxlength": 100, "placeholder": "留空则按组织和期间生成"}),
     )
-    note = forms.CharField(
-        label="说明", required=False, strip=False, widget=forms.Textarea({"rows": 2})
-    )
+    note = TextField(label="说明", required=False, strip=False, widget=forms.Textarea({"rows": 2}))
 
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -191,3 +189,42 @@ class PlanForm(forms.Form):
         if raw in ("1", "2", "3", "4"):
             return int(raw)
         raise ValidationError("季度应为1至4")
+
+
+class AttendanceMarkForm(forms.Form):
+    """One row of the attendance table (``services.attendance_mark``); the table posts one
+    row at a time and the page shows the answer as a message."""
+
+    member_id = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_PK,
+        error_messages={
+            "required": "请选择党员",
+            "invalid": "党员编号无效",
+            "min_value": "党员编号无效",
+            "max_value": "党员编号无效",
+        },
+    )
+    status = TextField(required=False)
+    reason = TextField(required=False, strip=False)
+    leave_approved = TextField(required=False)
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "member_id": data["member_id"],
+            "status": data["status"],
+            "reason": data["reason"],
+            "leave_approved": data["leave_approved"] == "1",
+        }
+
+
+class MinutesForm(forms.Form):
+    """The minutes of a scheduled session (``services.session_update``)."""
+
+    minutes = TextField(required=False, strip=False, widget=forms.Textarea)
+
+
+def messages_of(form: forms.Form) -> str:
+    """Every message of a form in one line, for a page that answers with a message."""
+    return "；".join(m for messages in form.errors.values() for m in messages)

@@ -23,7 +23,15 @@ from dangjian.core.errors import Conflict
 from dangjian.core.ids import MAX_PK, pk_or_404
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.orglife import compliance, selectors, services
-from dangjian.orglife.forms import PlanForm, PlanItemForm, SessionScheduleForm, month_value
+from dangjian.orglife.forms import (
+    AttendanceMarkForm,
+    MinutesForm,
+    PlanForm,
+    PlanItemForm,
+    SessionScheduleForm,
+    messages_of,
+    month_value,
+)
 from dangjian.orglife.models import Session, SessionState, SessionType
 from dangjian.web.decorators import console_view
 from dangjian.web.forms import add_service_errors
@@ -150,20 +158,18 @@ def session_detail(request, session_id: int):
 @require_POST
 def session_mark(request, session_id: int):
     s = selectors.session_get(request.user, session_id)
-    try:
-        services.attendance_mark(
-            actor=request.user,
-            session=s,
-            member_id=int(request.POST.get("member_id") or 0),
-            status=request.POST.get("status", ""),
-            reason=request.POST.get("reason", ""),
-            leave_approved=request.POST.get("leave_approved") == "1",
-        )
+    form = AttendanceMarkForm(request.POST)
+    if form.is_valid():
+        try:
+            services.attendance_mark(actor=request.user, session=s, **form.service_kwargs())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except Conflict as exc:
+            form.add_error(None, exc.message)
+    if form.errors:
+        messages.error(request, messages_of(form))
+    else:
         messages.success(request, "出席情况已登记")
-    except ValidationError as exc:
-        messages.error(request, "；".join(m for ms in exc.message_dict.values() for m in ms))
-    except Conflict as exc:
-        messages.error(request, exc.message)
     return redirect("console:orglife:session", s.pk)
 
 
@@ -171,10 +177,10 @@ def session_mark(request, session_id: int):
 @require_POST
 def session_minutes(request, session_id: int):
     s = selectors.session_get(request.user, session_id)
+    form = MinutesForm(request.POST)
+    form.is_valid()
     try:
-        services.session_update(
-            actor=request.user, session=s, minutes=request.POST.get("minutes", "")
-        )
+        services.session_update(actor=request.user, session=s, **form.cleaned_data)
         messages.success(request, "会议记录已保存")
     except Conflict as exc:
         messages.error(request, exc.message)

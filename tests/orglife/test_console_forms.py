@@ -160,3 +160,38 @@ def test_plan_head_errors_sit_on_their_fields_and_rows_keep_theirs(client, secre
     assert "计划月份应在1至3月之间" in html and "请填写主题" in html
     assert errors_of(html, "org") == [] and errors_of(html, "year") == []
     assert not Plan.objects.exists()
+
+
+def test_attendance_row_answers_with_the_message_and_changes_nothing(
+    client, secretary, branch, ten
+):
+    from dangjian.orglife.models import Attendance
+    from tests.orglife.helpers import schedule
+
+    s = schedule(secretary, branch)
+    client.force_login(secretary)
+    before = list(Attendance.objects.filter(session=s).values_list("member_id", "status"))
+    r = client.post(
+        f"/orglife/sessions/{s.pk}/mark/", {"member_id": ten[0].pk, "status": "late"}, follow=True
+    )
+    assert "出席情况只能是出席、缺席或请假" in r.content.decode()
+    r = client.post(f"/orglife/sessions/{s.pk}/mark/", {"member_id": "x", "status": "present"})
+    assert (r.status_code, r["Location"]) == (302, f"/orglife/sessions/{s.pk}/")
+    assert "党员编号无效" in client.get(r["Location"]).content.decode()
+    assert list(Attendance.objects.filter(session=s).values_list("member_id", "status")) == before
+    r = client.post(
+        f"/orglife/sessions/{s.pk}/mark/", {"member_id": ten[0].pk, "status": "present"}
+    )
+    assert r.status_code == 302
+    assert Attendance.objects.get(session=s, member=ten[0]).status == "present"
+
+
+def test_minutes_keep_line_ends_as_one_character(client, secretary, branch, ten):
+    from tests.orglife.helpers import schedule
+
+    s = schedule(secretary, branch)
+    client.force_login(secretary)
+    r = client.post(f"/orglife/sessions/{s.pk}/minutes/", {"minutes": " 一、学习\r\n二、讨论\x00 "})
+    assert (r.status_code, r["Location"]) == (302, f"/orglife/sessions/{s.pk}/")
+    s.refresh_from_db()
+    assert s.minutes == "一、学习\n二、讨论"
