@@ -64,3 +64,15 @@ class ApplicantForm(forms.Form):
             "phone": data["phone"],
             "work_unit": data["work_unit"],
         }
+
+
+class TargetForm(forms.Form):
+    """A year's targets of one node (``services.target_set``); the board answers with a
+    message and shows the targets saved."""
+
+    tree = TextField(required=False)
+    node = TextField(required=False)
+    year = TextField(required=False)
+    activists = TextField(required=False, empty_value="0")
+    candidates = TextField(required=False, empty_value="0")
+    new_members = TextField(required=False, empty_value="0")

@@ -22,7 +22,7 @@ from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
 from dangjian.development import selectors, services
 from dangjian.development import steps as S
-from dangjian.development.forms import ApplicantForm
+from dangjian.development.forms import ApplicantForm, TargetForm
 from dangjian.development.models import Applicant, ApplicantStatus, Stage
 from dangjian.members.models import Member, Status
 from dangjian.organizations.models import PartyOrg
@@ -378,8 +378,10 @@ def board(request):
 @require_POST
 def target_set(request):
     user = request.user
-    tree_name = request.POST.get("tree")
-    raw = request.POST.get("node", "")
+    form = TargetForm(request.POST)
+    form.is_valid()  # text fields only: always readable
+    data = form.cleaned_data
+    tree_name, raw = data["tree"], data["node"]
     if not raw.isdigit() or not 0 < int(raw) < MAX_PK or tree_name not in ("org", "area"):
         raise Http404("未找到")
     node = int(raw)
@@ -389,12 +391,13 @@ def target_set(request):
             year=request.POST.get("year"),
             org=node if tree_name == "org" else None,
             area=node if tree_name == "area" else None,
-            **{k: request.POST.get(k, "0") for k in services.TARGET_FIELDS},
+            **{k: data[k] for k in services.TARGET_FIELDS},
         )
     except ValidationError as exc:
-        msg = "；".join(m for v in _errors(exc).values() for m in v)
+        add_service_errors(form, exc)
+        msg = "；".join(m for v in form.errors.values() for m in v)
         messages.error(request, f"年度目标未保存：{msg}")
     else:
         messages.success(request, "已保存年度目标")
-    year = request.POST.get("year", "")
+    year = data["year"]
     return redirect(f"/development/board/?{tree_name}={node}&year={year if year.isdigit() else ''}")

@@ -63,3 +63,27 @@ def test_missing_org_shows_on_the_org_field(world, client):
     a = Applicant.objects.get()
     assert (r.status_code, r["Location"]) == (302, f"/development/{a.pk}/")
     assert a.name == "钱申请" and a.org_id == world.orgs["grid_branch"].pk
+
+
+def test_a_bad_target_is_named_and_nothing_saved(world, client):
+    import datetime as dt
+
+    from dangjian.development.models import DevelopmentTarget
+
+    node = world.orgs["county_committee"]
+    with h.travel(dt.date(2026, 6, 1)):
+        client.force_login(world.users["county"])
+        form = {"tree": "org", "node": node.pk, "year": 2026, "activists": "-1", "candidates": ""}
+        r = client.post("/development/board/targets/", form)
+        assert (r.status_code, r["Location"]) == (
+            302,
+            f"/development/board/?org={node.pk}&year=2026",
+        )
+        page = client.get(r["Location"]).content.decode()
+    assert "年度目标未保存：入党积极分子目标应为非负整数" in page
+    assert not DevelopmentTarget.objects.exists()
+    with h.travel(dt.date(2026, 6, 1)):
+        form = {**form, "activists": "5"}
+        r = client.post("/development/board/targets/", form)
+    t = DevelopmentTarget.objects.get(org=node, year=2026)
+    assert (t.activists, t.candidates, t.new_members) == (5, 0, 0)
