@@ -363,12 +363,6 @@ def _branch_choices(user, action: str = VIEW):
     )
 
 
-def _errors_of(exc: ValidationError) -> dict[str, list[str]]:
-    if hasattr(exc, "error_dict"):
-        return exc.message_dict
-    return {"form": list(exc.messages)}
-
-
 @console_view
 def plan_list(request):
     """The yearly and quarterly plans of the branches in the user's scope, by org and year."""
