@@ -21,12 +21,12 @@ from dangjian.members.models import Member
 from dangjian.organizations.models import PartyOrg
 from dangjian.orglife import compliance, selectors, services
 from dangjian.orglife.api_schemas import (
-    BaseOut,
-    BasePage,
     ComplianceBoardOut,
     ComplianceBranchOut,
     JointOrgOut,
     MyAttendancePage,
+    OrglifeBaseOut,
+    OrglifeBasePage,
     PhotoOut,
     PlanItemOut,
     PlanOut,
@@ -617,12 +617,12 @@ class BaseIn(Schema):
     activities: list[ActivityIn] = []
 
 
-@router.get("/bases/", response={200: BasePage, **ERRORS})
+@router.get("/bases/", response={200: OrglifeBasePage, **ERRORS})
 def list_bases(request, q: str | None = None):
     return paginate(request, selectors.base_list(request.auth, q=q), base_out)
 
 
-@router.post("/bases/", response={200: BaseOut, **ERRORS})
+@router.post("/bases/", response={200: OrglifeBaseOut, **ERRORS})
 def create_base(request, data: BaseIn):
     base = services.base_create(
         actor=request.auth,
@@ -638,7 +638,7 @@ def create_base(request, data: BaseIn):
     return base_out(selectors.base_get(request.auth, base.pk))
 
 
-@router.get("/bases/{int:base_id}", response={200: BaseOut, **ERRORS})
+@router.get("/bases/{int:base_id}", response={200: OrglifeBaseOut, **ERRORS})
 def base_detail(request, base_id: int):
     return base_out(selectors.base_get(request.auth, _pk(base_id)))
 

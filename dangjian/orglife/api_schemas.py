@@ -122,7 +122,7 @@ class ActivityOut(Schema):
     description: str
 
 
-class BaseOut(Schema):
+class OrglifeBaseOut(Schema):
     id: int
     name: str
     org_id: int
@@ -136,8 +136,8 @@ class BaseOut(Schema):
     activities: list[ActivityOut]
 
 
-class BasePage(Schema):
-    items: list[BaseOut]
+class OrglifeBasePage(Schema):
+    items: list[OrglifeBaseOut]
     count: int
 
 
