@@ -5,7 +5,6 @@ import secrets
 
 import pyotp
 from cryptography.hazmat.primitives import hashes
-from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,13 +14,10 @@ from django.utils.translation import gettext as _
 from dangjian.accounts.models import ApiToken, Department, Grant, Role, User, UserKind
 from dangjian.accounts.roles import ROLE_BY_CODE, ROLES
 from dangjian.core import audit, crypto, scope
+from dangjian.core.conf import setting
 from dangjian.core.errors import field_error
 from dangjian.organizations.models import PartyOrg
 from dangjian.territory.models import Area
-
-
-def _conf(key):
-    return settings.DANGJIAN[key]
 
 
 # --- roles ---------------------------------------------------------------------------------
@@ -80,7 +76,7 @@ def _login_attempt(
     if user.is_locked:
         audit.record(actor=None, action="login.locked", obj=user, note=_("账号锁定期间尝试登录"))
         return None, _("连续登录失败次数过多，账号已锁定，请%(minutes)s分钟后再试或联系管理员") % {
-            "minutes": _conf("LOCKOUT_MINUTES")
+            "minutes": setting("LOCKOUT_MINUTES")
         }
     if not user.is_active:
         audit.record(actor=None, action="login.failed", obj=user, note=_("账号已停用"))
@@ -93,8 +89,8 @@ def _login_attempt(
     if not ok:
         user.failed_logins += 1
         note = _("密码或验证码错误(第%(n)s次)") % {"n": user.failed_logins}
-        if user.failed_logins >= _conf("LOCKOUT_THRESHOLD"):
-            user.locked_until = timezone.now() + dt.timedelta(minutes=_conf("LOCKOUT_MINUTES"))
+        if user.failed_logins >= setting("LOCKOUT_THRESHOLD"):
+            user.locked_until = timezone.now() + dt.timedelta(minutes=setting("LOCKOUT_MINUTES"))
             user.failed_logins = 0
             ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
                 revoked_at=timezone.now()
@@ -123,7 +119,7 @@ def token_issue(*, user: User) -> tuple[str, ApiToken]:
     token = ApiToken.objects.create(
         user=user,
         digest=_digest(raw),
-        expires_at=timezone.now() + dt.timedelta(hours=_conf("TOKEN_HOURS")),
+        expires_at=timezone.now() + dt.timedelta(hours=setting("TOKEN_HOURS")),
     )
     audit.record(actor=user, action="token.issue", obj=user, note=_("签发接口令牌"))
     return raw, token

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from dangjian.console.forms import SearchForm
 from dangjian.core import scope, tree
 from dangjian.core.crypto import mask
+from dangjian.core.ids import MAX_PK
 from dangjian.core.treeapi import search_q
 from dangjian.members.committee_selectors import current_committee
 from dangjian.organizations.models import OrgKind, PartyOrg
@@ -115,7 +116,7 @@ def _tree_list(request, spec: TreeSpec):
 
 
 def _check_id(node_id: int) -> None:
-    if node_id > 2**62:  # beyond a bigint: absent, not a database error
+    if node_id > MAX_PK:  # beyond a bigint: absent, not a database error
         raise Http404("未找到")
 
 

@@ -32,12 +32,13 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from dangjian.core.conf import setting
 
 SCHEME = "sm4gcm"
 NONCE_BYTES = 12
@@ -117,8 +118,7 @@ def _parse_keys(text: str, source: str) -> list[tuple[str, bytes]]:
 
 
 def _keys_dir() -> Path:
-    conf = getattr(settings, "DANGJIAN", {}) or {}
-    path = conf.get("PII_KEYS_DIR")
+    path = setting("PII_KEYS_DIR", None)
     if not path:
         raise ImproperlyConfigured(
             f"Set {ENC_KEYS_ENV} and {INDEX_KEY_ENV}, or settings.DANGJIAN['PII_KEYS_DIR']"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,6 +23,7 @@ from dangjian.core.excel_guard import (
     WorkbookRefused,
     check_workbook,
 )
+from dangjian.core.validation import CONTROL_RE
 
 # Workbook options for every file we write: cells that look like formulas or links stay text
 # (a name like "=HYPERLINK(...)" typed into a form must not run in the reader's Excel).
@@ -133,9 +133,6 @@ def read_rows(
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def cell_text(value) -> str:
     """A cell as text: numbers without a spurious ``.0``, dates as ISO, stripped, without
     control characters."""
@@ -149,7 +146,7 @@ def cell_text(value) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
-    return _CONTROL_RE.sub("", str(value)).strip()
+    return CONTROL_RE.sub("", str(value)).strip()
 
 
 _DATE_FORMATS = (

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 
 from dangjian.core import audit
+from dangjian.core.conf import setting
 from dangjian.core.models import StoredFile
 
 # kind -> {content type: label}
@@ -48,12 +49,12 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 
 def files_dir() -> Path:
-    configured: Any = settings.DANGJIAN.get("FILES_DIR")
+    configured: Any = setting("FILES_DIR", None)
     return Path(configured) if configured else Path(settings.VAR_DIR) / "files"
 
 
 def max_bytes() -> int:
-    configured: Any = settings.DANGJIAN.get("UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES)
+    configured: Any = setting("UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES)
     return int(configured)
 
 

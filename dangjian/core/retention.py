@@ -17,12 +17,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
-from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+
+from dangjian.core.conf import setting
 
 MIN_MONTHS = 6
 DEFAULT_MONTHS = 12
@@ -47,7 +48,7 @@ def check_months(value) -> int:
 
 
 def audit_retention_months() -> int:
-    return check_months(settings.DANGJIAN.get("AUDIT_RETENTION_MONTHS", DEFAULT_MONTHS))
+    return check_months(setting("AUDIT_RETENTION_MONTHS", DEFAULT_MONTHS))
 
 
 def months_before(moment: dt.datetime, months: int) -> dt.datetime:

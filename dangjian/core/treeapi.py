@@ -11,6 +11,7 @@ from pydantic import create_model
 
 from dangjian.core import choices, scope
 from dangjian.core.api import ErrorOut, _int_param, paginate
+from dangjian.core.ids import MAX_PK
 
 
 def search_q(q: str) -> Q:
@@ -81,7 +82,7 @@ def children_page(request, model, action: str, parent: int, fields, rows_out) ->
     per shape (``scope.compiled``), run on one cursor."""
     found = scope.keyed_terms(model, request.auth, action)
     # No such row either way (the ORM answers an id beyond the column's range the same way).
-    if found is None or not -(2**62) <= parent <= 2**62:
+    if found is None or not -(MAX_PK) <= parent <= MAX_PK:
         raise Http404("未找到")
     terms, shape, values = found
     values = [*values, parent]
@@ -200,7 +201,7 @@ def add_tree_routes(
         response={200: out_schema, 401: ErrorOut, 404: ErrorOut},
     )
     def node_detail(request, node_id: int):
-        if node_id > 2**62:
+        if node_id > MAX_PK:
             raise Http404
         node = scope.get_visible(
             model.objects.select_related(*select_related), request.auth, action, pk=node_id

@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import audit
+from dangjian.core.conf import setting
 from dangjian.core.models import Holiday, HolidayYear
 
 OFFICE_TZ = ZoneInfo("Asia/Shanghai")
@@ -143,14 +143,12 @@ def add_workdays(start: dt.date, n: int) -> dt.date:
 
 
 def _office_periods() -> list[tuple[dt.time, dt.time]]:
-    conf = getattr(settings, "DANGJIAN", {}) or {}
-    periods = conf.get("OFFICE_HOURS", DEFAULT_OFFICE_HOURS)
+    periods = setting("OFFICE_HOURS", DEFAULT_OFFICE_HOURS)
     return [(dt.time(*start), dt.time(*end)) for start, end in periods]
 
 
 def _office_close() -> dt.time:
-    conf = getattr(settings, "DANGJIAN", {}) or {}
-    return dt.time(*conf.get("OFFICE_CLOSE", DEFAULT_OFFICE_CLOSE))
+    return dt.time(*setting("OFFICE_CLOSE", DEFAULT_OFFICE_CLOSE))
 
 
 def add_workhours(start: dt.datetime, hours: float | Decimal) -> dt.datetime:

@@ -20,7 +20,6 @@ confirmation at step 24 makes the file a full member dated the day the probation
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -30,6 +29,8 @@ from django.utils import timezone
 from dangjian.accounts.models import User, UserKind
 from dangjian.core import audit, crypto, scope, tree, workflow
 from dangjian.core.errors import Conflict
+from dangjian.core.validation import Errors
+from dangjian.core.validation import clean_text as _text
 from dangjian.core.validators import (
     BIRTH_FLOOR,
     PARTY_FOUNDED,
@@ -104,20 +105,6 @@ FIELD_LABELS = {
     "months": "延长月数",
     "year": "年度",
 }
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-class Errors(dict):
-    def add(self, field: str, message) -> None:
-        self.setdefault(field, []).append(str(message))
-
-    def check(self) -> None:
-        if self:
-            raise ValidationError({k: list(v) for k, v in self.items()})
-
-
-def _text(value) -> str:
-    return "" if value is None else _CONTROL_RE.sub("", str(value)).strip()
 
 
 def _date(errors: Errors, field: str, value) -> dt.date | None:

@@ -18,9 +18,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
-
 from dangjian.core import workdays
+from dangjian.core.conf import setting
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -150,10 +149,6 @@ REVIEW_ITEMS = {
 
 def stage_of(step: int) -> int:
     return STEPS[step].stage if step in STEPS else 1
-
-
-def setting(name: str, default):
-    return settings.DANGJIAN.get(name, default)
 
 
 def notice_workdays() -> int:

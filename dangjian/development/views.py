@@ -22,10 +22,12 @@ from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
 from dangjian.development import selectors, services
 from dangjian.development import steps as S
+from dangjian.development.forms import ApplicantForm, TargetForm
 from dangjian.development.models import Applicant, ApplicantStatus, Stage
-from dangjian.members.models import Ethnicity, Gender, Member, Status
+from dangjian.members.models import Member, Status
 from dangjian.organizations.models import PartyOrg
 from dangjian.web.decorators import console_view
+from dangjian.web.forms import add_service_errors
 from dangjian.web.paging import paginate
 
 PAGE_SIZE = 20
@@ -138,10 +140,10 @@ def _handling_orgs(user) -> list[PartyOrg]:
 @require_http_methods(["GET", "POST"])
 def applicant_new(request):
     user = request.user
-    values = {k: request.POST.get(k, "") for k in ("name", "id_number", "gender", "birth_date", "ethnicity", "phone", "work_unit", "org")} if request.method == "POST" else {"ethnicity": "01"}  # fmt: skip
-    errors: dict = {}
-    if request.method == "POST":
-        org_id = values.get("org", "")
+    data = request.POST if request.method == "POST" else None
+    form = ApplicantForm(data, orgs=_handling_orgs(user) if user.can("development.manage") else ())
+    if data is not None and form.is_valid():
+        org_id = form.cleaned_data["org"]
         try:
             org_pk = int(org_id) if org_id else None
         except ValueError:
@@ -149,35 +151,15 @@ def applicant_new(request):
         if org_pk is not None and not 0 < org_pk < MAX_PK:
             raise Http404("未找到")
         try:
-            a = services.applicant_create(
-                actor=user,
-                org=org_pk,
-                name=values["name"],
-                id_number=values["id_number"],
-                gender=values["gender"],
-                birth_date=values["birth_date"] or None,
-                ethnicity=values["ethnicity"],
-                phone=values["phone"],
-                work_unit=values["work_unit"],
-            )
+            a = services.applicant_create(actor=user, org=org_pk, **form.service_kwargs())
         except ValidationError as exc:
-            errors = _errors(exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"已登记入党申请人：{a.name}")
             return redirect("console:development:detail", a.pk)
     if not user.can("development.manage"):
         raise Forbidden("您没有登记入党申请人的权限")
-    return render(
-        request,
-        "development/new.html",
-        {
-            "values": values,
-            "errors": errors,
-            "orgs": _handling_orgs(user),
-            "genders": Gender.choices,
-            "ethnicities": [(v, lbl) for v, lbl in Ethnicity.choices],
-        },
-    )
+    return render(request, "development/new.html", {"form": form})
 
 
 # --- the applicant's page --------------------------------------------------------------------
@@ -396,8 +378,10 @@ def board(request):
 @require_POST
 def target_set(request):
     user = request.user
-    tree_name = request.POST.get("tree")
-    raw = request.POST.get("node", "")
+    form = TargetForm(request.POST)
+    form.is_valid()  # text fields only: always readable
+    data = form.cleaned_data
+    tree_name, raw = data["tree"], data["node"]
     if not raw.isdigit() or not 0 < int(raw) < MAX_PK or tree_name not in ("org", "area"):
         raise Http404("未找到")
     node = int(raw)
@@ -407,12 +391,13 @@ def target_set(request):
             year=request.POST.get("year"),
             org=node if tree_name == "org" else None,
             area=node if tree_name == "area" else None,
-            **{k: request.POST.get(k, "0") for k in services.TARGET_FIELDS},
+            **{k: data[k] for k in services.TARGET_FIELDS},
         )
     except ValidationError as exc:
-        msg = "；".join(m for v in _errors(exc).values() for m in v)
+        add_service_errors(form, exc)
+        msg = "；".join(m for v in form.errors.values() for m in v)
         messages.error(request, f"年度目标未保存：{msg}")
     else:
         messages.success(request, "已保存年度目标")
-    year = request.POST.get("year", "")
+    year = data["year"]
     return redirect(f"/development/board/?{tree_name}={node}&year={year if year.isdigit() else ''}")

@@ -602,6 +602,18 @@ def create_remittance(request, data: RemittanceIn):
     return Status(201 if created else 200, remittance_out(r))
 
 
+class MonthAmountOut(Schema):
+    month: str
+    amount: str
+
+
+class FundStandardsOut(Schema):
+    new_org: str
+    per_member_year: str
+    per_secretary_month: str
+    secretary_months: int
+
+
 class DuesTotalsOut(Schema):
     org_id: int
     org_name: str
@@ -617,7 +629,7 @@ class DuesTotalsOut(Schema):
     balance: str
     warning: int
     leave: int
-    by_month: list[dict]
+    by_month: list[MonthAmountOut]
 
 
 class YearOrgParams(Schema):
@@ -670,7 +682,7 @@ class FundsOut(Schema):
     member_amount: str
     secretary_amount: str
     total: str
-    standards: dict
+    standards: FundStandardsOut
 
 
 @router.get("/funds/", response={200: FundsOut, **ERRORS})

@@ -17,8 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
+
+from dangjian.core import conf
 
 CENT = Decimal("0.01")
 MAX_BASE = Decimal("100000000")  # 1亿元: beyond any monthly pay; keeps the arithmetic exact
@@ -83,8 +84,7 @@ FARMER_MAX = Decimal("1.00")
 
 def setting(key: str):
     """``settings.DANGJIAN["DUES"][key]`` with the defaults above."""
-    local = getattr(settings, "DANGJIAN", {}).get("DUES", {}) or {}
-    return local.get(key, DEFAULTS[key])
+    return conf.setting(key, DEFAULTS[key], section="DUES")
 
 
 def farmer_monthly() -> Decimal:

@@ -16,6 +16,8 @@ from django.utils import timezone
 from dangjian.core import audit, ledger, scope, tree, workflow
 from dangjian.core.errors import Conflict
 from dangjian.core.models import LedgerAccount
+from dangjian.core.validation import Errors
+from dangjian.core.validation import clean_text as _text
 from dangjian.dues import calc, rates
 from dangjian.dues.models import (
     HARDSHIP_FLOW,
@@ -38,25 +40,6 @@ ACTIVE_STATUSES = (Status.PROBATIONARY, Status.FULL)
 MAX_NOTE = 200
 MAX_REASON = 500
 MAX_MONTHS_PER_PAYMENT = 13  # six late, the current one, six ahead
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-class Errors(dict):
-    def add(self, field: str, message) -> None:
-        self.setdefault(field, []).append(str(message))
-
-    def take(self, exc: ValidationError) -> None:
-        for k, msgs in exc.message_dict.items():
-            for m in msgs:
-                self.add(k, m)
-
-    def check(self) -> None:
-        if self:
-            raise ValidationError({k: list(v) for k, v in self.items()})
-
-
-def _text(value) -> str:
-    return "" if value is None else _CONTROL_RE.sub("", str(value)).strip()
 
 
 def money(value, field: str, label: str, *, allow_zero: bool = True) -> Decimal:

@@ -22,6 +22,7 @@ from dangjian.core.ids import id_or_none as _int
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
 from dangjian.dues import calc, rates, selectors, services
+from dangjian.dues.forms import HardshipForm, PaymentForm, ProfileForm, RemittanceForm
 from dangjian.dues.models import (
     HARDSHIP_FLOW,
     DuesCategory,
@@ -32,6 +33,7 @@ from dangjian.dues.models import (
 from dangjian.members.models import Member
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.web.decorators import console_view
+from dangjian.web.forms import add_service_errors
 from dangjian.web.paging import paginate
 
 PAGE_SIZE = 50
@@ -151,42 +153,33 @@ def member_page(request, member_id: int):
     hardship request (``form=hardship``)."""
     user = request.user
     member = selectors.member_detail(user, _pk(member_id))
-    errors: list[str] = []
-    status = 200
-    if request.method == "POST":
-        form = request.POST.get("form", "profile")
+    st = selectors.statuses([member.pk])[member.pk]
+    data = request.POST if request.method == "POST" else None
+    which = request.POST.get("form", "profile") if data is not None else None
+    profile_form = ProfileForm(
+        data if which == "profile" else None,
+        initial={"category": st.category, "quarterly": st.quarterly},
+        retired_base=rates.setting("RETIRED_BASE"),
+        placeholder=st.base or "",
+    )
+    hardship_form = HardshipForm(data if which == "hardship" else None)
+    form = hardship_form if which == "hardship" else profile_form
+    if data is not None and form.is_valid():
         try:
-            if form == "hardship":
-                services.hardship_request(
-                    actor=user,
-                    member=member,
-                    kind=request.POST.get("kind", ""),
-                    amount=request.POST.get("amount") or None,
-                    from_month=request.POST.get("from_month", ""),
-                    to_month=request.POST.get("to_month", ""),
-                    reason=request.POST.get("reason", ""),
-                )
+            if which == "hardship":
+                services.hardship_request(actor=user, member=member, **form.service_kwargs())
                 messages.success(request, "已登记减免申请，待支部决定")
             else:
-                services.profile_set(
-                    actor=user,
-                    member=member,
-                    category=request.POST.get("category") or None,
-                    base=request.POST.get("base") or None,
-                    effective_month=request.POST.get("effective_month") or None,
-                    quarterly=request.POST.get("quarterly") == "on",
-                    note=request.POST.get("note", ""),
-                )
+                services.profile_set(actor=user, member=member, **form.service_kwargs())
                 messages.success(request, "已保存党费类别和缴费基数")
             return redirect("console:dues:member", member.pk)
         except ValidationError as exc:
-            errors, status = _errors(exc), 200
+            add_service_errors(form, exc)
         except Conflict as exc:
-            errors, status = [exc.message], 200
+            form.add_error(None, exc.message)
     ctx = _member_context(user, member)
-    ctx["errors"] = errors
-    ctx["post"] = request.POST if request.method == "POST" else {}
-    return render(request, "dues/member.html", ctx, status=status)
+    ctx["profile_form"], ctx["hardship_form"] = profile_form, hardship_form
+    return render(request, "dues/member.html", ctx)
 
 
 @console_view
@@ -197,31 +190,24 @@ def pay(request, member_id: int):
     member = selectors.member_detail(user, _pk(member_id))
     if not scope.is_visible(member, user, "dues.manage"):
         raise Forbidden("您没有登记该党员党费的权限")
-    errors: list[str] = []
-    if request.method == "POST":
+    data = request.POST if request.method == "POST" else None
+    form = PaymentForm(data, initial={"paid_on": timezone.localdate().isoformat()})
+    if data is not None and form.is_valid():
         try:
-            payment, _ = services.payment_create(
-                actor=user,
-                member=member,
-                months=request.POST.getlist("months"),
-                extra=request.POST.get("extra") or None,
-                paid_on=request.POST.get("paid_on") or None,
-                client_key=request.POST.get("client_key", ""),
-                note=request.POST.get("note", ""),
-            )
+            payment, _ = services.payment_create(actor=user, member=member, **form.service_kwargs())
             messages.success(request, f"已登记党费，收据编号{payment.receipt_no}")
             return redirect("console:dues:receipt", payment.pk)
         except ValidationError as exc:
-            errors = _errors(exc)
+            add_service_errors(form, exc)
         except Conflict as exc:
-            errors = [exc.message]
+            form.add_error(None, exc.message)
     ctx = _member_context(user, member)
     ctx.update(
         {
-            "errors": errors,
+            "form": form,
             "chosen": request.POST.getlist("months"),
+            # a form sent without its key gets a new one, as before
             "client_key": request.POST.get("client_key") or _new_key(),
-            "today": timezone.localdate(),
         }
     )
     return render(request, "dues/pay.html", ctx)
@@ -352,32 +338,29 @@ def remittance_new(request):
     month_raw = (data.get("month") or calc.month_text(calc.month_of(timezone.localdate()))).strip()
     month = _month_or_error(month_raw, errors)
     summary = selectors.month_total(user, org, month) if org is not None and month else None
-    values = {
-        "org": raw_org,
-        "month": month_raw,
-        "amount": request.POST.get("amount", "")
-        if request.method == "POST"
-        else (f"{summary.outstanding:.2f}" if summary else ""),
-        "note": request.POST.get("note", ""),
-        "client_key": request.POST.get("client_key") or _new_key(),
-    }
+    values = {"org": raw_org, "month": month_raw}
+    form = RemittanceForm(
+        request.POST if request.method == "POST" else None,
+        initial={"amount": f"{summary.outstanding:.2f}" if summary else ""},
+    )
+    client_key = request.POST.get("client_key") or _new_key()
     if request.method == "POST":
         if org is None:
             errors.setdefault("org_id", []).append("请选择上缴的党支部")
-        if not errors:
+        if not errors and form.is_valid():
             try:
                 r, created = services.remittance_create(
                     actor=user,
                     org=org,
-                    amount=values["amount"],
+                    amount=form.cleaned_data["amount"],
                     period=calc.month_text(month),
-                    note=values["note"],
-                    client_key=values["client_key"],
+                    note=form.cleaned_data["note"],
+                    client_key=client_key,
                 )
             except ValidationError as exc:
-                errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+                add_service_errors(form, exc)
             except Conflict as exc:
-                errors = {"": [exc.message]}
+                form.add_error(None, exc.message)
             else:
                 messages.success(
                     request,
@@ -401,10 +384,12 @@ def remittance_new(request):
             "choices": choices,
             "values": values,
             "errors": errors,
+            "form": form,
+            "client_key": client_key,
             "summary": summary,
             "month_label": calc.month_label(month) if month else "",
         },
-        status=422 if errors and request.method == "POST" else 200,
+        status=422 if (errors or form.errors) and request.method == "POST" else 200,
     )
 
 

@@ -20,6 +20,24 @@ from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.members.models import Member
 from dangjian.organizations.models import PartyOrg
 from dangjian.orglife import compliance, selectors, services
+from dangjian.orglife.api_schemas import (
+    ComplianceBoardOut,
+    ComplianceBranchOut,
+    JointOrgOut,
+    MyAttendancePage,
+    OrglifeBaseOut,
+    OrglifeBasePage,
+    PhotoOut,
+    PlanItemOut,
+    PlanOut,
+    PlanPage,
+    QualityOut,
+    RatingOut,
+    SessionValidityOut,
+    StoredPhotoOut,
+    ValidityOut,
+    VoteOut,
+)
 from dangjian.orglife.models import (
     ActivityKind,
     Attendance,
@@ -185,12 +203,12 @@ class SessionDetailOut(SessionOut):
     base_name: str
     base_activity: str
     minutes: str
-    joint_orgs: list[dict]
+    joint_orgs: list[JointOrgOut]
     attendance: list[AttendanceOut]
-    votes: list[dict]
-    validity: dict
-    quality: dict
-    photos: list[dict]
+    votes: list[VoteOut]
+    validity: ValidityOut
+    quality: QualityOut
+    photos: list[PhotoOut]
     reviewed_at: str | None
     review_note: str
     held_at: str | None
@@ -330,7 +348,7 @@ def checkin(request, session_id: int, data: SessionCheckinIn):
     return attendance_out(services.session_checkin(actor=request.auth, session=s, token=data.token))
 
 
-@router.get("/sessions/{int:session_id}/validity", response={200: dict, **ERRORS})
+@router.get("/sessions/{int:session_id}/validity", response={200: SessionValidityOut, **ERRORS})
 def session_validity(request, session_id: int):
     s = selectors.session_get(request.auth, _pk(session_id))
     c = services.counts(s)
@@ -400,7 +418,7 @@ class RatingIn(Schema):
     comment: str = ""
 
 
-@router.post("/sessions/{int:session_id}/ratings", response={200: dict, **ERRORS})
+@router.post("/sessions/{int:session_id}/ratings", response={200: RatingOut, **ERRORS})
 def rate(request, session_id: int, data: RatingIn):
     s = selectors.session_get(request.auth, _pk(session_id))
     r = services.rating_submit(
@@ -409,7 +427,7 @@ def rate(request, session_id: int, data: RatingIn):
     return {"id": r.pk, "score": r.score, "comment": r.comment}
 
 
-@router.post("/sessions/{int:session_id}/photos", response={200: dict, **ERRORS})
+@router.post("/sessions/{int:session_id}/photos", response={200: StoredPhotoOut, **ERRORS})
 def upload_photo(request, session_id: int, file: UploadedFile | None = File(None)):  # noqa: B008
     """A photo of the session (JPEG, PNG, GIF or WebP, checked by content; size-limited)."""
     s = selectors.session_get(request.auth, _pk(session_id))
@@ -472,12 +490,12 @@ class PlanIn(Schema):
     items: list[PlanItemIn] = []
 
 
-@router.get("/plans/", response={200: dict, **ERRORS})
+@router.get("/plans/", response={200: PlanPage, **ERRORS})
 def list_plans(request, org: int | None = None, year: int | None = None):
     return paginate(request, selectors.plan_list(request.auth, org=_pk(org), year=year), plan_out)
 
 
-@router.post("/plans/", response={200: dict, **ERRORS})
+@router.post("/plans/", response={200: PlanOut, **ERRORS})
 def create_plan(request, data: PlanIn):
     plan = services.plan_create(
         actor=request.auth,
@@ -491,19 +509,9 @@ def create_plan(request, data: PlanIn):
     return plan_out(selectors.plan_get(request.auth, plan.pk))
 
 
-@router.get("/plans/{int:plan_id}", response={200: dict, **ERRORS})
+@router.get("/plans/{int:plan_id}", response={200: PlanOut, **ERRORS})
 def plan_detail(request, plan_id: int):
     return plan_out(selectors.plan_get(request.auth, _pk(plan_id)))
-
-
-class PlanItemOut(Schema):
-    id: int
-    plan_id: int
-    session_type: str
-    session_type_label: str
-    month: int
-    topic: str
-    base_id: int | None
 
 
 class PlanItemPatch(Schema):
@@ -551,7 +559,7 @@ def update_plan_item(request, item_id: int, data: PlanItemPatch):
     return plan_item_out(services.plan_item_update(actor=request.auth, item=item, **values))
 
 
-@router.delete("/plans/items/{int:item_id}", response={200: dict, **ERRORS})
+@router.delete("/plans/items/{int:item_id}", response={200: PlanOut, **ERRORS})
 def delete_plan_item(request, item_id: int):
     """Remove an item no session uses yet (409 once one does); the answer is the plan."""
     item = selectors.plan_item_get(request.auth, _pk(item_id))
@@ -602,12 +610,12 @@ class BaseIn(Schema):
     activities: list[ActivityIn] = []
 
 
-@router.get("/bases/", response={200: dict, **ERRORS})
+@router.get("/bases/", response={200: OrglifeBasePage, **ERRORS})
 def list_bases(request, q: str | None = None):
     return paginate(request, selectors.base_list(request.auth, q=q), base_out)
 
 
-@router.post("/bases/", response={200: dict, **ERRORS})
+@router.post("/bases/", response={200: OrglifeBaseOut, **ERRORS})
 def create_base(request, data: BaseIn):
     base = services.base_create(
         actor=request.auth,
@@ -623,7 +631,7 @@ def create_base(request, data: BaseIn):
     return base_out(selectors.base_get(request.auth, base.pk))
 
 
-@router.get("/bases/{int:base_id}", response={200: dict, **ERRORS})
+@router.get("/bases/{int:base_id}", response={200: OrglifeBaseOut, **ERRORS})
 def base_detail(request, base_id: int):
     return base_out(selectors.base_get(request.auth, _pk(base_id)))
 
@@ -631,14 +639,14 @@ def base_detail(request, base_id: int):
 # --- compliance -------------------------------------------------------------------------------------
 
 
-@router.get("/compliance/", response={200: dict, **ERRORS})
+@router.get("/compliance/", response={200: ComplianceBoardOut, **ERRORS})
 def compliance_board(request, org: int | None = None, period: str | None = None):
     """Red, amber and green per branch of ``org``'s subtree for ``period`` (2026, 2026-Q3 or
     2026-11; default: this quarter)."""
     return compliance.board(request.auth, org=_pk(org), period=period)
 
 
-@router.get("/compliance/branch", response={200: dict, **ERRORS})
+@router.get("/compliance/branch", response={200: ComplianceBranchOut, **ERRORS})
 def compliance_branch(request, org: int, period: str | None = None):
     """One branch item by item: requirements, members' attendance, record quality."""
     return compliance.branch_detail(request.auth, org=_pk(org), period=period)
@@ -671,7 +679,7 @@ def my_attendance_out(a: Attendance) -> dict:
     return out
 
 
-@router.get("/my/attendance/", response={200: dict, **ERRORS})
+@router.get("/my/attendance/", response={200: MyAttendancePage, **ERRORS})
 def my_attendance(request):
     qs = selectors.my_attendance(request.auth)
     out = paginate(request, qs, my_attendance_out)

@@ -43,6 +43,7 @@ from django.utils import timezone
 from dangjian.cadres.models import Cadre, CadrePosition, Committee
 from dangjian.core import scope, tree
 from dangjian.core.choices import label
+from dangjian.core.conf import setting
 from dangjian.members.models import Member, Status
 from dangjian.organizations.models import OrgDomain, OrgKind, PartyOrg
 from dangjian.orglife.models import (
@@ -56,7 +57,6 @@ from dangjian.orglife.models import (
     SessionState,
     SessionType,
     frequencies,
-    setting,
 )
 
 BRANCH_KINDS = (OrgKind.BRANCH, OrgKind.GENERAL_BRANCH)

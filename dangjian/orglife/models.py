@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import scope
+from dangjian.core.conf import setting
 from dangjian.core.models import StoredFile
 from dangjian.core.scope import ScopedManager, ScopedQuerySet, ScopeFields
 from dangjian.core.tree import PathField
@@ -60,15 +61,11 @@ DEFAULT_FREQUENCIES: dict[str, str] = {
 def frequencies() -> dict[str, str]:
     """The required frequency per session type: the defaults overridden by the settings."""
     out = {str(k): str(v) for k, v in DEFAULT_FREQUENCIES.items()}
-    configured: Any = settings.DANGJIAN.get("ORGLIFE_FREQUENCIES") or {}
+    configured: Any = setting("ORGLIFE_FREQUENCIES", None) or {}
     for key, value in configured.items():
         if key in SessionType.values and value in Period.values:
             out[key] = value
     return out
-
-
-def setting(key: str, default):
-    return settings.DANGJIAN.get(key, default)
 
 
 class SessionState(models.TextChoices):

@@ -18,7 +18,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from dangjian.core import audit, scope, tree, workflow
+from dangjian.core.conf import setting
 from dangjian.core.errors import Conflict
+from dangjian.core.validation import Errors, clean_text
 from dangjian.core.validators import PARTY_FOUNDED, date_range_message, plan_ceiling
 from dangjian.members import sanctions
 from dangjian.members.committee_selectors import seat_member_ids
@@ -43,7 +45,6 @@ from dangjian.orglife.models import (
     Vote,
     VoteKind,
     month_key,
-    setting,
 )
 from dangjian.territory.models import Area
 
@@ -54,19 +55,9 @@ ACTIVE_STATUSES = (Status.PROBATIONARY, Status.FULL)
 TOKEN_SALT = "dangjian.orglife.checkin"
 
 
-class Errors(dict):
-    def add(self, field: str, message: str) -> None:
-        self.setdefault(field, []).append(message)
-
-    def check(self) -> None:
-        if self:
-            raise ValidationError({k: list(v) for k, v in self.items()})
-
-
 def _text(value, limit: int | None = None) -> str:
-    text = "" if value is None else "".join(ch for ch in str(value) if ch >= " " or ch in "\n\t")
-    text = text.strip()
-    return text[:limit] if limit else text
+    """``clean_text`` without carriage returns too (a textarea's CRLF counts as one line end)."""
+    return clean_text(None if value is None else str(value).replace("\r", ""), limit)
 
 
 def can_manage_in(actor, org_path: str) -> bool:

@@ -20,11 +20,21 @@ from django.views.decorators.http import require_POST
 
 from dangjian.core import scope, workflow
 from dangjian.core.errors import Conflict
-from dangjian.core.ids import pk_or_404
+from dangjian.core.ids import MAX_PK, pk_or_404
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.orglife import compliance, selectors, services
+from dangjian.orglife.forms import (
+    AttendanceMarkForm,
+    MinutesForm,
+    PlanForm,
+    PlanItemForm,
+    SessionScheduleForm,
+    messages_of,
+    month_value,
+)
 from dangjian.orglife.models import Session, SessionState, SessionType
 from dangjian.web.decorators import console_view
+from dangjian.web.forms import add_service_errors
 from dangjian.web.paging import paginate
 
 VIEW = "orglife.view"
@@ -39,7 +49,7 @@ def _org_or_top(request, param: str = "org") -> PartyOrg | None:
             pk = int(raw)
         except ValueError:
             raise Http404 from None
-        if not 1 <= pk <= 2**62:
+        if not 1 <= pk <= MAX_PK:
             raise Http404
         return scope.get_visible(qs, request.user, VIEW, pk=pk)
     return qs.topmost_visible_to(request.user, VIEW).order_by("path").first()
@@ -151,20 +161,18 @@ def session_detail(request, session_id: int):
 @require_POST
 def session_mark(request, session_id: int):
     s = selectors.session_get(request.user, session_id)
-    try:
-        services.attendance_mark(
-            actor=request.user,
-            session=s,
-            member_id=int(request.POST.get("member_id") or 0),
-            status=request.POST.get("status", ""),
-            reason=request.POST.get("reason", ""),
-            leave_approved=request.POST.get("leave_approved") == "1",
-        )
+    form = AttendanceMarkForm(request.POST)
+    if form.is_valid():
+        try:
+            services.attendance_mark(actor=request.user, session=s, **form.service_kwargs())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except Conflict as exc:
+            form.add_error(None, exc.message)
+    if form.errors:
+        messages.error(request, messages_of(form))
+    else:
         messages.success(request, "出席情况已登记")
-    except ValidationError as exc:
-        messages.error(request, "；".join(m for ms in exc.message_dict.values() for m in ms))
-    except Conflict as exc:
-        messages.error(request, exc.message)
     return redirect("console:orglife:session", s.pk)
 
 
@@ -172,10 +180,10 @@ def session_mark(request, session_id: int):
 @require_POST
 def session_minutes(request, session_id: int):
     s = selectors.session_get(request.user, session_id)
+    form = MinutesForm(request.POST)
+    form.is_valid()
     try:
-        services.session_update(
-            actor=request.user, session=s, minutes=request.POST.get("minutes", "")
-        )
+        services.session_update(actor=request.user, session=s, **form.cleaned_data)
         messages.success(request, "会议记录已保存")
     except Conflict as exc:
         messages.error(request, exc.message)
@@ -279,28 +287,6 @@ __all__ = ["Session"]
 
 # --- scheduling ---------------------------------------------------------------------------------
 
-SCHEDULE_FIELDS = ("session_type", "topic", "starts_at", "ends_at", "place")
-
-
-def _aware(raw: str, field: str, errors: dict) -> dt.datetime | None:
-    try:
-        value = dt.datetime.fromisoformat((raw or "").strip())
-    except ValueError:
-        errors.setdefault(field, []).append("请填写有效的日期和时间")
-        return None
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
-
-
-def _member_ids(request, name: str) -> list[int]:
-    out = []
-    for raw in request.POST.getlist(name):
-        if raw.strip():
-            try:
-                out.append(int(raw))
-            except ValueError:
-                raise ValidationError({name: ["党员编号无效"]}) from None
-    return out
-
 
 @console_view
 def session_new(request):
@@ -311,7 +297,7 @@ def session_new(request):
         pk = int(raw)
     except ValueError:
         raise Http404 from None
-    if not 1 <= pk <= 2**62:
+    if not 1 <= pk <= MAX_PK:
         raise Http404
     org = scope.get_visible(PartyOrg.objects.defer("contact_phone"), request.user, VIEW, pk=pk)
     members = list(
@@ -320,57 +306,31 @@ def session_new(request):
         .only("id", "name")
         .order_by("name", "id")[:300]
     )
-    errors: dict[str, list[str]] = {}
-    values = {k: request.POST.get(k, "") for k in SCHEDULE_FIELDS}
     plan_item = None
     raw_item = request.GET.get("plan_item") or request.POST.get("plan_item") or ""
+    initial = {}
     if raw_item:
         if not raw_item.isdigit():
             raise Http404
         plan_item = selectors.plan_item_get(request.user, pk_or_404(int(raw_item)))
-        if request.method != "POST":
-            values["session_type"] = plan_item.session_type
-            values["topic"] = plan_item.topic
-    if request.method == "POST":
-        starts_at = _aware(values["starts_at"], "starts_at", errors)
-        ends_at = _aware(values["ends_at"], "ends_at", errors)
-        if not errors:
-            try:
-                committee = _member_ids(request, "committee_ids")
-                host = request.POST.get("host_id") or ""
-                recorder = request.POST.get("recorder_id") or ""
-                by_id = {m.pk: m for m in members}
-                session = services.session_schedule(
-                    actor=request.user,
-                    org=org,
-                    session_type=values["session_type"],
-                    topic=values["topic"],
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    place=values["place"],
-                    host=by_id.get(int(host)) if host.isdigit() else None,
-                    recorder=by_id.get(int(recorder)) if recorder.isdigit() else None,
-                    committee_ids=committee,
-                    plan_item=plan_item,
-                )
-            except ValidationError as exc:
-                errors = exc.message_dict
-            else:
-                messages.success(request, "已安排组织生活，参会名单已生成")
-                return redirect("console:orglife:session", session.pk)
+        initial = {"session_type": plan_item.session_type, "topic": plan_item.topic}
+    data = request.POST if request.method == "POST" else None
+    form = SessionScheduleForm(data, initial=initial, members=members)
+    if data is not None and form.is_valid():
+        try:
+            session = services.session_schedule(
+                actor=request.user, org=org, plan_item=plan_item, **form.service_kwargs()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "已安排组织生活，参会名单已生成")
+            return redirect("console:orglife:session", session.pk)
     return render(
         request,
         "orglife/session_new.html",
-        {
-            "org": org,
-            "members": members,
-            "values": values,
-            "errors": errors,
-            "types": SessionType.choices,
-            "committee": set(request.POST.getlist("committee_ids")),
-            "plan_item": plan_item,
-        },
-        status=422 if errors else 200,
+        {"org": org, "form": form, "plan_item": plan_item},
+        status=422 if form.errors else 200,
     )
 
 
@@ -398,12 +358,6 @@ def _branch_choices(user, action: str = VIEW):
         .only("id", "name", "path")
         .order_by("path")[:300]
     )
-
-
-def _errors_of(exc: ValidationError) -> dict[str, list[str]]:
-    if hasattr(exc, "error_dict"):
-        return exc.message_dict
-    return {"form": list(exc.messages)}
 
 
 @console_view
@@ -448,77 +402,64 @@ def _plan_rows(request) -> list[dict]:
     return rows
 
 
-def _month_value(raw: str):
-    raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) <= 2 else raw
-
-
 @console_view
 def plan_new(request):
     """A plan for one branch with its items; blank item rows are left out."""
     choices = _branch_choices(request.user, services.MANAGE)
-    raw_org = request.POST.get("org") if request.method == "POST" else request.GET.get("org")
-    values = {
-        "org": (raw_org or "").strip(),
-        "year": request.POST.get("year", str(timezone.localdate().year)),
-        "quarter": request.POST.get("quarter", ""),
-        "title": request.POST.get("title", ""),
-        "note": request.POST.get("note", ""),
-    }
-    errors: dict[str, list[str]] = {}
-    rows = _plan_rows(request) if request.method == "POST" else []
-    if request.method == "POST":
+    data = request.POST if request.method == "POST" else None
+    form = PlanForm(
+        data,
+        initial={"org": request.GET.get("org", ""), "year": str(timezone.localdate().year)},
+        choices=choices,
+    )
+    rows = _plan_rows(request) if data is not None else []
+    if data is not None:
+        valid = form.is_valid()
         org = None
-        if not values["org"]:
-            errors["org"] = ["请选择党组织"]
-        else:
+        if form.cleaned_data.get("org"):
             try:
-                pk = int(values["org"])
+                pk = int(form.cleaned_data["org"])
             except ValueError:
                 raise Http404 from None
-            if not 1 <= pk <= 2**62:
+            if not 1 <= pk <= MAX_PK:
                 raise Http404
             org = scope.get_visible(
                 PartyOrg.objects.defer("contact_phone"), request.user, VIEW, pk=pk
             )
-        year = _year_param(values["year"], errors)
-        if year is None and "year" not in errors:
-            errors["year"] = ["请填写年度"]
-        quarter = None
-        if values["quarter"]:
-            if values["quarter"] in ("1", "2", "3", "4"):
-                quarter = int(values["quarter"])
-            else:
-                errors["quarter"] = ["季度应为1至4"]
         used = [(i, r) for i, r in enumerate(rows) if r["session_type"] or r["topic"].strip()]
-        if not errors:
+        if valid:
             try:
                 plan = services.plan_create(
                     actor=request.user,
                     org=org,
-                    year=year,
-                    quarter=quarter,
-                    title=values["title"],
-                    note=values["note"],
+                    year=form.cleaned_data["year"],
+                    quarter=form.cleaned_data["quarter"],
+                    title=form.cleaned_data["title"],
+                    note=form.cleaned_data["note"],
                     items=[
                         {
                             "session_type": r["session_type"],
-                            "month": _month_value(r["month"]),
+                            "month": month_value(r["month"]),
                             "topic": r["topic"],
                         }
                         for _, r in used
                     ],
                 )
             except ValidationError as exc:
-                errors = _errors_of(exc)
+                if hasattr(exc, "error_dict"):
+                    rest = {}
+                    for key, msgs in exc.message_dict.items():
+                        if key.startswith("items."):
+                            _, idx, _field = key.split(".", 2)
+                            rows[used[int(idx)][0]]["errors"].extend(msgs)
+                        else:
+                            rest[key] = msgs
+                    exc = ValidationError(rest) if rest else None
+                if exc is not None:
+                    add_service_errors(form, exc)
             else:
                 messages.success(request, "组织生活计划已创建")
                 return redirect("console:orglife:plan", plan.pk)
-        for key, msgs in list(errors.items()):
-            if key.startswith("items."):
-                _, idx, _field = key.split(".", 2)
-                rows[used[int(idx)][0]]["errors"].extend(msgs)
-                del errors[key]
     while len(rows) < PLAN_ROWS:
         rows.append({"session_type": "", "month": "", "topic": "", "errors": []})
     row_errors = any(r["errors"] for r in rows)
@@ -526,21 +467,20 @@ def plan_new(request):
         request,
         "orglife/plan_new.html",
         {
-            "choices": choices,
-            "values": values,
-            "errors": errors,
+            "form": form,
             "rows": rows,
             "types": SessionType.choices,
-            "has_errors": bool(errors) or row_errors,
+            "has_errors": bool(form.errors) or row_errors,
         },
-        status=422 if errors or row_errors else 200,
+        status=422 if form.errors or row_errors else 200,
     )
 
 
-def _plan_page(request, plan, *, add=None, add_errors=None, status=200):
+def _plan_page(request, plan, *, add_form=None, status=200):
     can_manage = services.can_manage_in(request.user, plan.org_path)
     items = selectors.plan_items(plan)
     months = services.plan_months(plan.quarter)
+    add_form = add_form or PlanItemForm(months=months, blank=True)
     return render(
         request,
         "orglife/plan.html",
@@ -550,10 +490,7 @@ def _plan_page(request, plan, *, add=None, add_errors=None, status=200):
             "items": items,
             "used": sum(1 for i in items if i.scheduled),
             "can_manage": can_manage,
-            "types": SessionType.choices,
-            "months": list(months),
-            "add": add or {"session_type": "", "month": "", "topic": ""},
-            "add_errors": add_errors or {},
+            "add_form": add_form,
         },
         status=status,
     )
@@ -569,17 +506,14 @@ def plan_detail(request, plan_id: int):
 @require_POST
 def plan_item_new(request, plan_id: int):
     plan = selectors.plan_get(request.user, pk_or_404(plan_id))
-    add = {k: request.POST.get(k, "") for k in ("session_type", "month", "topic")}
-    try:
-        services.plan_item_add(
-            actor=request.user,
-            plan=plan,
-            session_type=add["session_type"],
-            month=_month_value(add["month"]),
-            topic=add["topic"],
-        )
-    except ValidationError as exc:
-        return _plan_page(request, plan, add=add, add_errors=_errors_of(exc), status=422)
+    form = PlanItemForm(request.POST, months=services.plan_months(plan.quarter), blank=True)
+    if form.is_valid():
+        try:
+            services.plan_item_add(actor=request.user, plan=plan, **form.service_kwargs())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    if form.errors:
+        return _plan_page(request, plan, add_form=form, status=422)
     messages.success(request, "计划事项已添加")
     return redirect("console:orglife:plan", plan.pk)
 
@@ -592,21 +526,17 @@ def plan_item_edit(request, item_id: int):
     if not services.can_manage_in(request.user, plan.org_path):
         raise scope.Forbidden("您没有管理该党组织组织生活的权限")
     used = Session.objects.filter(plan_item=item).exists()
-    values = {"session_type": item.session_type, "month": str(item.month), "topic": item.topic}
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        values = {k: request.POST.get(k, "") for k in values}
+    months = services.plan_months(plan.quarter)
+    initial = {"session_type": item.session_type, "month": str(item.month), "topic": item.topic}
+    data = request.POST if request.method == "POST" else None
+    form = PlanItemForm(data, initial=initial, months=months)
+    if data is not None and form.is_valid():
         try:
             services.plan_item_update(
-                actor=request.user,
-                item=item,
-                session_type=values["session_type"],
-                month=_month_value(values["month"]),
-                topic=values["topic"],
-                base_id=item.base_id,
+                actor=request.user, item=item, base_id=item.base_id, **form.service_kwargs()
             )
         except ValidationError as exc:
-            errors = _errors_of(exc)
+            add_service_errors(form, exc)
         except Conflict as exc:
             messages.error(request, exc.message)
             return redirect("console:orglife:plan", plan.pk)
@@ -616,17 +546,8 @@ def plan_item_edit(request, item_id: int):
     return render(
         request,
         "orglife/plan_item.html",
-        {
-            "plan": plan,
-            "org": plan.org,
-            "item": item,
-            "used": used,
-            "values": values,
-            "errors": errors,
-            "types": SessionType.choices,
-            "months": list(services.plan_months(plan.quarter)),
-        },
-        status=422 if errors else 200,
+        {"plan": plan, "org": plan.org, "item": item, "used": used, "form": form},
+        status=422 if form.errors else 200,
     )
 
 

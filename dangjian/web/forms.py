@@ -1,0 +1,33 @@
+"""Form helpers of the web kit: a service's ValidationError shown on the form's fields."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError, aliases: dict | None = None):
+    """A service's ``ValidationError`` onto the form: each key on its field (through
+    ``aliases``), anything else above the form."""
+    if not hasattr(exc, "error_dict"):
+        for message in exc.messages:
+            form.add_error(None, message)
+        return
+    for key, messages in exc.message_dict.items():
+        name = (aliases or {}).get(key, key)
+        field = name if name in form.fields else None
+        for message in messages:
+            form.add_error(field, message)
+
+
+class TextField(forms.CharField):
+    """A text field whose value goes to a service as typed: the service cleans control
+    characters (NUL included) with ``core.validation.clean_text``, so Django's own refusal of
+    NUL is left out and a pasted NUL is dropped, not refused."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
