@@ -8,9 +8,23 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from dangjian.cases.models import Event, VisitRecord, VisitTeam
+        from dangjian.core.audit import register_seal
         from dangjian.core.treemodel import register_path_copy
 
         register_path_copy(Event, "area_path", "area")
         register_path_copy(Event, "dispatch_area_path", "area")
         register_path_copy(VisitTeam, "area_path", "area")
         register_path_copy(VisitRecord, "area_path", "area")
+        register_seal("cases.event", event_seal)
+
+
+def event_seal(event, action: str, actor):
+    """Audit rows that seal their actor: every rating (评价) of an event, and what the
+    reporter of an anonymous event does on it; an anonymous event's rows also seal the
+    reporter's (masked) phone, and a rating's follow-up call."""
+    if action == "event.evaluate":
+        return True, ("reporter_phone", "follow_up")
+    if getattr(event, "anonymous", False):
+        pk = getattr(actor, "pk", None)
+        return pk is not None and pk == event.reporter_id, ("reporter_phone",)
+    return None

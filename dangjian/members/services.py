@@ -1955,11 +1955,12 @@ def members_export(
         note = f"导出党员名册{count}条" + (
             f"，其中{revealed}条含完整身份证号码和手机号码" if revealed else "（个人信息已脱敏）"
         )
-        org_path = ""
+        # Scoped by the organization filtered on, else by all the export covered.
+        org_path = audit.covered_paths(Member, actor, "members.view")["org_path"]
         if filters.get("org"):
             org_path = (
                 PartyOrg.objects.filter(pk=filters["org"]).values_list("path", flat=True).first()
-                or ""
+                or org_path
             )
         audit.record(
             actor=actor,
