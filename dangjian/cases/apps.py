@@ -21,9 +21,10 @@ class CasesConfig(AppConfig):
 def event_seal(event, action: str, actor):
     """Audit rows that seal their actor: every rating (评价) of an event, and what the
     reporter of an anonymous event does on it; an anonymous event's rows also seal the
-    reporter's (masked) phone, and a rating's follow-up call."""
+    reporter's (masked) phone. A rating's follow-up call (staff's record of calling the
+    reporter, phone numbers in it masked) stays readable: reviewers check the call was made."""
     if action == "event.evaluate":
-        return True, ("reporter_phone", "follow_up")
+        return True, ("reporter_phone",)
     if getattr(event, "anonymous", False):
         pk = getattr(actor, "pk", None)
         return pk is not None and pk == event.reporter_id, ("reporter_phone",)

@@ -141,7 +141,7 @@ def test_ratings_are_sealed():
     class Someone:
         pk = 7
 
-    assert event_seal(Ev(), "event.evaluate", Someone()) == (True, ("reporter_phone", "follow_up"))
+    assert event_seal(Ev(), "event.evaluate", Someone()) == (True, ("reporter_phone",))
     assert event_seal(Ev(), "event.dispatch", Someone()) is None
     Ev.anonymous = True
     assert event_seal(Ev(), "event.dispatch", Someone()) == (False, ("reporter_phone",))
