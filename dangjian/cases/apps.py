@@ -26,6 +26,11 @@ def event_seal(event, action: str, actor):
     if action == "event.evaluate":
         return True, ("reporter_phone",)
     if getattr(event, "anonymous", False):
+        from dangjian.cases.models import INTAKE_SOURCES
+
+        # A report taken for an anonymous caller (by phone, at the counter, from the hotline)
+        # has the staff member's account as its reporter: they are not who stays anonymous.
         pk = getattr(actor, "pk", None)
-        return pk is not None and pk == event.reporter_id, ("reporter_phone",)
+        own = pk is not None and pk == event.reporter_id and event.source not in INTAKE_SOURCES
+        return own, ("reporter_phone",)
     return None

@@ -137,6 +137,7 @@ def test_ratings_are_sealed():
     class Ev:
         anonymous = False
         reporter_id = 5
+        source = "resident"
 
     class Someone:
         pk = 7
@@ -147,6 +148,9 @@ def test_ratings_are_sealed():
     assert event_seal(Ev(), "event.dispatch", Someone()) == (False, ("reporter_phone",))
     Someone.pk = 5
     assert event_seal(Ev(), "event.supplement", Someone()) == (True, ("reporter_phone",))
+    # Staff who took an anonymous caller's report are its reporter account, not sealed.
+    Ev.source = "hotline"
+    assert event_seal(Ev(), "event.create", Someone()) == (False, ("reporter_phone",))
     assert rating_seal(None, "orglife.rating.submit", Someone()) == (True, ())
     assert rating_seal(None, "orglife.session.review", Someone()) is None
 
@@ -235,3 +239,12 @@ def test_reveal_permission_is_the_citys_and_the_administrators():
 
     holders = {c for c, r in ROLE_BY_CODE.items() if allows(r.actions, "audit.reveal_actor")}
     assert holders == {"system_admin", "city_staff"}
+
+
+def test_export_rows_take_the_filtered_org_else_what_was_covered(world):
+    street = world.users["street"]
+    assert members.export_org_path(street, {}) == world.orgs["street_wc"].path
+    branch = world.orgs["grid_branch"]
+    assert members.export_org_path(street, {"org": branch.pk}) == branch.path
+    # Nothing reached: no path (the exporter alone reads the row).
+    assert members.export_org_path(world.users["nobody"], {}) == ""
