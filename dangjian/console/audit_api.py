@@ -38,11 +38,11 @@ class AuditPageOut(Schema):
     count: int
 
 
-class RevealIn(Schema):
+class AuditRevealIn(Schema):
     reason: str = ""
 
 
-class RevealOut(Schema):
+class AuditRevealOut(Schema):
     id: int
     actor_id: int | None = None
     actor_name: str = ""
@@ -71,7 +71,7 @@ def entry_out(e: AuditEntry) -> dict:
     }
 
 
-@router.get("/", response={200: AuditPageOut, 422: ErrorOut})
+@router.get("/", response={200: AuditPageOut, 401: ErrorOut, 422: ErrorOut})
 def audit_list(request, action: str = "", object_type: str = "", object_id: str = ""):
     """Rows the caller's ``audit.view`` reach covers, and the caller's own, newest first."""
     qs = AuditEntry.objects.visible_to(request.user, "audit.view")
@@ -86,9 +86,16 @@ def audit_list(request, action: str = "", object_type: str = "", object_id: str 
 
 @router.post(
     "/{entry_id}/reveal",
-    response={200: RevealOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={
+        200: AuditRevealOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
 )
-def audit_reveal(request, response: HttpResponse, entry_id: int, data: RevealIn):
+def audit_reveal(request, response: HttpResponse, entry_id: int, data: AuditRevealIn):
     """The sealed actor of one row: needs ``audit.reveal_actor`` over it and a reason."""
     response["Cache-Control"] = "no-store"
     kept = audit.actor_reveal(actor=request.user, entry_id=pk_or_404(entry_id), reason=data.reason)
