@@ -12,6 +12,7 @@ from dangjian.accounts.api import router as accounts_router
 from dangjian.cadres import api as cadres_api
 from dangjian.cases.api import router as cases_router
 from dangjian.cases.visit_api import router as visits_router
+from dangjian.console.audit_api import router as audit_router
 from dangjian.core.api import django_errors_to_chinese, ninja_errors_to_chinese
 from dangjian.core.errors import Conflict
 from dangjian.core.scope import Forbidden
@@ -150,3 +151,4 @@ api.add_router("/cases/visits", visits_router)
 api.add_router("/cases", cases_router)
 api.add_router("/orglife", orglife_router)
 api.add_router("/dues", dues_router)
+api.add_router("/audit", audit_router)

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.accounts.roles import allows
-from dangjian.core import treemodel
 from dangjian.core.crypto import EncryptedField
 from dangjian.core.scope import NO_REACH, Reach, ScopedQuerySet, ScopeFields
 from dangjian.core.tree import PathField
@@ -330,13 +329,18 @@ class ApiToken(models.Model):
 
 
 # --- keeping GRANT_CACHE true -------------------------------------------------------------
+# No signals: whatever changes what a user reaches bumps the version itself, in its own
+# transaction. The services that write grants and roles (``accounts.services``: grant_add,
+# grant_revoke, grants_bulk_add, roles_sync) call ``grants_bump``; a subtree move calls
+# ``grants_moved`` through the move hook accounts registers with ``core.treemodel``
+# (``AccountsConfig.ready``), because the tree services sit below accounts.
 def grants_bump(users=None) -> None:
     """Give ``users`` (a User, an iterable of ids, a queryset of ids; None: everyone) a new
     ``grants_version``, so every process reads their grants afresh on the next request.
 
-    Call inside the transaction that changes what they reach. Grant and Role saves and
-    deletes and subtree moves call it themselves (signals below); a bulk write that skips
-    signals (``bulk_create``, ``QuerySet.update``) must call it.
+    Call inside the transaction that changes what they reach: nothing else does it (no
+    signals), so a writer of grants or roles that does not go through ``accounts.services``
+    (a data migration, a bulk write) must call it.
     """
     from django.db import transaction
 
@@ -369,16 +373,9 @@ def grants_bump(users=None) -> None:
     transaction.on_commit(forget)
 
 
-def _grant_changed(sender, instance, **kwargs):
-    grants_bump([instance.user_id])
-
-
-def _role_changed(sender, instance, **kwargs):
-    grants_bump(Grant.objects.filter(role_id=instance.pk).values("user_id"))
-
-
-def _subtree_moved(sender, tree_name, old, new, **kwargs):
-    """Paths under ``new`` were rewritten: users holding grants there reach other paths."""
+def grants_moved(*, tree_name: str, old: str, new: str) -> None:
+    """The move hook (``core.treemodel.register_move_hook``): paths under ``new`` were
+    rewritten, so users holding grants on nodes there reach other paths."""
     from dangjian.core import tree
 
     node = "area" if tree_name == "area" else "org"
@@ -387,10 +384,3 @@ def _subtree_moved(sender, tree_name, old, new, **kwargs):
             **{f"{node}__path__gte": new, f"{node}__path__lt": tree.path_end(new)}
         ).values("user_id")
     )
-
-
-models.signals.post_save.connect(_grant_changed, sender=Grant, dispatch_uid="grants_bump_save")
-models.signals.post_delete.connect(_grant_changed, sender=Grant, dispatch_uid="grants_bump_del")
-models.signals.post_save.connect(_role_changed, sender=Role, dispatch_uid="grants_bump_role")
-models.signals.pre_delete.connect(_role_changed, sender=Role, dispatch_uid="grants_bump_role_del")
-treemodel.subtree_moved.connect(_subtree_moved, dispatch_uid="grants_bump_move")

@@ -103,7 +103,10 @@ TOWNSHIP = {
 # The county committee's organization department authorizes a street 党工委 to approve member
 # development (DOMAIN.md); the city holds it too so it can appoint county staff.
 COUNTY = {*TOWNSHIP, "assessment.*", "dashboard.*", "organizations.authorize_approval"}
-CITY = set(COUNTY)
+# Revealing the sealed actor of an anonymous report or a rating (``core.audit.actor_reveal``,
+# with a reason, audited): the city organization department and the system administrator
+# (who holds ``*``); nobody below the city.
+CITY = {*COUNTY, "audit.reveal_actor"}
 
 ROLES: tuple[RoleDef, ...] = (
     RoleDef("system_admin", "系统管理员", ("*",)),

@@ -11,7 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.accounts.models import ApiToken, Department, Grant, Role, User, UserKind
+from dangjian.accounts.models import (
+    ApiToken,
+    Department,
+    Grant,
+    Role,
+    User,
+    UserKind,
+    grants_bump,
+)
 from dangjian.accounts.roles import ROLE_BY_CODE, ROLES
 from dangjian.core import audit, crypto, scope
 from dangjian.core.conf import setting
@@ -22,18 +30,25 @@ from dangjian.territory.models import Area
 
 # --- roles ---------------------------------------------------------------------------------
 def roles_sync() -> None:
-    """Write the role table of ``accounts.roles`` into the database."""
-    # Save only the roles that differ: each save makes every holder's grants be read afresh.
-    existing = {role.code: role for role in Role.objects.all()}
-    for r in ROLES:
-        values = {"name": r.name, "actions": list(r.actions), "reach": r.reach}
-        role = existing.get(r.code)
-        if role is None:
-            Role.objects.create(code=r.code, **values)
-        elif any(getattr(role, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(role, k, v)
-            role.save()
+    """Write the role table of ``accounts.roles`` into the database; the holders of a role
+    that changed read their grants afresh (``grants_bump``, same transaction)."""
+    with transaction.atomic():
+        # Save only the roles that differ: each change makes every holder's grants be read
+        # afresh.
+        existing = {role.code: role for role in Role.objects.select_for_update()}
+        changed = []
+        for r in ROLES:
+            values = {"name": r.name, "actions": list(r.actions), "reach": r.reach}
+            role = existing.get(r.code)
+            if role is None:
+                Role.objects.create(code=r.code, **values)
+            elif any(getattr(role, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(role, k, v)
+                role.save()
+                changed.append(role.pk)
+        if changed:
+            grants_bump(Grant.objects.filter(role_id__in=changed).values("user_id"))
 
 
 # --- login ---------------------------------------------------------------------------------
@@ -300,7 +315,7 @@ def grant_add(
         if department is not None:
             department = scope.get_visible(Department, actor, "accounts.manage", pk=department.pk)
     grant = Grant.objects.create(user=user, role=role, area=area, org=org, department=department)
-    user.forget_grants()
+    grants_bump(user)
     audit.record(
         actor=actor,
         action="grant.add",
@@ -314,6 +329,37 @@ def grant_add(
         },
     )
     return grant
+
+
+@transaction.atomic
+def grant_revoke(*, actor, grant: Grant) -> None:
+    """Take a grant back; its holder reads their grants afresh on the next request."""
+    grant = Grant.objects.select_related("user", "role").get(pk=grant.pk)
+    user = grant.user
+    if actor is not None:
+        user = scope.get_visible(
+            User, actor, "accounts.manage", view_action="accounts.view", pk=user.pk
+        )
+    before = {
+        "role": grant.role.code,
+        "area_id": grant.area_id,
+        "org_id": grant.org_id,
+        "department_id": grant.department_id,
+    }
+    grant.delete()
+    grants_bump(user)
+    audit.record(actor=actor, action="grant.revoke", obj=user, before=before)
+
+
+@transaction.atomic
+def grants_bulk_add(*, grants: list[Grant]) -> list[Grant]:
+    """Many grants at once, unchecked, for the operator's own writes (the demo, a data
+    load): one insert, and every holder's version bumped in the same transaction."""
+    made = Grant.objects.bulk_create(grants)
+    grants_bump({g.user_id for g in made})
+    for g in made:
+        g.user.__dict__.pop("_grants_cached", None)
+    return made
 
 
 @transaction.atomic

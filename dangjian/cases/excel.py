@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dangjian.cases import selectors
+from dangjian.cases.models import Event
 from dangjian.core import audit
 from dangjian.core.excel import write_rows
 
@@ -89,11 +90,12 @@ def metrics_export(
         headers=HEADERS, rows=rows, exporter=name, sheet_name="网格事件统计", widths=None
     )
     period = f"{date_from or '不限'}至{date_to or '不限'}"
-    area_path = ""
+    # Scoped by the area filtered on, else by all the export covered.
+    area_path = audit.covered_paths(Event, actor, "cases.view")["area_path"]
     if area is not None:
         from dangjian.territory.models import Area
 
-        area_path = Area.objects.filter(pk=area).values_list("path", flat=True).first() or ""
+        area_path = Area.objects.filter(pk=area).values_list("path", flat=True).first() or area_path
     totals = figures["totals"]
     if not (totals["reported"] or totals["opened"]):
         return content  # an export of nothing discloses nothing: no audit row

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.console.forms import ACTION_LABELS, AuditFilterForm, object_type_label
+from dangjian.core import audit
+from dangjian.core.errors import Conflict
 from dangjian.core.logging import mask_text
 from dangjian.core.models import AuditEntry
 from dangjian.web.decorators import console_view
@@ -44,6 +47,7 @@ def audit_list(request):
             qs = qs.filter(action=data["action"].strip())
         if data["actor"]:
             name = data["actor"].strip()
+            # A sealed row has no actor in clear: a name search never finds it.
             qs = qs.filter(Q(actor_name__icontains=name) | Q(actor__real_name__icontains=name))
         if data["object_type"]:
             qs = qs.filter(object_type=data["object_type"])
@@ -63,11 +67,47 @@ def audit_list(request):
             "after": masked_json(e.after),
             "note": mask_text(e.note),
             "object_repr": mask_text(e.object_repr),
+            "actor": e.actor_label if e.sealed else (e.actor_name or "—"),
         }
         for e in page.object_list
     ]
     return render(
         request,
         "console/audit_list.html",
-        {"form": form, "page": page, "entries": entries, "action_labels": ACTION_LABELS},
+        {
+            "form": form,
+            "page": page,
+            "entries": entries,
+            "action_labels": ACTION_LABELS,
+            "can_reveal": user.can(audit.REVEAL_ACTION),
+        },
     )
+
+
+@console_view
+@require_POST
+def audit_reveal(request, entry_id: int):
+    """The sealed actor of one row, for a reason (``audit.reveal_actor``, audited); the answer
+    is not kept by any cache."""
+    reason = request.POST.get("reason", "")
+    error, kept, status = "", None, 200
+    try:
+        kept = audit.actor_reveal(actor=request.user, entry_id=entry_id, reason=reason)
+    except ValidationError as exc:
+        error, status = "；".join(exc.messages), 422
+    except Conflict as exc:
+        error, status = exc.message, 409
+    response = render(
+        request,
+        "console/audit_reveal.html",
+        {
+            "entry_id": entry_id,
+            "kept": kept,
+            "error": error,
+            "before": masked_json((kept or {}).get("before")),
+            "after": masked_json((kept or {}).get("after")),
+        },
+        status=status,
+    )
+    response["Cache-Control"] = "no-store"
+    return response

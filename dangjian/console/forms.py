@@ -32,6 +32,8 @@ ACTION_LABELS = {
     "org.approval_authorize": "授权党工委审批发展党员",
     "org.approval_revoke": "撤销党工委审批发展党员的授权",
     "pii.reveal": "查看完整个人信息",
+    "audit.reveal_actor": "查看密封的操作人",
+    "grant.revoke": "撤销授权",
     "holiday.set_year": "录入节假日安排",
 }
 

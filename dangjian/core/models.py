@@ -56,6 +56,10 @@ class AuditEntry(AppendOnlyModel):
     remote_addr = models.CharField(_("地址"), max_length=64, blank=True)
     area_path = PathField(_("区域路径"), blank=True, db_index=True)
     org_path = PathField(_("组织路径"), blank=True, db_index=True)
+    # The actor of an anonymous report or a rating, and what else would name them, encrypted
+    # (``core.audit.register_seal``); null when nothing is sealed. Nullable without a
+    # default so adding it altered the table in place (SQLite keeps its trigger).
+    sealed_actor = models.TextField(_("密封的操作人"), null=True, blank=True, editable=False)
 
     scope_fields = ScopeFields(area="area_path", org="org_path", own="actor_id")
 
@@ -65,7 +69,18 @@ class AuditEntry(AppendOnlyModel):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.actor_name or '系统'} {self.action} {self.object_repr}"
+        return f"{self.actor_label} {self.action} {self.object_repr}"
+
+    @property
+    def sealed(self) -> bool:
+        return bool(self.sealed_actor)
+
+    @property
+    def actor_label(self) -> str:
+        """Who acted, as reviewers read it: "（已密封）" for a sealed actor."""
+        if self.sealed_actor:
+            return "（已密封）"
+        return self.actor_name or "系统"
 
 
 class AuditRetention(models.Model):

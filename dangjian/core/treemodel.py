@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Concat, Length, Substr
-from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import tree
@@ -45,11 +44,6 @@ class TreeNode(models.Model):
         return tree.path_end(self.path)
 
 
-# Sent by ``node_move`` inside its transaction, after every stored path is rewritten, with
-# ``tree_name`` ("area" or "org"), ``old`` and ``new`` (the moved node's paths). Whatever keeps
-# paths outside the registered copies (the grants cache of accounts) listens to it.
-subtree_moved = Signal()
-
 # Denormalized copies of tree paths, registered by each app in AppConfig.ready():
 # (model, field, tree) where tree is "area" or "org". A move rewrites them all.
 _PATH_COPIES: list[tuple[type[models.Model], str, str]] = []
@@ -59,6 +53,24 @@ def register_path_copy(model: type[models.Model], field: str, tree_name: str) ->
     entry = (model, field, tree_name)
     if entry not in _PATH_COPIES:
         _PATH_COPIES.append(entry)
+
+
+# What a move must also tell, called by ``node_move`` in order, inside its transaction, after
+# every stored path is rewritten: ``hook(tree_name=..., old=..., new=...)`` (the moved node's
+# paths). Registered once by the app that keeps state derived from paths beyond a plain copy
+# (accounts: the version of the grants kept across requests), in AppConfig.ready(). An
+# explicit call on a declared list, not a signal: the kernel cannot import accounts, and the
+# list is all there is to read to know what a move does.
+_MOVE_HOOKS: list = []
+
+
+def register_move_hook(hook) -> None:
+    if hook not in _MOVE_HOOKS:
+        _MOVE_HOOKS.append(hook)
+
+
+def move_hooks() -> list:
+    return list(_MOVE_HOOKS)
 
 
 def path_copies(tree_name: str) -> list[tuple[type[models.Model], str]]:
@@ -105,7 +117,8 @@ def node_insert(model: type[TreeNode], *, parent: TreeNode | None, **fields) -> 
 
 
 def node_move(node: TreeNode, new_parent: TreeNode, *, tree_name: str) -> tuple[str, str]:
-    """Move ``node`` and its subtree under ``new_parent``; rewrite every stored copy.
+    """Move ``node`` and its subtree under ``new_parent``; rewrite every stored copy and
+    call every registered move hook (``register_move_hook``).
 
     Returns (old_path, new_path). Call inside a transaction; refuses a move under the node
     itself or one of its descendants.
@@ -136,5 +149,6 @@ def node_move(node: TreeNode, new_parent: TreeNode, *, tree_name: str) -> tuple[
     model.objects.filter(pk=node.pk).update(parent=new_parent)
     for copy_model, field in path_copies(tree_name):
         rewrite_prefix(copy_model._base_manager.all(), field, old, new)
-    subtree_moved.send(sender=model, tree_name=tree_name, old=old, new=new)
+    for hook in _MOVE_HOOKS:
+        hook(tree_name=tree_name, old=old, new=new)
     return old, new

@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from dangjian.accounts.models import Department, Grant, Role, User, UserKind
+from dangjian.accounts.services import grants_bulk_add
 from dangjian.core import audit, crypto, tree
 from dangjian.core.pinyin import initials
 from dangjian.demo import names
@@ -838,8 +839,8 @@ def seed(scale: str, progress: bool = True, modules: tuple[str, ...] = MODULES) 
         users, grant_specs = _demo_accounts(b, make_password(settings.DANGJIAN["DEMO_PASSWORD"]))
         User.objects.bulk_create(users)
         by_name = {u.username: u for u in User.objects.filter(username__in=DEMO_USERNAMES)}
-        Grant.objects.bulk_create(
-            [
+        grants_bulk_add(
+            grants=[
                 Grant(user=by_name[username], role=roles[role], area=area, org=org, department=dept)
                 for username, role, area, org, dept in grant_specs
             ]

@@ -218,6 +218,7 @@ def export_job_start(*, actor, filters: dict, reveal: bool = False) -> MemberJob
             actor=actor,
             action="members.export_job",
             obj=job,
+            org_path=services.export_org_path(actor, filters),
             after={"rows": total, "reveal": reveal},
             note="后台导出党员名册",
         )

@@ -129,3 +129,20 @@ def test_audit_rows_are_not_written_by_reading(world, as_user):
     n = AuditEntry.objects.count()
     as_user(world.users["street"]).get("/audit/")
     assert AuditEntry.objects.count() == n
+
+
+def test_sealed_actor_reads_as_sealed(world, as_user):
+    audit.record(
+        actor=world.users["resident"],
+        action="event.create",
+        object_type="cases.event",
+        object_repr="密封行",
+        area_path=world.street.path,
+        seal=True,
+    )
+    body = text(as_user(world.users["street"]).get("/audit/?action=event.create"))
+    assert "密封行" in body and "（已密封）" in body
+    assert "t-resident" not in body
+    # No reveal form without audit.reveal_actor; the city's staff get one.
+    assert "查看操作人" not in body
+    assert "查看操作人" in text(as_user(world.users["city"]).get("/audit/"))

@@ -286,6 +286,10 @@ def test_rating_by_present_members_once_after_close(secretary, branch, ten):
     with pytest.raises(ValidationError):
         services.rating_submit(actor=user, session=s, score=0)
     services.rating_submit(actor=user, session=s, score=5)
+    # The rater is sealed in the audit trail: reviewers read the score, not who gave it.
+    row = AuditEntry.objects.get(action="orglife.rating.submit")
+    assert (row.actor_id, row.actor_name, row.after, row.sealed) == (None, "", {"score": 5}, True)
+    assert row.org_path == s.org_path
     with pytest.raises(Conflict):
         services.rating_submit(actor=user, session=s, score=4)
     with pytest.raises(Forbidden):

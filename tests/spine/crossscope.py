@@ -142,6 +142,23 @@ def audit_probes(world) -> list[Probe]:
     return [Probe(r.pk, r.object_repr, markers=(r.object_repr,)) for r in rows]
 
 
+def sealed_audit_probes(world) -> list[Probe]:
+    """Audit rows of the first county whose actor is sealed (as an anonymous report's is)."""
+    rows = [
+        audit.record(
+            actor=world.users["resident"],
+            action="probe.sealed",
+            object_type="territory.area",
+            object_id=str(world.nodes[key].pk),
+            object_repr=f"{AUDIT_MARKER}密封{world.nodes[key].pk}",
+            area_path=world.nodes[key].path,
+            seal=True,
+        )
+        for key in ("street", "grid")
+    ]
+    return [Probe(r.pk, r.object_repr, markers=(r.object_repr,)) for r in rows]
+
+
 def me_probes(world) -> list[Probe]:
     """What /me must not mention: the first county's nodes, in either tree."""
     return [p for p in area_probes(world) + org_probes(world) if not p.ancestor]
@@ -151,6 +168,7 @@ FACTORIES: dict[str, Callable[[Any], list[Probe]]] = {
     "area": area_probes,
     "org": org_probes,
     "audit": audit_probes,
+    "audit_sealed": sealed_audit_probes,
     "me": me_probes,
 }
 
@@ -183,6 +201,28 @@ ROUTES: list[Route] = [
     Route("console", "/orgs/{id}/", "org", "detail"),
     Route("console", "/orgs/{id}/children/", "org", "children"),
     Route("console", "/audit/", "audit", "list"),
+    Route("console", "/audit/?action=probe.sealed", "audit_sealed", "list"),
+    Route(
+        "console",
+        "/audit/{id}/reveal/",
+        "audit_sealed",
+        "write",
+        method="POST",
+        data={"reason": "越界查看"},
+        note="a reveal writes an audit row: an outsider's must write none",
+    ),
+    # The audit trail over the API
+    Route("api", "/api/v1/audit/", "audit", "list"),
+    Route("api", "/api/v1/audit/?page_size=200", "audit_sealed", "list"),
+    Route(
+        "api",
+        "/api/v1/audit/{id}/reveal",
+        "audit_sealed",
+        "write",
+        method="POST",
+        data={"reason": "越界查看"},
+        note="a reveal writes an audit row: an outsider's must write none",
+    ),
 ]
 
 

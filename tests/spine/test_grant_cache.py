@@ -8,6 +8,8 @@ grants did not change reads no grant row.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from django.db import connection, transaction
 from django.test import RequestFactory
@@ -15,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dangjian.accounts import services as accounts
 from dangjian.accounts.models import GRANT_CACHE, Grant, Role, User
+from dangjian.accounts.roles import ROLES
 from dangjian.core import scope
 from dangjian.core.treeapi import tree_nodes
 from dangjian.organizations import services as orgs
@@ -94,7 +97,7 @@ def test_revoked_grant_counts_on_next_request(world, api):
     path = f"/api/v1/areas/{world.grid.pk}"
     assert _get(api, u, path)[0] == 200
     assert _get(api, u, path)[0] == 200
-    Grant.objects.filter(user_id=u.pk, area__isnull=False).get().delete()
+    accounts.grant_revoke(actor=None, grant=Grant.objects.get(user_id=u.pk, area__isnull=False))
     status, _, sqls = _get(api, u, path)
     assert status == 404
     assert len(_grant_reads(sqls)) == 1
@@ -102,14 +105,22 @@ def test_revoked_grant_counts_on_next_request(world, api):
     assert _get(api, u, f"/api/v1/orgs/{world.orgs['street_wc'].pk}")[0] == 200
 
 
-def test_role_change_counts_on_next_request(world, api):
+def test_role_change_counts_on_next_request(world, api, monkeypatch):
     u = world.users["grid"]
     path = f"/api/v1/areas/{world.grid.pk}"
     assert _get(api, u, path)[0] == 200
-    role = Role.objects.get(code="grid_worker")
-    role.actions = [a for a in role.actions if a != "territory.view"]
-    role.save()
+    # The role table changes (a release takes an action away) and roles_sync writes it.
+    changed = tuple(
+        dataclasses.replace(r, actions=tuple(a for a in r.actions if a != "territory.view"))
+        if r.code == "grid_worker"
+        else r
+        for r in ROLES
+    )
+    monkeypatch.setattr(accounts, "ROLES", changed)
+    accounts.roles_sync()
+    assert "territory.view" not in Role.objects.get(code="grid_worker").actions
     assert _get(api, u, path)[0] == 404
+    monkeypatch.setattr(accounts, "ROLES", ROLES)
     accounts.roles_sync()  # puts the action back
     assert _get(api, u, path)[0] == 200
 
@@ -182,6 +193,64 @@ def test_user_ids_reused_after_rollback_do_not_share_grants(world):
         raise RuntimeError
     b = User.objects.create_user("t-reuse-b")
     assert not User.objects.get(pk=b.pk).can("territory.view")
+
+
+def test_bulk_grants_through_the_service_leave_no_stale_permission(world, api):
+    """A bulk write of grants bumps every holder's version in its own transaction."""
+    a = User.objects.get(pk=world.users["nobody"].pk)
+    b = User.objects.get(pk=world.users["street3"].pk)
+    grid = f"/api/v1/areas/{world.grid.pk}"
+    for u in (a, b):
+        assert _get(api, u, grid)[0] == 404
+        assert _get(api, u, grid)[0] == 404  # answered from the cache
+    versions = dict(User.objects.filter(pk__in=[a.pk, b.pk]).values_list("pk", "grants_version"))
+    role = Role.objects.get(code="grid_worker")
+    accounts.grants_bulk_add(
+        grants=[
+            Grant(user=a, role=role, area=world.community),
+            Grant(user=b, role=role, area=world.grid),
+        ]
+    )
+    after = dict(User.objects.filter(pk__in=[a.pk, b.pk]).values_list("pk", "grants_version"))
+    assert after[a.pk] != versions[a.pk] and after[b.pk] != versions[b.pk]
+    for u in (a, b):
+        status, _, sqls = _get(api, u, grid)
+        assert status == 200
+        assert len(_grant_reads(sqls)) == 1
+    # Someone else's version did not move.
+    other = world.users["county"]
+    assert User.objects.get(pk=other.pk).grants_version == other.grants_version
+
+
+def test_subtree_move_bumps_only_the_holders_of_grants_inside_it(world):
+    """The move hook bumps the users with grants on moved nodes, and nobody else."""
+    before = dict(User.objects.values_list("pk", "grants_version"))
+    areas.area_move(actor=world.users["admin"], area=world.community, new_parent=world.street2)
+    after = dict(User.objects.values_list("pk", "grants_version"))
+    moved = {pk for pk in before if before[pk] != after[pk]}
+    inside = set(
+        Grant.objects.filter(
+            area__path__gte=Area.objects.get(pk=world.community.pk).path,
+            area__path__lt=Area.objects.get(pk=world.community.pk).path_end,
+        ).values_list("user_id", flat=True)
+    )
+    assert inside == {world.users["community"].pk, world.users["grid"].pk}
+    assert moved == inside
+
+
+def test_no_signal_receivers_left_on_grants_roles_or_moves():
+    """What changes reach says so itself: no Django signal connects grants, roles or moves."""
+    from django.db.models import signals
+
+    from dangjian.core import treemodel
+
+    for signal in (signals.post_save, signals.post_delete, signals.pre_delete):
+        for model in (Grant, Role):
+            assert not signal.has_listeners(model), (signal, model)
+    assert not hasattr(treemodel, "subtree_moved")
+    from dangjian.accounts.models import grants_moved
+
+    assert treemodel.move_hooks() == [grants_moved]
 
 
 def test_forget_grants_reads_afresh(world):

@@ -11,7 +11,7 @@ from dangjian.members.services.checkin import (
     org_checkin,
     residence_community,
 )
-from dangjian.members.services.exports import check_export, members_export
+from dangjian.members.services.exports import check_export, export_org_path, members_export
 from dangjian.members.services.fields import (
     ACTIVE_STATUSES,
     CADRE_FIELD_LABELS,
@@ -64,6 +64,7 @@ __all__ = [
     "checkin_service_record",
     "clean_member_fields",
     "duplicate_message",
+    "export_org_path",
     "member_checkin",
     "member_create",
     "member_register_mobile",

@@ -25,6 +25,16 @@ def check_export(*, actor, filters: dict, reveal: bool = False):
     return qs
 
 
+def export_org_path(actor, filters: dict) -> str:
+    """The scope of an export's audit row: the organization filtered on, else the smallest
+    subtree holding all the export covered (``core.audit.covered_paths``)."""
+    if filters.get("org"):
+        found = PartyOrg.objects.filter(pk=filters["org"]).values_list("path", flat=True).first()
+        if found:
+            return found
+    return audit.covered_paths(Member, actor, "members.view")["org_path"]
+
+
 def members_export(
     *, actor, filters: dict, reveal: bool = False, progress=None
 ) -> tuple[bytes, int]:
@@ -47,18 +57,12 @@ def members_export(
         note = f"导出党员名册{count}条" + (
             f"，其中{revealed}条含完整身份证号码和手机号码" if revealed else "（个人信息已脱敏）"
         )
-        org_path = ""
-        if filters.get("org"):
-            org_path = (
-                PartyOrg.objects.filter(pk=filters["org"]).values_list("path", flat=True).first()
-                or ""
-            )
         audit.record(
             actor=actor,
             action="members.export",
             object_type="members.member",
             object_repr="党员名册",
-            org_path=org_path,
+            org_path=export_org_path(actor, filters),
             note=note,
             after={
                 "count": count,
