@@ -11,7 +11,7 @@ from django.http import Http404
 from dangjian.accounts.models import UserKind
 from dangjian.cases import services, text
 from dangjian.cases.models import Event, EventClass, EventLink, EventMeToo
-from dangjian.core import scope
+from dangjian.core import audit, scope
 from dangjian.core.errors import Conflict
 from dangjian.core.models import AuditEntry
 from tests import world as world_mod
@@ -300,8 +300,14 @@ def test_anonymous_reporter_and_masked_phone(world, api):
     assert ev.reporter_phone == "13912345678"
     raw = Event.objects.filter(pk=ev.pk).values_list("reporter_phone", flat=True).query
     assert "13912345678" not in str(raw)
+    # An anonymous report's audit row seals the reporter and the (masked) phone: reviewers read
+    # neither; an audited reveal with a reason gives both back.
     create = AuditEntry.objects.get(action="event.create", object_id=str(ev.pk))
-    assert create.after["reporter_phone"] == "139****5678"
+    assert "reporter_phone" not in create.after and create.actor_id is None
+    assert "13912345678" not in str(create.after) and create.sealed_actor
+    kept = audit.actor_reveal(actor=world.users["admin"], entry_id=create.pk, reason="核查")
+    assert kept["after"]["reporter_phone"] == "139****5678"
+    assert kept["actor_name"] == "t-resident"
     # Revealing the whole number: the street may (audited), the department may not.
     r = api.get(world.users["street"], f"/api/v1/cases/{ev.pk}/reveal", field="reporter_phone")
     assert r.json() == {"field": "reporter_phone", "value": "13912345678"}
