@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from dangjian.accounts import labels
 from dangjian.accounts.models import Department, User, UserKind
-from dangjian.cases import overdue, ratings, sla, suggestions, text, verification
+from dangjian.cases import overdue, ratings, sla, verification
+from dangjian.cases.classification import classifier, suggestions, text
 from dangjian.cases.models import (
     FLOW,
     INTAKE_SOURCES,
@@ -271,7 +272,7 @@ def event_create(
     User.objects.select_for_update().filter(pk=actor.pk).first()
     now = timezone.now()
     rule_list = text.rules()
-    suggestion, toks = text.classify(body, rule_list)
+    suggestion, toks = classifier.suggest(body, rule_list)
     if not chosen and ask_class and not suggestion.confident:
         raise ValidationError({"class_code": [suggestions.ask_message(suggestion)]})
     fp = text.fingerprint(body)
