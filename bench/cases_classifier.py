@@ -24,7 +24,7 @@ from bench import common
 
 
 def run(events: int, holdout: float) -> dict:
-    from dangjian.cases import classifier, text
+    from dangjian.cases.classification import classifier, text
     from dangjian.demo import cases as demo
 
     rule_list = text.rules()

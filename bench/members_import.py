@@ -280,7 +280,7 @@ def _resource_class(actor, cached: bool):
     from django.core.exceptions import ValidationError
     from import_export import resources
 
-    from dangjian.core import audit, crypto, scope
+    from dangjian.core import audit, crypto, scope, validation
     from dangjian.core.pinyin import initials
     from dangjian.members import excel, services
     from dangjian.members.models import Member, MemberCategory
@@ -317,7 +317,7 @@ def _resource_class(actor, cached: bool):
             }
 
         def before_import_row(self, row, **kwargs):
-            errors = services.Errors()
+            errors = validation.Errors()
             values = {}
             for header, value in row.items():
                 column = headers.get(excel.normalize_header(header))

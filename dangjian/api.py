@@ -11,7 +11,7 @@ from dangjian.accounts.api import AUTH
 from dangjian.accounts.api import router as accounts_router
 from dangjian.cadres import api as cadres_api
 from dangjian.cases.api import router as cases_router
-from dangjian.cases.visit_api import router as visits_router
+from dangjian.cases.visits.api import router as visits_router
 from dangjian.console.audit_api import router as audit_router
 from dangjian.core.api import django_errors_to_chinese, ninja_errors_to_chinese
 from dangjian.core.errors import Conflict
@@ -31,8 +31,9 @@ from dangjian.organizations.api import router as orgs_router
 from dangjian.orglife.api import router as orglife_router
 from dangjian.territory.api import router as areas_router
 
-# The member API was one module until issue 13 split it by subdomain: its operationIds stay the
-# ones the clients know (``dangjian_members_api_<view>``).
+# Issue 13 split the member API by subdomain and moved the cadres and the household visits:
+# their operationIds stay the ones the clients know (``dangjian_members_api_<view>``,
+# ``dangjian_cases_visit_api_<view>``).
 _OPERATION_MODULES = {
     "dangjian.members.api." + name: "dangjian.members.api"
     for name in (
@@ -47,6 +48,7 @@ _OPERATION_MODULES = {
     )
 }
 _OPERATION_MODULES["dangjian.cadres.api"] = "dangjian.members.api"
+_OPERATION_MODULES["dangjian.cases.visits.api"] = "dangjian.cases.visit_api"
 _OPERATION_MODULES["dangjian.members.api.sanctions"] = "dangjian.members.api_sanctions"
 _OPERATION_MODULES["dangjian.members.api.committee"] = "dangjian.members.committee_api"
 

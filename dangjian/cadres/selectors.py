@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -18,6 +17,7 @@ from dangjian.cadres.models import (
     ReserveCadre,
 )
 from dangjian.core import scope, tree
+from dangjian.core.conf import setting
 from dangjian.members.models import (
     Education,
     Gender,
@@ -42,7 +42,7 @@ CADRE_TARGET_LABELS = {
 
 def cadre_targets() -> dict[str, float]:
     """The cadre structure targets (settings.DANGJIAN["CADRE_TARGETS"]; Nantong's "8595")."""
-    conf = (getattr(settings, "DANGJIAN", {}) or {}).get("CADRE_TARGETS") or {}
+    conf = setting("CADRE_TARGETS", None) or {}
     defaults = {"village_cadre_college_share": 0.85, "secretary_college_share": 0.95}
     return {k: float(conf.get(k, v)) for k, v in defaults.items()}
 

@@ -19,6 +19,7 @@ from dangjian.cadres.models import (
 )
 from dangjian.core import audit, scope
 from dangjian.core.pinyin import initials
+from dangjian.core.validation import Errors, clean_text
 from dangjian.members.models import (
     Education,
     Gender,
@@ -26,13 +27,7 @@ from dangjian.members.models import (
     add_months,
 )
 from dangjian.members.sanctions import under_probation
-from dangjian.members.services.fields import (
-    CADRE_FIELD_LABELS,
-    EARLIEST_BIRTH,
-    Errors,
-    _as_date,
-    _text,
-)
+from dangjian.members.services.fields import CADRE_FIELD_LABELS, EARLIEST_BIRTH, _as_date
 from dangjian.members.services.registry import _linked_member, _managed_area
 from dangjian.territory.models import Area, AreaKind
 
@@ -72,7 +67,7 @@ def _person_fields(errors: Errors, values: dict, member: Member | None, explicit
     member file where not given, and refused where given and contradicting it."""
     out = {}
     today = timezone.localdate()
-    name = _text(values.get("name"))
+    name = clean_text(values.get("name"))
     if member is not None:
         if name and "name" in explicit and name != member.name:
             errors.add("name", f"姓名与所选党员档案不符（档案姓名为{member.name}）")
@@ -83,7 +78,7 @@ def _person_fields(errors: Errors, values: dict, member: Member | None, explicit
         errors.add("name", "姓名不能超过50个字")
     out["name"] = name
 
-    gender = _text(values.get("gender"))
+    gender = clean_text(values.get("gender"))
     if member is not None and not gender:
         gender = member.gender
     if not gender:
@@ -111,7 +106,7 @@ def _person_fields(errors: Errors, values: dict, member: Member | None, explicit
         errors.add("birth_date", f"村(社区)干部应年满{CADRE_MIN_AGE}周岁，请核对出生日期")
     out["birth_date"] = birth
 
-    education = _text(values.get("education"))
+    education = clean_text(values.get("education"))
     if member is not None and not education:
         education = member.education
     if not education:
@@ -147,7 +142,7 @@ def clean_cadre_fields(
     today = timezone.localdate()
     out = _person_fields(errors, values, member, explicit)
 
-    committee = _text(values.get("committee"))
+    committee = clean_text(values.get("committee"))
     if not committee:
         errors.add("committee", "请选择所属组织（党组织委员会、村民委员会或居民委员会）")
     elif committee not in Committee.values:
@@ -158,7 +153,7 @@ def clean_cadre_fields(
         errors.add("committee", message)
     out["committee"] = committee
 
-    position = _text(values.get("position"))
+    position = clean_text(values.get("position"))
     allowed = COMMITTEE_POSITIONS.get(committee, ())
     if not position:
         errors.add("position", "请选择职务")
@@ -391,7 +386,7 @@ def reserve_cadre_create(
     }
     explicit = {k for k, v in values.items() if v not in (None, "")}
     clean = _person_fields(errors, values, linked, explicit)
-    intended = _text(intended_position)
+    intended = clean_text(intended_position)
     if intended and intended not in CadrePosition.values:
         errors.add(
             "intended_position",
@@ -447,7 +442,7 @@ def mentor_pair_create(
     day = _as_date(errors, "started_on", started_on) or timezone.localdate()
     if day > timezone.localdate():
         errors.add("started_on", "结对日期不能晚于今天")
-    goal = _text(goal)
+    goal = clean_text(goal)
     if len(goal) > 200:
         errors.add("goal", "帮带目标不能超过200个字")
     if MentorPair.objects.filter(mentor=mentor, mentee=mentee, ended_on__isnull=True).exists():

@@ -17,7 +17,7 @@ from ninja import Query, Router, Schema
 from dangjian.accounts import labels
 from dangjian.accounts.models import Department
 from dangjian.cases import selectors, services, sla
-from dangjian.cases.classifier import method_label, min_confidence
+from dangjian.cases.classification.classifier import method_label, min_confidence
 from dangjian.cases.flow import EVENT
 from dangjian.cases.models import (
     ACTION_LABELS,

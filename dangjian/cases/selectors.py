@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from dangjian.accounts import labels
 from dangjian.accounts.models import Department
-from dangjian.cases import reporter_view, sla, text
+from dangjian.cases import reporter_view, sla
+from dangjian.cases.classification import classifier, text
 from dangjian.cases.models import (
     OPEN_STATES,
     RATED_SOURCES,
@@ -28,12 +29,12 @@ from dangjian.cases.models import (
     State,
 )
 from dangjian.core import scope, tree
+from dangjian.core.validation import ALL_CONTROL_RE
 from dangjian.core.workdays import OFFICE_TZ
 from dangjian.territory.models import LEVEL_OF, Area, AreaKind
 
 GRID_LEVEL = LEVEL_OF[AreaKind.GRID]
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 _MOBILE_IN_TEXT_RE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 
 
@@ -42,7 +43,7 @@ def _bad(field: str, message: str) -> ValidationError:
 
 
 def clean_search(q: str | None) -> str:
-    return _CONTROL_RE.sub("", q or "").strip()[:50]
+    return ALL_CONTROL_RE.sub("", q or "").strip()[:50]
 
 
 # --- where a user may report ----------------------------------------------------------------------
@@ -277,7 +278,7 @@ def draft_check(user, *, area_pk: int | None, description: str, class_code: str 
     body = (description or "").strip()
     if not body:
         raise _bad("description", "请填写事件描述")
-    suggestion, toks = text.classify(body[:1000])
+    suggestion, toks = classifier.suggest(body[:1000])
     klass = None
     if class_code:
         klass = EventClass.objects.filter(code=class_code, active=True).first()

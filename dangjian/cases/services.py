@@ -15,7 +15,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from dangjian.accounts.models import Department, User, UserKind
-from dangjian.cases import flow, overdue, sla, suggestions, text
+from dangjian.cases import flow, overdue, sla
+from dangjian.cases.classification import classifier, suggestions, text
 from dangjian.cases.flow import (  # noqa: F401 (visits reads services._actor_name until it moves)
     ANONYMOUS_NAME,
     _actor_name,
@@ -51,6 +52,8 @@ from dangjian.cases.selectors import (
 from dangjian.core import audit, crypto, scope, tree, workflow
 from dangjian.core.choices import label
 from dangjian.core.errors import Conflict
+from dangjian.core.validation import Errors
+from dangjian.core.validation import clean_text as _text
 from dangjian.core.validators import validate_phone
 from dangjian.territory.models import Area
 
@@ -64,25 +67,6 @@ SOURCE_OF_KIND = {
     UserKind.MEMBER: Source.MEMBER,
     UserKind.DEPARTMENT: Source.DEPARTMENT,
 }
-
-
-class Errors(dict):
-    """Messages per field, collected so one answer names every bad value."""
-
-    def add(self, field: str, message) -> None:
-        self.setdefault(field, []).append(str(message))
-
-    def check(self) -> None:
-        if self:
-            raise ValidationError({k: list(v) for k, v in self.items()})
-
-
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _text(value) -> str:
-    """Stripped text without control characters (PostgreSQL refuses NUL in text)."""
-    return "" if value is None else _CONTROL_RE.sub("", str(value)).strip()
 
 
 # --- where ----------------------------------------------------------------------------------------
@@ -252,7 +236,7 @@ def event_create(
     User.objects.select_for_update().filter(pk=actor.pk).first()
     now = timezone.now()
     rule_list = text.rules()
-    suggestion, toks = text.classify(body, rule_list)
+    suggestion, toks = classifier.suggest(body, rule_list)
     if not chosen and ask_class and not suggestion.confident:
         raise ValidationError({"class_code": [suggestions.ask_message(suggestion)]})
     fp = text.fingerprint(body)

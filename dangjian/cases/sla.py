@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.conf import settings
-
 from dangjian.cases.models import (
     DONE_STATES,
     RUNNING_STATES,
@@ -21,7 +19,7 @@ from dangjian.cases.models import (
     LimitUnit,
     SlaStatus,
 )
-from dangjian.core import workdays
+from dangjian.core import conf, workdays
 
 DEFAULTS = {
     # The last share of the office time before the deadline in which the event is chased.
@@ -42,8 +40,8 @@ DEFAULTS = {
 
 
 def setting(key: str):
-    conf = getattr(settings, "DANGJIAN", {}) or {}
-    return conf.get(key, DEFAULTS[key])
+    """``settings.DANGJIAN[key]``, else this module's default."""
+    return conf.setting(key, DEFAULTS[key])
 
 
 def deadline_for(start: dt.datetime, value: int, unit: str) -> dt.datetime:
@@ -67,8 +65,7 @@ def _local(value: dt.datetime) -> dt.datetime:
 
 
 def _periods() -> list[tuple[dt.time, dt.time]]:
-    conf = getattr(settings, "DANGJIAN", {}) or {}
-    periods = conf.get("OFFICE_HOURS", workdays.DEFAULT_OFFICE_HOURS)
+    periods = conf.setting("OFFICE_HOURS", workdays.DEFAULT_OFFICE_HOURS)
     return [(dt.time(*start), dt.time(*end)) for start, end in periods]
 
 

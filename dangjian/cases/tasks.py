@@ -30,7 +30,7 @@ def sla_sweep_task(reschedule_minutes: int = 0) -> dict:
 def classifier_train_task(reschedule_minutes: int = 0) -> dict:
     """Retrain the dispatch classifier on the closed events (``classifier.train``); with
     ``reschedule_minutes`` each run enqueues the next (e.g. 1440: nightly)."""
-    from dangjian.cases import classifier
+    from dangjian.cases.classification import classifier
 
     row = classifier.train()
     if reschedule_minutes and reschedule_minutes > 0:

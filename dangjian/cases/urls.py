@@ -13,7 +13,7 @@ urlpatterns = [
     path("classes/", views.taxonomy, name="taxonomy"),
     path("metrics/", views.metrics, name="metrics"),
     path("metrics/export/", views.metrics_export, name="metrics_export"),
-    path("visits/", include("dangjian.cases.visit_urls")),
+    path("visits/", include("dangjian.cases.visits.urls")),
     path("<int:event_id>/", views.event_detail, name="detail"),
     path("<int:event_id>/transition/", views.event_transition, name="transition"),
     path("<int:event_id>/attachments/", views.event_attach, name="attach"),

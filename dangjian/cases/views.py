@@ -22,8 +22,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.accounts import labels
 from dangjian.accounts.models import Department
-from dangjian.cases import excel, ratings, selectors, services, sla, text
-from dangjian.cases.classifier import method_label
+from dangjian.cases import excel, ratings, selectors, services, sla
+from dangjian.cases.classification import classifier
+from dangjian.cases.classification.classifier import method_label
 from dangjian.cases.flow import EVENT, resolve_department
 from dangjian.cases.forms import (
     EventClassForm,
@@ -275,7 +276,7 @@ def _move_forms(user, event: Event, bound: dict | None = None) -> list[dict]:
 def _suggestion(event: Event) -> dict | None:
     """The class suggested from the text (with its confidence) and the department it goes
     to by default, for the dispatcher."""
-    found, _toks = text.classify(event.description)
+    found, _toks = classifier.suggest(event.description)
     if found.code is None:
         return None
     klass = EventClass.objects.filter(pk=found.pk).first()

@@ -37,7 +37,8 @@ from django.utils import timezone
 
 from dangjian.accounts import labels
 from dangjian.accounts.models import Department
-from dangjian.cases import classifier, overdue, sla, text
+from dangjian.cases import overdue, sla
+from dangjian.cases.classification import classifier, text
 from dangjian.cases.models import (
     CLOSED_STATES,
     RATED_SOURCES,
@@ -985,7 +986,7 @@ def seed_visits(b, users: dict, rng: random.Random) -> dict:
     scale the doors are named. A few visits link the demo events reported by visits in their
     grid that day. Bulk written, deterministic for a scale."""
     from dangjian.cases.models import VisitRecord, VisitTeam
-    from dangjian.cases.visits import WEEKDAYS, _household_key, week_of
+    from dangjian.cases.visits.services import WEEKDAYS, _household_key, week_of
     from dangjian.territory.models import AreaKind, Household
 
     village_kinds = (AreaKind.VILLAGE, AreaKind.COMMUNITY)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from dangjian.core import audit, scope, tree
+from dangjian.core.conf import setting
 from dangjian.core.errors import Conflict
+from dangjian.core.validation import Errors
 from dangjian.members.models import Member, Status
 from dangjian.members.models.committee import (
     CommitteePost,
@@ -32,15 +33,6 @@ SEATS_MIN, SEATS_MAX = 3, 7
 SMALL_POSTS = (CommitteePost.SECRETARY, CommitteePost.DEPUTY_SECRETARY)
 
 
-class Errors(dict):
-    def add(self, field: str, message: str) -> None:
-        self.setdefault(field, []).append(message)
-
-    def check(self) -> None:
-        if self:
-            raise ValidationError({k: list(v) for k, v in self.items()})
-
-
 def term_years(org: PartyOrg) -> int:
     """Village and community: 5; other branches and general branches: 3; grassroots
     committees: the organization's own ``term_years`` (3-5), else the setting (5)."""
@@ -50,7 +42,7 @@ def term_years(org: PartyOrg) -> int:
         return 3
     if org.term_years and 3 <= org.term_years <= 5:
         return org.term_years
-    return int(settings.DANGJIAN.get("COMMITTEE_TERM_YEARS_GRASSROOTS", 5))
+    return int(setting("COMMITTEE_TERM_YEARS_GRASSROOTS", 5))
 
 
 def add_years(day: dt.date, years: int) -> dt.date:

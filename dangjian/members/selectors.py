@@ -7,13 +7,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Count, Q, Value, When
 from django.utils import timezone
 
 from dangjian.core import crypto, scope, tree
+from dangjian.core.conf import setting
+from dangjian.core.validation import ALL_CONTROL_RE
 from dangjian.members.models import (
     Category,
     CommunityCheckin,
@@ -92,12 +93,9 @@ def join_period_q(band: Band) -> Q:
 _ID_RE = re.compile(r"^\d{17}[\dXx]$")
 
 
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
-
-
 def _clean_q(q: str | None) -> str:
     """A search text: stripped, control characters dropped (PostgreSQL refuses NUL), at most 50."""
-    return _CONTROL_RE.sub("", q or "").strip()[:50]
+    return ALL_CONTROL_RE.sub("", q or "").strip()[:50]
 
 
 def _bad(field: str, message: str = "取值不在允许范围内") -> ValidationError:
@@ -321,7 +319,7 @@ def member_stats(user, *, org: int | None = None, area: int | None = None) -> di
 
 
 def _setting(key: str, default: int) -> int:
-    return int((getattr(settings, "DANGJIAN", {}) or {}).get(key, default))
+    return int(setting(key, default))
 
 
 def mobile_rules() -> dict[str, int]:

@@ -8,8 +8,6 @@ only through ``core.pii.reveal`` (audited).
 
 from __future__ import annotations
 
-import re
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q, prefetch_related_objects
@@ -27,6 +25,7 @@ from dangjian.core.ids import id_or_none as _int
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
 from dangjian.core.treeapi import search_q
+from dangjian.core.validation import ALL_CONTROL_RE
 from dangjian.members import excel, jobs, selectors, services, views_sanctions
 from dangjian.members.forms import (
     CheckinFilterForm,
@@ -56,7 +55,6 @@ from dangjian.web.paging import paginate
 PAGE_SIZE = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REPORT_ERRORS_SHOWN = 500
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _ref(model, pk):
@@ -224,7 +222,7 @@ def _options_view(request, tree_name: str, purposes: tuple[str, ...]):
         purpose = "any"
     field = request.GET.get("field") or ""
     selected = _int(request.GET.get(field)) if field else None
-    q = _CONTROL_RE.sub("", request.GET.get("q") or "").strip()[:50]
+    q = ALL_CONTROL_RE.sub("", request.GET.get("q") or "").strip()[:50]
     ctx = picker_options(request.user, tree_name, purpose, q=q, selected=selected)
     if q and ctx["options"] and ctx["current"] is None:
         ctx["first_selected"] = True  # typing a name picks the first match

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.core import files
 from dangjian.core.errors import Conflict
-from dangjian.members import jobs
+from dangjian.members import job_runs, jobs
 from dangjian.members.views import PAGE_SIZE, REPORT_ERRORS_SHOWN, _pk, _render
 from dangjian.web.decorators import console_view
 from dangjian.web.paging import paginate
@@ -32,7 +32,7 @@ def _job_context(job) -> dict:
         "poll_seconds": POLL_SECONDS,
         "can_cancel": jobs.can_cancel(job),
         "file_expired": (
-            jobs.file_expired_message(job) if job.files_expired_at is not None else ""
+            job_runs.file_expired_message(job) if job.files_expired_at is not None else ""
         ),
     }
 
@@ -43,7 +43,7 @@ def job_list(request):
     page = paginate(request, jobs.job_list(request.user), PAGE_SIZE)
     for job in page.object_list:
         job.stage_text = jobs.stage_label(job)
-    return _render(request, "members/jobs.html", {"page": page, "file_days": jobs.file_days()})
+    return _render(request, "members/jobs.html", {"page": page, "file_days": job_runs.file_days()})
 
 
 @console_view
@@ -83,7 +83,7 @@ def job_cancel(request, job_id: int):
 def job_file(request, job_id: int):
     job = jobs.job_get(request.user, _pk(job_id))
     if job.files_expired_at is not None:
-        messages.error(request, jobs.file_expired_message(job))
+        messages.error(request, job_runs.file_expired_message(job))
         return redirect("console:members:job", job.pk)
     if not job.result_id:
         raise Http404("文件尚未生成")

@@ -286,7 +286,7 @@ def visits_mine(request):
     """The visits the user went on (or recorded), newest first, and a link to record one."""
     from django.db.models import Q
 
-    from dangjian.cases import visits
+    from dangjian.cases.visits import services as visits
 
     user = request.user
     if not user.can("cases.visit"):
@@ -310,7 +310,7 @@ def _visited_by(user):
 @require_http_methods(["GET", "POST"])
 def visit_new(request):
     """Record a visit from the phone: the same form and service as the console."""
-    from dangjian.cases.visit_views import record_visit
+    from dangjian.cases.visits.views import record_visit
 
     out = record_visit(request, done_url=reverse("portal:cases:visits"))
     if not isinstance(out, tuple):

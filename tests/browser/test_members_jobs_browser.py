@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.django_db(transaction=True)
 def test_the_job_page_follows_a_background_import(live_server, page, settings):
-    from dangjian.members import jobs
+    from dangjian.members import job_runs
     from dangjian.members.models import JobState, Member, MemberJob
     from tests.members.helpers import bad_check, id_no, xlsx
     from tests.members.test_excel import HEADER, row
@@ -52,7 +52,7 @@ def test_the_job_page_follows_a_background_import(live_server, page, settings):
     assert job.state == JobState.QUEUED
     assert "排队中" in page.locator("#job-state").inner_text()
 
-    jobs.run_job(job.pk)  # the worker's turn
+    job_runs.run_job(job.pk)  # the worker's turn
     page.locator("#job-state", has_text="已完成").wait_for()
     assert "已导入2行" in page.locator("#job-state").inner_text() or "导入2行" in (
         page.locator("#job-progress").inner_text()

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from dangjian.accounts.models import User
-from dangjian.cases import classifier, text
+from dangjian.cases.classification import classifier, text
 from dangjian.cases.models import (
     ClassifierModel,
     Event,
@@ -62,7 +62,7 @@ def test_too_little_history_keeps_the_keyword_rules(world):
     closed_events(world, demo.labelled_texts(50))
     assert classifier.train() is None  # 50 < 200 (the setting)
     assert not ClassifierModel.objects.exists()
-    suggestion, toks = text.classify("小区门口垃圾堆积如山，已经发臭好几天了")
+    suggestion, toks = classifier.suggest("小区门口垃圾堆积如山，已经发臭好几天了")
     assert (suggestion.code, suggestion.method) == ("environment", "keywords")
     assert suggestion.department_name == "环卫所" and "垃圾" in toks
 
@@ -82,7 +82,7 @@ def test_trained_model_beats_the_keyword_rules_on_held_out_reports(world):
     # A separate held-out set, drawn with another seed, through the public suggestion.
     held_out = demo.labelled_texts(300, seed="held-out")
     rule_list = text.rules()
-    model_right = sum(text.classify(body)[0].code == code for body, code in held_out)
+    model_right = sum(classifier.suggest(body)[0].code == code for body, code in held_out)
     rules_right = sum(
         text.classify_keywords(body, rule_list)[0].code == code for body, code in held_out
     )
@@ -93,12 +93,12 @@ def test_trained_model_beats_the_keyword_rules_on_held_out_reports(world):
 def test_suggestion_says_its_method_confidence_and_department(world):
     closed_events(world, demo.labelled_texts(400))
     classifier.train()
-    s, _ = text.classify("楼下餐馆把泔水倒进雨水沟，水都发黑了")
+    s, _ = classifier.suggest("楼下餐馆把泔水倒进雨水沟，水都发黑了")
     assert s.method == "naive_bayes" and s.model_version == 1
     assert s.code == "environment" and 0 < s.confidence <= 1
     assert s.keywords and s.department_name == "环卫所"
     # Nothing the model knows: the rules answer (and here find nothing either).
-    none, _ = text.classify("今天天气不错")
+    none, _ = classifier.suggest("今天天气不错")
     assert none.code is None and none.method == ""
 
 
@@ -106,24 +106,24 @@ def test_rules_answer_again_when_the_threshold_rises(world, settings):
     closed_events(world, demo.labelled_texts(300))
     classifier.train()
     settings.DANGJIAN = {**settings.DANGJIAN, "CASES_CLASSIFIER_MIN_EVENTS": 301}
-    s, _ = text.classify("小区门口垃圾堆积如山")
+    s, _ = classifier.suggest("小区门口垃圾堆积如山")
     assert s.method == "keywords"
     settings.DANGJIAN = {**settings.DANGJIAN, "CASES_CLASSIFIER_MIN_EVENTS": 300}
-    assert text.classify("小区门口垃圾堆积如山")[0].method == "naive_bayes"
+    assert classifier.suggest("小区门口垃圾堆积如山")[0].method == "naive_bayes"
 
 
 def test_inactive_classes_are_never_suggested(world):
     closed_events(world, demo.labelled_texts(400))
     classifier.train()
     EventClass.objects.filter(code="environment").update(active=False)
-    s, _ = text.classify("楼下餐馆把泔水倒进雨水沟，水都发黑了")
+    s, _ = classifier.suggest("楼下餐馆把泔水倒进雨水沟，水都发黑了")
     assert s.code != "environment"
 
 
 def test_retrain_task_and_command_make_new_versions(world):
     closed_events(world, demo.labelled_texts(300))
     assert classifier_train_task.call()["version"] == 1
-    assert text.classify("路口的井盖缺失了")[0].model_version == 1
+    assert classifier.suggest("路口的井盖缺失了")[0].model_version == 1
     closed_events(world, demo.labelled_texts(100, seed="more"))
     out = io.StringIO()
     call_command("cases_train_classifier", stdout=out)
@@ -133,7 +133,7 @@ def test_retrain_task_and_command_make_new_versions(world):
         (1, False),
     ]
     # The new version answers at once (the process cache follows the version).
-    assert text.classify("路口的井盖缺失了")[0].model_version == 2
+    assert classifier.suggest("路口的井盖缺失了")[0].model_version == 2
     out = io.StringIO()
     call_command("cases_train_classifier", "--min-events", "1000", stdout=out)
     assert "暂用关键词规则" in out.getvalue()

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from dangjian.accounts.models import UserKind
-from dangjian.cases import services, text
+from dangjian.cases import services
+from dangjian.cases.classification import classifier
 from dangjian.cases.models import Event, EventClass, EventLink, EventMeToo
 from dangjian.core import audit, scope
 from dangjian.core.errors import Conflict
@@ -60,7 +61,7 @@ SAMPLES = [
 def test_keyword_classification_on_labelled_samples(world):
     wrong = []
     for sentence, expected in SAMPLES:
-        suggestion, toks = text.classify(sentence)
+        suggestion, toks = classifier.suggest(sentence)
         if suggestion.code != expected:
             wrong.append((sentence, expected, suggestion.code, suggestion.keywords, toks))
         else:
@@ -69,10 +70,10 @@ def test_keyword_classification_on_labelled_samples(world):
 
 
 def test_confidence_grows_with_evidence_and_falls_with_rivals(world):
-    one, _ = text.classify("门口有垃圾")
-    two, _ = text.classify("门口有垃圾，还有油烟和异味")
-    mixed, _ = text.classify("井盖旁边有垃圾")
-    none, _ = text.classify("今天天气不错")
+    one, _ = classifier.suggest("门口有垃圾")
+    two, _ = classifier.suggest("门口有垃圾，还有油烟和异味")
+    mixed, _ = classifier.suggest("井盖旁边有垃圾")
+    none, _ = classifier.suggest("今天天气不错")
     assert one.code == two.code == "environment"
     assert one.confidence == 0.5 and two.confidence == 0.875
     assert mixed.confidence < one.confidence and mixed.alternatives
@@ -96,9 +97,9 @@ def test_deployments_extend_the_taxonomy_and_the_rules(world):
         limit_unit="workhours",
         keywords=["核酸", "发热", "隔离"],
     )
-    assert text.classify("小区有人发热需要隔离")[0].code == "epidemic"
+    assert classifier.suggest("小区有人发热需要隔离")[0].code == "epidemic"
     services.event_class_update(actor=admin, event_class=klass, active=False)
-    assert text.classify("小区有人发热需要隔离")[0].code is None
+    assert classifier.suggest("小区有人发热需要隔离")[0].code is None
     assert AuditEntry.objects.filter(action__startswith="event_class.").count() == 2
 
 

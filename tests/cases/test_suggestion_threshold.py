@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from dangjian.cases import classifier, text
-from dangjian.cases.classifier import NaiveBayes, Sample
+from dangjian.cases.classification import classifier, text
+from dangjian.cases.classification.classifier import NaiveBayes, Sample
 from dangjian.cases.models import ClassifierModel, Event, Source
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +70,7 @@ def test_the_model_alone_guesses_street_order_unsure(trained):
 
 
 def test_a_listed_keyword_outweighs_an_unsure_model_guess(trained):
-    found, _toks = text.classify(MANHOLE)
+    found, _toks = classifier.suggest(MANHOLE)
     assert (found.code, found.name, found.method) == ("public_facility", "公用设施", "keywords")
     assert found.keywords == ["井盖"]
     assert (found.confidence, found.confident) == (0.5, True)
@@ -79,20 +79,20 @@ def test_a_listed_keyword_outweighs_an_unsure_model_guess(trained):
 def test_a_confident_model_guess_stands(trained):
     # The same guess above a lowered threshold is no longer unsure: the model answers.
     with threshold(0.3):
-        found, _toks = text.classify(MANHOLE)
+        found, _toks = classifier.suggest(MANHOLE)
     assert (found.code, found.method, found.model_version) == ("street_order", "naive_bayes", 1)
     assert (found.confidence, found.confident) == (0.3799, True)
 
 
 def test_confidence_at_and_below_the_threshold_without_a_model(world):
-    found, _ = text.classify(MANHOLE)
+    found, _ = classifier.suggest(MANHOLE)
     assert (found.code, found.confidence, found.confident) == ("public_facility", 0.5, True)
     with threshold(0.51):
-        found, _ = text.classify(MANHOLE)
+        found, _ = classifier.suggest(MANHOLE)
     assert (found.code, found.confidence, found.confident) == ("public_facility", 0.5, False)
-    found, _ = text.classify(AMBIGUOUS)
+    found, _ = classifier.suggest(AMBIGUOUS)
     assert (found.confidence, found.confident) == (0.25, False)
-    found, _ = text.classify("今天天气很好，出来走走")
+    found, _ = classifier.suggest("今天天气很好，出来走走")
     assert (found.code, found.confident) == (None, False)
 
 

@@ -10,8 +10,8 @@ import time
 import pytest
 from django.utils import timezone
 
-from dangjian.cases import visits
 from dangjian.cases.models import Event, Source, State, VisitRecord, VisitTeam
+from dangjian.cases.visits import services as visits
 from dangjian.territory.models import Household
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
-from dangjian.cases import visits
 from dangjian.cases.models import Event, Source, State, VisitRecord, VisitTeam
+from dangjian.cases.visits import services as visits
 from dangjian.core import scope
 from dangjian.territory.models import Area, Household
 from tests.cases.helpers import at

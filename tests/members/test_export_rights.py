@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dangjian.core.models import AuditEntry
-from dangjian.members import jobs
+from dangjian.members import job_runs
 from dangjian.members.models import JobState, MemberJob
 from tests.members.helpers import id_no, member
 from tests.members.test_jobs import DATABASE
@@ -62,7 +62,7 @@ def test_one_export_job_at_a_time(world, api, settings):
     assert r.status_code == 200 and r.json()["state"] == "cancelled"
     second = api.post(u, "/api/v1/members/exports/", {})
     assert second.status_code == 200 and second.json()["state"] == "queued"
-    jobs.run_job(second.json()["id"])
+    job_runs.run_job(second.json()["id"])
     assert MemberJob.objects.get(pk=second.json()["id"]).state == JobState.DONE
     assert api.post(u, "/api/v1/members/exports/", {}).status_code == 200
     assert MemberJob.objects.filter(actor=u, kind="export").count() == 3

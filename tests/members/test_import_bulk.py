@@ -5,10 +5,11 @@ import datetime as dt
 
 import pytest
 
+from dangjian.core import validation
 from dangjian.core.models import AuditEntry
 from dangjian.members import services
 from dangjian.members.models import Member
-from dangjian.members.services import fields, imports, registry
+from dangjian.members.services import imports, registry
 from dangjian.territory.models import AreaKind
 from tests import world as world_mod
 from tests.members.helpers import id_no, member, xlsx
@@ -187,5 +188,5 @@ def test_bulk_write_in_several_statements_keeps_row_order(world, monkeypatch):
 def test_text_drops_the_same_control_characters_as_the_pattern():
     """``_text`` deletes with ``str.translate`` what ``_CONTROL_RE`` matches, nothing else."""
     sample = "".join(chr(i) for i in range(0x00, 0x3000)) + "党员\u3000"
-    assert fields._text(sample) == fields._CONTROL_RE.sub("", sample).strip()
-    assert fields._text(" 张\x00三\x7f ") == "张三" and fields._text(None) == ""
+    assert validation.clean_text(sample) == validation.CONTROL_RE.sub("", sample).strip()
+    assert validation.clean_text(" 张\x00三\x7f ") == "张三" and validation.clean_text(None) == ""

@@ -15,7 +15,7 @@ from python_calamine import CalamineWorkbook
 
 from dangjian.core import crypto
 from dangjian.core.models import AuditEntry
-from dangjian.members import excel, jobs, services
+from dangjian.members import excel, job_runs, jobs, services
 from dangjian.members.models import JobState, Member, MemberJob
 from tests.members.helpers import bad_check, id_no, member, upload, xlsx
 from tests.members.test_excel import HEADER, row
@@ -80,19 +80,19 @@ def test_api_import_is_queued_with_ids_only_then_run_by_the_worker(world, api, s
     assert Member.objects.count() == 0
     # The worker runs it; the progress moves through the stages.
     seen = []
-    real = jobs._update
+    real = job_runs._update
 
     def spy(job_id, **fields):
         seen.append((fields.get("stage"), fields.get("rows_done")))
         real(job_id, **fields)
 
-    jobs._update = spy
+    job_runs._update = spy
     try:
         from dangjian.members.tasks import run_member_job
 
         assert run_member_job.call(job.pk)["state"] == "done"
     finally:
-        jobs._update = real
+        job_runs._update = real
     stages = [s for s, _ in seen if s]
     assert stages[:3] == ["read", "check", "write"] and stages[-1] == "done", seen
     body = api.get(u, f"/api/v1/members/imports/{job.pk}").json()
@@ -102,7 +102,7 @@ def test_api_import_is_queued_with_ids_only_then_run_by_the_worker(world, api, s
     assert AuditEntry.objects.filter(action="member.create").count() == 3
     assert AuditEntry.objects.filter(action="members.import_job").count() == 1
     # A second run of the same job does nothing.
-    assert jobs.run_job(job.pk)["skipped"] is True
+    assert job_runs.run_job(job.pk)["skipped"] is True
     assert Member.objects.count() == 3
 
 
@@ -145,7 +145,7 @@ def test_the_background_path_has_no_request_row_limit(world, api, small_threshol
     u = world.users["street"]
     info = api.get(u, "/api/v1/members/import").json()
     assert (info["max_rows"], info["background_rows"]) == (2, 2)
-    assert info["background_bytes"] == jobs.DEFAULT_BACKGROUND_BYTES
+    assert info["background_bytes"] == job_runs.DEFAULT_BACKGROUND_BYTES
     r = upload(api, u, "/api/v1/members/import", three_rows())
     assert r.status_code == 422 and "一次最多导入2行" in r.json()["errors"]["file"][0]
     body = upload(api, u, "/api/v1/members/imports/", three_rows()).json()
@@ -194,7 +194,7 @@ def test_export_filters_are_kept_encrypted(world, api, settings):
     assert number not in raw and raw
     task = DBTaskResult.objects.get(pk=MemberJob.objects.get(pk=body["id"]).task_id)
     assert number not in json.dumps(task.args_kwargs)
-    jobs.run_job(body["id"])
+    job_runs.run_job(body["id"])
     body = api.get(u, f"/api/v1/members/exports/{body['id']}").json()
     assert body["state"] == "done" and body["report"] == {"count": 1}
     # Bad filters and a reveal without the right are refused at once.
@@ -294,7 +294,7 @@ def test_the_job_page_polls_while_the_job_runs(world, client, settings):
     page = client.get(r["Location"]).content.decode()
     assert f'hx-get="/members/jobs/{job.pk}/progress/"' in page
     assert 'hx-trigger="every 2s"' in page and "排队中" in page
-    jobs.run_job(job.pk)
+    job_runs.run_job(job.pk)
     part = client.get(f"/members/jobs/{job.pk}/progress/").content.decode()
     assert "hx-trigger" not in part and "3 / 3" in part and "已完成" in part
 
@@ -333,7 +333,7 @@ def test_a_job_runs_with_the_rights_of_its_creator_at_run_time(world, api, setti
     u = world.users["street"]
     job_id = upload(api, u, "/api/v1/members/imports/", three_rows()).json()["id"]
     type(u).objects.filter(pk=u.pk).update(is_active=False)
-    assert jobs.run_job(job_id)["state"] == "failed"
+    assert job_runs.run_job(job_id)["state"] == "failed"
     job = MemberJob.objects.get(pk=job_id)
     assert job.detail == "发起人的账号已停用" and job.finished_at is not None
     assert Member.objects.count() == 0

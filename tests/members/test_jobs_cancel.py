@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from dangjian.core import files
 from dangjian.core.models import AuditEntry, StoredFile
-from dangjian.members import excel, jobs
+from dangjian.members import excel, job_runs, jobs
 from dangjian.members.models import JobState, Member, MemberJob
 from dangjian.members.services import imports
 from tests.members.helpers import id_no, member, upload, xlsx
@@ -48,7 +48,7 @@ def console(user) -> Client:
 def cancel_when(monkeypatch, user, job_id: int, when) -> None:
     """Cancel the job, as another request would, the moment the worker records a progress
     update for which ``when(fields)`` holds."""
-    real = jobs._update
+    real = job_runs._update
     fired = []
 
     def spy(pk, **fields):
@@ -57,7 +57,7 @@ def cancel_when(monkeypatch, user, job_id: int, when) -> None:
             jobs.job_cancel(actor=user, job=MemberJob(pk=job_id))
         real(pk, **fields)
 
-    monkeypatch.setattr(jobs, "_update", spy)
+    monkeypatch.setattr(job_runs, "_update", spy)
 
 
 # --- cancelling -----------------------------------------------------------------------------------
@@ -86,7 +86,7 @@ def test_a_queued_import_is_cancelled_at_once_and_never_runs(world, api, queued)
     r = api.post(u, f"/api/v1/members/imports/{body['id']}/cancel", {})
     assert r.status_code == 409 and r.json()["detail"] == "该任务已取消"
     done = upload(api, u, "/api/v1/members/imports/", three_rows()).json()
-    jobs.run_job(done["id"])
+    job_runs.run_job(done["id"])
     r = api.post(u, f"/api/v1/members/imports/{done['id']}/cancel", {})
     assert r.status_code == 409 and r.json()["detail"] == "该任务已结束（已完成），不能取消"
     assert MemberJob.objects.get(pk=done["id"]).state == JobState.DONE
@@ -103,7 +103,7 @@ def test_a_running_import_stops_between_check_batches(world, api, queued, monkey
     # The cancel comes while the file is being checked: the job is running, so it is asked
     # to stop; the next batch's checkpoint stops it.
     cancel_when(monkeypatch, u, job_id, lambda f: f.get("stage") == "check")
-    assert jobs.run_job(job_id)["state"] == "cancelled"
+    assert job_runs.run_job(job_id)["state"] == "cancelled"
     body = api.get(u, f"/api/v1/members/imports/{job_id}").json()
     assert (body["state"], body["state_label"], body["stage_label"]) == (
         "cancelled",
@@ -124,7 +124,7 @@ def test_a_cancel_inside_the_write_rolls_the_whole_import_back(world, api, queue
     job_id = upload(api, u, "/api/v1/members/imports/", three_rows(), mode="all_or_nothing")
     job_id = job_id.json()["id"]
     written_when_checked = []
-    real_checkpoint = jobs._checkpoint
+    real_checkpoint = job_runs._checkpoint
 
     def counting(pk):
         check = real_checkpoint(pk)
@@ -135,9 +135,9 @@ def test_a_cancel_inside_the_write_rolls_the_whole_import_back(world, api, queue
 
         return wrapped
 
-    monkeypatch.setattr(jobs, "_checkpoint", counting)
+    monkeypatch.setattr(job_runs, "_checkpoint", counting)
     cancel_when(monkeypatch, u, job_id, lambda f: f.get("stage") == "write")
-    assert jobs.run_job(job_id)["state"] == "cancelled"
+    assert job_runs.run_job(job_id)["state"] == "cancelled"
     assert max(written_when_checked) >= 1  # the stop came after rows had gone in ...
     assert Member.objects.count() == 0  # ... and took them all back out
     assert not AuditEntry.objects.filter(action__in=["members.import", "member.create"]).exists()
@@ -154,7 +154,7 @@ def test_a_running_export_stops_without_a_file(world, api, queued, monkeypatch):
     job_id = api.post(u, "/api/v1/members/exports/", {}).json()["id"]
     files_before = StoredFile.objects.count()
     cancel_when(monkeypatch, u, job_id, lambda f: f.get("stage") == "export")
-    assert jobs.run_job(job_id)["state"] == "cancelled"
+    assert job_runs.run_job(job_id)["state"] == "cancelled"
     body = api.get(u, f"/api/v1/members/exports/{job_id}").json()
     assert body["state"] == "cancelled" and body["file_url"] is None
     assert "未生成名册文件" in body["detail"]
@@ -169,7 +169,7 @@ def test_a_cancel_after_the_last_batch_lets_the_job_finish(world, api, queued, m
     member(u, world.orgs["grid_branch"], name="出口甲")
     job_id = api.post(u, "/api/v1/members/exports/", {}).json()["id"]
     cancel_when(monkeypatch, u, job_id, lambda f: f.get("stage") == "store")
-    assert jobs.run_job(job_id)["state"] == "done"
+    assert job_runs.run_job(job_id)["state"] == "done"
     body = api.get(u, f"/api/v1/members/exports/{job_id}").json()
     assert body["cancel_requested"] is True and body["file_url"] and body["can_cancel"] is False
     assert "未能取消" in body["detail"]
@@ -261,14 +261,14 @@ def test_expired_files_are_removed_and_the_download_says_so(
     _age(exp["id"], 6)
     _age(imp["id"], 8)
     with django_capture_on_commit_callbacks(execute=True):
-        assert jobs.job_files_sweep() == {"jobs": 1, "files": 1, "days": 7}
+        assert job_runs.job_files_sweep() == {"jobs": 1, "files": 1, "days": 7}
     # The import's upload: row gone, bytes kept (the young job still names them).
     assert not StoredFile.objects.filter(pk=source.pk).exists()
     assert files.path_of(young_source).exists() and files.file_read(young_source)
     _age(exp["id"], 2)
     with django_capture_on_commit_callbacks(execute=True):
-        assert jobs.job_files_sweep()["jobs"] == 1
-        assert jobs.job_files_sweep()["jobs"] == 0  # once only
+        assert job_runs.job_files_sweep()["jobs"] == 1
+        assert job_runs.job_files_sweep()["jobs"] == 0  # once only
     assert not StoredFile.objects.filter(pk=result.pk).exists()
     assert not files.path_of(result).exists()  # nothing else had those bytes
     assert AuditEntry.objects.filter(action="file.delete").count() == 2
@@ -331,10 +331,10 @@ def test_a_job_whose_worker_died_is_ended_by_the_sweep(world, api, queued):
     _running(dead, 31)
     _running(alive, 29)
     body = api.get(u, f"/api/v1/members/imports/{dead}").json()
-    assert body["state"] == "running" and body["stage_label"] == jobs.STALE_LABEL
+    assert body["state"] == "running" and body["stage_label"] == job_runs.STALE_LABEL
     assert body["stale"] is True and body["can_cancel"] is True and body["heartbeat_at"]
     part = console(u).get(f"/members/jobs/{dead}/progress/").content.decode()
-    assert jobs.STALE_LABEL in part and 'id="job-cancel"' in part
+    assert job_runs.STALE_LABEL in part and 'id="job-cancel"' in part
     assert api.get(u, f"/api/v1/members/imports/{alive}").json()["stage_label"] == "检查数据"
     out = io.StringIO()
     call_command("members_job_files_sweep", stdout=out)
@@ -367,7 +367,7 @@ def test_a_cancel_asked_before_the_worker_died_is_ended_by_the_sweep(world, api,
     _running(job_id, 5, stage="export")
     assert api.post(u, f"/api/v1/members/exports/{job_id}/cancel", {}).json()["cancel_requested"]
     _running(job_id, 40, stage="export")  # and then nothing more from the worker
-    assert jobs.stale_jobs_sweep()["jobs"] == 1
+    assert job_runs.stale_jobs_sweep()["jobs"] == 1
     job = MemberJob.objects.get(pk=job_id)
     assert (job.state, job.stage) == (JobState.CANCELLED, "cancelled")
     assert job.detail.endswith("未生成名册文件（后台处理进程已中断）") and job.cancelled_at
@@ -379,16 +379,16 @@ def test_a_worker_alive_after_all_stops_at_its_next_checkpoint(world, api, queue
     monkeypatch.setattr(imports, "IMPORT_PROGRESS_EVERY", 1)
     u = world.users["street"]
     job_id = upload(api, u, "/api/v1/members/imports/", three_rows()).json()["id"]
-    real = jobs._update
+    real = job_runs._update
 
     def slow(pk, **fields):
         real(pk, **fields)
         if fields.get("stage") == "check" and fields.get("rows_done"):
             _running(pk, 60)
-            assert jobs.stale_jobs_sweep()["jobs"] == 1
+            assert job_runs.stale_jobs_sweep()["jobs"] == 1
 
-    monkeypatch.setattr(jobs, "_update", slow)
-    assert jobs.run_job(job_id) == {"job": job_id, "ended_elsewhere": True}
+    monkeypatch.setattr(job_runs, "_update", slow)
+    assert job_runs.run_job(job_id) == {"job": job_id, "ended_elsewhere": True}
     job = MemberJob.objects.get(pk=job_id)
     assert job.state == JobState.FAILED and "后台处理进程已中断" in job.detail
     assert Member.objects.count() == 0
@@ -398,6 +398,6 @@ def test_a_running_job_beats(world, api, queued):
     u = world.users["street"]
     job_id = upload(api, u, "/api/v1/members/imports/", three_rows()).json()["id"]
     before = timezone.now()
-    assert jobs.run_job(job_id)["state"] == "done"
+    assert job_runs.run_job(job_id)["state"] == "done"
     job = MemberJob.objects.get(pk=job_id)
     assert job.heartbeat_at >= before and job.heartbeat_at >= job.started_at

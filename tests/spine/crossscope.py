@@ -1644,7 +1644,7 @@ def state() -> dict:  # extends the fingerprint above with the session and atten
 def _member_job(world, kind: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from dangjian.members import jobs
+    from dangjian.members import job_runs, jobs
     from tests.members.helpers import xlsx
 
     admin = world.users[INSIDER]
@@ -1653,7 +1653,7 @@ def _member_job(world, kind: str):
         job = jobs.import_job_start(actor=admin, upload=SimpleUploadedFile("probe.xlsx", content))
     else:
         job = jobs.export_job_start(actor=admin, filters={"q": "越界"})
-    jobs.run_job(job.pk)
+    job_runs.run_job(job.pk)
     return Probe(job.pk, f"后台任务{job.pk}", markers=(f"/members/jobs/{job.pk}/",))
 
 
@@ -2225,8 +2225,8 @@ VISIT_MARKER = "越界探针走访"
 
 
 def visit_team_probes(world) -> list[Probe]:
-    from dangjian.cases import visits
     from dangjian.cases.models import VisitTeam
+    from dangjian.cases.visits import services as visits
 
     team = VisitTeam.objects.filter(name=f"{VISIT_MARKER}组").first()
     if team is None:
@@ -2242,8 +2242,8 @@ def visit_team_probes(world) -> list[Probe]:
 def visit_record_probes(world) -> list[Probe]:
     import datetime as _dt
 
-    from dangjian.cases import visits
     from dangjian.cases.models import VisitTeam
+    from dangjian.cases.visits import services as visits
 
     visit_team_probes(world)
     team = VisitTeam.objects.get(name=f"{VISIT_MARKER}组")

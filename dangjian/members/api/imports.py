@@ -16,7 +16,7 @@ from dangjian.core.api import ERRORS, ErrorOut, paginate
 from dangjian.core.api import iso as _iso
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema
-from dangjian.members import excel, jobs, services
+from dangjian.members import excel, job_runs, jobs, services
 from dangjian.members.api.schemas import XLSX, ExportParams, Labelled, MemberFilters
 from dangjian.members.models import (
     JobKind,
@@ -85,8 +85,8 @@ def import_info(request):
         # ``POST /import`` takes up to ``max_rows`` in the request; ``POST /imports/`` runs in
         # the background, and the console sends files over these thresholds there.
         "max_rows": excel.MAX_IMPORT_ROWS,
-        "background_rows": jobs.background_rows(),
-        "background_bytes": jobs.background_bytes(),
+        "background_rows": job_runs.background_rows(),
+        "background_bytes": job_runs.background_bytes(),
     }
 
 
@@ -210,7 +210,7 @@ def job_out(job: MemberJob) -> dict:
         "created_at": _iso(job.created_at),
         "started_at": _iso(job.started_at),
         "heartbeat_at": _iso(job.heartbeat_at),
-        "stale": jobs.is_stale(job),
+        "stale": job_runs.is_stale(job),
         "finished_at": _iso(job.finished_at),
         "can_cancel": jobs.can_cancel(job),
         "cancel_requested": job.cancel_requested_at is not None,
@@ -290,7 +290,7 @@ def export_job_file(request, job_id: int):
     """The workbook; 410 once the retention sweep has removed it."""
     job = jobs.job_get(request.auth, _pk(job_id), JobKind.EXPORT)
     if job.files_expired_at is not None:
-        raise HttpError(410, jobs.file_expired_message(job))
+        raise HttpError(410, job_runs.file_expired_message(job))
     if not job.result_id:
         raise Http404("文件尚未生成")
     return files.file_response(job.result, as_attachment=True)

@@ -19,7 +19,6 @@ from dangjian.members.services.fields import (
     OWN_FIELDS,
     PHOTO_MAX_BYTES,
     RESIDENCE_MIN_LEVEL,
-    Errors,
     clean_member_fields,
     duplicate_message,
 )
@@ -56,7 +55,6 @@ __all__ = [
     "RESIDENCE_MIN_LEVEL",
     "UNIT_ROLE_MAX_HOUSEHOLDS",
     "UPDATABLE",
-    "Errors",
     "can_manage_area",
     "can_manage_members_in",
     "check_export",

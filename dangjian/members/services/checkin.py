@@ -10,13 +10,14 @@ from django.utils import timezone
 
 from dangjian.core import audit, scope, tree
 from dangjian.core.errors import Conflict
+from dangjian.core.validation import Errors, clean_text
 from dangjian.members.models import (
     Category,
     CheckinService,
     CommunityCheckin,
     Member,
 )
-from dangjian.members.services.fields import ACTIVE_STATUSES, Errors, _as_date, _is_user, _text
+from dangjian.members.services.fields import ACTIVE_STATUSES, _as_date, _is_user
 from dangjian.organizations.models import OrgDomain, PartyOrg
 from dangjian.territory.models import Area, AreaKind
 
@@ -80,7 +81,7 @@ def member_checkin(
         errors.add("member", f"该党员状态为“{member.get_status_display()}”，不能报到")
     target = _community(errors, actor, community, residence_community(member))
     day = _reported_on(errors, reported_on)
-    unit_name = _text(member.work_unit if work_unit is None else work_unit)
+    unit_name = clean_text(member.work_unit if work_unit is None else work_unit)
     if len(unit_name) > 100:
         errors.add("work_unit", "工作单位不能超过100个字")
     errors.check()
@@ -168,7 +169,7 @@ def checkin_service_record(
         errors.add("served_on", "服务日期不能晚于今天")
     elif day < checkin.reported_on:
         errors.add("served_on", "服务日期不能早于报到日期")
-    content = _text(content)
+    content = clean_text(content)
     if not content:
         errors.add("content", "请填写服务内容")
     elif len(content) > 200:

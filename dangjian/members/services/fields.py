@@ -6,12 +6,12 @@ audited with masked values, and re-checked for visibility after writing."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dangjian.core import crypto, scope
+from dangjian.core.validation import Errors, clean_text
 from dangjian.core.validators import (
     FILTER_CEILING,
     FILTER_FLOOR,
@@ -86,29 +86,6 @@ STATUS_CODES = frozenset(Status.values)
 CATEGORY_CODES = frozenset(Category.values)
 
 
-class Errors(dict):
-    """Messages per field, collected so one answer names every bad value."""
-
-    def add(self, field: str, message) -> None:
-        self.setdefault(field, []).append(str(message))
-
-    def check(self) -> None:
-        if self:
-            raise ValidationError({k: list(v) for k, v in self.items()})
-
-
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-# The same characters as ``_CONTROL_RE``, for ``str.translate`` (faster than the regex).
-_CONTROL_DELETE = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
-
-
-def _text(value) -> str:
-    """Stripped text without control characters (PostgreSQL refuses NUL in text)."""
-    return "" if value is None else str(value).translate(_CONTROL_DELETE).strip()
-
-
 def _as_date(errors: Errors, field: str, value) -> dt.date | None:
     if value in (None, ""):
         return None
@@ -155,14 +132,14 @@ def clean_member_fields(
     errors = Errors()
     out: dict = {}
 
-    name = _text(values.get("name"))
+    name = clean_text(values.get("name"))
     if not name:
         errors.add("name", "请填写姓名")
     elif len(name) > 50:
         errors.add("name", "姓名不能超过50个字")
     out["name"] = name
 
-    id_number = crypto.normalize("id_number", _text(values.get("id_number")))
+    id_number = crypto.normalize("id_number", clean_text(values.get("id_number")))
     out["id_number"] = id_number
     derived_birth = derived_gender = None
     if id_number:
@@ -176,7 +153,7 @@ def clean_member_fields(
                 id_number_gender(id_number),
             )
 
-    gender = _text(values.get("gender"))
+    gender = clean_text(values.get("gender"))
     if gender and gender not in GENDER_CODES:
         errors.add("gender", "性别应为“男”或“女”")
     elif derived_gender:
@@ -206,14 +183,14 @@ def clean_member_fields(
         errors.add("birth_date", "出生日期不能早于1900年")
     out["birth_date"] = birth
 
-    ethnicity = _text(values.get("ethnicity"))
+    ethnicity = clean_text(values.get("ethnicity"))
     if not ethnicity:
         errors.add("ethnicity", "请填写民族")
     elif ethnicity not in ETHNICITY_CODES:
         errors.add("ethnicity", "民族代码无效，应为国家标准（GB/T 3304）代码，如汉族为01")
     out["ethnicity"] = ethnicity
 
-    phone = crypto.normalize("phone", _text(values.get("phone")))
+    phone = crypto.normalize("phone", clean_text(values.get("phone")))
     if phone:
         try:
             validate_mobile(phone)
@@ -225,7 +202,7 @@ def clean_member_fields(
         ("education", Education, EDUCATION_CODES),
         ("occupation", Occupation, OCCUPATION_CODES),
     ):
-        code = _text(values.get(field))
+        code = clean_text(values.get(field))
         if code and code not in codes:
             errors.add(
                 field,
@@ -233,12 +210,12 @@ def clean_member_fields(
             )
         out[field] = code
 
-    work_unit = _text(values.get("work_unit"))
+    work_unit = clean_text(values.get("work_unit"))
     if len(work_unit) > 100:
         errors.add("work_unit", "工作单位不能超过100个字")
     out["work_unit"] = work_unit
 
-    status = _text(values.get("status"))
+    status = clean_text(values.get("status"))
     if not status:
         errors.add("status", "请填写党员状态")
     elif status not in STATUS_CODES:
@@ -274,7 +251,7 @@ def clean_member_fields(
         raw = [raw]
     codes: list[str] = []
     for code in raw:
-        code = _text(code)
+        code = clean_text(code)
         if code not in CATEGORY_CODES:
             errors.add(
                 "categories",

@@ -14,6 +14,7 @@ from django.utils import timezone
 from dangjian.core import audit, crypto, scope, tree
 from dangjian.core.gcpause import collection_paused
 from dangjian.core.pinyin import initials
+from dangjian.core.validation import Errors, clean_text
 from dangjian.members.models import (
     Member,
     MemberCategory,
@@ -22,9 +23,7 @@ from dangjian.members.services.fields import (
     _OWN_FIELD_SET,
     OWN_FIELDS,
     RESIDENCE_MIN_LEVEL,
-    Errors,
     _is_user,
-    _text,
     clean_member_fields,
 )
 from dangjian.members.services.registry import (
@@ -217,7 +216,7 @@ def _finish_import(
 
 
 def _pick(errors: Errors, key: str, text, candidates: dict, what: str):
-    text = _text(text)
+    text = clean_text(text)
     if not text:
         if key == "org":
             errors.add("org", "请填写所在党组织")

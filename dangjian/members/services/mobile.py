@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from dangjian.core import audit, crypto, scope
 from dangjian.core.errors import Conflict
+from dangjian.core.validation import Errors, clean_text
 from dangjian.core.validators import (
     validate_phone,
 )
@@ -19,7 +20,7 @@ from dangjian.members.models import (
     MobileReport,
     sides_q,
 )
-from dangjian.members.services.fields import ACTIVE_STATUSES, Errors, _as_date, _is_user, _text
+from dangjian.members.services.fields import ACTIVE_STATUSES, _as_date, _is_user
 from dangjian.members.services.registry import _add_category
 from dangjian.organizations.models import OrgKind, PartyOrg
 
@@ -58,7 +59,7 @@ def member_register_mobile(
         errors.add("member", f"该党员状态为“{member.get_status_display()}”，不能登记为流动党员")
     if member.left_on:
         errors.add("member", "该党员组织关系已转出系统")
-    destination = _text(destination)
+    destination = clean_text(destination)
     if not destination:
         errors.add("destination", "请填写外出去向")
     elif len(destination) > 200:
@@ -73,13 +74,13 @@ def member_register_mobile(
         errors.add("last_contact_on", "最近联系日期不能晚于今天")
     elif left and contact < left:
         errors.add("last_contact_on", "最近联系日期不能早于外出日期")
-    phone = _text(contact_phone)
+    phone = clean_text(contact_phone)
     if phone:
         try:
             validate_phone(phone)
         except ValidationError as exc:
             errors.add("contact_phone", exc.messages[0])
-    card_number = _text(card_number)
+    card_number = clean_text(card_number)
     if len(card_number) > 40:
         errors.add("card_number", "活动证号不能超过40个字符")
     issuer = None
@@ -98,7 +99,7 @@ def member_register_mobile(
         )
         if host.pk == member.org_id:
             errors.add("host_org", "流入地党组织不能是本人所在党组织")
-    host_name = _text(host_org_name)[:100] or (host.name if host else "")
+    host_name = clean_text(host_org_name)[:100] or (host.name if host else "")
     errors.check()
     reg = MobileRegistration.objects.create(
         member=member,
@@ -159,7 +160,7 @@ def mobile_report(
         errors.add("on", "日期不能晚于今天")
     elif day < reg.left_on:
         errors.add("on", "日期不能早于外出日期")
-    content = _text(content)
+    content = clean_text(content)
     if len(content) > 500:
         errors.add("content", "内容不能超过500个字")
     errors.check()

@@ -13,6 +13,7 @@ from dangjian.accounts.models import User, UserKind
 from dangjian.core import audit, crypto, scope, tree
 from dangjian.core.errors import Conflict
 from dangjian.core.pinyin import initials
+from dangjian.core.validation import Errors, clean_text
 from dangjian.members.models import (
     Member,
     MemberCategory,
@@ -26,11 +27,9 @@ from dangjian.members.services.fields import (
     OWN_FIELDS,
     PHOTO_MAX_BYTES,
     RESIDENCE_MIN_LEVEL,
-    Errors,
     _as_date,
     _check_duplicate,
     _is_user,
-    _text,
     clean_member_fields,
 )
 from dangjian.members.services.transfers import _step
@@ -282,7 +281,7 @@ def member_create(
     explicit = {k for k, v in values.items() if v not in (None, "", [])}
     clean, errors = clean_member_fields(values, explicit=explicit)
     residence = _residence(errors, actor, unit)
-    letter, from_name = _text(transfer_letter_number), _text(transfer_from_name)
+    letter, from_name = clean_text(transfer_letter_number), clean_text(transfer_from_name)
     if letter and not from_name:
         errors.add("transfer_from_name", "从系统外转入时请填写原党组织名称")
     if from_name and not letter:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dangjian.core import audit, scope
 from dangjian.core.errors import Conflict
+from dangjian.core.validation import Errors, clean_text
 from dangjian.members.models import Member, Status, add_months
 from dangjian.members.models.sanctions import Sanction, SanctionKind
 from dangjian.members.sanctions import PROBATION_MAX_MONTHS
@@ -32,7 +33,7 @@ FIELD_LABELS = {
 
 
 def _text(errors, field: str, value, limit: int | None = None) -> str:
-    text = fields._text(value)
+    text = clean_text(value)
     if limit and len(text) > limit:
         errors.add(field, f"{FIELD_LABELS[field]}不能超过{limit}个字")
     return text
@@ -56,10 +57,10 @@ def _snapshot(s: Sanction) -> dict:
     return audit.snapshot(s)
 
 
-def clean_sanction_fields(values: dict, today: dt.date) -> tuple[dict, fields.Errors]:
-    errors = fields.Errors()
+def clean_sanction_fields(values: dict, today: dt.date) -> tuple[dict, Errors]:
+    errors = Errors()
     out: dict = {}
-    kind = fields._text(values.get("kind"))
+    kind = clean_text(values.get("kind"))
     if not kind:
         errors.add("kind", "请选择处分种类")
     elif kind not in SanctionKind.values:
@@ -187,7 +188,7 @@ def sanction_revoke(*, actor, sanction: Sanction, revoked_on=None, reason: str =
     )
     if sanction.revoked_on:
         raise Conflict(f"该处分已于{sanction.revoked_on:%Y-%m-%d}撤销")
-    errors = fields.Errors()
+    errors = Errors()
     day = _date(errors, "revoked_on", revoked_on) or timezone.localdate()
     if day > timezone.localdate():
         errors.add("revoked_on", "撤销日期不能晚于今天")

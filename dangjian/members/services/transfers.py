@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from dangjian.core import audit, scope
 from dangjian.core.errors import Conflict
+from dangjian.core.validation import Errors, clean_text
 from dangjian.members.models import (
     OPEN_TRANSFER_STATES,
     TRANSFER_FLOW,
@@ -20,7 +21,7 @@ from dangjian.members.models import (
     TransferStep,
     sides_q,
 )
-from dangjian.members.services.fields import Errors, _actor_name, _is_user, _text
+from dangjian.members.services.fields import _actor_name, _is_user
 from dangjian.organizations.models import OrgKind, PartyOrg
 
 
@@ -84,12 +85,12 @@ def transfer_request(
                 errors.add("to_org", "组织关系应转入党支部（或党总支、党委），不能转入党小组")
         to_name = target.name if target else ""
     else:
-        to_name = _text(to_org_name)
+        to_name = clean_text(to_org_name)
         if not to_name:
             errors.add("to_org_name", "请填写转入的系统外党组织名称")
         elif len(to_name) > 100:
             errors.add("to_org_name", "党组织名称不能超过100个字")
-    letter, reason = _text(letter_number), _text(reason)
+    letter, reason = clean_text(letter_number), clean_text(reason)
     if len(letter) > 50:
         errors.add("letter_number", "介绍信编号不能超过50个字符")
     if len(reason) > 200:
@@ -117,7 +118,7 @@ def transfer_request(
         "request",
         "",
         TransferState.REQUESTED,
-        _text(note) or reason,
+        clean_text(note) or reason,
         timezone.now(),
     )
     audit.record(
@@ -160,10 +161,10 @@ def transfer_transition(
         side = "转出方" if move.side == "from" else "转入方"
         raise scope.Forbidden(f"只有{side}党组织可以执行“{move.label}”")
     errors = Errors()
-    note = _text(note)
+    note = clean_text(note)
     if len(note) > 500:
         errors.add("note", "意见不能超过500个字")
-    letter = _text(letter_number)
+    letter = clean_text(letter_number)
     if len(letter) > 50:
         errors.add("letter_number", "介绍信编号不能超过50个字符")
     if "letter_number" in move.needs and not (letter or transfer.letter_number):

@@ -8,12 +8,13 @@ from django.utils import timezone
 
 from dangjian.core import audit, scope, tree
 from dangjian.core.errors import Conflict
+from dangjian.core.validation import Errors
 from dangjian.members.models import (
     Member,
     UnitRole,
     UnitRoleCode,
 )
-from dangjian.members.services.fields import RESIDENCE_MIN_LEVEL, Errors, _as_date
+from dangjian.members.services.fields import RESIDENCE_MIN_LEVEL, _as_date
 from dangjian.members.services.registry import _linked_member, _managed_area
 from dangjian.territory.models import Area, AreaKind
 

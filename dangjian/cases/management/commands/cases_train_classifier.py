@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from dangjian.cases import classifier
+from dangjian.cases.classification import classifier
 from dangjian.cases.tasks import classifier_train_task
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from dangjian.members import jobs
+from dangjian.members import job_runs
 from dangjian.members.tasks import job_files_sweep_task
 
 
@@ -21,8 +21,8 @@ class Command(BaseCommand):
             result = job_files_sweep_task.enqueue(reschedule_minutes=max(every, 0))
             self.stdout.write(f"已加入后台任务：{result.id}")
             return
-        result = jobs.job_files_sweep()
-        stale = jobs.stale_jobs_sweep()
+        result = job_runs.job_files_sweep()
+        stale = job_runs.stale_jobs_sweep()
         self.stdout.write(
             f"清理后台任务{result['jobs']}个，删除文件{result['files']}个"
             f"（保留期限{result['days']}天）；结束已中断的任务{stale['jobs']}个"

@@ -7,8 +7,8 @@ import datetime as dt
 from django.utils import timezone
 from ninja import Query, Router, Schema
 
-from dangjian.cases import visits
 from dangjian.cases.models import VisitTeam
+from dangjian.cases.visits import services as visits
 from dangjian.core.api import ErrorOut, paginate
 from dangjian.core.apidates import FilterDate, RecordedDate
 from dangjian.core.choices import label

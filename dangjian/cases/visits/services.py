@@ -26,6 +26,7 @@ from dangjian.accounts.models import User, UserKind
 from dangjian.cases import services
 from dangjian.cases.models import Event, Source, VisitRecord, VisitTeam
 from dangjian.core import audit, scope, tree
+from dangjian.core.validation import Errors, clean_text
 from dangjian.territory.models import Area, AreaKind, Household
 
 VILLAGE_KINDS = (AreaKind.VILLAGE, AreaKind.COMMUNITY)
@@ -102,12 +103,12 @@ def team_create(
         view_action="cases.view",
         pk=area.pk,
     )
-    errors = services.Errors()
+    errors = Errors()
     if village.kind not in VILLAGE_KINDS:
         errors.add(
             "area_id", f"走访小组须建在村或社区，“{village.name}”是{village.get_kind_display()}"
         )
-    name = services._text(name)
+    name = clean_text(name)
     if not name:
         errors.add("name", "请填写小组名称")
     elif len(name) > MAX_NAME:
@@ -208,11 +209,11 @@ def visit_record(
         if teams_of(actor, "cases.view").filter(pk=team_pk).exists():
             raise scope.Forbidden("您没有登记走访的权限")
         raise Http404("未找到")
-    errors = services.Errors()
+    errors = Errors()
     if not team.active:
         errors.add("team_id", "该走访小组已停用")
     where = None
-    label_text = services._text(household_label)
+    label_text = clean_text(household_label)
     if household is not None:
         hh = Household.objects.visible_to(actor, "cases.visit").filter(pk=household.pk).first()
         if hh is None:
@@ -248,13 +249,13 @@ def visit_record(
         errors.add("visited_on", "走访日期不能晚于今天")
     elif visited_on < EARLIEST:
         errors.add("visited_on", f"走访日期不能早于{EARLIEST.year}年")
-    notes = services._text(notes)
+    notes = clean_text(notes)
     if len(notes) > MAX_NOTES:
         errors.add("notes", f"走访情况不能超过{MAX_NOTES}个字")
     if isinstance(requests, str) or not all(isinstance(r, str) for r in (requests or [])):
         errors.add("requests", "群众诉求应为文本列表")
         requests = []
-    asks = [services._text(r) for r in (requests or []) if services._text(r)]
+    asks = [clean_text(r) for r in (requests or []) if clean_text(r)]
     if len(asks) > MAX_REQUESTS:
         errors.add("requests", f"一次走访最多登记{MAX_REQUESTS}条诉求")
     for i, ask in enumerate(asks):

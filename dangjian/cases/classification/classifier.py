@@ -21,13 +21,12 @@ import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
-from dangjian.cases import text
+from dangjian.cases.classification import text
 from dangjian.cases.models import CLOSED_STATES, ClassifierModel, Event
-from dangjian.core import audit
+from dangjian.core import audit, conf
 
 METHOD = "naive_bayes"
 METHOD_LABELS = {"keywords": "关键词规则", METHOD: "历史事件训练模型", "": "无建议"}
@@ -48,8 +47,8 @@ SPLIT_SEED = "dangjian-classifier"
 
 
 def setting(key: str):
-    conf = getattr(settings, "DANGJIAN", {}) or {}
-    return conf.get(key, DEFAULTS[key])
+    """``settings.DANGJIAN[key]``, else this module's default."""
+    return conf.setting(key, DEFAULTS[key])
 
 
 def min_confidence() -> float:

@@ -3,7 +3,7 @@ class; below ``CASES_SUGGESTION_MIN_CONFIDENCE`` the form asks the reporter to c
 
 from __future__ import annotations
 
-from dangjian.cases.text import Suggestion
+from dangjian.cases.classification.text import Suggestion
 
 
 def ask_message(suggestion: Suggestion) -> str:

@@ -3,9 +3,9 @@ suggestion, with a confidence) and token Jaccard similarity (duplicates).
 
 The rules read the ``keywords`` of each active ``EventClass``, so a deployment tunes them as
 data. Keywords are added to a private jieba dictionary (not jieba's global one), so a keyword
-is one token. ``classify`` is the suggestion the API and dispatch use: the classifier trained
-on the deployment's own closed events (``cases.classifier``) once there is enough history,
-the keyword rules (``classify_keywords``) until then.
+is one token. The suggestion the API and dispatch use is ``classifier.suggest``: the classifier
+trained on the deployment's own closed events once there is enough history, these keyword rules
+(``classify_keywords``) until then. This module does not import the classifier (one way).
 """
 
 from __future__ import annotations
@@ -143,15 +143,6 @@ def _clean_keywords(raw) -> list[str]:
 
 def keyword_set(rule_list: list[Rule] | None = None) -> set[str]:
     return {k for r in (rule_list if rule_list is not None else rules()) for k in r.keywords}
-
-
-def classify(text: str, rule_list: list[Rule] | None = None) -> tuple[Suggestion, list[str]]:
-    """The suggested class (and department) of ``text``, and the text's tokens: the trained
-    classifier once the deployment has enough labelled history, the keyword rules until then
-    (``cases.classifier.suggest``). ``Suggestion.method`` says which one answered."""
-    from dangjian.cases import classifier
-
-    return classifier.suggest(text, rule_list)
 
 
 def classify_keywords(

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dangjian.cases import visit_views
+from dangjian.cases.visits import views as visit_views
 
 app_name = "visits"
 urlpatterns = [

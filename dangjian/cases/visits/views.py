@@ -13,10 +13,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dangjian.cases import visits
 from dangjian.cases.forms import VisitForm, add_visit_errors
 from dangjian.cases.models import VisitTeam
 from dangjian.cases.selectors import GRID_LEVEL
+from dangjian.cases.visits import services as visits
 from dangjian.core import tree
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import id_or_none as _int
