@@ -175,7 +175,7 @@ def _departments(b) -> dict:
 
 
 def seed_events(b, users: dict, progress: bool = True) -> dict:
-    """Plan and write the demo events of the city ``b`` (a ``demo.generator.CityBuilder``
+    """Plan and write the demo events of the city ``b`` (a ``demo.city_builder.CityBuilder``
     already written); ``users`` are the demo accounts by username. Returns the counts."""
     started = time.perf_counter()
     scale_n = CITY_EVENTS if b.scale == "city" else SMALL_EVENTS
