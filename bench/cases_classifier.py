@@ -3,7 +3,7 @@ history (``cases.classifier``) against the keyword rules (``text.keyword_suggest
 
 ``python -m bench.cases_classifier [--events 20000] [--holdout 0.2]``
 
-Draws ``--events`` reports exactly as the demo events are drawn (``demo.cases.labelled_texts``:
+Draws ``--events`` reports exactly as the demo events are drawn (``demo.case_texts.labelled_texts``:
 per-class phrases, places, tails, a few filed under another class than their words suggest),
 segments them with ``text.tokens`` on a fresh migrated database (the seeded taxonomy and its
 keywords), splits them with the classifier's deterministic split (seed
@@ -25,7 +25,7 @@ from bench import common
 
 def run(events: int, holdout: float) -> dict:
     from dangjian.cases.classification import classifier, text
-    from dangjian.demo import cases as demo
+    from dangjian.demo import case_texts as demo
 
     rule_list = text.rules()
     words = text.keyword_set(rule_list)

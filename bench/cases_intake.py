@@ -106,7 +106,7 @@ def main() -> None:
     from django.core.management import call_command
 
     from dangjian.cases.models import Event
-    from dangjian.demo import cases as demo
+    from dangjian.demo import case_texts as demo
 
     call_command("seed", "--scale", "small", "--no-progress", stdout=open(os.devnull, "w"))
     workers = _workers(args.threads)

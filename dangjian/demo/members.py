@@ -162,7 +162,7 @@ class MemberPlan:
 
 
 class MemberPlanner:
-    """Plans the members of a built city (``generator.CityBuilder``, orgs already written so
+    """Plans the members of a built city (``city_builder.CityBuilder``, orgs already written so
     that they have primary keys)."""
 
     def __init__(self, builder, today: dt.date):

@@ -20,7 +20,7 @@ from dangjian.core.api import ERRORS, AllowedActionOut, paginate
 from dangjian.core.choices import label
 from dangjian.core.crypto import mask
 from dangjian.core.treeapi import page_schema
-from dangjian.development import selectors, services
+from dangjian.development import registration, selectors, services, targets
 from dangjian.development import steps as S
 from dangjian.development.models import (
     Applicant,
@@ -424,7 +424,7 @@ def applicant_list(request, filters: Query[ApplicantListParams]):
 
 @router.post("/applicants/", response={200: ApplicantDetailOut, **ERRORS})
 def applicant_create(request, data: ApplicantIn):
-    a = services.applicant_create(
+    a = registration.applicant_create(
         actor=request.auth,
         org=data.org_id,
         name=data.name,
@@ -498,7 +498,7 @@ def target_list(request, params: Query[TargetParams]):
 
 @router.post("/targets/", response={200: DevelopmentTargetOut, **ERRORS})
 def target_set(request, data: TargetIn):
-    t = services.target_set(
+    t = targets.target_set(
         actor=request.auth,
         year=data.year,
         org=data.org_id,

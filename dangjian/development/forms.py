@@ -27,7 +27,7 @@ def _text(label: str, element_id: str, **attrs) -> forms.CharField:
 
 
 class ApplicantForm(forms.Form):
-    """登记入党申请人 (``services.applicant_create``)."""
+    """登记入党申请人 (``registration.applicant_create``)."""
 
     org = AskedField(label="所在党组织", widget=forms.Select({"id": "a-org"}))
     name = AskedField(label="姓名", widget=forms.TextInput({"id": "a-name"}))
@@ -67,7 +67,7 @@ class ApplicantForm(forms.Form):
 
 
 class TargetForm(forms.Form):
-    """A year's targets of one node (``services.target_set``); the board answers with a
+    """A year's targets of one node (``targets.target_set``); the board answers with a
     message and shows the targets saved."""
 
     tree = TextField(required=False)

@@ -20,7 +20,7 @@ from dangjian.core.errors import Conflict
 from dangjian.core.ids import MAX_PK
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
-from dangjian.development import selectors, services
+from dangjian.development import registration, selectors, services, step_fields, targets
 from dangjian.development import steps as S
 from dangjian.development.forms import ApplicantForm, TargetForm
 from dangjian.development.models import Applicant, ApplicantStatus, Stage
@@ -126,7 +126,7 @@ def _handling_orgs(user) -> list[PartyOrg]:
     if not reach.org_paths:
         return []
     qs = PartyOrg.objects.visible_to(user, "organizations.view").filter(
-        kind__in=services.HANDLING_KINDS
+        kind__in=registration.HANDLING_KINDS
     )
     out = [
         o
@@ -151,7 +151,7 @@ def applicant_new(request):
         if org_pk is not None and not 0 < org_pk < MAX_PK:
             raise Http404("未找到")
         try:
-            a = services.applicant_create(actor=user, org=org_pk, **form.service_kwargs())
+            a = registration.applicant_create(actor=user, org=org_pk, **form.service_kwargs())
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -196,7 +196,7 @@ def _form_spec(user, a: Applicant, posted: dict | None, errors=None) -> dict | N
         "inputs": [
             {
                 "name": f,
-                "label": services.FIELD_LABELS.get(f, f),
+                "label": step_fields.FIELD_LABELS.get(f, f),
                 "type": "text" if f in TEXT_FIELDS else "number",
                 "value": posted.get(f, ""),
                 "required": f in d.required,
@@ -364,7 +364,7 @@ def _board_context(request, errors=None):
         "statuses": [(k, ApplicantStatus(k).label, v) for k, v in b["statuses"].items()],
         "can_set": can_set,
         "errors": errors or {},
-        "target_labels": services.TARGET_LABELS,
+        "target_labels": targets.TARGET_LABELS,
     }
 
 
@@ -386,12 +386,12 @@ def target_set(request):
         raise Http404("未找到")
     node = int(raw)
     try:
-        services.target_set(
+        targets.target_set(
             actor=user,
             year=request.POST.get("year"),
             org=node if tree_name == "org" else None,
             area=node if tree_name == "area" else None,
-            **{k: data[k] for k in services.TARGET_FIELDS},
+            **{k: data[k] for k in targets.TARGET_FIELDS},
         )
     except ValidationError as exc:
         add_service_errors(form, exc)

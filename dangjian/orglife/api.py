@@ -19,7 +19,7 @@ from dangjian.core.ids import MAX_PK
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.members.models import Member
 from dangjian.organizations.models import PartyOrg
-from dangjian.orglife import compliance, selectors, services
+from dangjian.orglife import bases, compliance, feedback, plans, selectors, services
 from dangjian.orglife.api_schemas import (
     ComplianceBoardOut,
     ComplianceBranchOut,
@@ -421,7 +421,7 @@ class RatingIn(Schema):
 @router.post("/sessions/{int:session_id}/ratings", response={200: RatingOut, **ERRORS})
 def rate(request, session_id: int, data: RatingIn):
     s = selectors.session_get(request.auth, _pk(session_id))
-    r = services.rating_submit(
+    r = feedback.rating_submit(
         actor=request.auth, session=s, score=data.score, comment=data.comment
     )
     return {"id": r.pk, "score": r.score, "comment": r.comment}
@@ -431,7 +431,7 @@ def rate(request, session_id: int, data: RatingIn):
 def upload_photo(request, session_id: int, file: UploadedFile | None = File(None)):  # noqa: B008
     """A photo of the session (JPEG, PNG, GIF or WebP, checked by content; size-limited)."""
     s = selectors.session_get(request.auth, _pk(session_id))
-    stored = services.session_add_photo(actor=request.auth, session=s, upload=file)
+    stored = feedback.session_add_photo(actor=request.auth, session=s, upload=file)
     return {"id": stored.pk, "name": stored.name, "size": stored.size}
 
 
@@ -497,7 +497,7 @@ def list_plans(request, org: int | None = None, year: int | None = None):
 
 @router.post("/plans/", response={200: PlanOut, **ERRORS})
 def create_plan(request, data: PlanIn):
-    plan = services.plan_create(
+    plan = plans.plan_create(
         actor=request.auth,
         org=_ref(PartyOrg, data.org_id),
         year=data.year,
@@ -532,7 +532,7 @@ def _base_id(value: int | None) -> int | None:
 def add_plan_item(request, plan_id: int, data: PlanItemIn):
     """One more item in the plan (its month inside the plan's year or quarter)."""
     plan = selectors.plan_get(request.auth, _pk(plan_id))
-    item = services.plan_item_add(
+    item = plans.plan_item_add(
         actor=request.auth,
         plan=plan,
         session_type=data.session_type,
@@ -556,14 +556,14 @@ def update_plan_item(request, item_id: int, data: PlanItemPatch):
         **data.dict(exclude_unset=True),
     }
     values["base_id"] = _base_id(values["base_id"])
-    return plan_item_out(services.plan_item_update(actor=request.auth, item=item, **values))
+    return plan_item_out(plans.plan_item_update(actor=request.auth, item=item, **values))
 
 
 @router.delete("/plans/items/{int:item_id}", response={200: PlanOut, **ERRORS})
 def delete_plan_item(request, item_id: int):
     """Remove an item no session uses yet (409 once one does); the answer is the plan."""
     item = selectors.plan_item_get(request.auth, _pk(item_id))
-    services.plan_item_delete(actor=request.auth, item=item)
+    plans.plan_item_delete(actor=request.auth, item=item)
     return plan_out(selectors.plan_get(request.auth, item.plan_id))
 
 
@@ -617,7 +617,7 @@ def list_bases(request, q: str | None = None):
 
 @router.post("/bases/", response={200: OrglifeBaseOut, **ERRORS})
 def create_base(request, data: BaseIn):
-    base = services.base_create(
+    base = bases.base_create(
         actor=request.auth,
         org=_ref(PartyOrg, data.org_id),
         area=_ref(Area, data.area_id),

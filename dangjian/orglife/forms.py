@@ -114,7 +114,7 @@ class SessionScheduleForm(forms.Form):
 
 
 class PlanItemForm(forms.Form):
-    """One item of a plan (``services.plan_item_add`` and ``plan_item_update``)."""
+    """One item of a plan (``plans.plan_item_add`` and ``plan_item_update``)."""
 
     session_type = TextField(label="类型", required=False, widget=forms.Select(attrs=REQUIRED))
     month = TextField(label="计划月份", required=False, widget=forms.Select(attrs=REQUIRED))
@@ -141,7 +141,7 @@ class PlanItemForm(forms.Form):
 
 
 class PlanForm(forms.Form):
-    """A plan's head (``services.plan_create``); its item rows are read beside it."""
+    """A plan's head (``plans.plan_create``); its item rows are read beside it."""
 
     org = TextField(label="党组织", required=False, widget=forms.Select(attrs=REQUIRED))
     year = TextField(

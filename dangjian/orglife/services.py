@@ -1,5 +1,7 @@
-"""Writes of organizational life: plan, schedule, invite, record minutes and votes, mark
-attendance (the recorder), member check-in by QR, close, review (督查), rate, photos.
+"""Writes of organizational-life sessions: schedule, invite, record minutes and votes, mark
+attendance (the recorder), member check-in by QR, and the session flow (close, cancel, review
+督查) on the kernel's engine. Plans are in ``plans``, bases (阵地) in ``bases``, ratings and
+photos in ``feedback``; they share this module's permission helpers.
 
 Each function is atomic, validated in full before saving (Chinese messages naming the field),
 scoped and audited, and re-checks after writing that the result is visible to the actor.
@@ -12,9 +14,8 @@ import secrets
 
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Q
-from django.http import Http404
 from django.utils import timezone
 
 from dangjian.core import audit, scope, tree, workflow
@@ -28,16 +29,13 @@ from dangjian.members.models import Member, Status
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.orglife import quorum, rules
 from dangjian.orglife.models import (
-    ActivityKind,
     Attendance,
     AttendanceStatus,
     AttendeeRole,
     Base,
     BaseActivity,
     CheckinMethod,
-    Plan,
     PlanItem,
-    Rating,
     Session,
     SessionOrg,
     SessionState,
@@ -46,7 +44,6 @@ from dangjian.orglife.models import (
     VoteKind,
     month_key,
 )
-from dangjian.territory.models import Area
 
 MANAGE = "orglife.manage"
 VIEW = "orglife.view"
@@ -113,238 +110,6 @@ def _session_snapshot(s: Session) -> dict:
 
 
 # --- bases and plans -----------------------------------------------------------------------------
-
-
-@transaction.atomic
-def base_create(
-    *,
-    actor,
-    org,
-    area,
-    name: str,
-    address: str = "",
-    capacity: int = 0,
-    is_open: bool = True,
-    description: str = "",
-    activities: list[dict] | None = None,
-) -> Base:
-    errors = Errors()
-    org = _org_for_manage(actor, org)
-    name = _text(name, 100)
-    if not name:
-        errors.add("name", "请填写基地名称")
-    if area is None:
-        errors.add("area", "请选择基地所在区域")
-    else:
-        area = scope.get_visible(
-            Area.objects.defer("boundary"), actor, "territory.view", pk=area.pk
-        )
-    if capacity is not None and capacity < 0:
-        errors.add("capacity", "可容纳人数不能为负数")
-    clean_acts = []
-    for i, act in enumerate(activities or []):
-        title = _text(act.get("title"), 100)
-        kind = act.get("kind") or ActivityKind.PARTY_SPIRIT
-        if not title:
-            errors.add(f"activities.{i}.title", "请填写活动名称")
-        if kind not in ActivityKind.values:
-            errors.add(f"activities.{i}.kind", "活动类别取值无效")
-        clean_acts.append((title, kind, _text(act.get("description"), 300)))
-    errors.check()
-    base = Base.objects.create(
-        name=name,
-        org=org,
-        org_path=org.path,
-        area=area,
-        area_path=area.path,
-        address=_text(address, 200),
-        capacity=capacity or 0,
-        is_open=is_open,
-        description=_text(description),
-    )
-    BaseActivity.objects.bulk_create(
-        [BaseActivity(base=base, title=t, kind=k, description=d) for t, k, d in clean_acts]
-    )
-    audit.record(actor=actor, action="orglife.base.create", obj=base, after=audit.snapshot(base))
-    scope.assert_visible(base, actor, MANAGE)
-    return base
-
-
-@transaction.atomic
-def plan_create(
-    *,
-    actor,
-    org,
-    year: int,
-    quarter: int | None = None,
-    title: str = "",
-    note: str = "",
-    items: list[dict] | None = None,
-) -> Plan:
-    errors = Errors()
-    org = _org_for_manage(actor, org)
-    today = timezone.localdate()
-    if not (today.year - 1 <= year <= today.year + 1):
-        errors.add("year", f"年度应在{today.year - 1}至{today.year + 1}之间")
-    if quarter is not None and not 1 <= quarter <= 4:
-        errors.add("quarter", "季度应为1至4")
-    months = plan_months(quarter if quarter is None or 1 <= quarter <= 4 else None)
-    clean = [_clean_item(errors, f"items.{i}.", item, months) for i, item in enumerate(items or [])]
-    if quarter is None:
-        clash = Plan.objects.filter(org=org, year=year, quarter__isnull=True).exists()
-    else:
-        clash = Plan.objects.filter(org=org, year=year, quarter=quarter).exists()
-    if clash:
-        errors.add("year", "该组织本期计划已存在")
-    errors.check()
-    period = f"{year}年" + (f"第{quarter}季度" if quarter else "度")
-    plan = Plan.objects.create(
-        org=org,
-        org_path=org.path,
-        year=year,
-        quarter=quarter,
-        title=_text(title, 100) or f"{org.name}{period}组织生活计划",
-        note=_text(note),
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
-    )
-    PlanItem.objects.bulk_create(
-        [PlanItem(plan=plan, session_type=st, month=m, topic=t, base=b) for st, m, t, b in clean]
-    )
-    audit.record(
-        actor=actor,
-        action="orglife.plan.create",
-        obj=plan,
-        after={**audit.snapshot(plan), "items": len(clean)},
-    )
-    scope.assert_visible(plan, actor, MANAGE)
-    return plan
-
-
-def plan_months(quarter: int | None) -> range:
-    """The months a plan's items may fall in: the whole year, or the quarter's three."""
-    return range(1, 13) if quarter is None else range(3 * quarter - 2, 3 * quarter + 1)
-
-
-def _clean_item(errors: Errors, prefix: str, item: dict, months: range) -> tuple:
-    """One plan item checked (messages keyed ``<prefix><field>``): (type, month, topic, base)."""
-    st = item.get("session_type")
-    month = item.get("month")
-    topic = _text(item.get("topic"), 200)
-    if st not in SessionType.values:
-        errors.add(f"{prefix}session_type", "组织生活类型取值无效")
-    if not isinstance(month, int) or month not in months:
-        errors.add(f"{prefix}month", f"计划月份应在{months[0]}至{months[-1]}月之间")
-    if not topic:
-        errors.add(f"{prefix}topic", "请填写主题")
-    base = None
-    if item.get("base_id"):
-        base = Base.objects.filter(pk=item["base_id"], is_open=True).first()
-        if base is None:
-            errors.add(f"{prefix}base_id", "组织生活基地不存在或未开放")
-    return st, month, topic, base
-
-
-def _plan_for_manage(actor, plan: Plan) -> Plan:
-    """The plan locked for writing; out of scope reads as absent, in scope but not managed is
-    refused."""
-    found = scope.get_visible(
-        Plan.objects.select_for_update(of=("self",)), actor, MANAGE, view_action=VIEW, pk=plan.pk
-    )
-    if not can_manage_in(actor, found.org_path):
-        raise scope.Forbidden("您没有管理该党组织组织生活的权限")
-    return found
-
-
-def _item_snapshot(item: PlanItem) -> dict:
-    return audit.snapshot(item, ["session_type", "month", "topic", "base"])
-
-
-def _item_locked(item: PlanItem) -> PlanItem:
-    found = PlanItem.objects.select_for_update().filter(pk=item.pk).first()
-    if found is None:
-        raise Http404("未找到")
-    return found
-
-
-def _item_unused(item: PlanItem) -> None:
-    if Session.objects.filter(plan_item=item).exists():
-        raise Conflict("该计划事项已安排组织生活，不能再修改或删除")
-
-
-@transaction.atomic
-def plan_item_add(
-    *, actor, plan: Plan, session_type: str, month, topic: str, base_id: int | None = None
-) -> PlanItem:
-    """Add one item to a plan (its month inside the plan's year or quarter)."""
-    plan = _plan_for_manage(actor, plan)
-    errors = Errors()
-    st, month, topic, base = _clean_item(
-        errors,
-        "",
-        {"session_type": session_type, "month": month, "topic": topic, "base_id": base_id},
-        plan_months(plan.quarter),
-    )
-    errors.check()
-    item = PlanItem.objects.create(plan=plan, session_type=st, month=month, topic=topic, base=base)
-    audit.record(
-        actor=actor,
-        action="orglife.plan_item.add",
-        obj=item,
-        after=_item_snapshot(item),
-        org_path=plan.org_path,
-    )
-    return item
-
-
-@transaction.atomic
-def plan_item_update(
-    *, actor, item: PlanItem, session_type: str, month, topic: str, base_id: int | None = None
-) -> PlanItem:
-    """Change an item that no session uses yet."""
-    item = _item_locked(item)
-    plan = _plan_for_manage(actor, Plan(pk=item.plan_id))
-    _item_unused(item)
-    errors = Errors()
-    st, month, topic, base = _clean_item(
-        errors,
-        "",
-        {"session_type": session_type, "month": month, "topic": topic, "base_id": base_id},
-        plan_months(plan.quarter),
-    )
-    errors.check()
-    before = _item_snapshot(item)
-    item.session_type, item.month, item.topic, item.base = st, month, topic, base
-    item.save()
-    b, a = audit.diff(before, _item_snapshot(item))
-    audit.record(
-        actor=actor,
-        action="orglife.plan_item.update",
-        obj=item,
-        before=b,
-        after=a,
-        org_path=plan.org_path,
-    )
-    return item
-
-
-@transaction.atomic
-def plan_item_delete(*, actor, item: PlanItem) -> None:
-    """Remove an item that no session uses yet."""
-    item = _item_locked(item)
-    plan = _plan_for_manage(actor, Plan(pk=item.plan_id))
-    _item_unused(item)
-    before = _item_snapshot(item)
-    audit.record(
-        actor=actor,
-        action="orglife.plan_item.delete",
-        obj=item,
-        before=before,
-        org_path=plan.org_path,
-    )
-    item.delete()
-
-
-# --- sessions --------------------------------------------------------------------------------
 
 
 def _members_by_ids(errors: Errors, field: str, actor, ids) -> list[Member]:
@@ -746,7 +511,7 @@ def session_checkin(*, actor, session: Session, token: str, now: dt.datetime | N
     return row
 
 
-# --- votes, close, cancel, review, ratings ---------------------------------------------------------
+# --- votes, close, cancel, review ---------------------------------------------------------------
 
 
 def counts(session: Session) -> dict[str, int]:
@@ -988,54 +753,3 @@ def session_cancel(*, actor, session: Session, reason: str) -> Session:
 
 def session_review(*, actor, session: Session, note: str) -> Session:
     return session_transition(actor=actor, session=session, action="review", note=note)
-
-
-@transaction.atomic
-def rating_submit(*, actor, session: Session, score: int, comment: str = "") -> Rating:
-    """A participant who was present rates the session's effect, once, after it is held."""
-    session = Session.objects.get(pk=session.pk)
-    member = Member.objects.filter(user_id=getattr(actor, "pk", None)).first()
-    row = Attendance.objects.filter(session=session, member=member).first() if member else None
-    if row is None or row.status != AttendanceStatus.PRESENT:
-        raise scope.Forbidden("只有出席本次组织生活的党员可以评价")
-    if session.state != SessionState.HELD:
-        raise Conflict("组织生活归档后才能评价")
-    if not isinstance(score, int) or not 1 <= score <= 5:
-        raise ValidationError({"score": ["评分应为1至5分"]})
-    try:
-        with transaction.atomic():
-            rating = Rating.objects.create(
-                session=session, member=member, score=score, comment=_text(comment, 300)
-            )
-    except IntegrityError:
-        raise Conflict("您已评价过本次组织生活") from None
-    audit.record(
-        actor=actor,
-        action="orglife.rating.submit",
-        obj=session,
-        after={"score": score},
-    )
-    return rating
-
-
-@transaction.atomic
-def session_add_photo(*, actor, session: Session, upload):
-    from dangjian.core.files import file_store
-
-    session = Session.objects.select_for_update().get(pk=session.pk)
-    if not can_record(actor, session):
-        raise scope.Forbidden("只有记录人或本组织管理人员可以上传照片")
-    if session.state == SessionState.CANCELLED:
-        raise Conflict("该组织生活已取消，不能上传照片")
-    limit = int(setting("ORGLIFE_MAX_PHOTOS", 20))
-    if session.photos.count() >= limit:
-        raise ValidationError({"file": [f"每次组织生活最多上传{limit}张照片"]})
-    stored = file_store(actor=actor, upload=upload, kinds=("image",), field="file")
-    session.photos.add(stored)
-    audit.record(
-        actor=actor,
-        action="orglife.session.photo",
-        obj=session,
-        after={"file": stored.pk, "name": stored.name},
-    )
-    return stored

@@ -22,7 +22,7 @@ from dangjian.core import scope, workflow
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import MAX_PK, pk_or_404
 from dangjian.organizations.models import OrgKind, PartyOrg
-from dangjian.orglife import compliance, selectors, services
+from dangjian.orglife import compliance, feedback, plans, selectors, services
 from dangjian.orglife.forms import (
     AttendanceMarkForm,
     MinutesForm,
@@ -214,7 +214,7 @@ def session_transition(request, session_id: int):
 def session_photo_upload(request, session_id: int):
     s = selectors.session_get(request.user, session_id)
     try:
-        services.session_add_photo(actor=request.user, session=s, upload=request.FILES.get("file"))
+        feedback.session_add_photo(actor=request.user, session=s, upload=request.FILES.get("file"))
         messages.success(request, "照片已上传")
     except ValidationError as exc:
         messages.error(request, "；".join(m for ms in exc.message_dict.values() for m in ms))
@@ -429,7 +429,7 @@ def plan_new(request):
         used = [(i, r) for i, r in enumerate(rows) if r["session_type"] or r["topic"].strip()]
         if valid:
             try:
-                plan = services.plan_create(
+                plan = plans.plan_create(
                     actor=request.user,
                     org=org,
                     year=form.cleaned_data["year"],
@@ -479,7 +479,7 @@ def plan_new(request):
 def _plan_page(request, plan, *, add_form=None, status=200):
     can_manage = services.can_manage_in(request.user, plan.org_path)
     items = selectors.plan_items(plan)
-    months = services.plan_months(plan.quarter)
+    months = plans.plan_months(plan.quarter)
     add_form = add_form or PlanItemForm(months=months, blank=True)
     return render(
         request,
@@ -506,10 +506,10 @@ def plan_detail(request, plan_id: int):
 @require_POST
 def plan_item_new(request, plan_id: int):
     plan = selectors.plan_get(request.user, pk_or_404(plan_id))
-    form = PlanItemForm(request.POST, months=services.plan_months(plan.quarter), blank=True)
+    form = PlanItemForm(request.POST, months=plans.plan_months(plan.quarter), blank=True)
     if form.is_valid():
         try:
-            services.plan_item_add(actor=request.user, plan=plan, **form.service_kwargs())
+            plans.plan_item_add(actor=request.user, plan=plan, **form.service_kwargs())
         except ValidationError as exc:
             add_service_errors(form, exc)
     if form.errors:
@@ -526,13 +526,13 @@ def plan_item_edit(request, item_id: int):
     if not services.can_manage_in(request.user, plan.org_path):
         raise scope.Forbidden("您没有管理该党组织组织生活的权限")
     used = Session.objects.filter(plan_item=item).exists()
-    months = services.plan_months(plan.quarter)
+    months = plans.plan_months(plan.quarter)
     initial = {"session_type": item.session_type, "month": str(item.month), "topic": item.topic}
     data = request.POST if request.method == "POST" else None
     form = PlanItemForm(data, initial=initial, months=months)
     if data is not None and form.is_valid():
         try:
-            services.plan_item_update(
+            plans.plan_item_update(
                 actor=request.user, item=item, base_id=item.base_id, **form.service_kwargs()
             )
         except ValidationError as exc:
@@ -556,7 +556,7 @@ def plan_item_edit(request, item_id: int):
 def plan_item_delete(request, item_id: int):
     item = selectors.plan_item_get(request.user, pk_or_404(item_id))
     try:
-        services.plan_item_delete(actor=request.user, item=item)
+        plans.plan_item_delete(actor=request.user, item=item)
         messages.success(request, "计划事项已删除")
     except Conflict as exc:
         messages.error(request, exc.message)

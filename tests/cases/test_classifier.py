@@ -21,6 +21,7 @@ from dangjian.cases.models import (
 )
 from dangjian.cases.tasks import classifier_train_task
 from dangjian.core import crypto
+from dangjian.demo import case_texts
 from dangjian.demo import cases as demo
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +60,7 @@ def closed_events(world, pairs, state=State.CLOSED) -> list[Event]:
 
 
 def test_too_little_history_keeps_the_keyword_rules(world):
-    closed_events(world, demo.labelled_texts(50))
+    closed_events(world, case_texts.labelled_texts(50))
     assert classifier.train() is None  # 50 < 200 (the setting)
     assert not ClassifierModel.objects.exists()
     suggestion, toks = classifier.suggest("小区门口垃圾堆积如山，已经发臭好几天了")
@@ -68,19 +69,19 @@ def test_too_little_history_keeps_the_keyword_rules(world):
 
 
 def test_open_events_do_not_count_as_labelled(world):
-    closed_events(world, demo.labelled_texts(250), state=State.HANDLING)
+    closed_events(world, case_texts.labelled_texts(250), state=State.HANDLING)
     assert classifier.labelled_count() == 0
     assert classifier.train() is None
 
 
 def test_trained_model_beats_the_keyword_rules_on_held_out_reports(world):
-    closed_events(world, demo.labelled_texts(TRAIN))
+    closed_events(world, case_texts.labelled_texts(TRAIN))
     row = classifier.train()
     assert row is not None and row.version == 1 and row.active and row.samples == TRAIN
     assert row.evaluation["holdout"] == round(TRAIN * 0.2)
     assert row.evaluation["model"] > row.evaluation["keywords"]
     # A separate held-out set, drawn with another seed, through the public suggestion.
-    held_out = demo.labelled_texts(300, seed="held-out")
+    held_out = case_texts.labelled_texts(300, seed="held-out")
     rule_list = text.rules()
     model_right = sum(classifier.suggest(body)[0].code == code for body, code in held_out)
     rules_right = sum(
@@ -91,7 +92,7 @@ def test_trained_model_beats_the_keyword_rules_on_held_out_reports(world):
 
 
 def test_suggestion_says_its_method_confidence_and_department(world):
-    closed_events(world, demo.labelled_texts(400))
+    closed_events(world, case_texts.labelled_texts(400))
     classifier.train()
     s, _ = classifier.suggest("楼下餐馆把泔水倒进雨水沟，水都发黑了")
     assert s.method == "naive_bayes" and s.model_version == 1
@@ -103,7 +104,7 @@ def test_suggestion_says_its_method_confidence_and_department(world):
 
 
 def test_rules_answer_again_when_the_threshold_rises(world, settings):
-    closed_events(world, demo.labelled_texts(300))
+    closed_events(world, case_texts.labelled_texts(300))
     classifier.train()
     settings.DANGJIAN = {**settings.DANGJIAN, "CASES_CLASSIFIER_MIN_EVENTS": 301}
     s, _ = classifier.suggest("小区门口垃圾堆积如山")
@@ -113,7 +114,7 @@ def test_rules_answer_again_when_the_threshold_rises(world, settings):
 
 
 def test_inactive_classes_are_never_suggested(world):
-    closed_events(world, demo.labelled_texts(400))
+    closed_events(world, case_texts.labelled_texts(400))
     classifier.train()
     EventClass.objects.filter(code="environment").update(active=False)
     s, _ = classifier.suggest("楼下餐馆把泔水倒进雨水沟，水都发黑了")
@@ -121,10 +122,10 @@ def test_inactive_classes_are_never_suggested(world):
 
 
 def test_retrain_task_and_command_make_new_versions(world):
-    closed_events(world, demo.labelled_texts(300))
+    closed_events(world, case_texts.labelled_texts(300))
     assert classifier_train_task.call()["version"] == 1
     assert classifier.suggest("路口的井盖缺失了")[0].model_version == 1
-    closed_events(world, demo.labelled_texts(100, seed="more"))
+    closed_events(world, case_texts.labelled_texts(100, seed="more"))
     out = io.StringIO()
     call_command("cases_train_classifier", stdout=out)
     assert "已训练分类模型v2" in out.getvalue() and "样本400件" in out.getvalue()
@@ -141,7 +142,7 @@ def test_retrain_task_and_command_make_new_versions(world):
 
 
 def test_intake_records_the_models_suggestion_and_the_api_shows_the_method(world, api):
-    closed_events(world, demo.labelled_texts(400))
+    closed_events(world, case_texts.labelled_texts(400))
     classifier.train()
     r = api.post(
         world.users["grid"],
@@ -204,7 +205,7 @@ def test_demo_small_seed_includes_events(db):
 def test_training_is_audited(world):
     from dangjian.core.models import AuditEntry
 
-    closed_events(world, demo.labelled_texts(250))
+    closed_events(world, case_texts.labelled_texts(250))
     row = classifier.train(actor=world.users["admin"])
     entry = AuditEntry.objects.get(action="classifier.train")
     assert entry.object_id == str(row.pk) and entry.after["samples"] == 250

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 
-from dangjian.development import services
+from dangjian.development import registration, services
 from dangjian.development import steps as S
 from dangjian.development.models import Applicant
 from dangjian.members.models import Member
@@ -34,7 +34,7 @@ def applicant(world, actor=None, org=None, **kw) -> Applicant:
         "work_unit": "龙桥社区居委会",
     }
     values.update(kw)
-    return services.applicant_create(
+    return registration.applicant_create(
         actor=actor or world.users["community"],
         org=org or world.orgs["grid_branch"],
         **values,

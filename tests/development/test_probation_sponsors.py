@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from dangjian.development import services
+from dangjian.development import step_fields
 from dangjian.members.services import sanctions as sanction_services
 from tests.development import helpers as h
 from tests.development.test_rules import _at_step_8, errors_of, take, unchanged
@@ -61,12 +61,12 @@ def test_sponsor_under_probation_on_the_day(world, start, end, refused):
 def test_registry_count_leaves_out_probation(world):
     branch = world.orgs["grid_branch"]
     m = h.full_members(world, 1, prefix="察看")[0]
-    total = services.registry_full_members(branch.path, D)
+    total = step_fields.registry_full_members(branch.path, D)
     probation(world, m, D, D + 364 * DAY)
-    assert services.registry_full_members(branch.path, D - DAY) == total
-    assert services.registry_full_members(branch.path, D) == total - 1
-    assert services.registry_full_members(branch.path, D + 364 * DAY) == total - 1
-    assert services.registry_full_members(branch.path, D + 365 * DAY) == total
+    assert step_fields.registry_full_members(branch.path, D - DAY) == total
+    assert step_fields.registry_full_members(branch.path, D) == total - 1
+    assert step_fields.registry_full_members(branch.path, D + 364 * DAY) == total - 1
+    assert step_fields.registry_full_members(branch.path, D + 365 * DAY) == total
 
 
 def test_branch_meeting_vote_counts_voters_without_probation(world):
@@ -75,10 +75,10 @@ def test_branch_meeting_vote_counts_voters_without_probation(world):
     a = h.walk(world, h.applicant(world), 14, dt.date(2025, 1, 6))
     day = h.earliest_for(a)
     branch_path = a.org_path
-    total = services.registry_full_members(branch_path, day)
+    total = step_fields.registry_full_members(branch_path, day)
     m = h.full_members(world, 1, prefix="察看")[0]  # one more full member, under probation
     probation(world, m, day, day + 364 * DAY)
-    assert services.registry_full_members(branch_path, day) == total
+    assert step_fields.registry_full_members(branch_path, day) == total
     a = take(world, a, 15, day, **{**VOTE, "entitled": total, "present": total, "yes": total})
     assert a.step == 15 and a.last_warnings == []
     b = h.walk(world, h.applicant(world, name="王申请"), 14, dt.date(2025, 1, 6))

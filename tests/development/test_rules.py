@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from dangjian.core.errors import Conflict
-from dangjian.development import services
+from dangjian.development import registration, services, step_fields
 from dangjian.development import steps as S
 from dangjian.development.models import Applicant, ApplicantStep
 from dangjian.organizations.models import OrgDomain, OrgForm, OrgKind
@@ -402,7 +402,7 @@ def test_branch_meeting_vote_passes(world, vote):
 
 def test_vote_against_the_registry_warns(world):
     a = h.walk(world, h.applicant(world), 14, dt.date(2025, 1, 6))
-    registry = services.registry_full_members(a.org_path)
+    registry = step_fields.registry_full_members(a.org_path)
     a = take(world, a, 15, h.earliest_for(a), **{**VOTE, "entitled": registry})
     assert a.last_warnings == []
     b = h.walk(world, h.applicant(world, name="王申请"), 14, dt.date(2025, 1, 6))
@@ -550,7 +550,7 @@ def test_confirmation_within_three_months_after_probation_warns(world):
 
 def test_applicant_fields_validated(world):
     with pytest.raises(ValidationError) as exc:
-        services.applicant_create(
+        registration.applicant_create(
             actor=world.users["community"],
             org=world.orgs["grid_branch"],
             name="",

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from dangjian.core.models import AuditEntry
-from dangjian.orglife import services
+from dangjian.orglife import plans
 from dangjian.orglife.models import PlanItem
 from tests.orglife.helpers import at, schedule
 
@@ -27,7 +27,7 @@ def send(api, method, user, path, data=None):
 
 
 def make_plan(actor, branch, quarter=None):
-    return services.plan_create(
+    return plans.plan_create(
         actor=actor,
         org=branch,
         year=YEAR,

@@ -8,7 +8,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dangjian.orglife import compliance, services
+from dangjian.orglife import compliance, feedback, services
 from tests.orglife.helpers import at, hold, member_user, people, seat_committee
 from tests.world import org
 
@@ -249,7 +249,7 @@ def test_six_elements_each_checked(world, secretary, branch, ten, settings, tmp_
     s.photos.add(file_store_bytes(actor=secretary, name="a.png", content=png))
     services.session_close(actor=secretary, session=s, now=at(2026, 11, 1, 12))
     for u, score in zip(users, (5, 4, 3), strict=True):
-        services.rating_submit(actor=u, session=s, score=score)
+        feedback.rating_submit(actor=u, session=s, score=score)
     s.refresh_from_db()
     q = compliance.session_quality(s)
     assert {e["code"] for e in q["elements"] if not e["ok"]} == {"supervision"}

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from dangjian.orglife import services
+from dangjian.orglife import plans
 from dangjian.orglife.models import PlanItem, Session
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +84,7 @@ def test_schedule_good_input_still_redirects(client, secretary, branch, ten):
 
 
 def test_plan_item_add_and_edit_show_the_service_message_on_the_field(client, secretary, branch):
-    plan = services.plan_create(
+    plan = plans.plan_create(
         actor=secretary,
         org=branch,
         year=YEAR,

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from dangjian.core.models import AuditEntry
-from dangjian.orglife import services
+from dangjian.orglife import plans
 from dangjian.orglife.models import Plan, PlanItem, Session
 from tests.orglife.helpers import at, schedule
 from tests.world import org
@@ -16,7 +16,7 @@ YEAR = timezone.localdate().year
 
 
 def make_plan(actor, branch, *, quarter=None, items=None, year=YEAR):
-    return services.plan_create(
+    return plans.plan_create(
         actor=actor,
         org=branch,
         year=year,

@@ -10,7 +10,7 @@ from django.http import Http404
 from dangjian.core.errors import Conflict
 from dangjian.core.models import AuditEntry
 from dangjian.core.scope import Forbidden
-from dangjian.orglife import services
+from dangjian.orglife import feedback, plans, services
 from dangjian.orglife.models import Attendance, SessionState
 from tests.orglife.helpers import at, member_user, people, schedule, seat_committee
 from tests.world import org
@@ -284,18 +284,18 @@ def test_rating_by_present_members_once_after_close(secretary, branch, ten):
     services.session_update(actor=secretary, session=s, minutes="记录")
     services.session_close(actor=secretary, session=s, now=at(2026, 11, 20, 11))
     with pytest.raises(ValidationError):
-        services.rating_submit(actor=user, session=s, score=0)
-    services.rating_submit(actor=user, session=s, score=5)
+        feedback.rating_submit(actor=user, session=s, score=0)
+    feedback.rating_submit(actor=user, session=s, score=5)
     # The rater is sealed in the audit trail: reviewers read the score, not who gave it.
     row = AuditEntry.objects.get(action="orglife.rating.submit")
     assert (row.actor_id, row.actor_name, row.after, row.sealed) == (None, "", {"score": 5}, True)
     assert row.org_path == s.org_path
     with pytest.raises(Conflict):
-        services.rating_submit(actor=user, session=s, score=4)
+        feedback.rating_submit(actor=user, session=s, score=4)
     with pytest.raises(Forbidden):
-        services.rating_submit(actor=absent_user, session=s, score=1)
+        feedback.rating_submit(actor=absent_user, session=s, score=1)
     with pytest.raises(ValidationError):
-        services.rating_submit(actor=user, session=s, score=6)
+        feedback.rating_submit(actor=user, session=s, score=6)
 
 
 def test_review_only_by_a_higher_level(world, secretary, branch, ten):
@@ -312,7 +312,7 @@ def test_review_only_by_a_higher_level(world, secretary, branch, ten):
 def test_plan_months_within_the_quarter(secretary, branch):
     with time_machine.travel(dt.datetime(2026, 7, 1, 10), tick=False):
         with pytest.raises(ValidationError) as exc:
-            services.plan_create(
+            plans.plan_create(
                 actor=secretary,
                 org=branch,
                 year=2026,
@@ -320,7 +320,7 @@ def test_plan_months_within_the_quarter(secretary, branch):
                 items=[{"session_type": "party_lesson", "month": 10, "topic": "党课"}],
             )
         assert "7至9月" in exc.value.message_dict["items.0.month"][0]
-        plan = services.plan_create(
+        plan = plans.plan_create(
             actor=secretary,
             org=branch,
             year=2026,
@@ -329,4 +329,4 @@ def test_plan_months_within_the_quarter(secretary, branch):
         )
         assert plan.items.count() == 1
         with pytest.raises(ValidationError):
-            services.plan_create(actor=secretary, org=branch, year=2026, quarter=3)
+            plans.plan_create(actor=secretary, org=branch, year=2026, quarter=3)

@@ -1077,13 +1077,14 @@ def state() -> dict:  # extends the fingerprint above with the event rows
 
 
 def applicant_probes(world) -> list[Probe]:
+    from dangjian.development import registration
     from dangjian.development import services as development
     from tests.members.helpers import id_no
 
     admin = world.users[INSIDER]
     out = []
     for i in range(3):
-        a = development.applicant_create(
+        a = registration.applicant_create(
             actor=admin,
             org=world.orgs["grid_branch"],
             name=f"越界探针申请人{i}",
@@ -1102,7 +1103,7 @@ def applicant_probes(world) -> list[Probe]:
 
 
 def target_probes(world) -> list[Probe]:
-    from dangjian.development import services as development
+    from dangjian.development import targets
 
     admin = world.users[INSIDER]
     out = []
@@ -1111,7 +1112,7 @@ def target_probes(world) -> list[Probe]:
         ({"org": world.orgs["grid_branch"]}, world.orgs["grid_branch"]),
         ({"area": world.nodes["community"]}, world.nodes["community"]),
     ):
-        t = development.target_set(actor=admin, year=2026, activists=7, **kw)
+        t = targets.target_set(actor=admin, year=2026, activists=7, **kw)
         out.append(Probe(t.pk, node.name))
     return out
 

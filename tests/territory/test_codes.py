@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 
 from dangjian.core.models import AuditEntry
 from dangjian.core.validators import clean_credit_code, uscc_check_char
-from dangjian.demo import generator, names
+from dangjian.demo import city_shapes, names
 from dangjian.territory import services as territory
 from dangjian.territory.codes import check_area_code
 from dangjian.territory.models import Area, AreaKind
@@ -176,7 +176,7 @@ def test_codes_that_do_not_fit(kind, code, name, ancestors, message):
     assert refusal(kind, code, name, ancestors) == message
 
 
-@pytest.mark.parametrize("make_shape", [generator.small_shape, generator.city_shape])
+@pytest.mark.parametrize("make_shape", [city_shapes.small_shape, city_shapes.city_shape])
 def test_the_demo_city_codes_fit(make_shape):
     city = (K.CITY, names.CITY[1])
     check_area_code(kind=K.CITY, code=names.CITY[1], name=names.CITY[0])
