@@ -196,7 +196,7 @@ LOGGING = {
 }
 if LOG_DIR:
     Path(LOG_DIR).mkdir(parents=True, exist_ok=True)
-    LOGGING["handlers"]["file"] = {
+    LOGGING["handlers"]["file"] = {  # type: ignore[index]
         "class": "logging.handlers.WatchedFileHandler",
         "filename": str(Path(LOG_DIR) / "dangjian.log"),
         "encoding": "utf-8",
@@ -204,7 +204,7 @@ if LOG_DIR:
         "filters": ["mask_pii"],
         "formatter": "line",
     }
-    LOGGING["root"]["handlers"].append("file")
+    LOGGING["root"]["handlers"].append("file")  # type: ignore[index]
 
 # --- dangjian's own settings -------------------------------------------------------------
 DANGJIAN = {

@@ -150,7 +150,7 @@ def register_seal(object_type: str, when) -> None:
 
 
 def _seal_of(obj, object_type: str, action: str, actor) -> tuple[bool, set[str]] | None:
-    found = None
+    found: tuple[bool, set[str]] | None = None
     for rule in _SEALS.get(object_type, ()):
         decision = rule.when(obj, action, actor) if obj is not None else None
         if decision is None:
@@ -200,7 +200,7 @@ def record(
     decision = _seal_of(obj, object_type, action, actor)
     sealed_actor = None
     if seal or decision is not None:
-        seal_actor = seal or decision[0]
+        seal_actor = seal or (decision is not None and decision[0])
         keys = decision[1] if decision else set()
         before, before_taken = _take(before, keys)
         after, after_taken = _take(after, keys)

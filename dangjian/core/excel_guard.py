@@ -171,10 +171,11 @@ class _SheetScan:
                     raise WorkbookRefused(BROKEN)
                 self._col = 0
             else:  # <dimension ref="A1:D20"> (or a single cell)
-                ref = attrs.get(b"ref") or b""
-                for part in ref.split(b":"):
-                    if part.strip():
-                        self._check(*self._ref(part))
+                dimension: bytes = attrs.get(b"ref") or b""
+                for part in dimension.split(b":"):
+                    found = self._ref(part) if part.strip() else None
+                    if found is not None:
+                        self._check(*found)
 
 
 _QUOTED_TAG = rb"\s((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>"

@@ -85,7 +85,7 @@ def audit_purge(*, now: dt.datetime | None = None, dry_run: bool = False) -> dic
 
     months = audit_retention_months()
     cutoff = months_before(now or timezone.now(), months)
-    old = QuerySet(AuditEntry).filter(at__lt=cutoff)  # not the append-only manager
+    old: QuerySet = QuerySet(AuditEntry).filter(at__lt=cutoff)  # not the append-only manager
     if dry_run:
         return {"months": months, "cutoff": cutoff, "deleted": old.count()}
     sync_retention()
