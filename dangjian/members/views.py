@@ -40,7 +40,6 @@ from dangjian.members.forms import (
     add_service_errors,
 )
 from dangjian.members.models import (
-    TRANSFER_FLOW,
     Category,
     Member,
     MemberTransfer,
@@ -333,18 +332,17 @@ def _state_label(code: str) -> str:
 
 
 def _transfer_rows(user, transfers) -> list[MemberTransfer]:
-    """Each transfer with its history and the moves this user may make (the other side's
-    moves are not offered; the service checks them anyway)."""
+    """Each transfer with its history and the moves this user may make now (the declared
+    flow's ``allowed_actions``: the other side's moves are not offered)."""
     for t in transfers:
-        flow = TRANSFER_FLOW.get(t.kind, {})
+        flow = services.transfer_flow(t)
         t.moves = [
-            {"action": action, "label": move.label, "needs_letter": "letter_number" in move.needs}
-            for action, move in flow.items()
-            if t.state in move.sources
-            and (t.from_org_path if move.side == "from" else t.to_org_path)
-            and services.can_manage_members_in(
-                user, t.from_org_path if move.side == "from" else t.to_org_path
-            )
+            {
+                "action": allowed["action"],
+                "label": allowed["label"],
+                "needs_letter": "letter_number" in flow.actions[allowed["action"]].needs,
+            }
+            for allowed in services.transfer_allowed_actions(user, t)
         ]
         t.needs_letter = any(m["needs_letter"] for m in t.moves)
         t.history = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import Router, Schema
 
-from dangjian.core.api import ERRORS, paginate
+from dangjian.core.api import ERRORS, AllowedActionOut, paginate
 from dangjian.core.api import ref as _ref
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema
@@ -28,6 +28,10 @@ class TransferIn(Schema):
     letter_number: str = ""
     reason: str = ""
     note: str = ""
+
+
+class TransferDetailOut(TransferOut):
+    allowed_actions: list[AllowedActionOut]
 
 
 class TransitionIn(Schema):
@@ -62,16 +66,22 @@ def list_transfers(
 
 
 def _transfer_answer(request, pk: int) -> dict:
-    """A transfer as the user sees it now (after a move too: re-read through the scope)."""
-    return transfer_out(selectors.transfer_get(request.auth, _pk(pk)))
+    """A transfer as the user sees it now (after a move too: re-read through the scope), with
+    the moves the caller may make now (``allowed_actions``, from the declared flow)."""
+    transfer = selectors.transfer_get(request.auth, _pk(pk))
+    out = transfer_out(transfer)
+    out["allowed_actions"] = services.transfer_allowed_actions(request.auth, transfer)
+    return out
 
 
-@router.get("/transfers/{int:transfer_id}", response={200: TransferOut, **ERRORS})
+@router.get("/transfers/{int:transfer_id}", response={200: TransferDetailOut, **ERRORS})
 def transfer_detail(request, transfer_id: int):
     return _transfer_answer(request, transfer_id)
 
 
-@router.post("/transfers/{int:transfer_id}/transitions", response={200: TransferOut, **ERRORS})
+@router.post(
+    "/transfers/{int:transfer_id}/transitions", response={200: TransferDetailOut, **ERRORS}
+)
 def transfer_transition(request, transfer_id: int, data: TransitionIn):
     moved = services.transfer_transition(
         actor=request.auth,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -11,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.scope import ScopeFields
 from dangjian.core.tree import PathField
+from dangjian.core.workflow import Action
 from dangjian.members.models.registry import Member, SidesQuerySet
 from dangjian.organizations.models import PartyOrg
 
@@ -34,53 +33,42 @@ class TransferState(models.TextChoices):
 OPEN_TRANSFER_STATES = (TransferState.REQUESTED, TransferState.OUT_APPROVED)
 
 
-@dataclass(frozen=True)
-class Move:
-    """One legal move of the transfer workflow: from ``sources`` to ``target`` by ``side``."""
-
-    label: str
-    sources: frozenset[str]
-    target: str
-    side: str  # "from": the organization the member leaves; "to": the one receiving
-    needs: tuple[str, ...] = ()
+def _move(label: str, sources, target: str, side: str, needs: tuple[str, ...] = ()) -> Action:
+    """One move of the transfer workflow; every move needs ``members.manage`` on its side
+    ("from": the organization the member leaves; "to": the one receiving)."""
+    return Action(label, frozenset(sources), target, "members.manage", side, needs=needs)
 
 
-# The workflow as data: kind → action → move.
-TRANSFER_FLOW: dict[str, dict[str, Move]] = {
+# The workflow as data, one flow per kind (kind → action → the kernel's ``Action``); the
+# kernel's runner (``core.workflow``) takes them: ``services.transfers.TRANSFER_FLOWS``.
+TRANSFER_FLOW: dict[str, dict[str, Action]] = {
     TransferKind.INTERNAL: {
-        "approve_out": Move(
-            "转出方审批同意",
-            frozenset({TransferState.REQUESTED}),
-            TransferState.OUT_APPROVED,
-            "from",
+        "approve_out": _move(
+            "转出方审批同意", {TransferState.REQUESTED}, TransferState.OUT_APPROVED, "from"
         ),
-        "reject_out": Move(
-            "转出方退回", frozenset({TransferState.REQUESTED}), TransferState.REJECTED, "from"
+        "reject_out": _move(
+            "转出方退回", {TransferState.REQUESTED}, TransferState.REJECTED, "from"
         ),
-        "approve_in": Move(
-            "转入方接收", frozenset({TransferState.OUT_APPROVED}), TransferState.COMPLETED, "to"
+        "approve_in": _move(
+            "转入方接收", {TransferState.OUT_APPROVED}, TransferState.COMPLETED, "to"
         ),
-        "reject_in": Move(
-            "转入方退回", frozenset({TransferState.OUT_APPROVED}), TransferState.REJECTED, "to"
+        "reject_in": _move(
+            "转入方退回", {TransferState.OUT_APPROVED}, TransferState.REJECTED, "to"
         ),
-        "cancel": Move(
-            "撤销申请", frozenset(OPEN_TRANSFER_STATES), TransferState.CANCELLED, "from"
-        ),
+        "cancel": _move("撤销申请", OPEN_TRANSFER_STATES, TransferState.CANCELLED, "from"),
     },
     TransferKind.OUT_OF_SYSTEM: {
-        "approve_out": Move(
+        "approve_out": _move(
             "审批同意并开具介绍信",
-            frozenset({TransferState.REQUESTED}),
+            {TransferState.REQUESTED},
             TransferState.COMPLETED,
             "from",
             needs=("letter_number",),
         ),
-        "reject_out": Move(
-            "转出方退回", frozenset({TransferState.REQUESTED}), TransferState.REJECTED, "from"
+        "reject_out": _move(
+            "转出方退回", {TransferState.REQUESTED}, TransferState.REJECTED, "from"
         ),
-        "cancel": Move(
-            "撤销申请", frozenset({TransferState.REQUESTED}), TransferState.CANCELLED, "from"
-        ),
+        "cancel": _move("撤销申请", {TransferState.REQUESTED}, TransferState.CANCELLED, "from"),
     },
     TransferKind.INTO_SYSTEM: {},
 }

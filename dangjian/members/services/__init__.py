@@ -34,6 +34,9 @@ from dangjian.members.services.registry import (
     member_update,
 )
 from dangjian.members.services.transfers import (
+    TRANSFER_FLOWS,
+    transfer_allowed_actions,
+    transfer_flow,
     transfer_history,
     transfer_request,
     transfer_transition,
@@ -53,6 +56,7 @@ __all__ = [
     "OWN_FIELDS",
     "PHOTO_MAX_BYTES",
     "RESIDENCE_MIN_LEVEL",
+    "TRANSFER_FLOWS",
     "UNIT_ROLE_MAX_HOUSEHOLDS",
     "UPDATABLE",
     "can_manage_area",
@@ -75,6 +79,8 @@ __all__ = [
     "mobile_report",
     "org_checkin",
     "residence_community",
+    "transfer_allowed_actions",
+    "transfer_flow",
     "transfer_history",
     "transfer_request",
     "transfer_transition",

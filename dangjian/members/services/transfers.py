@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from dangjian.core import audit, scope
+from dangjian.core import audit, scope, workflow
 from dangjian.core.errors import Conflict
 from dangjian.core.validation import Errors, clean_text
 from dangjian.members.models import (
@@ -132,67 +132,115 @@ def transfer_request(
     return transfer
 
 
-def _side_allows(actor, transfer: MemberTransfer, side: str, action: str) -> bool:
-    q = sides_q(MemberTransfer, actor, action, sides=[MemberTransfer.SIDE_FIELDS[side]])
-    return q is not None and MemberTransfer.objects.filter(q, pk=transfer.pk).exists()
+# The transfer workflow on the kernel's engine (``core.workflow``): one flow per kind
+# (``TRANSFER_FLOW`` is the data), with the two sides "from" and "to", the fields, the effect
+# of completing and the history row here.
+
+_SIDE_NAMES = {"from": "转出方", "to": "转入方"}
 
 
-@transaction.atomic
+def _side(name: str):
+    def side(actor, transfer: MemberTransfer, move: workflow.Action) -> str | None:
+        q = sides_q(
+            MemberTransfer, actor, move.permission, sides=[MemberTransfer.SIDE_FIELDS[name]]
+        )
+        if q is not None and MemberTransfer.objects.filter(q, pk=transfer.pk).exists():
+            return None
+        return f"只有{_SIDE_NAMES[name]}党组织可以执行“{move.label}”"
+
+    return side
+
+
+def _unknown(flow: workflow.Flow, action) -> str:
+    allowed = "、".join(f"{a}（{m.label}）" for a, m in flow.actions.items()) or "无"
+    return f"不支持的操作“{action}”，可用操作：{allowed}"
+
+
+def _clean(ctx: workflow.Context) -> None:
+    ctx.note = clean_text(ctx.note)
+    if len(ctx.note) > 500:
+        ctx.errors.add("note", "意见不能超过500个字")
+    letter = clean_text(ctx.fields.get("letter_number") or "")
+    if len(letter) > 50:
+        ctx.errors.add("letter_number", "介绍信编号不能超过50个字符")
+    if "letter_number" in ctx.move.needs and not (letter or ctx.obj.letter_number):
+        ctx.errors.add("letter_number", "请填写介绍信编号")
+    ctx.values["letter_number"] = letter
+
+
+def _save(ctx: workflow.Context) -> None:
+    transfer = ctx.obj
+    if ctx.values["letter_number"]:
+        transfer.letter_number = ctx.values["letter_number"]
+    if transfer.state == TransferState.COMPLETED:
+        transfer.completed_at = ctx.now
+        _complete(ctx.actor, transfer, ctx.now)
+    transfer.save()
+
+
+def _history(ctx: workflow.Context) -> None:
+    _step(ctx.obj, ctx.actor, ctx.action, ctx.from_state, ctx.obj.state, ctx.note, ctx.now)
+
+
+def _audit(ctx: workflow.Context) -> dict:
+    before, after = audit.diff(ctx.before, audit.snapshot(ctx.obj))
+    return {
+        "action": f"transfer.{ctx.action}",
+        "org_path": ctx.obj.from_org_path,
+        "before": before,
+        "after": after,
+        "note": ctx.note,
+    }
+
+
+TRANSFER_FLOWS: dict[str, workflow.Flow] = {
+    kind: workflow.Flow(
+        name=f"members.transfer.{kind}",
+        states=TransferState,
+        actions=actions,
+        sides={"from": _side("from"), "to": _side("to")},
+        queryset=lambda: MemberTransfer.objects.all(),
+        view_permission="members.view",
+        clean=_clean,
+        save=_save,
+        history=_history,
+        audit=_audit,
+        snapshot=audit.snapshot,
+        unknown_message=_unknown,
+    )
+    for kind, actions in TRANSFER_FLOW.items()
+}
+
+
+def transfer_flow(transfer: MemberTransfer) -> workflow.Flow:
+    """The declared flow of ``transfer``'s kind."""
+    return TRANSFER_FLOWS[transfer.kind]
+
+
+def transfer_allowed_actions(actor, transfer: MemberTransfer) -> list[dict]:
+    """The moves ``actor`` may make on ``transfer`` now (``[{"action", "label"}]``)."""
+    return workflow.allowed_actions(transfer_flow(transfer), actor, transfer)
+
+
 def transfer_transition(
     *, actor, transfer: MemberTransfer, action: str, note: str = "", letter_number: str = ""
 ) -> MemberTransfer:
-    """The one transition service of the transfer workflow (``TRANSFER_FLOW``): checks the move
-    and the side, stamps time and actor, writes history; completing an internal transfer moves
-    the member, completing one out of the system takes the file out of the registry."""
-    transfer = scope.get_visible(
-        MemberTransfer.objects.select_for_update(of=("self",)),
-        actor,
-        "members.view",
-        pk=transfer.pk,
-    )
-    flow = TRANSFER_FLOW.get(transfer.kind, {})
-    move = flow.get(action)
-    if move is None:
-        allowed = "、".join(f"{a}（{m.label}）" for a, m in flow.items()) or "无"
-        raise ValidationError({"action": [f"不支持的操作“{action}”，可用操作：{allowed}"]})
-    if transfer.state not in move.sources:
-        raise Conflict(f"当前状态为“{transfer.get_state_display()}”，不能执行“{move.label}”")
-    if not _side_allows(actor, transfer, move.side, "members.manage"):
-        side = "转出方" if move.side == "from" else "转入方"
-        raise scope.Forbidden(f"只有{side}党组织可以执行“{move.label}”")
-    errors = Errors()
-    note = clean_text(note)
-    if len(note) > 500:
-        errors.add("note", "意见不能超过500个字")
-    letter = clean_text(letter_number)
-    if len(letter) > 50:
-        errors.add("letter_number", "介绍信编号不能超过50个字符")
-    if "letter_number" in move.needs and not (letter or transfer.letter_number):
-        errors.add("letter_number", "请填写介绍信编号")
-    errors.check()
-    before = audit.snapshot(transfer)
-    now = timezone.now()
-    from_state = transfer.state
-    transfer.state = move.target
-    if letter:
-        transfer.letter_number = letter
-    if move.target == TransferState.COMPLETED:
-        transfer.completed_at = now
-        _complete(actor, transfer, now)
-    transfer.save()
-    _step(transfer, actor, action, from_state, move.target, note, now)
-    b, a = audit.diff(before, audit.snapshot(transfer))
-    audit.record(
+    """The one transition service of the transfer workflow, run by the kernel on the flow of
+    the transfer's kind: completing an internal transfer moves the member, completing one out
+    of the system takes the file out of the registry."""
+    # The kind never changes: read it through the scope (out of scope: 404), then the runner
+    # locks the row and checks the move.
+    kind = scope.get_visible(
+        MemberTransfer.objects.only("pk", "kind"), actor, "members.view", pk=transfer.pk
+    ).kind
+    return workflow.run(
+        TRANSFER_FLOWS[kind],
         actor=actor,
-        action=f"transfer.{action}",
-        obj=transfer,
-        org_path=transfer.from_org_path,
-        before=b,
-        after=a,
+        pk=transfer.pk,
+        action=action,
         note=note,
-    )
-    scope.assert_visible(transfer, actor, "members.view")
-    return transfer
+        letter_number=letter_number,
+    ).obj
 
 
 def _complete(actor, transfer: MemberTransfer, now) -> None:
