@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from dangjian.accounts import services as accounts
 from dangjian.accounts.models import GRANT_CACHE, Grant, Role, User
 from dangjian.accounts.roles import ROLES
+from dangjian.accounts.services import roles as role_services
 from dangjian.core import scope
 from dangjian.core.treeapi import tree_nodes
 from dangjian.organizations import services as orgs
@@ -116,11 +117,11 @@ def test_role_change_counts_on_next_request(world, api, monkeypatch):
         else r
         for r in ROLES
     )
-    monkeypatch.setattr(accounts, "ROLES", changed)
+    monkeypatch.setattr(role_services, "ROLES", changed)
     accounts.roles_sync()
     assert "territory.view" not in Role.objects.get(code="grid_worker").actions
     assert _get(api, u, path)[0] == 404
-    monkeypatch.setattr(accounts, "ROLES", ROLES)
+    monkeypatch.setattr(role_services, "ROLES", ROLES)
     accounts.roles_sync()  # puts the action back
     assert _get(api, u, path)[0] == 200
 
