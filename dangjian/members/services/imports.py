@@ -30,6 +30,7 @@ from dangjian.members.services.registry import (
     _shared_snapshot,
     _snapshot_values,
     can_manage_members_in,
+    suspension_start,
 )
 from dangjian.organizations.models import PartyOrg
 from dangjian.territory.models import Area
@@ -381,6 +382,7 @@ _MEMBER_COLUMNS = [f for f in OWN_FIELDS if f != "categories"] + [
     "org_path",
     "unit_id",
     "area_path",
+    "suspended_on",
 ]
 _AUDIT_COLUMNS = [
     "actor_id",
@@ -433,6 +435,7 @@ def _write_imported(actor, good: list[tuple], checkpoint=None) -> list[int]:
             org.path,
             unit.pk if unit is not None else None,
             unit.path if unit is not None else "",
+            suspension_start(clean["status"], None),
         ]
         rows.append(values)
     members = _Insert(Member, _MEMBER_COLUMNS, connection)

@@ -86,6 +86,15 @@ def _apply(member: Member, clean: dict) -> None:
     member.name_pinyin = initials(clean["name"])
 
 
+def suspension_start(status: str, current):
+    """The suspension date of a file written with ``status``: kept, else today for a file
+    that is (or becomes) suspended, none for any other status — so the 2-year count of a
+    suspended member (DOMAIN.md) always has its start, whatever wrote the file."""
+    if status != Status.SUSPENDED:
+        return None
+    return current or timezone.localdate()
+
+
 def _save(member: Member) -> None:
     try:
         with transaction.atomic():
@@ -170,6 +179,7 @@ def _write_new(
         org=org, org_path=org.path, unit=unit, area_path=unit.path if unit else "", user=user
     )
     _apply(member, clean)
+    member.suspended_on = suspension_start(member.status, None)
     _save(member)
     MemberCategory.objects.bulk_create(
         [MemberCategory(member=member, code=c) for c in clean["categories"]]
@@ -221,6 +231,7 @@ def _readmit(
         member.user = user
     member.left_on = None
     _apply(member, clean)
+    member.suspended_on = suspension_start(member.status, None)
     _save(member)
     _set_categories(member, clean["categories"])
     audit.record(
