@@ -23,12 +23,9 @@ def _manage(*args: str, **options) -> None:
 
 
 def serve(host: str, port: int) -> None:
-    from waitress import serve as waitress_serve
+    from dangjian.server import serve as serve_processes
 
-    from dangjian.static import with_static
-    from dangjian.wsgi import application
-
-    waitress_serve(with_static(application), host=host, port=port, threads=8, ident="dangjian")
+    serve_processes(host, port)
 
 
 # The periodic sweeps and their period in minutes: the cases' SLA chase/overdue notices; the
@@ -106,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
         print(
             "用法: dangjian <命令>\n"
             "  demo                 迁移数据库、载入演示城市(若为空)并启动网站和后台任务\n"
-            "  serve [端口]         启动网站\n"
+            "  serve [端口]         启动网站（进程数取 DANGJIAN_WEB_PROCESSES，默认每核一个，至多4个）\n"
             "  worker               启动后台任务进程\n"
             "  seed --scale small|city  生成演示数据\n"
             "  createadmin          创建系统管理员\n"

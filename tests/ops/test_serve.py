@@ -1,0 +1,117 @@
+"""``dangjian serve`` runs several web processes on one socket, restarts one that dies and
+stops them all on SIGTERM (issue 19: a 2-core machine served from one core)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from dangjian import server
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="pre-fork needs os.fork")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found |= {int(x) for x in text}
+    return found
+
+
+def _health(port: int) -> dict:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=5) as r:
+        return json.loads(r.read())
+
+
+def _wait(predicate, seconds: float = 20.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+        except OSError:
+            value = None
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture
+def served(tmp_path):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DANGJIAN_WEB_PROCESSES": "2",
+        "DJANGO_SETTINGS_MODULE": "dangjian.settings",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dangjian.cli", "serve", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait(lambda: _health(port))
+        yield proc, port
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            for pid in _children(proc.pid) if Path(f"/proc/{proc.pid}").exists() else ():
+                os.kill(pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def test_two_processes_serve_one_port_and_a_dead_one_is_replaced(served):
+    proc, port = served
+    first = _wait(lambda: len(_children(proc.pid)) == 2 and _children(proc.pid))
+    assert _health(port)["status"] == "ok"
+    victim = sorted(first)[0]
+    os.kill(victim, signal.SIGKILL)
+    again = _wait(lambda: (c := _children(proc.pid)) and len(c) == 2 and victim not in c and c)
+    assert victim not in again and len(again) == 2
+    for _ in range(6):
+        assert _health(port)["status"] == "ok"
+
+
+def test_sigterm_stops_every_process(served):
+    proc, _port = served
+    kids = _wait(lambda: len(_children(proc.pid)) == 2 and _children(proc.pid))
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 0
+    for pid in kids:
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(
+            f"/proc/{pid}/status"
+        ).read_text()
+
+
+@pytest.mark.parametrize(
+    ("raw", "wanted"), [("3", 3), ("1", 1), ("", max(1, min(os.cpu_count() or 1, 4)))]
+)
+def test_the_process_count_comes_from_the_setting(monkeypatch, raw, wanted):
+    monkeypatch.setenv("DANGJIAN_WEB_PROCESSES", raw)
+    assert server.processes_wanted() == wanted
+
+
+@pytest.mark.parametrize("raw", ["0", "-2", "两个"])
+def test_a_bad_process_count_is_named(monkeypatch, raw):
+    monkeypatch.setenv("DANGJIAN_WEB_PROCESSES", raw)
+    with pytest.raises(SystemExit, match="DANGJIAN_WEB_PROCESSES 必须是正整数"):
+        server.processes_wanted()
