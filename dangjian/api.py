@@ -76,6 +76,33 @@ class _ObjectBodyParser(Parser):
         return data
 
 
+def _docs_need_login(view):
+    """In production the API documentation and the OpenAPI document are for logged-in users
+    (a console session or a bearer token); the demo shows them to anyone."""
+    from functools import wraps
+
+    from django.conf import settings
+    from django.contrib.auth.views import redirect_to_login
+    from django.http import JsonResponse
+
+    from dangjian.accounts.api import BearerAuth
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if settings.DANGJIAN_ENV != "production":
+            return view(request, *args, **kwargs)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_active:
+            return view(request, *args, **kwargs)
+        if BearerAuth()(request) is not None:
+            return view(request, *args, **kwargs)
+        if request.path.endswith(".json"):
+            return JsonResponse({"detail": "未登录或登录已过期"}, status=401)
+        return redirect_to_login(request.get_full_path())
+
+    return guarded
+
+
 api = _API(
     title="党建引领基层治理平台 API",
     version="1",
@@ -83,6 +110,7 @@ api = _API(
     auth=AUTH,
     docs_url="/docs",
     parser=_ObjectBodyParser(),
+    docs_decorator=_docs_need_login,
 )
 
 

@@ -42,10 +42,10 @@ def _application():
     return with_static(application)
 
 
-def _serve_one(sock: socket.socket | None, host: str, port: int) -> None:
+def _serve_one(sock: socket.socket | None, host: str, port: int, app=None) -> None:
     from waitress import serve as waitress_serve
 
-    app = _application()
+    app = app or _application()
     if sock is None:
         waitress_serve(app, host=host, port=port, threads=THREADS, ident="dangjian")
     else:
@@ -70,6 +70,8 @@ def serve(host: str, port: int, processes: int | None = None) -> None:
     from django.db import connections
 
     sock = _bind(host, port)
+    # Loaded once, before the fork: a process started again serves at once.
+    app = _application()
     # Connections opened before the fork (migrate, seed) must not be shared by the children.
     connections.close_all()
     children: dict[int, float] = {}
@@ -81,7 +83,7 @@ def serve(host: str, port: int, processes: int | None = None) -> None:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             try:
-                _serve_one(sock, host, port)
+                _serve_one(sock, host, port, app)
             finally:
                 os._exit(0)
         children[pid] = time.monotonic()

@@ -25,9 +25,26 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# ``demo`` (the default: the embedded database, keys created under var/, demo accounts) or
+# ``production`` (refuses weak settings at start, ``deploy_checks``).
+DANGJIAN_ENV = os.environ.get("DANGJIAN_ENV", "demo").strip().lower() or "demo"
+if DANGJIAN_ENV not in ("demo", "production"):
+    raise ImproperlyConfigured(f"DANGJIAN_ENV 只能是 demo 或 production，当前为“{DANGJIAN_ENV}”")
+PRODUCTION = DANGJIAN_ENV == "production"
+
+
 def _secret_key() -> str:
     if key := os.environ.get("DJANGO_SECRET_KEY"):
         return key
+    if key_file := os.environ.get("DJANGO_SECRET_KEY_FILE"):
+        try:
+            return Path(key_file).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(
+                f"无法读取 DJANGO_SECRET_KEY_FILE（{key_file}）：{exc}"
+            ) from exc
+    if PRODUCTION:
+        return ""  # refused below, named with the other weak settings
     path = VAR_DIR / "secret_key"
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -168,8 +185,19 @@ MEDIA_URL = "/media/"
 SESSION_COOKIE_AGE = int(os.environ.get("DANGJIAN_SESSION_SECONDS", 30 * 60))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _env_bool("DANGJIAN_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = _env_bool("DANGJIAN_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    # Behind nginx, which terminates TLS and says so in X-Forwarded-Proto (docs/deploy.md).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = _env_bool("DANGJIAN_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("DANGJIAN_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    CSRF_COOKIE_HTTPONLY = True
 
 TASKS = {
     "default": {
@@ -209,7 +237,14 @@ if LOG_DIR:
 # --- dangjian's own settings -------------------------------------------------------------
 DANGJIAN = {
     # Keys: base64 of 16 bytes each, with key ids for rotation. Unset: created under var/keys/.
-    "PII_KEYS_DIR": VAR_DIR / "keys",
+    "PII_KEYS_DIR": Path(os.environ.get("DANGJIAN_PII_KEYS_DIR", VAR_DIR / "keys")),
+    # Production never creates keys: they come from the environment or a directory outside var/.
+    "CREATE_MISSING_KEYS": not PRODUCTION,
+    # Proxies (addresses or networks) whose X-Forwarded-For names the client; none: the
+    # header is ignored (core.middleware.client_address).
+    "TRUSTED_PROXIES": tuple(
+        p.strip() for p in os.environ.get("DANGJIAN_TRUSTED_PROXIES", "").split(",") if p.strip()
+    ),
     "LOCKOUT_THRESHOLD": 5,
     "LOCKOUT_MINUTES": int(os.environ.get("DANGJIAN_LOCKOUT_MINUTES", 30)),
     "TOKEN_HOURS": int(os.environ.get("DANGJIAN_TOKEN_HOURS", 12)),
@@ -236,3 +271,12 @@ DANGJIAN = {
     # largest import's write, one transaction without progress, takes a few minutes).
     "MEMBERS_JOB_STALE_MINUTES": int(os.environ.get("DANGJIAN_MEMBERS_JOB_STALE_MINUTES", 30)),
 }
+
+if PRODUCTION:
+    from dangjian.deploy_checks import weak_settings
+
+    if _weak := weak_settings(os.environ, globals()):
+        raise ImproperlyConfigured(
+            "生产模式（DANGJIAN_ENV=production）拒绝启动，请先修正：\n"
+            + "\n".join(f"  - {line}" for line in _weak)
+        )

@@ -127,7 +127,10 @@ def _keys_dir() -> Path:
 
 
 def _read_or_create(path: Path, make_line) -> str:
-    """The file's text; created once, mode 0600, if absent (safe against a concurrent twin)."""
+    """The file's text; created once, mode 0600, if absent (safe against a concurrent twin),
+    except in production mode, where a missing key is an error, never a new key."""
+    if not path.exists() and not setting("CREATE_MISSING_KEYS", True):
+        raise ImproperlyConfigured(f"密钥文件 {path} 不存在：生产模式不自动生成密钥")
     if not path.exists():
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:

@@ -1,4 +1,59 @@
+"""The request's facts for the audit trail (its id, the client's address) and the headers
+every answer carries."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from functools import lru_cache
+
 from dangjian.core import context
+from dangjian.core.conf import setting
+
+# A client may name its request (to find it in our logs later), but only with a short token:
+# anything else is replaced, so a header cannot smuggle text into audit rows and logs.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{8,32}")
+
+# Browser features no page of ours uses: refused to any script that would.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(self), display-capture=(), geolocation=(self), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), "
+    "interest-cohort=()"
+)
+
+
+@lru_cache(maxsize=8)
+def _networks(spec: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(s.strip(), strict=False) for s in spec if s.strip())
+
+
+def _trusted(addr: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(addr)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+def client_address(meta) -> str:
+    """The client's address: ``REMOTE_ADDR``, unless that is a trusted proxy
+    (``DANGJIAN["TRUSTED_PROXIES"]``), in which case the nearest address in
+    ``X-Forwarded-For`` that is not itself a trusted proxy. Without trusted proxies the header
+    is ignored: anyone can send it."""
+    addr = meta.get("REMOTE_ADDR", "") or ""
+    trusted: tuple[str, ...] = tuple(setting("TRUSTED_PROXIES", ()) or ())
+    networks = _networks(trusted)
+    if not networks or not _trusted(addr, networks):
+        return addr[:64]
+    hops = [h.strip() for h in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return addr[:64]  # a garbled header: keep what we know
+        if not _trusted(hop, networks):
+            return hop[:64]
+    return (hops[0] if hops else addr)[:64]
 
 
 class RequestContextMiddleware:
@@ -6,15 +61,18 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        rid = request.headers.get("X-Request-ID", "")[:32] or context.new_request_id()
-        addr = request.META.get("REMOTE_ADDR", "")
+        sent = request.headers.get("X-Request-ID", "")
+        rid = sent if _REQUEST_ID.fullmatch(sent) else context.new_request_id()
+        addr = client_address(request.META)
         t1 = context.request_id.set(rid)
         t2 = context.remote_addr.set(addr)
         request.request_id = rid
+        request.client_addr = addr
         try:
             response = self.get_response(request)
         finally:
             context.request_id.reset(t1)
             context.remote_addr.reset(t2)
         response["X-Request-ID"] = rid
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response

@@ -234,12 +234,23 @@ def seed(scale: str, progress: bool = True, modules: tuple[str, ...] = MODULES) 
                 f"{MODULE_LABELS[module]}演示数据需要{MODULE_LABELS[needed]}演示数据，"
                 f"请同时选择 {needed}"
             )
+
+    if settings.DANGJIAN_ENV == "production":
+        raise CommandError("生产模式（DANGJIAN_ENV=production）不能生成演示数据")
     started = time.perf_counter()
     with transaction.atomic():
-        existing = Area.objects.count()
-        if existing:
+        held = [
+            f"{label} {n} 个"
+            for label, n in (
+                ("区域", Area.objects.count()),
+                ("党组织", PartyOrg.objects.count()),
+                ("账号", User.objects.count()),
+            )
+            if n
+        ]
+        if held:
             raise CommandError(
-                f"数据库中已有 {existing} 个区域，拒绝生成演示数据：演示数据只能写入空数据库。"
+                f"数据库中已有数据（{'，'.join(held)}），拒绝生成演示数据：演示数据只能写入空数据库。"
                 "如需重新生成，请删除数据库文件（或换一个空数据库）后再运行。"
             )
         taken = list(
