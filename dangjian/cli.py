@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> None:
             "  seed --scale small|city  生成演示数据\n"
             "  createadmin          创建系统管理员\n"
             "  ledger verify        校验台账余额和哈希链\n"
+            "  audit verify         校验审计记录哈希链（被修改、删除或绕过系统写入的记录）\n"
             "  其他 Django 管理命令同 manage.py"
         )
     else:

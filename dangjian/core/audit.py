@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from django.db import models
 
-from dangjian.core import context, tree
+from dangjian.core import auditchain, context, tree
 from dangjian.core.models import AuditEntry
 
 SEALED_LABEL = "（已密封）"
@@ -221,7 +221,7 @@ def record(
             if after_taken:
                 kept["after"] = _plain(after_taken)
             sealed_actor = crypto.encrypt(json.dumps(kept, ensure_ascii=False))
-    return AuditEntry.objects.create(
+    entry = AuditEntry.objects.create(
         actor=actor if is_user else None,
         actor_name=actor_name,
         action=action,
@@ -237,6 +237,8 @@ def record(
         org_path=org_path,
         sealed_actor=sealed_actor,
     )
+    auditchain.seal_after_commit()
+    return entry
 
 
 # --- revealing a sealed actor -----------------------------------------------------------------

@@ -83,6 +83,47 @@ class AuditEntry(AppendOnlyModel):
         return self.actor_name or "系统"
 
 
+class AuditSeal(models.Model):
+    """One audit row sealed into the chain (``core.auditchain``): ``hash`` is SM3 over the
+    previous seal's hash and the row's content, so a row changed or deleted afterwards, or a
+    seal taken out, breaks the chain that ``dangjian audit verify`` walks."""
+
+    seq = models.BigIntegerField(_("封存序号"), primary_key=True)
+    entry_id = models.BigIntegerField(_("审计记录编号"), unique=True)
+    # When the row was written: a missing row older than the retention was purged, not taken.
+    entry_at = models.DateTimeField(_("记录时间"))
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("审计封存")
+        verbose_name_plural = _("审计封存")
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.entry_id}"
+
+
+class AuditChainHead(models.Model):
+    """One row (pk 1): where the audit chain ends, and where it starts after a purge."""
+
+    seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+    # Every audit row with an id at or below this is sealed, but for the open gaps: ids that
+    # were missing when later ones were sealed (a transaction still running, or rolled back).
+    last_entry_id = models.BigIntegerField(default=0)
+    gaps = models.JSONField(default=dict)
+    anchor_seq = models.BigIntegerField(default=0)
+    anchor_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("审计链头")
+        verbose_name_plural = _("审计链头")
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.last_hash[:8]}"
+
+
 class AuditRetention(models.Model):
     """One row (pk 1): the audit retention in calendar months, copied from the setting
     ``AUDIT_RETENTION_MONTHS`` after every migrate and by every purge, for the PostgreSQL

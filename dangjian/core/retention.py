@@ -97,6 +97,9 @@ def audit_purge(*, now: dt.datetime | None = None, dry_run: bool = False) -> dic
                 break
             deleted += QuerySet(AuditEntry).filter(pk__in=batch)._raw_delete("default")
     if deleted:
+        from dangjian.core.auditchain import forget_purged
+
+        forget_purged(cutoff)
         audit.record(
             actor=None,
             action="audit.purge",

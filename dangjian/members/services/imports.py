@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from dangjian.core import audit, crypto, scope, tree
+from dangjian.core.auditchain import seal_after_commit
 from dangjian.core.gcpause import collection_paused
 from dangjian.core.pinyin import initials
 from dangjian.core.validation import Errors, clean_text
@@ -486,6 +487,7 @@ def _write_imported(actor, good: list[tuple], checkpoint=None) -> list[int]:
             ]
         )
     _Insert(AuditEntry, _AUDIT_COLUMNS, connection).write(audit_rows, checkpoint=checkpoint)
+    seal_after_commit()
     in_file_order = [0] * len(pks)
     for position, pk in zip(order, pks, strict=True):
         in_file_order[position] = pk
