@@ -131,3 +131,15 @@ def test_a_good_step_still_moves_and_redirects(world, client):
     assert r.status_code == 302 and r["Location"] == f"/development/{a.pk}/"
     step = ApplicantStep.objects.get(applicant=a, number=2)
     assert step.data["talker"] == "王书记"
+
+
+def test_extend_message_reads_above_the_step_form(world, client):
+    a = h.walk(world, h.applicant(world), 17, dt.date(2025, 1, 6))
+    before = ApplicantStep.objects.filter(applicant=a).count()
+    r = post(client, world, a, {"action": "extend", "date": "", "months": "3", "note": "再考察"})
+    html = r.content.decode()
+    assert r.status_code == 422
+    assert "预备期可延长6至12个月（现为3个月）" in banner(html)
+    assert '<div class="error">预备期可延长' not in html
+    fresh = Applicant.objects.get(pk=a.pk)
+    assert fresh.extension_months in (0, None) and unchanged(a, before)
