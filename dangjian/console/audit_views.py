@@ -11,12 +11,18 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from dangjian.console.forms import ACTION_LABELS, AuditFilterForm, object_type_label
+from dangjian.console.forms import (
+    ACTION_LABELS,
+    AuditFilterForm,
+    AuditRevealForm,
+    object_type_label,
+)
 from dangjian.core import audit
 from dangjian.core.errors import Conflict
 from dangjian.core.logging import mask_text
 from dangjian.core.models import AuditEntry
 from dangjian.web.decorators import console_view
+from dangjian.web.forms import add_service_errors, messages_of
 from dangjian.web.paging import paginate
 
 PAGE_SIZE = 50
@@ -89,12 +95,16 @@ def audit_list(request):
 def audit_reveal(request, entry_id: int):
     """The sealed actor of one row, for a reason (``audit.reveal_actor``, audited); the answer
     is not kept by any cache."""
-    reason = request.POST.get("reason", "")
+    form = AuditRevealForm(request.POST)
+    form.is_valid()  # text only: the service checks the reason
     error, kept, status = "", None, 200
     try:
-        kept = audit.actor_reveal(actor=request.user, entry_id=entry_id, reason=reason)
+        kept = audit.actor_reveal(
+            actor=request.user, entry_id=entry_id, reason=form.cleaned_data["reason"]
+        )
     except ValidationError as exc:
-        error, status = "；".join(exc.messages), 422
+        add_service_errors(form, exc)
+        error, status = messages_of(form), 422
     except Conflict as exc:
         error, status = exc.message, 409
     response = render(

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.accounts.services import LoginRefused
+from dangjian.web.forms import TextField
 
 # Audit actions a person filters by, with the names they know them by.
 ACTION_LABELS = {
@@ -113,6 +114,12 @@ class AuditFilterForm(forms.Form):
         if start and end and start > end:
             raise forms.ValidationError(_("开始日期不能晚于结束日期"))
         return data
+
+
+class AuditRevealForm(forms.Form):
+    """The reason for reading a sealed actor (``audit.actor_reveal`` checks it)."""
+
+    reason = TextField(required=False, strip=False)
 
 
 class HolidayYearForm(forms.Form):

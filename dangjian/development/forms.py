@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django import forms
 
+from dangjian.development import steps as S
 from dangjian.members.models import Ethnicity, Gender
 from dangjian.web.forms import TextField
 
@@ -76,3 +77,108 @@ class TargetForm(forms.Form):
     activists = TextField(required=False, empty_value="0")
     candidates = TextField(required=False, empty_value="0")
     new_members = TextField(required=False, empty_value="0")
+
+
+class PeopleField(forms.Field):
+    """The members ticked in the picker (contacts or sponsors): their ids as typed, blanks left
+    out; the service reads them and names what is wrong."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return [str(v) for v in value or [] if str(v).strip()]
+
+
+class ReviewItemsWidget(forms.Widget):
+    """The four items of the political review, posted as ``review_items.<key>``."""
+
+    def value_from_datadict(self, data, files, name):
+        return {k: data.get(f"{name}.{k}", "") for k in S.REVIEW_ITEMS}
+
+
+class ReviewItemsField(forms.Field):
+    """The review items as one value (a dict by key), so the service's messages keyed
+    ``review_items`` land on it."""
+
+    widget = ReviewItemsWidget
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return dict(value or {})
+
+
+class StepForm(forms.Form):
+    """A move of an applicant (``services.applicant_transition``): ``action`` is the number of
+    the next step ("1".."25"), ``extend`` (with ``months``) or ``cancel``; the step's own fields
+    (``steps.STEPS[n].fields``) are added to the form from it. Values go to the service as
+    typed (a blank field is left out); its messages land on the fields they name."""
+
+    action = TextField(required=False)
+    date = TextField(required=False, strip=False)
+    note = TextField(required=False, strip=False)
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        action = (self.data.get("action") or "").strip()
+        digit = action.isdigit() and 1 <= int(action) <= S.LAST_STEP
+        self.number = int(action) if digit else None
+        if self.number:
+            self.step_fields = tuple(S.STEPS[self.number].fields)
+        else:
+            self.step_fields = ("months",) if action == "extend" else ()
+        for f in self.step_fields:
+            if f in ("contacts", "sponsors"):
+                self.fields[f] = PeopleField()
+            elif f == "review_items":
+                self.fields[f] = ReviewItemsField()
+            else:
+                self.fields[f] = TextField(required=False, strip=False)
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        fields: dict = {}
+        for f in self.step_fields:
+            value = data[f]
+            if f == "review_items":
+                if any(v.strip() for v in value.values()):
+                    fields[f] = value
+            elif f in ("contacts", "sponsors"):
+                if value:
+                    fields[f] = value
+            elif value.strip():
+                fields[f] = value.strip()
+        return {
+            "action": data["action"],
+            "when": data["date"] or None,
+            "note": data["note"],
+            **fields,
+        }
+
+    def shown(self) -> dict:
+        """What the page shows again: every value as typed (the ticked people as ``people``);
+        read it before the service's messages are added (a field with a message leaves
+        ``cleaned_data``)."""
+        data = self.cleaned_data
+        out: dict = {}
+        for f in self.step_fields:
+            out["people" if f in ("contacts", "sponsors") else f] = data[f]
+        out["date"], out["note"] = data["date"], data["note"]
+        return out
+
+    def error_map(self, shown_fields=None) -> dict[str, list[str]]:
+        """Messages per field for the page; ``general`` for those of no field, and for those
+        of a field the page does not show (``shown_fields``)."""
+        out: dict[str, list[str]] = {}
+        for name, messages in self.errors.items():
+            key = name if name != "__all__" else "general"
+            if shown_fields is not None and key not in shown_fields:
+                key = "general"
+            out.setdefault(key, []).extend(str(m) for m in messages)
+        return out

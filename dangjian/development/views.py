@@ -22,7 +22,7 @@ from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
 from dangjian.development import registration, selectors, services, step_fields, targets
 from dangjian.development import steps as S
-from dangjian.development.forms import ApplicantForm, TargetForm
+from dangjian.development.forms import ApplicantForm, StepForm, TargetForm
 from dangjian.development.models import Applicant, ApplicantStatus, Stage
 from dangjian.members.models import Member, Status
 from dangjian.organizations.models import PartyOrg
@@ -268,28 +268,12 @@ def applicant_detail(request, applicant_id: int):
     return render(request, "development/detail.html", _detail_context(request.user, a))
 
 
-def _posted_fields(post, number: int | None, action: str) -> tuple[dict, dict]:
-    """The step's own fields from the form (and what to show again on an error)."""
-    fields: dict = {}
-    shown: dict = {}
-    allowed = S.STEPS[number].fields if number else (("months",) if action == "extend" else ())
-    for f in allowed:
-        if f in ("contacts", "sponsors"):
-            ids = [v for v in post.getlist(f) if v.strip()]
-            shown["people"] = ids
-            if ids:
-                fields[f] = ids
-        elif f == "review_items":
-            items = {k: post.get(f"review_items.{k}", "") for k in S.REVIEW_ITEMS}
-            shown[f] = items
-            if any(v.strip() for v in items.values()):
-                fields[f] = items
-        else:
-            value = post.get(f, "")
-            shown[f] = value
-            if value.strip():
-                fields[f] = value.strip()
-    return fields, shown
+def _step_form_fields(a: Applicant, number: int | None) -> set[str]:
+    """The fields the page's step form shows a message on when the move posted was its step
+    (the messages of any other move read above the form)."""
+    if not number or number != a.next_step:
+        return {"general"}
+    return {"general", "date", "note", *S.STEPS[number].fields}
 
 
 @console_view
@@ -297,23 +281,15 @@ def _posted_fields(post, number: int | None, action: str) -> tuple[dict, dict]:
 def applicant_transition(request, applicant_id: int):
     user = request.user
     a = selectors.applicant_get(user, _pk(applicant_id))
-    action = (request.POST.get("action") or "").strip()
-    number = int(action) if action.isdigit() and 1 <= int(action) <= S.LAST_STEP else None
-    fields, shown = _posted_fields(request.POST, number, action)
-    shown["date"] = request.POST.get("date", "")
-    shown["note"] = request.POST.get("note", "")
+    form = StepForm(request.POST)
+    form.is_valid()  # values as typed: the service checks them and names what is wrong
+    action, number, shown = form.cleaned_data["action"], form.number, form.shown()
     try:
-        moved = services.applicant_transition(
-            actor=user,
-            applicant=a,
-            action=action,
-            when=request.POST.get("date") or None,
-            note=request.POST.get("note", ""),
-            **fields,
-        )
+        moved = services.applicant_transition(actor=user, applicant=a, **form.service_kwargs())
     except ValidationError as exc:
-        errors = _errors(exc)
+        add_service_errors(form, exc)
         a = selectors.applicant_get(user, a.pk)
+        errors = form.error_map(_step_form_fields(a, number))
         ctx = _detail_context(user, a, shown, errors=errors)
         return render(request, "development/detail.html", ctx, status=422)
     except Conflict as exc:
@@ -388,7 +364,7 @@ def target_set(request):
     try:
         targets.target_set(
             actor=user,
-            year=request.POST.get("year"),
+            year=data["year"],
             org=node if tree_name == "org" else None,
             area=node if tree_name == "area" else None,
             **{k: data[k] for k in targets.TARGET_FIELDS},

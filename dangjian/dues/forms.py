@@ -5,7 +5,10 @@ services check the values and their Chinese messages per field land on these for
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from dangjian.dues import calc
 from dangjian.dues.models import DuesCategory, HardshipKind
 from dangjian.web.forms import TextField
 
@@ -146,3 +149,31 @@ class RemittanceForm(forms.Form):
         widget=forms.TextInput({"id": "rem-note", "maxlength": 200}),
     )
     client_key = TextField(required=False, widget=forms.HiddenInput)
+
+
+class RemittanceTargetForm(forms.Form):
+    """The branch and the month of a remittance: chosen in the first step (a GET) and posted
+    again with the confirmation, where a missing branch reads "请选择上缴的党支部". A blank month
+    is the current one; ``month_raw`` is what the page shows again."""
+
+    org = TextField(required=False)
+    month = TextField(required=False)
+
+    def __init__(self, *args, confirming: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.confirming = confirming
+        self.month_raw = ""
+
+    def clean_org(self):
+        value = self.cleaned_data["org"]
+        if self.confirming and not value:
+            raise ValidationError("请选择上缴的党支部")
+        return value
+
+    def clean_month(self):
+        raw = self.cleaned_data["month"] or calc.month_text(calc.month_of(timezone.localdate()))
+        self.month_raw = raw
+        try:
+            return calc.parse_month(raw, "month", "月份")
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["month"]) from None

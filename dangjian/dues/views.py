@@ -22,7 +22,13 @@ from dangjian.core.ids import id_or_none as _int
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
 from dangjian.dues import calc, rates, selectors, services
-from dangjian.dues.forms import HardshipForm, PaymentForm, ProfileForm, RemittanceForm
+from dangjian.dues.forms import (
+    HardshipForm,
+    PaymentForm,
+    ProfileForm,
+    RemittanceForm,
+    RemittanceTargetForm,
+)
 from dangjian.dues.models import (
     HARDSHIP_FLOW,
     DuesCategory,
@@ -33,7 +39,7 @@ from dangjian.dues.models import (
 from dangjian.members.models import Member
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.web.decorators import console_view
-from dangjian.web.forms import add_service_errors
+from dangjian.web.forms import NoteForm, TransitionForm, add_service_errors, messages_of
 from dangjian.web.paging import paginate
 
 PAGE_SIZE = 50
@@ -42,12 +48,6 @@ PAGE_SIZE = 50
 def _require(user, action: str) -> None:
     if not user.can(action):
         raise Forbidden("您没有查看党费的权限")
-
-
-def _errors(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [m for msgs in exc.message_dict.values() for m in msgs]
-    return list(exc.messages)
 
 
 def _branches(user, org: PartyOrg | None):
@@ -205,9 +205,9 @@ def pay(request, member_id: int):
     ctx.update(
         {
             "form": form,
-            "chosen": request.POST.getlist("months"),
+            "chosen": form["months"].value() or [],
             # a form sent without its key gets a new one, as before
-            "client_key": request.POST.get("client_key") or _new_key(),
+            "client_key": form["client_key"].value() or _new_key(),
         }
     )
     return render(request, "dues/pay.html", ctx)
@@ -239,13 +239,16 @@ def receipt(request, payment_id: int):
 @require_POST
 def reverse(request, payment_id: int):
     p = selectors.payment_detail(request.user, _pk(payment_id))
+    form = NoteForm(request.POST)
+    form.is_valid()  # text only: always readable, the service checks it
     try:
         services.payment_reverse(
-            actor=request.user, payment=DuesPayment(pk=p.pk), note=request.POST.get("note", "")
+            actor=request.user, payment=DuesPayment(pk=p.pk), note=form.cleaned_data["note"]
         )
         messages.success(request, f"收据{p.receipt_no}已冲正")
     except ValidationError as exc:
-        messages.error(request, "；".join(_errors(exc)))
+        add_service_errors(form, exc)
+        messages.error(request, messages_of(form))
     except Conflict as exc:
         messages.error(request, exc.message)
     return redirect("console:dues:receipt", p.pk)
@@ -255,16 +258,16 @@ def reverse(request, payment_id: int):
 @require_POST
 def hardship_transition(request, hardship_id: int):
     h = selectors.hardship_detail(request.user, _pk(hardship_id))
+    form = TransitionForm(request.POST)
+    form.is_valid()  # text only: always readable, the service checks it
     try:
         services.hardship_transition(
-            actor=request.user,
-            hardship=Hardship(pk=h.pk),
-            action=request.POST.get("action", ""),
-            note=request.POST.get("note", ""),
+            actor=request.user, hardship=Hardship(pk=h.pk), **form.cleaned_data
         )
         messages.success(request, "已办理")
     except ValidationError as exc:
-        messages.error(request, "；".join(_errors(exc)))
+        add_service_errors(form, exc)
+        messages.error(request, messages_of(form))
     except Conflict as exc:
         messages.error(request, exc.message)
     return redirect("console:dues:member", h.member_id)
@@ -331,22 +334,21 @@ def remittance_new(request):
     _require(user, "dues.view")
     if not user.can("dues.manage"):
         raise Forbidden("您没有登记党费上缴的权限")
-    data = request.POST if request.method == "POST" else request.GET
-    errors: dict[str, list[str]] = {}
-    raw_org = (data.get("org") or "").strip()
+    posting = request.method == "POST"
+    target = RemittanceTargetForm(request.POST if posting else request.GET, confirming=posting)
+    target.is_valid()
+    errors = {k: list(v) for k, v in target.errors.items()}
+    raw_org = target.cleaned_data.get("org", "")
     org = _org_param(user, raw_org)
-    month_raw = (data.get("month") or calc.month_text(calc.month_of(timezone.localdate()))).strip()
-    month = _month_or_error(month_raw, errors)
+    month = target.cleaned_data.get("month")
     summary = selectors.month_total(user, org, month) if org is not None and month else None
-    values = {"org": raw_org, "month": month_raw}
+    values = {"org": raw_org, "month": target.month_raw}
     form = RemittanceForm(
-        request.POST if request.method == "POST" else None,
+        request.POST if posting else None,
         initial={"amount": f"{summary.outstanding:.2f}" if summary else ""},
     )
-    client_key = request.POST.get("client_key") or _new_key()
-    if request.method == "POST":
-        if org is None:
-            errors.setdefault("org_id", []).append("请选择上缴的党支部")
+    client_key = (form["client_key"].value() if posting else "") or _new_key()
+    if posting:
         if not errors and form.is_valid():
             try:
                 r, created = services.remittance_create(

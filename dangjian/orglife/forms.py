@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from dangjian.core.ids import MAX_PK
 from dangjian.orglife.models import SessionType
-from dangjian.web.forms import TextField
+from dangjian.web.forms import TextField, messages_of
 
 REQUIRED = {"required": True}
 
@@ -191,6 +191,62 @@ class PlanForm(forms.Form):
         raise ValidationError("季度应为1至4")
 
 
+class PlanRowForm(forms.Form):
+    """One item row of a new plan. The rows post as parallel lists under the same names
+    (``item_type``, ``item_month``, ``item_topic``), one form per row (``plan_rows``); a row
+    with neither a type nor a topic is left out; the service's messages of item ``i`` land
+    on that row's fields."""
+
+    item_type = TextField(label="类型", required=False, strip=False, widget=forms.Select)
+    item_month = TextField(
+        label="计划月份",
+        required=False,
+        widget=forms.TextInput({"size": 3, "inputmode": "numeric", "placeholder": "1-12"}),
+    )
+    item_topic = TextField(
+        label="主题", required=False, strip=False, widget=forms.TextInput({"maxlength": 200})
+    )
+    SERVICE_NAMES = {"session_type": "item_type", "month": "item_month", "topic": "item_topic"}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", False)  # the same names on every row: no ids
+        super().__init__(*args, **kwargs)
+        self.fields["item_type"].widget.choices = [("", "—"), *SessionType.choices]
+
+    def used(self) -> bool:
+        data = self.cleaned_data
+        return bool(data["item_type"] or data["item_topic"].strip())
+
+    def service_item(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "session_type": data["item_type"],
+            "month": month_value(data["item_month"]),
+            "topic": data["item_topic"],
+        }
+
+    def add_service_error(self, key: str, messages) -> None:
+        """A service message keyed ``session_type``, ``month`` or ``topic`` onto its cell."""
+        name = self.SERVICE_NAMES.get(key)
+        for message in messages:
+            self.add_error(name, message)
+
+
+def plan_rows(data=None, *, least: int = 0) -> list[PlanRowForm]:
+    """The item rows posted in ``data`` (each read and cleaned), then blank rows up to
+    ``least``."""
+    rows = []
+    if data is not None:
+        lists = {name: data.getlist(name) for name in PlanRowForm.base_fields}
+        for i in range(max(len(v) for v in lists.values())):
+            row = PlanRowForm({name: v[i] if i < len(v) else "" for name, v in lists.items()})
+            row.is_valid()  # text only: always readable, the service checks the values
+            rows.append(row)
+    while len(rows) < least:
+        rows.append(PlanRowForm())
+    return rows
+
+
 class AttendanceMarkForm(forms.Form):
     """One row of the attendance table (``services.attendance_mark``); the table posts one
     row at a time and the page shows the answer as a message."""
@@ -225,6 +281,4 @@ class MinutesForm(forms.Form):
     minutes = TextField(required=False, strip=False, widget=forms.Textarea)
 
 
-def messages_of(form: forms.Form) -> str:
-    """Every message of a form in one line, for a page that answers with a message."""
-    return "；".join(m for messages in form.errors.values() for m in messages)
+__all__ = ["messages_of"]  # the web kit's, where the views have imported it from

@@ -30,11 +30,11 @@ from dangjian.orglife.forms import (
     PlanItemForm,
     SessionScheduleForm,
     messages_of,
-    month_value,
+    plan_rows,
 )
-from dangjian.orglife.models import Session, SessionState, SessionType
+from dangjian.orglife.models import Session, SessionState
 from dangjian.web.decorators import console_view
-from dangjian.web.forms import add_service_errors
+from dangjian.web.forms import TransitionForm, add_service_errors
 from dangjian.web.paging import paginate
 
 VIEW = "orglife.view"
@@ -197,13 +197,14 @@ DONE = {"close": "已归档", "review": "督查意见已保存", "cancel": "已�
 @require_POST
 def session_transition(request, session_id: int):
     s = selectors.session_get(request.user, session_id)
-    action = request.POST.get("action")
-    note = request.POST.get("note", "")
+    form = TransitionForm(request.POST)
+    form.is_valid()  # text only: always readable, the service checks it
     try:
-        services.session_transition(actor=request.user, session=s, action=action, note=note)
-        messages.success(request, DONE[action])
+        services.session_transition(actor=request.user, session=s, **form.cleaned_data)
+        messages.success(request, DONE[form.cleaned_data["action"]])
     except ValidationError as exc:
-        messages.error(request, "；".join(m for ms in exc.message_dict.values() for m in ms))
+        add_service_errors(form, exc)
+        messages.error(request, messages_of(form))
     except Conflict as exc:
         messages.error(request, exc.message)
     return redirect("console:orglife:session", s.pk)
@@ -384,24 +385,6 @@ def plan_list(request):
     )
 
 
-def _plan_rows(request) -> list[dict]:
-    types = request.POST.getlist("item_type")
-    months = request.POST.getlist("item_month")
-    topics = request.POST.getlist("item_topic")
-    n = max(len(types), len(months), len(topics))
-    rows = []
-    for i in range(n):
-        rows.append(
-            {
-                "session_type": types[i] if i < len(types) else "",
-                "month": (months[i] if i < len(months) else "").strip(),
-                "topic": topics[i] if i < len(topics) else "",
-                "errors": [],
-            }
-        )
-    return rows
-
-
 @console_view
 def plan_new(request):
     """A plan for one branch with its items; blank item rows are left out."""
@@ -412,7 +395,7 @@ def plan_new(request):
         initial={"org": request.GET.get("org", ""), "year": str(timezone.localdate().year)},
         choices=choices,
     )
-    rows = _plan_rows(request) if data is not None else []
+    rows = plan_rows(data)
     if data is not None:
         valid = form.is_valid()
         org = None
@@ -426,7 +409,7 @@ def plan_new(request):
             org = scope.get_visible(
                 PartyOrg.objects.defer("contact_phone"), request.user, VIEW, pk=pk
             )
-        used = [(i, r) for i, r in enumerate(rows) if r["session_type"] or r["topic"].strip()]
+        used = [r for r in rows if r.used()]
         if valid:
             try:
                 plan = plans.plan_create(
@@ -436,22 +419,15 @@ def plan_new(request):
                     quarter=form.cleaned_data["quarter"],
                     title=form.cleaned_data["title"],
                     note=form.cleaned_data["note"],
-                    items=[
-                        {
-                            "session_type": r["session_type"],
-                            "month": month_value(r["month"]),
-                            "topic": r["topic"],
-                        }
-                        for _, r in used
-                    ],
+                    items=[r.service_item() for r in used],
                 )
             except ValidationError as exc:
                 if hasattr(exc, "error_dict"):
                     rest = {}
                     for key, msgs in exc.message_dict.items():
                         if key.startswith("items."):
-                            _, idx, _field = key.split(".", 2)
-                            rows[used[int(idx)][0]]["errors"].extend(msgs)
+                            _, idx, field = key.split(".", 2)
+                            used[int(idx)].add_service_error(field, msgs)
                         else:
                             rest[key] = msgs
                     exc = ValidationError(rest) if rest else None
@@ -460,16 +436,14 @@ def plan_new(request):
             else:
                 messages.success(request, "组织生活计划已创建")
                 return redirect("console:orglife:plan", plan.pk)
-    while len(rows) < PLAN_ROWS:
-        rows.append({"session_type": "", "month": "", "topic": "", "errors": []})
-    row_errors = any(r["errors"] for r in rows)
+    rows += plan_rows(least=PLAN_ROWS - len(rows))
+    row_errors = any(r.errors for r in rows)
     return render(
         request,
         "orglife/plan_new.html",
         {
             "form": form,
             "rows": rows,
-            "types": SessionType.choices,
             "has_errors": bool(form.errors) or row_errors,
         },
         status=422 if form.errors or row_errors else 200,

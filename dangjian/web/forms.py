@@ -31,3 +31,23 @@ class TextField(forms.CharField):
         self.validators = [
             v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
         ]
+
+
+class TransitionForm(forms.Form):
+    """A workflow move posted by a button (``action``) with its note, as the services take
+    them: the services check both and name what is wrong; the page answers with a message
+    (``messages_of``)."""
+
+    action = TextField(required=False)
+    note = TextField(required=False, strip=False)
+
+
+class NoteForm(forms.Form):
+    """A write that takes only a note (a reversal, a withdrawal), passed on as typed."""
+
+    note = TextField(required=False, strip=False)
+
+
+def messages_of(form: forms.Form) -> str:
+    """Every message of a form in one line, for a page that answers with a message."""
+    return "；".join(m for messages in form.errors.values() for m in messages)
