@@ -1,5 +1,6 @@
 """The API under /api/v1/: one NinjaAPI, routers from the apps, errors in Chinese."""
 
+from csp.decorators import csp_update
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -100,7 +101,10 @@ def _docs_need_login(view):
             return JsonResponse({"detail": "未登录或登录已过期"}, status=401)
         return redirect_to_login(request.get_full_path())
 
-    return guarded
+    # Swagger UI starts with an inline script and style: allowed on this page alone.
+    return csp_update({"script-src": ["'unsafe-inline'"], "style-src-elem": ["'unsafe-inline'"]})(
+        guarded
+    )
 
 
 api = _API(

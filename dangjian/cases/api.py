@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Schema
+from ninja.errors import HttpError
 
 from dangjian.accounts import labels
 from dangjian.accounts.models import Department
@@ -33,7 +35,15 @@ from dangjian.cases.models import (
     State,
 )
 from dangjian.core import pii, workflow
-from dangjian.core.api import ERRORS, AllowedActionOut, ErrorOut, paginate
+from dangjian.core.api import (
+    ERRORS,
+    REVEAL_BY_POST,
+    AllowedActionOut,
+    ErrorOut,
+    RevealIn,
+    no_store,
+    paginate,
+)
 from dangjian.core.api import iso as _iso
 from dangjian.core.apidates import FilterDate
 from dangjian.core.choices import label
@@ -620,16 +630,28 @@ def me_too(request, event_id: int):
     return {"id": event.pk, "me_too_count": event.me_too_count}
 
 
-@router.get("/{int:event_id}/reveal", response={200: EventRevealOut, **ERRORS})
-def reveal(request, event_id: int, field: str):
-    """The reporter's whole phone number: needs ``cases.reveal_pii``; audited."""
+@router.post("/{int:event_id}/reveal", response={200: EventRevealOut, **ERRORS})
+def reveal(request, event_id: int, data: RevealIn, response: HttpResponse):
+    """The reporter's whole phone number: needs ``cases.reveal_pii``, a purpose and a reason
+    (kept in the audit row); never cached."""
     event = selectors.event_get(request.auth, _pk(event_id))
-    if field != "reporter_phone":
+    if data.field != "reporter_phone":
         raise ValidationError({"field": ["只能查看reporter_phone（上报人联系电话）"]})
-    return {
-        "field": field,
-        "value": pii.reveal(actor=request.auth, obj=event, field=field, action="cases.reveal_pii"),
-    }
+    value = pii.reveal(
+        actor=request.auth,
+        obj=event,
+        field=data.field,
+        action="cases.reveal_pii",
+        purpose=data.purpose,
+        reason=data.reason,
+    )
+    no_store(response)
+    return {"field": data.field, "value": value}
+
+
+@router.get("/{int:event_id}/reveal", response={405: ErrorOut}, include_in_schema=False)
+def reveal_by_get(request, event_id: int):
+    raise HttpError(405, REVEAL_BY_POST)
 
 
 # --- attachments (photos) -------------------------------------------------------------------------

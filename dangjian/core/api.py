@@ -29,6 +29,23 @@ class AllowedActionOut(Schema):
     label: str
 
 
+class RevealIn(Schema):
+    """Why a whole personal-data value is looked at (``core.pii.PURPOSES``)."""
+
+    field: str
+    purpose: str
+    reason: str
+
+
+REVEAL_BY_POST = "查看完整信息须用POST提交，并说明用途（purpose）和理由（reason）"
+
+
+def no_store(response) -> None:
+    """A personal-data answer is kept by no cache, the browser's included."""
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+
+
 class PageParams(Schema):
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE

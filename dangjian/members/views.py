@@ -49,6 +49,7 @@ from dangjian.members.models import (
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.territory.models import Area
 from dangjian.web.decorators import console_view
+from dangjian.web.forms import RevealForm, messages_of
 from dangjian.web.paging import paginate
 
 PAGE_SIZE = 20
@@ -280,6 +281,7 @@ def member_list(request):
             "export_query": _query_without(request, "page", "reveal"),
             "can_manage": _may_manage_somewhere(user),
             "can_reveal": user.can("members.reveal_pii"),
+            "reveal_purposes": list(pii.PURPOSES.items()),
             "can_export": user.can("members.export"),
         },
     )
@@ -388,6 +390,7 @@ def member_detail(request, member_id: int):
             ),
             "can_manage": can_manage,
             "can_reveal": user.can("members.reveal_pii"),
+            "reveal_purposes": list(pii.PURPOSES.items()),
             **views_sanctions.section_context(user, member, can_manage),
         },
     )
@@ -409,18 +412,33 @@ def member_reveal(request, member_id: int):
         "label": label,
         "masked": mask(field, getattr(member, field)),
     }
+    form = RevealForm(request.POST)
+    status = 200
     try:
-        ctx["value"] = pii.reveal(actor=user, obj=member, field=field, action="members.reveal_pii")
+        pii.check_allowed(actor=user, obj=member, action="members.reveal_pii")
+        if not form.is_valid():
+            raise ValidationError(messages_of(form))
+        ctx["value"] = pii.reveal(
+            actor=user,
+            obj=member,
+            field=field,
+            action="members.reveal_pii",
+            purpose=form.cleaned_data["purpose"],
+            reason=form.cleaned_data["reason"],
+        )
         ctx["revealed"] = True
     except Forbidden as exc:
         if not request.htmx:
             raise
         ctx["error"] = exc.message
         return render(request, "members/_pii.html", ctx, status=403)
+    except ValidationError as exc:
+        ctx["error"] = "；".join(exc.messages)
+        status = 422
     if request.htmx:
-        response = render(request, "members/_pii.html", ctx)
+        response = render(request, "members/_pii.html", ctx, status=status)
     else:
-        response = _render(request, "members/reveal.html", ctx)
+        response = _render(request, "members/reveal.html", ctx, status=status)
     response["Cache-Control"] = "no-store"
     return response
 

@@ -51,3 +51,22 @@ class NoteForm(forms.Form):
 def messages_of(form: forms.Form) -> str:
     """Every message of a form in one line, for a page that answers with a message."""
     return "；".join(m for messages in form.errors.values() for m in messages)
+
+
+class RevealForm(forms.Form):
+    """Why a whole personal-data value is looked at (``core.pii``): the purpose and a reason."""
+
+    purpose = forms.ChoiceField(label="查看用途", choices=[])
+    reason = TextField(label="查看理由", min_length=2, max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        from dangjian.core.pii import PURPOSES
+
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].choices = [("", "请选择用途"), *PURPOSES.items()]
+        self.fields["reason"].error_messages.update(
+            {"min_length": "请填写查看理由（至少2个字）", "required": "请填写查看理由（至少2个字）"}
+        )
+        self.fields["purpose"].error_messages.update(
+            {"required": "请选择查看用途", "invalid_choice": "请选择查看用途"}
+        )

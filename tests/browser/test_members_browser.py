@@ -71,6 +71,8 @@ def test_street_user_finds_a_member_and_opens_the_file(live_server, page):
     assert li.id_number not in body
 
     # Reveal the ID number in place (htmx); the file records the reveal.
+    page.select_option("#pii-id_number select[name=purpose]", "verify")
+    page.fill("#pii-id_number input[name=reason]", "核对转接材料")
     page.locator("#pii-id_number button.reveal-btn").click()
     page.locator("#pii-id_number .revealed").wait_for(state="visible")
     assert page.locator("#pii-id_number .revealed").inner_text() == li.id_number
@@ -100,6 +102,8 @@ def test_secretary_sees_the_refusal_in_place(live_server, page):
     page.fill("input[name=password]", world_mod.PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/members/{li.pk}/")
+    page.select_option("#pii-id_number select[name=purpose]", "contact")
+    page.fill("#pii-id_number input[name=reason]", "联系本人")
     page.locator("#pii-id_number button.reveal-btn").click()
     page.locator("#pii-id_number .error").wait_for(state="visible")
     assert page.locator("#pii-id_number .error").inner_text() == "您没有查看完整个人信息的权限"

@@ -310,12 +310,16 @@ def test_anonymous_reporter_and_masked_phone(world, api):
     assert kept["after"]["reporter_phone"] == "139****5678"
     assert kept["actor_name"] == "t-resident"
     # Revealing the whole number: the street may (audited), the department may not.
-    r = api.get(world.users["street"], f"/api/v1/cases/{ev.pk}/reveal", field="reporter_phone")
+    why = {"field": "reporter_phone", "purpose": "contact", "reason": "回访上报人"}
+    r = api.post(world.users["street"], f"/api/v1/cases/{ev.pk}/reveal", why)
     assert r.json() == {"field": "reporter_phone", "value": "13912345678"}
+    assert r["Cache-Control"] == "no-store"
     assert AuditEntry.objects.filter(action="pii.reveal", object_id=str(ev.pk)).count() == 1
-    r = api.get(world.resident, f"/api/v1/cases/{ev.pk}/reveal", field="reporter_phone")
+    r = api.post(world.resident, f"/api/v1/cases/{ev.pk}/reveal", why)
     assert r.status_code == 403
-    r = api.get(world.users["street"], f"/api/v1/cases/{ev.pk}/reveal", field="description")
+    r = api.post(
+        world.users["street"], f"/api/v1/cases/{ev.pk}/reveal", {**why, "field": "description"}
+    )
     assert r.status_code == 422
     r = api.post(
         world.resident,

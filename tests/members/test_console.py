@@ -290,7 +290,8 @@ def test_out_of_scope_user_gets_404_on_every_member_page(world, people, client, 
         client = login(client, user)
         for path in ("", "edit/", "transfer/", "mobile/"):
             assert client.get(f"/members/{li.pk}/{path}").status_code == 404, path
-        assert client.post(f"/members/{li.pk}/reveal/", {"field": "id_number"}).status_code == 404
+        r = client.post(f"/members/{li.pk}/reveal/", {"field": "id_number", **WHY})
+        assert r.status_code == 404
         assert client.post(f"/members/{li.pk}/edit/", {"name": "改名"}).status_code == 404
     assert client.get(f"/members/{2**63}/").status_code == 404
     assert not AuditEntry.objects.filter(action="pii.reveal").exists()
@@ -313,22 +314,25 @@ def test_viewer_without_manage_gets_403_on_edit(world, people, client):
 
 # --- revealing personal data ---------------------------------------------------------------------
 
+WHY = {"purpose": "verify", "reason": "核对转接材料"}
+
 
 def test_reveal_through_htmx_is_audited(world, people, client):
     li = people["li"]
     client = login(client, world.users["street"])
     body = text(client.get(f"/members/{li.pk}/"))
     assert "查看完整号码" in body and f'hx-post="/members/{li.pk}/reveal/"' in body
+    assert 'name="purpose"' in body and 'name="reason"' in body
     r = client.post(
-        f"/members/{li.pk}/reveal/", {"field": "id_number"}, headers={"HX-Request": "true"}
+        f"/members/{li.pk}/reveal/", {"field": "id_number", **WHY}, headers={"HX-Request": "true"}
     )
     assert r.status_code == 200
     assert li.id_number in text(r) and "<html" not in text(r)
     assert r["Cache-Control"] == "no-store"
     entry = AuditEntry.objects.get(action="pii.reveal")
     assert entry.object_id == str(li.pk) and entry.actor_id == world.users["street"].pk
-    assert "身份证号码" in entry.note
-    r = client.post(f"/members/{li.pk}/reveal/", {"field": "phone"})  # without htmx: a page
+    assert entry.note == "查看完整身份证号码（用途：核实身份；理由：核对转接材料）"
+    r = client.post(f"/members/{li.pk}/reveal/", {"field": "phone", **WHY})  # a page
     assert r.status_code == 200 and PHONE in text(r) and "返回档案" in text(r)
     assert AuditEntry.objects.filter(action="pii.reveal").count() == 2
     # the file itself stays masked
@@ -339,7 +343,7 @@ def test_reveal_refused_with_a_message_and_nothing_audited(world, people, client
     li = people["li"]
     client = login(client, world.users["community"])
     r = client.post(
-        f"/members/{li.pk}/reveal/", {"field": "id_number"}, headers={"HX-Request": "true"}
+        f"/members/{li.pk}/reveal/", {"field": "id_number", **WHY}, headers={"HX-Request": "true"}
     )
     assert r.status_code == 403
     body = text(r)
@@ -347,6 +351,23 @@ def test_reveal_refused_with_a_message_and_nothing_audited(world, people, client
     assert li.id_number not in body and crypto.mask("id_number", li.id_number) in body
     r = client.post(f"/members/{li.pk}/reveal/", {"field": "id_number"})
     assert r.status_code == 403 and "403 无权访问" in text(r)
+
+
+def test_reveal_without_purpose_or_reason_is_refused_in_place(world, people, client):
+    li = people["li"]
+    client = login(client, world.users["street"])
+    for data, message in (
+        ({"reason": "核对材料"}, "请选择查看用途"),
+        ({"purpose": "verify", "reason": "x"}, "请填写查看理由（至少2个字）"),
+    ):
+        r = client.post(
+            f"/members/{li.pk}/reveal/",
+            {"field": "id_number", **data},
+            headers={"HX-Request": "true"},
+        )
+        assert r.status_code == 422 and message in text(r)
+        assert li.id_number not in text(r)
+    assert not AuditEntry.objects.filter(action="pii.reveal").exists()
     assert client.post(f"/members/{li.pk}/reveal/", {"field": "name"}).status_code == 400
     assert not AuditEntry.objects.filter(action="pii.reveal").exists()
 

@@ -299,11 +299,9 @@ def test_api_scope_list_detail_update(world, api, street2_user):
     assert r.status_code == 404
     other.refresh_from_db()
     assert other.name == "乙"
-    for path in (
-        f"/api/v1/members/{mine[0].pk}",
-        f"/api/v1/members/{mine[0].pk}/reveal?field=id_number",
-    ):
-        assert api.get(world.users["street3"], path).status_code == 404
+    assert api.get(world.users["street3"], f"/api/v1/members/{mine[0].pk}").status_code == 404
+    r = api.post(world.users["street3"], f"/api/v1/members/{mine[0].pk}/reveal", WHY_ID)
+    assert r.status_code == 404
     assert api.get(world.users["street3"], "/api/v1/members/").json() == {"items": [], "count": 0}
     r = patch(
         api,
@@ -322,21 +320,42 @@ def test_api_scope_list_detail_update(world, api, street2_user):
     assert r.status_code == 422 and "组织关系转接" in r.json()["detail"]
 
 
+WHY_ID = {"field": "id_number", "purpose": "verify", "reason": "核实转接材料"}
+
+
 def test_api_own_file_and_reveal(world, api):
     m = create(world, user=world.users["member"], phone="13800138000")
     own = world.users["member"]
     r = api.get(own, "/api/v1/members/")
     assert [i["id"] for i in r.json()["items"]] == [m.pk]
     assert api.get(own, f"/api/v1/members/{m.pk}").status_code == 200
-    r = api.get(own, f"/api/v1/members/{m.pk}/reveal", field="id_number")
+    r = api.post(own, f"/api/v1/members/{m.pk}/reveal", WHY_ID)
     assert r.status_code == 403
-    r = api.get(world.users["street"], f"/api/v1/members/{m.pk}/reveal", field="phone")
+    street = world.users["street"]
+    r = api.post(street, f"/api/v1/members/{m.pk}/reveal", {**WHY_ID, "field": "phone"})
     assert r.json() == {"field": "phone", "value": "13800138000"}
-    assert AuditEntry.objects.filter(
-        action="pii.reveal", object_id=str(m.pk), actor=world.users["street"]
-    ).exists()
-    r = api.get(world.users["street"], f"/api/v1/members/{m.pk}/reveal", field="name")
+    assert r["Cache-Control"] == "no-store"
+    row = AuditEntry.objects.get(action="pii.reveal", object_id=str(m.pk), actor=street)
+    assert row.after == {"field": "phone", "purpose": "verify", "reason": "核实转接材料"}
+    assert row.note == "查看完整手机号码（用途：核实身份；理由：核实转接材料）"
+    r = api.post(street, f"/api/v1/members/{m.pk}/reveal", {**WHY_ID, "field": "name"})
     assert r.status_code == 422
+
+
+def test_api_reveal_needs_a_purpose_and_a_reason_and_a_post(world, api):
+    """Issue 19: a reveal is a POST (a cross-site <img> cannot start one) with a purpose and a
+    reason, kept in the audit row; without them nothing is revealed or recorded."""
+    m = create(world, phone="13800138000")
+    street, path = world.users["street"], f"/api/v1/members/{m.pk}/reveal"
+    r = api.get(street, path, field="id_number")
+    assert r.status_code == 405 and "POST" in r.json()["detail"]
+    r = api.post(street, path, {"field": "phone", "reason": "核实"})
+    assert r.status_code == 422 and "purpose" in r.json()["errors"]
+    r = api.post(street, path, {"field": "phone", "purpose": "gossip", "reason": "核实"})
+    assert r.status_code == 422 and r.json()["errors"]["purpose"][0].startswith("请选择查看用途")
+    r = api.post(street, path, {"field": "phone", "purpose": "contact", "reason": " 看 "})
+    assert r.json()["errors"] == {"reason": ["请填写查看理由（至少2个字）"]}
+    assert not AuditEntry.objects.filter(action="pii.reveal").exists()
 
 
 def test_api_filters(world, api):

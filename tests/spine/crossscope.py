@@ -461,7 +461,14 @@ ROUTES += [
         note="members living in an area subtree",
     ),
     Route("api", "/api/v1/members/{id}", "member", "detail"),
-    Route("api", "/api/v1/members/{id}/reveal?field=id_number", "member", "detail"),
+    Route(
+        "api",
+        "/api/v1/members/{id}/reveal",
+        "member",
+        "write",
+        method="POST",
+        data={"field": "id_number", "purpose": "verify", "reason": "越界核实"},
+    ),
     Route(
         "api",
         "/api/v1/members/{id}/photo",
@@ -995,7 +1002,14 @@ ROUTES += [
     ),
     Route("api", "/api/v1/cases/?area={id}", "area", "children"),
     Route("api", "/api/v1/cases/{id}", "event", "detail"),
-    Route("api", "/api/v1/cases/{id}/reveal?field=reporter_phone", "event", "detail"),
+    Route(
+        "api",
+        "/api/v1/cases/{id}/reveal",
+        "event",
+        "write",
+        method="POST",
+        data={"field": "reporter_phone", "purpose": "contact", "reason": "越界联系"},
+    ),
     Route(
         "api",
         "/api/v1/cases/",

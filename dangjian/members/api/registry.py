@@ -7,13 +7,14 @@ Thin: parse, call a selector or a service, serialize. Personal data is masked in
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from ninja import File, Query, Router
+from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from dangjian.accounts.models import User
 from dangjian.core import files, pii
-from dangjian.core.api import ERRORS, paginate
+from dangjian.core.api import ERRORS, REVEAL_BY_POST, ErrorOut, RevealIn, no_store, paginate
 from dangjian.core.api import ref as _ref
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema
@@ -124,18 +125,28 @@ def update_member(request, member_id: int, data: MemberPatch):
     return member_out(selectors.member_get(request.auth, member_id))
 
 
-@router.get("/{int:member_id}/reveal", response={200: RevealOut, **ERRORS})
-def reveal(request, member_id: int, field: str):
-    """The whole ID number or phone number: needs ``members.reveal_pii``; audited."""
-    if field not in ("id_number", "phone"):
+@router.post("/{int:member_id}/reveal", response={200: RevealOut, **ERRORS})
+def reveal(request, member_id: int, data: RevealIn, response: HttpResponse):
+    """The whole ID number or phone number: needs ``members.reveal_pii``, a purpose and a
+    reason (kept in the audit row); never cached."""
+    if data.field not in ("id_number", "phone"):
         raise ValidationError({"field": ["只能查看id_number（身份证号码）或phone（手机号码）"]})
     member = selectors.member_get(request.auth, _pk(member_id))
-    return {
-        "field": field,
-        "value": pii.reveal(
-            actor=request.auth, obj=member, field=field, action="members.reveal_pii"
-        ),
-    }
+    value = pii.reveal(
+        actor=request.auth,
+        obj=member,
+        field=data.field,
+        action="members.reveal_pii",
+        purpose=data.purpose,
+        reason=data.reason,
+    )
+    no_store(response)
+    return {"field": data.field, "value": value}
+
+
+@router.get("/{int:member_id}/reveal", response={405: ErrorOut}, include_in_schema=False)
+def reveal_by_get(request, member_id: int):
+    raise HttpError(405, REVEAL_BY_POST)
 
 
 @router.get("/{int:member_id}/photo", response={200: None, **ERRORS})

@@ -31,3 +31,34 @@
     setOpen(button, true);
   });
 })();
+
+/* Behaviours the pages ask for with data attributes, so no page needs inline script (the
+ * content security policy allows scripts from our own files only). */
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el && el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) el.form.submit();
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target, text = form && form.getAttribute && form.getAttribute("data-confirm");
+    if (text && !window.confirm(text)) event.preventDefault();
+  });
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest && event.target.closest("[data-print]");
+    if (el) window.print();
+  });
+})();
+
+/* A refusal (403) or a bad form (422) answered into an element marked data-swap-errors is
+ * shown in its place, as a success would be (htmx leaves error answers out by default). */
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var target = event.detail && event.detail.target;
+  var status = event.detail && event.detail.xhr && event.detail.xhr.status;
+  if ((status === 403 || status === 422) && target && target.closest &&
+      target.closest("[data-swap-errors]")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
+
