@@ -863,7 +863,7 @@ ROUTES += [
         "member",
         "write",
         method="POST",
-        data={"field": "id_number"},
+        data={"field": "id_number", "purpose": "verify", "reason": "越界核实"},
         note="a reveal writes an audit row: an outsider's must write none",
     ),
     Route(
