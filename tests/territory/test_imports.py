@@ -419,3 +419,49 @@ def test_area_update_checks_the_boundary(world):
             kind=AreaKind.GRID,
             boundary=square(121.0, 25.4, 0.1),
         )
+
+
+# --- console --------------------------------------------------------------------------------
+
+
+def test_console_upload_pages(world, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(world.users["street"])
+    r = client.get("/areas/")
+    assert "/areas/import/" in r.content.decode()
+    for path in ("/areas/import/", "/areas/households/import/", "/areas/boundaries/import/"):
+        r = client.get(path)
+        assert r.status_code == 200, path
+        r = client.get(path + "template/")
+        assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd")
+    content = areas_file(
+        ("", "控制台网格", "网格", "", "龙桥社区", "", ""), ("", "", "网格", "", "龙桥社区", "", "")
+    )
+    r = client.post(
+        "/areas/import/",
+        {"file": SimpleUploadedFile("a.xlsx", content), "mode": "skip_bad"},
+    )
+    page = r.content.decode()
+    assert r.status_code == 200
+    assert "共2行，导入1行，跳过有误的1行" in page and "名称不能为空" in page
+    assert Area.objects.filter(name="控制台网格").exists()
+    r = client.post("/areas/import/", {"mode": "skip_bad"})
+    assert "请上传文件" in r.content.decode()
+    client.force_login(world.users["grid"])
+    assert client.get("/areas/import/").status_code == 403
+
+
+def test_households_list_reads_a_page_in_a_few_queries(world, api, django_assert_max_num_queries):
+    Household.objects.bulk_create(
+        [
+            Household(unit=world.unit, area_path=world.unit.path, door=f"{i}室", head_name="王五")
+            for i in range(30)
+        ]
+    )
+    user = world.users["street"]
+    api.get(user, f"/api/v1/areas/{world.street.pk}/households/")  # the token, the grants
+    with django_assert_max_num_queries(8):
+        r = api.get(user, f"/api/v1/areas/{world.street.pk}/households/?page_size=20")
+    assert r.status_code == 200 and r.json()["count"] == 30 and len(r.json()["items"]) == 20
+    assert {i["head_name"] for i in r.json()["items"]} == {"王*"}

@@ -22,7 +22,7 @@ router = Router(tags=["治理区域"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class ImportErrorOut(Schema):
+class AreaImportErrorOut(Schema):
     row: int
     column: str
     message: str
@@ -35,7 +35,7 @@ class AreaImportReportOut(Schema):
     bad_rows: int
     mode: str
     detail: str
-    errors: list[ImportErrorOut]
+    errors: list[AreaImportErrorOut]
     ignored_columns: list[str]
 
 
@@ -120,12 +120,12 @@ def area_households(request, area_id: int):
     return paginate(request, qs, household_out)
 
 
-class RevealOut(Schema):
+class HouseholdRevealOut(Schema):
     field: str
     value: str
 
 
-@router.post("/households/{int:household_id}/reveal", response={200: RevealOut, **ERRORS})
+@router.post("/households/{int:household_id}/reveal", response={200: HouseholdRevealOut, **ERRORS})
 def reveal_head(request, household_id: int):
     """The whole name of the head of household: needs ``territory.manage`` there; audited."""
     household = scope.get_visible(Household, request.auth, "territory.view", pk=_pk(household_id))
