@@ -102,12 +102,33 @@ def _root_and_actor(name: str, code: str):
     return user
 
 
+PHASES: dict[str, list[float]] = {}
+
+
+def _timed(module, name: str) -> None:
+    """Wrap ``module.name`` to add its wall and CPU seconds to ``PHASES[name]``."""
+    fn = getattr(module, name)
+
+    def wrapper(*args, **kwargs):
+        w, c = time.perf_counter(), time.process_time()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            PHASES[name] = [time.perf_counter() - w, time.process_time() - c]
+
+    setattr(module, name, wrapper)
+
+
 def run() -> dict:
     from django.db import connection
     from django.db.models import Count
 
+    from dangjian.territory.imports import areas as module
     from dangjian.territory.imports.areas import areas_import
     from dangjian.territory.models import Area
+
+    for name in ("parse_sheet", "_check", "_write", "_audit_rows"):
+        _timed(module, name)
 
     started = time.perf_counter()
     rows, (name, code) = build_rows()
@@ -133,6 +154,7 @@ def run() -> dict:
         "import_cpu_s": round(cpu, 1),
         "rows_per_s": round(len(rows) / seconds),
         "target_met": seconds < TARGET_SECONDS,
+        "phases": {k: (round(w, 1), round(c, 1)) for k, (w, c) in PHASES.items()},
         "machine": common.machine(),
     }
 
@@ -147,6 +169,8 @@ def report(r: dict) -> list[str]:
         f"{r['import_s']:.1f} s（CPU {r['import_cpu_s']:.1f} s） | {r['rows_per_s']:,} 行/s | "
         f"< {TARGET_SECONDS:.0f} s {verdict} |",
         f"负载 {m['load']}，{m['cpu']}，Python {m['python']}，Django {m.get('django')}",
+        "阶段（墙钟 s, CPU s；写入含审计）："
+        + "，".join(f"{k} {w}/{c}" for k, (w, c) in r["phases"].items()),
     ]
 
 

@@ -465,3 +465,33 @@ def test_households_list_reads_a_page_in_a_few_queries(world, api, django_assert
         r = api.get(user, f"/api/v1/areas/{world.street.pk}/households/?page_size=20")
     assert r.status_code == 200 and r.json()["count"] == 30 and len(r.json()["items"]) == 20
     assert {i["head_name"] for i in r.json()["items"]} == {"王*"}
+
+
+def test_the_migration_encrypts_clear_heads_once(world):
+    """territory.0002 encrypts the names stored in clear before it; a second run keeps them."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "dangjian.territory.migrations.0002_household_door_head_name_encrypted"
+    )
+    h = Household.objects.create(unit=world.unit, area_path=world.unit.path, door="旧室")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE territory_household SET head_name = %s WHERE id = %s", ["旧户主", h.pk]
+        )
+
+    class Editor:
+        quote_name = staticmethod(connection.ops.quote_name)
+
+    Editor.connection = connection
+    migration.encrypt_heads(apps, Editor())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT head_name FROM territory_household WHERE id = %s", [h.pk])
+        first = cursor.fetchone()[0]
+    assert crypto.is_token(first) and Household.objects.get(pk=h.pk).head_name == "旧户主"
+    migration.encrypt_heads(apps, Editor())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT head_name FROM territory_household WHERE id = %s", [h.pk])
+        assert cursor.fetchone()[0] == first
