@@ -18,11 +18,9 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.utils import timezone
 
-from dangjian.core import context, tree
+from dangjian.core import tree
 from dangjian.core.gcpause import collection_paused
-from dangjian.core.models import AuditEntry
 from dangjian.core.pinyin import initials
 from dangjian.territory.codes import check_area_code
 from dangjian.territory.imports.common import (
@@ -30,6 +28,8 @@ from dangjian.territory.imports.common import (
     Outcome,
     Problems,
     Reach,
+    audit_rows,
+    bulk_insert,
     check_mode,
     chunks,
     count_of,
@@ -403,6 +403,22 @@ class _Stored:
 # --- writing ----------------------------------------------------------------------------------
 
 
+_AREA_COLUMNS = [
+    "parent_id",
+    "path",
+    "depth",
+    "name",
+    "pinyin",
+    "child_count",
+    "next_child",
+    "kind",
+    "level",
+    "code",
+    "households",
+    "population",
+]
+
+
 def _write(actor, good: list[Node]) -> int:
     """The good rows in bulk (inside the caller's transaction); answers how many."""
     stored_ids = {n.stored_parent.pk for n in good if n.stored_parent is not None}
@@ -418,8 +434,7 @@ def _write(actor, good: list[Node]) -> int:
     next_step = {pk: a.next_child for pk, a in locked.items()}
     added: dict[int, int] = {}
     pinyin: dict[str, str] = {}
-    by_depth: dict[int, list[tuple[Node, Area]]] = {}
-    now = timezone.now()
+    by_depth: dict[int, list[Node]] = {}
     for node in good:
         if node.parent is not None:
             parent_path = node.parent.path
@@ -437,29 +452,37 @@ def _write(actor, good: list[Node]) -> int:
             raise ValidationError({"file": [f"第{node.number}行：{exc}"]}) from exc
         if node.name not in pinyin:
             pinyin[node.name] = initials(node.name)
-        depth = tree.depth_of(node.path)
-        area = Area(
-            path=node.path,
-            depth=depth,
-            name=node.name,
-            pinyin=pinyin[node.name],
-            kind=node.kind,
-            level=LEVEL_OF[AreaKind(node.kind)],
-            code=node.code,
-            households=node.households,
-            population=node.population,
-            created_at=now,
-            updated_at=now,
-        )
-        by_depth.setdefault(depth, []).append((node, area))
+        by_depth.setdefault(tree.depth_of(node.path), []).append(node)
+    # Depth by depth, so that each row's parent has its key; the keys are read back by path
+    # (unique), a few hundred look-ups by index for a whole city.
     for depth in sorted(by_depth):
-        pairs = by_depth[depth]
-        for node, area in pairs:
-            area.parent_id = node.parent.pk if node.parent is not None else node.stored_parent.pk
-            area.child_count = area.next_child = node.children
-        Area.objects.bulk_create([a for _n, a in pairs], batch_size=1000)
-        for node, area in pairs:
-            node.pk = area.pk
+        nodes = by_depth[depth]
+        bulk_insert(
+            Area,
+            _AREA_COLUMNS,
+            [
+                [
+                    node.parent.pk if node.parent is not None else node.stored_parent.pk,
+                    node.path,
+                    depth,
+                    node.name,
+                    pinyin[node.name],
+                    node.children,
+                    node.children,
+                    node.kind,
+                    LEVEL_OF[AreaKind(node.kind)],
+                    node.code,
+                    node.households,
+                    node.population,
+                ]
+                for node in nodes
+            ],
+        )
+        keys: dict[str, int] = {}
+        for chunk in chunks([n.path for n in nodes]):
+            keys.update(Area.objects.filter(path__in=chunk).values_list("path", "pk"))
+        for node in nodes:
+            node.pk = keys[node.path]
     for pk, n in added.items():
         Area.objects.filter(pk=pk).update(
             next_child=models.F("next_child") + n, child_count=models.F("child_count") + n
@@ -470,23 +493,18 @@ def _write(actor, good: list[Node]) -> int:
 
 def _audit_rows(actor, good: list[Node]) -> None:
     """One ``area.create`` audit row per new area, as ``audit.record`` writes it."""
-    is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    actor_name = (actor.get_username() if is_user else "")[:150]
-    request_id, remote_addr = context.request_id.get(), context.remote_addr.get()
-    rows = [
-        AuditEntry(
-            actor=actor if is_user else None,
-            actor_name=actor_name,
-            action="area.create",
-            object_type="territory.area",
-            object_id=str(n.pk),
-            object_repr=n.name[:200],
-            after={"name": n.name, "kind": n.kind, "code": n.code, "path": n.path},
-            note=f"Excel导入第{n.number}行",
-            request_id=request_id,
-            remote_addr=remote_addr,
-            area_path=n.path,
-        )
-        for n in good
-    ]
-    AuditEntry.objects.bulk_create(rows, batch_size=1000)
+    audit_rows(
+        actor,
+        "area.create",
+        "territory.area",
+        (
+            (
+                n.pk,
+                n.name,
+                {"name": n.name, "kind": n.kind, "code": n.code, "path": n.path},
+                f"Excel导入第{n.number}行",
+                n.path,
+            )
+            for n in good
+        ),
+    )

@@ -16,8 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from dangjian.core import context, tree
-from dangjian.core.models import AuditEntry
+from dangjian.core import tree
 from dangjian.territory import geometry
 from dangjian.territory.imports.areas import _is_subsequence
 from dangjian.territory.imports.common import (
@@ -27,6 +26,7 @@ from dangjian.territory.imports.common import (
     Problems,
     Row,
     Sheet,
+    audit_rows,
     check_mode,
     chunks,
     file_error,
@@ -277,29 +277,22 @@ def _write(actor, good: list[tuple]) -> int:
         ["boundary", "min_lng", "min_lat", "max_lng", "max_lat", "updated_at"],
         batch_size=500,
     )
-    is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    actor_name = (actor.get_username() if is_user else "")[:150]
-    request_id, remote_addr = context.request_id.get(), context.remote_addr.get()
-    AuditEntry.objects.bulk_create(
-        [
-            AuditEntry(
-                actor=actor if is_user else None,
-                actor_name=actor_name,
-                action="area.update",
-                object_type="territory.area",
-                object_id=str(area.pk),
-                object_repr=area.name[:200],
-                after={
+    audit_rows(
+        actor,
+        "area.update",
+        "territory.area",
+        (
+            (
+                area.pk,
+                area.name,
+                {
                     "boundary": "已导入",
                     **{k: getattr(area, k) for k in ("min_lng", "min_lat", "max_lng", "max_lat")},
                 },
-                note=f"导入边界第{n}行",
-                request_id=request_id,
-                remote_addr=remote_addr,
-                area_path=area.path,
+                f"导入边界第{n}行",
+                area.path,
             )
             for n, area, _p, _b in good
-        ],
-        batch_size=1000,
+        ),
     )
     return len(areas)

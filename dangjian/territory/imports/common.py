@@ -289,6 +289,115 @@ def report(
     }
 
 
+# --- rows in bulk ---------------------------------------------------------------------------
+
+
+def bulk_insert(model, attnames: list[str], rows: list[list]) -> None:
+    """Insert ``rows`` (values in the order of ``attnames``) into ``model``'s table with one
+    ``executemany`` per 5,000 rows, without a model instance per row. Every other concrete
+    field (but the key) takes what a new instance would get (its default, ``auto_now``), so a
+    field added to the model later is filled too. Values of text, integer and key fields go as
+    they are; the others through their field's ``get_db_prep_save``."""
+    from django.db import connections, router
+    from django.db import models as m
+
+    connection = connections[router.db_for_write(model)]
+    meta = model._meta
+    given = set(attnames)
+    by_attname = {f.attname: f for f in meta.concrete_fields}
+    probe = model()
+    rest = [f for f in meta.concrete_fields if not f.primary_key and f.attname not in given]
+    constants = [f.get_db_prep_save(f.pre_save(probe, True), connection) for f in rest]
+    converters = []
+    for name in attnames:
+        f = by_attname[name]
+        plain = isinstance(f, m.CharField | m.IntegerField | m.ForeignKey) and not isinstance(
+            f, m.AutoField
+        )
+        converters.append(None if plain else (lambda v, f=f: f.get_db_prep_save(v, connection)))
+    qn = connection.ops.quote_name
+    columns = [qn(by_attname[a].column) for a in attnames] + [qn(f.column) for f in rest]
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    convert = [(i, c) for i, c in enumerate(converters) if c is not None]
+    params = []
+    for row in rows:
+        row = list(row)
+        for i, c in convert:
+            row[i] = c(row[i])
+        params.append((*row, *constants))
+    with connection.cursor() as cursor:
+        for chunk in chunks(params, 5000):
+            cursor.executemany(sql, chunk)
+
+
+# --- audit rows in bulk ----------------------------------------------------------------------
+
+_AUDIT_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor_name",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "after",
+    "note",
+    "request_id",
+    "remote_addr",
+    "area_path",
+    "org_path",
+)
+
+
+def audit_rows(actor, action: str, object_type: str, rows) -> None:
+    """One audit row per written object, as ``audit.record`` writes it (nothing sealed), in one
+    ``executemany``: ``rows`` of ``(object_id, object_repr, after, note, area_path)``. Each value
+    goes through its field's ``get_db_prep_save`` (the JSON of ``after``, the time)."""
+    from django.db import connections, router
+    from django.utils import timezone
+
+    from dangjian.core import context
+    from dangjian.core.models import AuditEntry
+
+    connection = connections[router.db_for_write(AuditEntry)]
+    meta = AuditEntry._meta
+    after_field, at_field = meta.get_field("after"), meta.get_field("at")
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    actor_id = actor.pk if is_user else None
+    actor_name = (actor.get_username() if is_user else "")[:150]
+    request_id, remote_addr = context.request_id.get(), context.remote_addr.get()
+    at = at_field.get_db_prep_save(timezone.now(), connection)
+    params = [
+        (
+            at,
+            actor_id,
+            actor_name,
+            action,
+            object_type,
+            str(object_id),
+            object_repr[:200],
+            after_field.get_db_prep_save(after, connection),
+            note[:500],
+            request_id,
+            remote_addr,
+            area_path,
+            "",
+        )
+        for object_id, object_repr, after, note, area_path in rows
+    ]
+    qn = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in _AUDIT_COLUMNS)}) "
+        f"VALUES ({', '.join(['%s'] * len(_AUDIT_COLUMNS))})"
+    )
+    with connection.cursor() as cursor:
+        for chunk in chunks(params, 5000):
+            cursor.executemany(sql, chunk)
+
+
 # --- the template ---------------------------------------------------------------------------
 
 
