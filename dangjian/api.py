@@ -32,6 +32,7 @@ from dangjian.members.api import unit_roles as member_unit_roles_api
 from dangjian.organizations.api import router as orgs_router
 from dangjian.orglife.api import router as orglife_router
 from dangjian.territory.api import router as areas_router
+from dangjian.territory.imports import api as area_imports_api
 
 # Issue 13 split the member API by subdomain and moved the cadres and the household visits:
 # their operationIds stay the ones the clients know (``dangjian_members_api_<view>``,
@@ -183,6 +184,7 @@ def health(request):
 
 api.add_router("", accounts_router)
 api.add_router("/areas", areas_router)
+api.add_router("/areas", area_imports_api.router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/orgs", committee_api.router)
 for _members_api in (

@@ -3,6 +3,7 @@ from django.urls import include, path
 from dangjian.cadres import urls as cadres_urls
 from dangjian.console import audit_views, holiday_views, org_approval_views, tree_views, views
 from dangjian.members import urls as members_urls
+from dangjian.territory.imports import urls as area_import_urls
 
 app_name = "console"
 urlpatterns = [
@@ -10,6 +11,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("", views.home, name="home"),
     path("areas/", tree_views.area_list, name="area_list"),
+    path("areas/", include(area_import_urls)),
     path("areas/<int:node_id>/", tree_views.area_detail, name="area_detail"),
     path("areas/<int:node_id>/children/", tree_views.area_children, name="area_children"),
     path("orgs/", tree_views.org_list, name="org_list"),

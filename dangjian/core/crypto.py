@@ -51,11 +51,12 @@ INDEX_KEY_ENV = "DANGJIAN_PII_INDEX_KEY"
 ENC_KEYS_FILE = "pii_enc.keys"
 INDEX_KEY_FILE = "pii_index.key"
 
-PII_KINDS = ("id_number", "phone", "address")
+PII_KINDS = ("id_number", "phone", "address", "name")
 PII_KIND_LABELS = {
     "id_number": _("身份证号码"),
     "phone": _("电话号码"),
     "address": _("地址"),
+    "name": _("姓名"),
 }
 
 _KID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
@@ -365,6 +366,9 @@ def mask(kind: str, value) -> str:
         return _mask_phone(text)
     if kind == "address":
         return _mask_address(text)
+    if kind == "name":  # a head of household: the surname, one star per other character
+        text = text.strip()
+        return text[0] + "*" * max(1, len(text) - 1)
     return "****"
 
 

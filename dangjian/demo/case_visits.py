@@ -76,7 +76,7 @@ def seed_visits(b, users: dict, rng: random.Random) -> dict:
     for pk, unit_id, path, label in (
         Household.objects.filter(area_path__in=[u.path for u in _units_of(b, villages)])
         .order_by("area_path", "id")
-        .values_list("pk", "unit_id", "area_path", "label")
+        .values_list("pk", "unit_id", "area_path", "door")
     ):
         listed.setdefault(path[: len(villages[0].path)], []).append((pk, unit_id, path, label))
     visit_events: dict[tuple, list[int]] = {}

@@ -195,7 +195,7 @@ class CityBuilder:
                 Household(
                     unit=unit,
                     area_path=unit.path,
-                    label=names.door_label(unit.name, floor + 1, room + 1),
+                    door=names.door_label(unit.name, floor + 1, room + 1),
                     head_name=names.person_name(rng),
                     members=members,
                 )

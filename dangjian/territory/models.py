@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.crypto import EncryptedField
 from dangjian.core.scope import ScopedManager, ScopeFields
 from dangjian.core.tree import PathField
 from dangjian.core.treemodel import TreeNode
@@ -63,14 +64,17 @@ class Area(TreeNode):
 
 
 class Household(models.Model):
-    """A household in a unit (counted on units at city scale; listed in the small city)."""
+    """A household in a unit (counted on units at city scale; listed in the small city).
+
+    The head of household is personal data: encrypted at rest (``EncryptedField``), masked on
+    screens (``crypto.mask("name", ...)``), revealed whole only through ``core.pii.reveal``."""
 
     unit = models.ForeignKey(
         Area, on_delete=models.PROTECT, related_name="household_rows", verbose_name=_("单元")
     )
     area_path = PathField(_("区域路径"), db_index=True)
-    label = models.CharField(_("门牌"), max_length=100)
-    head_name = models.CharField(_("户主"), max_length=50, blank=True)
+    door = models.CharField(_("门牌"), max_length=100)
+    head_name = EncryptedField(_("户主"), pii_kind="name", blank=True, default="")
     members = models.PositiveSmallIntegerField(_("人数"), default=1)
 
     objects = ScopedManager()
@@ -82,4 +86,4 @@ class Household(models.Model):
         ordering = ["area_path", "id"]
 
     def __str__(self) -> str:
-        return self.label
+        return self.door

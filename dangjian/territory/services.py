@@ -8,6 +8,7 @@ from dangjian.core import audit, scope, tree
 from dangjian.core.errors import field_error
 from dangjian.core.treemodel import node_insert, node_move
 from dangjian.territory.codes import check_area_code, significant_prefix
+from dangjian.territory.geometry import check_boundary
 from dangjian.territory.models import LEVEL_OF, Area, AreaKind
 
 # Which kinds may sit directly under which.
@@ -113,6 +114,7 @@ def area_create(
     _check_kind(parent, kind)
     _check_fields(name, households, population)
     check_area_code(kind=kind, code=code, name=name.strip(), ancestors=_ancestry(parent))
+    check_boundary(boundary, parent=parent)
     try:
         area = node_insert(
             Area,
@@ -156,6 +158,7 @@ def area_update(*, actor, area: Area, **changes) -> Area:
         area.name = area.name.strip()
         area.pinyin = initials(area.name)
     if "boundary" in changes:
+        check_boundary(area.boundary, parent=area.parent)
         for k, v in _bbox(area.boundary).items():
             setattr(area, k, v)
     if "code" in changes or "name" in changes:  # a town's name decides its code range

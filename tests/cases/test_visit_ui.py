@@ -101,7 +101,7 @@ def test_console_form_refusals_on_the_field_write_nothing(client, world, team):
 
 
 def test_listed_household_and_default_visitor(client, world, team):
-    hh = Household.objects.create(unit=world.unit, area_path=world.unit.path, label="1号楼202室")
+    hh = Household.objects.create(unit=world.unit, area_path=world.unit.path, door="1号楼202室")
     client.force_login(world.users["grid"])
     page = client.get("/cases/visits/new/").content.decode()  # the one team is preselected
     assert "1号楼 202室" in page or "1号楼202室" in page

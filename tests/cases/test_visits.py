@@ -163,7 +163,7 @@ def test_visit_refusals(world, team):
 
 def test_coverage_arithmetic(world, team, api):
     Area.objects.filter(pk=world.community.pk).update(households=4)
-    hh = Household.objects.create(unit=world.unit, area_path=world.unit.path, label="1号楼101室")
+    hh = Household.objects.create(unit=world.unit, area_path=world.unit.path, door="1号楼101室")
     with time_machine.travel(at(2025, 6, 20, 10, 0), tick=False):
         # Week of 06-09: A twice (counts once), B as a listed household, C spaced differently.
         record(world, team, "1号楼302室", dt.date(2025, 6, 9))

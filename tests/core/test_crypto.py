@@ -221,8 +221,16 @@ def test_mask_never_shows_the_middle():
 
 def test_field_requires_a_known_kind():
     with pytest.raises(ValueError):
-        EncryptedField(pii_kind="name")
+        EncryptedField(pii_kind="nickname")
     assert EncryptedField(pii_kind="address").pii_kind == "address"
+    assert EncryptedField(pii_kind="name").pii_kind == "name"
+
+
+def test_a_name_is_masked_to_its_first_character():
+    assert crypto.mask("name", "欧阳修") == "欧**"
+    assert crypto.mask("name", "张三") == "张*"
+    assert crypto.mask("name", "李") == "李*"
+    assert crypto.mask("name", "") == ""
 
 
 def test_field_deconstructs_with_its_kind():

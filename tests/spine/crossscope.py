@@ -2576,3 +2576,55 @@ ROUTES += [
     ),
 ]
 WATCHED_COUNTS += [_member_models.Sanction]
+
+
+# --- areaimport ------------------------------------------------------------------------------------
+# The imports of the governance tree take a file (multipart): their POSTs name no probe in path
+# or JSON body, so they are unscoped here; tests/territory/test_imports.py checks that an
+# outsider's file naming the first county's areas writes nothing. The households of an area and
+# the reveal of a head of household are scoped.
+
+
+def household_probes(world) -> list[Probe]:
+    from dangjian.territory.models import Household
+
+    rows = [
+        Household.objects.create(
+            unit=world.nodes["unit"],
+            area_path=world.nodes["unit"].path,
+            door=f"越界探针{i}室",
+            head_name="探针户主",
+        )
+        for i in (1, 2)
+    ]
+    return [Probe(h.pk, h.door, markers=(h.door,)) for h in rows]
+
+
+FACTORIES["household"] = household_probes
+ROUTES += [
+    Route("api", "/api/v1/areas/{id}/households/", "area", "detail"),
+    Route(
+        "api",
+        "/api/v1/areas/households/{id}/reveal",
+        "household",
+        "write",
+        method="POST",
+        note="a reveal writes an audit row: an outsider's must write none",
+    ),
+]
+UNSCOPED_API_ROUTES |= {
+    ("GET", "/api/v1/areas/import/template"),
+    ("POST", "/api/v1/areas/import"),
+    ("GET", "/api/v1/areas/households/import/template"),
+    ("POST", "/api/v1/areas/households/import"),
+    ("GET", "/api/v1/areas/boundaries/import/template"),
+    ("POST", "/api/v1/areas/boundaries/import"),
+}
+UNSCOPED_CONSOLE_ROUTES |= {
+    "/areas/import/",
+    "/areas/import/template/",
+    "/areas/households/import/",
+    "/areas/households/import/template/",
+    "/areas/boundaries/import/",
+    "/areas/boundaries/import/template/",
+}

@@ -253,9 +253,9 @@ def _copies(world) -> dict:
 def furnished(world):
     """The world plus a household, a department and users living under the community."""
     Household.objects.create(
-        unit=world.unit, area_path=world.unit.path, label="1号楼101室", head_name="张三"
+        unit=world.unit, area_path=world.unit.path, door="1号楼101室", head_name="张三"
     )
-    Household.objects.create(unit=world.unit, area_path=world.unit.path, label="1号楼102室")
+    Household.objects.create(unit=world.unit, area_path=world.unit.path, door="1号楼102室")
     accounts.department_create(
         actor=world.users["street"], name="龙桥社区城管中队", area=world.grid
     )

@@ -219,7 +219,7 @@ def visit_record(
         if hh is None:
             raise Http404("未找到")
         where = Area.objects.defer("boundary").get(pk=hh.unit_id)
-        label_text = label_text or hh.label
+        label_text = label_text or hh.door
     elif area is not None:
         where = scope.get_visible(
             Area.objects.defer("boundary"),

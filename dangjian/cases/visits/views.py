@@ -132,11 +132,11 @@ def visit_choices(user, team: VisitTeam | None) -> dict:
         return out
     under = tree.subtree_q("area_path", team.area_path)
     out["households"] = [
-        (h.pk, f"{h.unit.name} {h.label}")
+        (h.pk, f"{h.unit.name} {h.door}")
         for h in Household.objects.visible_to(user, "cases.visit")
         .filter(under)
         .select_related("unit")
-        .only("pk", "label", "unit__name")
+        .only("pk", "door", "unit__name")
         .order_by("area_path", "id")[:MAX_HOUSEHOLDS]
     ]
     out["areas"] = [

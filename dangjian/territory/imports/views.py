@@ -1,0 +1,146 @@
+"""Console upload pages of the three imports (/areas/import/, /areas/households/import/,
+/areas/boundaries/import/) and their templates' downloads. The pages answer the same row report
+as the API; the services decide who may import what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from dangjian.core.scope import Forbidden
+from dangjian.territory.imports import areas, boundaries, households
+from dangjian.territory.imports.api import XLSX
+from dangjian.territory.imports.common import MAX_IMPORT_BYTES, MODE_LABELS, Reach
+from dangjian.web.decorators import console_view
+from dangjian.web.forms import add_service_errors
+
+REPORT_ERRORS_SHOWN = 500
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    title: str
+    note: str
+    unit: str
+    accept: str
+    run: object
+    template: object
+    filename: str
+    columns: tuple
+
+
+KINDS = {
+    "areas": Kind(
+        "areas",
+        "Excel导入区域",
+        "每行一个区域：区划代码按类型和上级检查，上级可以是本表中前面的行或系统中已有的区域"
+        "（须在您的管理范围内）。同一区划代码不能重复，同一上级下不能重名。",
+        "个区域",
+        ".xlsx",
+        areas.areas_import,
+        areas.template,
+        "%E5%8C%BA%E5%9F%9F%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx",
+        areas.COLUMNS,
+    ),
+    "households": Kind(
+        "households",
+        "Excel导入住户和单元",
+        "每行一户：网格须已在系统中，单元不存在时新建；同一单元内门牌不能重复。"
+        "户主姓名属于个人信息，加密保存，页面上脱敏显示。",
+        "户",
+        ".xlsx",
+        households.households_import,
+        households.template,
+        "%E4%BD%8F%E6%88%B7%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx",
+        households.COLUMNS,
+    ),
+    "boundaries": Kind(
+        "boundaries",
+        "导入网格边界",
+        "上传GeoJSON文件（FeatureCollection，properties写code或name）或Excel（区划代码/区域、"
+        "边界）。边界须为闭合、不自相交的多边形，在中国境内，且在上级边界之内。",
+        "个区域的边界",
+        ".xlsx,.json,.geojson",
+        boundaries.boundaries_import,
+        boundaries.template,
+        "%E8%BE%B9%E7%95%8C%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx",
+        boundaries.COLUMNS,
+    ),
+}
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="文件", required=False)
+    mode = forms.ChoiceField(
+        label="导入方式",
+        choices=list(MODE_LABELS.items()),
+        initial="all_or_nothing",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, accept: str = ".xlsx", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs["accept"] = accept
+        self.fields["file"].help_text = "不超过20MB"
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload is None:
+            raise ValidationError("请上传文件")
+        if upload.size > MAX_IMPORT_BYTES:
+            raise ValidationError("文件不能超过20MB，请拆分后分批导入")
+        return upload
+
+
+def _kind(key: str) -> Kind:
+    kind = KINDS.get(key)
+    if kind is None:
+        raise Http404("未找到")
+    return kind
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def import_page(request, kind: str):
+    spec = _kind(kind)
+    if not Reach(request.user):
+        raise Forbidden("您没有导入区域的权限")
+    form = ImportForm(request.POST or None, request.FILES or None, accept=spec.accept)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = spec.run(
+                actor=request.user,
+                content=form.cleaned_data["file"].read(),
+                mode=form.cleaned_data["mode"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    return render(
+        request,
+        "territory/import.html",
+        {
+            "spec": spec,
+            "kinds": KINDS.values(),
+            "form": form,
+            "report": report,
+            "errors_shown": report["errors"][:REPORT_ERRORS_SHOWN] if report else [],
+            "errors_cut": bool(report) and len(report["errors"]) > REPORT_ERRORS_SHOWN,
+            "limit": REPORT_ERRORS_SHOWN,
+        },
+    )
+
+
+@console_view
+@require_GET
+def import_template(request, kind: str):
+    spec = _kind(kind)
+    response = HttpResponse(spec.template(), content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{spec.filename}"
+    return response
