@@ -61,6 +61,9 @@ def schedule_sweeps() -> list[str]:
 def demo() -> None:
     from django.conf import settings
 
+    # Demo mode: the published demo password is accepted and granting accounts need no
+    # second factor (docs/deploy.md: never in production). The worker inherits it.
+    os.environ.setdefault("DANGJIAN_DEMO_MODE", "1")
     _django()
     _manage("migrate", "--no-input", verbosity=0)
     _manage("collectstatic", "--no-input", verbosity=0)

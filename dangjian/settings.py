@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dangjian.accounts.middleware.LoginObligationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -150,6 +151,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "dangjian.accounts.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "dangjian.accounts.passwords.MixedClassesValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "dangjian.accounts.passwords.DemoPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -210,8 +212,25 @@ if LOG_DIR:
 DANGJIAN = {
     # Keys: base64 of 16 bytes each, with key ids for rotation. Unset: created under var/keys/.
     "PII_KEYS_DIR": VAR_DIR / "keys",
-    "LOCKOUT_THRESHOLD": 5,
-    "LOCKOUT_MINUTES": int(os.environ.get("DANGJIAN_LOCKOUT_MINUTES", 30)),
+    # Failed logins (accounts.throttle): per account name and client address, free up to
+    # LOGIN_THROTTLE_AFTER failures, then waits of 2, 4, 8, ... seconds up to
+    # LOGIN_DELAY_MAX_SECONDS; per address across all names from LOGIN_ADDRESS_THROTTLE_AFTER.
+    # No failure locks an account; an administrator's lock is lifted by user_unlock.
+    "LOGIN_THROTTLE_AFTER": int(os.environ.get("DANGJIAN_LOGIN_THROTTLE_AFTER", 3)),
+    "LOGIN_ADDRESS_THROTTLE_AFTER": int(
+        os.environ.get("DANGJIAN_LOGIN_ADDRESS_THROTTLE_AFTER", 30)
+    ),
+    "LOGIN_DELAY_MAX_SECONDS": int(os.environ.get("DANGJIAN_LOGIN_DELAY_MAX_SECONDS", 900)),
+    "LOGIN_FAILURE_MEMORY_HOURS": 24,
+    # Proxies whose X-Forwarded-For names the client (the nginx in front: 127.0.0.1).
+    "TRUSTED_PROXIES": tuple(
+        a.strip() for a in os.environ.get("DANGJIAN_TRUSTED_PROXIES", "").split(",") if a.strip()
+    ),
+    # A demonstration install (`dangjian demo` sets it): the demo password is accepted and
+    # accounts that can grant roles need no second factor. Outside it the demo password is
+    # refused as a new password and must be changed at the first login.
+    # (TOTP_REQUIRED_FOR_GRANTORS, when set, overrides the second half.)
+    "DEMO_MODE": _env_bool("DANGJIAN_DEMO_MODE", False),
     "TOKEN_HOURS": int(os.environ.get("DANGJIAN_TOKEN_HOURS", 12)),
     "OFFICE_HOURS": (((8, 30), (12, 0)), ((14, 0), (18, 0))),
     "OFFICE_CLOSE": (18, 0),

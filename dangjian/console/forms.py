@@ -202,27 +202,40 @@ class PasswordChangeForm(forms.Form):
                 self.add_error(field, message)
 
 
-class TotpConfirmForm(forms.Form):
-    code = forms.CharField(
-        label=_("动态验证码"),
-        max_length=8,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-    )
+class _ServiceErrorsForm(forms.Form):
+    def add_service_errors(self, exc: ValidationError) -> None:
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for key, messages in exc.message_dict.items():
+            field = key if key in self.fields else None
+            for message in messages:
+                self.add_error(field, message)
 
 
-class TotpDisableForm(forms.Form):
-    password = forms.CharField(
+def _password_field():
+    return forms.CharField(
         label=_("当前密码"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         max_length=256,
     )
 
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
 
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        if self.user is None or not self.user.check_password(password):
-            raise ValidationError(_("密码不正确"))
-        return password
+class TotpBeginForm(_ServiceErrorsForm):
+    """Starting enrolment asks for the password (``accounts.totp_begin`` checks it and counts
+    its failures like the login)."""
+
+    password = _password_field()
+
+
+class TotpConfirmForm(_ServiceErrorsForm):
+    code = forms.CharField(
+        label=_("动态验证码"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    password = _password_field()
+
+
+class TotpDisableForm(_ServiceErrorsForm):
+    password = _password_field()

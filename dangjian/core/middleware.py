@@ -1,4 +1,17 @@
 from dangjian.core import context
+from dangjian.core.conf import setting
+
+
+def client_address(request) -> str:
+    """The client's address: REMOTE_ADDR, or, when that is a trusted proxy (settings
+    ``TRUSTED_PROXIES``, e.g. the nginx in front), the last X-Forwarded-For entry it added.
+    Audit rows and the failed-login throttle read it."""
+    addr = request.META.get("REMOTE_ADDR", "")
+    if addr and addr in setting("TRUSTED_PROXIES", ()):
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+        if forwarded:
+            addr = forwarded
+    return addr[:64]
 
 
 class RequestContextMiddleware:
@@ -7,7 +20,7 @@ class RequestContextMiddleware:
 
     def __call__(self, request):
         rid = request.headers.get("X-Request-ID", "")[:32] or context.new_request_id()
-        addr = request.META.get("REMOTE_ADDR", "")
+        addr = client_address(request)
         t1 = context.request_id.set(rid)
         t2 = context.remote_addr.set(addr)
         request.request_id = rid
