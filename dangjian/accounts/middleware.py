@@ -16,7 +16,7 @@ from django.urls import reverse
 from dangjian.accounts.services.login import OBLIGATION_MESSAGES as MESSAGES
 
 SESSION_TOTP_PENDING = "login_totp_pending"
-API_OPEN = ("/api/v1/auth/logout", "/api/v1/auth/logout-all", "/api/v1/me")
+API_OPEN = ("/api/v1/auth/token", "/api/v1/auth/logout", "/api/v1/auth/logout-all", "/api/v1/me")
 
 
 def pending(request) -> str | None:
