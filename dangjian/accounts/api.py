@@ -173,7 +173,7 @@ class UnlockOut(Schema):
 
 @router.post(
     "/users/{user_id}/unlock",
-    response={200: UnlockOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: UnlockOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
 )
 def user_unlock(request, user_id: int):
     """Lift an administrator's lock and clear the account's failed-login counts (every

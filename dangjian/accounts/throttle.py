@@ -61,9 +61,18 @@ def delay_seconds(failures: int, free: int) -> int:
     return min(2 ** (failures - free + 1), _conf("LOGIN_DELAY_MAX_SECONDS"))
 
 
+# An empty name is counted under a key no account can have (usernames take no parentheses):
+# the empty key is the address's own row.
+EMPTY_NAME = "(空)"
+
+
+def _key(username: str) -> str:
+    return username[:150] or EMPTY_NAME
+
+
 def _rows(username: str, address: str) -> list[LoginThrottle]:
     """The pair's row and the address's row (created), locked for this transaction."""
-    keys = [username[:150], ""]
+    keys = [_key(username), ""]
     rows = list(
         LoginThrottle.objects.select_for_update().filter(username_key__in=keys, address=address)
     )
@@ -86,7 +95,7 @@ def waiting(username: str, address: str) -> bool:
     """Whether the pair or the address must still wait: its attempt is refused unchecked.
     Call inside the transaction that then calls ``failed`` or ``succeeded``."""
     now = timezone.now()
-    rows = LoginThrottle.objects.filter(username_key__in=[username[:150], ""], address=address)
+    rows = LoginThrottle.objects.filter(username_key__in=[_key(username), ""], address=address)
     return any(r.next_allowed_at and r.next_allowed_at > now for r in rows)
 
 
@@ -110,16 +119,12 @@ def failed(username: str, address: str) -> int:
 def succeeded(username: str, address: str) -> None:
     """A right password clears the pair (not the address: a sprayer holding one good account
     must not wipe the count of the others)."""
-    LoginThrottle.objects.filter(username_key=username[:150], address=address).delete()
+    LoginThrottle.objects.filter(username_key=_key(username), address=address).delete()
 
 
 def forget_account(username: str) -> int:
     """Clear every address's count for this account name (``user_unlock``)."""
-    return (
-        LoginThrottle.objects.filter(username_key=username[:150])
-        .exclude(username_key="")
-        .delete()[0]
-    )
+    return LoginThrottle.objects.filter(username_key=_key(username)).delete()[0]
 
 
 def sweep() -> int:

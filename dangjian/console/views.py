@@ -54,11 +54,12 @@ def login_view(request):
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.user, backend=BACKEND)
-        obligation = accounts.login_obligation(form.user)
-        if obligation:
-            # Nothing but the account page until it is done (accounts.middleware).
-            if obligation == "totp":
-                request.session[SESSION_TOTP_PENDING] = True
+        if not form.user.totp_enabled and accounts.totp_required(form.user):
+            request.session[SESSION_TOTP_PENDING] = True
+        if pending_obligation(request):
+            # Nothing but the account page until it is done (accounts.middleware); then on to
+            # where the user was going.
+            request.session[SESSION_NEXT] = nxt
             return redirect("console:account")
         return redirect(nxt)
     return render(request, "console/login.html", {"form": form, "next": nxt})
@@ -102,6 +103,17 @@ def _totp_display(uri: str) -> dict:
     }
 
 
+SESSION_NEXT = "login_next"
+
+
+def _done(request):
+    """Back to the account page, or, when that settled the last obligation of a fresh login,
+    on to where the user was going."""
+    if pending_obligation(request) is None and SESSION_NEXT in request.session:
+        return redirect(request.session.pop(SESSION_NEXT))
+    return redirect("console:account")
+
+
 def _account_post(request, op: str, forms_: dict):
     """One account-page action; returns a response when it is done, else None (the page is
     shown again with the bound form's errors)."""
@@ -122,7 +134,7 @@ def _account_post(request, op: str, forms_: dict):
                 user.refresh_from_db()
                 update_session_auth_hash(request, user)
                 messages.success(request, "密码已修改")
-                return redirect("console:account")
+                return _done(request)
     elif op == "totp_begin" and user.totp_enabled:
         # Starting over would switch the second factor off: it is disabled first (password).
         messages.error(request, "双因素认证已启用；如需更换，请先停用")
@@ -150,7 +162,7 @@ def _account_post(request, op: str, forms_: dict):
             else:
                 request.session.pop(SESSION_TOTP_PENDING, None)
                 messages.success(request, "双因素认证已启用，今后登录须输入动态验证码")
-                return redirect("console:account")
+                return _done(request)
     elif op == "totp_disable":
         form = forms_["disable_form"] = TotpDisableForm(request.POST, prefix="off")
         if form.is_valid():

@@ -105,6 +105,14 @@ class TestThrottle:
         assert r.status_code == 401 and r.json()["detail"] == WRONG
         assert token(client, "t-grid", PASSWORD, addr="10.0.0.2").status_code == 200
 
+    def test_an_empty_name_is_counted_apart_from_the_address(self, world, client):
+        for _ in range(2):
+            r = token(client, "", "Wrong@pass1")
+            assert r.status_code == 401 and r.json()["detail"] == WRONG
+        pair = LoginThrottle.objects.get(username_key="(空)", address="10.0.0.1")
+        whole = LoginThrottle.objects.get(username_key="", address="10.0.0.1")
+        assert pair.failures == 2 and whole.failures == 2
+
     def test_unknown_names_are_throttled_like_known_ones(self, world, client):
         for _ in range(3):
             token(client, "no-such-user", "Wrong@pass1")
@@ -386,6 +394,28 @@ class TestDemoPassword:
         assert User.objects.get(username="t-grid").must_change_password
         r = token(client, "t-grid", "Reset@2026x")
         assert r.status_code == 403 and r.json()["detail"].startswith("须先修改密码")
+
+
+class TestBothObligations:
+    def test_password_then_totp_then_on_to_next(self, world, client):
+        User.objects.filter(pk=world.users["street"].pk).update(must_change_password=True)
+        r = client.post("/login/?next=/areas/", {"username": "t-street", "password": PASSWORD})
+        assert r["Location"] == "/account/"
+        r = _change(client, PASSWORD)
+        assert r["Location"] == "/account/"  # the second factor is still to come
+        assert client.get("/areas/")["Location"] == "/account/"
+        import pyotp
+
+        from dangjian.core import crypto
+
+        client.post("/account/", {"op": "totp_begin", "on-password": "New@2026pass"})
+        user = User.objects.get(username="t-street")
+        code = pyotp.TOTP(crypto.decrypt(user.totp_secret)).now()
+        r = client.post(
+            "/account/", {"op": "totp_confirm", "totp-code": code, "totp-password": "New@2026pass"}
+        )
+        assert r["Location"] == "/areas/"
+        assert client.get("/areas/").status_code == 200
 
 
 class TestTotpRequired:
