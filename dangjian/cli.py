@@ -32,10 +32,11 @@ def serve(host: str, port: int) -> None:
 
 
 # The periodic sweeps and their period in minutes: the cases' SLA chase/overdue notices; the
-# member jobs' expired files and jobs whose worker died.
+# member jobs' expired files and jobs whose worker died; forgotten failed-login counts.
 SWEEPS = (
     ("dangjian.cases.tasks.sla_sweep_task", 30),
     ("dangjian.members.tasks.job_files_sweep_task", 60),
+    ("dangjian.accounts.tasks.login_throttle_sweep_task", 360),
 )
 
 

@@ -105,6 +105,16 @@ class TestThrottle:
         assert r.status_code == 401 and r.json()["detail"] == WRONG
         assert token(client, "t-grid", PASSWORD, addr="10.0.0.2").status_code == 200
 
+    def test_the_sweep_deletes_forgotten_counts(self, world, client):
+        from dangjian.accounts.tasks import login_throttle_sweep_task
+
+        token(client, "t-grid", "Wrong@pass1")
+        with later(23 * 3600):
+            assert login_throttle_sweep_task.call() == {"deleted": 0}
+        with later(25 * 3600):
+            assert login_throttle_sweep_task.call() == {"deleted": 2}
+        assert not LoginThrottle.objects.exists()
+
     def test_an_empty_name_is_counted_apart_from_the_address(self, world, client):
         for _ in range(2):
             r = token(client, "", "Wrong@pass1")
