@@ -130,6 +130,34 @@ class TestThrottle:
         assert row.failures == 3 and row.next_allowed_at is not None
 
 
+class TestClientAddress:
+    def test_a_trusted_proxy_names_the_client(self, world, client, settings):
+        settings.DANGJIAN = {**settings.DANGJIAN, "TRUSTED_PROXIES": ("127.0.0.1",)}
+        for _ in range(3):
+            client.post(
+                TOKEN_URL,
+                {"username": "t-grid", "password": "Wrong@pass1"},
+                content_type="application/json",
+                REMOTE_ADDR="127.0.0.1",
+                headers={"X-Forwarded-For": "203.0.113.9"},
+            )
+        assert LoginThrottle.objects.get(username_key="t-grid").address == "203.0.113.9"
+        row = AuditEntry.objects.filter(action="login.failed").latest("id")
+        assert row.remote_addr == "203.0.113.9"
+
+    def test_an_untrusted_sender_cannot_choose_its_address(self, world, client):
+        for forwarded in ("203.0.113.1", "203.0.113.2", "203.0.113.3"):
+            client.post(
+                TOKEN_URL,
+                {"username": "t-grid", "password": "Wrong@pass1"},
+                content_type="application/json",
+                REMOTE_ADDR="10.0.0.5",
+                headers={"X-Forwarded-For": forwarded},
+            )
+        row = LoginThrottle.objects.get(username_key="t-grid")
+        assert (row.address, row.failures) == ("10.0.0.5", 3)
+
+
 # --- one answer for every refusal -----------------------------------------------------------
 class TestSameAnswer:
     def _cases(self, world, client):
@@ -449,6 +477,11 @@ class TestTotpRequired:
         )
         assert r.status_code == 302
         assert client.get("/areas/").status_code == 200
+
+    def test_an_htmx_request_is_sent_to_the_account_page(self, world, client):
+        client.post("/login/", {"username": "t-street", "password": PASSWORD})
+        r = client.get("/areas/", headers={"HX-Request": "true"})
+        assert r["HX-Redirect"] == "/account/"
 
     def test_the_token_route_refuses_them_until_enrolled(self, world, client):
         r = token(client, "t-street", PASSWORD)
