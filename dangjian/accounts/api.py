@@ -164,7 +164,7 @@ def me(request):
     return me_out(request.auth)
 
 
-# --- login security: account unlock (issue 14; the users pages are built beside it) --------
+# --- login security: account lock and unlock (issue 14; the users pages are built beside it)
 class UnlockOut(Schema):
     id: int
     username: str
@@ -179,4 +179,15 @@ def user_unlock(request, user_id: int):
     """Lift an administrator's lock and clear the account's failed-login counts (every
     address). Needs ``accounts.manage`` over the user; a user out of reach is 404."""
     user = services.user_unlock(actor=request.auth, user=User(pk=user_id))
+    return {"id": user.pk, "username": user.username, "locked": user.is_locked}
+
+
+@router.post(
+    "/users/{user_id}/lock",
+    response={200: UnlockOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
+def user_lock(request, user_id: int):
+    """An administrator's lock of the whole account until unlocked: its tokens are revoked and
+    its sessions end. Needs ``accounts.manage`` over the user; not oneself (422)."""
+    user = services.user_lock(actor=request.auth, user=User(pk=user_id))
     return {"id": user.pk, "username": user.username, "locked": user.is_locked}

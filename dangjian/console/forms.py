@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "user.sign_out_all": "退出所有设备",
     "user.create": "新建用户",
     "user.password": "修改密码",
+    "user.lock": "锁定账号",
     "user.unlock": "解除锁定",
     "user.totp_enable": "启用双因素认证",
     "user.totp_disable": "停用双因素认证",

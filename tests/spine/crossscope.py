@@ -2574,6 +2574,7 @@ def login_user_probes(world) -> list[Probe]:
 FACTORIES["login_user"] = login_user_probes
 ROUTES += [
     Route("api", "/api/v1/users/{id}/unlock", "login_user", "write", method="POST"),
+    Route("api", "/api/v1/users/{id}/lock", "login_user", "write", method="POST"),
     Route(
         "console",
         "/users/{id}/unlock/",

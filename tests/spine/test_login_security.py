@@ -226,6 +226,30 @@ class TestUnlock:
         r = api.post(world.users["street3"], f"/api/v1/users/{grid.pk}/unlock")
         assert r.status_code == 404
 
+    def test_an_administrator_locks_and_unlocks(self, world, client, api):
+        grid = world.users["grid"]
+        raw = token(client, "t-grid", PASSWORD).json()["token"]
+        other = Client()
+        other.force_login(grid)
+        r = api.post(world.users["street"], f"/api/v1/users/{grid.pk}/lock")
+        assert r.status_code == 200 and r.json()["locked"] is True
+        assert me(client, raw).status_code == 401
+        assert other.get("/account/").status_code == 302
+        r = token(client, "t-grid", PASSWORD, addr="10.0.0.9")
+        assert r.status_code == 401 and r.json()["detail"] == WRONG
+        assert (
+            api.post(world.users["street"], f"/api/v1/users/{grid.pk}/unlock").json()["locked"]
+            is False
+        )
+        assert token(client, "t-grid", PASSWORD, addr="10.0.0.9").status_code == 200
+        assert AuditEntry.objects.filter(action="user.lock", object_id=str(grid.pk)).exists()
+
+    def test_no_one_locks_themselves(self, world, api):
+        street = world.users["street"]
+        r = api.post(street, f"/api/v1/users/{street.pk}/lock")
+        assert r.status_code == 422 and r.json()["errors"]["user"] == ["不能锁定本人的账号"]
+        assert not User.objects.get(pk=street.pk).is_locked
+
     def test_console_button(self, world, client):
         grid = world.users["grid"]
         User.objects.filter(pk=grid.pk).update(locked_until=timezone.now() + dt.timedelta(days=1))

@@ -17,6 +17,7 @@ from dangjian.accounts.services.login import (
     totp_disable,
     totp_required,
     user_change_password,
+    user_lock,
     user_unlock,
 )
 from dangjian.accounts.services.people import department_create, user_create
@@ -42,5 +43,6 @@ __all__ = [
     "totp_required",
     "user_change_password",
     "user_create",
+    "user_lock",
     "user_unlock",
 ]

@@ -354,6 +354,27 @@ def user_change_password(*, actor, user: User, old_password: str | None, new_pas
 
 
 @transaction.atomic
+def user_lock(*, actor, user: User) -> User:
+    """An administrator's account-wide lock (the only one there is: failures never lock),
+    until ``user_unlock``. Every token of the user is revoked and every session ends."""
+    user = scope.get_visible(
+        User.objects.select_for_update(),
+        actor,
+        "accounts.manage",
+        view_action="accounts.view",
+        pk=user.pk,
+    )
+    if actor is not None and actor.pk == user.pk:
+        raise field_error("user", _("不能锁定本人的账号"))
+    user.locked_until = timezone.now() + dt.timedelta(days=36500)
+    user.session_epoch += 1
+    user.save(update_fields=["locked_until", "session_epoch"])
+    _tokens_revoke(user)
+    audit.record(actor=actor, action="user.lock", obj=user, note=_("管理员锁定账号"))
+    return user
+
+
+@transaction.atomic
 def user_unlock(*, actor, user: User) -> User:
     """Lift an administrator's lock and clear the failed-login counts of the account (from
     every address)."""
