@@ -29,10 +29,11 @@ def serve(host: str, port: int) -> None:
 
 
 # The periodic sweeps and their period in minutes: the cases' SLA chase/overdue notices; the
-# member jobs' expired files and jobs whose worker died.
+# member jobs' expired files and jobs whose worker died; forgotten failed-login counts.
 SWEEPS = (
     ("dangjian.cases.tasks.sla_sweep_task", 30),
     ("dangjian.members.tasks.job_files_sweep_task", 60),
+    ("dangjian.accounts.tasks.login_throttle_sweep_task", 360),
 )
 
 
@@ -58,6 +59,9 @@ def schedule_sweeps() -> list[str]:
 def demo() -> None:
     from django.conf import settings
 
+    # Demo mode: the published demo password is accepted and granting accounts need no
+    # second factor (docs/deploy.md: never in production). The worker inherits it.
+    os.environ.setdefault("DANGJIAN_DEMO_MODE", "1")
     _django()
     _manage("migrate", "--no-input", verbosity=0)
     _manage("collectstatic", "--no-input", verbosity=0)

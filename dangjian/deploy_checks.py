@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-MODES = ("demo", "production")
+MODES = ("development", "production")
 MIN_SECRET_KEY = 50
 # The key files of ``core.crypto`` (ENC_KEYS_FILE, INDEX_KEY_FILE).
 KEY_FILES = ("pii_enc.keys", "pii_index.key")
@@ -53,6 +53,8 @@ def weak_settings(env, values: dict) -> list[str]:
             )
     if env.get("DANGJIAN_DEMO_PASSWORD"):
         problems.append("生产模式不能设置演示密码 DANGJIAN_DEMO_PASSWORD")
+    if values["DANGJIAN"].get("DEMO_MODE"):
+        problems.append("生产模式不能开启演示模式 DANGJIAN_DEMO_MODE")
     if values["DEBUG"]:
         problems.append("生产模式不能开启 DJANGO_DEBUG")
     if not env.get("DJANGO_ALLOWED_HOSTS"):

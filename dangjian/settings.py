@@ -25,11 +25,14 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-# ``demo`` (the default: the embedded database, keys created under var/, demo accounts) or
-# ``production`` (refuses weak settings at start, ``deploy_checks``).
-DANGJIAN_ENV = os.environ.get("DANGJIAN_ENV", "demo").strip().lower() or "demo"
-if DANGJIAN_ENV not in ("demo", "production"):
-    raise ImproperlyConfigured(f"DANGJIAN_ENV 只能是 demo 或 production，当前为“{DANGJIAN_ENV}”")
+# ``development`` (the default: keys created under var/ when unset) or ``production``
+# (refuses weak settings at start, ``deploy_checks``). A demonstration install is development
+# with ``DANGJIAN_DEMO_MODE`` on (``dangjian demo`` sets it).
+DANGJIAN_ENV = os.environ.get("DANGJIAN_ENV", "development").strip().lower() or "development"
+if DANGJIAN_ENV not in ("development", "production"):
+    raise ImproperlyConfigured(
+        f"DANGJIAN_ENV 只能是 development 或 production，当前为“{DANGJIAN_ENV}”"
+    )
 PRODUCTION = DANGJIAN_ENV == "production"
 
 
@@ -106,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dangjian.accounts.middleware.LoginObligationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -168,6 +172,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "dangjian.accounts.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "dangjian.accounts.passwords.MixedClassesValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "dangjian.accounts.passwords.DemoPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -268,8 +273,21 @@ DANGJIAN = {
     "TRUSTED_PROXIES": tuple(
         p.strip() for p in os.environ.get("DANGJIAN_TRUSTED_PROXIES", "").split(",") if p.strip()
     ),
-    "LOCKOUT_THRESHOLD": 5,
-    "LOCKOUT_MINUTES": int(os.environ.get("DANGJIAN_LOCKOUT_MINUTES", 30)),
+    # Failed logins (accounts.throttle): per account name and client address, free up to
+    # LOGIN_THROTTLE_AFTER failures, then waits of 2, 4, 8, ... seconds up to
+    # LOGIN_DELAY_MAX_SECONDS; per address across all names from LOGIN_ADDRESS_THROTTLE_AFTER.
+    # No failure locks an account; an administrator's lock is lifted by user_unlock.
+    "LOGIN_THROTTLE_AFTER": int(os.environ.get("DANGJIAN_LOGIN_THROTTLE_AFTER", 3)),
+    "LOGIN_ADDRESS_THROTTLE_AFTER": int(
+        os.environ.get("DANGJIAN_LOGIN_ADDRESS_THROTTLE_AFTER", 30)
+    ),
+    "LOGIN_DELAY_MAX_SECONDS": int(os.environ.get("DANGJIAN_LOGIN_DELAY_MAX_SECONDS", 900)),
+    "LOGIN_FAILURE_MEMORY_HOURS": 24,
+    # A demonstration install (`dangjian demo` sets it): the demo password is accepted and
+    # accounts that can grant roles need no second factor. Outside it the demo password is
+    # refused as a new password and must be changed at the first login.
+    # (TOTP_REQUIRED_FOR_GRANTORS, when set, overrides the second half.)
+    "DEMO_MODE": _env_bool("DANGJIAN_DEMO_MODE", False),
     "TOKEN_HOURS": int(os.environ.get("DANGJIAN_TOKEN_HOURS", 12)),
     "OFFICE_HOURS": (((8, 30), (12, 0)), ((14, 0), (18, 0))),
     "OFFICE_CLOSE": (18, 0),

@@ -185,3 +185,29 @@ class ApiClient:
         return self.client.post(
             path, body, content_type="application/json", headers=self._headers(user)
         )
+
+
+def enrol_totp(user, password: str = PASSWORD):
+    """Give ``user`` a second factor through the services; returns its ``pyotp.TOTP``. The
+    code it confirmed with is used up: log in with ``next_code``."""
+    import pyotp
+
+    secret = pyotp.parse_uri(accounts.totp_begin(user=user, password=password)).secret
+    totp = pyotp.TOTP(secret)
+    accounts.totp_confirm(user=user, code=totp.now(), password=password)
+    user.refresh_from_db()
+    return totp
+
+
+def next_code(totp) -> str:
+    """The code of the next time step (accepted once, within the window)."""
+    import time
+
+    return totp.generate_otp(int(time.time()) // totp.interval + 1)
+
+
+def fresh_code(totp, username: str) -> str:
+    """A code for ``username``'s next login even if one was used this time step (tests that
+    sign the same account in twice): forgets the last accepted step first."""
+    User.objects.filter(username=username).update(totp_last_counter=None)
+    return totp.now()

@@ -1,10 +1,12 @@
+from django.contrib.auth import logout as django_logout
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
 from dangjian.accounts import services
-from dangjian.accounts.models import Grant
+from dangjian.accounts.models import Grant, User
+from dangjian.accounts.services.login import OBLIGATION_MESSAGES
 from dangjian.core.api import ErrorOut
 
 
@@ -13,6 +15,7 @@ class BearerAuth(HttpBearer):
         user = services.token_user(token)
         if user is not None:
             request.user = user
+            request.bearer_token = token  # POST /auth/logout revokes exactly this one
         return user
 
 
@@ -48,8 +51,16 @@ class TokenOut(Schema):
     expires_at: str
 
 
-@router.post("/auth/token", auth=None, response={200: TokenOut, 401: ErrorOut, 422: ErrorOut})
+@router.post(
+    "/auth/token",
+    auth=None,
+    response={200: TokenOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+)
 def issue_token(request, data: TokenIn):
+    """A bearer token for a right name and password (and code). 401 "用户名或密码错误" for a
+    wrong one, an unknown or locked account and an attempt during a throttle wait alike; 403
+    when the account must first change its password or enrol a second factor in the console
+    (no token is issued, not even a restricted one)."""
     try:
         user = services.login_check(
             username=data.username[:150], password=data.password[:256], otp=data.otp
@@ -58,8 +69,40 @@ def issue_token(request, data: TokenIn):
         raise HttpError(401, exc.message) from exc
     if user is None:
         raise HttpError(401, _("用户名或密码错误"))
+    obligation = services.login_obligation(user)
+    if obligation:
+        raise HttpError(
+            403,
+            _("%(what)s，请先登录管理后台在“账号安全”页办理")
+            % {"what": OBLIGATION_MESSAGES[obligation]},
+        )
     raw, token = services.token_issue(user=user)
     return {"token": raw, "expires_at": token.expires_at.astimezone().isoformat()}
+
+
+class SignedOutOut(Schema):
+    detail: str
+
+
+@router.post("/auth/logout", response={200: SignedOutOut, 401: ErrorOut})
+def logout(request):
+    """Sign this client out: the presented bearer token is revoked (only it); by session, the
+    session ends."""
+    raw = getattr(request, "bearer_token", None)
+    if raw:
+        services.token_revoke(user=request.auth, raw=raw)
+    else:
+        django_logout(request)
+    return {"detail": _("已退出登录")}
+
+
+@router.post("/auth/logout-all", response={200: SignedOutOut, 401: ErrorOut})
+def logout_all(request):
+    """Sign out everywhere: every token of the user revoked, every console session ended."""
+    services.sessions_end(actor=request.auth, user=request.auth)
+    if not getattr(request, "bearer_token", None):
+        django_logout(request)
+    return {"detail": _("已退出所有设备")}
 
 
 class GrantOut(Schema):
@@ -119,3 +162,32 @@ def me_out(user) -> dict:
 @router.get("/me", response={200: MeOut, 401: ErrorOut})
 def me(request):
     return me_out(request.auth)
+
+
+# --- login security: account lock and unlock (issue 14; the users pages are built beside it)
+class UnlockOut(Schema):
+    id: int
+    username: str
+    locked: bool
+
+
+@router.post(
+    "/users/{user_id}/unlock",
+    response={200: UnlockOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
+def user_unlock(request, user_id: int):
+    """Lift an administrator's lock and clear the account's failed-login counts (every
+    address). Needs ``accounts.manage`` over the user; a user out of reach is 404."""
+    user = services.user_unlock(actor=request.auth, user=User(pk=user_id))
+    return {"id": user.pk, "username": user.username, "locked": user.is_locked}
+
+
+@router.post(
+    "/users/{user_id}/lock",
+    response={200: UnlockOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
+def user_lock(request, user_id: int):
+    """An administrator's lock of the whole account until unlocked: its tokens are revoked and
+    its sessions end. Needs ``accounts.manage`` over the user; not oneself (422)."""
+    user = services.user_lock(actor=request.auth, user=User(pk=user_id))
+    return {"id": user.pk, "username": user.username, "locked": user.is_locked}

@@ -4,7 +4,9 @@ from dangjian.accounts import services
 
 
 class LockoutBackend(ModelBackend):
-    """Password login with lockout after repeated failures; every attempt is audited."""
+    """Password login through ``services.login_check``: failures throttled per account and
+    client address (``accounts.throttle``), every attempt audited. (The name is kept from the
+    old lock-out behaviour: sessions store the backend's dotted path.)"""
 
     def authenticate(self, request, username=None, password=None, otp=None, **kwargs):
         if username is None or password is None:

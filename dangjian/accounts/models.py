@@ -143,6 +143,15 @@ class User(AbstractUser):
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
     totp_secret = models.CharField(max_length=200, blank=True, editable=False)
     totp_enabled = models.BooleanField(_("已启用双因素认证"), default=False)
+    # --- login security (issue 14, accounts.services.login) ---
+    # Set for a one-time password, or when the demo password is used outside demo mode:
+    # nothing but the password change is open until it is changed.
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
+    # The TOTP time step of the last accepted code: a code is accepted once.
+    totp_last_counter = models.BigIntegerField(null=True, blank=True, editable=False)
+    # Part of the session hash (``_get_session_auth_hash``): "sign out everywhere" bumps it and
+    # every session signed in before ends.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
     # Changes whenever what this user may reach changes (``services.grants_bump``): the key
     # of the grants kept across requests (``GRANT_CACHE``).
     grants_version = models.BigIntegerField(default=new_grants_version, editable=False)
@@ -161,6 +170,18 @@ class User(AbstractUser):
     @property
     def is_locked(self) -> bool:
         return bool(self.locked_until and self.locked_until > timezone.now())
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django's is an HMAC of the password hash; with the epoch in it, "sign out
+        # everywhere" (``accounts.services.sessions_end``) ends every session at once.
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "dangjian.accounts.User.session",
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     # --- data scope -------------------------------------------------------------------
     def _grant_entry(self) -> tuple[int, list[tuple], dict]:
@@ -236,6 +257,8 @@ class User(AbstractUser):
 
 # A cache key, not a fact about the user: left out of audit snapshots.
 User._meta.get_field("grants_version").audit_exclude = True
+User._meta.get_field("totp_last_counter").audit_exclude = True
+User._meta.get_field("session_epoch").audit_exclude = True
 
 
 class Role(models.Model):
@@ -384,3 +407,8 @@ def grants_moved(*, tree_name: str, old: str, new: str) -> None:
             **{f"{node}__path__gte": new, f"{node}__path__lt": tree.path_end(new)}
         ).values("user_id")
     )
+
+
+# Failed-login throttling (login security, issue 14): its own module, imported here so Django
+# finds the model.
+from dangjian.accounts.throttle import LoginThrottle  # noqa: E402,F401

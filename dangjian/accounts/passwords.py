@@ -40,3 +40,17 @@ class MinimumLengthValidator:
 
     def get_help_text(self):
         return _("密码至少需要%(min_length)d个字符。") % {"min_length": self.min_length}
+
+
+class DemoPasswordValidator:
+    """The demo password (settings DEMO_PASSWORD) is refused outside demo mode."""
+
+    def validate(self, password, user=None):
+        from dangjian.core.conf import setting
+
+        demo = setting("DEMO_PASSWORD", "")
+        if demo and password == demo and not setting("DEMO_MODE", False):
+            raise ValidationError(_("不能使用演示环境的公开密码，请另设密码"), code="password_demo")
+
+    def get_help_text(self):
+        return _("不能使用演示环境的公开密码。")

@@ -16,9 +16,15 @@ ACTION_LABELS = {
     "login": "登录",
     "login.failed": "登录失败",
     "login.locked": "锁定期间尝试登录",
+    "login.throttled": "登录失败过多，等待期间的尝试",
+    "password.failed": "核对密码错误",
+    "password.throttled": "核对密码：等待期间的尝试",
     "token.issue": "签发接口令牌",
+    "token.revoke": "退出登录（吊销接口令牌）",
+    "user.sign_out_all": "退出所有设备",
     "user.create": "新建用户",
     "user.password": "修改密码",
+    "user.lock": "锁定账号",
     "user.unlock": "解除锁定",
     "user.totp_enable": "启用双因素认证",
     "user.totp_disable": "停用双因素认证",
@@ -209,27 +215,40 @@ class PasswordChangeForm(forms.Form):
                 self.add_error(field, message)
 
 
-class TotpConfirmForm(forms.Form):
-    code = forms.CharField(
-        label=_("动态验证码"),
-        max_length=8,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-    )
+class _ServiceErrorsForm(forms.Form):
+    def add_service_errors(self, exc: ValidationError) -> None:
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for key, messages in exc.message_dict.items():
+            field = key if key in self.fields else None
+            for message in messages:
+                self.add_error(field, message)
 
 
-class TotpDisableForm(forms.Form):
-    password = forms.CharField(
+def _password_field():
+    return forms.CharField(
         label=_("当前密码"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         max_length=256,
     )
 
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
 
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        if self.user is None or not self.user.check_password(password):
-            raise ValidationError(_("密码不正确"))
-        return password
+class TotpBeginForm(_ServiceErrorsForm):
+    """Starting enrolment asks for the password (``accounts.totp_begin`` checks it and counts
+    its failures like the login)."""
+
+    password = _password_field()
+
+
+class TotpConfirmForm(_ServiceErrorsForm):
+    code = forms.CharField(
+        label=_("动态验证码"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    password = _password_field()
+
+
+class TotpDisableForm(_ServiceErrorsForm):
+    password = _password_field()

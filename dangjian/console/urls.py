@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from dangjian.accounts import security_views
 from dangjian.cadres import urls as cadres_urls
 from dangjian.console import audit_views, holiday_views, org_approval_views, tree_views, views
 from dangjian.members import urls as members_urls
@@ -31,4 +32,6 @@ urlpatterns = [
     path("audit/<int:entry_id>/reveal/", audit_views.audit_reveal, name="audit_reveal"),
     path("holidays/", holiday_views.holidays, name="holidays"),
     path("account/", views.account, name="account"),
+    # Login security (issue 14): the unlock button the users pages include.
+    path("users/<int:user_id>/unlock/", security_views.user_unlock, name="user_unlock"),
 ]

@@ -18,11 +18,15 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts import services as accounts
+from dangjian.accounts.middleware import SESSION_TOTP_PENDING
+from dangjian.accounts.middleware import pending as pending_obligation
 from dangjian.accounts.models import UserKind
+from dangjian.accounts.services.login import OBLIGATION_MESSAGES
 from dangjian.console.context import SITE_TITLE
 from dangjian.console.forms import (
     LoginForm,
     PasswordChangeForm,
+    TotpBeginForm,
     TotpConfirmForm,
     TotpDisableForm,
 )
@@ -50,12 +54,21 @@ def login_view(request):
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.user, backend=BACKEND)
+        if not form.user.totp_enabled and accounts.totp_required(form.user):
+            request.session[SESSION_TOTP_PENDING] = True
+        if pending_obligation(request):
+            # Nothing but the account page until it is done (accounts.middleware); then on to
+            # where the user was going.
+            request.session[SESSION_NEXT] = nxt
+            return redirect("console:account")
         return redirect(nxt)
     return render(request, "console/login.html", {"form": form, "next": nxt})
 
 
 @require_POST
 def logout_view(request):
+    """Signing out ends this session (its row is deleted); other sessions and tokens live on
+    ("退出所有设备" on the account page ends them all)."""
     logout(request)
     return redirect("console:login")
 
@@ -90,69 +103,111 @@ def _totp_display(uri: str) -> dict:
     }
 
 
-@console_view
-@require_http_methods(["GET", "POST"])
-def account(request):
-    user = request.user
-    password_form = PasswordChangeForm(prefix="pw")
-    confirm_form = TotpConfirmForm(prefix="totp")
-    disable_form = TotpDisableForm(prefix="off", user=user)
-    op = request.POST.get("op") if request.method == "POST" else None
+SESSION_NEXT = "login_next"
 
+
+def _done(request):
+    """Back to the account page, or, when that settled the last obligation of a fresh login,
+    on to where the user was going."""
+    if pending_obligation(request) is None and SESSION_NEXT in request.session:
+        return redirect(request.session.pop(SESSION_NEXT))
+    return redirect("console:account")
+
+
+def _account_post(request, op: str, forms_: dict):
+    """One account-page action; returns a response when it is done, else None (the page is
+    shown again with the bound form's errors)."""
+    user = request.user
     if op == "password":
-        password_form = PasswordChangeForm(request.POST, prefix="pw")
-        if password_form.is_valid():
+        form = forms_["password_form"] = PasswordChangeForm(request.POST, prefix="pw")
+        if form.is_valid():
             try:
                 accounts.user_change_password(
                     actor=user,
                     user=user,
-                    old_password=password_form.cleaned_data["old_password"],
-                    new_password=password_form.cleaned_data["new_password"],
+                    old_password=form.cleaned_data["old_password"],
+                    new_password=form.cleaned_data["new_password"],
                 )
             except ValidationError as exc:
-                password_form.add_service_errors(exc)
+                form.add_service_errors(exc)
             else:
                 user.refresh_from_db()
                 update_session_auth_hash(request, user)
                 messages.success(request, "密码已修改")
-                return redirect("console:account")
-    elif op == "totp_begin":
-        if user.totp_enabled:
-            # Starting over would switch the second factor off without the password.
-            messages.error(request, "双因素认证已启用；如需更换，请先停用")
-            return redirect("console:account")
-        try:
-            accounts.totp_begin(user=user)
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
+                return _done(request)
+    elif op == "totp_begin" and user.totp_enabled:
+        # Starting over would switch the second factor off: it is disabled first (password).
+        messages.error(request, "双因素认证已启用；如需更换，请先停用")
         return redirect("console:account")
-    elif op == "totp_confirm":
-        confirm_form = TotpConfirmForm(request.POST, prefix="totp")
-        if confirm_form.is_valid():
+    elif op == "totp_begin":
+        form = forms_["begin_form"] = TotpBeginForm(request.POST, prefix="on")
+        if form.is_valid():
             try:
-                accounts.totp_confirm(user=user, code=confirm_form.cleaned_data["code"].strip())
+                accounts.totp_begin(user=user, password=form.cleaned_data["password"])
             except ValidationError as exc:
-                for message in exc.messages:
-                    confirm_form.add_error("code", message)
+                form.add_service_errors(exc)
             else:
-                messages.success(request, "双因素认证已启用，今后登录须输入动态验证码")
                 return redirect("console:account")
+    elif op == "totp_confirm":
+        form = forms_["confirm_form"] = TotpConfirmForm(request.POST, prefix="totp")
+        if form.is_valid():
+            try:
+                accounts.totp_confirm(
+                    user=user,
+                    code=form.cleaned_data["code"].strip(),
+                    password=form.cleaned_data["password"],
+                )
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                request.session.pop(SESSION_TOTP_PENDING, None)
+                messages.success(request, "双因素认证已启用，今后登录须输入动态验证码")
+                return _done(request)
     elif op == "totp_disable":
-        disable_form = TotpDisableForm(request.POST, prefix="off", user=user)
-        if disable_form.is_valid():
-            accounts.totp_disable(actor=user, user=user)
-            messages.success(request, "双因素认证已停用")
-            return redirect("console:account")
-    elif op is not None:
+        form = forms_["disable_form"] = TotpDisableForm(request.POST, prefix="off")
+        if form.is_valid():
+            try:
+                accounts.totp_disable(actor=user, user=user, password=form.cleaned_data["password"])
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                if accounts.totp_required(user):
+                    request.session[SESSION_TOTP_PENDING] = True
+                messages.success(request, "双因素认证已停用")
+                return redirect("console:account")
+    elif op == "sign_out_all":
+        accounts.sessions_end(actor=user, user=user)
+        logout(request)
+        messages.success(request, "已退出所有设备，接口令牌已全部吊销")
+        return redirect("console:login")
+    else:
         return forbidden_page(request, "不支持的操作")
+    return None
 
-    user.refresh_from_db(fields=["totp_secret", "totp_enabled"])
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def account(request):
+    user = request.user
+    forms_ = {
+        "password_form": PasswordChangeForm(prefix="pw"),
+        "begin_form": TotpBeginForm(prefix="on"),
+        "confirm_form": TotpConfirmForm(prefix="totp"),
+        "disable_form": TotpDisableForm(prefix="off"),
+    }
+    if request.method == "POST":
+        response = _account_post(request, request.POST.get("op") or "", forms_)
+        if response is not None:
+            return response
+    user.refresh_from_db(fields=["totp_secret", "totp_enabled", "must_change_password"])
     ctx = {
-        "password_form": password_form,
-        "confirm_form": confirm_form,
-        "disable_form": disable_form,
-        "totp_allowed": user.kind in (UserKind.STAFF, UserKind.DEPARTMENT),
+        **forms_,
+        "totp_allowed": user.kind in (UserKind.STAFF, UserKind.DEPARTMENT)
+        or accounts.totp_required(user),
+        "totp_required": accounts.totp_required(user),
         "totp_pending": _pending_totp(user),
+        "obligation": pending_obligation(request),
+        "obligation_message": OBLIGATION_MESSAGES.get(pending_obligation(request) or "", ""),
     }
     return render(request, "console/account.html", ctx)
 

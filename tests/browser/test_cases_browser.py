@@ -16,7 +16,7 @@ SQUARE = {
 }
 
 
-def _sign_in(browser, live_server, username, path, **context):
+def _sign_in(browser, live_server, username, path, totp=None, **context):
     ctx = browser.new_context(locale="zh-CN", **context)
     page = ctx.new_page()
     page.set_default_timeout(15_000)
@@ -24,6 +24,8 @@ def _sign_in(browser, live_server, username, path, **context):
     assert "/login/" in page.url
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", world_mod.PASSWORD)
+    if totp is not None:
+        page.fill("input[name=otp]", world_mod.fresh_code(totp, username))
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}{path}")
     return ctx, page
@@ -39,6 +41,7 @@ def test_grid_worker_reports_and_a_department_closes_it(live_server, chromium_br
     from tests.cases import helpers
 
     w = world_mod.build()
+    street_totp = world_mod.enrol_totp(w.users["street"])  # can grant roles (issue 14)
     helpers.ensure_taxonomy()
     depts = helpers.departments(w)
     helpers.department_user("t-dept-env", depts["环卫所"])
@@ -89,7 +92,9 @@ def test_grid_worker_reports_and_a_department_closes_it(live_server, chromium_br
     ctx.close()
 
     # 2. The street opens and dispatches it.
-    ctx, page = _sign_in(chromium_browser, live_server, "t-street", f"/cases/{event.pk}/")
+    ctx, page = _sign_in(
+        chromium_browser, live_server, "t-street", f"/cases/{event.pk}/", totp=street_totp
+    )
     assert "置信度" in page.locator("#suggestion").inner_text()
     assert "环卫所" in page.locator("#suggestion").inner_text()
     page.click("#move-open button[type=submit]")
@@ -119,7 +124,9 @@ def test_grid_worker_reports_and_a_department_closes_it(live_server, chromium_br
     ctx.close()
 
     # 4. The street verifies and closes it.
-    ctx, page = _sign_in(chromium_browser, live_server, "t-street", f"/cases/{event.pk}/")
+    ctx, page = _sign_in(
+        chromium_browser, live_server, "t-street", f"/cases/{event.pk}/", totp=street_totp
+    )
     assert page.locator("#event-history img[alt=处置照片]").count() == 1
     page.select_option("#move-verify_pass select[name=resolution]", "solved")
     page.click("#move-verify_pass button[type=submit]")

@@ -38,6 +38,8 @@ def _members(w):
 @pytest.mark.django_db(transaction=True)
 def test_street_user_finds_a_member_and_opens_the_file(live_server, page):
     w = world_mod.build()
+    # t-street can grant roles: a second factor is required (issue 14)
+    totp = world_mod.enrol_totp(w.users["street"])
     li = _members(w)
     page.set_default_timeout(10_000)
 
@@ -45,6 +47,7 @@ def test_street_user_finds_a_member_and_opens_the_file(live_server, page):
     assert "/login/" in page.url
     page.fill("input[name=username]", "t-street")
     page.fill("input[name=password]", world_mod.PASSWORD)
+    page.fill("input[name=otp]", world_mod.next_code(totp))
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/members/")
 
@@ -96,10 +99,12 @@ def test_secretary_sees_the_refusal_in_place(live_server, page):
     u = world_mod.user("t-revealer", role="secretary", org_node=w.orgs["community_committee"])
     other = world_mod.org(w.orgs["street_wc"], "龙桥街道机关党支部", "branch", w.street)
     accounts.grant_add(actor=None, user=u, role_code="township_staff", org=other)
+    totp = world_mod.enrol_totp(u)  # township staff can grant roles: TOTP (issue 14)
     page.set_default_timeout(10_000)
     page.goto(f"{live_server.url}/login/?next=/members/{li.pk}/")
     page.fill("input[name=username]", "t-revealer")
     page.fill("input[name=password]", world_mod.PASSWORD)
+    page.fill("input[name=otp]", world_mod.next_code(totp))
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/members/{li.pk}/")
     page.select_option("#pii-id_number select[name=purpose]", "contact")

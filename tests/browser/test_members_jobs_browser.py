@@ -20,7 +20,9 @@ def test_the_job_page_follows_a_background_import(live_server, page, settings):
 
     settings.DANGJIAN = {**settings.DANGJIAN, "MEMBERS_BACKGROUND_ROWS": 2}
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    world_mod.build()
+    w = world_mod.build()
+    # t-street can grant roles: a second factor is required (issue 14)
+    totp = world_mod.enrol_totp(w.users["street"])
     content = xlsx(
         [
             HEADER,
@@ -33,6 +35,7 @@ def test_the_job_page_follows_a_background_import(live_server, page, settings):
     page.goto(f"{live_server.url}/members/import/")
     page.fill("input[name=username]", "t-street")
     page.fill("input[name=password]", world_mod.PASSWORD)
+    page.fill("input[name=otp]", world_mod.next_code(totp))
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/members/import/")
     page.set_input_files(

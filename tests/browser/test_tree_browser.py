@@ -9,13 +9,16 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.django_db(transaction=True)
 def test_street_user_browses_the_area_tree(live_server, page):
-    world_mod.build()
+    w = world_mod.build()
+    # t-street can grant roles: a second factor is required (issue 14)
+    totp = world_mod.enrol_totp(w.users["street"])
     page.set_default_timeout(10_000)
 
     page.goto(f"{live_server.url}/areas/")
     assert "/login/" in page.url  # signed out: sent to the form, next= kept
     page.fill("input[name=username]", "t-street")
     page.fill("input[name=password]", world_mod.PASSWORD)
+    page.fill("input[name=otp]", world_mod.next_code(totp))
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/areas/")
 

@@ -1,12 +1,10 @@
 """Account security: change the password, second factor on and off."""
 
-import pyotp
 import pytest
 
-from dangjian.accounts import services as accounts
 from dangjian.core.models import AuditEntry
 from tests.console.helpers import text
-from tests.world import PASSWORD
+from tests.world import PASSWORD, enrol_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -58,8 +56,7 @@ def test_change_password_keeps_the_session(world, as_user, client):
 
 def test_disable_totp_needs_the_password(world, as_user):
     user = world.users["street"]
-    secret = pyotp.parse_uri(accounts.totp_begin(user=user)).secret
-    accounts.totp_confirm(user=user, code=pyotp.TOTP(secret).now())
+    enrol_totp(user)
     client = as_user(user)
     body = text(client.get("/account/"))
     assert "已启用" in body and "停用双因素认证" in body
@@ -77,7 +74,7 @@ def test_members_cannot_enrol_totp(world, as_user):
     client = as_user(world.users["member"])
     body = text(client.get("/account/"))
     assert "仅工作人员账号可启用双因素认证" in body
-    client.post("/account/", {"op": "totp_begin"})
+    client.post("/account/", {"op": "totp_begin", "on-password": PASSWORD})
     world.users["member"].refresh_from_db()
     assert not world.users["member"].totp_secret
 
@@ -89,10 +86,9 @@ def test_anonymous_account_redirects(db, client):
 
 def test_totp_begin_does_not_switch_an_enabled_factor_off(world, as_user):
     user = world.users["street"]
-    secret = pyotp.parse_uri(accounts.totp_begin(user=user)).secret
-    accounts.totp_confirm(user=user, code=pyotp.TOTP(secret).now())
+    enrol_totp(user)
     client = as_user(user)
-    r = client.post("/account/", {"op": "totp_begin"})
+    r = client.post("/account/", {"op": "totp_begin", "on-password": PASSWORD})
     assert r.status_code == 302
     user.refresh_from_db()
     assert user.totp_enabled

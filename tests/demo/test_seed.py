@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -144,7 +143,10 @@ def test_demo_chain_and_reach(demo, client):
 
 
 @pytest.mark.django_db
-def test_every_demo_account_logs_in(demo, client):
+def test_every_demo_account_logs_in(demo, client, settings):
+    # In demo mode (``dangjian demo`` sets it) the published password works and granting
+    # accounts need no second factor; outside it, tests/spine/test_login_security.py.
+    settings.DANGJIAN = {**settings.DANGJIAN, "DEMO_MODE": True}
     assert [u for u, _label in DEMO_ACCOUNTS] == DEMO_USERNAMES
     for username in DEMO_USERNAMES:
         r = client.post(
@@ -153,6 +155,16 @@ def test_every_demo_account_logs_in(demo, client):
             content_type="application/json",
         )
         assert r.status_code == 200, (username, r.content)
+    assert not User.objects.filter(must_change_password=True).exists()
+    # Outside demo mode the demo password must be changed first: no token, a Chinese 403.
+    settings.DANGJIAN = {**settings.DANGJIAN, "DEMO_MODE": False}
+    r = client.post(
+        "/api/v1/auth/token",
+        {"username": "demo-grid", "password": settings.DANGJIAN["DEMO_PASSWORD"]},
+        content_type="application/json",
+    )
+    assert r.status_code == 403 and r.json()["detail"].startswith("须先修改密码")
+    assert User.objects.get(username="demo-grid").must_change_password
     assert not User.objects.filter(is_superuser=True).exists()
     assert not User.objects.filter(is_staff=True).exists()
 

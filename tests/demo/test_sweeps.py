@@ -1,5 +1,6 @@
 """``dangjian demo`` queues the periodic sweeps for its worker once, however often it is
-started: the SLA notices, and the member jobs' expired files and dead workers."""
+started: the SLA notices, the member jobs' expired files and dead workers, and the forgotten
+failed-login counts."""
 
 import pytest
 from django_tasks_db.models import DBTaskResult
@@ -19,6 +20,10 @@ def test_each_sweep_is_queued_once(settings):
         "dangjian.members.tasks.job_files_sweep_task": {
             "args": [],
             "kwargs": {"reschedule_minutes": 60},
+        },
+        "dangjian.accounts.tasks.login_throttle_sweep_task": {
+            "args": [],
+            "kwargs": {"reschedule_minutes": 360},
         },
     }
     DBTaskResult.objects.filter(task_path=SWEEPS[0][0]).update(status="SUCCESSFUL")

@@ -54,13 +54,18 @@ def _run(env: dict, *args: str) -> subprocess.CompletedProcess:
 
 def test_production_refuses_to_start_naming_each_weak_setting(tmp_path):
     env = {"DANGJIAN_ENV": "production", "DANGJIAN_VAR_DIR": str(tmp_path / "var")}
-    env |= {"DJANGO_DEBUG": "1", "DANGJIAN_DEMO_PASSWORD": "Dangjian@2026"}
+    env |= {
+        "DJANGO_DEBUG": "1",
+        "DANGJIAN_DEMO_PASSWORD": "Dangjian@2026",
+        "DANGJIAN_DEMO_MODE": "1",
+    }
     run = _run(env, "check")
     assert run.returncode != 0
     for named in (
         "DJANGO_SECRET_KEY",
         "DANGJIAN_PII_ENC_KEYS",
         "DANGJIAN_DEMO_PASSWORD",
+        "DANGJIAN_DEMO_MODE",
         "DJANGO_DEBUG",
         "DJANGO_ALLOWED_HOSTS",
     ):
@@ -86,6 +91,7 @@ def _values(tmp_path, **kw):
         "SECRET_KEY": GOOD_KEY,
         "DEBUG": False,
         "ALLOWED_HOSTS": ["dangjian.example.gov.cn"],
+        "DANGJIAN": {"DEMO_MODE": False},
         **kw,
     }
 

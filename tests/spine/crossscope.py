@@ -2628,3 +2628,26 @@ UNSCOPED_CONSOLE_ROUTES |= {
     "/areas/boundaries/import/",
     "/areas/boundaries/import/template/",
 }
+
+# --- login ---
+# Login security (issue 14): unlocking an account, over the API and by the console button.
+# The probes are accounts of the first county that t-street3 may not manage.
+def login_user_probes(world) -> list[Probe]:
+    return [Probe(world.users[key].pk, world.users[key].username) for key in ("community", "grid")]
+
+
+FACTORIES["login_user"] = login_user_probes
+ROUTES += [
+    Route("api", "/api/v1/users/{id}/unlock", "login_user", "write", method="POST"),
+    Route("api", "/api/v1/users/{id}/lock", "login_user", "write", method="POST"),
+    Route(
+        "console",
+        "/users/{id}/unlock/",
+        "login_user",
+        "write",
+        method="POST",
+        control_status=frozenset({302}),
+    ),
+]
+# Signing out concerns one's own token and sessions only.
+UNSCOPED_API_ROUTES |= {("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/auth/logout-all")}

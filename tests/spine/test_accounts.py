@@ -35,49 +35,14 @@ def me(client, token):
 
 
 @pytest.mark.django_db
-class TestLockout:
-    def test_five_failures_lock_the_account(self, world, client):
-        user = world.users["street"]
-        good = login(client, "t-street", PASSWORD)
-        assert good.status_code == 200
-        token = good.json()["token"]
-        assert me(client, token).status_code == 200
-        threshold = settings.DANGJIAN["LOCKOUT_THRESHOLD"]
-        assert threshold == 5
-        failed_before = AuditEntry.objects.filter(
-            action="login.failed", object_id=str(user.pk)
-        ).count()
-        for n in range(threshold):
-            r = login(client, "t-street", "Wrong@pass1")
-            assert r.status_code == 401, r.content
-            assert r.json()["detail"] == "用户名或密码错误"
-            assert (
-                AuditEntry.objects.filter(action="login.failed", object_id=str(user.pk)).count()
-                == failed_before + n + 1
-            )
-        # the right password no longer helps
-        r = login(client, "t-street", PASSWORD)
-        assert r.status_code == 401
-        assert "锁定" in r.json()["detail"]
-        assert AuditEntry.objects.filter(action="login.locked", object_id=str(user.pk)).count() == 1
-        user.refresh_from_db()
-        assert user.is_locked
-        # the token issued before died with the lockout
-        assert me(client, token).status_code == 401
-        assert not ApiToken.objects.filter(user=user, revoked_at__isnull=True).exists()
-        # after the lock runs out, the right password works again
-        later = timezone.now() + dt.timedelta(minutes=settings.DANGJIAN["LOCKOUT_MINUTES"] + 1)
-        with time_machine.travel(later, tick=False):
-            r = login(client, "t-street", PASSWORD)
-            assert r.status_code == 200, r.content
-            assert me(client, r.json()["token"]).status_code == 200
-        assert AuditEntry.objects.filter(action="login", actor=user).count() == 2
-
+class TestLoginFailures:
+    # Issue 14 changed this on purpose: failures no longer lock the account nor revoke its
+    # tokens (tests/spine/test_login_security.py pins the throttle that replaced it).
     def test_success_resets_the_count(self, world, client):
-        for _ in range(4):
+        for _ in range(2):
             assert login(client, "t-grid", "Wrong@pass1").status_code == 401
         assert login(client, "t-grid", PASSWORD).status_code == 200
-        for _ in range(4):
+        for _ in range(2):
             assert login(client, "t-grid", "Wrong@pass1").status_code == 401
         assert login(client, "t-grid", PASSWORD).status_code == 200
         row = AuditEntry.objects.filter(action="login").first()
@@ -98,15 +63,15 @@ class TestLockout:
 @pytest.mark.django_db
 class TestTokens:
     def test_token_dies_with_a_password_change(self, world, client):
-        user = world.users["street"]
-        token = login(client, "t-street", PASSWORD).json()["token"]
+        user = world.users["grid"]
+        token = login(client, "t-grid", PASSWORD).json()["token"]
         assert me(client, token).status_code == 200
         services.user_change_password(
             actor=user, user=user, old_password=PASSWORD, new_password="New@pass2026"
         )
         assert me(client, token).status_code == 401
-        assert login(client, "t-street", PASSWORD).status_code == 401
-        fresh = login(client, "t-street", "New@pass2026")
+        assert login(client, "t-grid", PASSWORD).status_code == 401
+        fresh = login(client, "t-grid", "New@pass2026")
         assert fresh.status_code == 200
         assert me(client, fresh.json()["token"]).status_code == 200
         assert AuditEntry.objects.filter(action="user.password", object_id=str(user.pk)).exists()
@@ -139,7 +104,7 @@ class TestTokens:
             )
 
     def test_token_expires(self, world, client):
-        r = login(client, "t-street", PASSWORD)
+        r = login(client, "t-grid", PASSWORD)
         token = r.json()["token"]
         hours = settings.DANGJIAN["TOKEN_HOURS"]
         expires = dt.datetime.fromisoformat(r.json()["expires_at"])
@@ -154,7 +119,7 @@ class TestTokens:
             assert r.json() == {"detail": "未登录或登录已过期"}
 
     def test_token_is_stored_hashed(self, world, client):
-        token = login(client, "t-street", PASSWORD).json()["token"]
+        token = login(client, "t-grid", PASSWORD).json()["token"]
         stored = list(ApiToken.objects.values_list("digest", flat=True))
         assert token not in stored
         assert all(len(d) == 64 for d in stored)

@@ -58,7 +58,7 @@ class TestRequestFacts:
     def test_api_write_records_request_id_and_address(self, world, client):
         r = client.post(
             "/api/v1/auth/token",
-            json.dumps({"username": "t-street", "password": PASSWORD}),
+            json.dumps({"username": "t-community", "password": PASSWORD}),
             content_type="application/json",
             headers={"X-Request-ID": "req-cross-42"},
             REMOTE_ADDR="10.1.2.3",
@@ -68,8 +68,8 @@ class TestRequestFacts:
         rows = list(AuditEntry.objects.filter(request_id="req-cross-42").order_by("id"))
         assert [x.action for x in rows] == ["login", "token.issue"]
         assert all(x.remote_addr == "10.1.2.3" for x in rows)
-        assert rows[0].actor_id == world.users["street"].pk
-        assert rows[0].actor_name == "t-street"
+        assert rows[0].actor_id == world.users["community"].pk
+        assert rows[0].actor_name == "t-community"
 
     def test_failed_login_records_request_facts(self, world, client):
         client.post(

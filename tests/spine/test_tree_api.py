@@ -35,11 +35,11 @@ def test_token_flow(world, client):
 
     r = client.post(
         "/api/v1/auth/token",
-        {"username": "t-street", "password": PASSWORD},
+        {"username": "t-community", "password": PASSWORD},
         content_type="application/json",
     )
     assert r.status_code == 200, r.content
     tok = r.json()["token"]
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {tok}"})
-    assert me.json()["username"] == "t-street"
+    assert me.json()["username"] == "t-community"
     assert client.get("/api/v1/me").status_code == 401
