@@ -2629,6 +2629,7 @@ UNSCOPED_CONSOLE_ROUTES |= {
     "/areas/boundaries/import/template/",
 }
 
+
 # --- login ---
 # Login security (issue 14): unlocking an account, over the API and by the console button.
 # The probes are accounts of the first county that t-street3 may not manage.
