@@ -20,6 +20,7 @@ from dangjian.development.api import router as development_router
 from dangjian.dues.api import router as dues_router
 from dangjian.members.api import checkin as member_checkin_api
 from dangjian.members.api import committee as committee_api
+from dangjian.members.api import elections as elections_api
 from dangjian.members.api import imports as member_imports_api
 from dangjian.members.api import mobile as member_mobile_api
 from dangjian.members.api import registry as member_registry_api
@@ -135,6 +136,7 @@ api.add_router("", accounts_router)
 api.add_router("/areas", areas_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/orgs", committee_api.router)
+api.add_router("/elections", elections_api.router)
 for _members_api in (
     member_registry_api,
     member_transfers_api,
