@@ -314,3 +314,51 @@ def test_api_committee_detail_shows_due_and_vacancy(api, world, staff, branch, t
         staff, add, {"member_id": ten[4].pk, "post": "secretary", "starts_on": "2026-07-09"}
     )
     assert r.status_code == 201 and r.json()["secretary_vacant"] is False
+
+
+# --- console ---------------------------------------------------------------------------------
+
+
+def test_console_elections_due_page_and_committee_actions(client, world, staff, three_branches):
+    (a, am), _b, (c, cm) = three_branches
+    term_ending(staff, a, am[:4], dt.date(2027, 1, 9))
+    term_ending(staff, c, cm[:3], dt.date(2026, 7, 8))
+    client.force_login(staff)
+    page = client.get("/members/elections/").content.decode()
+    assert "换届提醒" in page and a.name in page and c.name in page
+    assert "逾期1天" in page and "184天" in page
+    page = client.get("/members/elections/?status=overdue").content.decode()
+    assert c.name in page and a.name not in page
+    # Postponement beyond one year: refused with the service's message, nothing written.
+    url = f"/members/committees/{a.pk}/postpone/"
+    form = {
+        "postponed_to": "2028-01-10",
+        "document_no": "龙委〔2026〕3号",
+        "document_date": "2026-07-01",
+    }
+    r = client.post(url, form, follow=True)
+    assert "延期换届最长一年" in r.content.decode()
+    assert OrgCommittee.objects.get(org=a).postponed_to is None
+    r = client.post(url, form | {"postponed_to": "2028-01-09"}, follow=True)
+    assert "经批准延期换届至 2028-01-09" in r.content.decode()
+    # The secretary leaves: the page shows the vacancy; a new secretary fills it.
+    sec = OrgCommittee.objects.get(org=a).seats.get(post="secretary")
+    r = client.post(
+        f"/members/committees/{a.pk}/seats/{sec.pk}/end/",
+        {"ends_on": "2026-06-30", "reason": "调离"},
+        follow=True,
+    )
+    body = r.content.decode()
+    assert "书记职务空缺，请及时补选" in body and "自 2026-07-01 起，已 8 天" in body
+    r = client.post(
+        f"/members/committees/{a.pk}/seats/",
+        {"member_id": am[5].pk, "post": "secretary", "starts_on": "2026-07-09"},
+        follow=True,
+    )
+    assert "书记在任" in r.content.decode()
+    # The community secretary sees the page but may not act; an outsider sees nothing.
+    client.force_login(world.users["community"])
+    assert client.post(url, form).status_code == 403
+    client.force_login(world.users["street3"])
+    assert client.post(url, form).status_code == 404
+    assert a.name not in client.get("/members/elections/?status=all").content.decode()

@@ -2658,6 +2658,39 @@ ROUTES += [
     ),
 ]
 
+ROUTES += [
+    Route("console", "/members/elections/", "election_org", "list"),
+    Route("console", "/members/elections/?status=all", "election_org", "list"),
+    Route(
+        "console",
+        "/members/committees/{id}/postpone/",
+        "election_org",
+        "write",
+        method="POST",
+        data=_five_years_on,
+        control_status=frozenset({302}),
+        note="the insider's refusal is shown as a message after the redirect",
+    ),
+    Route(
+        "console",
+        "/members/committees/{id}/seats/",
+        "election_org",
+        "write",
+        method="POST",
+        data=lambda p: {"member_id": p.pk, "post": "member"},
+        control_status=frozenset({302}),
+    ),
+    Route(
+        "console",
+        "/members/committees/{id}/seats/{id}/end/",
+        "election_org",
+        "write",
+        method="POST",
+        data={"reason": "越界离任"},
+        control_status=frozenset({302, 404}),
+    ),
+]
+
 _state_before_elections = state
 
 
