@@ -10,6 +10,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from dangjian.accounts.api import AUTH
 from dangjian.accounts.api import router as accounts_router
 from dangjian.cadres import api as cadres_api
+from dangjian.cadres import api_elections as election_comparison_api
 from dangjian.cases.api import router as cases_router
 from dangjian.cases.visits.api import router as visits_router
 from dangjian.console.audit_api import router as audit_router
@@ -137,6 +138,8 @@ api.add_router("/areas", areas_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/orgs", committee_api.router)
 api.add_router("/elections", elections_api.router)
+api.add_router("/orgs", election_comparison_api.org_router)
+api.add_router("/elections", election_comparison_api.router)
 for _members_api in (
     member_registry_api,
     member_transfers_api,

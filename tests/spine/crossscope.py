@@ -2691,6 +2691,27 @@ ROUTES += [
     ),
 ]
 
+ROUTES += [
+    Route(
+        "api",
+        "/api/v1/orgs/{id}/elections/{id}/comparison",
+        "election_org",
+        "detail",
+        control=False,
+        note="the probe's pk as the committee: the insider's 200 is checked in "
+        "tests/members/test_election_comparison.py",
+    ),
+    Route(
+        "api",
+        "/api/v1/elections/comparison?year=2026",
+        "election_org",
+        "list",
+        control=False,
+        note="figures pooled, no names: the outsider's zero is checked in "
+        "tests/members/test_election_comparison.py",
+    ),
+]
+
 _state_before_elections = state
 
 
