@@ -39,6 +39,12 @@ urlpatterns = [
         name="seat_end",
     ),
     path("elections/", views_elections.elections_due, name="elections_due"),
+    path("committees/import/", views_elections.committees_import, name="committees_import"),
+    path(
+        "committees/import/template/",
+        views_elections.committees_import_template,
+        name="committees_import_template",
+    ),
     path("transfers/", views.transfer_list, name="transfers"),
     path(
         "transfers/<int:transfer_id>/transition/",

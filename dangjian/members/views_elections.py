@@ -8,14 +8,20 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core import scope
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import id_or_none
-from dangjian.members import committee_selectors, committee_services, committee_terms
+from dangjian.members import (
+    committee_import,
+    committee_selectors,
+    committee_services,
+    committee_terms,
+)
 from dangjian.members.models.committee import CommitteePost
 from dangjian.members.views import _pk, _render
 from dangjian.organizations.models import PartyOrg
@@ -161,3 +167,48 @@ def committee_seat_add(request, org_id: int):
     return _done(
         request, org, seat.warnings, f"已登记{seat.member_name}任{seat.get_post_display()}"
     )
+
+
+class CommitteeImportForm(forms.Form):
+    file = forms.FileField(label="Excel文件（.xlsx）", required=False)
+    mode = forms.ChoiceField(
+        label="导入方式", choices=list(committee_import.MODES.items()), initial="all_or_nothing"
+    )
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def committees_import(request):
+    """Upload committees from Excel; the report row by row."""
+    form = CommitteeImportForm(request.POST or None, request.FILES or None)
+    report = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data.get("file")
+        try:
+            if upload is None:
+                raise ValidationError({"file": ["请上传Excel文件（.xlsx）"]})
+            if upload.size > committee_import.MAX_BYTES:
+                raise ValidationError({"file": ["文件不能超过5MB，请拆分后分批导入"]})
+            report = committee_import.committees_import(
+                actor=request.user, content=upload.read(), mode=form.cleaned_data["mode"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            status = 422
+    return _render(
+        request,
+        "members/committee_import.html",
+        {"form": form, "report": report, "columns": committee_import.COLUMNS},
+        status=status,
+    )
+
+
+@console_view
+@require_GET
+def committees_import_template(request):
+    response = HttpResponse(committee_import.template_bytes(), content_type=committee_import.XLSX)
+    response["Content-Disposition"] = (
+        "attachment; filename*=UTF-8''%E5%A7%94%E5%91%98%E4%BC%9A%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
+    )
+    return response

@@ -2712,6 +2712,15 @@ ROUTES += [
     ),
 ]
 
+# File uploads and the blank template, as the member import: the organizations of the file are
+# looked up among those the caller manages (an outsider's rows are reported as not found and
+# nothing is written: tests/members/test_committee_import.py).
+UNSCOPED_API_ROUTES |= {
+    ("GET", "/api/v1/orgs/committees/import/template"),
+    ("POST", "/api/v1/orgs/committees/import"),
+}
+UNSCOPED_CONSOLE_ROUTES |= {"/members/committees/import/", "/members/committees/import/template/"}
+
 _state_before_elections = state
 
 

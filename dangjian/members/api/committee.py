@@ -7,15 +7,24 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from dangjian.core import scope
 from dangjian.core.api import ERRORS
 from dangjian.core.apidates import PlannedDate, RecordedDate
 from dangjian.core.choices import label
 from dangjian.core.ids import pk_or_404 as _pk
-from dangjian.members import committee_selectors, committee_services, committee_terms
+from dangjian.members import (
+    committee_import,
+    committee_selectors,
+    committee_services,
+    committee_terms,
+)
+from dangjian.members.api.schemas import XLSX
 from dangjian.members.models.committee import CommitteePost, CommitteeStatus, OrgCommittee
 from dangjian.organizations.models import PartyOrg
 
@@ -178,3 +187,45 @@ def committee_seat_end(request, org_id: int, seat_id: int, data: SeatEndIn):
         actor=request.auth, org=org, seat_id=_pk(seat_id), **data.dict()
     )
     return _answer(request.auth, org, seat.warnings)
+
+
+# --- committees from Excel -----------------------------------------------------------------
+
+
+class CommitteeImportRowOut(Schema):
+    row: int
+    column: str
+    message: str
+
+
+class CommitteeImportOut(Schema):
+    mode: str
+    total: int
+    created: int
+    seats: int
+    bad_rows: int
+    detail: str
+    errors: list[CommitteeImportRowOut]
+    warnings: list[CommitteeImportRowOut]
+    created_ids: list[int]
+
+
+@router.get("/committees/import/template", response={200: None, **ERRORS})
+def committees_import_template(request):
+    """The import workbook: the header, an example on the second sheet."""
+    response = HttpResponse(committee_import.template_bytes(), content_type=XLSX)
+    response["Content-Disposition"] = (
+        "attachment; filename*=UTF-8''%E5%A7%94%E5%91%98%E4%BC%9A%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
+    )
+    return response
+
+
+@router.post("/committees/import", response={200: CommitteeImportOut, **ERRORS})
+def committees_import(request, file: File[UploadedFile] = None, mode: Form[str] = "all_or_nothing"):
+    """Upload an .xlsx (multipart ``file``), one row per seat; ``mode``: ``all_or_nothing``
+    or ``skip_bad``. Organizations are found among those the caller manages."""
+    if file is None:
+        raise ValidationError({"file": ["请上传Excel文件（.xlsx）"]})
+    if file.size > committee_import.MAX_BYTES:
+        raise ValidationError({"file": ["文件不能超过5MB，请拆分后分批导入"]})
+    return committee_import.committees_import(actor=request.auth, content=file.read(), mode=mode)
