@@ -56,7 +56,8 @@ def seed_terms(rng, branches, members_of, today: dt.date) -> dict:
             for s in seats_of.get(c.pk, []):
                 s.starts_on = start
             moved.append(c)
-            if end < today and rng.random() < 1 / 3:
+            # The first overdue one always, then one in three: the small city shows one too.
+            if end < today and (not postponed or rng.random() < 1 / 3):
                 c.postponed_to = min(
                     end + dt.timedelta(days=rng.randint(120, 365)), add_years(end, 1)
                 )
@@ -66,7 +67,12 @@ def seed_terms(rng, branches, members_of, today: dt.date) -> dict:
                 postponed.append(c)
         elif branches[c.org_id][6] in VILLAGE_COMMUNITY and rng.random() < 0.4:
             predecessors.append(c)
-        if end is None and len(seats_of.get(c.pk, [])) == 5 and rng.random() < 0.04:
+        if (
+            end is None
+            and c not in predecessors
+            and len(seats_of.get(c.pk, [])) == 5
+            and (not vacant or rng.random() < 0.04)
+        ):
             vacant.append(c)
     OrgCommittee.objects.bulk_update(
         moved,

@@ -17,6 +17,7 @@ def test_small_demo_terms(api):
     admin = User.objects.get(username="demo-admin")
     assert counts["terms_overdue"] > 0 and counts["terms_reminder"] > 0
     assert counts["terms_predecessors"] > 0
+    assert counts["terms_postponed"] > 0 and counts["terms_vacant_secretaries"] > 0
     overdue = sel.elections_due(admin, status="overdue")
     reminder = sel.elections_due(admin, status="reminder")
     assert overdue.exists() and reminder.exists()
