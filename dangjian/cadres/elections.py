@@ -296,15 +296,10 @@ def elections_comparison(user, *, year: int, org: int | None = None, today=None)
     }
 
 
-def latest_comparison(user, org) -> dict | None:
-    """The comparison of the serving committee with the one it replaced (for the
-    organization's page); ``None`` when there is no serving committee or it is the first."""
-    current = (
-        OrgCommittee.objects.visible_to(user, VIEW)
-        .filter(org_id=org.pk, status="current")
-        .only("id", "term_start")
-        .first()
-    )
+def latest_comparison(user, org, current: OrgCommittee | None) -> dict | None:
+    """The comparison of the serving committee ``current`` (read by the caller in the user's
+    scope) with the one it replaced, for the organization's page; ``None`` when there is no
+    serving committee or it is the first."""
     if current is None:
         return None
     if not OrgCommittee.objects.filter(org_id=org.pk, term_start__lt=current.term_start).exists():

@@ -12,10 +12,10 @@ from dangjian.members import committee_selectors
 
 def committee_context(user, org, committee) -> dict:
     today = timezone.localdate()
-    cmp = elections.latest_comparison(user, org)
+    cmp = elections.latest_comparison(user, org, committee)
     return {
         "committee_due": committee_selectors.due_of(committee, today) if committee else None,
-        "secretary_vacancy": committee_selectors.secretary_vacancy(org, today),
+        "secretary_vacancy": committee_selectors.secretary_vacancy(org, today, current=committee),
         "election_comparison": cmp,
         "election_comparison_rows": elections.comparison_rows(cmp) if cmp else [],
     }

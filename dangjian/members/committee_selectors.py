@@ -202,20 +202,36 @@ def _vacancy(today, *, recorded, serving_secretary, last_end, term_start) -> Vac
     return Vacancy(True, True, since, (today - since).days if since else None)
 
 
-def secretary_vacancy(org, today: dt.date | None = None) -> Vacancy | None:
+_UNREAD = object()
+
+
+def secretary_vacancy(org, today: dt.date | None = None, *, current=_UNREAD) -> Vacancy | None:
     """Since when ``org``'s secretary post has been empty (unscoped: the caller has checked
-    the organization). ``None`` for a 党小组 (no committee)."""
+    the organization). ``None`` for a 党小组 (no committee). ``current``: the serving committee
+    when the caller has read it already (``None``: there is none), its seats prefetched."""
     if org.kind == "group":
         return None
     today = today or timezone.localdate()
-    c = OrgCommittee.objects.filter(org_id=org.pk, status=CommitteeStatus.CURRENT).first()
+    c = (
+        OrgCommittee.objects.filter(org_id=org.pk, status=CommitteeStatus.CURRENT).first()
+        if current is _UNREAD
+        else current
+    )
     if c is None:
         return _vacancy(
             today, recorded=False, serving_secretary=False, last_end=None, term_start=None
         )
-    serving = c.seats.filter(
-        post=CommitteePost.SECRETARY, starts_on__lte=today, ends_on__isnull=True
-    ).exists()
+    if current is _UNREAD:
+        serving = c.seats.filter(
+            post=CommitteePost.SECRETARY, starts_on__lte=today, ends_on__isnull=True
+        ).exists()
+    else:
+        serving = any(
+            s.post == CommitteePost.SECRETARY and s.starts_on <= today and s.ends_on is None
+            for s in c.seats.all()
+        )
+    if serving:
+        return Vacancy(True, False, None, None)
     last_end = (
         CommitteeSeat.objects.filter(
             committee__org_id=org.pk, post=CommitteePost.SECRETARY, ends_on__isnull=False
@@ -227,7 +243,7 @@ def secretary_vacancy(org, today: dt.date | None = None) -> Vacancy | None:
     return _vacancy(
         today,
         recorded=True,
-        serving_secretary=serving,
+        serving_secretary=False,
         last_end=last_end,
         term_start=c.term_start,
     )
