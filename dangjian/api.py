@@ -12,6 +12,7 @@ from ninja.parser import Parser
 from dangjian.accounts.api import AUTH
 from dangjian.accounts.api import router as accounts_router
 from dangjian.cadres import api as cadres_api
+from dangjian.cadres import api_elections as election_comparison_api
 from dangjian.cases.api import router as cases_router
 from dangjian.cases.visits.api import router as visits_router
 from dangjian.console.audit_api import router as audit_router
@@ -22,6 +23,7 @@ from dangjian.development.api import router as development_router
 from dangjian.dues.api import router as dues_router
 from dangjian.members.api import checkin as member_checkin_api
 from dangjian.members.api import committee as committee_api
+from dangjian.members.api import elections as elections_api
 from dangjian.members.api import imports as member_imports_api
 from dangjian.members.api import mobile as member_mobile_api
 from dangjian.members.api import registry as member_registry_api
@@ -187,6 +189,9 @@ api.add_router("/areas", areas_router)
 api.add_router("/areas", area_imports_api.router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/orgs", committee_api.router)
+api.add_router("/elections", elections_api.router)
+api.add_router("/orgs", election_comparison_api.org_router)
+api.add_router("/elections", election_comparison_api.router)
 for _members_api in (
     member_registry_api,
     member_transfers_api,

@@ -22,6 +22,7 @@ MENU = (
     MenuItem("首页", "console:home"),
     MenuItem("区域树", "console:area_list", "territory.view"),
     MenuItem("组织树", "console:org_list", "organizations.view"),
+    MenuItem("换届提醒", "console:members:elections_due", "organizations.view"),
     MenuItem("党员管理", "console:members:list", "members.view"),
     MenuItem("报到党员", "console:members:checkins", "members.checkin_view"),
     MenuItem("发展党员", "console:development:list", "development.view"),

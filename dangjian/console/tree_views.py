@@ -214,6 +214,7 @@ def org_detail(request, node_id: int):
 
 def org_detail_response(request, node_id: int, approval_form=None, status: int = 200):
     from dangjian.console.org_approval_forms import approval_context
+    from dangjian.console.org_committee_context import committee_context
 
     ctx = _detail_context(request, ORGS, node_id)
     org = ctx["node"]
@@ -228,5 +229,7 @@ def org_detail_response(request, node_id: int, approval_form=None, status: int =
     # The committee as elected (members.committee_*): the current term and its seats.
     ctx["committee"] = current_committee(request.user, org)
     ctx["show_committee"] = org.kind != OrgKind.GROUP
+    if ctx["show_committee"]:
+        ctx.update(committee_context(request.user, org, ctx["committee"]))
     ctx.update(approval_context(request.user, org, approval_form))
     return render(request, "console/org_detail.html", ctx, status=status)

@@ -17,6 +17,7 @@ from collections import defaultdict
 
 from django.utils import timezone
 
+from dangjian.demo.terms import seed_terms
 from dangjian.members.models import Member, Status
 from dangjian.members.models.committee import CommitteePost, CommitteeSeat, OrgCommittee
 from dangjian.organizations.models import OrgDomain, OrgKind, PartyOrg
@@ -190,6 +191,8 @@ def seed_orglife(b, users: dict, progress: bool = False) -> dict:
 
     committee_min = 7
     seats_of = seed_committees(rng, branches, members_of, today, committee_min)
+    # Terms and elections (issue 14): some due, overdue, postponed, replaced, vacant.
+    terms = seed_terms(random.Random(f"dangjian-terms-{b.scale}"), branches, members_of, today)
     for bid, o in branches.items():
         roster = members_of.get(bid, [])
         full = sum(1 for r in roster if r[2])
@@ -334,6 +337,7 @@ def seed_orglife(b, users: dict, progress: bool = False) -> dict:
         "orglife_ratings": len(ratings),
         "orglife_committees": len(seats_of),
         "orglife_invalid_sessions": sum(1 for s in judged if s.quorum_ok is False),
+        **terms,
     }
 
 

@@ -23,26 +23,71 @@ from dangjian.members.models.committee import (
     OrgCommittee,
 )
 from dangjian.organizations.models import OrgDomain, OrgKind, PartyOrg
+from dangjian.territory.models import LEVEL_OF, Area, AreaKind
+
+VILLAGE_LEVEL = LEVEL_OF[AreaKind.VILLAGE]
 
 MANAGE = "organizations.manage"
 VIEW = "organizations.view"
 BRANCH_KINDS = (OrgKind.BRANCH, OrgKind.GENERAL_BRANCH)
 # DOMAIN.md: 7+ full members elect a committee of 3-5, at most 7; fewer: secretary (and deputy).
+# 6 or 7 seats are accepted with a warning (超过5人); more than 7 are refused.
 COMMITTEE_MIN_FULL = 7
-SEATS_MIN, SEATS_MAX = 3, 7
+SEATS_MIN, SEATS_USUAL_MAX, SEATS_MAX = 3, 5, 7
 SMALL_POSTS = (CommitteePost.SECRETARY, CommitteePost.DEPUTY_SECRETARY)
+# Term lengths (DOMAIN.md Structure), each a setting with this default.
+TERM_DEFAULTS = {
+    "COMMITTEE_TERM_YEARS_VILLAGE_COMMUNITY": 5,
+    "COMMITTEE_TERM_YEARS_BRANCH": 3,
+    "COMMITTEE_TERM_YEARS_GRASSROOTS": 5,
+}
+GRASSROOTS_RANGE = (3, 5)
+# An election may move by at most one year with approval.
+POSTPONE_MAX_YEARS = 1
+
+
+def _term_setting(key: str) -> int:
+    return int(setting(key, TERM_DEFAULTS[key]))
+
+
+def _village_or_community(org: PartyOrg) -> bool:
+    """A village or community organization: of that domain and serving a village, a community
+    or a grid or unit inside one (by the level of its area, as the approvers are told apart):
+    a township 党委 of the 农村 sector and a street 党工委 are grassroots committees."""
+    if org.domain not in (OrgDomain.VILLAGE, OrgDomain.COMMUNITY):
+        return False
+    cached = org._state.fields_cache.get("area")
+    if cached is not None:
+        level = cached.level
+    else:
+        level = Area.objects.filter(pk=org.area_id).values_list("level", flat=True).first()
+    return (level or 0) >= VILLAGE_LEVEL
 
 
 def term_years(org: PartyOrg) -> int:
-    """Village and community: 5; other branches and general branches: 3; grassroots
-    committees: the organization's own ``term_years`` (3-5), else the setting (5)."""
-    if org.domain in (OrgDomain.VILLAGE, OrgDomain.COMMUNITY):
-        return 5
+    """Village and community organizations: 5; other branches and general branches: 3;
+    grassroots committees: the organization's own ``term_years`` (3-5), else the setting (5).
+    Each default is a setting (``TERM_DEFAULTS``)."""
+    if _village_or_community(org):
+        return _term_setting("COMMITTEE_TERM_YEARS_VILLAGE_COMMUNITY")
     if org.kind in BRANCH_KINDS:
-        return 3
-    if org.term_years and 3 <= org.term_years <= 5:
+        return _term_setting("COMMITTEE_TERM_YEARS_BRANCH")
+    low, high = GRASSROOTS_RANGE
+    if org.term_years and low <= org.term_years <= high:
         return org.term_years
-    return int(setting("COMMITTEE_TERM_YEARS_GRASSROOTS", 5))
+    return _term_setting("COMMITTEE_TERM_YEARS_GRASSROOTS")
+
+
+def term_source(org: PartyOrg) -> str:
+    """Where ``term_years`` comes from, in words (shown beside it)."""
+    if _village_or_community(org):
+        return "村、社区党组织每届任期"
+    if org.kind in BRANCH_KINDS:
+        return "党支部、党总支每届任期"
+    low, high = GRASSROOTS_RANGE
+    if org.term_years and low <= org.term_years <= high:
+        return "本组织设定的任期"
+    return "基层党委默认任期"
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -110,24 +155,36 @@ def _seat_rows(errors: Errors, org: PartyOrg, seats) -> list[tuple[Member, str, 
     return rows
 
 
-def _check_size(errors: Errors, org: PartyOrg, rows, full: int) -> None:
-    n = len(rows)
-    secretaries = sum(1 for _m, post, _f in rows if post == CommitteePost.SECRETARY)
+def _check_size(
+    errors: Errors, org: PartyOrg, posts: list[str], full: int, *, field: str = "seats"
+) -> list[str]:
+    """The composition rules on the posts of the seats serving together; answers the
+    warnings (6 or 7 seats: more than the usual 5)."""
+    n = len(posts)
+    secretaries = sum(1 for post in posts if post == CommitteePost.SECRETARY)
     if secretaries == 0:
-        errors.add("seats", "须有一名书记")
+        errors.add(field, "须有一名书记")
     elif secretaries > 1:
-        errors.add("seats", "书记只能有一名")
+        errors.add(field, "书记只能有一名")
     if org.kind in BRANCH_KINDS and full < COMMITTEE_MIN_FULL:
-        if n > 2 or any(post not in SMALL_POSTS for _m, post, _f in rows):
+        if n > 2 or any(post not in SMALL_POSTS for post in posts):
             errors.add(
-                "seats",
+                field,
                 f"正式党员{full}人，不足{COMMITTEE_MIN_FULL}人，不设委员会，只设书记（和副书记）",
             )
-    elif not SEATS_MIN <= n <= SEATS_MAX:
+        return []
+    if not SEATS_MIN <= n <= SEATS_MAX:
         errors.add(
-            "seats",
-            f"正式党员{full}人，应选举委员{SEATS_MIN}至5人（最多{SEATS_MAX}人），现为{n}人",
+            field,
+            f"正式党员{full}人，应选举委员{SEATS_MIN}至{SEATS_USUAL_MAX}人"
+            f"（最多{SEATS_MAX}人），现为{n}人",
         )
+        return []
+    if n > SEATS_USUAL_MAX:
+        return [
+            f"委员会{n}人，超过{SEATS_USUAL_MAX}人（一般3至{SEATS_USUAL_MAX}人，最多{SEATS_MAX}人）"
+        ]
+    return []
 
 
 @transaction.atomic
@@ -152,8 +209,9 @@ def committee_record(*, actor, org, term_start, seats, elected_on=None) -> OrgCo
         errors.add("elected_on", "选举日期不能晚于任期开始")
     full = full_member_count(org)
     rows = _seat_rows(errors, org, seats)
+    warnings: list[str] = []
     if not errors:
-        _check_size(errors, org, rows, full)
+        warnings = _check_size(errors, org, [post for _m, post, _f in rows], full)
     errors.check()
     current = (
         OrgCommittee.objects.select_for_update()
@@ -211,4 +269,5 @@ def committee_record(*, actor, org, term_start, seats, elected_on=None) -> OrgCo
         },
         object_repr=str(committee),
     )
+    committee.warnings = warnings
     return committee

@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from dangjian.members import views, views_committee, views_jobs, views_more, views_sanctions
+from dangjian.members import (
+    views,
+    views_committee,
+    views_elections,
+    views_jobs,
+    views_more,
+    views_sanctions,
+)
 
 app_name = "members"
 urlpatterns = [
@@ -20,6 +27,24 @@ urlpatterns = [
     path("checkins/", views.checkin_list, name="checkins"),
     path("checkins/<int:checkin_id>/", views_more.checkin_detail, name="checkin"),
     path("committees/<int:org_id>/", views_committee.committee_page, name="committee"),
+    path(
+        "committees/<int:org_id>/postpone/",
+        views_elections.committee_postpone,
+        name="committee_postpone",
+    ),
+    path("committees/<int:org_id>/seats/", views_elections.committee_seat_add, name="seat_add"),
+    path(
+        "committees/<int:org_id>/seats/<int:seat_id>/end/",
+        views_elections.committee_seat_end,
+        name="seat_end",
+    ),
+    path("elections/", views_elections.elections_due, name="elections_due"),
+    path("committees/import/", views_elections.committees_import, name="committees_import"),
+    path(
+        "committees/import/template/",
+        views_elections.committees_import_template,
+        name="committees_import_template",
+    ),
     path("transfers/", views.transfer_list, name="transfers"),
     path(
         "transfers/<int:transfer_id>/transition/",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from dangjian.core import scope, tree
@@ -58,7 +59,7 @@ def committee_page(request, org_id: int):
             if r["member_id"]
         ]
         try:
-            committee_services.committee_record(
+            recorded = committee_services.committee_record(
                 actor=user,
                 org=org,
                 term_start=post.get("term_start", "").strip(),
@@ -71,6 +72,8 @@ def committee_page(request, org_id: int):
             errors = {"term_start": [exc.message]}
         else:
             messages.success(request, f"已登记{org.name}新一届委员会")
+            for w in recorded.warnings:
+                messages.warning(request, w)
             return redirect("console:members:committee", org.pk)
     candidates = list(
         Member.objects.filter(
@@ -80,6 +83,8 @@ def committee_page(request, org_id: int):
         .order_by("name", "id")[:300]
     )
     committees = committee_selectors.committees_of(user, org)
+    today = timezone.localdate()
+    current = next((c for c in committees if c.status == "current"), None)
     return _render(
         request,
         "members/committee.html",
@@ -95,6 +100,11 @@ def committee_page(request, org_id: int):
             "errors": errors,
             "term_years": committee_services.term_years(org),
             "full_members": committee_services.full_member_count(org),
+            "term_source": committee_services.term_source(org),
+            "current": current,
+            "due": committee_selectors.due_of(current, today) if current else None,
+            "vacancy": committee_selectors.secretary_vacancy(org, today),
+            "today": today,
         },
         status=422 if errors else 200,
     )

@@ -86,6 +86,8 @@ def _path_ids(world, path: str) -> dict[str, int]:
         "event_id": lambda: _first(cs.event_probes(world)),
         # The body's date is refused by the schema before any sanction is read: any id does.
         "sanction_id": lambda: 1,
+        # The same for a committee seat ended between elections.
+        "seat_id": lambda: 1,
         "org_id": lambda: (
             world.orgs["street_wc" if "approval" in path else "community_committee"].pk
         ),

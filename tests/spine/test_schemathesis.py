@@ -131,7 +131,11 @@ def _run(strategy, headers, examples, error_fields: list | None = None) -> list[
 # full members of that organization): a generated body never passes, so reaching the real row
 # shows as the service's own 422 on those fields, which it answers only after it has found the
 # object and checked that the caller may act on it (a row out of reach answers 404 first).
-SERVICE_CHECKED_FIELDS = {("POST", "/api/v1/orgs/{org_id}/committee"): "seats"}
+SERVICE_CHECKED_FIELDS = {
+    ("POST", "/api/v1/orgs/{org_id}/committee"): "seats",
+    # A seat filled between elections names a member of the organization (issue 14).
+    ("POST", "/api/v1/orgs/{org_id}/committee/seats"): "member_id",
+}
 
 
 def _has_inputs(method: str, path: str) -> bool:
@@ -185,6 +189,9 @@ def _known_inputs(operation, method: str, path: str):
             }
         )
         return bodies.flatmap(lambda body: operation.as_strategy(body=body))
+    terms = _committee_inputs(operation, path)
+    if terms is not None:
+        return terms
     model = next((m for prefix, m in _id_sources().items() if path.startswith(prefix)), None)
     if model is None:
         return None
@@ -204,6 +211,61 @@ def _known_inputs(operation, method: str, path: str):
             operation.as_strategy(query={}),
         )
     return None
+
+
+def _committee_inputs(operation, path: str):
+    """Real rows for the routes on a serving committee (issue 14: postponement, seats between
+    elections, the before/after comparison): one committee of the community 党委 with three
+    seats, written directly; None for any other route."""
+    import datetime as dt
+
+    if not path.startswith("/api/v1/orgs/{org_id}/") or not any(
+        part in path for part in ("/committee/", "/elections/")
+    ):
+        return None
+    from dangjian.members.models.committee import CommitteeSeat, OrgCommittee
+    from dangjian.organizations.models import PartyOrg
+    from tests.orglife.helpers import people
+
+    org = PartyOrg.objects.get(name="中共龙桥社区委员会")
+    c = OrgCommittee.objects.filter(org=org, status="current").first()
+    if c is None:
+        start = dt.date(2024, 1, 1)
+        c = OrgCommittee.objects.create(
+            org=org,
+            org_path=org.path,
+            elected_on=start,
+            term_start=start,
+            term_end=dt.date(2028, 12, 31),
+        )
+        CommitteeSeat.objects.bulk_create(
+            CommitteeSeat(
+                committee=c,
+                member=m,
+                member_name=m.name,
+                org_path=org.path,
+                post="secretary" if i == 0 else "member",
+                starts_on=start,
+            )
+            for i, m in enumerate(people(org, 3))
+        )
+    seat = c.seats.order_by("id").last()
+    ids = {"org_id": org.pk}
+    if path.endswith("/postpone"):
+        body = {
+            "postponed_to": "2029-03-01",
+            "document_no": "组通〔2026〕1号",
+            "document_date": "2026-01-05",
+        }
+    elif path.endswith("/seats"):
+        body = {"member_id": 1, "post": "member", "starts_on": "2024-06-01"}
+    elif path.endswith("/end"):
+        ids["seat_id"] = seat.pk
+        body = {"ends_on": "2025-06-30", "reason": "调离"}
+    else:
+        ids["committee_id"] = c.pk
+        return operation.as_strategy(path_parameters=ids)
+    return operation.as_strategy(path_parameters=ids, body=body)
 
 
 def _has_known_ids(method: str, path: str) -> bool:

@@ -48,6 +48,20 @@ class OrgCommittee(models.Model):
     status = models.CharField(
         _("状态"), max_length=12, choices=CommitteeStatus.choices, default=CommitteeStatus.CURRENT
     )
+    # An election moved past the term's end with the higher level's approval (DOMAIN.md: at
+    # most one year): the new due date and the approving document.
+    postponed_to = models.DateField(_("延期换届至"), null=True, blank=True)
+    postpone_document_no = models.CharField(_("延期批准文号"), max_length=100, blank=True)
+    postpone_document_date = models.DateField(_("延期批准日期"), null=True, blank=True)
+    postpone_reason = models.CharField(_("延期原因"), max_length=200, blank=True)
+    postponed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("延期登记人"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -71,6 +85,11 @@ class OrgCommittee(models.Model):
     def __str__(self) -> str:
         return f"{self.org.name}委员会（{self.term_start}至{self.term_end}）"
 
+    @property
+    def due_on(self):
+        """The day the next election is due: the term's last day, or the approved date."""
+        return self.postponed_to or self.term_end
+
 
 class CommitteeSeat(models.Model):
     """A member's seat on a committee: the post, whether it is held full-time (专职), and when
@@ -91,6 +110,8 @@ class CommitteeSeat(models.Model):
     full_time = models.BooleanField(_("专职"), default=False)
     starts_on = models.DateField(_("任职日期"))
     ends_on = models.DateField(_("离任日期"), null=True, blank=True)
+    # Why a seat ended before the term did (调离, 辞职, 去世 ...); blank at a regular election.
+    end_reason = models.CharField(_("离任原因"), max_length=200, blank=True)
 
     objects = ScopedManager()
     scope_fields = ScopeFields(org="org_path")
@@ -101,10 +122,11 @@ class CommitteeSeat(models.Model):
         ordering = ["committee", "id"]
         constraints = [
             models.UniqueConstraint(fields=["committee", "member"], name="committee_seat_member"),
+            # One serving secretary: a secretary who left mid-term may be followed by another.
             models.UniqueConstraint(
                 fields=["committee"],
-                condition=models.Q(post="secretary"),
-                name="committee_one_secretary",
+                condition=models.Q(post="secretary", ends_on__isnull=True),
+                name="committee_one_serving_secretary",
             ),
         ]
 
