@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import Schema
+from ninja import Schema, Status
 
 from dangjian.core.api import ERRORS, iso, paginate, ref
 from dangjian.core.apidates import RecordedDate
@@ -94,13 +94,14 @@ def add_admin_routes(router) -> None:
             households=data.households,
             population=data.population,
         )
-        return 201, area_out(area)
+        return Status(201, area_out(area))
 
-    @router.patch("/{int:area_id}", response={200: AreaOut, **ERRORS}, summary="修改区域")
-    def update_area(request, area_id: int, data: AreaPatchIn):
-        """Rename, re-code, or set households and population; fields left out stay."""
+    @router.patch("/{int:node_id}", response={200: AreaOut, **ERRORS}, summary="修改区域")
+    def update_area(request, node_id: int, data: AreaPatchIn):
+        """(The path parameter is named like the detail route's: one URL pattern for both.)
+        Rename, re-code, or set households and population; fields left out stay."""
         changes = {k: v for k, v in data.dict(exclude_unset=True).items() if v is not None}
-        area = services.area_update(actor=request.auth, area=_area(area_id), **changes)
+        area = services.area_update(actor=request.auth, area=_area(node_id), **changes)
         return area_out(area)
 
     @router.post("/{int:area_id}/move", response={200: AreaOut, **ERRORS}, summary="调整区域隶属")

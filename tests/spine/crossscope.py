@@ -2562,3 +2562,69 @@ ROUTES += [
     ),
 ]
 WATCHED_COUNTS += [_member_models.Sanction]
+
+
+# --- areas ---
+# The governance tree's writes and history (issue 14): the outsider (a street of the other
+# county) may neither create under, change, move, merge, close nor reopen the first county's
+# areas, nor read their history. The insider's identical request is refused on its own terms
+# for some probes (a grid under a county, a move or merge into itself, a close of an area that
+# still has children), so its statuses are listed.
+_AREAS = "/api/v1/areas"
+ROUTES += [
+    Route(
+        "api",
+        f"{_AREAS}/",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {"parent_id": p.pk, "name": "越界新建区域", "kind": "grid"},
+        control_status=frozenset({201, 422}),
+    ),
+    Route(
+        "api",
+        f"{_AREAS}/{{id}}",
+        "area",
+        "write",
+        method="PATCH",
+        data={"name": "越界改名"},
+    ),
+    Route(
+        "api",
+        f"{_AREAS}/{{id}}/move",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {"parent_id": p.pk},
+        control_status=frozenset({422}),
+    ),
+    Route(
+        "api",
+        f"{_AREAS}/{{id}}/merge",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {"into_id": p.pk},
+        control_status=frozenset({422}),
+    ),
+    Route(
+        "api",
+        f"{_AREAS}/{{id}}/close",
+        "area",
+        "write",
+        method="POST",
+        data={"reason": "越界撤销"},
+        control_status=frozenset({200, 409}),
+    ),
+    Route(
+        "api",
+        f"{_AREAS}/{{id}}/reopen",
+        "area",
+        "write",
+        method="POST",
+        control_status=frozenset({409}),
+    ),
+    Route("api", f"{_AREAS}/{{id}}/history", "area", "detail"),
+    Route("api", f"{_AREAS}/?include_closed=1", "area", "list"),
+    Route("api", f"{_AREAS}/?parent={{id}}&include_closed=1", "area", "children"),
+]
