@@ -2628,3 +2628,65 @@ ROUTES += [
     Route("api", f"{_AREAS}/?include_closed=1", "area", "list"),
     Route("api", f"{_AREAS}/?parent={{id}}&include_closed=1", "area", "children"),
 ]
+# The console's forms of the same actions (console.area_admin_views).
+ROUTES += [
+    *(
+        Route("console", f"/areas/{{id}}/{action}/", "area", "detail")
+        for action in ("new", "edit", "move", "merge", "close")
+    ),
+    Route(
+        "console",
+        "/areas/{id}/new/",
+        "area",
+        "write",
+        method="POST",
+        data={"kind": "grid", "name": "越界新建区域", "households": 0, "population": 0},
+        control_status=frozenset({302, 422}),
+    ),
+    Route(
+        "console",
+        "/areas/{id}/edit/",
+        "area",
+        "write",
+        method="POST",
+        data={"name": "越界改名", "households": 0, "population": 0},
+        control_status=frozenset({302, 422}),
+    ),
+    Route(
+        "console",
+        "/areas/{id}/move/",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {"parent": p.pk},
+        control_status=frozenset({422}),
+    ),
+    Route(
+        "console",
+        "/areas/{id}/merge/",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {"into": p.pk},
+        control_status=frozenset({422}),
+    ),
+    Route(
+        "console",
+        "/areas/{id}/close/",
+        "area",
+        "write",
+        method="POST",
+        data={"reason": "越界撤销"},
+        control_status=frozenset({302, 409}),
+    ),
+    Route(
+        "console",
+        "/areas/{id}/reopen/",
+        "area",
+        "write",
+        method="POST",
+        control_status=frozenset({302}),
+    ),
+    Route("console", "/areas/{id}/?include_closed=1", "area", "detail"),
+    Route("console", "/areas/{id}/children/?include_closed=1", "area", "children"),
+]
