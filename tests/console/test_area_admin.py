@@ -135,3 +135,16 @@ def test_outsider_gets_404_on_every_form(world, as_user):
         assert client.post(f"/areas/{world.grid2.pk}/{action}/", {}).status_code == 404
     assert client.post(f"/areas/{world.grid2.pk}/reopen/").status_code == 404
     assert snapshot() == before
+
+
+def test_closed_areas_are_offered_by_no_picker(world, as_user):
+    client = as_user(world.users["street"])
+    url = "/members/options/areas/?purpose=residence&q=第二网格"
+    assert "龙桥社区第二网格" in text(client.get(url))
+    services.area_close(actor=world.users["county"], area=world.grid2, reason="网格调整")
+    assert "龙桥社区第二网格" not in text(client.get(url))
+    # Nor as a new parent or a merge target on the area forms.
+    extra = services.area_create(
+        actor=world.users["county"], parent=world.community, name="临时网格", kind="grid"
+    )
+    assert f'value="{world.grid2.pk}"' not in text(client.get(f"/areas/{extra.pk}/merge/"))

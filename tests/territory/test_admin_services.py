@@ -326,3 +326,15 @@ def test_a_merged_area_does_not_reopen(world):
 def test_blockers_are_registered_by_the_apps():
     names = {fn.__module__ for fn in closing.close_blockers()}
     assert {"dangjian.cases.apps", "dangjian.members.apps", "dangjian.organizations.apps"} <= names
+
+
+def test_a_closed_grid_takes_no_new_event(world):
+    from tests.cases.helpers import ensure_taxonomy, report
+
+    ensure_taxonomy()
+    services.area_close(actor=world.users["admin"], area=world.grid2, reason="网格调整")
+    with pytest.raises(ValidationError) as exc:
+        report(world.users["street"], area=world.grid2)
+    assert _message(exc, "area_id") == (
+        f"“龙桥社区第二网格”已于{timezone.localdate().isoformat()}撤销，不能上报事件"
+    )
