@@ -338,3 +338,17 @@ def test_a_closed_grid_takes_no_new_event(world):
     assert _message(exc, "area_id") == (
         f"“龙桥社区第二网格”已于{timezone.localdate().isoformat()}撤销，不能上报事件"
     )
+
+
+def test_merge_refused_when_rows_would_clash_writes_nothing(world):
+    from dangjian.accounts.models import Department
+
+    for node in (world.community, world.community2):
+        Department.objects.create(name="社区综治中心", area=node, area_path=node.path)
+    before = snapshot()
+    with pytest.raises(Conflict) as exc:
+        services.area_merge(actor=world.users["admin"], area=world.community, into=world.community2)
+    assert exc.value.message == (
+        "“龙桥社区”的记录与“凤山社区”已有的记录重复（如同名的职能部门），请先处理后再合并"
+    )
+    assert snapshot() == before
