@@ -245,8 +245,6 @@ def _refuse_closed(area: Area) -> None:
 def area_assert_open(area: Area, field: str = "area") -> None:
     """For the apps that write rows into an area (a residence, an event, a household): a
     closed area receives none (422 on ``field``)."""
-    if area.closed_on is None and area.pk is not None and "closed_on" in area.get_deferred_fields():
-        area = Area.objects.only("pk", "name", "closed_on").get(pk=area.pk)
     _check_open(area, field)
 
 
