@@ -16,6 +16,18 @@ class CasesConfig(AppConfig):
         register_path_copy(VisitTeam, "area_path", "area")
         register_path_copy(VisitRecord, "area_path", "area")
         register_seal("cases.event", event_seal)
+        from dangjian.territory.closing import register_close_blocker
+
+        register_close_blocker(open_events)
+
+
+def open_events(*, path: str) -> str | None:
+    """What keeps an area from closing (``territory.closing``): events not yet closed there."""
+    from dangjian.cases.models import OPEN_STATES, Event
+    from dangjian.core import tree
+
+    n = Event.objects.filter(tree.subtree_q("area_path", path), state__in=OPEN_STATES).count()
+    return f"未办结事件{n}件" if n else None
 
 
 def event_seal(event, action: str, actor):

@@ -117,6 +117,8 @@ def reporting_area(user, area_pk: int | None) -> Area:
         raise Http404("未找到")
     if area.level < GRID_LEVEL:
         raise _bad("area_id", f"事件位置须为网格或单元，“{area.name}”是{area.get_kind_display()}")
+    if area.closed_on is not None:  # a closed area (撤销) receives no new events
+        raise _bad("area_id", f"“{area.name}”已于{area.closed_on.isoformat()}撤销，不能上报事件")
     return area
 
 

@@ -36,6 +36,8 @@ class TreeSpec:
     title: str
     noun: str
     defer: tuple[str, ...] = ()
+    # A date a closed node carries: such nodes are left out unless ?include_closed=1.
+    closed_field: str | None = None
 
     @property
     def list_name(self) -> str:
@@ -57,6 +59,7 @@ AREAS = TreeSpec(
     "区域树",
     "区域",
     defer=("boundary", "min_lng", "min_lat", "max_lng", "max_lat"),
+    closed_field="closed_on",
 )
 ORGS = TreeSpec("org", PartyOrg, "organizations.view", "组织树", "党组织", defer=("contact_phone",))
 
@@ -91,6 +94,13 @@ def with_visible_children(qs, spec: TreeSpec, user):
     )
 
 
+def open_only(request, spec: TreeSpec, qs):
+    """Leave closed nodes out unless the page asks for them (``?include_closed=1``)."""
+    if spec.closed_field and request.GET.get("include_closed") != "1":
+        return qs.filter(**{f"{spec.closed_field}__isnull": True})
+    return qs
+
+
 def _rows(spec: TreeSpec, qs, user):
     return with_visible_children(qs.defer(*spec.defer), spec, user).order_by("path")
 
@@ -107,7 +117,7 @@ def _tree_list(request, spec: TreeSpec):
         qs = spec.model.objects.visible_to(user, spec.action).filter(search_q(q))
     else:
         qs = spec.model.objects.topmost_visible_to(user, spec.action)
-    page = _page(request, _rows(spec, qs, user))
+    page = _page(request, _rows(spec, open_only(request, spec, qs), user))
     return render(
         request,
         "console/tree_list.html",
@@ -125,7 +135,7 @@ def _tree_children(request, spec: TreeSpec, node_id: int):
     user = request.user
     parent = scope.get_visible(spec.model.objects.only("pk"), user, spec.action, pk=node_id)
     qs = spec.model.objects.visible_to(user, spec.action).filter(parent_id=parent.pk)
-    page = _page(request, _rows(spec, qs, user))
+    page = _page(request, _rows(spec, open_only(request, spec, qs), user))
     return render(
         request,
         "console/_tree_children.html",
@@ -176,19 +186,8 @@ def area_children(request, node_id: int):
     return _tree_children(request, AREAS, node_id)
 
 
-@console_view
-@require_GET
-def area_detail(request, node_id: int):
-    ctx = _detail_context(request, AREAS, node_id)
-    area = ctx["node"]
-    orgs = (
-        PartyOrg.objects.visible_to(request.user, ORGS.action)
-        .filter(area_id=area.pk)
-        .defer(*ORGS.defer)
-        .order_by("path")
-    )
-    ctx["orgs_page"] = _page(request, orgs, param="org_page")
-    return render(request, "console/area_detail.html", ctx)
+# The area page (children, organizations, people, history, the administration forms) is
+# ``console.area_admin_views.area_detail``.
 
 
 # --- party organizations -------------------------------------------------------------------

@@ -2,7 +2,14 @@ from django.urls import include, path
 
 from dangjian.accounts import security_views
 from dangjian.cadres import urls as cadres_urls
-from dangjian.console import audit_views, holiday_views, org_approval_views, tree_views, views
+from dangjian.console import (
+    area_admin_views,
+    audit_views,
+    holiday_views,
+    org_approval_views,
+    tree_views,
+    views,
+)
 from dangjian.members import urls as members_urls
 from dangjian.territory.imports import urls as area_import_urls
 
@@ -13,8 +20,14 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("areas/", tree_views.area_list, name="area_list"),
     path("areas/", include(area_import_urls)),
-    path("areas/<int:node_id>/", tree_views.area_detail, name="area_detail"),
+    path("areas/<int:node_id>/", area_admin_views.area_detail, name="area_detail"),
     path("areas/<int:node_id>/children/", tree_views.area_children, name="area_children"),
+    path("areas/<int:node_id>/new/", area_admin_views.area_child_new, name="area_child_new"),
+    path("areas/<int:node_id>/edit/", area_admin_views.area_edit, name="area_edit"),
+    path("areas/<int:node_id>/move/", area_admin_views.area_move, name="area_move"),
+    path("areas/<int:node_id>/merge/", area_admin_views.area_merge, name="area_merge"),
+    path("areas/<int:node_id>/close/", area_admin_views.area_close, name="area_close"),
+    path("areas/<int:node_id>/reopen/", area_admin_views.area_reopen, name="area_reopen"),
     path("orgs/", tree_views.org_list, name="org_list"),
     path("orgs/<int:node_id>/", tree_views.org_detail, name="org_detail"),
     path("orgs/<int:node_id>/approval/", org_approval_views.org_approval, name="org_approval"),

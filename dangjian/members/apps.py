@@ -23,3 +23,20 @@ class MembersConfig(AppConfig):
         register_path_copy(MemberTransfer, "to_org_path", "org")
         register_path_copy(MobileRegistration, "host_org_path", "org")
         register_path_copy(UnitRole, "area_path", "area")
+        from dangjian.territory.closing import register_close_blocker
+
+        register_close_blocker(living_members)
+
+
+def living_members(*, path: str) -> str | None:
+    """What keeps an area from closing (``territory.closing``): members living there who are
+    still on the roll (not removed, not deceased)."""
+    from dangjian.core import tree
+    from dangjian.members.models import Member, Status
+
+    n = (
+        Member.objects.filter(tree.subtree_q("area_path", path))
+        .exclude(status__in=(Status.REMOVED, Status.DECEASED))
+        .count()
+    )
+    return f"居住在此的在册党员{n}名" if n else None

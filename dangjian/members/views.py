@@ -105,7 +105,12 @@ def _picker_base(user, tree_name: str, purpose: str):
     """The nodes a picker may offer, and the roots its first list starts from (None: the
     user's topmost visible nodes)."""
     if tree_name == "area":
-        qs = Area.objects.visible_to(user, "territory.view").defer("boundary")
+        # Closed areas (撤销) are offered by no picker.
+        qs = (
+            Area.objects.visible_to(user, "territory.view")
+            .filter(closed_on__isnull=True)
+            .defer("boundary")
+        )
         if purpose == "residence":
             qs = qs.filter(level__gte=services.RESIDENCE_MIN_LEVEL)
         ranges = tree.merge_ranges(list(scope.reach_of(user, "territory.view").area_paths))

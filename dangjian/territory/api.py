@@ -1,75 +1,14 @@
-from ninja import Router, Schema
+"""``/api/v1/areas/``: the tree routes both trees share (list, children, search, detail), and
+the writes and history of ``territory.admin_api``."""
 
-from dangjian.core.choices import label
-from dangjian.core.treeapi import add_tree_routes, labels
-from dangjian.territory.models import Area, AreaKind
+from ninja import Router
 
+from dangjian.core.treeapi import add_tree_routes
+from dangjian.territory.admin_api import add_admin_routes
+from dangjian.territory.models import Area
+from dangjian.territory.schemas import AREA_FIELDS, AreaOut, area_out, area_rows_out
 
-class AreaOut(Schema):
-    id: int
-    name: str
-    kind: str
-    kind_label: str
-    level: int
-    path: str
-    parent_id: int | None
-    child_count: int
-    code: str
-    households: int
-    population: int
-
-
-def area_out(a: Area) -> dict:
-    return {
-        "id": a.pk,
-        "name": a.name,
-        "kind": a.kind,
-        "kind_label": label(AreaKind, a.kind),
-        "level": a.level,
-        "path": a.path,
-        "parent_id": a.parent_id,
-        "child_count": a.child_count,
-        "code": a.code,
-        "households": a.households,
-        "population": a.population,
-    }
-
-
-# The children list reads these columns as tuples (``core.treeapi.children_page``).
-AREA_FIELDS = (
-    "id",
-    "name",
-    "kind",
-    "level",
-    "path",
-    "parent_id",
-    "child_count",
-    "code",
-    "households",
-    "population",
-)
-
-
-def area_rows_out(rows: list[tuple]) -> list[dict]:
-    """``area_out`` of rows of ``AREA_FIELDS``; labels looked up once per page."""
-    kinds = labels(AreaKind)
-    return [
-        {
-            "id": r[0],
-            "name": r[1],
-            "kind": r[2],
-            "kind_label": kinds.get(r[2], r[2]),
-            "level": r[3],
-            "path": r[4],
-            "parent_id": r[5],
-            "child_count": r[6],
-            "code": r[7],
-            "households": r[8],
-            "population": r[9],
-        }
-        for r in rows
-    ]
-
+__all__ = ["AREA_FIELDS", "AreaOut", "area_out", "area_rows_out", "router"]
 
 router = Router(tags=["治理区域"])
 add_tree_routes(
@@ -81,4 +20,6 @@ add_tree_routes(
     defer=("boundary",),
     fields=AREA_FIELDS,
     rows=area_rows_out,
+    closed_field="closed_on",
 )
+add_admin_routes(router)

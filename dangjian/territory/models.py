@@ -46,6 +46,18 @@ class Area(TreeNode):
     min_lat = models.FloatField(null=True, blank=True)
     max_lng = models.FloatField(null=True, blank=True)
     max_lat = models.FloatField(null=True, blank=True)
+    # A closed area (撤销) stays for history and the reports of past periods: hidden from
+    # pickers and from the default children listing, it takes no new children or rows.
+    closed_on = models.DateField(_("撤销日期"), null=True, blank=True, db_index=True)
+    closed_reason = models.CharField(_("撤销原因"), max_length=200, blank=True, default="")
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("并入区域"),
+    )
 
     scope_fields = ScopeFields(area="path")
 
@@ -61,6 +73,10 @@ class Area(TreeNode):
     @property
     def area_path(self) -> str:
         return self.path
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_on is not None
 
 
 class Household(models.Model):

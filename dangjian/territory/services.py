@@ -1,20 +1,32 @@
+"""Writes of the governance tree: create, update (rename, re-code, counts), move, merge,
+close and reopen. Every one is scoped by ``territory.manage`` at the node (and at the new
+parent or the area merged into), audited, and refused with the field it concerns."""
+
 from __future__ import annotations
 
+import datetime as dt
+
+from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, scope, tree
-from dangjian.core.errors import field_error
-from dangjian.core.treemodel import node_insert, node_move
+from dangjian.core.errors import Conflict, field_error
+from dangjian.core.treemodel import node_insert, node_move, path_copies
+from dangjian.territory.closing import blocking_reasons
 from dangjian.territory.codes import check_area_code, significant_prefix
 from dangjian.territory.geometry import check_boundary
 from dangjian.territory.models import LEVEL_OF, Area, AreaKind
 
-# Which kinds may sit directly under which.
+# Which kinds may sit directly under which. The root is a prefecture-level city (Putian,
+# Nantong), a county-level city (Yong'an, Kaiping: townships and streets directly under it)
+# or a county; a deployment may leave a level out (DOMAIN.md Structure): a city without the
+# county level, a township's grids without villages, a community's units without grids.
 ALLOWED_CHILDREN = {
-    None: {AreaKind.CITY},
-    AreaKind.CITY: {AreaKind.COUNTY},
+    None: {AreaKind.CITY, AreaKind.COUNTY},
+    AreaKind.CITY: {AreaKind.COUNTY, AreaKind.TOWNSHIP, AreaKind.STREET},
     AreaKind.COUNTY: {AreaKind.TOWNSHIP, AreaKind.STREET},
     AreaKind.TOWNSHIP: {AreaKind.VILLAGE, AreaKind.COMMUNITY, AreaKind.GRID},
     AreaKind.STREET: {AreaKind.COMMUNITY, AreaKind.VILLAGE, AreaKind.GRID},
@@ -111,6 +123,11 @@ def area_create(
         parent = scope.get_visible(
             Area, actor, "territory.manage", view_action="territory.view", pk=parent.pk
         )
+        _check_open(parent, "parent")
+    elif actor is not None:
+        # Nobody's reach covers a new root: the root is written when the deployment is set
+        # up (a command, ``actor=None``), then the system administrator is granted on it.
+        raise field_error("parent", _("请选择上级区域（顶层区域在部署时初始化）"))
     _check_kind(parent, kind)
     _check_fields(name, households, population)
     check_area_code(kind=kind, code=code, name=name.strip(), ancestors=_ancestry(parent))
@@ -130,7 +147,8 @@ def area_create(
         )
     except tree.TreeError as exc:
         raise field_error("parent", str(exc)) from exc
-    scope.assert_visible(area, actor, "territory.manage")
+    if actor is not None:
+        scope.assert_visible(area, actor, "territory.manage")
     audit.record(actor=actor, action="area.create", obj=area, after=audit.snapshot(area))
     return area
 
@@ -144,6 +162,7 @@ def area_update(*, actor, area: Area, **changes) -> Area:
         view_action="territory.view",
         pk=area.pk,
     )
+    _refuse_closed(area)
     before = audit.snapshot(area)
     allowed = {"name", "code", "households", "population", "boundary"}
     unknown = set(changes) - allowed
@@ -180,10 +199,12 @@ def area_move(*, actor, area: Area, new_parent: Area) -> Area:
     new_parent = scope.get_visible(
         Area, actor, "territory.manage", view_action="territory.view", pk=new_parent.pk
     )
+    _refuse_closed(area)
     if area.parent_id is None:
         raise field_error("parent", _("顶层区域不能移动"))
     if new_parent.path.startswith(area.path):
         raise field_error("parent", _("不能把区域移动到它自身或其下级之下"))
+    _check_open(new_parent, "parent")
     try:
         _check_kind(new_parent, area.kind)
     except ValidationError as exc:
@@ -202,6 +223,210 @@ def area_move(*, actor, area: Area, new_parent: Area) -> Area:
         obj=area,
         before={"path": old},
         after={"path": new, "parent_id": new_parent.pk},
+    )
+    return area
+
+
+def _check_open(area: Area, field: str) -> None:
+    """A closed area takes no new children and no new rows (422 on ``field``)."""
+    if area.closed_on is not None:
+        raise field_error(
+            field,
+            _("区域“%(name)s”已于%(date)s撤销，不能再接收下级区域或新的记录")
+            % {"name": area.name, "date": area.closed_on.isoformat()},
+        )
+
+
+def _refuse_closed(area: Area) -> None:
+    if area.closed_on is not None:
+        raise Conflict(
+            _("区域“%(name)s”已于%(date)s撤销，请先恢复")
+            % {"name": area.name, "date": area.closed_on.isoformat()}
+        )
+
+
+def area_assert_open(area: Area, field: str = "area") -> None:
+    """For the apps that write rows into an area (a residence, an event, a household): a
+    closed area receives none (422 on ``field``)."""
+    _check_open(area, field)
+
+
+def _manageable(actor, pk: int, *, lock: bool = True) -> Area:
+    qs = Area.objects.select_for_update() if lock else Area.objects.all()
+    return scope.get_visible(qs, actor, "territory.manage", view_action="territory.view", pk=pk)
+
+
+# Foreign keys to an area that a merge leaves where they are: the merged area's own links
+# (parent, merged_into) and the grants on it (re-pointing a grant would widen a user's reach
+# to the whole of the area merged into; grants are given again, on purpose, by someone who
+# holds that reach). By label, since territory sits below accounts.
+MERGE_KEEPS = {
+    ("territory.area", "parent"),
+    ("territory.area", "merged_into"),
+    ("accounts.grant", "area"),
+}
+
+
+def _area_foreign_keys() -> list[tuple[type[models.Model], str]]:
+    """Every foreign key to Area in the project, but those in ``MERGE_KEEPS``."""
+    out = []
+    for model in apps.get_models():
+        for f in model._meta.concrete_fields:
+            if (
+                isinstance(f, models.ForeignKey)
+                and f.remote_field.model is Area
+                and (model._meta.label_lower, f.name) not in MERGE_KEEPS
+            ):
+                out.append((model, f.attname))
+    return out
+
+
+@transaction.atomic
+def area_merge(*, actor, area: Area, into: Area, reason: str = "") -> Area:
+    """Merge ``area`` (B) into ``into`` (A), both of one kind: B's children move under A
+    (their subtrees re-pathed like a move), every row at B itself (its path in a copy, or a
+    foreign key to it: residences, events, households, departments, accounts' offices,
+    organizations anchored there) is re-pointed to A, B's households and population are
+    added to A's, and B is closed with ``merged_into`` = A. Grants on B stay on B. Refused
+    (422, field ``into``) across kinds, into itself or its own subtree, into a closed area."""
+    b = _manageable(actor, area.pk)
+    a = _manageable(actor, into.pk)
+    _refuse_closed(b)
+    if a.pk == b.pk:
+        raise field_error("into", _("不能把区域并入它自身"))
+    if b.parent_id is None:
+        raise field_error("into", _("顶层区域不能并入其他区域"))
+    if a.path.startswith(b.path):
+        raise field_error("into", _("不能把区域并入它自身的下级区域"))
+    if a.kind != b.kind:
+        raise field_error(
+            "into",
+            _("只能并入同类区域：“%(b)s”是%(bk)s，“%(a)s”是%(ak)s")
+            % {"b": b.name, "bk": b.get_kind_display(), "a": a.name, "ak": a.get_kind_display()},
+        )
+    _check_open(a, "into")
+    reason = (reason or "").strip()
+    if len(reason) > 200:
+        raise field_error("reason", _("原因不能超过200个字"))
+    children = list(Area.objects.filter(parent_id=b.pk).order_by("path"))
+    ancestry = _ancestry(a)
+    for child in children:
+        _check_code(child, ancestry, field="into")
+    before_b, before_a = audit.snapshot(b), audit.snapshot(a)
+    moved = []
+    for child in children:
+        try:
+            old, new = node_move(child, a, tree_name="area")
+        except tree.TreeError as exc:
+            raise field_error("into", str(exc)) from exc
+        moved.append({"id": child.pk, "name": child.name, "from": old, "to": new})
+    rows = {}
+    try:
+        with transaction.atomic():
+            for model, field in path_copies("area"):
+                n = model._base_manager.filter(**{field: b.path}).update(**{field: a.path})
+                if n:
+                    rows[f"{model._meta.label_lower}.{field}"] = n
+            for model, attname in _area_foreign_keys():
+                n = model._base_manager.filter(**{attname: b.pk}).update(**{attname: a.pk})
+                if n:
+                    key = f"{model._meta.label_lower}.{attname}"
+                    rows[key] = max(rows.get(key, 0), n)
+    except IntegrityError as exc:
+        raise Conflict(
+            _("“%(b)s”的记录与“%(a)s”已有的记录重复（如同名的职能部门），请先处理后再合并")
+            % {"b": b.name, "a": a.name}
+        ) from exc
+    Area.objects.filter(pk=a.pk).update(
+        households=models.F("households") + b.households,
+        population=models.F("population") + b.population,
+    )
+    b.refresh_from_db()
+    b.households = b.population = 0
+    b.closed_on = timezone.localdate()
+    b.closed_reason = reason or (_("并入%(name)s") % {"name": a.name})[:200]
+    b.merged_into = a
+    b.save()
+    a.refresh_from_db()
+    scope.assert_visible(a, actor, "territory.manage")
+    audit.record(
+        actor=actor,
+        action="area.merge",
+        obj=b,
+        before=audit.diff(before_b, audit.snapshot(b))[0],
+        after={
+            **audit.diff(before_b, audit.snapshot(b))[1],
+            "children_moved": moved,
+            "rows_repointed": rows,
+        },
+    )
+    audit.record(
+        actor=actor,
+        action="area.merge_in",
+        obj=a,
+        before=audit.diff(before_a, audit.snapshot(a))[0],
+        after={**audit.diff(before_a, audit.snapshot(a))[1], "merged_id": b.pk},
+    )
+    return a
+
+
+@transaction.atomic
+def area_close(*, actor, area: Area, reason: str, closed_on: dt.date | None = None) -> Area:
+    """Close (撤销) an area: it stays for history. Refused (409) while it has open children,
+    open events, living members or open organizations, naming each with its count."""
+    area = _manageable(actor, area.pk)
+    _refuse_closed(area)
+    reason = (reason or "").strip()
+    if not reason:
+        raise field_error("reason", _("请填写撤销原因"))
+    if len(reason) > 200:
+        raise field_error("reason", _("撤销原因不能超过200个字"))
+    today = timezone.localdate()
+    closed_on = closed_on or today
+    if closed_on > today:
+        raise field_error("closed_on", _("撤销日期不能晚于今天"))
+    if area.parent_id is None:
+        raise Conflict(_("顶层区域不能撤销"))
+    reasons = []
+    open_children = Area.objects.filter(parent_id=area.pk, closed_on__isnull=True).count()
+    if open_children:
+        reasons.append(_("未撤销的下级区域%(n)d个") % {"n": open_children})
+    reasons += blocking_reasons(area.path)
+    if reasons:
+        raise Conflict(
+            _("“%(name)s”尚有%(what)s，不能撤销") % {"name": area.name, "what": "、".join(reasons)}
+        )
+    before = audit.snapshot(area)
+    area.closed_on, area.closed_reason = closed_on, reason
+    area.save(update_fields=["closed_on", "closed_reason", "updated_at"])
+    changed_before, changed_after = audit.diff(before, audit.snapshot(area))
+    audit.record(
+        actor=actor, action="area.close", obj=area, before=changed_before, after=changed_after
+    )
+    return area
+
+
+@transaction.atomic
+def area_reopen(*, actor, area: Area) -> Area:
+    """Reopen a closed area; refused (409) when it was merged into another one or its parent
+    is closed too."""
+    area = _manageable(actor, area.pk)
+    if area.closed_on is None:
+        raise Conflict(_("区域“%(name)s”未撤销") % {"name": area.name})
+    if area.merged_into_id:
+        raise Conflict(
+            _("区域“%(name)s”已并入“%(into)s”，不能恢复")
+            % {"name": area.name, "into": area.merged_into.name}
+        )
+    parent = area.parent
+    if parent is not None and parent.closed_on is not None:
+        raise Conflict(_("上级区域“%(name)s”已撤销，请先恢复上级区域") % {"name": parent.name})
+    before = audit.snapshot(area)
+    area.closed_on, area.closed_reason = None, ""
+    area.save(update_fields=["closed_on", "closed_reason", "updated_at"])
+    changed_before, changed_after = audit.diff(before, audit.snapshot(area))
+    audit.record(
+        actor=actor, action="area.reopen", obj=area, before=changed_before, after=changed_after
     )
     return area
 

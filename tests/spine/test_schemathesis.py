@@ -135,7 +135,14 @@ SERVICE_CHECKED_FIELDS = {
     ("POST", "/api/v1/orgs/{org_id}/committee"): "seats",
     # A seat filled between elections names a member of the organization (issue 14).
     ("POST", "/api/v1/orgs/{org_id}/committee/seats"): "member_id",
+    # An area moved under, or merged into, another real area: the services' refusals (its own
+    # subtree, a kind that may not sit there, another kind) come after both were found.
+    ("POST", "/api/v1/areas/{area_id}/move"): "parent",
+    ("POST", "/api/v1/areas/{area_id}/merge"): "into",
 }
+# Operations whose answer on a real row is a conflict unless its state allows the action (an
+# area reopened that is not closed): 409 shows the row was found and the caller may act on it.
+CONFLICT_REACHES = {("POST", "/api/v1/areas/{area_id}/reopen")}
 
 
 def _has_inputs(method: str, path: str) -> bool:
@@ -165,10 +172,15 @@ def _known_bodies(st) -> dict:
             "post": st.sampled_from(["secretary", "deputy_secretary", "member"]),
         }
     )
+    from dangjian.territory.models import Area
+
+    areas = st.sampled_from(sorted(Area.objects.values_list("pk", flat=True)) or [1])
     return {
         ("POST", "/api/v1/orgs/{org_id}/committee"): st.fixed_dictionaries(
             {"term_start": st.just("2026-01-10"), "seats": st.lists(seat, max_size=5)}
         ),
+        ("POST", "/api/v1/areas/{area_id}/move"): st.fixed_dictionaries({"parent_id": areas}),
+        ("POST", "/api/v1/areas/{area_id}/merge"): st.fixed_dictionaries({"into_id": areas}),
     }
 
 
@@ -314,8 +326,10 @@ def test_api_conforms(api_schema, bearer, method, path, variant):
     assert all(s < 500 for s in statuses), statuses
     if variant == "known_ids" and path != "/api/v1/auth/token":
         prefix = SERVICE_CHECKED_FIELDS.get((method, path))
-        reached = 200 in statuses or (
-            prefix is not None and any(f.startswith(prefix) for f in error_fields)
+        reached = (
+            200 in statuses
+            or (prefix is not None and any(f.startswith(prefix) for f in error_fields))
+            or ((method, path) in CONFLICT_REACHES and 409 in statuses)
         )
         assert reached, f"no generated request reached a real row: {statuses}"
 

@@ -142,7 +142,9 @@ def visit_choices(user, team: VisitTeam | None) -> dict:
     out["areas"] = [
         (pk, ("\u3000" if level > GRID_LEVEL else "") + name)
         for pk, name, level in Area.objects.visible_to(user, "cases.visit")
-        .filter(tree.subtree_q("path", team.area_path), level__gte=GRID_LEVEL)
+        .filter(
+            tree.subtree_q("path", team.area_path), level__gte=GRID_LEVEL, closed_on__isnull=True
+        )
         .order_by("path")
         .values_list("pk", "name", "level")[:MAX_AREAS]
     ]
