@@ -281,6 +281,9 @@ def test_bad_household_rows_are_named_and_nothing_written(world, api):
     assert Area.objects.filter(name="3号楼", parent=world.grid).count() == 1
 
 
+WHY = {"purpose": "service", "reason": "核对户籍信息"}
+
+
 def test_households_list_masks_and_reveal_is_audited(world, api):
     h = Household.objects.create(
         unit=world.unit, area_path=world.unit.path, door="9室", head_name="欧阳修"
@@ -290,14 +293,14 @@ def test_households_list_masks_and_reveal_is_audited(world, api):
     assert r.json()["items"] == [
         {"id": h.pk, "unit_id": world.unit.pk, "door": "9室", "head_name": "欧**", "members": 1}
     ]
-    r = api.post(world.users["grid"], f"/api/v1/areas/households/{h.pk}/reveal")
+    r = api.post(world.users["grid"], f"/api/v1/areas/households/{h.pk}/reveal", WHY)
     assert r.status_code == 403
-    r = api.post(world.users["community"], f"/api/v1/areas/households/{h.pk}/reveal")
+    r = api.post(world.users["community"], f"/api/v1/areas/households/{h.pk}/reveal", WHY)
     assert r.status_code == 403
-    r = api.post(world.users["street"], f"/api/v1/areas/households/{h.pk}/reveal")
+    r = api.post(world.users["street"], f"/api/v1/areas/households/{h.pk}/reveal", WHY)
     assert r.status_code == 200 and r.json()["value"] == "欧阳修"
     assert AuditEntry.objects.filter(action="pii.reveal", object_id=str(h.pk)).count() == 1
-    r = api.post(world.users["street3"], f"/api/v1/areas/households/{h.pk}/reveal")
+    r = api.post(world.users["street3"], f"/api/v1/areas/households/{h.pk}/reveal", WHY)
     assert r.status_code == 404
     r = api.get(world.users["street3"], f"/api/v1/areas/{world.grid.pk}/households/")
     assert r.status_code == 404

@@ -11,7 +11,7 @@ from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from dangjian.core import crypto, pii, scope
-from dangjian.core.api import ERRORS, paginate
+from dangjian.core.api import ERRORS, no_store, paginate
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema
 from dangjian.territory.imports import areas, boundaries, households
@@ -125,11 +125,25 @@ class HouseholdRevealOut(Schema):
     value: str
 
 
+class HouseholdRevealIn(Schema):
+    """Why the whole name is looked at (``core.pii.PURPOSES``)."""
+
+    purpose: str
+    reason: str
+
+
 @router.post("/households/{int:household_id}/reveal", response={200: HouseholdRevealOut, **ERRORS})
-def reveal_head(request, household_id: int):
-    """The whole name of the head of household: needs ``territory.manage`` there; audited."""
+def reveal_head(request, household_id: int, data: HouseholdRevealIn, response: HttpResponse):
+    """The whole name of the head of household: needs ``territory.manage`` there, a purpose
+    and a reason (kept in the audit row); never cached."""
     household = scope.get_visible(Household, request.auth, "territory.view", pk=_pk(household_id))
     value = pii.reveal(
-        actor=request.auth, obj=household, field="head_name", action="territory.manage"
+        actor=request.auth,
+        obj=household,
+        field="head_name",
+        action="territory.manage",
+        purpose=data.purpose,
+        reason=data.reason,
     )
+    no_store(response)
     return {"field": "head_name", "value": value}
