@@ -36,6 +36,8 @@ class TreeSpec:
     title: str
     noun: str
     defer: tuple[str, ...] = ()
+    # A date a closed (dissolved) node carries: such nodes leave the listings unless asked.
+    closed_field: str = ""
 
     @property
     def list_name(self) -> str:
@@ -58,7 +60,15 @@ AREAS = TreeSpec(
     "区域",
     defer=("boundary", "min_lng", "min_lat", "max_lng", "max_lat"),
 )
-ORGS = TreeSpec("org", PartyOrg, "organizations.view", "组织树", "党组织", defer=("contact_phone",))
+ORGS = TreeSpec(
+    "org",
+    PartyOrg,
+    "organizations.view",
+    "组织树",
+    "党组织",
+    defer=("contact_phone",),
+    closed_field="dissolved_on",
+)
 
 
 def _closed_under_descendants(model) -> bool:
@@ -91,8 +101,14 @@ def with_visible_children(qs, spec: TreeSpec, user):
     )
 
 
-def _rows(spec: TreeSpec, qs, user):
+def _rows(spec: TreeSpec, qs, user, include_closed: bool = False):
+    if spec.closed_field and not include_closed:
+        qs = qs.filter(**{f"{spec.closed_field}__isnull": True})
     return with_visible_children(qs.defer(*spec.defer), spec, user).order_by("path")
+
+
+def _include_closed(request) -> bool:
+    return request.GET.get("include_closed") in ("1", "true")
 
 
 def _page(request, qs, param: str = "page"):
@@ -111,7 +127,15 @@ def _tree_list(request, spec: TreeSpec):
     return render(
         request,
         "console/tree_list.html",
-        {"spec": spec, "form": form, "q": q, "page": page, "nodes": page.object_list},
+        {
+            "spec": spec,
+            "form": form,
+            "q": q,
+            "page": page,
+            "nodes": page.object_list,
+            "can_import": spec.key == "org"
+            and not scope.reach_of(user, "organizations.manage").empty,
+        },
     )
 
 
@@ -151,7 +175,7 @@ def _detail_context(request, spec: TreeSpec, node_id: int) -> dict:
     user = request.user
     node = scope.get_visible(spec.model, user, spec.action, pk=node_id)
     children = spec.model.objects.visible_to(user, spec.action).filter(parent_id=node.pk)
-    page = _page(request, _rows(spec, children, user))
+    page = _page(request, _rows(spec, children, user, _include_closed(request)))
     return {
         "spec": spec,
         "node": node,
@@ -213,6 +237,7 @@ def org_detail(request, node_id: int):
 
 
 def org_detail_response(request, node_id: int, approval_form=None, status: int = 200):
+    from dangjian.console.org_admin_views import org_admin_context
     from dangjian.console.org_approval_forms import approval_context
 
     ctx = _detail_context(request, ORGS, node_id)
@@ -228,5 +253,6 @@ def org_detail_response(request, node_id: int, approval_form=None, status: int =
     # The committee as elected (members.committee_*): the current term and its seats.
     ctx["committee"] = current_committee(request.user, org)
     ctx["show_committee"] = org.kind != OrgKind.GROUP
+    ctx.update(org_admin_context(request, org))
     ctx.update(approval_context(request.user, org, approval_form))
     return render(request, "console/org_detail.html", ctx, status=status)

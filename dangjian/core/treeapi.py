@@ -49,13 +49,18 @@ class _Children:
     """The visible children of ``parent`` for ``paginate``: ``count()`` and a page slice
     (already serialized by ``rows_out``), all on one cursor."""
 
-    def __init__(self, model, fields, rows_out, terms, shape, values, using, cursor):
+    def __init__(self, model, fields, rows_out, terms, shape, values, using, cursor, only=()):
         self.model, self.fields, self.rows_out, self.terms = model, fields, rows_out, terms
         self.shape, self.values, self.using, self.cursor = shape, values, using, cursor
+        # Constant lookups (no parameters), e.g. ``(("closed_on__isnull", True),)``.
+        self.only = tuple(only)
+        self.shape = (shape, self.only)
 
     def _query(self, stand):
         stood = scope.terms_stand_in(self.terms, stand)
-        return self.model._default_manager.filter(scope.terms_q(stood), parent_id=stand.number())
+        return self.model._default_manager.filter(
+            scope.terms_q(stood), parent_id=stand.number(), **dict(self.only)
+        )
 
     def count(self) -> int:
         key = ("children.count", self.model, self.using, self.shape)
@@ -75,7 +80,7 @@ class _Children:
         return self.rows_out(statement.run(self.values, self.cursor))
 
 
-def children_page(request, model, action: str, parent: int, fields, rows_out) -> dict:
+def children_page(request, model, action: str, parent: int, fields, rows_out, only=()) -> dict:
     """``{"items", "count"}`` of the visible children of ``parent`` (Http404 if the parent is
     not visible); the page's rows, tuples of ``fields``, go to ``rows_out`` in one list. The
     same three statements as the ORM path (parent visible?, count, page), each compiled once
@@ -98,19 +103,33 @@ def children_page(request, model, action: str, parent: int, fields, rows_out) ->
     with connections[using].cursor() as cursor:
         if not visible.run(values, cursor):
             raise Http404("未找到")
-        children = _Children(model, fields, rows_out, terms, shape, values, using, cursor)
+        children = _Children(model, fields, rows_out, terms, shape, values, using, cursor, only)
         return paginate(request, children, _same)
 
 
 def tree_nodes(
-    request, model, action: str, serialize, select_related=(), defer=(), *, fields=None, rows=None
+    request,
+    model,
+    action: str,
+    serialize,
+    select_related=(),
+    defer=(),
+    *,
+    fields=None,
+    rows=None,
+    closed_field=None,
 ):
     """The visible nodes a list shows: topmost, children of ``parent``, or matches of ``q``.
 
     With ``fields`` and ``rows`` (a function of a list of tuples of those fields, answering
     the same dicts as ``serialize``), the children of a parent are read by ``children_page``.
+    With ``closed_field`` (a date a closed node carries), nodes that have one are left out
+    unless ``?include_closed=1``.
     """
     user = request.auth
+    only: tuple = ()
+    if closed_field and request.GET.get("include_closed") not in ("1", "true"):
+        only = ((f"{closed_field}__isnull", True),)
     parent = (
         _int_param(request, "parent", 0) if request.GET.get("parent") not in (None, "") else None
     )
@@ -118,7 +137,7 @@ def tree_nodes(
     q = (request.GET.get("q") or "").replace("\x00", "").strip()[:50]
     if not q and parent is not None and fields is not None:
         try:
-            return children_page(request, model, action, parent, fields, rows)
+            return children_page(request, model, action, parent, fields, rows, only)
         except scope.NotCompilable:
             pass  # the ORM path below gives the same answer
     qs = model.objects.select_related(*select_related).defer(*defer)
@@ -133,6 +152,8 @@ def tree_nodes(
         qs = qs.visible_to(user, action).filter(parent_id=parent)
     else:
         qs = qs.topmost_visible_to(user, action)
+    if only:
+        qs = qs.filter(**dict(only))
     return paginate(request, qs.order_by("path"), serialize)
 
 
@@ -147,6 +168,7 @@ def add_tree_routes(
     *,
     fields=None,
     rows=None,
+    closed_field=None,
 ):
     # Both trees share these functions: name each operation after its model, or the OpenAPI
     # document holds the same operationId twice.
@@ -174,6 +196,19 @@ def add_tree_routes(
                     "required": False,
                     "description": "按名称或拼音首字母搜索",
                 },
+                *(
+                    [
+                        {
+                            "in": "query",
+                            "name": "include_closed",
+                            "schema": {"type": "integer", "enum": [0, 1]},
+                            "required": False,
+                            "description": "1：包括已撤销的节点",
+                        }
+                    ]
+                    if closed_field
+                    else []
+                ),
                 {
                     "in": "query",
                     "name": "page",
@@ -191,7 +226,15 @@ def add_tree_routes(
     )
     def list_nodes(request):
         return tree_nodes(
-            request, model, action, serialize, select_related, defer, fields=fields, rows=rows
+            request,
+            model,
+            action,
+            serialize,
+            select_related,
+            defer,
+            fields=fields,
+            rows=rows,
+            closed_field=closed_field,
         )
 
     @router.get(

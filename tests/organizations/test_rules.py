@@ -396,3 +396,28 @@ def test_a_secretary_sees_but_may_not_manage(world):
         "t-sec2", role="secretary", org_node=world.orgs["community_committee"]
     )
     refused(lambda: branch(world, actor=secretary), Forbidden)
+
+
+def test_a_dissolved_org_takes_no_member_and_leaves_the_pickers(world, client):
+    import datetime as dt
+
+    from dangjian.members import services as members
+
+    org = branch(world)
+    lifecycle.org_dissolve(actor=world.users["admin"], org=org, reason="撤销")
+    with pytest.raises(ValidationError) as exc:
+        members.member_create(
+            actor=world.users["admin"],
+            org=org,
+            name="张三",
+            gender="male",
+            ethnicity="01",
+            birth_date=dt.date(1980, 1, 1),
+            joined_on=dt.date(2005, 7, 1),
+            confirmed_on=dt.date(2006, 7, 1),
+            status="full",
+        )
+    assert exc.value.message_dict["org"] == ["测试党支部已撤销，不能接收党员"]
+    client.force_login(world.users["admin"])
+    page = client.get("/members/options/orgs/?q=测试").content.decode()
+    assert "测试党支部" not in page
