@@ -161,9 +161,19 @@ def _known_bodies(st) -> dict:
             "post": st.sampled_from(["secretary", "deputy_secretary", "member"]),
         }
     )
+    from dangjian.organizations.models import OrgKind, PartyOrg
+
+    orgs = sorted(PartyOrg.objects.values_list("pk", flat=True)) or [1]
     return {
         ("POST", "/api/v1/orgs/{org_id}/committee"): st.fixed_dictionaries(
             {"term_start": st.just("2026-01-10"), "seats": st.lists(seat, max_size=5)}
+        ),
+        # The party tree's administration (orgs): a real kind, a real new parent.
+        ("POST", "/api/v1/orgs/{org_id}/change-kind"): st.fixed_dictionaries(
+            {"kind": st.sampled_from(OrgKind.values), "reason": st.just("组织调整")}
+        ),
+        ("POST", "/api/v1/orgs/{org_id}/move"): st.fixed_dictionaries(
+            {"parent_id": st.sampled_from(orgs)}
         ),
     }
 
