@@ -308,11 +308,14 @@ def clean_shape(
         project = clean_text(given.get("project_name", org.project_name if org is not None else ""))
         ends_raw = given.get("ends_on", org.ends_on if org is not None else None)
         ends = _date(errors, "ends_on", ends_raw, "预计撤销日期")
-        if not project:
+        # Demanded when it becomes temporary (or is cleared): an organization recorded before
+        # these fields existed keeps taking other changes.
+        newly = org is None or org.form != OrgForm.TEMPORARY
+        if not project and (newly or "project_name" in given):
             errors.add("project_name", "临时党组织请填写所服务的项目或任务")
         elif len(project) > 100:
             errors.add("project_name", "项目或任务不能超过100个字")
-        if ends is None and "ends_on" not in errors:
+        if ends is None and "ends_on" not in errors and (newly or "ends_on" in given):
             errors.add("ends_on", "临时党组织请填写预计撤销日期")
         elif ends is not None and established_on and ends < established_on:
             errors.add("ends_on", "预计撤销日期不能早于成立日期")

@@ -421,3 +421,17 @@ def test_a_dissolved_org_takes_no_member_and_leaves_the_pickers(world, client):
     client.force_login(world.users["admin"])
     page = client.get("/members/options/orgs/?q=测试").content.decode()
     assert "测试党支部" not in page
+
+
+def test_an_old_temporary_org_without_its_project_takes_other_changes(world):
+    old = world_mod.org(
+        world.orgs["community_committee"],
+        "老临时党支部",
+        OrgKind.BRANCH,
+        world.nodes["grid"],
+        form=OrgForm.TEMPORARY,
+    )
+    org = services.org_update(actor=world.users["admin"], org=old, term_years=3)
+    assert org.term_years == 3
+    err = refused(lambda: services.org_update(actor=world.users["admin"], org=old, project_name=""))
+    assert err.message_dict["project_name"] == ["临时党组织请填写所服务的项目或任务"]
