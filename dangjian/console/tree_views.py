@@ -61,7 +61,15 @@ AREAS = TreeSpec(
     defer=("boundary", "min_lng", "min_lat", "max_lng", "max_lat"),
     closed_field="closed_on",
 )
-ORGS = TreeSpec("org", PartyOrg, "organizations.view", "组织树", "党组织", defer=("contact_phone",))
+ORGS = TreeSpec(
+    "org",
+    PartyOrg,
+    "organizations.view",
+    "组织树",
+    "党组织",
+    defer=("contact_phone",),
+    closed_field="dissolved_on",
+)
 
 
 def _closed_under_descendants(model) -> bool:
@@ -96,13 +104,17 @@ def with_visible_children(qs, spec: TreeSpec, user):
 
 def open_only(request, spec: TreeSpec, qs):
     """Leave closed nodes out unless the page asks for them (``?include_closed=1``)."""
-    if spec.closed_field and request.GET.get("include_closed") != "1":
+    if spec.closed_field and not _include_closed(request):
         return qs.filter(**{f"{spec.closed_field}__isnull": True})
     return qs
 
 
 def _rows(spec: TreeSpec, qs, user):
     return with_visible_children(qs.defer(*spec.defer), spec, user).order_by("path")
+
+
+def _include_closed(request) -> bool:
+    return request.GET.get("include_closed") in ("1", "true")
 
 
 def _page(request, qs, param: str = "page"):
@@ -121,7 +133,15 @@ def _tree_list(request, spec: TreeSpec):
     return render(
         request,
         "console/tree_list.html",
-        {"spec": spec, "form": form, "q": q, "page": page, "nodes": page.object_list},
+        {
+            "spec": spec,
+            "form": form,
+            "q": q,
+            "page": page,
+            "nodes": page.object_list,
+            "can_import": spec.key == "org"
+            and not scope.reach_of(user, "organizations.manage").empty,
+        },
     )
 
 
@@ -161,7 +181,7 @@ def _detail_context(request, spec: TreeSpec, node_id: int) -> dict:
     user = request.user
     node = scope.get_visible(spec.model, user, spec.action, pk=node_id)
     children = spec.model.objects.visible_to(user, spec.action).filter(parent_id=node.pk)
-    page = _page(request, _rows(spec, children, user))
+    page = _page(request, _rows(spec, open_only(request, spec, children), user))
     return {
         "spec": spec,
         "node": node,
@@ -212,6 +232,7 @@ def org_detail(request, node_id: int):
 
 
 def org_detail_response(request, node_id: int, approval_form=None, status: int = 200):
+    from dangjian.console.org_admin_views import org_admin_context
     from dangjian.console.org_approval_forms import approval_context
     from dangjian.console.org_committee_context import committee_context
 
@@ -230,5 +251,6 @@ def org_detail_response(request, node_id: int, approval_form=None, status: int =
     ctx["show_committee"] = org.kind != OrgKind.GROUP
     if ctx["show_committee"]:
         ctx.update(committee_context(request.user, org, ctx["committee"]))
+    ctx.update(org_admin_context(request, org))
     ctx.update(approval_context(request.user, org, approval_form))
     return render(request, "console/org_detail.html", ctx, status=status)

@@ -6,6 +6,7 @@ from dangjian.console import (
     area_admin_views,
     audit_views,
     holiday_views,
+    org_admin_views,
     org_approval_views,
     tree_views,
     views,
@@ -32,6 +33,12 @@ urlpatterns = [
     path("orgs/<int:node_id>/", tree_views.org_detail, name="org_detail"),
     path("orgs/<int:node_id>/approval/", org_approval_views.org_approval, name="org_approval"),
     path("orgs/<int:node_id>/children/", tree_views.org_children, name="org_children"),
+    path("orgs/<int:node_id>/new/", org_admin_views.org_create, name="org_create"),
+    path("orgs/<int:node_id>/edit/", org_admin_views.org_edit, name="org_edit"),
+    path("orgs/<int:node_id>/kind/", org_admin_views.org_change_kind, name="org_change_kind"),
+    path("orgs/<int:node_id>/dissolve/", org_admin_views.org_dissolve, name="org_dissolve"),
+    path("orgs/import/", org_admin_views.org_import, name="org_import"),
+    path("orgs/import/template/", org_admin_views.org_import_template, name="org_import_template"),
     # The cadres app's pages share the members namespace and prefix (/members/cadres/...).
     path(
         "members/",

@@ -110,6 +110,7 @@ class CityBuilder:
         term_years: int | None = None,
         phone: bool = False,
         since: tuple[int, int] = (1990, 2020),
+        **extra,
     ) -> PartyOrg:
         path = self._path(parent, "org")
         depth = tree.depth_of(path)
@@ -132,6 +133,7 @@ class CityBuilder:
             contact_phone=names.mobile(self.rng) if phone else "",
             established_on=established,
             term_years=term_years,
+            **extra,
         )
         self.orgs[depth].append(node)
         self.stats[f"org_{kind}"] += 1
@@ -444,6 +446,9 @@ class CityBuilder:
                 township,
                 form=OrgForm.TEMPORARY,
                 since=(2023, 2025),
+                # a temporary branch names its project and when it is expected to end
+                project_name=project,
+                ends_on=dt.date(2027, 12, 31),  # no draw: the rest of the city stays the same
             )
 
     # departments ------------------------------------------------------------------------------

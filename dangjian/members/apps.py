@@ -7,6 +7,10 @@ class MembersConfig(AppConfig):
     verbose_name = "党员"
 
     def ready(self):
+        from dangjian.members import orgsize
+        from dangjian.organizations.headcount import register_counter
+
+        register_counter(subtree=orgsize.subtree_counts, attached=orgsize.attached)
         from dangjian.core.treemodel import register_path_copy
         from dangjian.members.models import (
             CommunityCheckin,

@@ -115,7 +115,12 @@ def _picker_base(user, tree_name: str, purpose: str):
             qs = qs.filter(level__gte=services.RESIDENCE_MIN_LEVEL)
         ranges = tree.merge_ranges(list(scope.reach_of(user, "territory.view").area_paths))
         return qs, [start for start, _ in ranges]
-    qs = PartyOrg.objects.visible_to(user, "organizations.view").defer("contact_phone")
+    # Dissolved organizations leave the pickers (organizations.lifecycle.org_dissolve).
+    qs = (
+        PartyOrg.objects.visible_to(user, "organizations.view")
+        .filter(dissolved_on__isnull=True)
+        .defer("contact_phone")
+    )
     roots = None
     if purpose in ("members", "manage"):
         action = "members.view" if purpose == "members" else "members.manage"

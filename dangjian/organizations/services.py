@@ -14,6 +14,7 @@ from dangjian.core.validators import (
     parse_date_field,
     validate_date_in_range,
 )
+from dangjian.organizations import shapes
 from dangjian.organizations.models import OrgDomain, OrgForm, OrgKind, PartyOrg
 from dangjian.territory.models import Area
 
@@ -63,13 +64,50 @@ def org_create(
     credit_code: str = "",
     credit_code_override: bool = False,
     credit_code_override_reason: str = "",
+    founding_full_members: int | None = None,
+    project_name: str | None = None,
+    ends_on=None,
+    joint_units: list | None = None,
+    villages: list | None = None,
+    resident_unit_members: list | None = None,
 ) -> PartyOrg:
+    """Create an organization of any kind and form under ``parent`` (None: a root), anchored
+    to ``area``; the form's own fields and rules are ``organizations.shapes``'."""
     if parent is not None:
         parent = scope.get_visible(
             PartyOrg, actor, "organizations.manage", view_action="organizations.view", pk=parent.pk
         )
+        shapes.assert_open(parent, _("在其下设立组织"))
     area = scope.get_visible(Area, actor, "territory.view", pk=area.pk)
     _check(parent, kind, form, domain, name)
+    established_on = parse_date_field(established_on, field="established_on", label="成立日期")
+    validate_date_in_range(
+        established_on,
+        field="established_on",
+        label="成立日期",
+        earliest=PARTY_FOUNDED,
+        latest=timezone.localdate(),
+    )
+    details = {
+        key: value
+        for key, value in {
+            "founding_full_members": founding_full_members,
+            "project_name": project_name,
+            "ends_on": ends_on,
+            "joint_units": joint_units,
+            "villages": villages,
+            "resident_unit_members": resident_unit_members,
+        }.items()
+        if value is not None
+    }
+    shape = shapes.clean_shape(
+        actor=actor,
+        kind=kind,
+        form=form,
+        area=area,
+        details=details,
+        established_on=established_on,
+    )
     if contact_phone:
         from dangjian.core.validators import validate_phone
 
@@ -93,11 +131,15 @@ def org_create(
             term_years=term_years,
             credit_code=credit_code,
             credit_code_override_reason=credit_reason,
+            **shape.columns,
         )
     except tree.TreeError as exc:
         raise field_error("parent", str(exc)) from exc
+    written = shapes.write_shape(org, shape)
     scope.assert_visible(org, actor, "organizations.manage")
-    audit.record(actor=actor, action="org.create", obj=org, after=audit.snapshot(org))
+    audit.record(
+        actor=actor, action="org.create", obj=org, after={**audit.snapshot(org), **written}
+    )
     return org
 
 
@@ -110,6 +152,7 @@ def org_update(*, actor, org: PartyOrg, **changes) -> PartyOrg:
         view_action="organizations.view",
         pk=org.pk,
     )
+    shapes.assert_open(org, _("修改"))
     before = audit.snapshot(org)
     allowed = {
         "name",
@@ -122,9 +165,21 @@ def org_update(*, actor, org: PartyOrg, **changes) -> PartyOrg:
         "area",
     }
     credit = {k: changes.pop(k) for k in CREDIT_FIELDS if k in changes}
+    details = {k: changes.pop(k) for k in shapes.DETAIL_KEYS if k in changes}
     unknown = set(changes) - allowed
     if unknown:
         raise field_error(sorted(unknown)[0], _("该字段不可修改"))
+    if "established_on" in changes:
+        changes["established_on"] = parse_date_field(
+            changes["established_on"], field="established_on", label="成立日期"
+        )
+        validate_date_in_range(
+            changes["established_on"],
+            field="established_on",
+            label="成立日期",
+            earliest=PARTY_FOUNDED,
+            latest=timezone.localdate(),
+        )
     if credit:
         org.credit_code, org.credit_code_override_reason = clean_credit_code(
             credit.get("credit_code", org.credit_code),
@@ -144,12 +199,22 @@ def org_update(*, actor, org: PartyOrg, **changes) -> PartyOrg:
         from dangjian.core.validators import validate_phone
 
         validate_phone(org.contact_phone)
+    shape = shapes.clean_shape(
+        actor=actor,
+        kind=org.kind,
+        form=org.form,
+        area=org.area,
+        details=details,
+        org=org,
+        established_on=org.established_on,
+    )
+    written = shapes.write_shape(org, shape)
     org.name = org.name.strip()
     org.pinyin = initials(org.name)
     org.save()
     scope.assert_visible(org, actor, "organizations.view")
     b, a = audit.diff(before, audit.snapshot(org))
-    audit.record(actor=actor, action="org.update", obj=org, before=b, after=a)
+    audit.record(actor=actor, action="org.update", obj=org, before=b, after={**a, **written})
     return org
 
 
@@ -161,6 +226,8 @@ def org_move(*, actor, org: PartyOrg, new_parent: PartyOrg) -> PartyOrg:
     new_parent = scope.get_visible(
         PartyOrg, actor, "organizations.manage", view_action="organizations.view", pk=new_parent.pk
     )
+    shapes.assert_open(org, _("移动"))
+    shapes.assert_open(new_parent, _("在其下设立组织"))
     if new_parent.path.startswith(org.path):
         raise field_error("parent", _("不能把组织移动到它自身或其下级之下"))
     _check(new_parent, org.kind, org.form, org.domain, org.name)

@@ -32,6 +32,7 @@ def create(world, **extra):
         name="信用代码测试党支部",
         kind=OrgKind.BRANCH,
         domain=OrgDomain.NON_PUBLIC,
+        founding_full_members=3,
         **extra,
     )
 

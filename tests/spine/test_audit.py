@@ -156,6 +156,7 @@ class TestMaskedPII:
             kind=OrgKind.BRANCH,
             domain="community",
             contact_phone=PHONE,
+            founding_full_members=3,
         )
         created = AuditEntry.objects.get(action="org.create", object_id=str(org.pk))
         assert created.after["contact_phone"] == MASKED

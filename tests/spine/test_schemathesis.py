@@ -175,12 +175,22 @@ def _known_bodies(st) -> dict:
     from dangjian.territory.models import Area
 
     areas = st.sampled_from(sorted(Area.objects.values_list("pk", flat=True)) or [1])
+    from dangjian.organizations.models import OrgKind, PartyOrg
+
+    orgs = sorted(PartyOrg.objects.values_list("pk", flat=True)) or [1]
     return {
         ("POST", "/api/v1/orgs/{org_id}/committee"): st.fixed_dictionaries(
             {"term_start": st.just("2026-01-10"), "seats": st.lists(seat, max_size=5)}
         ),
         ("POST", "/api/v1/areas/{area_id}/move"): st.fixed_dictionaries({"parent_id": areas}),
         ("POST", "/api/v1/areas/{area_id}/merge"): st.fixed_dictionaries({"into_id": areas}),
+        # The party tree's administration (orgs): a real kind, a real new parent.
+        ("POST", "/api/v1/orgs/{org_id}/change-kind"): st.fixed_dictionaries(
+            {"kind": st.sampled_from(OrgKind.values), "reason": st.just("组织调整")}
+        ),
+        ("POST", "/api/v1/orgs/{org_id}/move"): st.fixed_dictionaries(
+            {"parent_id": st.sampled_from(orgs)}
+        ),
     }
 
 

@@ -511,6 +511,7 @@ class TestDepthLimit:
                 name="过深",
                 kind=OrgKind.BRANCH,
                 domain="agency",
+                founding_full_members=3,
             )
         assert exc.value.message_dict["parent"] == [tree.TOO_DEEP]
 

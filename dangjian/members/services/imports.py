@@ -499,7 +499,11 @@ def _import_orgs(actor, texts: set[str]) -> dict[str, list[PartyOrg]]:
     if not texts:
         return {}
     out: dict[str, list[PartyOrg]] = {}
-    base = PartyOrg.objects.visible_to(actor, "members.manage").defer("contact_phone")
+    base = (
+        PartyOrg.objects.visible_to(actor, "members.manage")
+        .filter(dissolved_on__isnull=True)  # a dissolved organization takes no member
+        .defer("contact_phone")
+    )
     seen = set()
     for chunk in _chunks(texts, LOOKUP_CHUNK // 2):
         for org in base.filter(models.Q(name__in=chunk) | models.Q(code__in=chunk)):

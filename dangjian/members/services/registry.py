@@ -52,6 +52,8 @@ def _home_org(actor, org) -> PartyOrg:
     )
     if not can_manage_members_in(actor, found.path):
         raise scope.Forbidden("您没有管理该党组织党员的权限")
+    if found.dissolved_on is not None:
+        raise ValidationError({"org": [f"{found.name}已撤销，不能接收党员"]})
     return found
 
 

@@ -81,6 +81,8 @@ def transfer_request(
             )
             if target.pk == member.org_id:
                 errors.add("to_org", "转入党组织不能是当前所在党组织")
+            elif target.dissolved_on is not None:
+                errors.add("to_org", f"{target.name}已撤销，不能转入")
             elif target.kind == OrgKind.GROUP:
                 errors.add("to_org", "组织关系应转入党支部（或党总支、党委），不能转入党小组")
         to_name = target.name if target else ""
