@@ -9,6 +9,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from dangjian.accounts.api import AUTH
 from dangjian.accounts.api import router as accounts_router
+from dangjian.accounts.api_people import grants_router as accounts_grants_router
+from dangjian.accounts.api_people import router as accounts_users_router
 from dangjian.cadres import api as cadres_api
 from dangjian.cases.api import router as cases_router
 from dangjian.cases.visits.api import router as visits_router
@@ -154,3 +156,6 @@ api.add_router("/cases", cases_router)
 api.add_router("/orglife", orglife_router)
 api.add_router("/dues", dues_router)
 api.add_router("/audit", audit_router)
+# --- people and their reach (issue 14) ---
+api.add_router("/users", accounts_users_router)
+api.add_router("/grants", accounts_grants_router)

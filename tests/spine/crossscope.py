@@ -2562,3 +2562,83 @@ ROUTES += [
     ),
 ]
 WATCHED_COUNTS += [_member_models.Sanction]
+
+
+# --- people ---
+# Users, their grants, departments, invitations and registrations of the first county (issue
+# 14, "People and their reach"): the outsider lists none, reads 404 on each, and can neither
+# change, deactivate, reset, grant nor revoke there.
+# Not "street": its user name is part of the outsider's own (t-street3).
+_PEOPLE_USERS = ("community", "grid", "member", "resident")
+
+
+def people_user_probes(world) -> list[Probe]:
+    return [
+        Probe(world.users[k].pk, world.users[k].username, markers=(f"/users/{world.users[k].pk}/",))
+        for k in _PEOPLE_USERS
+    ]
+
+
+def people_grant_probes(world) -> list[Probe]:
+    from dangjian.accounts.models import Grant
+
+    return [
+        Probe(g.pk, f"grant-{g.pk}")
+        for g in Grant.objects.filter(user__in=[world.users[k] for k in _PEOPLE_USERS])
+    ]
+
+
+FACTORIES["people_user"] = people_user_probes
+FACTORIES["people_grant"] = people_grant_probes
+
+_PEOPLE_OK = frozenset({200})
+ROUTES += [
+    Route("api", "/api/v1/users/", "people_user", "list"),
+    Route("api", "/api/v1/users/?page_size=200&q=t-", "people_user", "list"),
+    Route("api", "/api/v1/users/?area={id}", "area", "children"),
+    Route("api", "/api/v1/users/{id}", "people_user", "detail"),
+    Route("api", "/api/v1/users/{id}/grants/", "people_user", "detail"),
+    Route("api", "/api/v1/users/{id}/reach", "people_user", "detail"),
+    Route(
+        "api",
+        "/api/v1/users/",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {"username": f"x-probe-{p.pk}", "real_name": "越界", "area_id": p.pk},
+    ),
+    Route(
+        "api",
+        "/api/v1/users/{id}",
+        "people_user",
+        "write",
+        method="PATCH",
+        data={"real_name": "越界改名"},
+    ),
+    Route("api", "/api/v1/users/{id}/deactivate", "people_user", "write", method="POST"),
+    Route("api", "/api/v1/users/{id}/reactivate", "people_user", "write", method="POST"),
+    Route("api", "/api/v1/users/{id}/reset-password", "people_user", "write", method="POST"),
+    Route(
+        "api",
+        "/api/v1/users/{id}/grants/",
+        "people_user",
+        "write",
+        method="POST",
+        data={"role": "resident"},
+        control_status=frozenset({200, 422}),
+    ),
+    Route("api", "/api/v1/grants/{id}/revoke", "people_grant", "write", method="POST"),
+]
+
+_state_before_people = state
+
+
+def state() -> dict:  # extends the fingerprint above with the accounts' own fields
+    from dangjian.accounts.models import Grant, User
+
+    out = _state_before_people()
+    out["people:users"] = list(
+        User.objects.order_by("pk").values_list("pk", "real_name", "must_change_password")
+    )
+    out["people:grants"] = list(Grant.objects.order_by("pk").values_list("pk", "ends_on"))
+    return out

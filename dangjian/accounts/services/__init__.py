@@ -2,7 +2,13 @@
 departments), ``grants`` (who reaches what), ``login`` (passwords, tokens, second factor,
 locks). Callers import this package; the names below are its interface."""
 
-from dangjian.accounts.services.grants import grant_add, grant_revoke, grants_bulk_add
+from dangjian.accounts.services.departments import department_create, department_update
+from dangjian.accounts.services.grants import (
+    assert_outranks,
+    grant_add,
+    grant_revoke,
+    grants_bulk_add,
+)
 from dangjian.accounts.services.login import (
     LoginRefused,
     login_check,
@@ -14,16 +20,27 @@ from dangjian.accounts.services.login import (
     user_change_password,
     user_unlock,
 )
-from dangjian.accounts.services.people import department_create, user_create
+from dangjian.accounts.services.people import (
+    one_time_password,
+    password_change_required,
+    user_create,
+    user_reset_password,
+    user_set_active,
+    user_update,
+)
 from dangjian.accounts.services.roles import roles_sync
 
 __all__ = [
     "LoginRefused",
+    "assert_outranks",
     "department_create",
+    "department_update",
     "grant_add",
     "grant_revoke",
     "grants_bulk_add",
     "login_check",
+    "one_time_password",
+    "password_change_required",
     "roles_sync",
     "token_issue",
     "token_user",
@@ -32,5 +49,8 @@ __all__ = [
     "totp_disable",
     "user_change_password",
     "user_create",
+    "user_reset_password",
+    "user_set_active",
     "user_unlock",
+    "user_update",
 ]
