@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Query, Router, Schema
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from ninja import File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
 
 from dangjian.accounts import selectors, services
 from dangjian.accounts.models import Department, Grant, User, UserKind
+from dangjian.accounts.services import imports
 from dangjian.core import crypto
 from dangjian.core.api import ERRORS, iso, paginate, ref
 from dangjian.core.ids import pk_or_404 as _pk
@@ -296,3 +300,53 @@ def user_reach(request, user_id: int):
             for a in selectors.reach_explained(user)
         ],
     }
+
+
+# --- import ---------------------------------------------------------------------------------
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class UserImportErrorOut(Schema):
+    row: int
+    column: str
+    message: str
+
+
+class ImportedAccountOut(Schema):
+    row: int
+    id: int
+    username: str
+    real_name: str
+    one_time_password: str
+
+
+class UserImportOut(Schema):
+    created: int
+    total: int
+    bad_rows: int
+    mode: str
+    detail: str
+    errors: list[UserImportErrorOut]
+    ignored_columns: list[str]
+    accounts: list[ImportedAccountOut]
+
+
+@router.get("/import/template", response={200: None, **ERRORS})
+def import_template(request):
+    response = HttpResponse(imports.template_bytes(), content_type=XLSX)
+    response["Content-Disposition"] = (
+        "attachment; filename*=UTF-8''%E7%94%A8%E6%88%B7%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
+    )
+    return response
+
+
+@router.post("/import", response={200: UserImportOut, **ERRORS})
+def import_users(request, file: File[UploadedFile] = None, mode: Form[str] = "all_or_nothing"):
+    """Upload an .xlsx (multipart ``file``) of accounts, each granted its role at its node;
+    ``mode``: ``all_or_nothing`` or ``skip_bad``. The report names each bad row and column;
+    ``accounts`` carries each new account's one-time password, this once only."""
+    if file is None:
+        raise ValidationError({"file": ["请上传Excel文件（.xlsx）"]})
+    if file.size > imports.MAX_IMPORT_BYTES:
+        raise ValidationError({"file": ["文件不能超过5MB，请拆分后分批导入"]})
+    return imports.users_import(actor=request.auth, content=file.read(), mode=mode)

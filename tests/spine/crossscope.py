@@ -2642,3 +2642,9 @@ def state() -> dict:  # extends the fingerprint above with the accounts' own fie
     )
     out["people:grants"] = list(Grant.objects.order_by("pk").values_list("pk", "ends_on"))
     return out
+# The user import takes a file (its rows name areas by code or name, checked against the
+# uploader's scope in tests/accounts/test_import.py); the template is blank.
+UNSCOPED_API_ROUTES |= {
+    ("GET", "/api/v1/users/import/template"),
+    ("POST", "/api/v1/users/import"),
+}
