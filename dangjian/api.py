@@ -9,6 +9,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from dangjian.accounts.api import AUTH
 from dangjian.accounts.api import router as accounts_router
+from dangjian.accounts.api_departments import router as accounts_departments_router
 from dangjian.accounts.api_people import grants_router as accounts_grants_router
 from dangjian.accounts.api_people import router as accounts_users_router
 from dangjian.cadres import api as cadres_api
@@ -159,3 +160,4 @@ api.add_router("/audit", audit_router)
 # --- people and their reach (issue 14) ---
 api.add_router("/users", accounts_users_router)
 api.add_router("/grants", accounts_grants_router)
+api.add_router("/departments", accounts_departments_router)

@@ -2642,9 +2642,65 @@ def state() -> dict:  # extends the fingerprint above with the accounts' own fie
     )
     out["people:grants"] = list(Grant.objects.order_by("pk").values_list("pk", "ends_on"))
     return out
+
+
 # The user import takes a file (its rows name areas by code or name, checked against the
 # uploader's scope in tests/accounts/test_import.py); the template is blank.
 UNSCOPED_API_ROUTES |= {
     ("GET", "/api/v1/users/import/template"),
     ("POST", "/api/v1/users/import"),
 }
+
+
+def people_department_probes(world) -> list[Probe]:
+    from dangjian.accounts.models import Department
+
+    out = []
+    for key, name in (("street", "越界探针城管中队"), ("street2", "越界探针市政所")):
+        node = world.nodes[key]
+        d = Department.objects.create(name=name, area=node, area_path=node.path)
+        d.served_areas.set([node])
+        out.append(Probe(d.pk, name))
+    return out
+
+
+FACTORIES["people_department"] = people_department_probes
+ROUTES += [
+    Route("api", "/api/v1/departments/", "people_department", "list"),
+    Route("api", "/api/v1/departments/?q=越界探针", "people_department", "list"),
+    Route("api", "/api/v1/departments/?area={id}", "area", "children"),
+    Route("api", "/api/v1/departments/{id}", "people_department", "detail"),
+    Route(
+        "api",
+        "/api/v1/departments/{id}",
+        "people_department",
+        "write",
+        method="PATCH",
+        data={"name": "越界改名"},
+    ),
+    Route(
+        "api",
+        "/api/v1/departments/",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {"name": f"越界部门{p.pk}", "area_id": p.pk},
+    ),
+]
+
+_state_before_people_departments = state
+
+
+def state() -> dict:  # extends the fingerprint above with the departments' names and areas
+    from dangjian.accounts.models import Department
+
+    out = _state_before_people_departments()
+    out["people:departments"] = list(
+        Department.objects.order_by("pk").values_list("pk", "name", "active")
+    )
+    out["people:served"] = list(
+        Department.served_areas.through.objects.order_by("pk").values_list(
+            "department_id", "area_id"
+        )
+    )
+    return out
