@@ -12,6 +12,8 @@ from dangjian.accounts.api import router as accounts_router
 from dangjian.accounts.api_departments import router as accounts_departments_router
 from dangjian.accounts.api_people import grants_router as accounts_grants_router
 from dangjian.accounts.api_people import router as accounts_users_router
+from dangjian.accounts.api_registration import invitations_router as accounts_invitations_router
+from dangjian.accounts.api_registration import router as accounts_registrations_router
 from dangjian.cadres import api as cadres_api
 from dangjian.cases.api import router as cases_router
 from dangjian.cases.visits.api import router as visits_router
@@ -161,3 +163,5 @@ api.add_router("/audit", audit_router)
 api.add_router("/users", accounts_users_router)
 api.add_router("/grants", accounts_grants_router)
 api.add_router("/departments", accounts_departments_router)
+api.add_router("/registrations", accounts_registrations_router)
+api.add_router("/invitations", accounts_invitations_router)

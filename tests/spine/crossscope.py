@@ -2704,3 +2704,84 @@ def state() -> dict:  # extends the fingerprint above with the departments' name
         )
     )
     return out
+
+
+def people_registration_probes(world) -> list[Probe]:
+    from dangjian.accounts import services as accounts_services
+    from dangjian.accounts.models import GridInvitation
+
+    grid = world.nodes["grid"]
+    inv = GridInvitation.objects.create(area=grid, area_path=grid.path, code="PROBE234")
+    out = []
+    for i, name in enumerate(("越界探针居民甲", "越界探针居民乙")):
+        reg = accounts_services.registration_submit(
+            code=inv.code, name=name, phone=f"1370000000{i}", password="Abcd-1234x"
+        )
+        out.append(Probe(reg.pk, name))
+    return out
+
+
+def people_invitation_probes(world) -> list[Probe]:
+    from dangjian.accounts.models import GridInvitation
+
+    grid = world.nodes["grid2"]
+    inv = GridInvitation.objects.create(area=grid, area_path=grid.path, code="PROBE567")
+    return [Probe(inv.pk, inv.code)]
+
+
+FACTORIES["people_registration"] = people_registration_probes
+FACTORIES["people_invitation"] = people_invitation_probes
+ROUTES += [
+    Route("api", "/api/v1/registrations/", "people_registration", "list"),
+    Route("api", "/api/v1/registrations/?state=", "people_registration", "list"),
+    Route(
+        "api", "/api/v1/registrations/{id}/confirm", "people_registration", "write", method="POST"
+    ),
+    Route(
+        "api",
+        "/api/v1/registrations/{id}/reject",
+        "people_registration",
+        "write",
+        method="POST",
+        data={"reason": "越界退回"},
+    ),
+    Route("api", "/api/v1/invitations/", "people_invitation", "list"),
+    Route("api", "/api/v1/invitations/{id}/qr", "people_invitation", "detail"),
+    Route(
+        "api",
+        "/api/v1/invitations/",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {"area_id": p.pk},
+        control_status=frozenset({200, 422}),
+        note="only grids take a code: the insider's request on other levels is a 422",
+    ),
+    Route("console", "/m/registrations/", "people_registration", "list"),
+    Route(
+        "console",
+        "/m/registrations/{id}/",
+        "people_registration",
+        "write",
+        method="POST",
+        data={"op": "confirm"},
+        control_status=frozenset({302}),
+    ),
+]
+# The sign-up page is open to everyone and shows no scoped row but the grid a valid code names.
+UNSCOPED_CONSOLE_ROUTES |= {"/m/register/"}
+
+_state_before_people_registrations = state
+
+
+def state() -> dict:  # extends the fingerprint above with registrations and invitations
+    from dangjian.accounts.models import GridInvitation, Registration
+
+    out = _state_before_people_registrations()
+    out["people:registrations"] = list(
+        Registration.objects.order_by("pk").values_list("pk", "state", "user_id")
+    )
+    out["people:invitations"] = list(
+        GridInvitation.objects.order_by("pk").values_list("pk", "code", "active")
+    )
+    return out

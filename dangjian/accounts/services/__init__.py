@@ -28,6 +28,12 @@ from dangjian.accounts.services.people import (
     user_set_active,
     user_update,
 )
+from dangjian.accounts.services.registration import (
+    invitation_by_code,
+    invitation_issue,
+    registration_decide,
+    registration_submit,
+)
 from dangjian.accounts.services.roles import roles_sync
 
 __all__ = [
@@ -38,9 +44,13 @@ __all__ = [
     "grant_add",
     "grant_revoke",
     "grants_bulk_add",
+    "invitation_by_code",
+    "invitation_issue",
     "login_check",
     "one_time_password",
     "password_change_required",
+    "registration_decide",
+    "registration_submit",
     "roles_sync",
     "token_issue",
     "token_user",
