@@ -23,6 +23,7 @@ from dangjian.core.errors import Conflict
 from dangjian.core.scope import Forbidden
 from dangjian.development.api import router as development_router
 from dangjian.dues.api import router as dues_router
+from dangjian.members.api import account_link as member_account_link_api
 from dangjian.members.api import checkin as member_checkin_api
 from dangjian.members.api import committee as committee_api
 from dangjian.members.api import imports as member_imports_api
@@ -165,3 +166,4 @@ api.add_router("/grants", accounts_grants_router)
 api.add_router("/departments", accounts_departments_router)
 api.add_router("/registrations", accounts_registrations_router)
 api.add_router("/invitations", accounts_invitations_router)
+api.add_router("/users", member_account_link_api.router)

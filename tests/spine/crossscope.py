@@ -2785,3 +2785,26 @@ def state() -> dict:  # extends the fingerprint above with registrations and inv
         GridInvitation.objects.order_by("pk").values_list("pk", "code", "active")
     )
     return out
+
+
+ROUTES += [
+    Route("api", "/api/v1/users/{id}/member", "people_user", "detail"),
+    Route(
+        "api",
+        "/api/v1/users/{id}/link-member",
+        "people_user",
+        "write",
+        method="POST",
+        data={"member_id": 999999},
+        control_status=frozenset({404}),
+        note="no such file: the insider's control reads 404 too",
+    ),
+    Route(
+        "api",
+        "/api/v1/users/{id}/unlink-member",
+        "people_user",
+        "write",
+        method="POST",
+        control_status=frozenset({422}),
+    ),
+]
