@@ -29,4 +29,5 @@ urlpatterns = [
     path("audit/<int:entry_id>/reveal/", audit_views.audit_reveal, name="audit_reveal"),
     path("holidays/", holiday_views.holidays, name="holidays"),
     path("account/", views.account, name="account"),
+    path("users/", include("dangjian.accounts.urls")),
 ]
