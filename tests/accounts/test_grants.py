@@ -188,3 +188,29 @@ class TestAudit:
         with pytest.raises(Forbidden):
             services.grant_revoke(actor=world.users["street"], grant=g)
         assert Grant.objects.filter(pk=g.pk).exists()
+
+
+class TestReachPage:
+    def test_expired_grant_listed_but_gives_nothing(self, world, api):
+        u = _newcomer(world)
+        services.grant_add(
+            actor=world.users["street"],
+            user=u,
+            role_code="secretary",
+            area=world.grid,
+            ends_on=timezone.localdate(),
+        )
+        with time_machine.travel(timezone.now() + dt.timedelta(days=2)):
+            r = api.get(world.users["street"], f"/api/v1/users/{u.pk}/grants/")
+            (g,) = r.json()["items"]
+            assert g["in_force"] is False
+            r = api.get(world.users["street"], f"/api/v1/users/{u.pk}/reach")
+            assert r.json()["actions"] == []
+        GRANT_CACHE.forget()
+
+    def test_deactivated_user_reaches_nothing(self, world, api):
+        g = world.users["grid"]
+        services.user_set_active(actor=world.users["street"], user=g, active=False)
+        r = api.get(world.users["street"], f"/api/v1/users/{g.pk}/reach")
+        assert r.json() == {"user_id": g.pk, "is_active": False, "actions": []}
+        assert AuditEntry.objects.filter(action="user.deactivate").count() == 1
