@@ -101,3 +101,11 @@ def test_phone_page_for_the_worker(world, client, code):
     assert r.status_code == 302
     reg.refresh_from_db()
     assert reg.state == "confirmed"
+
+
+def test_pending_limit_per_grid(world, client, code, settings):
+    settings.DANGJIAN = {**settings.DANGJIAN, "REGISTRATION_PENDING_MAX": 1}
+    _register(client, code)
+    r = _register(client, code, phone="13911113333")
+    assert "待确认的注册申请过多" in r.content.decode()
+    assert Registration.objects.count() == 1

@@ -25,12 +25,16 @@ from dangjian.accounts.models import (
     grants_bump,
 )
 from dangjian.core import audit, crypto, scope
+from dangjian.core.conf import setting
 from dangjian.core.errors import Conflict, field_error
 from dangjian.core.validation import Errors, one_line
 from dangjian.core.validators import validate_mobile
 from dangjian.territory.models import Area, AreaKind
 
 CONFIRM = "accounts.confirm_resident"
+# Registrations waiting in one grid at most (``DANGJIAN["REGISTRATION_PENDING_MAX"]``): a code
+# copied off a poster cannot fill the grid worker's list or reserve numbers without end.
+PENDING_MAX = 200
 # No 0/O, 1/I: typed from a poster on a notice board.
 _CODE_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
@@ -85,6 +89,10 @@ def registration_submit(*, code: str, name: str, phone: str, password: str) -> R
     inv = invitation_by_code(code)
     if inv is None:
         errors.add("code", _("邀请码无效或已停用，请向网格员索取"))
+    elif Registration.objects.filter(
+        area_id=inv.area_id, state=RegistrationState.PENDING
+    ).count() >= setting("REGISTRATION_PENDING_MAX", PENDING_MAX):
+        errors.add("code", _("该网格待确认的注册申请过多，请联系网格员确认后再注册"))
     name = one_line(name)[:50]
     if not name:
         errors.add("name", _("请填写姓名"))
