@@ -11,6 +11,11 @@ from ninja.parser import Parser
 
 from dangjian.accounts.api import AUTH
 from dangjian.accounts.api import router as accounts_router
+from dangjian.accounts.api_departments import router as accounts_departments_router
+from dangjian.accounts.api_people import grants_router as accounts_grants_router
+from dangjian.accounts.api_people import router as accounts_users_router
+from dangjian.accounts.api_registration import invitations_router as accounts_invitations_router
+from dangjian.accounts.api_registration import router as accounts_registrations_router
 from dangjian.cadres import api as cadres_api
 from dangjian.cadres import api_elections as election_comparison_api
 from dangjian.cases.api import router as cases_router
@@ -21,6 +26,7 @@ from dangjian.core.errors import Conflict
 from dangjian.core.scope import Forbidden
 from dangjian.development.api import router as development_router
 from dangjian.dues.api import router as dues_router
+from dangjian.members.api import account_link as member_account_link_api
 from dangjian.members.api import checkin as member_checkin_api
 from dangjian.members.api import committee as committee_api
 from dangjian.members.api import elections as elections_api
@@ -211,3 +217,10 @@ api.add_router("/cases", cases_router)
 api.add_router("/orglife", orglife_router)
 api.add_router("/dues", dues_router)
 api.add_router("/audit", audit_router)
+# --- people and their reach (issue 14) ---
+api.add_router("/users", accounts_users_router)
+api.add_router("/grants", accounts_grants_router)
+api.add_router("/departments", accounts_departments_router)
+api.add_router("/registrations", accounts_registrations_router)
+api.add_router("/invitations", accounts_invitations_router)
+api.add_router("/users", member_account_link_api.router)

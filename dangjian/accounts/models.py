@@ -21,9 +21,15 @@ class Department(models.Model):
 
     name = models.CharField(_("名称"), max_length=100)
     area = models.ForeignKey(
-        Area, on_delete=models.PROTECT, related_name="departments", verbose_name=_("服务区域")
+        Area, on_delete=models.PROTECT, related_name="departments", verbose_name=_("所在区域")
     )
     area_path = PathField(_("区域路径"), db_index=True)
+    # The areas whose events the department handles (events in any of their subtrees may be
+    # dispatched to it); ``area`` stays its home, which scopes the department itself. None
+    # listed: it serves its home area (``accounts.departments.served_paths``).
+    served_areas = models.ManyToManyField(
+        Area, related_name="served_by", blank=True, verbose_name=_("服务区域")
+    )
     phone = EncryptedField(_("联系电话"), pii_kind="phone", blank=True, default="")
     phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     active = models.BooleanField(_("启用"), default=True)
@@ -90,12 +96,12 @@ class _GrantCache:
 
     def get(self, user_id: int, version: int):
         entry = self._entries.get(user_id)
-        if entry is not None and entry[0] == version:
+        if entry is not None and entry[0] == version and _entry_current(entry):
             return entry
         return None
 
-    def put(self, user_id: int, version: int, rows: list[tuple]):
-        entry = (version, rows, {})
+    def put(self, user_id: int, version: int, rows: list[tuple], stale_on=None):
+        entry = (version, rows, {}, stale_on)
         with self._lock:
             if len(self._entries) >= self.MAX_USERS:
                 self._entries.clear()
@@ -111,6 +117,30 @@ class _GrantCache:
 
 
 GRANT_CACHE = _GrantCache()
+
+
+def _entry_current(entry) -> bool:
+    """Whether a cached grant entry is still good today: an entry read while a grant with an
+    end date was in force goes stale the day after the earliest such end date."""
+    stale_on = entry[3]
+    return stale_on is None or timezone.localdate() < stale_on
+
+
+def live_grant_rows(found: list[tuple], today=None) -> tuple[list[tuple], object]:
+    """The rows of grants in force ``today`` (an end date is the last day a grant gives
+    reach), without their end date, and the first day on which that answer goes stale."""
+    import datetime as dt
+
+    today = today or timezone.localdate()
+    rows, ends = [], []
+    for row in found:
+        ends_on = row[-1]
+        if ends_on is not None:
+            if ends_on < today:
+                continue
+            ends.append(ends_on)
+        rows.append(row[:-1])
+    return rows, (min(ends) + dt.timedelta(days=1)) if ends else None
 
 
 class User(AbstractUser):
@@ -144,8 +174,9 @@ class User(AbstractUser):
     totp_secret = models.CharField(max_length=200, blank=True, editable=False)
     totp_enabled = models.BooleanField(_("已启用双因素认证"), default=False)
     # --- login security (issue 14, accounts.services.login) ---
-    # Set for a one-time password, or when the demo password is used outside demo mode:
-    # nothing but the password change is open until it is changed.
+    # Set for a one-time password (a supervisor's reset, ``user_reset_password``; a new or
+    # imported account), or when the demo password is used outside demo mode: nothing but the
+    # password change is open until it is changed (``services.password_change_required``).
     must_change_password = models.BooleanField(_("须修改密码"), default=False)
     # The TOTP time step of the last accepted code: a code is accepted once.
     totp_last_counter = models.BigIntegerField(null=True, blank=True, editable=False)
@@ -184,9 +215,13 @@ class User(AbstractUser):
         ).hexdigest()
 
     # --- data scope -------------------------------------------------------------------
-    def _grant_entry(self) -> tuple[int, list[tuple], dict]:
-        """(version, grant rows, reach by action): this request's, else the process's."""
+    def _grant_entry(self) -> tuple:
+        """(version, grant rows, reach by action, stale on): this request's, else the
+        process's. Grants past their end date (``Grant.ends_on``) give nothing, and an entry
+        read while one was in force is read afresh once it has ended."""
         entry = self.__dict__.get("_grants_cached")
+        if entry is not None and not _entry_current(entry):
+            entry = None
         if entry is None:
             entry = GRANT_CACHE.get(self.pk, self.grants_version)
             if entry is None:
@@ -201,12 +236,13 @@ class User(AbstractUser):
                         "grants__area__path",
                         "grants__org__path",
                         "grants__department_id",
+                        "grants__ends_on",
                     )
                 )
-                rows = [r[1:] for r in found if r[1] is not None]
-                entry = (found[0][0], rows, {}) if found else (None, rows, {})
+                rows, stale_on = live_grant_rows([r[1:] for r in found if r[1] is not None])
+                entry = (found[0][0], rows, {}, stale_on) if found else (None, rows, {}, None)
                 if found:
-                    entry = GRANT_CACHE.put(self.pk, found[0][0], rows)
+                    entry = GRANT_CACHE.put(self.pk, found[0][0], rows, stale_on)
             self.__dict__["_grants_cached"] = entry
         return entry
 
@@ -224,7 +260,7 @@ class User(AbstractUser):
     def reach(self, action: str) -> Reach:
         if not self.is_active or not self.pk:
             return NO_REACH
-        _version, rows, cache = self._grant_entry()
+        _version, rows, cache, _stale_on = self._grant_entry()
         result = cache.get(action)
         if result is not None:
             return result
@@ -310,6 +346,16 @@ class Grant(models.Model):
         verbose_name=_("部门"),
     )
     created_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
+    # The last day the grant gives reach (inclusive); None: until revoked.
+    ends_on = models.DateField(_("截止日期"), null=True, blank=True)
+    granted_by = models.ForeignKey(
+        "User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("授权人"),
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_fields = ScopeFields(area="user__area_path", own="user_id")
@@ -411,4 +457,10 @@ def grants_moved(*, tree_name: str, old: str, new: str) -> None:
 
 # Failed-login throttling (login security, issue 14): its own module, imported here so Django
 # finds the model.
+# Residents' self-registration (invitations per grid, registrations awaiting the grid worker).
+from dangjian.accounts.models_registration import (  # noqa: E402,F401
+    GridInvitation,
+    Registration,
+    RegistrationState,
+)
 from dangjian.accounts.throttle import LoginThrottle  # noqa: E402,F401

@@ -47,6 +47,8 @@ GRID_WORKER = {
     "cases.visit",
     "volunteering.view",
     "dashboard.view",
+    # Confirm or reject the residents who register in the grid, and print its invitation.
+    "accounts.confirm_resident",
 }
 DEPARTMENT = {"cases.view", "cases.handle"}
 MEMBER = {
@@ -128,3 +130,62 @@ def allows(actions, action: str) -> bool:
         return True
     module = action.split(".", 1)[0]
     return f"{module}.*" in actions
+
+
+# Every action the code checks, with what it lets one do: the page that shows a user what they
+# can reach and why (``accounts.selectors.reach_explained``) expands ``module.*`` and ``*``
+# to these.
+ACTION_LABELS: dict[str, str] = {
+    "territory.view": "查看区域",
+    "territory.manage": "管理区域",
+    "organizations.view": "查看党组织",
+    "organizations.manage": "管理党组织",
+    "organizations.authorize_approval": "授权审批发展党员",
+    "accounts.view": "查看账号",
+    "accounts.manage": "管理账号与授权",
+    "accounts.confirm_resident": "确认居民注册",
+    "audit.view": "查看审计日志",
+    "audit.reveal_actor": "查看密封的操作人",
+    "members.view": "查看党员档案",
+    "members.manage": "管理党员档案",
+    "members.export": "导出党员名册",
+    "members.reveal_pii": "查看党员敏感信息",
+    "members.checkin": "党员报到",
+    "members.checkin_view": "查看报到党员",
+    "development.view": "查看发展党员",
+    "development.manage": "办理发展党员",
+    "orglife.view": "查看组织生活",
+    "orglife.manage": "管理组织生活",
+    "orglife.checkin": "组织生活签到",
+    "dues.view": "查看党费",
+    "dues.manage": "管理党费",
+    "dues.approve": "审批党费事项",
+    "cases.view": "查看网格事件",
+    "cases.create": "上报事件",
+    "cases.visit": "入户走访",
+    "cases.dispatch": "派遣事件",
+    "cases.handle": "处置事件",
+    "cases.supervise": "督办事件",
+    "cases.configure": "配置事件分类",
+    "cases.rate": "评价事件",
+    "cases.reveal_pii": "查看事件敏感信息",
+    "volunteering.view": "查看志愿服务",
+    "volunteering.order": "志愿服务点单",
+    "volunteering.accept": "志愿服务接单",
+    "points.view": "查看积分",
+    "assessment.view": "查看考核",
+    "dashboard.view": "查看一张图",
+}
+
+
+def expand_actions(actions) -> list[str]:
+    """The known actions that ``actions`` (with wildcards) allow, in the table's order; a
+    wildcard over a module the table does not list stays as written."""
+    out = [a for a in ACTION_LABELS if allows(actions, a)]
+    known_modules = {a.split(".", 1)[0] for a in ACTION_LABELS}
+    for a in actions:
+        if a not in ACTION_LABELS and a != "*":
+            module = a.split(".", 1)[0]
+            if not (a.endswith(".*") and module in known_modules):
+                out.append(a)
+    return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from dangjian.accounts import labels
+from dangjian.accounts import departments, labels
 from dangjian.accounts.models import Department
 from dangjian.cases import overdue, ratings, sla, verification
 from dangjian.cases.models import (
@@ -94,18 +94,22 @@ def _side_scope(actor, event: Event, move) -> str | None:
 
 
 def resolve_department(event: Event, name: str) -> Department | None:
-    """The department called ``name`` serving the event: at the dispatching area or the
-    nearest above it; failing that, the nearest below it on the way down to the event."""
+    """The department called ``name`` serving the event (``accounts.departments``): the one
+    whose served area nearest the event is at or above the dispatching area; failing that,
+    the nearest below it on the way down to the event."""
     if not name:
         return None
-    chain = [*tree.ancestors_of(event.area_path), event.area_path]
     found = list(
-        Department.objects.filter(name=name, active=True, area_path__in=chain).defer("phone")
+        Department.objects.filter(departments.serving_q(event.area_path), name=name, active=True)
+        .distinct()
+        .defer("phone")
     )
     if not found:
         return None
-    found.sort(key=lambda d: -len(d.area_path))
-    at_or_above = [d for d in found if tree.is_within(event.dispatch_area_path, d.area_path)]
+    paths = departments.served_paths(found)
+    nearest = {d.pk: departments.nearest_served(paths[d.pk], event.area_path) or "" for d in found}
+    found.sort(key=lambda d: -len(nearest[d.pk]))
+    at_or_above = [d for d in found if tree.is_within(event.dispatch_area_path, nearest[d.pk])]
     return (at_or_above or found)[0]
 
 
@@ -115,7 +119,10 @@ def _explicit_department(errors: Errors, event: Event, department) -> Department
         if department is not None and department.pk
         else None
     )
-    if dept is None or not tree.is_within(event.area_path, dept.area_path):
+    serves = dept is not None and departments.nearest_served(
+        departments.served_paths([dept])[dept.pk], event.area_path
+    )
+    if not serves:
         errors.add("department_id", "承办部门不存在、已停用或不服务于事件所在区域")
         return None
     return dept

@@ -138,10 +138,13 @@ def department_choices(user) -> list[tuple[int, str]]:
 
 
 def event_departments(event: Event) -> list[tuple[int, str]]:
-    """The departments that may take ``event``: on its area's ancestor chain."""
-    chain = [*tree.ancestors_of(event.area_path), event.area_path]
+    """The departments that may take ``event``: those serving its area
+    (``accounts.departments``)."""
+    from dangjian.accounts.departments import serving_q
+
     rows = list(
-        Department.objects.filter(active=True, area_path__in=chain)
+        Department.objects.filter(serving_q(event.area_path), active=True)
+        .distinct()
         .order_by("-area_path", "name")
         .values_list("pk", "name", "area_path")
     )

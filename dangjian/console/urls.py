@@ -54,4 +54,5 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     # Login security (issue 14): the unlock button the users pages include.
     path("users/<int:user_id>/unlock/", security_views.user_unlock, name="user_unlock"),
+    path("users/", include("dangjian.accounts.urls")),
 ]

@@ -43,3 +43,7 @@ def tiles_for(user) -> list[dict]:
         for t in TILES
         if t.action is None or user.can(t.action)
     ]
+
+
+# Residents' self-registration: the grid worker confirms those registered in their grids.
+TILES += (Tile("注册确认", "portal:registrations", "accounts.confirm_resident"),)

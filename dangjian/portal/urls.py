@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from dangjian.portal import views
+from dangjian.portal import accounts_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -11,4 +11,11 @@ urlpatterns = [
     path("development/", include("dangjian.portal.development_urls")),
     path("orglife/", include("dangjian.portal.orglife_urls")),
     path("dues/", include("dangjian.portal.dues_urls")),
+    path("register/", accounts_views.register, name="register"),
+    path("registrations/", accounts_views.registrations, name="registrations"),
+    path(
+        "registrations/<int:registration_id>/",
+        accounts_views.decide,
+        name="registration_decide",
+    ),
 ]

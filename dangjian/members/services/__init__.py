@@ -4,6 +4,7 @@ patches (``IMPORT_BATCH``, ``LOOKUP_CHUNK``...) are patched on their own module.
 
 from __future__ import annotations
 
+from dangjian.members.services.account_link import member_account_link, member_account_unlink
 from dangjian.members.services.checkin import (
     CHECKIN_AREA_KINDS,
     checkin_service_record,
@@ -67,6 +68,8 @@ __all__ = [
     "clean_member_fields",
     "duplicate_message",
     "export_org_path",
+    "member_account_link",
+    "member_account_unlink",
     "member_checkin",
     "member_create",
     "member_register_mobile",
