@@ -4,8 +4,6 @@ and why."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from ninja import File, Form, Query, Router, Schema
@@ -16,6 +14,7 @@ from dangjian.accounts.models import Department, Grant, User, UserKind
 from dangjian.accounts.services import imports
 from dangjian.core import crypto
 from dangjian.core.api import ERRORS, iso, paginate, ref
+from dangjian.core.apidates import PlannedDate
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema
 from dangjian.organizations.models import PartyOrg
@@ -222,7 +221,7 @@ class GrantIn(Schema):
     area_id: int | None = None
     org_id: int | None = None
     department_id: int | None = None
-    ends_on: dt.date | None = None
+    ends_on: PlannedDate | None = None
 
 
 @router.post("/{int:user_id}/grants/", response={200: UserGrantOut, **ERRORS})

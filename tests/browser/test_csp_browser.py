@@ -17,6 +17,7 @@ document.addEventListener("securitypolicyviolation", function (e) {
 
 CONSOLE_PAGES = [
     "/",
+    "/users/",
     "/areas/",
     "/orgs/",
     "/members/",
@@ -31,7 +32,8 @@ CONSOLE_PAGES = [
 PHONE_PAGES = ["/m/", "/m/cases/report/", "/m/cases/", "/m/cases/visits/new/"]
 
 
-def _sign_in(browser, live_server, username, **context):
+def _sign_in(browser, live_server, username, totp=None, **context):
+    """Sign in; an account that may grant roles gives its second factor (issue 14)."""
     ctx = browser.new_context(locale="zh-CN", **context)
     ctx.add_init_script(WATCH)
     page = ctx.new_page()
@@ -39,8 +41,11 @@ def _sign_in(browser, live_server, username, **context):
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", world_mod.PASSWORD)
+    if totp is not None:
+        page.fill("input[name=otp]", world_mod.next_code(totp))
     page.click("button[type=submit]")
     page.wait_for_load_state()
+    assert "/login/" not in page.url, page.url
     return ctx, page
 
 
@@ -59,8 +64,9 @@ def _violations(page, live_server, paths) -> dict:
 
 @pytest.mark.django_db(transaction=True)
 def test_console_and_phone_pages_pass_the_policy(live_server, chromium_browser):
-    world_mod.build()
-    ctx, page = _sign_in(chromium_browser, live_server, "t-street")
+    w = world_mod.build()
+    totp = world_mod.enrol_totp(w.users["street"])
+    ctx, page = _sign_in(chromium_browser, live_server, "t-street", totp)
     assert _violations(page, live_server, CONSOLE_PAGES) == {}
     # The intake form's unit list follows the chosen grid (was an inline script).
     page.goto(f"{live_server.url}/cases/new/")
@@ -96,7 +102,8 @@ def test_a_confirm_asked_with_a_data_attribute_still_guards_the_delete(
         year=2026,
         items=[{"session_type": "party_lesson", "month": 12, "topic": "学习新党章"}],
     )
-    ctx, page = _sign_in(chromium_browser, live_server, "t-street")
+    totp = world_mod.enrol_totp(w.users["street"])
+    ctx, page = _sign_in(chromium_browser, live_server, "t-street", totp)
     page.goto(f"{live_server.url}/orglife/plans/{plan.pk}/")
     page.once("dialog", lambda d: d.dismiss())
     page.locator("form[data-confirm] button[type=submit]").first.click()

@@ -15,6 +15,9 @@ class _Meta:
         return self._fields[name]
 
 
+WHY = {"purpose": "verify", "reason": "核对材料"}
+
+
 def _field(name, *args, **kwargs):
     f = EncryptedField(*args, **kwargs)
     f.set_attributes_from_name(name)
@@ -49,30 +52,42 @@ def _visible_for(monkeypatch, *actions):
 def test_reveal_returns_the_clear_value_and_audits(monkeypatch, audited):
     _visible_for(monkeypatch, "members.view", "members.reveal_pii")
     obj, actor = Member(), object()
-    value = pii.reveal(actor=actor, obj=obj, field="id_number", action="members.reveal_pii")
+    value = pii.reveal(actor=actor, obj=obj, field="id_number", action="members.reveal_pii", **WHY)
     assert value == "350102199001011234"
     assert audited == [
-        {"actor": actor, "action": "pii.reveal", "obj": obj, "note": "查看完整身份证号码"}
+        {
+            "actor": actor,
+            "action": "pii.reveal",
+            "obj": obj,
+            "after": {"field": "id_number", "purpose": "verify", "reason": "核对材料"},
+            "note": "查看完整身份证号码（用途：核实身份；理由：核对材料）",
+        }
     ]
 
 
 def test_reveal_labels_a_field_without_verbose_name_by_its_kind(monkeypatch, audited):
     _visible_for(monkeypatch, "members.reveal_pii")
-    pii.reveal(actor=object(), obj=Member(), field="home_address", action="members.reveal_pii")
-    assert audited[0]["note"] == "查看完整地址"
+    pii.reveal(
+        actor=object(), obj=Member(), field="home_address", action="members.reveal_pii", **WHY
+    )
+    assert audited[0]["note"] == "查看完整地址（用途：核实身份；理由：核对材料）"
 
 
 def test_visible_but_not_allowed_is_forbidden(monkeypatch, audited):
     _visible_for(monkeypatch, "members.view")
     with pytest.raises(scope.Forbidden):
-        pii.reveal(actor=object(), obj=Member(), field="id_number", action="members.reveal_pii")
+        pii.reveal(
+            actor=object(), obj=Member(), field="id_number", action="members.reveal_pii", **WHY
+        )
     assert audited == []
 
 
 def test_out_of_scope_reads_as_absent(monkeypatch, audited):
     _visible_for(monkeypatch)
     with pytest.raises(Http404):
-        pii.reveal(actor=object(), obj=Member(), field="id_number", action="members.reveal_pii")
+        pii.reveal(
+            actor=object(), obj=Member(), field="id_number", action="members.reveal_pii", **WHY
+        )
     assert audited == []
 
 
@@ -85,4 +100,4 @@ def test_only_personal_data_fields_can_be_revealed(monkeypatch, audited):
     plain.set_attributes_from_name("name")
     obj._meta = _Meta({"name": plain})
     with pytest.raises(ValueError):
-        pii.reveal(actor=object(), obj=obj, field="name", action="members.reveal_pii")
+        pii.reveal(actor=object(), obj=obj, field="name", action="members.reveal_pii", **WHY)

@@ -2712,7 +2712,6 @@ ROUTES += [
     Route("api", "/api/v1/elections/due/", "election_org", "list"),
     Route("api", "/api/v1/elections/due/?status=all&page_size=200", "election_org", "list"),
     Route("api", "/api/v1/elections/due/?org={id}", "election_org", "detail"),
-    Route("api", "/api/v1/orgs/{id}/committee", "election_org", "detail"),
     Route(
         "api",
         "/api/v1/orgs/{id}/committee/postpone",

@@ -88,6 +88,10 @@ def _path_ids(world, path: str) -> dict[str, int]:
         "sanction_id": lambda: 1,
         # The same for a committee seat ended between elections.
         "seat_id": lambda: 1,
+        # Issue 14's administration: an area, an organization, an account the admin reaches.
+        "area_id": lambda: world.nodes["grid2"].pk,
+        "node_id": lambda: world.orgs["grid_branch"].pk,
+        "user_id": lambda: world.users["grid"].pk,
         "org_id": lambda: (
             world.orgs["street_wc" if "approval" in path else "community_committee"].pk
         ),
@@ -147,6 +151,11 @@ def _body(world, method: str, path: str) -> dict:
             "phone": "13800138000",
         },
         ("POST", "/api/v1/development/applicants/{applicant_id}/transitions"): {"action": "3"},
+        ("POST", "/api/v1/users/{user_id}/grants/"): {
+            "role": "grid_worker",
+            "area_id": nodes["grid"].pk,
+        },
+        ("POST", "/api/v1/areas/{area_id}/close"): {"reason": "日期探针"},
         ("POST", "/api/v1/orglife/sessions/"): {
             "org_id": orgs["grid_branch"].pk,
             "session_type": "theme_day",

@@ -154,9 +154,14 @@ def _has_inputs(method: str, path: str) -> bool:
 # that exist (random integers almost never do). Later modules append theirs.
 def _id_sources():
     from dangjian.organizations.models import PartyOrg
-    from dangjian.territory.models import Area
+    from dangjian.territory.models import Area, Household
 
-    return {"/api/v1/areas/": Area, "/api/v1/orgs/": PartyOrg}
+    # The more specific prefix first: the households of the area tree are rows of their own.
+    return {
+        "/api/v1/areas/households/": Household,
+        "/api/v1/areas/": Area,
+        "/api/v1/orgs/": PartyOrg,
+    }
 
 
 def _known_bodies(st) -> dict:
@@ -183,6 +188,10 @@ def _known_bodies(st) -> dict:
             {"term_start": st.just("2026-01-10"), "seats": st.lists(seat, max_size=5)}
         ),
         ("POST", "/api/v1/areas/{area_id}/move"): st.fixed_dictionaries({"parent_id": areas}),
+        # A reveal says why (issue 19): a real purpose and a reason.
+        ("POST", "/api/v1/areas/households/{household_id}/reveal"): st.fixed_dictionaries(
+            {"purpose": st.sampled_from(["service", "verify"]), "reason": st.just("核对住户信息")}
+        ),
         ("POST", "/api/v1/areas/{area_id}/merge"): st.fixed_dictionaries({"into_id": areas}),
         # The party tree's administration (orgs): a real kind, a real new parent.
         ("POST", "/api/v1/orgs/{org_id}/change-kind"): st.fixed_dictionaries(
@@ -217,6 +226,11 @@ def _known_inputs(operation, method: str, path: str):
     model = next((m for prefix, m in _id_sources().items() if path.startswith(prefix)), None)
     if model is None:
         return None
+    if model.__name__ == "Household" and not model.objects.exists():
+        from dangjian.territory.models import Area
+
+        unit = Area.objects.filter(kind="unit").order_by("path").first()
+        model.objects.create(unit=unit, area_path=unit.path, door="探针1室", head_name="探针户主")
     ids = st.sampled_from(sorted(model.objects.values_list("pk", flat=True)))
     params = _document()["paths"][path][method.lower()].get("parameters", [])
     in_path = [p["name"] for p in params if p["in"] == "path"]
