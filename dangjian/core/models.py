@@ -6,12 +6,16 @@ from dangjian.core.scope import ScopedQuerySet, ScopeFields
 from dangjian.core.tree import PathField
 
 
-class AppendOnlyQuerySet(ScopedQuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("append-only table")
 
     def delete(self):
         raise PermissionError("append-only table")
+
+
+class ScopedAppendOnlyQuerySet(AppendOnlyQuerySet, ScopedQuerySet):
+    """Append-only rows read through their declared reach kinds (audit rows, ledger entries)."""
 
 
 class AppendOnlyModel(models.Model):
@@ -61,6 +65,7 @@ class AuditEntry(AppendOnlyModel):
     # default so adding it altered the table in place (SQLite keeps its trigger).
     sealed_actor = models.TextField(_("密封的操作人"), null=True, blank=True, editable=False)
 
+    objects = ScopedAppendOnlyQuerySet.as_manager()
     scope_fields = ScopeFields(area="area_path", org="org_path", own="actor_id")
 
     class Meta:
@@ -226,6 +231,7 @@ class LedgerEntry(AppendOnlyModel):
     account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries")
     amount = models.DecimalField(_("金额"), max_digits=18, decimal_places=2)
 
+    objects = ScopedAppendOnlyQuerySet.as_manager()
     scope_fields = ScopeFields(area="account__area_path", org="account__org_path")
 
     class Meta:
