@@ -14,14 +14,16 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise PermissionError("append-only table")
 
 
-class ScopedAppendOnlyQuerySet(AppendOnlyQuerySet, ScopedQuerySet):
+class ScopedAppendOnlyQuerySet(ScopedQuerySet):
     """Append-only rows read through their declared reach kinds (audit rows, ledger entries)."""
+
+    update = AppendOnlyQuerySet.update
+    delete = AppendOnlyQuerySet.delete
 
 
 class AppendOnlyModel(models.Model):
-    """Rows written once and never changed; the database refuses it too (see migrations)."""
-
-    objects = AppendOnlyQuerySet.as_manager()
+    """Rows written once and never changed; the database refuses it too (see migrations).
+    Each table names its manager: ``ScopedAppendOnlyQuerySet`` where rows are read by scope."""
 
     class Meta:
         abstract = True
@@ -211,6 +213,8 @@ class LedgerTransaction(AppendOnlyModel):
     )
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("台账交易")
