@@ -39,6 +39,7 @@ from dangjian.core.apidates import FilterDate
 from dangjian.core.choices import label
 from dangjian.core.crypto import mask
 from dangjian.core.ids import pk_or_404 as _pk
+from dangjian.core.scope import scoped_object
 from dangjian.core.treeapi import page_schema
 from dangjian.territory.models import Area
 
@@ -621,9 +622,9 @@ def me_too(request, event_id: int):
 
 
 @router.get("/{int:event_id}/reveal", response={200: EventRevealOut, **ERRORS})
-def reveal(request, event_id: int, field: str):
+@scoped_object("event_id", selectors.event_get)
+def reveal(request, event, field: str):
     """The reporter's whole phone number: needs ``cases.reveal_pii``; audited."""
-    event = selectors.event_get(request.auth, _pk(event_id))
     if field != "reporter_phone":
         raise ValidationError({"field": ["只能查看reporter_phone（上报人联系电话）"]})
     return {
@@ -636,8 +637,8 @@ def reveal(request, event_id: int, field: str):
 
 
 @router.get("/{int:event_id}/attachments/", response={200: list[AttachmentOut], **ERRORS})
-def list_attachments(request, event_id: int):
-    event = selectors.event_get(request.auth, _pk(event_id))
+@scoped_object("event_id", selectors.event_get)
+def list_attachments(request, event):
     return [attachment_out(a) for a in selectors.attachment_list(request.auth, event)]
 
 

@@ -268,6 +268,14 @@ def terms_q(terms: list[dict]) -> models.Q:
     return q
 
 
+def subtrees_q(field: str, paths) -> models.Q | None:
+    """``field`` within any of the subtrees at ``paths`` (merged ranges, as ``Subtree`` reads
+    a reach); None for no path. For filters that are not a model's read scope (where one may
+    report, a picker's roots)."""
+    terms = Subtree(field).terms(None, Reach(org_paths=tuple(paths)), None, "")
+    return terms_q(terms) if terms else None
+
+
 def scope_q(
     model, user, action: str, prefix: str = "", via: tuple[str, ...] | None = None
 ) -> models.Q | None:
@@ -558,15 +566,19 @@ def scoped_object(
                     pass  # left as it was, for Ninja to report as it would
             params.append(p)
 
+        outer = signature.replace(parameters=params)
+
         @functools.wraps(fn)
         def scoped(request, *args, **kwargs):
-            pk = pk_or_404(kwargs.pop(param))
+            bound = outer.bind(request, *args, **kwargs)
+            pk = pk_or_404(bound.arguments.pop(param))
             user = getattr(request, "auth", None) or request.user
-            kwargs[target] = read(user, pk)
-            return fn(request, *args, **kwargs)
+            bound.arguments[target] = read(user, pk)
+            inner = signature.bind_partial(**bound.arguments)
+            return fn(*inner.args, **inner.kwargs)
 
         del scoped.__wrapped__  # Ninja reads the signature below, not the view's
-        scoped.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+        scoped.__signature__ = outer  # type: ignore[attr-defined]
         scoped.scoped_object = (param, target)  # type: ignore[attr-defined]
         return scoped
 
