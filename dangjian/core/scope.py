@@ -231,6 +231,8 @@ def scope_terms(
 
 _TERMS: dict = {}
 _TERMS_MAX = 20_000
+# (model, personal?, via) → (its kinds, whether any reads the holder): declarations are fixed.
+_KINDS: dict = {}
 
 
 def _needs_holder(kinds) -> bool:
@@ -245,10 +247,15 @@ def keyed_terms(
     """(terms, their shape, their values in order) of ``scope_terms``, worked out once per
     model and reach (both immutable); None means nothing."""
     reach = reach_of(user, action)
-    kinds = kinds_of(model, action, via)
+    personal = action == PERSONAL
+    declared = _KINDS.get((model, personal, via))
+    if declared is None:
+        kinds = kinds_of(model, action, via)
+        declared = _KINDS[(model, personal, via)] = (kinds, _needs_holder(kinds))
+    kinds, needs_holder = declared
     # ``Team`` kinds read the user's id while the user holds the action anywhere.
-    holder = getattr(user, "pk", None) if not reach.empty and _needs_holder(kinds) else None
-    key = (model, prefix, reach, action == PERSONAL, via, holder)
+    holder = getattr(user, "pk", None) if needs_holder and not reach.empty else None
+    key = (model, prefix, reach, personal, via, holder)
     found = _TERMS.get(key)
     if found is None:
         terms: list[dict] = []
