@@ -49,6 +49,7 @@ from dangjian.core.apidates import FilterDate
 from dangjian.core.choices import label
 from dangjian.core.crypto import mask
 from dangjian.core.ids import pk_or_404 as _pk
+from dangjian.core.scope import scoped_object
 from dangjian.core.treeapi import page_schema
 from dangjian.territory.models import Area
 
@@ -658,8 +659,8 @@ def reveal_by_get(request, event_id: int):
 
 
 @router.get("/{int:event_id}/attachments/", response={200: list[AttachmentOut], **ERRORS})
-def list_attachments(request, event_id: int):
-    event = selectors.event_get(request.auth, _pk(event_id))
+@scoped_object("event_id", selectors.event_get)
+def list_attachments(request, event):
     return [attachment_out(a) for a in selectors.attachment_list(request.auth, event)]
 
 

@@ -42,14 +42,7 @@ def _reach_q(user, field: str = "path"):
     paths = scope.reach_of(user, "cases.dispatch").area_paths
     reporting = selectors.reporting_reach(user)
     paths = [p for p in paths if reporting.covers(p)]
-    if not paths:
-        return None
-    from django.db.models import Q
-
-    q = Q()
-    for start, end in tree.merge_ranges(list(paths)):
-        q |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
-    return q
+    return scope.subtrees_q(field, paths)
 
 
 def intake_places(user) -> tuple[list[tuple[int, str]], list[tuple[int, str, int]]]:

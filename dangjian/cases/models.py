@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian.accounts.models import Department
 from dangjian.core.crypto import EncryptedField
-from dangjian.core.scope import ScopedManager, ScopeFields
+from dangjian.core.scope import ScopedManager, ScopeFields, Team
 from dangjian.core.tree import PathField
 from dangjian.core.workflow import Action
 from dangjian.territory.models import Area
@@ -620,7 +620,9 @@ class VisitTeam(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = ScopedManager()
-    scope_fields = ScopeFields(area="area_path")
+    # The village's path, and the team's own people (a grid worker on a community's team
+    # records visits for it without reaching the whole community).
+    scope_fields = ScopeFields(area="area_path", kinds=(Team("members"), Team("staff")))
 
     class Meta:
         verbose_name = _("走访小组")

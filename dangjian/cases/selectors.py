@@ -52,7 +52,11 @@ def clean_search(q: str | None) -> str:
 @dataclass(frozen=True)
 class ReportingReach:
     """Subtrees a user may report events in: their grants' areas for ``cases.create``, and for
-    members and residents (who reach only themselves) the grid they live in."""
+    members and residents (who reach only themselves) the grid they live in.
+
+    Not a read scope (``Event.scope_fields`` is): where one may *create* an event, asked of an
+    area before the event exists; so it stays this one named selector, beside ``core.scope``
+    (docs/decisions.md, "Every reach kind declared")."""
 
     area_paths: tuple[str, ...] = ()
     home_grid_path: str = ""
@@ -70,12 +74,7 @@ class ReportingReach:
 
     def q(self, field: str = "area_path") -> Q | None:
         paths = list(self.area_paths) + ([self.home_grid_path] if self.home_grid_path else [])
-        if not paths:
-            return None
-        q = Q()
-        for start, end in tree.merge_ranges(paths):
-            q |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
-        return q
+        return scope.subtrees_q(field, paths)
 
 
 def reporting_reach(user) -> ReportingReach:

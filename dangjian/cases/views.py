@@ -48,7 +48,7 @@ from dangjian.core.crypto import mask
 from dangjian.core.errors import Conflict
 from dangjian.core.files import file_response
 from dangjian.core.ids import pk_or_404 as _pk
-from dangjian.core.scope import Forbidden
+from dangjian.core.scope import Forbidden, scoped_object
 from dangjian.core.workdays import OFFICE_TZ
 from dangjian.territory.models import Area
 from dangjian.web.decorators import console_view
@@ -350,8 +350,8 @@ def _detail(request, event: Event, *, bound=None, error: str = "", status: int =
 
 @console_view
 @require_GET
-def event_detail(request, event_id: int):
-    event = selectors.event_get(request.user, _pk(event_id))
+@scoped_object("event_id", selectors.event_get)
+def event_detail(request, event):
     return _detail(request, event)
 
 

@@ -78,9 +78,7 @@ def _closed_under_descendants(model) -> bool:
     Then the stored ``child_count`` is the visible count; otherwise (party orgs, also
     visible through the area they are anchored to) it is counted in the same query.
     """
-    fields = model.scope_fields
-    kinds = [f for f in (fields.area, fields.org, fields.own, fields.department) if f]
-    return kinds == ["path"]
+    return [k.field for k in scope.kinds_of(model)] == ["path"]
 
 
 def with_visible_children(qs, spec: TreeSpec, user):

@@ -6,7 +6,7 @@ from dangjian.core.scope import ScopedQuerySet, ScopeFields
 from dangjian.core.tree import PathField
 
 
-class AppendOnlyQuerySet(ScopedQuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("append-only table")
 
@@ -14,10 +14,16 @@ class AppendOnlyQuerySet(ScopedQuerySet):
         raise PermissionError("append-only table")
 
 
-class AppendOnlyModel(models.Model):
-    """Rows written once and never changed; the database refuses it too (see migrations)."""
+class ScopedAppendOnlyQuerySet(ScopedQuerySet):
+    """Append-only rows read through their declared reach kinds (audit rows, ledger entries)."""
 
-    objects = AppendOnlyQuerySet.as_manager()
+    update = AppendOnlyQuerySet.update
+    delete = AppendOnlyQuerySet.delete
+
+
+class AppendOnlyModel(models.Model):
+    """Rows written once and never changed; the database refuses it too (see migrations).
+    Each table names its manager: ``ScopedAppendOnlyQuerySet`` where rows are read by scope."""
 
     class Meta:
         abstract = True
@@ -61,6 +67,7 @@ class AuditEntry(AppendOnlyModel):
     # default so adding it altered the table in place (SQLite keeps its trigger).
     sealed_actor = models.TextField(_("密封的操作人"), null=True, blank=True, editable=False)
 
+    objects = ScopedAppendOnlyQuerySet.as_manager()
     scope_fields = ScopeFields(area="area_path", org="org_path", own="actor_id")
 
     class Meta:
@@ -248,6 +255,8 @@ class LedgerTransaction(AppendOnlyModel):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("台账交易")
         verbose_name_plural = _("台账交易")
@@ -267,6 +276,7 @@ class LedgerEntry(AppendOnlyModel):
     account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries")
     amount = models.DecimalField(_("金额"), max_digits=18, decimal_places=2)
 
+    objects = ScopedAppendOnlyQuerySet.as_manager()
     scope_fields = ScopeFields(area="account__area_path", org="account__org_path")
 
     class Meta:

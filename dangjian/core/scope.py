@@ -1,15 +1,22 @@
 """Data scope: the one way to read scoped rows.
 
-``Model.objects.visible_to(user, action)`` is the OR of the user's reach for that action:
-subtrees of either tree, oneself, and one's departments. The kernel knows no app: the user
-object answers ``reach(action)`` and each scoped model declares which of its fields answer
-each kind of reach in ``scope_fields``.
+``Model.objects.visible_to(user, action)`` is the OR of the user's reach for that action over
+every reach kind the model declares in ``scope_fields``: a subtree of either tree
+(``Subtree``), oneself (``Own``), one's departments (``Department``), one's teams
+(``Team``), and any of these read through a related row (``Through``: the other side of a
+transfer is a second ``Subtree``, a joint session's organizations and its roster are rows of
+other tables). ``PERSONAL`` is what a signed-in person reaches as themselves (own jobs,
+applications one is a contact of). The kernel knows no app: the user object answers
+``reach(action)``, and each scoped model declares its kinds. Views and routes get one object
+through ``scoped_object`` (or a selector built on ``get_visible``).
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, models
@@ -34,80 +41,231 @@ class Reach:
 
 NO_REACH = Reach()
 
+# The pseudo-action of what a signed-in person reaches as themselves, whatever their grants:
+# their own background jobs, their own application and the applications they are a contact of.
+# No grant holds it (not even ``*``): ``reach_of`` answers it from the user's id alone, and only
+# the kinds a model declares in ``ScopeFields.personal`` answer it.
+PERSONAL = "@personal"
+
+
+# --- reach kinds ------------------------------------------------------------------------------
+# Every way of reaching a row is one of these, declared on the model (``scope_fields``).
+# ``visible_to`` is the OR of the terms of every kind the model declares; a kind's terms are
+# lookup dicts (OR-ed, each AND-ed), in the order declared. Kinds whose terms hold a subquery
+# (``Through``, ``Team`` over a to-many relation) cannot be compiled (``compiled``): the
+# callers of the fast paths fall back to the ORM.
+
+
+class Kind:
+    """One way a row is reached. ``field`` names the lookup that answers it (``via`` picks
+    kinds by it)."""
+
+    field: str
+
+    def terms(self, model, reach: Reach, holder: int | None, prefix: str) -> list[dict]:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Subtree(Kind):
+    """The row's path ``field`` lies in a subtree of the user's reach on ``tree``."""
+
+    field: str
+    tree: str = "org"
+
+    def __post_init__(self):
+        if self.tree not in ("area", "org"):
+            raise ScopeError(f"Subtree tree must be 'area' or 'org', not {self.tree!r}")
+
+    def terms(self, model, reach, holder, prefix):
+        paths = reach.area_paths if self.tree == "area" else reach.org_paths
+        if not paths:
+            return []
+        name = prefix + self.field
+        return [
+            {f"{name}__gte": start, f"{name}__lt": end}
+            for start, end in tree.merge_ranges(list(paths))
+        ]
+
+
+@dataclass(frozen=True)
+class Own(Kind):
+    """The row is about the user: ``field`` holds their id (a ``self`` grant; under
+    ``PERSONAL``, any signed-in user)."""
+
+    field: str
+
+    def terms(self, model, reach, holder, prefix):
+        return [{prefix + self.field: reach.user_id}] if reach.user_id else []
+
+
+@dataclass(frozen=True)
+class Department(Kind):
+    """The row is dispatched to one of the user's departments (``field``: the department id)."""
+
+    field: str
+
+    def terms(self, model, reach, holder, prefix):
+        if not reach.department_ids:
+            return []
+        return [{f"{prefix}{self.field}__in": list(reach.department_ids)}]
+
+
+@dataclass(frozen=True)
+class Team(Kind):
+    """The user is one of the row's people (``field``: a user, or a to-many relation to
+    users: a visit team's members), while they hold the action anywhere."""
+
+    field: str
+
+    def terms(self, model, reach, holder, prefix):
+        if not holder:
+            return []
+        rel = model._meta.get_field(self.field.split("__")[0])
+        if "__" in self.field or not rel.many_to_many or rel.auto_created:
+            return [{prefix + self.field: holder}]
+        through = rel.remote_field.through
+        ours = through._meta.get_field(rel.m2m_field_name()).attname
+        theirs = through._meta.get_field(rel.m2m_reverse_field_name()).attname
+        sub = through._base_manager.filter(**{theirs: holder}).values(ours)
+        return [{f"{prefix}pk__in": sub}]
+
+
+@dataclass(frozen=True)
+class Through(Kind):
+    """A related row (``relation``: a reverse foreign key) is reached by ``kind``, read on the
+    related model and narrowed by ``where``: a joint session's participating organizations,
+    the roster of a session, the contacts of an applicant."""
+
+    relation: str
+    kind: Kind
+    where: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def field(self) -> str:  # type: ignore[override]
+        return f"{self.relation}__{self.kind.field}"
+
+    def terms(self, model, reach, holder, prefix):
+        rel = model._meta.get_field(self.relation)
+        if not rel.one_to_many:
+            raise ScopeError(f"{model.__name__}.{self.relation} is not a reverse foreign key")
+        related = rel.related_model
+        inner = self.kind.terms(related, reach, holder, "")
+        if not inner:
+            return []
+        sub = (
+            related._base_manager.filter(terms_q(inner), **dict(self.where))
+            .order_by()
+            .values(rel.field.attname)
+        )
+        return [{f"{prefix}pk__in": sub}]
+
 
 @dataclass(frozen=True)
 class ScopeFields:
-    """Which fields of a model answer each kind of reach (None: that kind does not apply)."""
+    """The reach kinds a model declares. ``area``, ``org``, ``own`` and ``department`` are the
+    common kinds by field (``Subtree(area, "area")``, ``Subtree(org, "org")``, ``Own``,
+    ``Department``; the audit reads ``area`` and ``org`` as the row's paths); ``kinds`` adds
+    any other (the other side of a transfer, a joint session's organizations, a team's
+    members); ``personal`` are the kinds that answer ``PERSONAL`` (and only those do)."""
 
     area: str | None = None
     org: str | None = None
     own: str | None = None
     department: str | None = None
-    extra: dict = field(default_factory=dict)
+    kinds: tuple[Kind, ...] = ()
+    personal: tuple[Kind, ...] = ()
+
+    def declared(self) -> tuple[Kind, ...]:
+        """Every kind answering a granted action, in the order their terms are OR-ed."""
+        found: list[Kind] = []
+        if self.area:
+            found.append(Subtree(self.area, "area"))
+        if self.org:
+            found.append(Subtree(self.org, "org"))
+        if self.own:
+            found.append(Own(self.own))
+        if self.department:
+            found.append(Department(self.department))
+        return (*found, *self.kinds)
 
 
 class ScopeError(Exception):
     pass
 
 
+def kinds_of(model, action: str = "", via: tuple[str, ...] | None = None) -> tuple[Kind, ...]:
+    """The kinds of ``model`` that answer ``action`` (``PERSONAL``: the personal ones), only
+    those answered by the fields in ``via`` when given."""
+    fields: ScopeFields | None = getattr(model, "scope_fields", None)
+    if fields is None:
+        raise ScopeError(f"{model.__name__} declares no scope_fields")
+    kinds = fields.personal if action == PERSONAL else fields.declared()
+    if via is not None:
+        unknown = set(via) - {k.field for k in (*fields.declared(), *fields.personal)}
+        if unknown:
+            raise ScopeError(f"{model.__name__} declares no kind on {sorted(unknown)}")
+        kinds = tuple(k for k in kinds if k.field in via)
+    return kinds
+
+
 def reach_of(user, action: str) -> Reach:
     if user is None or not getattr(user, "is_authenticated", False):
         return NO_REACH
+    if action == PERSONAL:
+        return Reach(user_id=user.pk)
     return user.reach(action)
 
 
-def scope_terms(model, user, action: str, prefix: str = "") -> list[dict] | None:
+def scope_terms(
+    model, user, action: str, prefix: str = "", via: tuple[str, ...] | None = None
+) -> list[dict] | None:
     """The filter of ``scope_q`` as data: a list of lookup dicts, OR-ed (each dict AND-ed);
     None means nothing. Same order and values as ``scope_q`` uses; callers that compile a
     statement once per shape (``compiled``) key it on the lookups and fill in the values.
     The list is shared: do not change it.
     """
-    found = keyed_terms(model, user, action, prefix)
+    found = keyed_terms(model, user, action, prefix, via)
     return None if found is None else found[0]
 
 
 _TERMS: dict = {}
 _TERMS_MAX = 20_000
+# (model, personal?, via) → (its kinds, whether any reads the holder): declarations are fixed.
+_KINDS: dict = {}
 
 
-def keyed_terms(model, user, action: str, prefix: str = "") -> tuple | None:
+def _needs_holder(kinds) -> bool:
+    return any(
+        isinstance(k, Team) or (isinstance(k, Through) and _needs_holder((k.kind,))) for k in kinds
+    )
+
+
+def keyed_terms(
+    model, user, action: str, prefix: str = "", via: tuple[str, ...] | None = None
+) -> tuple | None:
     """(terms, their shape, their values in order) of ``scope_terms``, worked out once per
     model and reach (both immutable); None means nothing."""
     reach = reach_of(user, action)
-    key = (model, prefix, reach)
+    personal = action == PERSONAL
+    declared = _KINDS.get((model, personal, via))
+    if declared is None:
+        kinds = kinds_of(model, action, via)
+        declared = _KINDS[(model, personal, via)] = (kinds, _needs_holder(kinds))
+    kinds, needs_holder = declared
+    # ``Team`` kinds read the user's id while the user holds the action anywhere.
+    holder = getattr(user, "pk", None) if needs_holder and not reach.empty else None
+    key = (model, prefix, reach, personal, via, holder)
     found = _TERMS.get(key)
     if found is None:
-        terms = _build_terms(model, reach, prefix)
+        terms: list[dict] = []
+        for kind in kinds:
+            terms.extend(kind.terms(model, reach, holder, prefix))
         found = (terms, terms_shape(terms), terms_values(terms)) if terms else ()
         if len(_TERMS) >= _TERMS_MAX:
             _TERMS.clear()
         _TERMS[key] = found
     return found or None
-
-
-def _build_terms(model, reach: Reach, prefix: str) -> list[dict] | None:
-    fields: ScopeFields | None = getattr(model, "scope_fields", None)
-    if fields is None:
-        raise ScopeError(f"{model.__name__} declares no scope_fields")
-    if prefix:
-        fields = ScopeFields(
-            area=fields.area and prefix + fields.area,
-            org=fields.org and prefix + fields.org,
-            own=fields.own and prefix + fields.own,
-            department=fields.department and prefix + fields.department,
-        )
-    terms: list[dict] = []
-    if fields.area and reach.area_paths:
-        for start, end in tree.merge_ranges(list(reach.area_paths)):
-            terms.append({f"{fields.area}__gte": start, f"{fields.area}__lt": end})
-    if fields.org and reach.org_paths:
-        for start, end in tree.merge_ranges(list(reach.org_paths)):
-            terms.append({f"{fields.org}__gte": start, f"{fields.org}__lt": end})
-    if fields.own and reach.user_id:
-        terms.append({fields.own: reach.user_id})
-    if fields.department and reach.department_ids:
-        terms.append({f"{fields.department}__in": list(reach.department_ids)})
-    return terms or None
 
 
 def terms_q(terms: list[dict]) -> models.Q:
@@ -117,12 +275,23 @@ def terms_q(terms: list[dict]) -> models.Q:
     return q
 
 
-def scope_q(model, user, action: str, prefix: str = "") -> models.Q | None:
+def subtrees_q(field: str, paths) -> models.Q | None:
+    """``field`` within any of the subtrees at ``paths`` (merged ranges, as ``Subtree`` reads
+    a reach); None for no path. For filters that are not a model's read scope (where one may
+    report, a picker's roots)."""
+    terms = Subtree(field).terms(None, Reach(org_paths=tuple(paths)), None, "")
+    return terms_q(terms) if terms else None
+
+
+def scope_q(
+    model, user, action: str, prefix: str = "", via: tuple[str, ...] | None = None
+) -> models.Q | None:
     """The filter for ``model`` rows visible to ``user`` for ``action``; None means nothing.
 
-    ``prefix`` applies the same filter through a relation (``"parent__"``).
+    ``prefix`` applies the same filter through a relation (``"parent__"``); ``via`` keeps
+    only the kinds answered by those fields (one side of a transfer).
     """
-    terms = scope_terms(model, user, action, prefix)
+    terms = scope_terms(model, user, action, prefix, via)
     return None if terms is None else terms_q(terms)
 
 
@@ -164,7 +333,17 @@ class NotCompilable(Exception):
 
 def terms_shape(terms: list[dict]) -> tuple:
     return tuple(
-        tuple((k, len(v) if isinstance(v, list) else None) for k, v in term.items())
+        tuple(
+            (
+                k,
+                len(v)
+                if isinstance(v, list)
+                else "subquery"
+                if isinstance(v, models.QuerySet)
+                else None,
+            )
+            for k, v in term.items()
+        )
         for term in terms
     )
 
@@ -286,8 +465,10 @@ def count_visible(model, user, action: str, **filters) -> int:
 
 
 class ScopedQuerySet(models.QuerySet):
-    def visible_to(self, user, action: str):
-        q = scope_q(self.model, user, action)
+    def visible_to(self, user, action: str, *, via: tuple[str, ...] | None = None):
+        """The rows ``user`` reaches for ``action`` by any kind the model declares (``via``:
+        only by the kinds answered by those fields, one side of a transfer say)."""
+        q = scope_q(self.model, user, action, via=via)
         if q is None:
             return self.none()
         return self.filter(q)
@@ -332,11 +513,80 @@ def get_visible(model_or_qs, user, action: str, *, view_action: str | None = Non
     raise Http404("未找到")
 
 
-def is_visible(obj, user, action: str) -> bool:
-    return type(obj)._default_manager.visible_to(user, action).filter(pk=obj.pk).exists()
+def is_visible(obj, user, action: str, *, via: tuple[str, ...] | None = None) -> bool:
+    qs = type(obj)._default_manager.visible_to(user, action, via=via)
+    return qs.filter(pk=obj.pk).exists()
 
 
 def assert_visible(obj, user, action: str) -> None:
     """Services call this inside their transaction after writing."""
     if not is_visible(obj, user, action):
         raise Http404("未找到")
+
+
+def scoped_object(
+    param: str,
+    get=None,
+    *,
+    action: str = "",
+    view_action: str | None = None,
+    name: str | None = None,
+):
+    """Decorator of a console view or an API route: the path parameter ``param`` (an id) is
+    replaced by the object the user reaches, passed as ``name`` (``param`` without ``_id``).
+
+    ``get`` is the app's selector ``get(user, pk)`` (built on ``get_visible``: its queryset
+    shape, action and ``view_action``), or a model or queryset read by ``get_visible`` with
+    ``action`` and ``view_action``. An id out of range or out of scope reads 404; visible but
+    not allowed for ``action`` is ``Forbidden`` (403). The route keeps ``param: int`` in its
+    signature, so Ninja documents and parses the path as before.
+    """
+    from dangjian.core.ids import pk_or_404
+
+    target = name or param.removesuffix("_id")
+    if isinstance(get, models.QuerySet) or (
+        isinstance(get, type) and issubclass(get, models.Model)
+    ):
+        if not action:
+            raise ScopeError("scoped_object needs an action to read a model or queryset")
+        source = get
+
+        def read(user, pk):
+            return get_visible(source, user, action, view_action=view_action, pk=pk)
+    elif callable(get):
+        read = get
+    else:
+        raise ScopeError("scoped_object needs a selector, a model or a queryset")
+
+    def decorate(fn):
+        signature = inspect.signature(fn)
+        if target not in signature.parameters:
+            raise ScopeError(f"{fn.__name__} takes no parameter {target!r}")
+        params = []
+        for p in signature.parameters.values():
+            if p.name == target:
+                p = p.replace(name=param, annotation=int)
+            elif isinstance(p.annotation, str):
+                try:
+                    p = p.replace(annotation=eval(p.annotation, fn.__globals__))
+                except Exception:
+                    pass  # left as it was, for Ninja to report as it would
+            params.append(p)
+
+        outer = signature.replace(parameters=params)
+
+        @functools.wraps(fn)
+        def scoped(request, *args, **kwargs):
+            bound = outer.bind(request, *args, **kwargs)
+            pk = pk_or_404(bound.arguments.pop(param))
+            user = getattr(request, "auth", None) or request.user
+            bound.arguments[target] = read(user, pk)
+            inner = signature.bind_partial(**bound.arguments)
+            return fn(*inner.args, **inner.kwargs)
+
+        del scoped.__wrapped__  # Ninja reads the signature below, not the view's
+        scoped.__signature__ = outer  # type: ignore[attr-defined]
+        scoped.scoped_object = (param, target)  # type: ignore[attr-defined]
+        return scoped
+
+    return decorate

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.crypto import EncryptedField
-from dangjian.core.scope import ScopedManager, ScopeFields
+from dangjian.core.scope import Own, ScopedManager, ScopeFields, Through
 from dangjian.core.tree import PathField
 from dangjian.members.models import Ethnicity, Gender, Member
 from dangjian.organizations.models import PartyOrg
@@ -103,7 +103,16 @@ class Applicant(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ScopedManager()
-    scope_fields = ScopeFields(org="org_path", own="user_id")
+    # ``PERSONAL`` (the mobile page, whatever one's grants): one's own application and the
+    # ones one is a contact (培养联系人) of.
+    scope_fields = ScopeFields(
+        org="org_path",
+        own="user_id",
+        personal=(
+            Own("user_id"),
+            Through("people", Own("member__user_id"), where=(("role", "contact"),)),
+        ),
+    )
 
     class Meta:
         verbose_name = _("入党申请人")

@@ -281,17 +281,9 @@ def target_list(user, *, year=None, org=None, area=None):
 
 def portal_applicants(user):
     """What the mobile page shows: one's own applications and those one is a contact of."""
-    if not getattr(user, "is_authenticated", False):
-        return Applicant.objects.none()
-    own = Q(user_id=user.pk)
-    contact = Q(
-        people__role=PersonRole.CONTACT,
-        people__member__user_id=user.pk,
-    )
     return (
-        Applicant.objects.filter(own | contact)
+        Applicant.objects.visible_to(user, scope.PERSONAL)
         .filter(status__in=OPEN_STATUSES)
         .select_related("org")
-        .distinct()
         .order_by("id")
     )

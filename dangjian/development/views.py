@@ -19,7 +19,7 @@ from dangjian.core.crypto import mask
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import MAX_PK
 from dangjian.core.ids import pk_or_404 as _pk
-from dangjian.core.scope import Forbidden
+from dangjian.core.scope import Forbidden, scoped_object
 from dangjian.development import registration, selectors, services, step_fields, targets
 from dangjian.development import steps as S
 from dangjian.development.forms import ApplicantForm, StepForm, TargetForm
@@ -263,8 +263,8 @@ def _detail_context(user, a: Applicant, posted=None, errors=None, conflict="", w
 
 @console_view
 @require_GET
-def applicant_detail(request, applicant_id: int):
-    a = selectors.applicant_get(request.user, _pk(applicant_id))
+@scoped_object("applicant_id", selectors.applicant_get, name="a")
+def applicant_detail(request, a):
     return render(request, "development/detail.html", _detail_context(request.user, a))
 
 

@@ -249,9 +249,7 @@ def can_cancel(job: MemberJob) -> bool:
 
 def job_list(user, *, kind: str | None = None):
     """The user's own jobs, newest first."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return MemberJob.objects.none()
-    qs = MemberJob.objects.filter(actor_id=user.pk).select_related("result", "source")
+    qs = MemberJob.objects.visible_to(user, scope.PERSONAL).select_related("result", "source")
     if kind:
         if kind not in JobKind.values:
             raise ValidationError({"kind": ["取值不在允许范围内"]})

@@ -124,14 +124,12 @@ def _picker_base(user, tree_name: str, purpose: str):
     roots = None
     if purpose in ("members", "manage"):
         action = "members.view" if purpose == "members" else "members.manage"
-        ranges = tree.merge_ranges(list(scope.reach_of(user, action).org_paths))
-        if not ranges:
+        paths = scope.reach_of(user, action).org_paths
+        cond = scope.subtrees_q("path", paths)
+        if cond is None:
             return qs.none(), []
-        cond = Q()
-        for start, end in ranges:
-            cond |= Q(path__gte=start, path__lt=end)
         qs = qs.filter(cond)
-        roots = [start for start, _ in ranges]
+        roots = [start for start, _ in tree.merge_ranges(list(paths))]
     elif purpose == "committee":
         qs = qs.filter(kind__in=(OrgKind.COMMITTEE, OrgKind.WORKING_COMMITTEE))
     elif purpose == "target":

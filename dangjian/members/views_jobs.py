@@ -12,8 +12,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.core import files
 from dangjian.core.errors import Conflict
+from dangjian.core.scope import scoped_object
 from dangjian.members import job_runs, jobs
-from dangjian.members.views import PAGE_SIZE, REPORT_ERRORS_SHOWN, _pk, _render
+from dangjian.members.views import PAGE_SIZE, REPORT_ERRORS_SHOWN, _render
 from dangjian.web.decorators import console_view
 from dangjian.web.paging import paginate
 
@@ -48,23 +49,23 @@ def job_list(request):
 
 @console_view
 @require_GET
-def job_detail(request, job_id: int):
-    job = jobs.job_get(request.user, _pk(job_id))
+@scoped_object("job_id", jobs.job_get)
+def job_detail(request, job):
     return _render(request, "members/job.html", _job_context(job))
 
 
 @console_view
 @require_GET
-def job_progress(request, job_id: int):
+@scoped_object("job_id", jobs.job_get)
+def job_progress(request, job):
     """The progress block alone, for the page's htmx poll."""
-    job = jobs.job_get(request.user, _pk(job_id))
     return _render(request, "members/_job_progress.html", _job_context(job))
 
 
 @console_view
 @require_POST
-def job_cancel(request, job_id: int):
-    job = jobs.job_get(request.user, _pk(job_id))
+@scoped_object("job_id", jobs.job_get)
+def job_cancel(request, job):
     try:
         job = jobs.job_cancel(actor=request.user, job=job)
     except Conflict as exc:
@@ -80,8 +81,8 @@ def job_cancel(request, job_id: int):
 
 @console_view
 @require_GET
-def job_file(request, job_id: int):
-    job = jobs.job_get(request.user, _pk(job_id))
+@scoped_object("job_id", jobs.job_get)
+def job_file(request, job):
     if job.files_expired_at is not None:
         messages.error(request, job_runs.file_expired_message(job))
         return redirect("console:members:job", job.pk)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core import files
 from dangjian.core.errors import Conflict
-from dangjian.core.scope import Forbidden
+from dangjian.core.scope import Forbidden, scoped_object
 from dangjian.members import selectors, services
 from dangjian.members.forms import (
     PhotoForm,
@@ -31,9 +31,9 @@ from dangjian.web.decorators import console_view
 
 @console_view
 @require_GET
-def member_photo(request, member_id: int):
+@scoped_object("member_id", selectors.member_get)
+def member_photo(request, member):
     """The photo, served only when the member's file is visible to the user."""
-    member = selectors.member_get(request.user, _pk(member_id))
     if not member.photo_id:
         raise Http404("未上传照片")
     response = files.file_response(member.photo)

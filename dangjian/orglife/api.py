@@ -17,6 +17,7 @@ from dangjian.core.apidates import PlannedDateTime
 from dangjian.core.choices import label
 from dangjian.core.ids import MAX_PK
 from dangjian.core.ids import pk_or_404 as _pk
+from dangjian.core.scope import scoped_object
 from dangjian.members.models import Member
 from dangjian.organizations.models import PartyOrg
 from dangjian.orglife import bases, compliance, feedback, plans, selectors, services
@@ -289,14 +290,14 @@ def create_session(request, data: SessionIn):
 
 
 @router.get("/sessions/{int:session_id}", response={200: SessionDetailOut, **ERRORS})
-def session_detail(request, session_id: int):
-    s = selectors.session_get(request.auth, _pk(session_id))
+@scoped_object("session_id", selectors.session_get, name="s")
+def session_detail(request, s):
     return session_detail_out(request.auth, s)
 
 
 @router.patch("/sessions/{int:session_id}", response={200: SessionDetailOut, **ERRORS})
-def update_session(request, session_id: int, data: SessionPatch):
-    s = selectors.session_get(request.auth, _pk(session_id))
+@scoped_object("session_id", selectors.session_get, name="s")
+def update_session(request, s, data: SessionPatch):
     changes = data.dict(exclude_unset=True)
     for key in ("host_id", "recorder_id"):
         if key in changes:
@@ -319,8 +320,8 @@ class MarkIn(Schema):
 
 
 @router.post("/sessions/{int:session_id}/attendance", response={200: AttendanceOut, **ERRORS})
-def mark_attendance(request, session_id: int, data: MarkIn):
-    s = selectors.session_get(request.auth, _pk(session_id))
+@scoped_object("session_id", selectors.session_get, name="s")
+def mark_attendance(request, s, data: MarkIn):
     row = services.attendance_mark(
         actor=request.auth,
         session=s,
@@ -349,8 +350,8 @@ def checkin(request, session_id: int, data: SessionCheckinIn):
 
 
 @router.get("/sessions/{int:session_id}/validity", response={200: SessionValidityOut, **ERRORS})
-def session_validity(request, session_id: int):
-    s = selectors.session_get(request.auth, _pk(session_id))
+@scoped_object("session_id", selectors.session_get, name="s")
+def session_validity(request, s):
     c = services.counts(s)
     out = services.validity(s, c).as_dict()
     out.update(
@@ -380,8 +381,8 @@ class VoteIn(Schema):
 
 
 @router.post("/sessions/{int:session_id}/votes", response={200: SessionDetailOut, **ERRORS})
-def record_vote(request, session_id: int, data: VoteIn):
-    s = selectors.session_get(request.auth, _pk(session_id))
+@scoped_object("session_id", selectors.session_get, name="s")
+def record_vote(request, s, data: VoteIn):
     services.vote_record(actor=request.auth, session=s, **data.dict())
     return session_detail_out(request.auth, selectors.session_get(request.auth, s.pk))
 
@@ -392,9 +393,9 @@ class SessionTransitionIn(Schema):
 
 
 @router.post("/sessions/{int:session_id}/transitions", response={200: SessionDetailOut, **ERRORS})
-def transition(request, session_id: int, data: SessionTransitionIn):
+@scoped_object("session_id", selectors.session_get, name="s")
+def transition(request, s, data: SessionTransitionIn):
     """close (归档), cancel (取消, note = the reason) or review (督查, note = the opinion)."""
-    s = selectors.session_get(request.auth, _pk(session_id))
     services.session_transition(actor=request.auth, session=s, action=data.action, note=data.note)
     return session_detail_out(request.auth, selectors.session_get(request.auth, s.pk))
 
@@ -405,8 +406,8 @@ class InviteIn(Schema):
 
 
 @router.post("/sessions/{int:session_id}/invitees", response={200: SessionDetailOut, **ERRORS})
-def invite(request, session_id: int, data: InviteIn):
-    s = selectors.session_get(request.auth, _pk(session_id))
+@scoped_object("session_id", selectors.session_get, name="s")
+def invite(request, s, data: InviteIn):
     services.session_invite(
         actor=request.auth, session=s, member_ids=[_pk(i) for i in data.member_ids], role=data.role
     )
@@ -419,8 +420,8 @@ class RatingIn(Schema):
 
 
 @router.post("/sessions/{int:session_id}/ratings", response={200: RatingOut, **ERRORS})
-def rate(request, session_id: int, data: RatingIn):
-    s = selectors.session_get(request.auth, _pk(session_id))
+@scoped_object("session_id", selectors.session_get, name="s")
+def rate(request, s, data: RatingIn):
     r = feedback.rating_submit(
         actor=request.auth, session=s, score=data.score, comment=data.comment
     )
@@ -428,9 +429,9 @@ def rate(request, session_id: int, data: RatingIn):
 
 
 @router.post("/sessions/{int:session_id}/photos", response={200: StoredPhotoOut, **ERRORS})
-def upload_photo(request, session_id: int, file: UploadedFile | None = File(None)):  # noqa: B008
+@scoped_object("session_id", selectors.session_get, name="s")
+def upload_photo(request, s, file: UploadedFile | None = File(None)):  # noqa: B008
     """A photo of the session (JPEG, PNG, GIF or WebP, checked by content; size-limited)."""
-    s = selectors.session_get(request.auth, _pk(session_id))
     stored = feedback.session_add_photo(actor=request.auth, session=s, upload=file)
     return {"id": stored.pk, "name": stored.name, "size": stored.size}
 
@@ -529,9 +530,9 @@ def _base_id(value: int | None) -> int | None:
 
 
 @router.post("/plans/{int:plan_id}/items", response={200: PlanItemOut, **ERRORS})
-def add_plan_item(request, plan_id: int, data: PlanItemIn):
+@scoped_object("plan_id", selectors.plan_get)
+def add_plan_item(request, plan, data: PlanItemIn):
     """One more item in the plan (its month inside the plan's year or quarter)."""
-    plan = selectors.plan_get(request.auth, _pk(plan_id))
     item = plans.plan_item_add(
         actor=request.auth,
         plan=plan,
@@ -544,10 +545,10 @@ def add_plan_item(request, plan_id: int, data: PlanItemIn):
 
 
 @router.patch("/plans/items/{int:item_id}", response={200: PlanItemOut, **ERRORS})
-def update_plan_item(request, item_id: int, data: PlanItemPatch):
+@scoped_object("item_id", selectors.plan_item_get)
+def update_plan_item(request, item, data: PlanItemPatch):
     """Change an item no session uses yet (409 once one does); fields left out keep their value,
     ``base_id: null`` clears the base."""
-    item = selectors.plan_item_get(request.auth, _pk(item_id))
     values = {
         "session_type": item.session_type,
         "month": item.month,
@@ -560,9 +561,9 @@ def update_plan_item(request, item_id: int, data: PlanItemPatch):
 
 
 @router.delete("/plans/items/{int:item_id}", response={200: PlanOut, **ERRORS})
-def delete_plan_item(request, item_id: int):
+@scoped_object("item_id", selectors.plan_item_get)
+def delete_plan_item(request, item):
     """Remove an item no session uses yet (409 once one does); the answer is the plan."""
-    item = selectors.plan_item_get(request.auth, _pk(item_id))
     plans.plan_item_delete(actor=request.auth, item=item)
     return plan_out(selectors.plan_get(request.auth, item.plan_id))
 

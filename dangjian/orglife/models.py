@@ -17,10 +17,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core import scope
 from dangjian.core.conf import setting
 from dangjian.core.models import StoredFile
-from dangjian.core.scope import ScopedManager, ScopedQuerySet, ScopeFields
+from dangjian.core.scope import Own, ScopedManager, ScopeFields, Subtree, Through
 from dangjian.core.tree import PathField
 from dangjian.members.models import Member
 from dangjian.organizations.models import PartyOrg
@@ -231,26 +230,6 @@ class PlanItem(models.Model):
 # --- sessions ----------------------------------------------------------------------------------
 
 
-class SessionQuerySet(ScopedQuerySet):
-    """Visible by the host's ``org_path``, by a participating organization's path (joint
-    sessions), or to a member on the session's roster (their own organization's sessions and
-    the ones they are invited to)."""
-
-    def visible_to(self, user, action: str):
-        reach = scope.reach_of(user, action)
-        q = scope.scope_q(Session, user, action)
-        joint = scope.scope_q(SessionOrg, user, action)
-        if joint is not None:
-            jq = models.Q(id__in=SessionOrg.objects.filter(joint).values("session_id"))
-            q = jq if q is None else q | jq
-        if reach.user_id:
-            mine = models.Q(
-                id__in=Attendance.objects.filter(member__user_id=reach.user_id).values("session_id")
-            )
-            q = mine if q is None else q | mine
-        return self.none() if q is None else self.filter(q)
-
-
 def month_key(day: dt.date) -> int:
     return day.year * 100 + day.month
 
@@ -334,8 +313,16 @@ class Session(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    objects = models.Manager.from_queryset(SessionQuerySet)()
-    scope_fields = ScopeFields(org="org_path")
+    objects = ScopedManager()
+    # The host's path; a participating organization of a joint session; a member on the
+    # roster (their own organization's sessions and the ones they are invited to).
+    scope_fields = ScopeFields(
+        org="org_path",
+        kinds=(
+            Through("participants", Subtree("org_path", "org")),
+            Through("attendances", Own("member__user_id")),
+        ),
+    )
 
     class Meta:
         verbose_name = _("组织生活")

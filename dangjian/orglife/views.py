@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from dangjian.core import scope, workflow
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import MAX_PK, pk_or_404
+from dangjian.core.scope import scoped_object
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.orglife import compliance, feedback, plans, selectors, services
 from dangjian.orglife.forms import (
@@ -123,8 +124,8 @@ def _qr_svg(url: str):
 
 
 @console_view
-def session_detail(request, session_id: int):
-    s = selectors.session_get(request.user, session_id)
+@scoped_object("session_id", selectors.session_get, name="s")
+def session_detail(request, s):
     counts = services.counts(s)
     votes = list(s.votes.all())
     can_record = services.can_record(request.user, s)
@@ -159,8 +160,8 @@ def session_detail(request, session_id: int):
 
 @console_view
 @require_POST
-def session_mark(request, session_id: int):
-    s = selectors.session_get(request.user, session_id)
+@scoped_object("session_id", selectors.session_get, name="s")
+def session_mark(request, s):
     form = AttendanceMarkForm(request.POST)
     if form.is_valid():
         try:
@@ -178,8 +179,8 @@ def session_mark(request, session_id: int):
 
 @console_view
 @require_POST
-def session_minutes(request, session_id: int):
-    s = selectors.session_get(request.user, session_id)
+@scoped_object("session_id", selectors.session_get, name="s")
+def session_minutes(request, s):
     form = MinutesForm(request.POST)
     form.is_valid()
     try:
@@ -195,8 +196,8 @@ DONE = {"close": "已归档", "review": "督查意见已保存", "cancel": "已�
 
 @console_view
 @require_POST
-def session_transition(request, session_id: int):
-    s = selectors.session_get(request.user, session_id)
+@scoped_object("session_id", selectors.session_get, name="s")
+def session_transition(request, s):
     form = TransitionForm(request.POST)
     form.is_valid()  # text only: always readable, the service checks it
     try:
@@ -212,8 +213,8 @@ def session_transition(request, session_id: int):
 
 @console_view
 @require_POST
-def session_photo_upload(request, session_id: int):
-    s = selectors.session_get(request.user, session_id)
+@scoped_object("session_id", selectors.session_get, name="s")
+def session_photo_upload(request, s):
     try:
         feedback.session_add_photo(actor=request.user, session=s, upload=request.FILES.get("file"))
         messages.success(request, "照片已上传")
@@ -471,15 +472,15 @@ def _plan_page(request, plan, *, add_form=None, status=200):
 
 
 @console_view
-def plan_detail(request, plan_id: int):
-    plan = selectors.plan_get(request.user, pk_or_404(plan_id))
+@scoped_object("plan_id", selectors.plan_get)
+def plan_detail(request, plan):
     return _plan_page(request, plan)
 
 
 @console_view
 @require_POST
-def plan_item_new(request, plan_id: int):
-    plan = selectors.plan_get(request.user, pk_or_404(plan_id))
+@scoped_object("plan_id", selectors.plan_get)
+def plan_item_new(request, plan):
     form = PlanItemForm(request.POST, months=plans.plan_months(plan.quarter), blank=True)
     if form.is_valid():
         try:
@@ -493,9 +494,9 @@ def plan_item_new(request, plan_id: int):
 
 
 @console_view
-def plan_item_edit(request, item_id: int):
+@scoped_object("item_id", selectors.plan_item_get)
+def plan_item_edit(request, item):
     """Edit an item no session uses yet (a used one is shown read-only with the reason)."""
-    item = selectors.plan_item_get(request.user, pk_or_404(item_id))
     plan = item.plan
     if not services.can_manage_in(request.user, plan.org_path):
         raise scope.Forbidden("您没有管理该党组织组织生活的权限")
@@ -527,8 +528,8 @@ def plan_item_edit(request, item_id: int):
 
 @console_view
 @require_POST
-def plan_item_delete(request, item_id: int):
-    item = selectors.plan_item_get(request.user, pk_or_404(item_id))
+@scoped_object("item_id", selectors.plan_item_get)
+def plan_item_delete(request, item):
     try:
         plans.plan_item_delete(actor=request.user, item=item)
         messages.success(request, "计划事项已删除")

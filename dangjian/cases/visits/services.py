@@ -18,7 +18,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.utils import timezone
 
@@ -146,17 +146,9 @@ def team_create(
 
 
 def teams_of(user, action: str):
-    """The teams in ``user``'s reach for ``action``, and the teams they are on (a grid worker
-    on a community's team records visits for it without reaching the whole community)."""
-    if not getattr(user, "is_authenticated", False):
-        return VisitTeam.objects.none()
-    q = scope.scope_q(VisitTeam, user, action)
-    if user.can(action):
-        mine = Q(
-            pk__in=VisitTeam.members.through.objects.filter(user_id=user.pk).values("visitteam_id")
-        ) | Q(pk__in=VisitTeam.staff.through.objects.filter(user_id=user.pk).values("visitteam_id"))
-        q = mine if q is None else q | mine
-    return VisitTeam.objects.filter(q) if q is not None else VisitTeam.objects.none()
+    """The teams in ``user``'s reach for ``action``, and the teams they are on (the
+    ``Team`` kinds ``VisitTeam`` declares)."""
+    return VisitTeam.objects.visible_to(user, action)
 
 
 def team_list(user, *, area: int | None = None):

@@ -17,6 +17,7 @@ from dangjian.core import files, pii
 from dangjian.core.api import ERRORS, REVEAL_BY_POST, ErrorOut, RevealIn, no_store, paginate
 from dangjian.core.api import ref as _ref
 from dangjian.core.ids import pk_or_404 as _pk
+from dangjian.core.scope import scoped_object
 from dangjian.core.treeapi import page_schema
 from dangjian.members import selectors, services
 from dangjian.members.api.schemas import (
@@ -78,8 +79,8 @@ def create_member(request, data: MemberIn):
 
 
 @router.get("/{int:member_id}", response={200: MemberDetailOut, **ERRORS})
-def member_detail(request, member_id: int):
-    member = selectors.member_get(request.auth, _pk(member_id))
+@scoped_object("member_id", selectors.member_get)
+def member_detail(request, member):
     extras = selectors.member_detail_extras(request.auth, member)
     out = member_out(member)
     out["checkins"] = [
@@ -150,9 +151,9 @@ def reveal_by_get(request, member_id: int):
 
 
 @router.get("/{int:member_id}/photo", response={200: None, **ERRORS})
-def photo(request, member_id: int):
+@scoped_object("member_id", selectors.member_get)
+def photo(request, member):
     """The member's photo, only to whom may see the file."""
-    member = selectors.member_get(request.auth, _pk(member_id))
     if not member.photo_id:
         raise Http404("未上传照片")
     return files.file_response(member.photo)

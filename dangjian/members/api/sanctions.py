@@ -11,6 +11,7 @@ from ninja import Router, Schema
 from dangjian.core.api import ERRORS, iso, paginate
 from dangjian.core.apidates import PlannedDate, RecordedDate
 from dangjian.core.ids import pk_or_404
+from dangjian.core.scope import scoped_object
 from dangjian.core.treeapi import page_schema
 from dangjian.members import sanctions, selectors
 from dangjian.members.models import Member
@@ -78,9 +79,9 @@ def sanction_out(s: Sanction, today: dt.date | None = None) -> dict:
 
 
 @router.get("/{int:member_id}/sanctions", response={200: page_schema(SanctionOut), **ERRORS})
-def list_sanctions(request, member_id: int):
+@scoped_object("member_id", selectors.member_get)
+def list_sanctions(request, member):
     """The member's sanctions, latest decision first (``members.view`` on the file)."""
-    member = selectors.member_get(request.auth, pk_or_404(member_id))
     return paginate(request, sanctions.sanction_list(request.auth, member), sanction_out)
 
 

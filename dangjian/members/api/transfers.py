@@ -7,6 +7,7 @@ from ninja import Router, Schema
 from dangjian.core.api import ERRORS, AllowedActionOut, paginate
 from dangjian.core.api import ref as _ref
 from dangjian.core.ids import pk_or_404 as _pk
+from dangjian.core.scope import scoped_object
 from dangjian.core.treeapi import page_schema
 from dangjian.members import selectors, services
 from dangjian.members.api.schemas import TransferOut, transfer_out
@@ -65,10 +66,10 @@ def list_transfers(
     return paginate(request, qs, transfer_out)
 
 
-def _transfer_answer(request, pk: int) -> dict:
+@scoped_object("pk", selectors.transfer_get, name="transfer")
+def _transfer_answer(request, transfer) -> dict:
     """A transfer as the user sees it now (after a move too: re-read through the scope), with
     the moves the caller may make now (``allowed_actions``, from the declared flow)."""
-    transfer = selectors.transfer_get(request.auth, _pk(pk))
     out = transfer_out(transfer)
     out["allowed_actions"] = services.transfer_allowed_actions(request.auth, transfer)
     return out

@@ -25,10 +25,8 @@ from dangjian.members.models.registry import (
     Member,
     MemberCategory,
     Occupation,
-    SidesQuerySet,
     Status,
     add_months,
-    sides_q,
     years_between,
 )
 from dangjian.members.models.sanctions import Sanction, SanctionKind
@@ -73,7 +71,6 @@ __all__ = [
     "OrgCommittee",
     "Sanction",
     "SanctionKind",
-    "SidesQuerySet",
     "Status",
     "TransferKind",
     "TransferState",
@@ -81,7 +78,6 @@ __all__ = [
     "UnitRole",
     "UnitRoleCode",
     "add_months",
-    "sides_q",
     "transfer_action_label",
     "years_between",
 ]

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.crypto import EncryptedField
+from dangjian.core.scope import Own, ScopedManager, ScopeFields
 from dangjian.members.models.registry import _stored_file
 
 # --- background imports and exports (后台任务) -------------------------------------------------
@@ -79,6 +80,10 @@ class MemberJob(models.Model):
     cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
     # Set when the retention sweep removed the job's stored files (``jobs.job_files_sweep``).
     files_expired_at = models.DateTimeField(_("文件清理时间"), null=True, blank=True)
+
+    objects = ScopedManager()
+    # A job is its creator's own, whatever their grants: read with ``scope.PERSONAL``.
+    scope_fields = ScopeFields(personal=(Own("actor_id"),))
 
     class Meta:
         verbose_name = _("后台任务")

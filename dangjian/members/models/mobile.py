@@ -7,9 +7,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.crypto import EncryptedField
-from dangjian.core.scope import ScopeFields
+from dangjian.core.scope import ScopedManager, ScopeFields, Subtree
 from dangjian.core.tree import PathField
-from dangjian.members.models.registry import Member, SidesQuerySet
+from dangjian.members.models.registry import Member
 from dangjian.organizations.models import PartyOrg
 
 # --- mobile members (流动党员) ----------------------------------------------------------------
@@ -56,10 +56,12 @@ class MobileRegistration(models.Model):
     ended_on = models.DateField(_("返回日期"), null=True, blank=True)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
-    objects = models.Manager.from_queryset(SidesQuerySet)()
+    objects = ScopedManager()
     # The home organization manages; the host organization sees whom it hosts.
-    scope_fields = ScopeFields(org="member__org_path", own="member__user_id")
-    scope_sides = (scope_fields, ScopeFields(org="host_org_path"))
+    scope_fields = ScopeFields(
+        org="member__org_path", own="member__user_id", kinds=(Subtree("host_org_path", "org"),)
+    )
+    HOME = ("member__org_path", "member__user_id")
 
     class Meta:
         verbose_name = _("流动党员登记")

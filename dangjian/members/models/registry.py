@@ -1,5 +1,4 @@
-"""The member's file (党员电子档案): choices, categories, and the scope of rows two organizations
-share (``sides_q``, ``SidesQuerySet``).
+"""The member's file (党员电子档案): choices and categories.
 
 A member's file is scoped by ``org_path`` only (and the member's own account sees it); the
 residence ``area_path`` gives the community the narrow ``CommunityCheckin`` view, never the file.
@@ -16,9 +15,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core import scope
 from dangjian.core.crypto import EncryptedField
-from dangjian.core.scope import ScopedManager, ScopedQuerySet, ScopeFields
+from dangjian.core.scope import ScopedManager, ScopeFields
 from dangjian.core.tree import PathField
 from dangjian.organizations.models import PartyOrg
 from dangjian.territory.models import Area
@@ -134,36 +132,6 @@ ETHNIC_GROUPS = [
 Ethnicity = models.TextChoices(
     "Ethnicity", [(f"E{code}", (code, name)) for code, name in ETHNIC_GROUPS]
 )
-
-
-# --- scope through more than one path ------------------------------------------------------
-
-
-class _Side:
-    """One way a row is reached, in the shape ``scope.scope_q`` reads."""
-
-    def __init__(self, name: str, fields: ScopeFields):
-        self.__name__ = name
-        self.scope_fields = fields
-
-
-def sides_q(model, user, action: str, sides=None) -> models.Q | None:
-    """The OR of ``scope_q`` over ``model.scope_sides`` (or the given sides); None: nothing."""
-    q = None
-    for side in sides if sides is not None else model.scope_sides:
-        sq = scope.scope_q(_Side(model.__name__, side), user, action)
-        if sq is not None:
-            q = sq if q is None else q | sq
-    return q
-
-
-class SidesQuerySet(ScopedQuerySet):
-    """``visible_to`` for rows two organizations share (both ends of a transfer, the home and
-    the host of a mobile member): visible to either side's reach."""
-
-    def visible_to(self, user, action: str):
-        q = sides_q(self.model, user, action)
-        return self.none() if q is None else self.filter(q)
 
 
 # --- the member's file ---------------------------------------------------------------------

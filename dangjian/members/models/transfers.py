@@ -7,10 +7,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.scope import ScopeFields
+from dangjian.core.scope import ScopedManager, ScopeFields, Subtree
 from dangjian.core.tree import PathField
 from dangjian.core.workflow import Action
-from dangjian.members.models.registry import Member, SidesQuerySet
+from dangjian.members.models.registry import Member
 from dangjian.organizations.models import PartyOrg
 
 # --- membership transfers (组织关系转接) ------------------------------------------------------
@@ -125,10 +125,13 @@ class MemberTransfer(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
 
-    objects = models.Manager.from_queryset(SidesQuerySet)()
-    scope_fields = ScopeFields(org="from_org_path", own="member__user_id")
-    scope_sides = (scope_fields, ScopeFields(org="to_org_path"))
-    SIDE_FIELDS = {"from": ScopeFields(org="from_org_path"), "to": ScopeFields(org="to_org_path")}
+    objects = ScopedManager()
+    # Either side of a transfer reaches it (the audit reads the sending side's path); the
+    # workflow's side checks pick one side with ``visible_to(..., via=SIDES[name])``.
+    scope_fields = ScopeFields(
+        org="from_org_path", own="member__user_id", kinds=(Subtree("to_org_path", "org"),)
+    )
+    SIDES = {"from": ("from_org_path",), "to": ("to_org_path",)}
 
     class Meta:
         verbose_name = _("组织关系转接")

@@ -18,7 +18,6 @@ from dangjian.members.models import (
     MemberCategory,
     MobileRegistration,
     MobileReport,
-    sides_q,
 )
 from dangjian.members.services.fields import ACTIVE_STATUSES, _as_date, _is_user
 from dangjian.members.services.registry import _add_category
@@ -128,8 +127,7 @@ def member_register_mobile(
 
 
 def _home_side_allows(actor, reg: MobileRegistration, action: str) -> bool:
-    q = sides_q(MobileRegistration, actor, action, sides=[MobileRegistration.scope_fields])
-    return q is not None and MobileRegistration.objects.filter(q, pk=reg.pk).exists()
+    return scope.is_visible(reg, actor, action, via=MobileRegistration.HOME)
 
 
 @transaction.atomic

@@ -19,7 +19,6 @@ from dangjian.members.models import (
     TransferKind,
     TransferState,
     TransferStep,
-    sides_q,
 )
 from dangjian.members.services.fields import _actor_name, _is_user
 from dangjian.organizations.models import OrgKind, PartyOrg
@@ -143,10 +142,7 @@ _SIDE_NAMES = {"from": "转出方", "to": "转入方"}
 
 def _side(name: str):
     def side(actor, transfer: MemberTransfer, move: workflow.Action) -> str | None:
-        q = sides_q(
-            MemberTransfer, actor, move.permission, sides=[MemberTransfer.SIDE_FIELDS[name]]
-        )
-        if q is not None and MemberTransfer.objects.filter(q, pk=transfer.pk).exists():
+        if scope.is_visible(transfer, actor, move.permission, via=MemberTransfer.SIDES[name]):
             return None
         return f"只有{_SIDE_NAMES[name]}党组织可以执行“{move.label}”"
 
