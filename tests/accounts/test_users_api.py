@@ -168,11 +168,11 @@ class TestGrantsApi:
         r = api.post(
             street,
             f"/api/v1/users/{g.pk}/grants/",
-            {"role": "secretary", "area_id": world.grid.pk, "ends_on": "2099-12-31"},
+            {"role": "secretary", "area_id": world.grid.pk, "ends_on": "2030-12-31"},
         )
         assert r.status_code == 200, r.content
         gid = r.json()["id"]
-        assert r.json()["ends_on"] == "2099-12-31" and r.json()["granted_by_name"]
+        assert r.json()["ends_on"] == "2030-12-31" and r.json()["granted_by_name"]
         r = api.get(street, f"/api/v1/users/{g.pk}/grants/")
         assert r.json()["count"] == 2
         r = api.get(street, f"/api/v1/users/{g.pk}/reach")
