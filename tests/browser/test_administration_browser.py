@@ -5,8 +5,8 @@ branch's secretary and deputy; creates a grid worker account granted at the new 
 its one-time password off the page. The grid worker signs in with it, is made to change it, and
 then sees the new grid alone: the other grids of the world answer 404.
 
-Only the three full members the branch needs before its committee can be recorded are written
-through the services (setup: the member form is the members app's, pinned by its own tests)."""
+Every step goes through the console pages; only the world and the officer's second factor are
+set up through the services."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import re
 import pytest
 
 from tests import world as world_mod
+from tests.members.helpers import id_no
 
 pytestmark = pytest.mark.browser
 
@@ -68,6 +69,23 @@ def _new_org(page, base, parent_pk, *, name, kind, area_pk, founding=None) -> in
     return _id_from(page.url, "orgs")
 
 
+def _new_member(page, base, org_pk: int, org_name: str, name: str, id_number: str) -> None:
+    page.goto(f"{base}/members/new/")
+    form = page.locator("form.form:has(#id_org)")
+    form.locator("input.picker-search").first.fill(org_name)
+    page.locator(f"#id_org option[value='{org_pk}']").wait_for(state="attached")
+    page.select_option("#id_org", str(org_pk))
+    form.locator("#id_name").fill(name)
+    form.locator("#id_id_number").fill(id_number)
+    form.locator("#id_ethnicity").select_option("01")
+    form.locator("#id_status").select_option("full")
+    form.locator("#id_joined_on").fill("2005-07-01")
+    form.locator("#id_confirmed_on").fill("2006-07-01")
+    form.locator("button:has-text('保存')").click()
+    page.wait_for_url(re.compile(r"/members/\d+/$"))
+    assert f"已新建党员档案：{name}" in page.locator("body").inner_text()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_county_officer_sets_up_a_grid_and_its_worker_sees_only_that_grid(live_server, page):
     w = world_mod.build()
@@ -115,13 +133,10 @@ def test_county_officer_sets_up_a_grid_and_its_worker_sees_only_that_grid(live_s
     )
     assert "党支部" in page.locator("body").inner_text()
 
-    # Setup: the three full members the branch was founded with.
-    from dangjian.organizations.models import PartyOrg
-    from tests.members.helpers import id_no, member
-
-    branch_org = PartyOrg.objects.get(pk=branch)
+    # The three full members it was founded with, filed through the member form (the
+    # organization found through the picker by typing its name).
     for seq, name in enumerate(("林海", "陈岚", "黄涛"), start=101):
-        member(w.users["county"], branch_org, name=name, id_number=id_no(seq=seq))
+        _new_member(page, base, branch, "东海社区第一网格党支部", name, id_no(seq=seq))
 
     # The committee: from the branch's page to its committees, record secretary and deputy.
     page.goto(f"{base}/orgs/{branch}/")
@@ -184,5 +199,6 @@ def test_county_officer_sets_up_a_grid_and_its_worker_sees_only_that_grid(live_s
     for other in ("grid", "grid2"):
         assert page.goto(f"{base}/areas/{w.nodes[other].pk}/").status == 404
     assert page.goto(f"{base}/areas/{community}/").status == 404
+    assert page.goto(f"{base}/orgs/{w.orgs['grid_branch'].pk}/").status == 404
     # and the API answers the same for the other grid (the console session signs it in)
     assert page.goto(f"{base}/api/v1/areas/{w.nodes['grid'].pk}").status == 404
