@@ -74,7 +74,9 @@ def _new_member(page, base, org_pk: int, org_name: str, name: str, id_number: st
     form = page.locator("form.form:has(#id_org)")
     form.locator("input.picker-search").first.fill(org_name)
     page.locator(f"#id_org option[value='{org_pk}']").wait_for(state="attached")
+    page.wait_for_load_state("networkidle")  # the picker's htmx swap is over
     page.select_option("#id_org", str(org_pk))
+    assert page.locator("#id_org").input_value() == str(org_pk)
     form.locator("#id_name").fill(name)
     form.locator("#id_id_number").fill(id_number)
     form.locator("#id_ethnicity").select_option("01")
