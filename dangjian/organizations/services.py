@@ -17,6 +17,7 @@ from dangjian.core.validators import (
 from dangjian.organizations import shapes
 from dangjian.organizations.models import OrgDomain, OrgForm, OrgKind, PartyOrg
 from dangjian.territory.models import Area
+from dangjian.territory.services import area_assert_open
 
 ALLOWED_PARENTS = {
     OrgKind.COMMITTEE: {None, OrgKind.COMMITTEE, OrgKind.WORKING_COMMITTEE},
@@ -79,6 +80,7 @@ def org_create(
         )
         shapes.assert_open(parent, _("在其下设立组织"))
     area = scope.get_visible(Area, actor, "territory.view", pk=area.pk)
+    area_assert_open(area)  # a closed area is history: no new organization anchors there
     _check(parent, kind, form, domain, name)
     established_on = parse_date_field(established_on, field="established_on", label="成立日期")
     validate_date_in_range(
@@ -190,6 +192,7 @@ def org_update(*, actor, org: PartyOrg, **changes) -> PartyOrg:
         )
     if "area" in changes:
         area = scope.get_visible(Area, actor, "territory.view", pk=changes.pop("area").pk)
+        area_assert_open(area)
         org.area, org.area_path = area, area.path
     for key, value in changes.items():
         setattr(org, key, value)

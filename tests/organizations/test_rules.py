@@ -435,3 +435,24 @@ def test_an_old_temporary_org_without_its_project_takes_other_changes(world):
     assert org.term_years == 3
     err = refused(lambda: services.org_update(actor=world.users["admin"], org=old, project_name=""))
     assert err.message_dict["project_name"] == ["临时党组织请填写所服务的项目或任务"]
+
+
+def test_no_organization_is_anchored_to_a_closed_area(world):
+    """A closed area is history (issue 14): no new organization anchors there, nor moves its
+    anchor there; the same branch on an open grid is created."""
+    grid = world.nodes["grid2"]
+    grid.closed_on, grid.closed_reason = dt.date(2026, 1, 5), "网格调整"
+    grid.save(update_fields=["closed_on", "closed_reason"])
+    before = counts()
+    with pytest.raises(ValidationError) as exc:
+        branch(world, area=grid)
+    assert exc.value.message_dict["area"] == [
+        f"区域“{grid.name}”已于2026-01-05撤销，不能再接收下级区域或新的记录"
+    ]
+    assert counts() == before
+    made = branch(world)
+    with pytest.raises(ValidationError) as exc:
+        services.org_update(actor=world.users["admin"], org=made, area=grid)
+    assert "已于2026-01-05撤销" in exc.value.message_dict["area"][0]
+    made.refresh_from_db()
+    assert made.area_id == world.nodes["grid"].pk
