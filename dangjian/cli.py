@@ -110,6 +110,7 @@ def main(argv: list[str] | None = None) -> None:
             "  serve [端口]         启动网站（进程数取 DANGJIAN_WEB_PROCESSES，默认每核一个，至多4个）\n"
             "  worker               启动后台任务进程\n"
             "  seed --scale small|city  生成演示数据\n"
+            "  createroot           新部署：建立根区域及根党组织\n"
             "  createadmin          创建系统管理员\n"
             "  ledger verify        校验台账余额和哈希链\n"
             "  audit verify         校验审计记录哈希链（被修改、删除或绕过系统写入的记录）\n"
