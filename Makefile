@@ -36,7 +36,7 @@ test: install-test
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q
 
 test-pg: install-test
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(PY) -m pytest -n $(PYTEST_WORKERS) -q
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(PY) -m pytest -n $(PYTEST_WORKERS) -q $(PYTEST_ARGS)
 
 lint: install-test
 	$(PY) -m ruff check .
