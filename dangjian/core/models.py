@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.scope import ScopedQuerySet, ScopeFields
+from dangjian.core.scope import Own, ScopedQuerySet, ScopeFields
 from dangjian.core.tree import PathField
 
 
@@ -317,3 +317,60 @@ class StoredFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Notification(models.Model):
+    """One in-app notification to one person; raised only through ``core.notify.notify``."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("接收人"),
+    )
+    kind = models.CharField(_("类别"), max_length=64)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    key = models.CharField(_("去重键"), max_length=160, blank=True)
+    created_at = models.DateTimeField(_("时间"), db_index=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # Only the recipient reads their notifications; no grant reaches them.
+    scope_fields = ScopeFields(personal=(Own("recipient_id"),))
+
+    class Meta:
+        verbose_name = _("通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="core_notif_unread")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "key"],
+                condition=~models.Q(key=""),
+                name="core_notification_once_per_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NotificationPreference(models.Model):
+    """A person's choice per kind: in the app, and beyond it (SMS where a deployment has it)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(_("类别"), max_length=64)
+    in_app = models.BooleanField(_("站内通知"), default=True)
+    external = models.BooleanField(_("短信等外部通知"), default=True)
+
+    class Meta:
+        verbose_name = _("通知偏好")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="core_notification_pref_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.kind}"

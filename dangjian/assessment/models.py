@@ -1,0 +1,1 @@
+"""Models of 考核 (see DESIGN.md Layout)."""

@@ -1,0 +1,1 @@
+"""Models of 全市一张图 (see DESIGN.md Layout)."""

@@ -1,0 +1,1 @@
+"""Models of 积分 (see DESIGN.md Layout)."""

@@ -1,0 +1,1 @@
+"""Models of 时间银行 (see DESIGN.md Layout)."""
