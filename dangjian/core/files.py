@@ -192,6 +192,8 @@ def file_response(stored: StoredFile, *, as_attachment: bool = False) -> FileRes
         filename=stored.name,
     )
     response["X-Content-Type-Options"] = "nosniff"
+    # Photos of people, workbooks with names: no cache keeps them (issue 19).
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
