@@ -69,7 +69,11 @@ def _too_large(request):
     limit_mb = max_request_bytes() // (1024 * 1024)
     message = f"请求内容过大：不能超过{limit_mb}MB"
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": message, "code": "request_too_large"}, status=413)
+        response = JsonResponse(
+            {"detail": message, "code": "request_too_large"},
+            status=413,
+            json_dumps_params={"ensure_ascii": False},
+        )
     else:
         response = HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
     response["Connection"] = "close"
