@@ -45,11 +45,16 @@ def _application():
 def _serve_one(sock: socket.socket | None, host: str, port: int, app=None) -> None:
     from waitress import serve as waitress_serve
 
+    from dangjian.core.middleware import max_request_bytes
+
     app = app or _application()
+    # waitress answers 413 to a body over the limit from its Content-Length, before reading it
+    # (and stops a chunked one at the limit): a 50 MB upload never reaches the application.
+    limits = {"threads": THREADS, "ident": "dangjian", "max_request_body_size": max_request_bytes()}
     if sock is None:
-        waitress_serve(app, host=host, port=port, threads=THREADS, ident="dangjian")
+        waitress_serve(app, host=host, port=port, **limits)
     else:
-        waitress_serve(app, sockets=[sock], threads=THREADS, ident="dangjian")
+        waitress_serve(app, sockets=[sock], **limits)
 
 
 def _bind(host: str, port: int) -> socket.socket:

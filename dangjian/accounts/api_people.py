@@ -5,7 +5,6 @@ and why."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
@@ -15,6 +14,7 @@ from dangjian.accounts.services import imports
 from dangjian.core import crypto
 from dangjian.core.api import ERRORS, iso, paginate, ref
 from dangjian.core.apidates import PlannedDate
+from dangjian.core.downloads import attachment
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema
 from dangjian.organizations.models import PartyOrg
@@ -332,11 +332,7 @@ class UserImportOut(Schema):
 
 @router.get("/import/template", response={200: None, **ERRORS})
 def import_template(request):
-    response = HttpResponse(imports.template_bytes(), content_type=XLSX)
-    response["Content-Disposition"] = (
-        "attachment; filename*=UTF-8''%E7%94%A8%E6%88%B7%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
-    )
-    return response
+    return attachment(imports.template_bytes(), "用户导入模板.xlsx")
 
 
 @router.post("/import", response={200: UserImportOut, **ERRORS})

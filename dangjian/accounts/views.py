@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -15,6 +15,7 @@ from dangjian.accounts.forms import GrantForm, ImportForm, UserFilterForm, UserF
 from dangjian.accounts.models import Department, Grant
 from dangjian.accounts.services import imports
 from dangjian.core import scope
+from dangjian.core.downloads import attachment
 from dangjian.core.ids import id_or_none
 from dangjian.organizations.models import PartyOrg
 from dangjian.territory.models import Area
@@ -280,11 +281,4 @@ def user_import(request):
 
 @console_view
 def user_import_template(request):
-    response = HttpResponse(
-        imports.template_bytes(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = (
-        "attachment; filename*=UTF-8''%E7%94%A8%E6%88%B7%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
-    )
-    return response
+    return attachment(imports.template_bytes(), "用户导入模板.xlsx")

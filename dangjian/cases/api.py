@@ -50,6 +50,7 @@ from dangjian.core.choices import label
 from dangjian.core.crypto import mask
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import scoped_object
+from dangjian.core.textmask import mask_text
 from dangjian.core.treeapi import page_schema
 from dangjian.territory.models import Area
 
@@ -277,8 +278,8 @@ def brief_out(e: Event, similarity: float) -> dict:
         "id": e.pk,
         "class_code": klass.code if klass else None,
         "class_label": klass.name if klass else None,
-        "description": selectors.mask_phones(e.description[:100]),
-        "place": selectors.mask_phones(e.place),
+        "description": mask_text(e.description[:100]),
+        "place": mask_text(e.place),
         "state": e.state,
         "state_label": label(State, e.state),
         "reported_at": _iso(e.reported_at),

@@ -29,7 +29,7 @@ from dangjian.cases.models import (
 )
 from dangjian.core import audit, scope, tree, workflow
 from dangjian.core.errors import Conflict
-from dangjian.core.validation import Errors, clean_text
+from dangjian.core.validation import Errors, clean_free_text, clean_text
 from dangjian.territory.models import Area
 
 MAX_NOTE = 500
@@ -351,7 +351,7 @@ EFFECTS = {
 
 def _clean(ctx: workflow.Context) -> None:
     ev, action, move, errors, f = ctx.obj, ctx.action, ctx.move, ctx.errors, ctx.fields
-    note = ctx.note = clean_text(ctx.note)
+    note = ctx.note = clean_free_text(ctx.note)
     if len(note) > MAX_NOTE:
         errors.add("note", f"说明不能超过{MAX_NOTE}个字")
     elif "note" in move.needs and not note:

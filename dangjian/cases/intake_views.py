@@ -23,6 +23,7 @@ from dangjian.core import scope, tree
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
+from dangjian.core.textmask import mask_text
 from dangjian.territory.models import Area
 from dangjian.web.decorators import console_view
 
@@ -177,7 +178,7 @@ def intake_check(request):
         department = _department(found["area"], name) if name else None
         limit = sla.limit_text(klass.limit_value, klass.limit_unit) if klass else ""
     duplicates = [
-        {"event": e, "similarity": s, "description": selectors.mask_phones(e.description[:100])}
+        {"event": e, "similarity": s, "description": mask_text(e.description[:100])}
         for e, s in found["duplicates"]
     ]
     return render(

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from dangjian.cases.models import INTAKE_SOURCES, Event, Source
 from dangjian.core import scope, tree
+from dangjian.core.textmask import mask_text
 
 MAX_CALLEE = 50
 MAX_CALL_NOTE = 500
@@ -98,7 +99,7 @@ def clean_follow_up(errors, actor, event: Event, action: str, follow_up: dict | 
         errors.add("callee", "请填写回访对象（被回访人）")
     elif len(callee) > MAX_CALLEE:
         errors.add("callee", f"回访对象不能超过{MAX_CALLEE}个字")
-    note = _text(given["call_note"])
+    note = mask_text(_text(given["call_note"]))
     if not note:
         errors.add("call_note", "请填写回访情况")
     elif len(note) > MAX_CALL_NOTE:
@@ -112,10 +113,8 @@ def clean_follow_up(errors, actor, event: Event, action: str, follow_up: dict | 
 
 def audit_copy(follow_up: dict) -> dict:
     """The follow-up record as the audit trail keeps it: mobile numbers in it masked."""
-    from dangjian.cases.selectors import mask_phones
-
     return {
         **follow_up,
-        "callee": mask_phones(follow_up.get("callee", "")),
-        "call_note": mask_phones(follow_up.get("call_note", "")),
+        "callee": mask_text(follow_up.get("callee", "")),
+        "call_note": mask_text(follow_up.get("call_note", "")),
     }

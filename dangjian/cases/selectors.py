@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -35,7 +34,6 @@ from dangjian.territory.models import LEVEL_OF, Area, AreaKind
 
 GRID_LEVEL = LEVEL_OF[AreaKind.GRID]
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
-_MOBILE_IN_TEXT_RE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 
 
 def _bad(field: str, message: str) -> ValidationError:
@@ -224,10 +222,6 @@ def event_detail_extras(user, event: Event) -> dict:
 
 
 # --- duplicates before submission -----------------------------------------------------------------
-
-
-def mask_phones(value: str) -> str:
-    return _MOBILE_IN_TEXT_RE.sub(r"\1****\2", value)
 
 
 def duplicate_candidates(

@@ -52,7 +52,7 @@ from dangjian.cases.selectors import (
 from dangjian.core import audit, crypto, scope, tree, workflow
 from dangjian.core.choices import label
 from dangjian.core.errors import Conflict
-from dangjian.core.validation import Errors
+from dangjian.core.validation import Errors, clean_free_text
 from dangjian.core.validation import clean_text as _text
 from dangjian.core.validators import validate_phone
 from dangjian.territory.models import Area
@@ -201,14 +201,14 @@ def event_create(
             errors.add("source", "只有走访人员可以登记入户走访的诉求")
     elif source != default_source:
         errors.add("source", f"您上报的事件来源只能是“{label(Source, default_source)}”")
-    body = _text(description)
+    body = clean_free_text(description)
     if not body:
         errors.add("description", "请填写事件描述")
     elif len(body) < MIN_DESCRIPTION:
         errors.add("description", f"事件描述不能少于{MIN_DESCRIPTION}个字")
     elif len(body) > MAX_DESCRIPTION:
         errors.add("description", f"事件描述不能超过{MAX_DESCRIPTION}个字")
-    place_text = _text(place)
+    place_text = clean_free_text(place)
     if len(place_text) > MAX_PLACE:
         errors.add("place", f"事发位置不能超过{MAX_PLACE}个字")
     lng, lat = _clean_location(errors, lng, lat)
@@ -353,11 +353,14 @@ def me_too_add(*, actor, event: Event) -> Event:
     q = reach.q()
     if q is None:
         raise Http404("未找到")
-    found = Event.objects.select_for_update().filter(q, pk=event.pk).first()
+    # An event that is not open reads as not found: its id must not tell its state (issue 19).
+    found = (
+        Event.objects.select_for_update()
+        .filter(q, pk=event.pk, state__in=list(OPEN_STATES))
+        .first()
+    )
     if found is None:
         raise Http404("未找到")
-    if found.state not in OPEN_STATES:
-        raise Conflict(f"该事件{label(State, found.state)}，不能再附议")
     if found.reporter_id == actor.pk:
         raise Conflict("这是您本人上报的事件，无需附议")
     if EventMeToo.objects.filter(event=found, user_id=actor.pk).exists():

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -42,7 +42,7 @@ from dangjian.cases.models import (
     SlaStatus,
     State,
 )
-from dangjian.core import scope, tree, workflow
+from dangjian.core import downloads, scope, tree, workflow
 from dangjian.core.choices import label
 from dangjian.core.crypto import mask
 from dangjian.core.errors import Conflict
@@ -577,10 +577,4 @@ def metrics_export(request):
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect(back)
-    response = HttpResponse(content, content_type=XLSX)
-    stamp = timezone.localtime().strftime("%Y%m%d%H%M")
-    response["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''%E7%BD%91%E6%A0%BC%E4%BA%8B%E4%BB%B6%E7%BB%9F%E8%AE%A1-{stamp}.xlsx"
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+    return downloads.attachment(content, "网格事件统计.xlsx", stamp=True)

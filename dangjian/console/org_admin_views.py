@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -20,6 +20,7 @@ from dangjian.console.org_admin_forms import (
     OrgImportForm,
 )
 from dangjian.core import scope, tree
+from dangjian.core.downloads import attachment
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import MAX_PK
 from dangjian.organizations import excel, imports, lifecycle, selectors, services
@@ -260,12 +261,7 @@ def org_import(request):
 @console_view
 @require_GET
 def org_import_template(request):
-    response = HttpResponse(excel.template_bytes(), content_type=XLSX)
-    response["Content-Disposition"] = (
-        "attachment; filename*=UTF-8''"
-        "%E5%85%9A%E7%BB%84%E7%BB%87%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
-    )
-    return response
+    return attachment(excel.template_bytes(), "党组织导入模板.xlsx")
 
 
 def org_admin_context(request, org: PartyOrg) -> dict:

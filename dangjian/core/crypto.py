@@ -261,6 +261,48 @@ def decrypt(token: str) -> str:
         raise CryptoError(gettext("密文格式无效")) from exc
 
 
+# Stored files (uploads, workbooks, photos of people): the same keys, a binary envelope
+# ``DJF1 | len(kid) | kid | nonce | ciphertext | tag`` (the kid is bound as associated data).
+FILE_MAGIC = b"DJF1"
+
+
+def encrypt_bytes(plain: bytes) -> bytes:
+    ring = keyring()
+    kid = ring.current_kid
+    kid_bytes = kid.encode("ascii")
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    encryptor = Cipher(algorithms.SM4(ring.enc_keys[kid]), modes.GCM(nonce)).encryptor()
+    encryptor.authenticate_additional_data(FILE_MAGIC + kid_bytes)
+    ct = encryptor.update(plain) + encryptor.finalize()
+    return FILE_MAGIC + bytes([len(kid_bytes)]) + kid_bytes + nonce + ct + encryptor.tag
+
+
+def is_encrypted_bytes(blob: bytes) -> bool:
+    return blob[:4] == FILE_MAGIC
+
+
+def decrypt_bytes(blob: bytes) -> bytes:
+    """The clear bytes of a stored file; bytes written before files were encrypted pass as
+    they are. CryptoError when tampered with or of an unknown key."""
+    if not is_encrypted_bytes(blob):
+        return blob
+    n = blob[4] if len(blob) > 4 else 0
+    kid = blob[5 : 5 + n].decode("ascii", "replace")
+    body = blob[5 + n :]
+    key = keyring().enc_keys.get(kid)
+    if key is None:
+        raise CryptoError(gettext("密文使用了未知的密钥（%(kid)s）") % {"kid": kid})
+    if len(body) < NONCE_BYTES + TAG_BYTES:
+        raise CryptoError(gettext("密文格式无效"))
+    nonce, ct, tag = body[:NONCE_BYTES], body[NONCE_BYTES:-TAG_BYTES], body[-TAG_BYTES:]
+    try:
+        decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
+        decryptor.authenticate_additional_data(FILE_MAGIC + kid.encode("ascii"))
+        return decryptor.update(ct) + decryptor.finalize()
+    except InvalidTag as exc:
+        raise CryptoError(gettext("密文校验失败，数据可能被篡改")) from exc
+
+
 def needs_rotation(token: str) -> bool:
     """Whether ``token`` was written with a key other than the current one."""
     return is_token(token) and token.split(":")[1] != keyring().current_kid

@@ -8,6 +8,7 @@ caller's job: check that the owning object is visible, then ``file_response(stor
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
@@ -21,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404
 
-from dangjian.core import audit
+from dangjian.core import audit, crypto
 from dangjian.core.conf import setting
 from dangjian.core.models import StoredFile
 
@@ -97,8 +98,18 @@ def _write(sha: str, content: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
+            # Encrypted at rest under the personal-data keys: a copied disk opens nothing.
+            fh.write(crypto.encrypt_bytes(content))
         os.replace(tmp, target)  # atomic: a reader never sees half a file
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            # Nothing is recorded as stored: the row is written only after the bytes are.
+            raise ValidationError(
+                {"file": "服务器存储空间不足，文件未能保存，请联系系统管理员"}
+            ) from exc
+        raise
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -178,7 +189,7 @@ def file_store(*, actor, upload, kinds=("image",), field: str = "file") -> Store
 
 
 def file_read(stored: StoredFile) -> bytes:
-    return path_of(stored).read_bytes()
+    return crypto.decrypt_bytes(path_of(stored).read_bytes())
 
 
 def file_response(stored: StoredFile, *, as_attachment: bool = False) -> FileResponse:
@@ -186,12 +197,14 @@ def file_response(stored: StoredFile, *, as_attachment: bool = False) -> FileRes
     if not path.exists():
         raise Http404("文件不存在")
     response = FileResponse(
-        open(path, "rb"),  # FileResponse closes it
+        BytesIO(file_read(stored)),  # decrypted in memory: files are at most the upload cap
         content_type=stored.content_type,
         as_attachment=as_attachment,
         filename=stored.name,
     )
     response["X-Content-Type-Options"] = "nosniff"
+    # Photos of people, workbooks with names: no cache keeps them (issue 19).
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -12,6 +12,8 @@ import re
 
 from django.core.exceptions import ValidationError
 
+from dangjian.core.textmask import mask_text
+
 # Control characters other than tab, line feed and carriage return.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Every control character, tab and line breaks included: for one-line values (names, search).
@@ -45,6 +47,13 @@ def clean_text(value, limit: int | None = None) -> str:
     """Stripped text without control characters (tabs and line breaks kept); cut at ``limit``."""
     text = "" if value is None else str(value).translate(CONTROL_DELETE).strip()
     return text[:limit] if limit else text
+
+
+def clean_free_text(value, limit: int | None = None) -> str:
+    """``clean_text`` for free text (notes, minutes, descriptions, reasons): ID and phone numbers
+    typed into it are masked before it is stored, so no screen, export, log or audit row holds
+    them in clear. The numbers a record needs have their own encrypted fields."""
+    return mask_text(clean_text(value, limit))
 
 
 def one_line(value) -> str:

@@ -30,6 +30,7 @@ from django.utils import timezone
 from dangjian.accounts.models import User, UserKind
 from dangjian.core import audit, scope, tree, workflow
 from dangjian.core.errors import Conflict
+from dangjian.core.validation import clean_free_text
 from dangjian.core.validation import clean_text as _text
 from dangjian.core.validators import (
     PARTY_FOUNDED,
@@ -229,7 +230,7 @@ def _clean(ctx: workflow.Context) -> None:
     warnings: list[str] = []
     today = timezone.localdate()
     day = _date(errors, "date", when) if when not in (None, "") else today
-    note = ctx.note = _text(ctx.note)
+    note = ctx.note = clean_free_text(ctx.note)
     if len(note) > MAX_NOTE:
         errors.add("note", f"说明不能超过{MAX_NOTE}个字")
     if day is not None:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from dangjian.core import audit, ledger, scope, tree, workflow
 from dangjian.core.errors import Conflict
 from dangjian.core.models import LedgerAccount
-from dangjian.core.validation import Errors
+from dangjian.core.validation import Errors, clean_free_text
 from dangjian.core.validation import clean_text as _text
 from dangjian.dues import calc, rates
 from dangjian.dues.models import (
@@ -141,7 +141,7 @@ def profile_set(
     _require_active(member)
     profile = DuesProfile.objects.select_for_update().filter(member=member).first()
     errors = Errors()
-    note = _text(note)
+    note = clean_free_text(note)
     if len(note) > MAX_NOTE:
         errors.add("note", f"说明不能超过{MAX_NOTE}个字")
     current = profile.bases.order_by("-effective_month").first() if profile else None
@@ -270,7 +270,7 @@ def hardship_request(
             errors.add(
                 "from_month", f"起始月份不能早于起缴月份{calc.month_label(profile.dues_from)}"
             )
-    reason = _text(reason)
+    reason = clean_free_text(reason)
     if not reason:
         errors.add("reason", "请填写困难情况（reason）")
     elif len(reason) > MAX_REASON:
@@ -339,7 +339,7 @@ def _side_next_level(actor, h: Hardship, move) -> str | None:
 
 
 def _hardship_clean(ctx: workflow.Context) -> None:
-    ctx.note = _text(ctx.note)
+    ctx.note = clean_free_text(ctx.note)
     if len(ctx.note) > MAX_REASON:
         ctx.errors.add("note", f"说明不能超过{MAX_REASON}个字")
     elif "note" in ctx.move.needs and not ctx.note:
@@ -513,7 +513,7 @@ def payment_create(
             errors.add("paid_on", "缴纳日期不能晚于今天")
         elif calc.months_between(paid_day, today) > 1:
             errors.add("paid_on", "缴纳日期最早为上月")
-    note = _text(note)
+    note = clean_free_text(note)
     if len(note) > MAX_NOTE:
         errors.add("note", f"备注不能超过{MAX_NOTE}个字")
     if not parsed and extra_value == 0 and "months" not in errors and "extra" not in errors:
@@ -657,7 +657,7 @@ def payment_reverse(*, actor, payment: DuesPayment, note: str = "") -> DuesPayme
     )
     if p.reversed_at is not None:
         raise Conflict(f"收据{p.receipt_no}已于{timezone.localtime(p.reversed_at):%Y-%m-%d}冲正")
-    note = _text(note)
+    note = clean_free_text(note)
     if not note:
         raise ValidationError({"note": ["请填写冲正原因（note）"]})
     if len(note) > MAX_NOTE:
@@ -713,7 +713,7 @@ def remittance_create(
         value = None
     if amount in (None, ""):
         errors.add("amount", "请填写上缴金额（amount）")
-    period, note = _text(period), _text(note)
+    period, note = _text(period), clean_free_text(note)
     if len(period) > 20:
         errors.add("period", "所属期间不能超过20个字")
     if len(note) > MAX_NOTE:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core import pii, scope, tree
 from dangjian.core.crypto import mask
+from dangjian.core.downloads import attachment
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import id_or_none as _int
 from dangjian.core.ids import pk_or_404 as _pk
@@ -322,13 +323,7 @@ def member_export(request):
     except Conflict as exc:  # an export of one's own is still queued or running
         messages.error(request, exc.message)
         return redirect("console:members:jobs")
-    response = HttpResponse(content, content_type=XLSX)
-    stamp = timezone.localtime().strftime("%Y%m%d%H%M")
-    response["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''%E5%85%9A%E5%91%98%E5%90%8D%E5%86%8C-{stamp}.xlsx"
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment(content, "党员名册.xlsx", stamp=True)
 
 
 # --- the file ------------------------------------------------------------------------------------
@@ -734,11 +729,7 @@ def member_import(request):
 @console_view
 @require_GET
 def import_template(request):
-    response = HttpResponse(excel.template_bytes(), content_type=XLSX)
-    response["Content-Disposition"] = (
-        "attachment; filename*=UTF-8''%E5%85%9A%E5%91%98%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
-    )
-    return response
+    return attachment(excel.template_bytes(), "党员导入模板.xlsx")
 
 
 # --- statistics ----------------------------------------------------------------------------------

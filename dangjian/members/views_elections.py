@@ -8,12 +8,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core import scope
+from dangjian.core.downloads import attachment
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import id_or_none
 from dangjian.members import (
@@ -207,8 +207,4 @@ def committees_import(request):
 @console_view
 @require_GET
 def committees_import_template(request):
-    response = HttpResponse(committee_import.template_bytes(), content_type=committee_import.XLSX)
-    response["Content-Disposition"] = (
-        "attachment; filename*=UTF-8''%E5%A7%94%E5%91%98%E4%BC%9A%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
-    )
-    return response
+    return attachment(committee_import.template_bytes(), "委员会导入模板.xlsx")

@@ -1,7 +1,7 @@
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils.translation import get_language
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -9,6 +9,7 @@ from ninja.files import UploadedFile
 from dangjian.core.api import ERRORS, ErrorOut, ref
 from dangjian.core.apidates import RecordedDate
 from dangjian.core.choices import label
+from dangjian.core.downloads import attachment
 from dangjian.core.errors import field_error
 from dangjian.core.ids import MAX_PK
 from dangjian.core.treeapi import labels, page_schema, tree_nodes
@@ -311,13 +312,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @router.get("/import/template", summary="党组织导入模板", response={200: None, **ERRORS})
 def import_template(request):
-    response = HttpResponse(excel.template_bytes(), content_type=XLSX)
-    # 党组织导入模板.xlsx
-    response["Content-Disposition"] = (
-        "attachment; filename*=UTF-8''"
-        "%E5%85%9A%E7%BB%84%E7%BB%87%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
-    )
-    return response
+    return attachment(excel.template_bytes(), "党组织导入模板.xlsx")
 
 
 @router.post("/import", summary="从Excel导入党组织", response={200: OrgImportReportOut, **ERRORS})

@@ -10,7 +10,7 @@ from dangjian.core.conf import setting
 from dangjian.core.errors import Conflict
 from dangjian.members.models import Member
 from dangjian.orglife.models import Attendance, AttendanceStatus, Rating, Session, SessionState
-from dangjian.orglife.services import _text, can_record
+from dangjian.orglife.services import _free_text, can_record
 
 
 @transaction.atomic
@@ -28,7 +28,7 @@ def rating_submit(*, actor, session: Session, score: int, comment: str = "") -> 
     try:
         with transaction.atomic():
             rating = Rating.objects.create(
-                session=session, member=member, score=score, comment=_text(comment, 300)
+                session=session, member=member, score=score, comment=_free_text(comment, 300)
             )
     except IntegrityError:
         raise Conflict("您已评价过本次组织生活") from None

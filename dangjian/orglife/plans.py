@@ -14,7 +14,14 @@ from dangjian.core import audit, scope
 from dangjian.core.errors import Conflict
 from dangjian.core.validation import Errors
 from dangjian.orglife.models import Base, Plan, PlanItem, Session, SessionType
-from dangjian.orglife.services import MANAGE, VIEW, _org_for_manage, _text, can_manage_in
+from dangjian.orglife.services import (
+    MANAGE,
+    VIEW,
+    _free_text,
+    _org_for_manage,
+    _text,
+    can_manage_in,
+)
 
 
 @transaction.atomic
@@ -51,7 +58,7 @@ def plan_create(
         year=year,
         quarter=quarter,
         title=_text(title, 100) or f"{org.name}{period}组织生活计划",
-        note=_text(note),
+        note=_free_text(note),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     PlanItem.objects.bulk_create(

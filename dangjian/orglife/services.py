@@ -21,6 +21,7 @@ from django.utils import timezone
 from dangjian.core import audit, scope, tree, workflow
 from dangjian.core.conf import setting
 from dangjian.core.errors import Conflict
+from dangjian.core.textmask import mask_text
 from dangjian.core.validation import Errors, clean_text
 from dangjian.core.validators import PARTY_FOUNDED, date_range_message, plan_ceiling
 from dangjian.members import sanctions
@@ -55,6 +56,11 @@ TOKEN_SALT = "dangjian.orglife.checkin"
 def _text(value, limit: int | None = None) -> str:
     """``clean_text`` without carriage returns too (a textarea's CRLF counts as one line end)."""
     return clean_text(None if value is None else str(value).replace("\r", ""), limit)
+
+
+def _free_text(value, limit: int | None = None) -> str:
+    """Free text (minutes, notes, reasons): numbers typed into it stored masked (issue 19)."""
+    return mask_text(_text(value, limit))
 
 
 def can_manage_in(actor, org_path: str) -> bool:
@@ -315,7 +321,7 @@ def session_update(*, actor, session: Session, **changes) -> Session:
     if "place" in changes:
         session.place = _text(changes["place"], 200)
     if "minutes" in changes:
-        session.minutes = _text(changes["minutes"])
+        session.minutes = _free_text(changes["minutes"])
     if "starts_at" in changes or "ends_at" in changes:
         starts = changes.get("starts_at", session.starts_at)
         ends = changes.get("ends_at", session.ends_at)
@@ -395,7 +401,7 @@ def attendance_mark(
     errors = Errors()
     if status not in (AttendanceStatus.PRESENT, AttendanceStatus.ABSENT, AttendanceStatus.LEAVE):
         errors.add("status", "出席情况只能是出席、缺席或请假")
-    reason = _text(reason, 200)
+    reason = _free_text(reason, 200)
     if status in (AttendanceStatus.ABSENT, AttendanceStatus.LEAVE) and not reason:
         errors.add("reason", "缺席或请假须填写原因")
     if status != AttendanceStatus.LEAVE and leave_approved:
@@ -656,11 +662,11 @@ def _session_state_message(flow, session: Session, move) -> str:
 
 def _session_clean(ctx: workflow.Context) -> None:
     if ctx.action == "cancel":
-        ctx.note = _text(ctx.note, 200)
+        ctx.note = _free_text(ctx.note, 200)
         if not ctx.note:
             ctx.errors.add("reason", "请填写取消原因")
     elif ctx.action == "review":
-        ctx.note = _text(ctx.note, 500)
+        ctx.note = _free_text(ctx.note, 500)
         if not ctx.note:
             ctx.errors.add("note", "请填写督查意见")
 

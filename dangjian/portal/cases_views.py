@@ -26,6 +26,7 @@ from dangjian.core.choices import label
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
+from dangjian.core.textmask import mask_text
 from dangjian.territory.models import Area
 from dangjian.web.decorators import console_view
 from dangjian.web.paging import paginate
@@ -166,7 +167,7 @@ def report_check(request):
         {
             "event": e,
             "similarity": s,
-            "description": selectors.mask_phones(e.description[:100]),
+            "description": mask_text(e.description[:100]),
         }
         for e, s in found["duplicates"]
     ]

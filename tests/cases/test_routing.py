@@ -13,7 +13,6 @@ from dangjian.cases import services
 from dangjian.cases.classification import classifier
 from dangjian.cases.models import Event, EventClass, EventLink, EventMeToo
 from dangjian.core import audit, scope
-from dangjian.core.errors import Conflict
 from dangjian.core.models import AuditEntry
 from tests import world as world_mod
 from tests.cases.helpers import at, report
@@ -186,11 +185,14 @@ def test_me_too_counts_each_person_once(world, api):
     assert Event.objects.get(pk=ev.pk).me_too_count == 2
 
 
-def test_me_too_on_a_closed_event_is_refused(world, actors):
+def test_me_too_on_a_closed_event_reads_as_not_found(world, actors, api):
+    """A closed event and an id that does not exist answer alike: ids cannot be probed."""
     ev = actors.drive(report(world.users["grid"], "东门垃圾堆积发臭", area=world.grid), "closed")
-    with pytest.raises(Conflict) as exc:
-        services.me_too_add(actor=world.resident, event=ev)
-    assert "不能再附议" in exc.value.message
+    closed = api.post(world.resident, f"/api/v1/cases/{ev.pk}/me-too")
+    missing = api.post(world.resident, f"/api/v1/cases/{ev.pk + 10_000}/me-too")
+    assert closed.status_code == missing.status_code == 404
+    assert closed.json() == missing.json()
+    assert Event.objects.get(pk=ev.pk).me_too_count == 0
 
 
 def test_repeated_submission_by_one_resident_is_caught(world, api):

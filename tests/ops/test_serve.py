@@ -115,3 +115,15 @@ def test_a_bad_process_count_is_named(monkeypatch, raw):
     monkeypatch.setenv("DANGJIAN_WEB_PROCESSES", raw)
     with pytest.raises(SystemExit, match="DANGJIAN_WEB_PROCESSES 必须是正整数"):
         server.processes_wanted()
+
+
+def test_the_server_refuses_an_oversized_body_before_reading_it(served):
+    """A 50 MB body is answered 413 from its declared length: the client sends only headers."""
+    _proc, port = served
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(
+            b"POST /api/v1/cases/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 52428800\r\n\r\n"
+        )
+        answer = s.recv(4096).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 413"), answer[:200]

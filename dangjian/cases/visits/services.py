@@ -26,7 +26,7 @@ from dangjian.accounts.models import User, UserKind
 from dangjian.cases import services
 from dangjian.cases.models import Event, Source, VisitRecord, VisitTeam
 from dangjian.core import audit, scope, tree
-from dangjian.core.validation import Errors, clean_text
+from dangjian.core.validation import Errors, clean_free_text, clean_text
 from dangjian.territory.models import Area, AreaKind, Household
 
 VILLAGE_KINDS = (AreaKind.VILLAGE, AreaKind.COMMUNITY)
@@ -241,13 +241,13 @@ def visit_record(
         errors.add("visited_on", "走访日期不能晚于今天")
     elif visited_on < EARLIEST:
         errors.add("visited_on", f"走访日期不能早于{EARLIEST.year}年")
-    notes = clean_text(notes)
+    notes = clean_free_text(notes)
     if len(notes) > MAX_NOTES:
         errors.add("notes", f"走访情况不能超过{MAX_NOTES}个字")
     if isinstance(requests, str) or not all(isinstance(r, str) for r in (requests or [])):
         errors.add("requests", "群众诉求应为文本列表")
         requests = []
-    asks = [clean_text(r) for r in (requests or []) if clean_text(r)]
+    asks = [clean_free_text(r) for r in (requests or []) if clean_text(r)]
     if len(asks) > MAX_REQUESTS:
         errors.add("requests", f"一次走访最多登记{MAX_REQUESTS}条诉求")
     for i, ask in enumerate(asks):

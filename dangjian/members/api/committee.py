@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.utils import timezone
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -17,6 +16,7 @@ from dangjian.core import scope
 from dangjian.core.api import ERRORS
 from dangjian.core.apidates import PlannedDate, RecordedDate
 from dangjian.core.choices import label
+from dangjian.core.downloads import attachment
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.members import (
     committee_import,
@@ -24,7 +24,6 @@ from dangjian.members import (
     committee_services,
     committee_terms,
 )
-from dangjian.members.api.schemas import XLSX
 from dangjian.members.models.committee import CommitteePost, CommitteeStatus, OrgCommittee
 from dangjian.organizations.models import PartyOrg
 
@@ -213,11 +212,7 @@ class CommitteeImportOut(Schema):
 @router.get("/committees/import/template", response={200: None, **ERRORS})
 def committees_import_template(request):
     """The import workbook: the header, an example on the second sheet."""
-    response = HttpResponse(committee_import.template_bytes(), content_type=XLSX)
-    response["Content-Disposition"] = (
-        "attachment; filename*=UTF-8''%E5%A7%94%E5%91%98%E4%BC%9A%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
-    )
-    return response
+    return attachment(committee_import.template_bytes(), "委员会导入模板.xlsx")
 
 
 @router.post("/committees/import", response={200: CommitteeImportOut, **ERRORS})

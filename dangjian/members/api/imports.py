@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
-from django.utils import timezone
+from django.http import Http404
 from ninja import File, Form, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -14,10 +13,11 @@ from ninja.files import UploadedFile
 from dangjian.core import files
 from dangjian.core.api import ERRORS, ErrorOut, paginate
 from dangjian.core.api import iso as _iso
+from dangjian.core.downloads import attachment
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema
 from dangjian.members import excel, job_runs, jobs, services
-from dangjian.members.api.schemas import XLSX, ExportParams, Labelled, MemberFilters
+from dangjian.members.api.schemas import ExportParams, Labelled, MemberFilters
 from dangjian.members.models import (
     JobKind,
     MemberJob,
@@ -92,11 +92,7 @@ def import_info(request):
 
 @router.get("/import/template", response={200: None, **ERRORS})
 def import_template(request):
-    response = HttpResponse(excel.template_bytes(), content_type=XLSX)
-    response["Content-Disposition"] = (
-        "attachment; filename*=UTF-8''%E5%85%9A%E5%91%98%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
-    )
-    return response
+    return attachment(excel.template_bytes(), "党员导入模板.xlsx")
 
 
 @router.post("/import", response={200: ImportReportOut, **ERRORS})
@@ -138,12 +134,7 @@ def export_members(request, params: Query[ExportParams]):
     content, _count = services.members_export(
         actor=request.auth, filters=MemberFilters(**args).selector_args(), reveal=reveal_all
     )
-    response = HttpResponse(content, content_type=XLSX)
-    stamp = timezone.localtime().strftime("%Y%m%d%H%M")
-    response["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''%E5%85%9A%E5%91%98%E5%90%8D%E5%86%8C-{stamp}.xlsx"
-    )
-    return response
+    return attachment(content, "党员名册.xlsx", stamp=True)
 
 
 # --- background imports and exports ---------------------------------------------------------------

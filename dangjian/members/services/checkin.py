@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from dangjian.core import audit, scope, tree
 from dangjian.core.errors import Conflict
-from dangjian.core.validation import Errors, clean_text
+from dangjian.core.validation import Errors, clean_free_text, clean_text
 from dangjian.members.models import (
     Category,
     CheckinService,
@@ -169,7 +169,7 @@ def checkin_service_record(
         errors.add("served_on", "服务日期不能晚于今天")
     elif day < checkin.reported_on:
         errors.add("served_on", "服务日期不能早于报到日期")
-    content = clean_text(content)
+    content = clean_free_text(content)
     if not content:
         errors.add("content", "请填写服务内容")
     elif len(content) > 200:

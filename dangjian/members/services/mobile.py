@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from dangjian.core import audit, crypto, scope
 from dangjian.core.errors import Conflict
-from dangjian.core.validation import Errors, clean_text
+from dangjian.core.validation import Errors, clean_free_text, clean_text
 from dangjian.core.validators import (
     validate_phone,
 )
@@ -158,7 +158,7 @@ def mobile_report(
         errors.add("on", "日期不能晚于今天")
     elif day < reg.left_on:
         errors.add("on", "日期不能早于外出日期")
-    content = clean_text(content)
+    content = clean_free_text(content)
     if len(content) > 500:
         errors.add("content", "内容不能超过500个字")
     errors.check()

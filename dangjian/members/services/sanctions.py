@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dangjian.core import audit, scope
 from dangjian.core.errors import Conflict
+from dangjian.core.textmask import mask_text
 from dangjian.core.validation import Errors, clean_text
 from dangjian.members.models import Member, Status, add_months
 from dangjian.members.models.sanctions import Sanction, SanctionKind
@@ -100,7 +101,7 @@ def clean_sanction_fields(values: dict, today: dt.date) -> tuple[dict, Errors]:
     out["starts_on"], out["ends_on"] = start, end
     out["document_number"] = _text(errors, "document_number", values.get("document_number"), 50)
     out["decided_by"] = _text(errors, "decided_by", values.get("decided_by"), 100)
-    reason = _text(errors, "reason", values.get("reason"), 2000)
+    reason = mask_text(_text(errors, "reason", values.get("reason"), 2000))
     if not reason and "reason" not in errors:
         errors.add("reason", "请填写处分事由")
     out["reason"] = reason

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from dangjian.core import audit, scope, workflow
 from dangjian.core.errors import Conflict
-from dangjian.core.validation import Errors, clean_text
+from dangjian.core.validation import Errors, clean_free_text, clean_text
 from dangjian.members.models import (
     OPEN_TRANSFER_STATES,
     TRANSFER_FLOW,
@@ -91,7 +91,7 @@ def transfer_request(
             errors.add("to_org_name", "请填写转入的系统外党组织名称")
         elif len(to_name) > 100:
             errors.add("to_org_name", "党组织名称不能超过100个字")
-    letter, reason = clean_text(letter_number), clean_text(reason)
+    letter, reason = clean_text(letter_number), clean_free_text(reason)
     if len(letter) > 50:
         errors.add("letter_number", "介绍信编号不能超过50个字符")
     if len(reason) > 200:
@@ -119,7 +119,7 @@ def transfer_request(
         "request",
         "",
         TransferState.REQUESTED,
-        clean_text(note) or reason,
+        clean_free_text(note) or reason,
         timezone.now(),
     )
     audit.record(
@@ -155,7 +155,7 @@ def _unknown(flow: workflow.Flow, action) -> str:
 
 
 def _clean(ctx: workflow.Context) -> None:
-    ctx.note = clean_text(ctx.note)
+    ctx.note = clean_free_text(ctx.note)
     if len(ctx.note) > 500:
         ctx.errors.add("note", "意见不能超过500个字")
     letter = clean_text(ctx.fields.get("letter_number") or "")

@@ -3,8 +3,6 @@ and the households of a unit with the head of household masked, revealed one at 
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from ninja import File, Form, Router, Schema
@@ -12,6 +10,7 @@ from ninja.files import UploadedFile
 
 from dangjian.core import crypto, pii, scope
 from dangjian.core.api import ERRORS, no_store, paginate
+from dangjian.core.downloads import attachment
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema
 from dangjian.territory.imports import areas, boundaries, households
@@ -40,9 +39,7 @@ class AreaImportReportOut(Schema):
 
 
 def _template(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return attachment(content, filename)
 
 
 def _content(file: UploadedFile | None) -> bytes:

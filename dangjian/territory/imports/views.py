@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from dangjian.core.downloads import attachment
 from dangjian.core.scope import Forbidden
 from dangjian.territory.imports import areas, boundaries, households
-from dangjian.territory.imports.api import XLSX
 from dangjian.territory.imports.common import MAX_IMPORT_BYTES, MODE_LABELS, Reach
 from dangjian.web.decorators import console_view
 from dangjian.web.forms import add_service_errors
@@ -45,7 +45,7 @@ KINDS = {
         ".xlsx",
         areas.areas_import,
         areas.template,
-        "%E5%8C%BA%E5%9F%9F%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx",
+        "区域导入模板.xlsx",
         areas.COLUMNS,
     ),
     "households": Kind(
@@ -57,7 +57,7 @@ KINDS = {
         ".xlsx",
         households.households_import,
         households.template,
-        "%E4%BD%8F%E6%88%B7%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx",
+        "住户导入模板.xlsx",
         households.COLUMNS,
     ),
     "boundaries": Kind(
@@ -69,7 +69,7 @@ KINDS = {
         ".xlsx,.json,.geojson",
         boundaries.boundaries_import,
         boundaries.template,
-        "%E8%BE%B9%E7%95%8C%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx",
+        "边界导入模板.xlsx",
         boundaries.COLUMNS,
     ),
 }
@@ -141,6 +141,4 @@ def import_page(request, kind: str):
 @require_GET
 def import_template(request, kind: str):
     spec = _kind(kind)
-    response = HttpResponse(spec.template(), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{spec.filename}"
-    return response
+    return attachment(spec.template(), spec.filename)
