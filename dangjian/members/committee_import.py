@@ -180,6 +180,7 @@ def committees_import(*, actor, content: bytes, mode: str = "all_or_nothing") ->
     headers = {c.key: c.header for c in COLUMNS}
     report = Report(mode)
     orgs = _Orgs(actor)
+    members_seen = Member.objects.visible_to(actor, "members.view")
     groups: OrderedDict[tuple[int, dt.date], Group] = OrderedDict()
     for row in rows[header_no:]:
         if row.blank:
@@ -209,9 +210,11 @@ def committees_import(*, actor, content: bytes, mode: str = "all_or_nothing") ->
         if not idx:
             report.error(n, headers["id_number"], "请填写身份证号")
         else:
-            member = Member.objects.filter(id_number_index=idx).only("id", "name").first()
+            # Looked up within the importer's reach only: a number filed elsewhere reads as not
+            # found, so an import cannot be used to learn whose number it is (issue 19).
+            member = members_seen.filter(id_number_index=idx).only("id", "name").first()
             if member is None:
-                report.error(n, headers["id_number"], "找不到该身份证号的党员档案")
+                report.error(n, headers["id_number"], "在您的管理范围内找不到该身份证号的党员档案")
             elif member.name != text.get("name", ""):
                 report.error(n, headers["name"], f"姓名与档案不符（档案为{member.name}）")
                 member = None

@@ -439,17 +439,32 @@ def attendance_mark(
 # --- check-in by QR --------------------------------------------------------------------------
 
 
-def checkin_token(session: Session) -> str:
-    return signing.dumps({"s": session.pk, "n": session.checkin_nonce}, salt=TOKEN_SALT)
+def qr_period_seconds() -> int:
+    """How long one check-in QR code holds: it changes every minute (issue 19), so a photo of
+    it forwarded to an absent member is stale by the time it is scanned."""
+    return max(15, int(setting("ORGLIFE_CHECKIN_QR_SECONDS", 60)))
 
 
-def session_for_token(token: str) -> Session | None:
-    """The session a check-in token names, or None for a forged or stale token."""
+def _qr_step(now: dt.datetime | None = None) -> int:
+    return int((now or timezone.now()).timestamp()) // qr_period_seconds()
+
+
+def checkin_token(session: Session, now: dt.datetime | None = None) -> str:
+    data = {"s": session.pk, "n": session.checkin_nonce, "t": _qr_step(now)}
+    return signing.dumps(data, salt=TOKEN_SALT)
+
+
+def session_for_token(token: str, now: dt.datetime | None = None) -> Session | None:
+    """The session a check-in token names, or None for a forged or stale token. A code is good
+    for its own period and the next one (a member who scanned at the last second still gets
+    in), never longer."""
     try:
         data = signing.loads(token, salt=TOKEN_SALT)
     except signing.BadSignature:
         return None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not isinstance(data.get("t"), int):
+        return None
+    if not 0 <= _qr_step(now) - data["t"] <= 1:
         return None
     session = Session.objects.select_related("org").filter(pk=data.get("s")).first()
     if session is None or session.checkin_nonce != data.get("n"):
@@ -475,8 +490,9 @@ def session_checkin(*, actor, session: Session, token: str, now: dt.datetime | N
     """A member checks themselves in by the session's QR code. Refused, with the reason, when
     the token is not this session's, the member is neither of the organization nor invited,
     the member has already checked in, or it is outside the check-in window."""
-    if session_for_token(token or "") is None or session_for_token(token).pk != session.pk:
-        raise Conflict("签到二维码无效或已更新，请重新扫码")
+    named = session_for_token(token or "", now)
+    if named is None or named.pk != session.pk:
+        raise Conflict("签到二维码无效或已过期（二维码每分钟更新），请扫描现场屏幕上的二维码")
     session = Session.objects.select_for_update().get(pk=session.pk)
     if not scope.reach_of(actor, CHECKIN).user_id and not scope.reach_of(actor, CHECKIN).org_paths:
         raise scope.Forbidden("您的账号不能签到组织生活")

@@ -12,6 +12,12 @@ urlpatterns = [
     path("sessions/new/", views.session_new, name="session_new"),
     path("sessions/<int:session_id>/", views.session_detail, name="session"),
     path("sessions/<int:session_id>/mark/", views.session_mark, name="mark"),
+    path("sessions/<int:session_id>/checkin-qr/", views.session_checkin_qr, name="checkin_qr"),
+    path(
+        "sessions/<int:session_id>/checkin-screen/",
+        views.session_checkin_screen,
+        name="checkin_screen",
+    ),
     path("sessions/<int:session_id>/minutes/", views.session_minutes, name="minutes"),
     path("sessions/<int:session_id>/transition/", views.session_transition, name="transition"),
     path("sessions/<int:session_id>/photos/", views.session_photo_upload, name="photo_upload"),

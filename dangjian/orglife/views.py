@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.core import scope, workflow
 from dangjian.core.errors import Conflict
@@ -123,18 +123,50 @@ def _qr_svg(url: str):
     return mark_safe(qr.svg_inline(scale=4, dark="#1f1f1f", light="#ffffff", border=2))
 
 
+def _checkin_qr(request, s):
+    """The session's current check-in code (it changes every period), or None when the user
+    may not record the session or it is no longer open for check-in."""
+    if not (services.can_record(request.user, s) and s.state == SessionState.SCHEDULED):
+        return None
+    url = request.build_absolute_uri(
+        reverse("portal:orglife:checkin", args=[services.checkin_token(s)])
+    )
+    return {"svg": _qr_svg(url), "url": url, "seconds": services.qr_period_seconds()}
+
+
+@console_view
+@require_GET
+@scoped_object("session_id", selectors.session_get, name="s")
+def session_checkin_qr(request, s):
+    """The QR fragment the session page and the projector screen fetch again every period."""
+    qr = _checkin_qr(request, s)
+    if qr is None:
+        raise Http404("本次组织生活不在签到中")
+    response = render(request, "orglife/_checkin_qr.html", {"qr": qr, "s": s})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@console_view
+@require_GET
+@scoped_object("session_id", selectors.session_get, name="s")
+def session_checkin_screen(request, s):
+    """Full screen, for a projector in the meeting room: the code, large, renewed each period."""
+    qr = _checkin_qr(request, s)
+    if qr is None:
+        raise Http404("本次组织生活不在签到中")
+    response = render(request, "orglife/checkin_screen.html", {"qr": qr, "s": s})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @console_view
 @scoped_object("session_id", selectors.session_get, name="s")
 def session_detail(request, s):
     counts = services.counts(s)
     votes = list(s.votes.all())
     can_record = services.can_record(request.user, s)
-    qr = url = None
-    if can_record and s.state == SessionState.SCHEDULED:
-        url = request.build_absolute_uri(
-            reverse("portal:orglife:checkin", args=[services.checkin_token(s)])
-        )
-        qr = _qr_svg(url)
+    qr = _checkin_qr(request, s)
     return render(
         request,
         "orglife/session.html",
@@ -152,8 +184,7 @@ def session_detail(request, s):
             "allowed": {
                 a["action"]: a for a in workflow.allowed_actions(services.SESSION, request.user, s)
             },
-            "qr_svg": qr,
-            "checkin_url": url,
+            "qr": qr,
         },
     )
 

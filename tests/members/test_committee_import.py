@@ -86,6 +86,10 @@ def test_organizations_out_of_reach_are_not_found(api, world, people):
     body = [HEADER, *rows_for(world.orgs["grid_branch"].name, "2026-03-01", people[:3])]
     out = upload(api, world.users["street3"], URL, xlsx(body)).json()
     assert out["created"] == 0 and "或您无权管理" in out["errors"][0]["message"]
+    # Nor does the import tell whose an ID number filed elsewhere is (issue 19).
+    messages = " ".join(e["message"] for e in out["errors"])
+    assert "在您的管理范围内找不到该身份证号的党员档案" in messages
+    assert not any(m.name in messages for m in people)
     # The community secretary sees the branch but does not manage organizations.
     out = upload(api, world.users["community"], URL, xlsx(body)).json()
     assert out["created"] == 0

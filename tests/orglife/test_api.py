@@ -84,7 +84,7 @@ def test_checkin_route_twice_and_foreign(api, world, secretary, branch, ten):
     other = org(world.orgs["community_committee"], "第二网格党支部", "branch", world.grid2)
     stranger_user = member_user(people(other, 1)[0])
     s = schedule(secretary, branch, start=at(2026, 11, 20, 9))
-    token = services.checkin_token(s)
+    token = services.checkin_token(s, dt.datetime(2026, 11, 20, 9, 1, tzinfo=TZ))
     with time_machine.travel(dt.datetime(2026, 11, 20, 9, 1, tzinfo=TZ), tick=False):
         r = api.post(user, f"{URL}/sessions/{s.pk}/checkin", {"token": token})
         assert r.status_code == 200 and r.json()["status"] == "present"
@@ -95,6 +95,7 @@ def test_checkin_route_twice_and_foreign(api, world, secretary, branch, ten):
         r = api.post(stranger_user, f"{URL}/sessions/{s.pk}/checkin", {"token": "x"})
         assert r.status_code == 404
     with time_machine.travel(dt.datetime(2026, 11, 20, 12, 0, tzinfo=TZ), tick=False):
+        token = services.checkin_token(s)  # the code on the screen at noon
         r = api.post(member_user(ten[1]), f"{URL}/sessions/{s.pk}/checkin", {"token": token})
         assert r.status_code == 409 and "签到已结束" in r.json()["detail"]
 

@@ -70,8 +70,8 @@ def test_compliance_board_and_drill_down(client, world, secretary, branch, ten):
 def test_mobile_checkin_by_qr(client, world, secretary, branch, ten):
     user = member_user(ten[0])
     s = schedule(secretary, branch, start=at(2026, 11, 20, 9))
-    url = f"/m/orglife/checkin/{services.checkin_token(s)}/"
     with time_machine.travel(dt.datetime(2026, 11, 20, 8, 50, tzinfo=TZ), tick=False):
+        url = f"/m/orglife/checkin/{services.checkin_token(s)}/"
         client.force_login(user)
         assert "确认签到" in client.get(url).content.decode()
         r = client.post(url, follow=True)
@@ -83,6 +83,7 @@ def test_mobile_checkin_by_qr(client, world, secretary, branch, ten):
     stranger = member_user(people(other, 1)[0])
     with time_machine.travel(dt.datetime(2026, 11, 20, 9, tzinfo=TZ), tick=False):
         client.force_login(stranger)
+        url = f"/m/orglife/checkin/{services.checkin_token(s)}/"
         r = client.post(url)
         assert client.get("/m/orglife/checkin/forged/").status_code == 404
     assert "也未受邀参加" in r.content.decode()
@@ -177,3 +178,21 @@ def test_schedule_form_out_of_scope_is_404_and_members_may_not(client, world, br
     from dangjian.orglife.models import Session
 
     assert not Session.objects.exists()
+
+
+def test_the_projector_screen_shows_a_code_that_renews_itself(client, world, secretary, branch):
+    s = schedule(secretary, branch, start=at(2026, 11, 20, 9))
+    client.force_login(secretary)
+    with time_machine.travel(dt.datetime(2026, 11, 20, 8, 50, tzinfo=TZ), tick=False):
+        page = client.get(f"/orglife/sessions/{s.pk}/checkin-screen/")
+        first = client.get(f"/orglife/sessions/{s.pk}/checkin-qr/")
+    with time_machine.travel(dt.datetime(2026, 11, 20, 8, 51, 5, tzinfo=TZ), tick=False):
+        second = client.get(f"/orglife/sessions/{s.pk}/checkin-qr/")
+    assert page.status_code == 200 and 'data-refresh-url="/orglife/sessions/' in page.text
+    assert 'data-refresh-seconds="60"' in page.text and "<svg" in page.text
+    assert first["Cache-Control"] == second["Cache-Control"] == "no-store"
+    assert first.text != second.text  # a new code each minute
+    member = member_user(people(branch, 1, prefix="旁观")[0])
+    client.force_login(member)
+    refused = client.get(f"/orglife/sessions/{s.pk}/checkin-qr/")
+    assert refused.status_code in (302, 403, 404) and "<svg" not in refused.text

@@ -163,13 +163,16 @@ def test_group_meeting_only_by_a_group(world, secretary, branch):
     assert exc.value.message_dict["org"] == ["党小组会应由党小组召开"]
 
 
+SEC = dt.timedelta(seconds=1)
+
+
 # --- check-in by QR ------------------------------------------------------------------------------
 
 
 def test_checkin_in_window_once(secretary, branch, ten):
     user = member_user(ten[0])
     s = schedule(secretary, branch, start=at(2026, 11, 20, 9))
-    token = services.checkin_token(s)
+    token = services.checkin_token(s, at(2026, 11, 20, 9, 5))
     row = services.session_checkin(actor=user, session=s, token=token, now=at(2026, 11, 20, 9, 5))
     assert row.status == "present" and row.method == "qr"
     with pytest.raises(Conflict) as exc:
@@ -189,8 +192,8 @@ def test_checkin_in_window_once(secretary, branch, ten):
 def test_checkin_window_both_sides(secretary, branch, ten, when, ok):
     user = member_user(ten[0])
     s = schedule(secretary, branch, start=at(2026, 11, 20, 9))
-    token = services.checkin_token(s)
     now = at(2026, 11, 20, *when)
+    token = services.checkin_token(s, now)
     if ok:
         assert services.session_checkin(actor=user, session=s, token=token, now=now)
     else:
@@ -206,7 +209,7 @@ def test_checkin_to_a_foreign_session_is_refused_unless_invited(world, secretary
     stranger = people(other_branch, 1)[0]
     user = member_user(stranger)
     s = schedule(secretary, branch, start=at(2026, 11, 20, 9))
-    token = services.checkin_token(s)
+    token = services.checkin_token(s, at(2026, 11, 20, 9))
     with pytest.raises(Forbidden) as exc:
         services.session_checkin(actor=user, session=s, token=token, now=at(2026, 11, 20, 9))
     assert "也未受邀参加" in exc.value.message
@@ -222,10 +225,33 @@ def test_checkin_with_another_sessions_token_is_refused(secretary, branch, ten):
     s2 = schedule(secretary, branch, start=at(2026, 11, 21, 9))
     with pytest.raises(Conflict) as exc:
         services.session_checkin(
-            actor=user, session=s1, token=services.checkin_token(s2), now=at(2026, 11, 20, 9)
+            actor=user,
+            session=s1,
+            token=services.checkin_token(s2, at(2026, 11, 20, 9)),
+            now=at(2026, 11, 20, 9),
         )
     assert "二维码无效" in exc.value.message
     assert services.session_for_token("forged:token") is None
+
+
+def test_the_checkin_code_changes_every_minute_and_a_forwarded_one_goes_stale(
+    secretary, branch, ten
+):
+    user = member_user(ten[0])
+    s = schedule(secretary, branch, start=at(2026, 11, 20, 9))
+    shown = at(2026, 11, 20, 9, 0) + SEC * 10
+    token = services.checkin_token(s, shown)
+    assert token != services.checkin_token(s, at(2026, 11, 20, 9, 1) + SEC * 10)
+    # Scanned a moment after it was renewed: still good (its own minute and the next).
+    assert services.session_for_token(token, at(2026, 11, 20, 9, 1) + SEC * 50).pk == s.pk
+    # A photo of it sent on and scanned two minutes later: refused, nothing recorded.
+    with pytest.raises(Conflict) as exc:
+        services.session_checkin(
+            actor=user, session=s, token=token, now=at(2026, 11, 20, 9, 2) + SEC * 5
+        )
+    assert "二维码每分钟更新" in exc.value.message
+    assert not Attendance.objects.filter(session=s, status="present").exists()
+    assert services.session_for_token(token, at(2026, 11, 20, 8, 59)) is None  # not yet valid
 
 
 def test_leader_attends_as_an_ordinary_member(world, secretary, branch, ten):
@@ -264,7 +290,10 @@ def test_close_marks_the_unmarked_absent_and_freezes_the_record(secretary, branc
         services.session_update(actor=secretary, session=s, topic="改")
     with pytest.raises(Conflict) as exc:
         services.session_checkin(
-            actor=user, session=s, token=services.checkin_token(s), now=at(2026, 11, 20, 11)
+            actor=user,
+            session=s,
+            token=services.checkin_token(s, at(2026, 11, 20, 11)),
+            now=at(2026, 11, 20, 11),
         )
     assert "已结束归档" in exc.value.message
 

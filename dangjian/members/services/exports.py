@@ -8,6 +8,7 @@ from dangjian.core import audit, scope
 from dangjian.members.models import (
     Member,
 )
+from dangjian.members.services import bulk_reveal
 from dangjian.members.services.fields import _actor_name
 from dangjian.organizations.models import PartyOrg
 
@@ -22,6 +23,8 @@ def check_export(*, actor, filters: dict, reveal: bool = False):
     qs = selectors.member_list(actor, **filters)
     if reveal and not actor.can("members.reveal_pii"):
         raise scope.Forbidden("您没有导出完整个人信息的权限")
+    if reveal:
+        bulk_reveal.check_bulk_reveal(actor=actor, rows=qs.count())
     return qs
 
 
@@ -70,6 +73,7 @@ def members_export(
                 "filters": {k: v for k, v in filters.items() if v not in (None, "")},
             },
         )
+        bulk_reveal.alert_level_above(actor=actor, revealed=revealed)
     return content, count
 
 

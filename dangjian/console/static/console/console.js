@@ -62,3 +62,24 @@ document.addEventListener("htmx:beforeSwap", function (event) {
   }
 });
 
+
+/* Elements that renew themselves (a check-in code that changes every minute): every
+ * data-refresh-seconds, the fragment at data-refresh-url replaces their content. */
+(function () {
+  "use strict";
+  function renew(el) {
+    var url = el.getAttribute("data-refresh-url");
+    fetch(url, {credentials: "same-origin", cache: "no-store"}).then(function (r) {
+      if (r.ok) return r.text().then(function (html) { el.innerHTML = html; });
+    }).catch(function () { /* offline for a moment: the next turn tries again */ });
+  }
+  function start() {
+    var els = document.querySelectorAll("[data-refresh-url]");
+    Array.prototype.forEach.call(els, function (el) {
+      var seconds = parseInt(el.getAttribute("data-refresh-seconds"), 10) || 60;
+      window.setInterval(function () { renew(el); }, seconds * 1000);
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
