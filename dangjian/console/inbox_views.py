@@ -67,6 +67,7 @@ def home(request):
             "todo_total": sum(r["count"] for r in rows),
             "unread": notify.unread_count(user),
             "recent": _recent(user),
+            "no_grants": not user.grants.exists(),
         },
     )
 
