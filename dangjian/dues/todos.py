@@ -2,7 +2,8 @@
 
 A request waits on the member's branch and the committee just above it (``dues.manage``:
 支部决定); one the branch agreed waits on the higher organization (``dues.approve`` over an
-organization above the member's, not the one who decided for the branch: 上级审批), as the
+organization one or two levels above the member's, not the one who decided for the branch:
+上级审批), as the
 hardship flow's sides (``services.HARDSHIP``) read. Read through ``selectors.hardships``.
 
 Dues payments are recorded by the staff who take them (no confirmation step in the flow), so
@@ -36,7 +37,9 @@ def _to_decide(user):
 def _to_approve(user):
     q = Q(pk__in=[])
     for p in scope.reach_of(user, "dues.approve").org_paths:
-        q |= tree.subtree_q("member__org_path", p) & Q(org_len__gt=len(p))
+        q |= tree.subtree_q("member__org_path", p) & Q(
+            org_len__gt=len(p), org_len__lte=len(p) + 2 * tree.STEP_WIDTH
+        )
     return (
         selectors.hardships(user, state=HardshipState.BRANCH_AGREED)
         .annotate(org_len=Length("member__org_path"))

@@ -5,12 +5,15 @@ organization or the one just above it (``orglife.manage``): a session under way 
 members not yet marked (登记出席), and a session over with everyone marked, to record and
 archive (归档). Read through ``selectors.session_list`` (the ``orglife.view`` scope).
 
+A member who attended a session held in the last month rates it on the phone (会后评价).
+
 Notifications: the roster is told when a session is scheduled and when its time or place
 changes (``tell_roster``, called by ``services.session_schedule`` / ``session_update``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import zlib
 
 from django.db.models import Exists, OuterRef, Q
@@ -20,7 +23,13 @@ from django.utils import timezone
 
 from dangjian.core import notify, scope, todo, tree
 from dangjian.orglife import selectors
-from dangjian.orglife.models import Attendance, AttendanceStatus, Session, SessionState
+from dangjian.orglife.models import (
+    Attendance,
+    AttendanceStatus,
+    Rating,
+    Session,
+    SessionState,
+)
 
 MANAGE = "orglife.manage"
 MODULE = "组织生活"
@@ -69,7 +78,47 @@ def _source(key, title, query, url_name):
     return items, count
 
 
+RATE_WITHIN_DAYS = 30
+
+
+def _to_rate(user):
+    """Sessions held in the last month the user attended and has not rated (会后评价)."""
+    since = timezone.now() - dt.timedelta(days=RATE_WITHIN_DAYS)
+    rated = Rating.objects.filter(session=OuterRef("session_id"), member=OuterRef("member_id"))
+    return (
+        selectors.my_attendance(user)
+        .filter(
+            status=AttendanceStatus.PRESENT,
+            session__state=SessionState.HELD,
+            session__ends_at__gte=since,
+        )
+        .exclude(Exists(rated))
+    )
+
+
+def _rate_items(user):
+    rows = _to_rate(user).order_by("session__ends_at", "id")[:200]
+    return [
+        todo.Todo(
+            source="orglife.rate",
+            title="评价组织生活",
+            subject=f"{a.session.org.name} · {a.session.topic[:30]}",
+            url=reverse("portal:orglife:rate", args=[a.session_id]),
+            object_id=a.session_id,
+            due=a.session.ends_at + dt.timedelta(days=RATE_WITHIN_DAYS),
+        )
+        for a in rows
+    ]
+
+
 def declare() -> None:
+    todo.declare(
+        "orglife.rate",
+        label="待评价的组织生活",
+        items=_rate_items,
+        count=lambda u: _to_rate(u).count(),
+        module=MODULE,
+    )
     items, count = _source("orglife.mark", "登记出席情况", _to_mark, "console:orglife:session")
     todo.declare("orglife.mark", label="待登记出席的会议", items=items, count=count, module=MODULE)
     items, count = _source(

@@ -3483,6 +3483,17 @@ ROUTES += [
         control_status=frozenset({404}),
     ),
     Route("console", "/m/todos/", "event", "list", control=False),
+    Route("console", "/m/todos/?page=1", "orglife_session", "self", control=False),
+    Route("console", "/m/orglife/sessions/{id}/rate/", "orglife_session", "detail", control=False),
+    Route(
+        "console",
+        "/m/orglife/sessions/{id}/rate/",
+        "orglife_session",
+        "write",
+        method="POST",
+        data={"score": "5"},
+        control_status=frozenset({404}),
+    ),
     Route("console", "/m/notifications/", "notification", "list", control=False),
     Route(
         "console",
