@@ -77,9 +77,9 @@ def todo_list(request):
     """我的待办: everything waiting on the person, most urgent first; tabs per source."""
     user = request.user
     rows = source_rows(user)
-    keys = {r["key"] for r in rows}
+    keys = {s.key for s in todo.sources()}
     source = request.GET.get("source") or ""
-    if source not in keys:
+    if source not in keys:  # an unknown source: everything
         source = ""
     items = todo.inbox(user, limit=None, only=[source] if source else None)
     page = paginate(request, decorate(items), PAGE_SIZE)
