@@ -2,8 +2,9 @@
 page, lands on their home (the phone for residents, members and grid workers; the console home
 for community and street staff), opens a to-do from it, does it, and sees it leave the inbox.
 A notification raised by the deadline sweep (``manage.py notify_deadlines``) reaches the street
-officer's bell. Each home is photographed at 1440 and 390 px wide (kept under pytest's temp
-dir, ``homes/``) and checked for text running out of its card or the page scrolling sideways.
+officer's bell. Each home is photographed at 1440 and 390 px wide (kept under
+``$DANGJIAN_ARTIFACTS/homes`` or pytest's temp dir) and checked for text running out of its
+card or the page scrolling sideways.
 
 The world is set up through the services; everything the person does goes through the pages."""
 
@@ -60,6 +61,16 @@ def world(transactional_db, settings):
 
 @pytest.fixture
 def shots(tmp_path_factory):
+    """Where the photographs go: ``$DANGJIAN_ARTIFACTS/homes`` (CI keeps it), else pytest's
+    temp dir."""
+    import os
+    import pathlib
+
+    root = os.environ.get("DANGJIAN_ARTIFACTS")
+    if root:
+        path = pathlib.Path(root) / "homes"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
     return tmp_path_factory.mktemp("homes")
 
 
