@@ -1,6 +1,6 @@
 """Member development's to-dos (``core.todo``) and deadline notifications (``core.notify``):
 applicants whose next step is due within a week or overdue wait on those who manage their
-file (``development.manage`` over the applicant's organization); the deadline sweep tells the
+file (``development.manage`` over the applicant's organization or one up to two levels above); the deadline sweep tells the
 nearest organization's managers once per step and date when it comes near and when it passes.
 """
 
@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Q
+from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.core import notify, todo
+from dangjian.core import notify, scope, todo, tree
 from dangjian.development import steps as S
 from dangjian.development.models import Applicant
 from dangjian.development.selectors import OPEN_STATUSES
@@ -23,11 +25,21 @@ DUE_SOON_DAYS = 7
 
 
 def _due(user, today: dt.date | None = None):
+    """Due soon or overdue, in the files of the user's organizations down to two levels below
+    (the branch, its committee, the 党工委 or 党委 that approves): not a whole county's."""
     today = today or timezone.localdate()
-    return Applicant.objects.visible_to(user, MANAGE).filter(
-        status__in=OPEN_STATUSES,
-        next_due__isnull=False,
-        next_due__lte=today + dt.timedelta(days=DUE_SOON_DAYS),
+    q = Q(pk__in=[])
+    for p in scope.reach_of(user, MANAGE).org_paths:
+        q |= tree.subtree_q("org_path", p) & Q(org_len__lte=len(p) + 2 * tree.STEP_WIDTH)
+    return (
+        Applicant.objects.visible_to(user, MANAGE)
+        .filter(
+            status__in=OPEN_STATUSES,
+            next_due__isnull=False,
+            next_due__lte=today + dt.timedelta(days=DUE_SOON_DAYS),
+        )
+        .annotate(org_len=Length("org_path"))
+        .filter(q)
     )
 
 

@@ -29,6 +29,8 @@ def test_a_due_step_waits_and_the_sweep_tells_once(world):
     with travel(a.next_due - dt.timedelta(days=3)):
         assert waiting(community) == [a.pk]
         assert waiting(world.users["street3"]) == []
+        assert waiting(world.users["street"]) == [a.pk]  # the 党工委 two levels up
+        assert waiting(world.users["county"]) == []  # a whole county's: not in one inbox
         item = todo.inbox(community, only=["development.step"])[0]
         assert item.due == a.next_due and item.url == f"/development/{a.pk}/"
         assert item.title == "党组织派人谈话" and not item.is_overdue()
