@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.cases import selectors
-from dangjian.cases.models import INTAKE_SOURCES, RUNNING_STATES, Event, State
+from dangjian.cases.models import INTAKE_SOURCES, RUNNING_STATES, Event, Source, State
 from dangjian.core import notify, scope, todo, tree
 from dangjian.core.textmask import mask_text
 
@@ -28,6 +28,8 @@ S = State
 MODULE = "基层治理"
 KIND_PROGRESS = "cases.progress"
 KIND_DEADLINE = "cases.deadline"
+
+PUBLIC_SOURCES = frozenset({Source.RESIDENT, Source.MEMBER})
 
 # The depth of the dispatching level (街乡): staff at it or below verify handled events.
 _VERIFY_MIN_DEPTH = 3
@@ -158,9 +160,10 @@ _PROGRESS = {
 
 def tell_reporter(event: Event, action: str, actor=None) -> int:
     """The reporter's own account is told of their report's progress (accepted, handled,
-    closed); not a report staff entered for a caller, not the reporter's own move."""
+    closed): residents' and members' own reports, not a grid worker's patrol nor a report
+    staff entered for a caller; never for the reporter's own move."""
     said = _PROGRESS.get(action)
-    if said is None or not event.reporter_id or event.source in INTAKE_SOURCES:
+    if said is None or not event.reporter_id or event.source not in PUBLIC_SOURCES:
         return 0
     if actor is not None and getattr(actor, "pk", None) == event.reporter_id:
         return 0
