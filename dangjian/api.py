@@ -21,6 +21,7 @@ from dangjian.cadres import api_elections as election_comparison_api
 from dangjian.cases.api import router as cases_router
 from dangjian.cases.visits.api import router as visits_router
 from dangjian.console.audit_api import router as audit_router
+from dangjian.core import inbox_api
 from dangjian.core.api import django_errors_to_chinese, ninja_errors_to_chinese
 from dangjian.core.errors import Conflict
 from dangjian.core.scope import Forbidden
@@ -224,3 +225,6 @@ api.add_router("/departments", accounts_departments_router)
 api.add_router("/registrations", accounts_registrations_router)
 api.add_router("/invitations", accounts_invitations_router)
 api.add_router("/users", member_account_link_api.router)
+# --- one's own to-dos and notifications (issue 18) ---
+api.add_router("/todos", inbox_api.todos_router)
+api.add_router("/notifications", inbox_api.notifications_router)

@@ -22,3 +22,6 @@ class AccountsConfig(AppConfig):
         register_path_copy(Registration, "area_path", "area")
         # A move rewrites the paths of granted nodes: their holders' grants are read afresh.
         register_move_hook(grants_moved)
+        from dangjian.accounts import todos
+
+        todos.declare()

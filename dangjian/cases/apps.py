@@ -19,6 +19,9 @@ class CasesConfig(AppConfig):
         from dangjian.territory.closing import register_close_blocker
 
         register_close_blocker(open_events)
+        from dangjian.cases import todos
+
+        todos.declare()
 
 
 def open_events(*, path: str) -> str | None:

@@ -398,20 +398,34 @@ def event_transition(
     """The one transition service of the closed loop: ``flow.EVENT`` run by the kernel's engine
     (``core.workflow.run``): the move against the state (409) and the actor's side (403), the
     move's fields (422), the time and the actor stamped, the clock's status frozen into the
-    history, audited."""
+    history, audited. The reporter is told of their report's progress (``todos``)."""
+    from dangjian.cases import todos
+
+    with transaction.atomic():
+        moved = _event_run(
+            actor=actor,
+            event=event,
+            action=action,
+            note=note,
+            class_code=class_code,
+            department=department,
+            extension_days=extension_days,
+            extension_hours=extension_hours,
+            rating=rating,
+            follow_up=follow_up,
+            resolution=resolution,
+        )
+        todos.tell_reporter(moved, action, actor)
+    return moved
+
+
+def _event_run(*, actor, event: Event, action: str, **fields) -> Event:
     return workflow.run(
         flow.EVENT,
         actor=actor,
         pk=event.pk,
         action=action,
-        note=note,
-        class_code=class_code,
-        department=department,
-        extension_days=extension_days,
-        extension_hours=extension_hours,
-        rating=rating,
-        follow_up=follow_up,
-        resolution=resolution,
+        **fields,
     ).obj
 
 

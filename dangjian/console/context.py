@@ -20,6 +20,7 @@ class MenuItem:
 
 MENU = (
     MenuItem("首页", "console:home"),
+    MenuItem("我的待办", "console:todos"),
     MenuItem("区域树", "console:area_list", "territory.view"),
     MenuItem("组织树", "console:org_list", "organizations.view"),
     MenuItem("换届提醒", "console:members:elections_due", "organizations.view"),
@@ -58,9 +59,15 @@ def is_staff_user(user) -> bool:
 
 
 def _allowed(item: MenuItem, user) -> bool:
+    """Shown when the person may use it in the console: a reach over nodes or departments.
+    Reaching only oneself (a member's own file, dues, audit rows) is the phone's work, so a
+    member who also holds a staff grant sees no 党员管理 or 审计日志 for their own rows."""
     if item.staff_only and not is_staff_user(user):
         return False
-    return item.action is None or user.can(item.action)
+    if item.action is None:
+        return True
+    reach = user.reach(item.action)
+    return bool(reach.area_paths or reach.org_paths or reach.department_ids)
 
 
 def menu_for(request) -> tuple[list[dict], list[dict]]:

@@ -1,4 +1,5 @@
-"""Sign-in, the home page, account security and the error pages."""
+"""Sign-in and where one lands after it, account security and the error pages (the home
+page is ``inbox_views.home``)."""
 
 from __future__ import annotations
 
@@ -59,9 +60,9 @@ def login_view(request):
         if pending_obligation(request):
             # Nothing but the account page until it is done (accounts.middleware); then on to
             # where the user was going.
-            request.session[SESSION_NEXT] = nxt
+            request.session[SESSION_NEXT] = nxt if nxt != "/" else landing(form.user)
             return redirect("console:account")
-        return redirect(nxt)
+        return redirect(nxt if nxt != "/" else landing(form.user))
     return render(request, "console/login.html", {"form": form, "next": nxt})
 
 
@@ -73,10 +74,24 @@ def logout_view(request):
     return redirect("console:login")
 
 
-@console_view
-def home(request):
-    grants = request.user.grants.select_related("role", "area", "org", "department").order_by("id")
-    return render(request, "console/home.html", {"grants": grants})
+# Roles whose work is done on the phone: an account holding no other lands on its phone home.
+PHONE_ROLES = frozenset({"grid_worker", "member", "resident"})
+
+
+def landing(user) -> str:
+    """Where a person lands after signing in: members, residents and grid workers on the phone
+    pages (which link to the console where they hold a staff role), staff on the console
+    home."""
+    from django.urls import reverse
+
+    from dangjian.web.decorators import phone_only
+
+    if phone_only(user):
+        return reverse("portal:home")
+    roles = set(user.grants.values_list("role__code", flat=True))
+    if roles and roles <= PHONE_ROLES:
+        return reverse("portal:home")
+    return "/"
 
 
 # --- account security ----------------------------------------------------------------------

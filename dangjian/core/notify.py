@@ -182,3 +182,81 @@ def mark_read(*, user, ids: Iterable[int] | None = None) -> int:
     if ids is not None:
         rows = rows.filter(pk__in=list(ids))
     return rows.update(read_at=timezone.now())
+
+
+# --- reading and preferences (the console's bell, the phone's list, the API) ------------------
+
+
+def notification_list(user, *, unread: bool = False):
+    """The user's own notifications, newest first (nobody else's: no grant reaches them)."""
+    from dangjian.core.models import Notification
+
+    qs = Notification.objects.visible_to(user, PERSONAL)
+    if unread:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.order_by("-created_at", "-id")
+
+
+def preferences(user) -> list[dict]:
+    """Every declared kind with the user's choice (both on unless they turned it off)."""
+    from dangjian.core.models import NotificationPreference
+
+    pk = getattr(user, "pk", None)
+    rows = NotificationPreference.objects.filter(user_id=pk) if pk else []
+    chosen = {p.kind: p for p in rows}
+    out = []
+    for kind, label in kinds().items():
+        p = chosen.get(kind)
+        out.append(
+            {
+                "kind": kind,
+                "label": label,
+                "in_app": p.in_app if p else True,
+                "external": p.external if p else True,
+            }
+        )
+    return out
+
+
+def preference_set(*, user, kind: str, in_app: bool, external: bool) -> dict:
+    """Set the user's own choice for one kind (422 naming ``kind`` when it is unknown)."""
+    from django.core.exceptions import ValidationError
+
+    from dangjian.core import audit
+    from dangjian.core.models import NotificationPreference
+
+    kind = str(kind or "").strip()[:64]
+    if kind not in _KINDS:
+        raise ValidationError({"kind": [f"通知类别“{kind[:32]}”不存在"]})
+    with transaction.atomic():
+        row, _created = NotificationPreference.objects.update_or_create(
+            user_id=user.pk,
+            kind=kind,
+            defaults={"in_app": bool(in_app), "external": bool(external)},
+        )
+        audit.record(
+            actor=user,
+            action="notification.preference",
+            object_type="core.notificationpreference",
+            object_id=str(row.pk),
+            object_repr=kind_label(kind),
+            after={"kind": kind, "in_app": row.in_app, "external": row.external},
+        )
+    return {"kind": kind, "label": kind_label(kind), "in_app": row.in_app, "external": row.external}
+
+
+# --- the deadline sweep: each app declares what it checks ------------------------------------
+
+_SWEEPS: dict[str, object] = {}
+
+
+def declare_sweep(key: str, fn) -> None:
+    """``fn(now=...) -> int``: raise the app's "deadline approaching/passed" notifications
+    (with ``key``s, so that a second run raises nothing) and answer how many were new."""
+    _SWEEPS[key] = fn
+
+
+def sweep(*, now=None) -> dict[str, int]:
+    """Run every declared deadline sweep; ``{key: notifications raised}``."""
+    now = now or timezone.now()
+    return {key: int(_SWEEPS[key](now=now)) for key in sorted(_SWEEPS)}  # type: ignore[operator]

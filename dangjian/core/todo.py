@@ -32,10 +32,18 @@ class Todo:
 
     def due_date(self) -> datetime.date | None:
         if isinstance(self.due, datetime.datetime):
+            if self.due.tzinfo is not None:
+                from django.utils import timezone
+
+                return timezone.localtime(self.due).date()
             return self.due.date()
         return self.due
 
     def is_overdue(self, today: datetime.date | None = None) -> bool:
+        if isinstance(self.due, datetime.datetime) and self.due.tzinfo is not None and not today:
+            from django.utils import timezone
+
+            return self.due < timezone.now()
         due = self.due_date()
         return due is not None and due < (today or datetime.date.today())
 

@@ -14,3 +14,6 @@ class DevelopmentConfig(AppConfig):
         register_path_copy(Applicant, "area_path", "area")
         register_path_copy(DevelopmentTarget, "org_path", "org")
         register_path_copy(DevelopmentTarget, "area_path", "area")
+        from dangjian.development import todos
+
+        todos.declare()

@@ -11,3 +11,6 @@ class DuesConfig(AppConfig):
         from dangjian.dues.models import DuesRemittance
 
         register_path_copy(DuesRemittance, "from_org_path", "org")
+        from dangjian.dues import todos
+
+        todos.declare()

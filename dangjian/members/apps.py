@@ -30,6 +30,9 @@ class MembersConfig(AppConfig):
         from dangjian.territory.closing import register_close_blocker
 
         register_close_blocker(living_members)
+        from dangjian.members import todos
+
+        todos.declare()
 
 
 def living_members(*, path: str) -> str | None:

@@ -15,6 +15,9 @@ class OrglifeConfig(AppConfig):
             register_path_copy(model, "org_path", "org")
         register_path_copy(Base, "area_path", "area")
         register_seal("orglife.session", rating_seal)
+        from dangjian.orglife import todos
+
+        todos.declare()
 
 
 def rating_seal(session, action: str, actor):

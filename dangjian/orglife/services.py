@@ -295,6 +295,9 @@ def session_schedule(
         after={**_session_snapshot(session), "roster": len(rows), "joint": [o.pk for o in joint]},
     )
     scope.assert_visible(session, actor, MANAGE)
+    from dangjian.orglife import todos
+
+    todos.tell_roster(session)
     return session
 
 
@@ -338,6 +341,10 @@ def session_update(*, actor, session: Session, **changes) -> Session:
     b, a = audit.diff(before, _session_snapshot(session))
     audit.record(actor=actor, action="orglife.session.update", obj=session, before=b, after=a)
     scope.assert_visible(session, actor, MANAGE)
+    if {"starts_at", "ends_at", "place"} & set(a or {}):
+        from dangjian.orglife import todos
+
+        todos.tell_roster(session, changed=True)
     return session
 
 

@@ -67,3 +67,41 @@ def checkin(request, token: str):
         "portal/orglife/checkin.html",
         {"s": session, "row": row, "opens": opens, "closes": closes},
     )
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def rate(request, session_id: int):
+    """会后评价: a member who attended a held session rates its effect (1 to 5), once."""
+    from django.core.exceptions import ValidationError
+
+    from dangjian.core.ids import id_or_none
+    from dangjian.orglife import feedback
+
+    pk = id_or_none(session_id)
+    session = selectors.my_sessions(request.user).filter(pk=pk).first() if pk else None
+    if session is None:
+        raise Http404("组织生活不存在")
+    errors: list[str] = []
+    if request.method == "POST":
+        raw = request.POST.get("score", "")
+        score = int(raw) if raw.isdigit() else 0
+        try:
+            feedback.rating_submit(
+                actor=request.user,
+                session=session,
+                score=score,
+                comment=request.POST.get("comment", ""),
+            )
+        except ValidationError as exc:
+            errors = exc.messages
+        except (Conflict, scope.Forbidden) as exc:
+            errors = [exc.message]
+        else:
+            messages.success(request, "感谢您的评价")
+            return redirect("portal:todos")
+    return render(
+        request,
+        "portal/orglife/rate.html",
+        {"s": session, "errors": errors, "scores": [5, 4, 3, 2, 1]},
+    )

@@ -2,11 +2,19 @@
 
 from django.urls import include, path
 
-from dangjian.portal import accounts_views, views
+from dangjian.portal import accounts_views, inbox_views, views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("todos/", inbox_views.todos, name="todos"),
+    path("notifications/", inbox_views.notifications, name="notifications"),
+    path("notifications/read/", inbox_views.notification_read_all, name="notification_read_all"),
+    path(
+        "notifications/<int:notification_id>/open/",
+        inbox_views.notification_open,
+        name="notification_open",
+    ),
     path("cases/", include("dangjian.portal.cases_urls")),
     path("development/", include("dangjian.portal.development_urls")),
     path("orglife/", include("dangjian.portal.orglife_urls")),

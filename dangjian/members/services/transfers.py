@@ -231,14 +231,20 @@ def transfer_transition(
     kind = scope.get_visible(
         MemberTransfer.objects.only("pk", "kind"), actor, "members.view", pk=transfer.pk
     ).kind
-    return workflow.run(
-        TRANSFER_FLOWS[kind],
-        actor=actor,
-        pk=transfer.pk,
-        action=action,
-        note=note,
-        letter_number=letter_number,
-    ).obj
+    with transaction.atomic():
+        moved = workflow.run(
+            TRANSFER_FLOWS[kind],
+            actor=actor,
+            pk=transfer.pk,
+            action=action,
+            note=note,
+            letter_number=letter_number,
+        ).obj
+        if moved.state == TransferState.OUT_APPROVED:
+            from dangjian.members import todos
+
+            todos.tell_receiving(moved)
+    return moved
 
 
 def _complete(actor, transfer: MemberTransfer, now) -> None:
