@@ -39,7 +39,7 @@ def _files_dir() -> Path:
 
 
 def _keys_dir() -> Path:
-    return Path(settings.DANGJIAN["PII_KEYS_DIR"]).resolve()
+    return Path(str(settings.DANGJIAN["PII_KEYS_DIR"])).resolve()
 
 
 def table_counts() -> dict[str, int]:

@@ -22,7 +22,7 @@ def test_the_picture_ranks_every_app_by_the_contract_and_keeps_the_demo_outside(
     assert block is not None
     assert block.startswith("```mermaid\nflowchart TB\n")
     assert '  subgraph layer1["layer 1"]\n    console\n    portal\n  end\n' in block
-    assert '  subgraph layer9["layer 9"]\n    core\n  end\n' in block
+    assert '  subgraph layer12["layer 12"]\n    core\n  end\n' in block
     assert '  subgraph outside["outside the layers"]\n    demo\n  end\n' in block
     assert "  web --> core\n" in block
     assert "  demo --> core\n" in block
