@@ -39,6 +39,7 @@ from dangjian.members.api import transfers as member_transfers_api
 from dangjian.members.api import unit_roles as member_unit_roles_api
 from dangjian.organizations.api import router as orgs_router
 from dangjian.orglife.api import router as orglife_router
+from dangjian.points.api import router as points_router
 from dangjian.territory.api import router as areas_router
 from dangjian.territory.imports import api as area_imports_api
 
@@ -224,3 +225,4 @@ api.add_router("/departments", accounts_departments_router)
 api.add_router("/registrations", accounts_registrations_router)
 api.add_router("/invitations", accounts_invitations_router)
 api.add_router("/users", member_account_link_api.router)
+api.add_router("/points", points_router)
