@@ -19,7 +19,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from dangjian.core import audit
+from dangjian.core import audit, bulk
 from dangjian.core.models import LedgerAccount, LedgerEntry, LedgerHead, LedgerTransaction
 
 LEDGERS = {"dues": "党费", "points": "积分", "timebank": "时间银行"}
@@ -45,15 +45,39 @@ def _amount(value) -> Decimal:
 
 
 def _digest(prev_hash: str, txn: LedgerTransaction, entries: list[tuple[int, Decimal]]) -> str:
-    lines = [
+    return _digest_of(
         prev_hash,
         txn.ledger,
-        str(txn.seq),
+        txn.seq,
         txn.idempotency_key,
         txn.kind,
         txn.memo,
-        txn.occurred_on.isoformat(),
-        str(txn.reverses_id or ""),
+        txn.occurred_on,
+        txn.reverses_id,
+        entries,
+    )
+
+
+def _digest_of(
+    prev_hash: str,
+    ledger: str,
+    seq: int,
+    key: str,
+    kind: str,
+    memo: str,
+    occurred_on: dt.date,
+    reverses_id: int | None,
+    entries: list[tuple[int, Decimal]],
+) -> str:
+    lines = [
+        prev_hash,
+        ledger,
+        str(seq),
+        key,
+        kind,
+        memo,
+        occurred_on.isoformat(),
+        str(reverses_id or ""),
     ]
     lines += [f"{account_id}:{amount:.2f}" for account_id, amount in sorted(entries)]
     h = hashes.Hash(hashes.SM3())
@@ -195,22 +219,37 @@ def accounts_open_many(
         )
     missing = {s["code"]: s for s in specs if s["code"] not in found}
     if missing:
-        LedgerAccount.objects.bulk_create(
-            [
-                LedgerAccount(
-                    ledger=ledger,
-                    code=s["code"],
-                    name=s["name"],
-                    owner_type=s.get("owner_type", ""),
-                    owner_id=s.get("owner_id"),
-                    area_path=s.get("area_path", ""),
-                    org_path=s.get("org_path", ""),
-                    allow_negative=allow_negative,
+        now = bulk.db_value(LedgerAccount, timezone.now())
+        bulk.insert_rows(
+            LedgerAccount,
+            (
+                "ledger",
+                "code",
+                "name",
+                "owner_type",
+                "owner_id",
+                "area_path",
+                "org_path",
+                "allow_negative",
+                "balance",
+                "created_at",
+            ),
+            (
+                (
+                    ledger,
+                    s["code"],
+                    s["name"][:100],
+                    s.get("owner_type", ""),
+                    s.get("owner_id"),
+                    s.get("area_path", ""),
+                    s.get("org_path", ""),
+                    allow_negative,
+                    Decimal(0),
+                    now,
                 )
                 for s in missing.values()
-            ],
+            ),
             ignore_conflicts=True,
-            batch_size=500,
         )
         todo = list(missing)
         for start in range(0, len(todo), 900):
@@ -287,50 +326,71 @@ def post_many(*, ledger: str, postings: Sequence[Posting], actor=None) -> dict[s
             running[pk] += amount
             if not neg and running[pk] < 0:
                 raise ValidationError({"entries": [f"账户“{name}”余额不足"]})
-    now = timezone.now()
+    now = bulk.db_value(LedgerTransaction, timezone.now())
     today = timezone.localdate()
     actor_id = actor.pk if actor is not None and getattr(actor, "pk", None) else None
     seq, prev = head.seq, head.last_hash
-    txns: list[LedgerTransaction] = []
+    rows: list[tuple] = []
     for p, amounts in todo:
         seq += 1
-        txn = LedgerTransaction(
-            ledger=ledger,
-            seq=seq,
-            idempotency_key=p.key,
-            kind=p.kind,
-            memo=p.memo[:200],
-            occurred_on=p.occurred_on or today,
-            created_at=now,
-            actor_id=actor_id,
-            prev_hash=prev,
+        occurred = p.occurred_on or today
+        digest = _digest_of(
+            prev, ledger, seq, p.key, p.kind, p.memo[:200], occurred, None, list(amounts.items())
         )
-        txn.hash = _digest(prev, txn, list(amounts.items()))
-        prev = txn.hash
-        txns.append(txn)
-    LedgerTransaction.objects.bulk_create(txns, batch_size=500)
-    if any(t.pk is None for t in txns):  # a backend that returns no ids: read them back
-        ids = dict(
-            LedgerTransaction.objects.filter(
-                ledger=ledger, seq__gt=head.seq, seq__lte=seq
-            ).values_list("seq", "pk")
+        rows.append(
+            (
+                ledger,
+                seq,
+                p.key,
+                p.kind,
+                p.memo[:200],
+                bulk.db_value(LedgerTransaction, occurred),
+                now,
+                actor_id,
+                None,
+                prev,
+                digest,
+            )
         )
-        for t in txns:
-            t.pk = ids[t.seq]
-    LedgerEntry.objects.bulk_create(
-        [
-            LedgerEntry(transaction_id=t.pk, account_id=pk, amount=a)
-            for t, (_p, amounts) in zip(txns, todo, strict=True)
-            for pk, a in amounts.items()
-        ],
-        batch_size=1000,
+        prev = digest
+    bulk.insert_rows(
+        LedgerTransaction,
+        (
+            "ledger",
+            "seq",
+            "idempotency_key",
+            "kind",
+            "memo",
+            "occurred_on",
+            "created_at",
+            "actor_id",
+            "reverses",
+            "prev_hash",
+            "hash",
+        ),
+        rows,
     )
-    for pk in account_ids:
-        delta = running[pk] - locked[pk][3]
-        if delta:
-            LedgerAccount.objects.filter(pk=pk).update(balance=models.F("balance") + delta)
+    ids = dict(
+        LedgerTransaction.objects.filter(ledger=ledger, seq__gt=head.seq, seq__lte=seq).values_list(
+            "seq", "pk"
+        )
+    )
+    bulk.insert_rows(
+        LedgerEntry,
+        ("transaction", "account", "amount"),
+        (
+            (ids[row[1]], pk, a)
+            for row, (_p, amounts) in zip(rows, todo, strict=True)
+            for pk, a in amounts.items()
+        ),
+    )
+    bulk.update_rows(
+        LedgerAccount,
+        "balance",
+        ((running[pk], pk) for pk in account_ids if running[pk] != locked[pk][3]),
+    )
     LedgerHead.objects.filter(pk=head.pk).update(seq=seq, last_hash=prev)
-    return {t.idempotency_key: t.pk for t in txns}
+    return {row[2]: ids[row[1]] for row in rows}
 
 
 @transaction.atomic

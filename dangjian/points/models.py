@@ -151,8 +151,11 @@ class Rule(models.Model):
 class Award(models.Model):
     """One award to one subject under one rule, keyed (source, rule, subject)."""
 
-    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="awards")
-    rule = models.ForeignKey(Rule, on_delete=models.PROTECT, related_name="awards")
+    # Indexed by the composite indexes below (scheme, state, day; rule, user, day).
+    scheme = models.ForeignKey(
+        Scheme, on_delete=models.PROTECT, related_name="awards", db_index=False
+    )
+    rule = models.ForeignKey(Rule, on_delete=models.PROTECT, related_name="awards", db_index=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("对象")
     )
@@ -163,17 +166,27 @@ class Award(models.Model):
     source_ref = models.CharField(_("来源记录"), max_length=64, blank=True)
     key = models.CharField(_("幂等键"), max_length=200, unique=True)
     points = models.DecimalField(_("积分"), max_digits=10, decimal_places=2)
-    occurred_on = models.DateField(_("发生日期"), db_index=True)
+    occurred_on = models.DateField(_("发生日期"))
     state = models.CharField(
         _("状态"), max_length=16, choices=AwardState.choices, default=AwardState.POSTED
     )
     evidence = models.CharField(_("佐证说明"), max_length=500, blank=True)
     evidence_file = models.ForeignKey(
-        StoredFile, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        StoredFile,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     note = models.CharField(_("备注"), max_length=200, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     txn = models.OneToOneField(
         LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from dangjian.core import audit, ledger, notify, scope, workflow
+from dangjian.core import audit, bulk, ledger, notify, scope, workflow
 from dangjian.core.errors import Conflict
 from dangjian.core.models import LedgerAccount, LedgerTransaction, StoredFile
 from dangjian.core.validation import Errors, clean_text, one_line
@@ -39,6 +39,27 @@ from dangjian.points.models import (
 )
 
 LEDGER = "points"
+AWARD_COLUMNS = (
+    "scheme",
+    "rule",
+    "user",
+    "subject_name",
+    "area_path",
+    "org_path",
+    "source",
+    "source_ref",
+    "key",
+    "points",
+    "occurred_on",
+    "state",
+    "evidence",
+    "evidence_file",
+    "note",
+    "submitted_by",
+    "txn",
+    "reversal",
+    "created_at",
+)
 CHUNK = 5000
 STEP = 4  # characters per path step (core.tree)
 
@@ -254,29 +275,35 @@ def _award_chunk(events: list[sources.SourceEvent], rules: _Rules, actor) -> int
         for k, ev, rule, pts in final
     ]
     txn_ids = ledger.post_many(ledger=LEDGER, postings=postings, actor=actor)
-    now = timezone.now()
-    Award.objects.bulk_create(
-        [
-            Award(
-                scheme_id=rule.scheme_id,
-                rule_id=rule.pk,
-                user_id=ev.user_id,
-                subject_name=ev.name[:50],
-                area_path=ev.area_path,
-                org_path=ev.org_path,
-                source=ev.source,
-                source_ref=ev.ref[:64],
-                key=k,
-                points=pts,
-                occurred_on=ev.occurred_on,
-                state=AwardState.POSTED,
-                txn_id=txn_ids[k],
-                created_at=now,
+    now = bulk.db_value(Award, timezone.now())
+    bulk.insert_rows(
+        Award,
+        AWARD_COLUMNS,
+        (
+            (
+                rule.scheme_id,
+                rule.pk,
+                ev.user_id,
+                ev.name[:50],
+                ev.area_path,
+                ev.org_path,
+                ev.source,
+                ev.ref[:64],
+                k,
+                pts,
+                bulk.db_value(Award, ev.occurred_on),
+                AwardState.POSTED,
+                "",
+                None,
+                "",
+                None,
+                txn_ids[k],
+                None,
+                now,
             )
             for k, ev, rule, pts in final
             if k in txn_ids
-        ],
-        batch_size=1000,
+        ),
     )
     return len(txn_ids)
 
