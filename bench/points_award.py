@@ -179,9 +179,11 @@ def run(n: int, iterations: int, warmup: int) -> dict:
         with connection.cursor() as cur:
             cur.execute(sql, ["posted", start, end, root.path, path_end(root.path)])
             rows = cur.fetchall()
+            ids = [int(u) for u, _ in rows]
+            marks = ",".join(["%s"] * len(ids))
             cur.execute(
-                "SELECT DISTINCT user_id, subject_name FROM points_award WHERE user_id IN (%s)"
-                % ",".join(str(int(u)) for u, _ in rows)
+                f"SELECT DISTINCT user_id, subject_name FROM points_award WHERE user_id IN ({marks})",
+                ids,
             )
             return rows, cur.fetchall()
 
