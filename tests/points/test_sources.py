@@ -85,3 +85,10 @@ def test_events_closed_as_solved_award_the_reporter(world):
     made = services.collect(only=["cases.solved"])
     assert made == {"cases.solved": 1}
     assert Award.objects.get().user_id == resident.pk
+
+
+def test_points_collect_command(world, capsys):
+    from django.core.management import call_command
+
+    call_command("points_collect")
+    assert "合计新增0笔" in capsys.readouterr().out

@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.http import Http404
 from django.utils import timezone
 
 from dangjian.core import audit, bulk, ledger, notify, scope, workflow
@@ -357,7 +358,7 @@ def award_submit(*, actor, rule_id, user_id=None, data: dict) -> Award:
     if rule is None or not (
         scope.is_visible(rule, actor, "points.view") or (own and is_subject(rule.scheme, actor))
     ):
-        raise ValidationError({"rule_id": ["积分规则不存在"]})
+        raise Http404("未找到")
     if rule.source != Source.MANUAL or not rule.active or not rule.scheme.active:
         errors.add("rule_id", "该规则不接受人工申报")
     User = get_user_model()

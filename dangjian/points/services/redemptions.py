@@ -55,7 +55,7 @@ def redemption_create(*, actor, item_id, quantity=1) -> Redemption:
         .first()
     )
     if item is None or not is_subject(item.scheme, actor):
-        raise ValidationError({"item_id": ["兑换物品不存在"]})
+        raise Http404("未找到")
     if not item.active or not item.scheme.active:
         raise ValidationError({"item_id": ["该物品已下架"]})
     if item.stock < quantity:

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 
 from dangjian.core import audit, scope
 from dangjian.core.validation import Errors, clean_text, one_line
@@ -100,6 +101,20 @@ def _scheme_fields(errors: Errors, data: dict, scheme: Scheme) -> None:
         scheme.active = bool(data["active"])
 
 
+def _visible(model, actor, pk):
+    """The node ``pk`` names (None when none is named); out of the actor's reach reads 404."""
+    if pk in (None, ""):
+        return None
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    node = model.objects.visible_to(actor, "points.view").filter(pk=pk).first()
+    if node is None:
+        raise Http404("未找到")
+    return node
+
+
 @transaction.atomic
 def scheme_create(*, actor, data: dict) -> Scheme:
     """A residents' scheme for a village or community (``area_id``) or a members' scheme for a
@@ -108,7 +123,7 @@ def scheme_create(*, actor, data: dict) -> Scheme:
     audience = _choice(errors, "audience", data.get("audience"), Audience)
     scheme = Scheme(audience=audience or "")
     if audience == Audience.RESIDENTS:
-        area = Area.objects.visible_to(actor, "points.view").filter(pk=data.get("area_id")).first()
+        area = _visible(Area, actor, data.get("area_id"))
         if area is None:
             errors.add("area_id", "请选择村(社区)")
         elif area.kind not in (AreaKind.VILLAGE, AreaKind.COMMUNITY):
