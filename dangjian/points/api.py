@@ -251,7 +251,7 @@ class AwardIn(Schema):
     note: str = ""
 
 
-class TransitionIn(Schema):
+class AwardTransitionIn(Schema):
     action: str
     note: str = ""
 
@@ -285,7 +285,7 @@ def award_detail(request, award_id: int):
 
 
 @router.post("/awards/{int:award_id}/transitions", response={200: AwardOut, **ERRORS})
-def award_transition(request, award_id: int, data: TransitionIn):
+def award_transition(request, award_id: int, data: AwardTransitionIn):
     """``approve`` (monthly review), ``reject``, ``score`` (quarterly scoring: posts)."""
     a = services.award_transition(
         actor=request.auth, award_id=_pk(award_id), action=data.action, note=data.note
@@ -613,11 +613,11 @@ class BalanceOut(Schema):
     earned_this_year: str
 
 
-class MeOut(Schema):
+class PointsMeOut(Schema):
     items: list[BalanceOut]
 
 
-@router.get("/me", response={200: MeOut, **ERRORS})
+@router.get("/me", response={200: PointsMeOut, **ERRORS})
 def my_points(request) -> Any:
     """The caller's balance in each scheme they belong to."""
     return {
