@@ -154,3 +154,18 @@ def test_stars_and_ranking(world):
         )
         == []
     )
+
+
+def test_claims_wait_in_the_committee_s_inbox(world):
+    from dangjian.core import todo
+
+    s = resident_scheme(world)
+    r = rule(world, s, name="志愿服务", points="10")
+    u = resident(world)
+    a = services.award_submit(actor=u, rule_id=r.pk, data={"evidence": "义务劳动"})
+    staff = world.users["community"]
+    items = todo.inbox(staff, only=["points.review"])
+    assert [i.object_id for i in items] == [a.pk]
+    assert todo.counts(staff)["points.review"] == 1
+    assert todo.inbox(world.users["street3"], only=["points.review"]) == []
+    assert todo.inbox(u, only=["points.review"]) == []
