@@ -40,6 +40,7 @@ from dangjian.members.api import transfers as member_transfers_api
 from dangjian.members.api import unit_roles as member_unit_roles_api
 from dangjian.organizations.api import router as orgs_router
 from dangjian.orglife.api import router as orglife_router
+from dangjian.points.api import router as points_router
 from dangjian.territory.api import router as areas_router
 from dangjian.territory.imports import api as area_imports_api
 
@@ -228,3 +229,4 @@ api.add_router("/users", member_account_link_api.router)
 # --- one's own to-dos and notifications (issue 18) ---
 api.add_router("/todos", inbox_api.todos_router)
 api.add_router("/notifications", inbox_api.notifications_router)
+api.add_router("/points", points_router)

@@ -34,6 +34,7 @@ SWEEPS = (
     ("dangjian.cases.tasks.sla_sweep_task", 30),
     ("dangjian.members.tasks.job_files_sweep_task", 60),
     ("dangjian.accounts.tasks.login_throttle_sweep_task", 360),
+    ("dangjian.points.tasks.collect_task", 60),
 )
 
 

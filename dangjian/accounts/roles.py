@@ -173,6 +173,8 @@ ACTION_LABELS: dict[str, str] = {
     "volunteering.order": "志愿服务点单",
     "volunteering.accept": "志愿服务接单",
     "points.view": "查看积分",
+    "points.manage": "管理积分方案、兑换与核销",
+    "points.review": "积分评议与评分",
     "assessment.view": "查看考核",
     "dashboard.view": "查看一张图",
 }

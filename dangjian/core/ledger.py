@@ -19,7 +19,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from dangjian.core import audit
+from dangjian.core import audit, bulk
 from dangjian.core.models import LedgerAccount, LedgerEntry, LedgerHead, LedgerTransaction
 
 LEDGERS = {"dues": "党费", "points": "积分", "timebank": "时间银行"}
@@ -45,15 +45,39 @@ def _amount(value) -> Decimal:
 
 
 def _digest(prev_hash: str, txn: LedgerTransaction, entries: list[tuple[int, Decimal]]) -> str:
-    lines = [
+    return _digest_of(
         prev_hash,
         txn.ledger,
-        str(txn.seq),
+        txn.seq,
         txn.idempotency_key,
         txn.kind,
         txn.memo,
-        txn.occurred_on.isoformat(),
-        str(txn.reverses_id or ""),
+        txn.occurred_on,
+        txn.reverses_id,
+        entries,
+    )
+
+
+def _digest_of(
+    prev_hash: str,
+    ledger: str,
+    seq: int,
+    key: str,
+    kind: str,
+    memo: str,
+    occurred_on: dt.date,
+    reverses_id: int | None,
+    entries: list[tuple[int, Decimal]],
+) -> str:
+    lines = [
+        prev_hash,
+        ledger,
+        str(seq),
+        key,
+        kind,
+        memo,
+        occurred_on.isoformat(),
+        str(reverses_id or ""),
     ]
     lines += [f"{account_id}:{amount:.2f}" for account_id, amount in sorted(entries)]
     h = hashes.Hash(hashes.SM3())
@@ -164,6 +188,209 @@ def post(
         LedgerAccount.objects.filter(pk=pk).update(balance=models.F("balance") + amount)
     LedgerHead.objects.filter(pk=head.pk).update(seq=txn.seq, last_hash=txn.hash)
     return txn
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One transaction of a batch (``post_many``): ``entries`` are (account id, amount)."""
+
+    key: str
+    kind: str
+    entries: tuple[tuple[int, Decimal], ...]
+    memo: str = ""
+    occurred_on: dt.date | None = None
+
+
+@transaction.atomic
+def accounts_open_many(
+    *, ledger: str, specs: Sequence[dict], allow_negative: bool = False
+) -> dict[str, int]:
+    """Open the accounts of ``specs`` (dicts with ``code``, ``name`` and optionally
+    ``owner_type``, ``owner_id``, ``area_path``, ``org_path``) that do not exist yet, in bulk;
+    returns the id of every account by code."""
+    if ledger not in LEDGERS:
+        raise ValidationError({"ledger": [f"未知台账：{ledger}"]})
+    codes = list({s["code"] for s in specs})
+    found: dict[str, int] = {}
+    for start in range(0, len(codes), 900):
+        chunk = codes[start : start + 900]
+        found.update(
+            LedgerAccount.objects.filter(ledger=ledger, code__in=chunk).values_list("code", "pk")
+        )
+    missing = {s["code"]: s for s in specs if s["code"] not in found}
+    if missing:
+        now = bulk.db_value(LedgerAccount, timezone.now())
+        bulk.insert_rows(
+            LedgerAccount,
+            (
+                "ledger",
+                "code",
+                "name",
+                "owner_type",
+                "owner_id",
+                "area_path",
+                "org_path",
+                "allow_negative",
+                "balance",
+                "created_at",
+            ),
+            (
+                (
+                    ledger,
+                    s["code"],
+                    s["name"][:100],
+                    s.get("owner_type", ""),
+                    s.get("owner_id"),
+                    s.get("area_path", ""),
+                    s.get("org_path", ""),
+                    allow_negative,
+                    Decimal(0),
+                    now,
+                )
+                for s in missing.values()
+            ),
+            ignore_conflicts=True,
+        )
+        todo = list(missing)
+        for start in range(0, len(todo), 900):
+            chunk = todo[start : start + 900]
+            found.update(
+                LedgerAccount.objects.filter(ledger=ledger, code__in=chunk).values_list(
+                    "code", "pk"
+                )
+            )
+    return found
+
+
+@transaction.atomic
+def post_many(*, ledger: str, postings: Sequence[Posting], actor=None) -> dict[str, int]:
+    """Post a batch of balanced transactions under one chain lock, in order, in bulk.
+
+    The rules are ``post``'s: each transaction balanced, at least two accounts, amounts to the
+    fen, insert-only, chained, each key posted once (keys already posted, or repeated in the
+    batch, are skipped), balances cached and updated under row locks, no account without
+    ``allow_negative`` going below zero (the whole batch is refused, nothing written).
+    Returns the transaction id of every key posted now.
+    """
+    if ledger not in LEDGERS:
+        raise ValidationError({"ledger": [f"未知台账：{ledger}"]})
+    if not postings:
+        return {}
+    head, _ = LedgerHead.objects.get_or_create(ledger=ledger)
+    head = LedgerHead.objects.select_for_update().get(pk=head.pk)
+    keys = list({p.key for p in postings})
+    done: set[str] = set()
+    for start in range(0, len(keys), 900):
+        done.update(
+            LedgerTransaction.objects.filter(
+                idempotency_key__in=keys[start : start + 900]
+            ).values_list("idempotency_key", flat=True)
+        )
+    todo: list[tuple[Posting, dict[int, Decimal]]] = []
+    for p in postings:
+        if p.key in done:
+            continue
+        done.add(p.key)
+        amounts: dict[int, Decimal] = {}
+        for account_id, value in p.entries:
+            amount = _amount(value)
+            if amount == 0:
+                raise ValidationError({"entries": ["分录金额不能为零"]})
+            amounts[account_id] = amounts.get(account_id, Decimal(0)) + amount
+        if sum(amounts.values(), Decimal(0)) != 0:
+            raise ValidationError({"entries": [f"借贷不平：{p.key}"]})
+        amounts = {k: v for k, v in amounts.items() if v != 0}
+        if len(amounts) < 2:
+            raise ValidationError({"entries": ["一笔交易至少涉及两个账户"]})
+        todo.append((p, amounts))
+    if not todo:
+        return {}
+    account_ids = sorted({pk for _, amounts in todo for pk in amounts})
+    locked: dict[int, tuple[str, str, bool, Decimal]] = {}
+    for start in range(0, len(account_ids), 900):
+        for pk, led, name, neg, bal in (
+            LedgerAccount.objects.select_for_update()
+            .filter(pk__in=account_ids[start : start + 900])
+            .order_by("pk")
+            .values_list("pk", "ledger", "name", "allow_negative", "balance")
+        ):
+            locked[pk] = (led, name, neg, bal)
+    if len(locked) != len(account_ids):
+        raise ValidationError({"entries": ["账户不存在"]})
+    running = {pk: v[3] for pk, v in locked.items()}
+    for _p, amounts in todo:
+        for pk, amount in amounts.items():
+            led, name, neg, _bal = locked[pk]
+            if led != ledger:
+                raise ValidationError({"entries": [f"账户{name}不属于{LEDGERS[ledger]}台账"]})
+            running[pk] += amount
+            if not neg and running[pk] < 0:
+                raise ValidationError({"entries": [f"账户“{name}”余额不足"]})
+    now = bulk.db_value(LedgerTransaction, timezone.now())
+    today = timezone.localdate()
+    actor_id = actor.pk if actor is not None and getattr(actor, "pk", None) else None
+    seq, prev = head.seq, head.last_hash
+    rows: list[tuple] = []
+    for p, amounts in todo:
+        seq += 1
+        occurred = p.occurred_on or today
+        digest = _digest_of(
+            prev, ledger, seq, p.key, p.kind, p.memo[:200], occurred, None, list(amounts.items())
+        )
+        rows.append(
+            (
+                ledger,
+                seq,
+                p.key,
+                p.kind,
+                p.memo[:200],
+                bulk.db_value(LedgerTransaction, occurred),
+                now,
+                actor_id,
+                None,
+                prev,
+                digest,
+            )
+        )
+        prev = digest
+    bulk.insert_rows(
+        LedgerTransaction,
+        (
+            "ledger",
+            "seq",
+            "idempotency_key",
+            "kind",
+            "memo",
+            "occurred_on",
+            "created_at",
+            "actor_id",
+            "reverses",
+            "prev_hash",
+            "hash",
+        ),
+        rows,
+    )
+    ids = dict(
+        LedgerTransaction.objects.filter(ledger=ledger, seq__gt=head.seq, seq__lte=seq).values_list(
+            "seq", "pk"
+        )
+    )
+    bulk.insert_rows(
+        LedgerEntry,
+        ("transaction", "account", "amount"),
+        (
+            (ids[row[1]], pk, a)
+            for row, (_p, amounts) in zip(rows, todo, strict=True)
+            for pk, a in amounts.items()
+        ),
+    )
+    bulk.update_rows(
+        LedgerAccount,
+        "balance",
+        ((running[pk], pk) for pk in account_ids if running[pk] != locked[pk][3]),
+    )
+    LedgerHead.objects.filter(pk=head.pk).update(seq=seq, last_hash=prev)
+    return {row[2]: ids[row[1]] for row in rows}
 
 
 @transaction.atomic

@@ -36,6 +36,13 @@ TILES += (Tile("组织生活", "portal:orglife:upcoming", "orglife.checkin"),)
 # Dues: my monthly amount, paid months, arrears and receipts.
 TILES += (Tile("我的党费", "portal:dues:mine", "dues.view"),)
 
+# Points: my balances and awards, redeeming, the public boards of my schemes.
+TILES += (
+    Tile("我的积分", "portal:points:mine", "points.view"),
+    Tile("积分兑换", "portal:points:catalogue", "points.view"),
+    Tile("积分榜", "portal:points:boards", "points.view"),
+)
+
 
 def tiles_for(user) -> list[dict]:
     return [

@@ -19,6 +19,7 @@ urlpatterns = [
     path("development/", include("dangjian.portal.development_urls")),
     path("orglife/", include("dangjian.portal.orglife_urls")),
     path("dues/", include("dangjian.portal.dues_urls")),
+    path("points/", include("dangjian.portal.points_urls")),
     path("register/", accounts_views.register, name="register"),
     path("registrations/", accounts_views.registrations, name="registrations"),
     path(

@@ -25,6 +25,7 @@ def test_each_sweep_is_queued_once(settings):
             "args": [],
             "kwargs": {"reschedule_minutes": 360},
         },
+        "dangjian.points.tasks.collect_task": {"args": [], "kwargs": {"reschedule_minutes": 60}},
     }
     DBTaskResult.objects.filter(task_path=SWEEPS[0][0]).update(status="SUCCESSFUL")
     assert schedule_sweeps() == [SWEEPS[0][0]]  # a sweep that ended without a next is queued
