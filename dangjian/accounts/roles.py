@@ -92,6 +92,8 @@ SECRETARY = {
     "cases.dispatch",
     "volunteering.*",
     "points.*",
+    # The organization's own rectification reports (整顿进展, issue 15).
+    "assessment.report",
 }
 TOWNSHIP = {
     *SECRETARY,
@@ -174,6 +176,8 @@ ACTION_LABELS: dict[str, str] = {
     "volunteering.accept": "志愿服务接单",
     "points.view": "查看积分",
     "assessment.view": "查看考核",
+    "assessment.report": "填报整顿进展",
+    "assessment.manage": "考核管理（确认名单、验收整顿、修改规则）",
     "dashboard.view": "查看一张图",
 }
 

@@ -36,6 +36,12 @@ TILES += (Tile("组织生活", "portal:orglife:upcoming", "orglife.checkin"),)
 # Dues: my monthly amount, paid months, arrears and receipts.
 TILES += (Tile("我的党费", "portal:dues:mine", "dues.view"),)
 
+# Two-colour warnings: my own (members); the branch's (secretaries, who hold members.manage).
+TILES += (
+    Tile("我的预警", "portal:assessment:mine", "members.view"),
+    Tile("支部预警", "portal:assessment:branch", "members.manage"),
+)
+
 
 def tiles_for(user) -> list[dict]:
     return [
