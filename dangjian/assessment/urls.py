@@ -17,6 +17,7 @@ urlpatterns = [
         views.rectification_page,
         name="rectification",
     ),
+    path("orgs/<int:org_id>/", views.org_page, name="org"),
     path("warnings/", views.warning_list, name="warnings"),
     path("settings/", views.settings_page, name="settings"),
     path("recompute/", views.recompute, name="recompute"),

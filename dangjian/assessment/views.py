@@ -282,3 +282,15 @@ def recompute(request):
         assessment_recompute_task.enqueue(year=year, actor_id=request.user.pk)
         messages.success(request, f"已提交{year}年考核重算，后台完成后刷新页面查看")
     return redirect(f"{_url('console:assessment:rankings')}?year={year}")
+
+
+@console_view
+def org_page(request, org_id: int):
+    """An organization's flags and rectifications (the org page loads it into its panel)."""
+    _require(request.user)
+    org = selectors.visible_org(request.user, _pk(org_id))
+    return render(
+        request,
+        "assessment/org.html",
+        {"org": org, "assessment": selectors.org_summary(request.user, org)},
+    )

@@ -115,7 +115,9 @@ def test_org_page_shows_flags_and_rectification(built, client):
     client.force_login(built.users["county"])
     org = built.orgs["community_committee"]
     page = client.get(f"/orgs/{org.pk}/").content.decode()
-    assert 'id="org-assessment"' in page and "2026年整顿" in page
+    assert f'hx-get="/assessment/orgs/{org.pk}/"' in page
+    panel = client.get(f"/assessment/orgs/{org.pk}/").content.decode()
+    assert 'id="org-assessment"' in panel and "2026年整顿" in panel and "人工情形0" in panel
 
 
 def test_todos_for_each_side(built):

@@ -3576,6 +3576,7 @@ ROUTES += [
         data=_ASSESS_PLAN,
         control_status=frozenset({403}),
     ),
+    Route("console", "/assessment/orgs/{id}/", "org", "detail"),
     Route("console", "/assessment/warnings/", "assess_warning", "list"),
     Route("console", "/assessment/warnings/?history=1", "assess_warning", "list"),
     Route("console", "/m/assessment/warnings/", "assess_warning", "self", control=False),

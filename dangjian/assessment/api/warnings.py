@@ -17,7 +17,7 @@ from dangjian.core.treeapi import page_schema
 router = Router()
 
 
-class WarningOut(Schema):
+class MemberWarningOut(Schema):
     id: int
     member_id: int
     member_name: str
@@ -55,7 +55,7 @@ def warning_out(w: MemberWarning) -> dict:
     }
 
 
-class WarningParams(Schema):
+class MemberWarningParams(Schema):
     org: int | None = None
     colour: str | None = None
     rule: str | None = None
@@ -64,8 +64,8 @@ class WarningParams(Schema):
     page_size: int = 20
 
 
-@router.get("/warnings/", response={200: page_schema(WarningOut), **ERRORS})
-def list_warnings(request, params: Query[WarningParams]):
+@router.get("/warnings/", response={200: page_schema(MemberWarningOut), **ERRORS})
+def list_warnings(request, params: Query[MemberWarningParams]):
     """Active warnings (``history=true``: the cleared ones too) the caller sees."""
     org = visible_org(request.auth, _pk(params.org)) if params.org is not None else None
     qs = selectors.warnings(
@@ -78,25 +78,25 @@ def list_warnings(request, params: Query[WarningParams]):
     return paginate(request, qs, warning_out)
 
 
-class CountOut(Schema):
+class WarningCountOut(Schema):
     org_id: int
     org_name: str
     yellow: int
     red: int
 
 
-class CountParams(Schema):
+class WarningCountParams(Schema):
     org: int | None = None
 
 
-@router.get("/warnings/counts", response={200: list[CountOut], **ERRORS})
-def warning_counts(request, params: Query[CountParams]):
+@router.get("/warnings/counts", response={200: list[WarningCountOut], **ERRORS})
+def warning_counts(request, params: Query[WarningCountParams]):
     """Active warnings per organization and colour."""
     org = visible_org(request.auth, _pk(params.org)) if params.org is not None else None
     return selectors.counts(request.auth, org=org)
 
 
-@router.get("/warnings/{int:warning_id}", response={200: WarningOut, **ERRORS})
+@router.get("/warnings/{int:warning_id}", response={200: MemberWarningOut, **ERRORS})
 @scope.scoped_object("warning_id", selectors.warning_detail)
 def warning_detail(request, warning: MemberWarning):
     return warning_out(warning)

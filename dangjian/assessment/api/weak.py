@@ -22,7 +22,7 @@ from dangjian.core.treeapi import page_schema
 router = Router()
 
 
-class FlagOut(Schema):
+class WeakFlagOut(Schema):
     id: int
     org_id: int
     org_name: str
@@ -56,7 +56,7 @@ def flag_out(f: Flag) -> dict:
     }
 
 
-class FlagParams(Schema):
+class WeakFlagParams(Schema):
     year: int | None = None
     org: int | None = None
     rule: str | None = None
@@ -64,23 +64,23 @@ class FlagParams(Schema):
     page_size: int = 20
 
 
-@router.get("/flags/", response={200: page_schema(FlagOut), **ERRORS})
-def list_flags(request, params: Query[FlagParams]):
+@router.get("/flags/", response={200: page_schema(WeakFlagOut), **ERRORS})
+def list_flags(request, params: Query[WeakFlagParams]):
     """The stored situations (软弱涣散情形) of the organizations the caller sees."""
     org = selectors.visible_org(request.auth, _pk(params.org)) if params.org is not None else None
     qs = selectors.flags(request.auth, year=params.year, org=org, rule=params.rule or "")
     return paginate(request, qs, flag_out)
 
 
-class ManualFlagIn(Schema):
+class WeakManualFlagIn(Schema):
     org_id: int | None = None
     year: Any = None
     summary: str = ""
     evidence: str = ""
 
 
-@router.post("/flags/", response={200: FlagOut, **ERRORS})
-def create_flag(request, data: ManualFlagIn):
+@router.post("/flags/", response={200: WeakFlagOut, **ERRORS})
+def create_flag(request, data: WeakManualFlagIn):
     """A situation found by hand, with its evidence (``assessment.manage``)."""
     if data.org_id is None:
         raise ValidationError({"org_id": ["请选择党组织（org_id）"]})
@@ -94,7 +94,7 @@ def create_flag(request, data: ManualFlagIn):
     return flag_out(selectors.flag_detail(request.auth, f.pk))
 
 
-@router.get("/flags/{int:flag_id}", response={200: FlagOut, **ERRORS})
+@router.get("/flags/{int:flag_id}", response={200: WeakFlagOut, **ERRORS})
 @scope.scoped_object("flag_id", selectors.flag_detail)
 def flag_detail(request, flag: Flag):
     return flag_out(flag)
@@ -103,7 +103,7 @@ def flag_detail(request, flag: Flag):
 # --- rankings -----------------------------------------------------------------------------------
 
 
-class EntryOut(Schema):
+class WeakRankingEntryOut(Schema):
     id: int
     position: int
     org_id: int
@@ -113,7 +113,7 @@ class EntryOut(Schema):
     rectification_id: int | None
 
 
-class RankingOut(Schema):
+class WeakRankingOut(Schema):
     id: int
     county_id: int
     county_name: str
@@ -130,8 +130,8 @@ class RankingOut(Schema):
     confirm_note: str
 
 
-class RankingDetailOut(RankingOut):
-    entries: list[EntryOut]
+class WeakRankingDetailOut(WeakRankingOut):
+    entries: list[WeakRankingEntryOut]
     may_confirm: bool
 
 
@@ -175,33 +175,33 @@ def ranking_detail_out(user, r: Ranking) -> dict:
     }
 
 
-class RankingParams(Schema):
+class WeakRankingParams(Schema):
     year: int | None = None
     state: str | None = None
     page: int = 1
     page_size: int = 20
 
 
-@router.get("/rankings/", response={200: page_schema(RankingOut), **ERRORS})
-def list_rankings(request, params: Query[RankingParams]):
+@router.get("/rankings/", response={200: page_schema(WeakRankingOut), **ERRORS})
+def list_rankings(request, params: Query[WeakRankingParams]):
     """Each county's yearly ranking the caller sees (county staff and above)."""
     qs = selectors.rankings(request.auth, year=params.year, state=params.state or "")
     return paginate(request, qs, ranking_out)
 
 
-@router.get("/rankings/{int:ranking_id}", response={200: RankingDetailOut, **ERRORS})
+@router.get("/rankings/{int:ranking_id}", response={200: WeakRankingDetailOut, **ERRORS})
 @scope.scoped_object("ranking_id", selectors.ranking_detail)
 def ranking_detail(request, ranking: Ranking):
     """A ranking with its bottom list and the flags that put each organization there."""
     return ranking_detail_out(request.auth, ranking)
 
 
-class ConfirmIn(Schema):
+class WeakRankingConfirmIn(Schema):
     note: str = ""
 
 
-@router.post("/rankings/{int:ranking_id}/confirm", response={200: RankingDetailOut, **ERRORS})
-def confirm_ranking(request, ranking_id: int, data: ConfirmIn):
+@router.post("/rankings/{int:ranking_id}/confirm", response={200: WeakRankingDetailOut, **ERRORS})
+def confirm_ranking(request, ranking_id: int, data: WeakRankingConfirmIn):
     """County staff confirm the bottom list; each organization on it gets a rectification."""
     r = services.ranking_confirm(actor=request.auth, ranking=_pk(ranking_id), note=data.note)
     return ranking_detail_out(request.auth, selectors.ranking_detail(request.auth, r.pk))
@@ -210,7 +210,7 @@ def confirm_ranking(request, ranking_id: int, data: ConfirmIn):
 # --- rectifications -----------------------------------------------------------------------------
 
 
-class StepOut(Schema):
+class RectificationStepOut(Schema):
     action: str
     action_label: str
     from_state: str
@@ -238,7 +238,7 @@ class RectificationOut(Schema):
 
 
 class RectificationDetailOut(RectificationOut):
-    history: list[StepOut]
+    history: list[RectificationStepOut]
     allowed_actions: list[AllowedActionOut]
 
 
@@ -279,7 +279,7 @@ def rectification_detail_out(user, r: Rectification) -> dict:
     }
 
 
-class RectificationParams(Schema):
+class WeakRectificationParams(Schema):
     year: int | None = None
     state: str | None = None
     org: int | None = None
@@ -288,7 +288,7 @@ class RectificationParams(Schema):
 
 
 @router.get("/rectifications/", response={200: page_schema(RectificationOut), **ERRORS})
-def list_rectifications(request, params: Query[RectificationParams]):
+def list_rectifications(request, params: Query[WeakRectificationParams]):
     org = selectors.visible_org(request.auth, _pk(params.org)) if params.org is not None else None
     qs = selectors.rectifications(request.auth, year=params.year, state=params.state or "", org=org)
     return paginate(request, qs, rectification_out)
@@ -302,7 +302,7 @@ def rectification_detail(request, rectification: Rectification):
     return rectification_detail_out(request.auth, rectification)
 
 
-class TransitionIn(Schema):
+class RectificationTransitionIn(Schema):
     action: str = ""
     note: str = ""
     measures: str | None = None
@@ -313,7 +313,7 @@ class TransitionIn(Schema):
     "/rectifications/{int:rectification_id}/transitions",
     response={200: RectificationDetailOut, **ERRORS},
 )
-def rectification_transition(request, rectification_id: int, data: TransitionIn):
+def rectification_transition(request, rectification_id: int, data: RectificationTransitionIn):
     """``plan`` (measures, leader), ``report`` (note: the progress), ``submit`` (note) by the
     organization; ``sign_off`` or ``send_back`` (note) by the level above."""
     fields = {
@@ -334,14 +334,14 @@ def rectification_transition(request, rectification_id: int, data: TransitionIn)
 # --- thresholds and the recomputation -----------------------------------------------------------
 
 
-class SettingOut(Schema):
+class AssessmentSettingOut(Schema):
     key: str
     label: str
     value: str
     default: str
 
 
-@router.get("/settings/", response={200: list[SettingOut], **ERRORS})
+@router.get("/settings/", response={200: list[AssessmentSettingOut], **ERRORS})
 def list_settings(request):
     """The thresholds of the rules in force (any staff with ``assessment.view``)."""
     if not request.auth.can(services.VIEW):
@@ -353,29 +353,29 @@ def list_settings(request):
     ]
 
 
-class SettingIn(Schema):
+class AssessmentSettingIn(Schema):
     key: str = ""
     value: Any = None
 
 
-@router.post("/settings/", response={200: SettingOut, **ERRORS})
-def set_setting(request, data: SettingIn):
+@router.post("/settings/", response={200: AssessmentSettingOut, **ERRORS})
+def set_setting(request, data: AssessmentSettingIn):
     """Change a threshold (city staff): audited, applies from the next computation."""
     row = services.rule_setting_set(actor=request.auth, key=data.key, value=data.value)
     knob = thresholds.KNOBS[row.key]
     return {"key": row.key, "label": knob.label, "value": row.value, "default": str(knob.default)}
 
 
-class RecomputeIn(Schema):
+class AssessmentRecomputeIn(Schema):
     year: Any = None
 
 
-class RecomputeOut(Schema):
+class AssessmentRecomputeOut(Schema):
     task_id: str
 
 
-@router.post("/recompute", response={200: RecomputeOut, **ERRORS})
-def recompute(request, data: RecomputeIn):
+@router.post("/recompute", response={200: AssessmentRecomputeOut, **ERRORS})
+def recompute(request, data: AssessmentRecomputeIn):
     """Queue the recomputation of the year (staff with ``assessment.manage``)."""
     from dangjian.assessment.tasks import assessment_recompute_task
     from dangjian.core.validation import Errors
