@@ -128,3 +128,34 @@ def test_todos_for_each_side(built):
         "制定整顿方案"
     ]
     assert not todo.inbox(built.users["county"], only=["assessment.rectification_plan"])
+
+
+def test_signoff_and_confirmation_todos(world):
+    from dangjian.core import todo
+
+    weak.flag_add_manual(
+        actor=world.users["county"],
+        org=world.orgs["community_committee"],
+        year=2026,
+        summary="人工情形",
+        evidence="走访记录",
+    )
+    bottom_list(world, 2026, TODAY)
+    county = world.users["county"]
+    waiting = todo.inbox(county, only=["assessment.ranking_confirm"])
+    assert [t.subject for t in waiting] == ["2026年 · 城厢区"]
+    assert not todo.inbox(world.users["community"], only=["assessment.ranking_confirm"])
+
+
+def test_recompute_command_and_button(world, client, settings):
+    from django.core.management import call_command
+
+    from dangjian.assessment.models import Flag
+
+    call_command("assessment_recompute", year=2026)
+    n = Flag.objects.count()
+    assert n > 0
+    call_command("assessment_recompute", year=2026)
+    assert Flag.objects.count() == n
+    client.force_login(world.users["grid"])
+    assert client.post("/assessment/recompute/", {"year": 2026}).status_code == 403
