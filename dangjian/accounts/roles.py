@@ -92,6 +92,8 @@ SECRETARY = {
     "cases.dispatch",
     "volunteering.*",
     "points.*",
+    # The organization's own rectification reports (整顿进展, issue 15).
+    "assessment.report",
 }
 TOWNSHIP = {
     *SECRETARY,
@@ -176,6 +178,8 @@ ACTION_LABELS: dict[str, str] = {
     "points.manage": "管理积分方案、兑换与核销",
     "points.review": "积分评议与评分",
     "assessment.view": "查看考核",
+    "assessment.report": "填报整顿进展",
+    "assessment.manage": "考核管理（确认名单、验收整顿、修改规则）",
     "dashboard.view": "查看一张图",
 }
 

@@ -5,3 +5,8 @@ class AssessmentConfig(AppConfig):
     name = "dangjian.assessment"
     label = "assessment"
     verbose_name = "考核"
+
+    def ready(self):
+        from dangjian.assessment import todos
+
+        todos.declare()

@@ -35,6 +35,9 @@ MENU = (
     MenuItem("基层组织经费", "console:dues:funds", "dues.view"),
     MenuItem("积分", "console:points:schemes", "points.view"),
     MenuItem("积分评议", "console:points:review", "points.review"),
+    MenuItem("软弱涣散排查", "console:assessment:rankings", "assessment.view"),
+    MenuItem("整顿项目", "console:assessment:rectifications", "assessment.view"),
+    MenuItem("党员双色预警", "console:assessment:warnings", "members.view"),
     MenuItem("用户与授权", "console:accounts:users", "accounts.view"),
     MenuItem("职能部门", "console:accounts:departments", "accounts.view"),
     MenuItem("居民注册", "console:accounts:registrations", "accounts.confirm_resident"),
@@ -45,7 +48,6 @@ MENU = (
 
 UPCOMING = (
     MenuItem("时间银行", None, "volunteering.view"),
-    MenuItem("考核", None, "assessment.view"),
     MenuItem("一张图", None, "dashboard.view"),
 )
 

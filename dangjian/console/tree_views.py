@@ -251,4 +251,6 @@ def org_detail_response(request, node_id: int, approval_form=None, status: int =
         ctx.update(committee_context(request.user, org, ctx["committee"]))
     ctx.update(org_admin_context(request, org))
     ctx.update(approval_context(request.user, org, approval_form))
+    # The weak-organization panel loads by itself (htmx): no query here.
+    ctx["assessment_panel"] = request.user.can("assessment.view") and org.kind != OrgKind.GROUP
     return render(request, "console/org_detail.html", ctx, status=status)

@@ -183,7 +183,7 @@ def _seed_members(b: CityBuilder, demo_user: User, progress: bool) -> dict:
 
 # The modules whose demo data follows the trees and accounts, in the order they are written
 # (each reads what the ones before wrote: orglife and dues need the members).
-MODULES = ("members", "cases", "orglife", "dues", "development", "points")
+MODULES = ("members", "cases", "orglife", "dues", "development", "points", "assessment")
 MODULE_LABELS = {
     "members": "党员",
     "cases": "网格事件",
@@ -191,12 +191,14 @@ MODULE_LABELS = {
     "dues": "党费",
     "development": "党员发展",
     "points": "积分",
+    "assessment": "考核",
 }
 MODULE_NEEDS = {
     "orglife": "members",
     "dues": "members",
     "development": "members",
     "points": "members",
+    "assessment": "members",
 }
 
 
@@ -221,6 +223,7 @@ SEEDERS = {
     "development": _seeder("development", "seed_with_progress"),
     # Last: the points sweep collects what the other seeds earned.
     "points": _seeder("points", "seed_points"),
+    "assessment": _seeder("assessment", "seed_assessment"),
 }
 
 

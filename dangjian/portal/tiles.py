@@ -43,6 +43,12 @@ TILES += (
     Tile("积分榜", "portal:points:boards", "points.view"),
 )
 
+# Two-colour warnings: my own (members); the branch's (secretaries, who hold members.manage).
+TILES += (
+    Tile("我的预警", "portal:assessment:mine", "members.view"),
+    Tile("支部预警", "portal:assessment:branch", "members.manage"),
+)
+
 
 def tiles_for(user) -> list[dict]:
     return [

@@ -3825,3 +3825,170 @@ def state() -> dict:  # extends the fingerprint with the points rows an outsider
         list(m.Redemption.objects.order_by("pk").values_list("pk", "state")),
     ]
     return out
+
+
+# --- assessment: weak organizations, rankings, rectifications, member warnings (issue 15) ------
+def _assessment_built(world):
+    """The first county's flags, its ranking confirmed (one rectification) and a member's
+    warning, computed through the services once per test."""
+    import datetime as dt
+
+    from dangjian.assessment.models import Flag, Ranking
+    from dangjian.assessment.services import warnings as assess_warnings
+    from dangjian.assessment.services import weak as assess_weak
+    from dangjian.members.models.mobile import MobileRegistration
+    from tests.orglife.helpers import people
+
+    if Flag.objects.exists():
+        return
+    year = timezone.localdate().year
+    assess_weak.flags_recompute(year=year)
+    assess_weak.rankings_recompute(year=year)
+    ranking = Ranking.objects.get(county=world.nodes["county"], year=year)
+    assess_weak.ranking_confirm(actor=world.users["county"], ranking=ranking)
+    m = people(world.orgs["grid_branch"], 1, prefix="越界预警党员")[0]
+    MobileRegistration.objects.create(
+        member=m,
+        destination="外省",
+        left_on=dt.date(2020, 1, 1),
+        last_contact_on=dt.date(2020, 1, 1),
+    )
+    assess_warnings.warnings_recompute()
+
+
+def assess_flag_probes(world) -> list[Probe]:
+    from dangjian.assessment.models import Flag
+
+    _assessment_built(world)
+    return [Probe(f.pk, f.summary) for f in Flag.objects.order_by("pk")]
+
+
+def assess_ranking_probes(world) -> list[Probe]:
+    from dangjian.assessment.models import Ranking
+
+    _assessment_built(world)
+    return [
+        Probe(r.pk, str(r), markers=(f"/assessment/rankings/{r.pk}/",))
+        for r in Ranking.objects.select_related("county")
+    ]
+
+
+def assess_rectification_probes(world) -> list[Probe]:
+    from dangjian.assessment.models import Rectification
+
+    _assessment_built(world)
+    return [
+        Probe(r.pk, str(r), markers=(f"/assessment/rectifications/{r.pk}/",))
+        for r in Rectification.objects.all()
+    ]
+
+
+def assess_warning_probes(world) -> list[Probe]:
+    from dangjian.assessment.models import MemberWarning
+
+    _assessment_built(world)
+    return [Probe(w.pk, w.member_name) for w in MemberWarning.objects.all()]
+
+
+def assess_warning_org_probes(world) -> list[Probe]:
+    from dangjian.assessment.models import MemberWarning
+
+    _assessment_built(world)
+    orgs = {w.org_id: w.org.name for w in MemberWarning.objects.select_related("org")}
+    return [Probe(pk, name) for pk, name in orgs.items()]
+
+
+FACTORIES["assess_flag"] = assess_flag_probes
+FACTORIES["assess_ranking"] = assess_ranking_probes
+FACTORIES["assess_rectification"] = assess_rectification_probes
+FACTORIES["assess_warning"] = assess_warning_probes
+FACTORIES["assess_warning_org"] = assess_warning_org_probes
+_ASSESS_PLAN = {"action": "plan", "measures": "越界整顿措施", "leader": "越界"}
+ROUTES += [
+    Route("api", "/api/v1/assessment/flags/", "assess_flag", "list"),
+    Route(
+        "api",
+        "/api/v1/assessment/flags/?page_size=200&rule=committee_incomplete",
+        "assess_flag",
+        "list",
+    ),
+    Route("api", "/api/v1/assessment/flags/{id}", "assess_flag", "detail"),
+    Route(
+        "api",
+        "/api/v1/assessment/flags/",
+        "org",
+        "write",
+        method="POST",
+        data=lambda p: {"org_id": p.pk, "year": 2026, "summary": "越界情形", "evidence": "越界"},
+        control_status=frozenset({200, 422}),
+    ),
+    Route("api", "/api/v1/assessment/rankings/", "assess_ranking", "list"),
+    Route("api", "/api/v1/assessment/rankings/{id}", "assess_ranking", "detail"),
+    Route(
+        "api",
+        "/api/v1/assessment/rankings/{id}/confirm",
+        "assess_ranking",
+        "write",
+        method="POST",
+        control_status=frozenset({409}),
+    ),
+    Route("api", "/api/v1/assessment/rectifications/", "assess_rectification", "list"),
+    Route("api", "/api/v1/assessment/rectifications/{id}", "assess_rectification", "detail"),
+    Route(
+        "api",
+        "/api/v1/assessment/rectifications/{id}/transitions",
+        "assess_rectification",
+        "write",
+        method="POST",
+        data=_ASSESS_PLAN,
+        control_status=frozenset({403}),
+        note="the administrator is above the organization: only its own side files the plan",
+    ),
+    Route("api", "/api/v1/assessment/warnings/", "assess_warning", "list"),
+    Route("api", "/api/v1/assessment/warnings/?history=true", "assess_warning", "list"),
+    Route("api", "/api/v1/assessment/warnings/counts", "assess_warning_org", "list"),
+    Route("api", "/api/v1/assessment/warnings/{id}", "assess_warning", "detail"),
+    Route("console", "/assessment/flags/", "assess_flag", "list"),
+    Route(
+        "console",
+        "/assessment/flags/new/",
+        "org",
+        "write",
+        method="POST",
+        data=lambda p: {"org": p.pk, "year": 2026, "summary": "越界情形", "evidence": "越界"},
+        control_status=frozenset({302}),
+    ),
+    Route("console", "/assessment/rankings/", "assess_ranking", "list"),
+    Route("console", "/assessment/rankings/{id}/", "assess_ranking", "detail"),
+    Route(
+        "console",
+        "/assessment/rankings/{id}/confirm/",
+        "assess_ranking",
+        "write",
+        method="POST",
+        control_status=frozenset({302}),
+    ),
+    Route("console", "/assessment/rectifications/", "assess_rectification", "list"),
+    Route("console", "/assessment/rectifications/{id}/", "assess_rectification", "detail"),
+    Route(
+        "console",
+        "/assessment/rectifications/{id}/",
+        "assess_rectification",
+        "write",
+        method="POST",
+        data=_ASSESS_PLAN,
+        control_status=frozenset({403}),
+    ),
+    Route("console", "/assessment/orgs/{id}/", "org", "detail"),
+    Route("console", "/assessment/warnings/", "assess_warning", "list"),
+    Route("console", "/assessment/warnings/?history=1", "assess_warning", "list"),
+    Route("console", "/m/assessment/warnings/", "assess_warning", "self", control=False),
+    Route("console", "/m/assessment/warnings/branch/", "assess_warning", "list"),
+]
+# The thresholds hold for the whole deployment; the recomputation runs for the whole city.
+UNSCOPED_API_ROUTES |= {
+    ("GET", "/api/v1/assessment/settings/"),
+    ("POST", "/api/v1/assessment/settings/"),
+    ("POST", "/api/v1/assessment/recompute"),
+}
+UNSCOPED_CONSOLE_ROUTES |= {"/assessment/settings/", "/assessment/recompute/"}

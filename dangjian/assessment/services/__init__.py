@@ -1,0 +1,1 @@
+"""Writes of 考核, one module per subdomain (weak organizations, rectification, warnings)."""
