@@ -248,3 +248,12 @@ def riders(user, *, station_id: int | None = None):
     if station_id is not None:
         qs = qs.filter(station_id=station_id)
     return qs.order_by("area_path", "id")
+
+
+def station_detail(user, pk) -> Station:
+    qs = Station.objects.select_related("area").annotate(rider_count=Count("riders"))
+    return scope.get_visible(qs, user, VIEW, pk=pk)
+
+
+def rider_detail(user, pk) -> Rider:
+    return scope.get_visible(Rider.objects.select_related("station"), user, VIEW, pk=pk)
