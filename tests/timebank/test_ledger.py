@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Sum
 from django.http import Http404
 from django.utils import timezone
@@ -116,7 +116,7 @@ def test_ledger_verify_finds_a_tampered_hours_row(world):
     p = Participation.objects.get(order=o)
     entry = LedgerEntry.objects.get(transaction_id=p.txn_id, amount__gt=0)
     # Rows are append-only in the database: an edit is refused outright.
-    with pytest.raises(Exception), transaction.atomic():
+    with pytest.raises(DatabaseError), transaction.atomic():
         LedgerEntry.objects.filter(pk=entry.pk).update(amount=Decimal("30.00"))
     # A row slipped in behind the application's back is found.
     with connection.cursor() as cur:
