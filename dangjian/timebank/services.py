@@ -58,6 +58,10 @@ def _datetime(errors: Errors, field: str, value) -> dt.datetime | None:
     return value
 
 
+def _covers(actor, permission: str, path: str) -> bool:
+    return any(tree.is_within(path, p) for p in scope.reach_of(actor, permission).area_paths)
+
+
 def community_of(area: Area) -> Area | None:
     """The village or community an area lies in (itself when it is one)."""
     if area.kind in (AreaKind.COMMUNITY, AreaKind.VILLAGE):
@@ -127,17 +131,20 @@ def order_create(
         grid = getattr(actor, "area", None)
     elif grid.pk:
         grid = Area.objects.filter(pk=grid.pk).first()
+        home = community_of(actor.area) if getattr(actor, "area", None) is not None else None
+        if grid is not None and not (
+            (home is not None and tree.is_within(grid.path, home.path))
+            or scope.is_visible(grid, actor, "territory.view")
+        ):
+            raise Http404("未找到")
     community = community_of(grid) if grid is not None else None
     if grid is None or community is None:
         e.add("area_id", "请选择服务地点所在网格（area_id）")
-    elif not (
-        (
-            actor.area_path
-            and tree.is_within(grid.path, community.path)
-            and tree.is_within(actor.area_path, community.path)
-        )
-        or scope.is_visible(grid, actor, "volunteering.dispatch")
+    elif not (actor.area_path and tree.is_within(actor.area_path, community.path)) and not _covers(
+        actor, "volunteering.dispatch", grid.path
     ):
+        if not scope.is_visible(grid, actor, "territory.view"):
+            raise Http404("未找到")
         e.add("area_id", "只能在本人居住的社区点单")
     if talent is not None and community is not None and talent.community_id != community.pk:
         e.add("talent_id", "只能预约本社区能人榜上的能人")
@@ -285,11 +292,11 @@ def participation_correct(*, actor, participation: Participation, hours, reason)
 
 def _community_for(actor, area: Area | None, e: Errors, field: str = "community_id"):
     found = Area.objects.filter(pk=area.pk).first() if area is not None and area.pk else None
+    if found is not None and not scope.is_visible(found, actor, "territory.view"):
+        raise Http404("未找到")
     if found is None or found.kind not in (AreaKind.COMMUNITY, AreaKind.VILLAGE):
         e.add(field, "请选择社区或村（community_id）")
         return None
-    if not scope.is_visible(found, actor, "territory.view"):
-        raise Http404("未找到")
     if not any(
         tree.is_within(found.path, p)
         for p in scope.reach_of(actor, "volunteering.manage").area_paths
