@@ -32,6 +32,9 @@ MENU = (
     MenuItem("党费", "console:dues:overview", "dues.view"),
     MenuItem("党费上缴", "console:dues:remittances", "dues.view"),
     MenuItem("基层组织经费", "console:dues:funds", "dues.view"),
+    MenuItem("时间银行", "console:timebank:orders", "volunteering.view"),
+    MenuItem("志愿服务队", "console:timebank:teams", "volunteering.view"),
+    MenuItem("驿站与新就业群体", "console:timebank:stations", "volunteering.view"),
     MenuItem("用户与授权", "console:accounts:users", "accounts.view"),
     MenuItem("职能部门", "console:accounts:departments", "accounts.view"),
     MenuItem("居民注册", "console:accounts:registrations", "accounts.confirm_resident"),
@@ -41,7 +44,6 @@ MENU = (
 )
 
 UPCOMING = (
-    MenuItem("时间银行", None, "volunteering.view"),
     MenuItem("积分", None, "points.view"),
     MenuItem("考核", None, "assessment.view"),
     MenuItem("一张图", None, "dashboard.view"),

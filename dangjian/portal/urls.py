@@ -11,6 +11,7 @@ urlpatterns = [
     path("development/", include("dangjian.portal.development_urls")),
     path("orglife/", include("dangjian.portal.orglife_urls")),
     path("dues/", include("dangjian.portal.dues_urls")),
+    path("timebank/", include("dangjian.portal.timebank_urls")),
     path("register/", accounts_views.register, name="register"),
     path("registrations/", accounts_views.registrations, name="registrations"),
     path(
