@@ -74,7 +74,9 @@ def order_new(request):
             if values["talent"]:
                 from dangjian.timebank.models import TalentOffer
 
-                talent = TalentOffer(pk=_pk(int(values["talent"]) if values["talent"].isdigit() else 0))
+                talent = TalentOffer(
+                    pk=_pk(int(values["talent"]) if values["talent"].isdigit() else 0)
+                )
             o = services.order_create(
                 actor=request.user,
                 service_class=values["service_class"],
@@ -103,9 +105,7 @@ def detail(request, order_id: int):
     user = request.user
     mine = next((p for p in o.participations.all() if p.user_id == user.pk), None)
     readable = (
-        user.pk == o.requester_id
-        or mine is not None
-        or flow._covers(user, "volunteering.view", o)
+        user.pk == o.requester_id or mine is not None or flow._covers(user, "volunteering.view", o)
     )
     return render(
         request,
@@ -125,9 +125,7 @@ def detail(request, order_id: int):
 @require_POST
 def act(request, order_id: int):
     action = request.POST.get("action", "")
-    fields = {
-        k: request.POST.get(k) for k in ("lat", "lng", "comment") if request.POST.get(k)
-    }
+    fields = {k: request.POST.get(k) for k in ("lat", "lng", "comment") if request.POST.get(k)}
     if request.POST.get("rating"):
         rating = request.POST["rating"]
         fields["rating"] = int(rating) if rating.isdigit() else rating

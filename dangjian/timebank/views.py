@@ -45,9 +45,11 @@ def _errors(request, exc) -> None:
 
 
 def _communities(user):
-    return Area.objects.visible_to(user, "volunteering.manage").filter(
-        kind__in=(AreaKind.COMMUNITY, AreaKind.VILLAGE)
-    ).order_by("path")[:200]
+    return (
+        Area.objects.visible_to(user, "volunteering.manage")
+        .filter(kind__in=(AreaKind.COMMUNITY, AreaKind.VILLAGE))
+        .order_by("path")[:200]
+    )
 
 
 @console_view

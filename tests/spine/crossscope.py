@@ -3597,6 +3597,68 @@ ROUTES += [
         control_status=frozenset({200}),
     ),
 ]
+# The console pages (dispatch, teams, stations, hours) and the phone pages (/m/timebank/).
+_TB_302 = frozenset({302})
+ROUTES += [
+    Route("console", "/timebank/", "tb_order", "list"),
+    Route("console", "/timebank/?state=ordered", "tb_order", "list"),
+    Route("console", "/timebank/orders/{id}/", "tb_order", "detail"),
+    Route(
+        "console",
+        "/timebank/orders/{id}/act/",
+        "tb_order",
+        "write",
+        method="POST",
+        data={"action": "cancel", "note": "越界取消"},
+        control_status=_TB_302,
+    ),
+    Route("console", "/timebank/teams/", "tb_team", "list"),
+    Route("console", "/timebank/teams/{id}/", "tb_team", "detail"),
+    Route(
+        "console",
+        "/timebank/teams/",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {"community": p.pk, "name": "越界队伍", "kind": "women"},
+        control_status=frozenset({200, 302}),
+    ),
+    Route("console", "/timebank/stations/", "tb_station", "list"),
+    Route("console", "/timebank/stations/", "tb_rider", "list"),
+    Route(
+        "console",
+        "/timebank/stations/",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {"area": p.pk, "name": "越界驿站", "kind": "red"},
+        control_status=frozenset({200, 302}),
+    ),
+    Route(
+        "console",
+        "/timebank/riders/{id}/assistant/",
+        "tb_rider",
+        "write",
+        method="POST",
+        data={"on": "1"},
+        control_status=_TB_302,
+    ),
+    Route("console", "/timebank/hours/", "tb_participation", "list", control=False),
+    Route("console", "/m/timebank/", "tb_order", "list", control=False),
+    Route("console", "/m/timebank/orders/{id}/", "tb_order", "detail"),
+    Route(
+        "console",
+        "/m/timebank/orders/{id}/act/",
+        "tb_order",
+        "write",
+        method="POST",
+        data={"action": "cancel", "note": "越界取消"},
+        control_status=_TB_302,
+    ),
+    Route("console", "/m/timebank/hours/", "tb_participation", "self"),
+    Route("console", "/m/timebank/talents/", "tb_talent", "list"),
+]
+UNSCOPED_CONSOLE_ROUTES |= {"/m/timebank/order/"}  # the order form: one's own order
 # Ordering for oneself, offering one's own skill and registering oneself at a station are the
 # caller's own acts (their own rows): no probe of another scope is named.
 UNSCOPED_API_ROUTES |= {("POST", f"{_TB}/talents/"), ("POST", f"{_TB}/riders/")}

@@ -25,11 +25,17 @@ def test_the_order_on_the_pages(world, client):
     client.force_login(world.users["resident"])
     r = client.get("/m/timebank/order/")
     assert r.status_code == 200 and "我要点单" in r.content.decode()
-    r = client.post("/m/timebank/order/", {
-        "service_class": "cleaning", "description": "楼道清扫", "place": "1号楼",
-        "starts_at": _local(now + dt.timedelta(hours=1)),
-        "ends_at": _local(now + dt.timedelta(hours=3)), "helpers_wanted": "1",
-    })
+    r = client.post(
+        "/m/timebank/order/",
+        {
+            "service_class": "cleaning",
+            "description": "楼道清扫",
+            "place": "1号楼",
+            "starts_at": _local(now + dt.timedelta(hours=1)),
+            "ends_at": _local(now + dt.timedelta(hours=3)),
+            "helpers_wanted": "1",
+        },
+    )
     assert r.status_code == 302, r.content.decode()[:500]
     o = Order.objects.get()
     client.force_login(world.users["community"])
@@ -59,16 +65,25 @@ def test_the_order_on_the_pages(world, client):
 def test_console_pages_render(world, client):
     community = world.users["community"]
     dispatched(world)
-    t = services.team_create(actor=community, community=world.nodes["community"],
-                             name="夕阳红服务队", kind="elderly")
+    t = services.team_create(
+        actor=community, community=world.nodes["community"], name="夕阳红服务队", kind="elderly"
+    )
     helper(world, "王强")
     riders.station_create(actor=community, area=world.nodes["grid"], name="爱心驿站", kind="love")
     client.force_login(community)
-    for url in ("/timebank/", "/timebank/teams/", f"/timebank/teams/{t.pk}/",
-                "/timebank/stations/", "/timebank/hours/?by=work_unit&view=org"):
+    for url in (
+        "/timebank/",
+        "/timebank/teams/",
+        f"/timebank/teams/{t.pk}/",
+        "/timebank/stations/",
+        "/timebank/hours/?by=work_unit&view=org",
+    ):
         r = client.get(url)
         assert r.status_code == 200, url
     assert "王强" in client.get(f"/timebank/teams/{t.pk}/").content.decode()
-    r = client.post("/timebank/teams/", {"community": world.nodes["community"].pk,
-                                         "name": "", "kind": "women"}, follow=True)
+    r = client.post(
+        "/timebank/teams/",
+        {"community": world.nodes["community"].pk, "name": "", "kind": "women"},
+        follow=True,
+    )
     assert "请填写队伍名称" in r.content.decode()
