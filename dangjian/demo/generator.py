@@ -183,15 +183,21 @@ def _seed_members(b: CityBuilder, demo_user: User, progress: bool) -> dict:
 
 # The modules whose demo data follows the trees and accounts, in the order they are written
 # (each reads what the ones before wrote: orglife and dues need the members).
-MODULES = ("members", "cases", "orglife", "dues", "development")
+MODULES = ("members", "cases", "orglife", "dues", "development", "timebank")
 MODULE_LABELS = {
     "members": "党员",
     "cases": "网格事件",
     "orglife": "组织生活",
     "dues": "党费",
     "development": "党员发展",
+    "timebank": "时间银行",
 }
-MODULE_NEEDS = {"orglife": "members", "dues": "members", "development": "members"}
+MODULE_NEEDS = {
+    "orglife": "members",
+    "dues": "members",
+    "development": "members",
+    "timebank": "members",
+}
 
 
 def _seeder(module: str, name: str):
@@ -213,6 +219,7 @@ SEEDERS = {
     "orglife": _seeder("orglife", "seed_orglife"),
     "dues": _seeder("dues", "seed_dues"),
     "development": _seeder("development", "seed_with_progress"),
+    "timebank": _seeder("timebank", "seed_timebank"),
 }
 
 
