@@ -47,7 +47,9 @@ def _world():
     grid = area(community, "基准网格", AreaKind.GRID)
 
     def user(name, kind, role, node=None, home=None):
-        u = User(username=name, real_name=name, kind=kind, area=home, area_path=home.path if home else "")
+        u = User(
+            username=name, real_name=name, kind=kind, area=home, area_path=home.path if home else ""
+        )
         u.set_unusable_password()
         u.save()
         accounts.grant_add(actor=None, user=u, role_code=role, area=node)

@@ -49,7 +49,7 @@ def _int(name: str, value) -> int | None:
 # --- orders ----------------------------------------------------------------------------------------
 
 
-class ParticipationOut(Schema):
+class TbParticipationOut(Schema):
     id: int
     user_id: int
     name: str
@@ -62,7 +62,7 @@ class ParticipationOut(Schema):
     confirmed_at: str | None
 
 
-class StepOut(Schema):
+class TbStepOut(Schema):
     action: str
     action_label: str
     from_state: str
@@ -72,7 +72,7 @@ class StepOut(Schema):
     at: str | None
 
 
-class OrderOut(Schema):
+class TbOrderOut(Schema):
     id: int
     no: str
     service_class: str
@@ -96,13 +96,13 @@ class OrderOut(Schema):
     created_at: str | None
 
 
-class OrderDetailOut(OrderOut):
+class TbOrderDetailOut(TbOrderOut):
     place: str
     rating: int | None
     rating_comment: str
     cancel_reason: str
-    participations: list[ParticipationOut]
-    history: list[StepOut]
+    participations: list[TbParticipationOut]
+    history: list[TbStepOut]
     allowed_actions: list[AllowedActionOut]
 
 
@@ -181,15 +181,15 @@ def order_detail_out(user, o: Order) -> dict:
     }
 
 
-class OrderParams(Schema):
+class TbOrderParams(Schema):
     state: str = ""
     community: int | None = None
     mine: bool = False
     available: bool = False
 
 
-@router.get("/orders/", response={200: page_schema(OrderOut), **ERRORS})
-def list_orders(request, params: Query[OrderParams]):
+@router.get("/orders/", response={200: page_schema(TbOrderOut), **ERRORS})
+def list_orders(request, params: Query[TbOrderParams]):
     """Orders the caller reaches; ``available`` the ones open to the caller to accept now,
     ``mine`` the ones they ordered or took part in."""
     if params.state and params.state not in OrderState.values:
@@ -205,7 +205,7 @@ def list_orders(request, params: Query[OrderParams]):
     return paginate(request, qs, order_out)
 
 
-class OrderIn(Schema):
+class TbOrderIn(Schema):
     service_class: Any = None
     description: str = ""
     place: str = ""
@@ -216,8 +216,8 @@ class OrderIn(Schema):
     talent_id: int | None = None
 
 
-@router.post("/orders/", response={200: OrderDetailOut, **ERRORS})
-def create_order(request, data: OrderIn):
+@router.post("/orders/", response={200: TbOrderDetailOut, **ERRORS})
+def create_order(request, data: TbOrderIn):
     """A resident orders a service (群众点单) in their grid; with ``talent_id`` a booking of a
     talent from the community's roster (能人榜), open to that talent at once."""
     area = _int("area_id", data.area_id)
@@ -236,12 +236,12 @@ def create_order(request, data: OrderIn):
     return order_detail_out(request.auth, selectors.order_detail(request.auth, o.pk))
 
 
-@router.get("/orders/{int:order_id}", response={200: OrderDetailOut, **ERRORS})
+@router.get("/orders/{int:order_id}", response={200: TbOrderDetailOut, **ERRORS})
 def get_order(request, order_id: int):
     return order_detail_out(request.auth, selectors.order_detail(request.auth, _pk(order_id)))
 
 
-class TransitionIn(Schema):
+class TbTransitionIn(Schema):
     action: Any = None
     note: str = ""
     team_id: Any = None
@@ -253,8 +253,8 @@ class TransitionIn(Schema):
     participation_id: Any = None
 
 
-@router.post("/orders/{int:order_id}/transitions", response={200: OrderDetailOut, **ERRORS})
-def order_transition(request, order_id: int, data: TransitionIn):
+@router.post("/orders/{int:order_id}/transitions", response={200: TbOrderDetailOut, **ERRORS})
+def order_transition(request, order_id: int, data: TbTransitionIn):
     """``dispatch`` (community: ``team_id`` or ``open_to_checked_in``), ``accept`` (a helper
     it is open to), ``check_in`` / ``check_out`` (``lat``, ``lng`` optional), ``withdraw``
     (with a note), ``no_show`` (``participation_id``), ``confirm`` (the resident: ``rating``
@@ -268,16 +268,16 @@ def order_transition(request, order_id: int, data: TransitionIn):
     return order_detail_out(request.auth, selectors.order_detail(request.auth, o.pk))
 
 
-class CorrectionIn(Schema):
+class TbCorrectionIn(Schema):
     hours: Any = None
     reason: str = ""
 
 
 @router.post(
     "/participations/{int:participation_id}/corrections",
-    response={200: ParticipationOut, **ERRORS},
+    response={200: TbParticipationOut, **ERRORS},
 )
-def correct_participation(request, participation_id: int, data: CorrectionIn):
+def correct_participation(request, participation_id: int, data: TbCorrectionIn):
     """Correct credited hours: the ledger transaction is reversed and the new hours posted."""
     p = services.participation_correct(
         actor=request.auth,
@@ -291,19 +291,19 @@ def correct_participation(request, participation_id: int, data: CorrectionIn):
 # --- hours -----------------------------------------------------------------------------------------
 
 
-class EntryOut(Schema):
+class TbEntryOut(Schema):
     amount: str
     memo: str
     kind: str
     occurred_on: str | None
 
 
-class MyHoursOut(Schema):
+class TbMyHoursOut(Schema):
     balance: str
-    entries: list[EntryOut]
+    entries: list[TbEntryOut]
 
 
-@router.get("/hours/me", response={200: MyHoursOut, **ERRORS})
+@router.get("/hours/me", response={200: TbMyHoursOut, **ERRORS})
 def my_hours(request):
     """The caller's own time account (时间账户): balance and latest entries."""
     found = selectors.my_hours(request.auth)
@@ -321,22 +321,22 @@ def my_hours(request):
     }
 
 
-class HoursParams(Schema):
+class TbHoursParams(Schema):
     by: str = "member"
     since: FilterDate | None = None
     until: FilterDate | None = None
     view: str = "area"
 
 
-class HoursRowOut(Schema):
+class TbHoursRowOut(Schema):
     key: str
     name: str
     hours: str
     services: int
 
 
-@router.get("/hours/", response={200: list[HoursRowOut], **ERRORS})
-def hours_summary(request, params: Query[HoursParams]):
+@router.get("/hours/", response={200: list[TbHoursRowOut], **ERRORS})
+def hours_summary(request, params: Query[TbHoursParams]):
     """Confirmed hours per ``by`` (member, team, org, community, work_unit); ``view=org``
     reads through the helpers' organizations (what an employer's branch sees of its members'
     双报到 service) instead of the places served."""
@@ -357,7 +357,7 @@ def hours_summary(request, params: Query[HoursParams]):
 # --- teams -----------------------------------------------------------------------------------------
 
 
-class TeamOut(Schema):
+class TbTeamOut(Schema):
     id: int
     name: str
     kind: str
@@ -369,7 +369,7 @@ class TeamOut(Schema):
     member_count: int
 
 
-class TeamMemberOut(Schema):
+class TbTeamMemberOut(Schema):
     id: int
     user_id: int
     name: str
@@ -378,8 +378,8 @@ class TeamMemberOut(Schema):
     joined_on: str | None
 
 
-class TeamDetailOut(TeamOut):
-    members: list[TeamMemberOut]
+class TbTeamDetailOut(TbTeamOut):
+    members: list[TbTeamMemberOut]
 
 
 def team_out(t: VolunteerTeam) -> dict:
@@ -415,25 +415,25 @@ def team_detail_out(t: VolunteerTeam) -> dict:
     }
 
 
-class TeamParams(Schema):
+class TbTeamParams(Schema):
     community: int | None = None
 
 
-@router.get("/teams/", response={200: page_schema(TeamOut), **ERRORS})
-def list_teams(request, params: Query[TeamParams]):
+@router.get("/teams/", response={200: page_schema(TbTeamOut), **ERRORS})
+def list_teams(request, params: Query[TbTeamParams]):
     community = _pk(params.community) if params.community is not None else None
     return paginate(request, selectors.teams(request.auth, community_id=community), team_out)
 
 
-class TeamIn(Schema):
+class TbTeamIn(Schema):
     community_id: int | None = None
     name: str = ""
     kind: Any = None
     description: str = ""
 
 
-@router.post("/teams/", response={200: TeamDetailOut, **ERRORS})
-def create_team(request, data: TeamIn):
+@router.post("/teams/", response={200: TbTeamDetailOut, **ERRORS})
+def create_team(request, data: TbTeamIn):
     community = _int("community_id", data.community_id)
     t = services.team_create(
         actor=request.auth,
@@ -445,18 +445,18 @@ def create_team(request, data: TeamIn):
     return team_detail_out(selectors.team_detail(request.auth, t.pk))
 
 
-@router.get("/teams/{int:team_id}", response={200: TeamDetailOut, **ERRORS})
+@router.get("/teams/{int:team_id}", response={200: TbTeamDetailOut, **ERRORS})
 def get_team(request, team_id: int):
     return team_detail_out(selectors.team_detail(request.auth, _pk(team_id)))
 
 
-class TeamMemberIn(Schema):
+class TbTeamMemberIn(Schema):
     user_id: int | None = None
     role: str = "member"
 
 
-@router.post("/teams/{int:team_id}/members", response={200: TeamDetailOut, **ERRORS})
-def add_team_member(request, team_id: int, data: TeamMemberIn):
+@router.post("/teams/{int:team_id}/members", response={200: TbTeamDetailOut, **ERRORS})
+def add_team_member(request, team_id: int, data: TbTeamMemberIn):
     user = _int("user_id", data.user_id)
     services.team_member_add(
         actor=request.auth,
@@ -470,7 +470,7 @@ def add_team_member(request, team_id: int, data: TeamMemberIn):
 # --- talent roster -----------------------------------------------------------------------------------
 
 
-class TalentOut(Schema):
+class TbTalentOut(Schema):
     id: int
     name: str
     community_id: int
@@ -498,13 +498,13 @@ def talent_out(t: TalentOffer) -> dict:
     }
 
 
-class TalentParams(Schema):
+class TbTalentParams(Schema):
     community: int | None = None
     service_class: str = ""
 
 
-@router.get("/talents/", response={200: page_schema(TalentOut), **ERRORS})
-def list_talents(request, params: Query[TalentParams]):
+@router.get("/talents/", response={200: page_schema(TbTalentOut), **ERRORS})
+def list_talents(request, params: Query[TbTalentParams]):
     """The talent roster (能人榜): one's own community's, or every one under a staff grant."""
     if params.service_class and params.service_class not in ServiceClass.values:
         raise ValidationError({"service_class": ["服务类别（service_class）取值无效"]})
@@ -516,15 +516,15 @@ def list_talents(request, params: Query[TalentParams]):
     return paginate(request, qs, talent_out)
 
 
-class TalentIn(Schema):
+class TbTalentIn(Schema):
     service_class: Any = None
     skill: str = ""
     description: str = ""
     available: str = ""
 
 
-@router.post("/talents/", response={200: TalentOut, **ERRORS})
-def offer_talent(request, data: TalentIn):
+@router.post("/talents/", response={200: TbTalentOut, **ERRORS})
+def offer_talent(request, data: TbTalentIn):
     t = services.talent_offer(
         actor=request.auth,
         service_class=data.service_class,
@@ -539,7 +539,7 @@ def offer_talent(request, data: TalentIn):
 # --- stations and riders -----------------------------------------------------------------------------
 
 
-class StationOut(Schema):
+class TbStationOut(Schema):
     id: int
     name: str
     kind: str
@@ -569,22 +569,22 @@ def station_out(s: Station) -> dict:
     }
 
 
-class StationParams(Schema):
+class TbStationParams(Schema):
     kind: str = ""
 
 
-@router.get("/stations/", response={200: page_schema(StationOut), **ERRORS})
-def list_stations(request, params: Query[StationParams]):
+@router.get("/stations/", response={200: page_schema(TbStationOut), **ERRORS})
+def list_stations(request, params: Query[TbStationParams]):
     return paginate(request, selectors.stations(request.auth, kind=params.kind), station_out)
 
 
-@router.get("/stations/{int:station_id}", response={200: StationOut, **ERRORS})
+@router.get("/stations/{int:station_id}", response={200: TbStationOut, **ERRORS})
 @scope.scoped_object("station_id", selectors.station_detail)
 def get_station(request, station: Station):
     return station_out(station)
 
 
-class StationIn(Schema):
+class TbStationIn(Schema):
     area_id: int | None = None
     name: str = ""
     kind: Any = None
@@ -593,8 +593,8 @@ class StationIn(Schema):
     opening_hours: str = ""
 
 
-@router.post("/stations/", response={200: StationOut, **ERRORS})
-def create_station(request, data: StationIn):
+@router.post("/stations/", response={200: TbStationOut, **ERRORS})
+def create_station(request, data: TbStationIn):
     area = _int("area_id", data.area_id)
     s = riders.station_create(
         actor=request.auth,
@@ -608,7 +608,7 @@ def create_station(request, data: StationIn):
     return station_out(selectors.station_detail(request.auth, s.pk))
 
 
-class RiderOut(Schema):
+class TbRiderOut(Schema):
     id: int
     name: str
     kind: str
@@ -638,23 +638,23 @@ def rider_out(r: Rider) -> dict:
     }
 
 
-class RiderParams(Schema):
+class TbRiderParams(Schema):
     station: int | None = None
 
 
-@router.get("/riders/", response={200: page_schema(RiderOut), **ERRORS})
-def list_riders(request, params: Query[RiderParams]):
+@router.get("/riders/", response={200: page_schema(TbRiderOut), **ERRORS})
+def list_riders(request, params: Query[TbRiderParams]):
     station = _pk(params.station) if params.station is not None else None
     return paginate(request, selectors.riders(request.auth, station_id=station), rider_out)
 
 
-@router.get("/riders/{int:rider_id}", response={200: RiderOut, **ERRORS})
+@router.get("/riders/{int:rider_id}", response={200: TbRiderOut, **ERRORS})
 @scope.scoped_object("rider_id", selectors.rider_detail)
 def get_rider(request, rider: Rider):
     return rider_out(rider)
 
 
-class RiderIn(Schema):
+class TbRiderIn(Schema):
     station_id: int | None = None
     kind: Any = None
     platform: str = ""
@@ -662,8 +662,8 @@ class RiderIn(Schema):
     is_party_member: bool = False
 
 
-@router.post("/riders/", response={200: RiderOut, **ERRORS})
-def register_rider(request, data: RiderIn):
+@router.post("/riders/", response={200: TbRiderOut, **ERRORS})
+def register_rider(request, data: TbRiderIn):
     """The caller registers as a courier, rider or driver at a station (驿站)."""
     station = _int("station_id", data.station_id)
     r = riders.rider_register(
@@ -677,12 +677,12 @@ def register_rider(request, data: RiderIn):
     return rider_out(r)
 
 
-class AssistantIn(Schema):
+class TbAssistantIn(Schema):
     assistant_grid_worker: bool = True
 
 
-@router.post("/riders/{int:rider_id}/assistant", response={200: RiderOut, **ERRORS})
-def set_assistant(request, rider_id: int, data: AssistantIn):
+@router.post("/riders/{int:rider_id}/assistant", response={200: TbRiderOut, **ERRORS})
+def set_assistant(request, rider_id: int, data: TbAssistantIn):
     """The station's community makes a registered rider an assistant grid worker (兼职网格员),
     who then reports events through the grid-event intake (``/api/v1/cases/events/``)."""
     r = riders.rider_assistant_set(
