@@ -44,6 +44,7 @@ from dangjian.orglife.api import router as orglife_router
 from dangjian.points.api import router as points_router
 from dangjian.territory.api import router as areas_router
 from dangjian.territory.imports import api as area_imports_api
+from dangjian.timebank.api import router as timebank_router
 
 # Issue 13 split the member API by subdomain and moved the cadres and the household visits:
 # their operationIds stay the ones the clients know (``dangjian_members_api_<view>``,
@@ -219,6 +220,7 @@ api.add_router("/cases/visits", visits_router)
 api.add_router("/cases", cases_router)
 api.add_router("/orglife", orglife_router)
 api.add_router("/dues", dues_router)
+api.add_router("/timebank", timebank_router)
 api.add_router("/audit", audit_router)
 # --- people and their reach (issue 14) ---
 api.add_router("/users", accounts_users_router)

@@ -174,6 +174,8 @@ ACTION_LABELS: dict[str, str] = {
     "volunteering.view": "查看志愿服务",
     "volunteering.order": "志愿服务点单",
     "volunteering.accept": "志愿服务接单",
+    "volunteering.dispatch": "时间银行派单",
+    "volunteering.manage": "管理志愿服务队与驿站",
     "points.view": "查看积分",
     "points.manage": "管理积分方案、兑换与核销",
     "points.review": "积分评议与评分",

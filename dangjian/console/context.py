@@ -38,6 +38,9 @@ MENU = (
     MenuItem("软弱涣散排查", "console:assessment:rankings", "assessment.view"),
     MenuItem("整顿项目", "console:assessment:rectifications", "assessment.view"),
     MenuItem("党员双色预警", "console:assessment:warnings", "members.view"),
+    MenuItem("时间银行", "console:timebank:orders", "volunteering.view"),
+    MenuItem("志愿服务队", "console:timebank:teams", "volunteering.view"),
+    MenuItem("驿站与新就业群体", "console:timebank:stations", "volunteering.view"),
     MenuItem("用户与授权", "console:accounts:users", "accounts.view"),
     MenuItem("职能部门", "console:accounts:departments", "accounts.view"),
     MenuItem("居民注册", "console:accounts:registrations", "accounts.confirm_resident"),
@@ -46,10 +49,7 @@ MENU = (
     MenuItem("账号安全", "console:account"),
 )
 
-UPCOMING = (
-    MenuItem("时间银行", None, "volunteering.view"),
-    MenuItem("一张图", None, "dashboard.view"),
-)
+UPCOMING = (MenuItem("一张图", None, "dashboard.view"),)
 
 
 def is_staff_user(user) -> bool:

@@ -66,6 +66,7 @@ urlpatterns = [
     path("dues/", include("dangjian.dues.urls")),
     path("points/", include("dangjian.points.urls")),
     path("assessment/", include("dangjian.assessment.urls")),
+    path("timebank/", include("dangjian.timebank.urls")),
     path("audit/", audit_views.audit_list, name="audit"),
     path("audit/<int:entry_id>/reveal/", audit_views.audit_reveal, name="audit_reveal"),
     path("holidays/", holiday_views.holidays, name="holidays"),

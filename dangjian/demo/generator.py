@@ -183,7 +183,16 @@ def _seed_members(b: CityBuilder, demo_user: User, progress: bool) -> dict:
 
 # The modules whose demo data follows the trees and accounts, in the order they are written
 # (each reads what the ones before wrote: orglife and dues need the members).
-MODULES = ("members", "cases", "orglife", "dues", "development", "points", "assessment")
+MODULES = (
+    "members",
+    "cases",
+    "orglife",
+    "dues",
+    "development",
+    "timebank",
+    "points",
+    "assessment",
+)
 MODULE_LABELS = {
     "members": "党员",
     "cases": "网格事件",
@@ -192,6 +201,7 @@ MODULE_LABELS = {
     "development": "党员发展",
     "points": "积分",
     "assessment": "考核",
+    "timebank": "时间银行",
 }
 MODULE_NEEDS = {
     "orglife": "members",
@@ -199,6 +209,7 @@ MODULE_NEEDS = {
     "development": "members",
     "points": "members",
     "assessment": "members",
+    "timebank": "members",
 }
 
 
@@ -221,7 +232,8 @@ SEEDERS = {
     "orglife": _seeder("orglife", "seed_orglife"),
     "dues": _seeder("dues", "seed_dues"),
     "development": _seeder("development", "seed_with_progress"),
-    # Last: the points sweep collects what the other seeds earned.
+    "timebank": _seeder("timebank", "seed_timebank"),
+    # After the sources: the points sweep collects what the other seeds earned.
     "points": _seeder("points", "seed_points"),
     "assessment": _seeder("assessment", "seed_assessment"),
 }

@@ -6,8 +6,8 @@ worth points in the window ``(since, until]`` (``since`` None: from the beginnin
 yield through the one keyed award service, so a window read twice, or a source row edited and
 read again, never counts twice. Collectors read their module's rows; they never write there.
 
-The time bank registers its own collector at merge (``timebank.hours`` from
-``dangjian.timebank.selectors.confirmed_participations``): ``register`` is the whole interface.
+The time bank's collector (``timebank.hours``) reads
+``dangjian.timebank.selectors.confirmed_participations``; ``register`` is the whole interface.
 """
 
 from __future__ import annotations
@@ -179,4 +179,28 @@ def cases_visit(since, until) -> Iterator[SourceEvent]:
     for pk, user_id, name, area_path, org_path, visited in rows.iterator(chunk_size=5000):
         yield SourceEvent(
             Source.CASES_VISIT, str(pk), user_id, name, area_path, org_path or "", visited
+        )
+
+
+@register(Source.TIMEBANK_HOURS)
+def timebank_hours(since, until) -> Iterator[SourceEvent]:
+    """Volunteer hours confirmed by the resident served: points per hour. Keyed on the
+    participation; a later correction of its hours is re-read here, never counted twice."""
+    from dangjian.accounts.models import User
+    from dangjian.timebank.selectors import confirmed_participations
+
+    rows = [r for r in confirmed_participations(since=since, until=until) if r["user_id"]]
+    names = dict(
+        User.objects.filter(pk__in={r["user_id"] for r in rows}).values_list("pk", "real_name")
+    )
+    for r in rows:
+        yield SourceEvent(
+            Source.TIMEBANK_HOURS,
+            str(r["participation_id"]),
+            r["user_id"],
+            names.get(r["user_id"], ""),
+            r["area_path"],
+            r["org_path"],
+            _local(r["confirmed_at"]),
+            quantity=Decimal(r["hours"]),
         )

@@ -60,3 +60,9 @@ def tiles_for(user) -> list[dict]:
 
 # Residents' self-registration: the grid worker confirms those registered in their grids.
 TILES += (Tile("注册确认", "portal:registrations", "accounts.confirm_resident"),)
+
+# The time bank: order a service, take one, check in and out, confirm; my hours.
+TILES += (
+    Tile("时间银行", "portal:timebank:home", "volunteering.view"),
+    Tile("我的时长", "portal:timebank:hours", "volunteering.view"),
+)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("dues/", include("dangjian.portal.dues_urls")),
     path("points/", include("dangjian.portal.points_urls")),
     path("assessment/", include("dangjian.portal.assessment_urls")),
+    path("timebank/", include("dangjian.portal.timebank_urls")),
     path("register/", accounts_views.register, name="register"),
     path("registrations/", accounts_views.registrations, name="registrations"),
     path(

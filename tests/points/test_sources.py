@@ -92,3 +92,38 @@ def test_points_collect_command(world, capsys):
 
     call_command("points_collect")
     assert "合计新增0笔" in capsys.readouterr().out
+
+
+def test_confirmed_volunteer_hours_earn_points_per_hour_once(world):
+    """The time bank's collector: points per confirmed hour, counted once however often the
+    sweep runs."""
+    import time_machine
+
+    from tests.timebank.helpers import helper, move, order
+
+    s = member_scheme(world)
+    rule(
+        world,
+        s,
+        name="志愿服务",
+        category="合格党员十条",
+        source="timebank.hours",
+        points="2",
+    )
+    volunteer = helper(world, "志愿者甲")
+    o = order(world, helpers=1)
+    move(world.users["community"], o, "dispatch", open_to_checked_in=True)
+    move(volunteer, o, "accept")
+    start = timezone.now() + dt.timedelta(hours=2)
+    with time_machine.travel(start, tick=False):
+        move(volunteer, o, "check_in")
+    with time_machine.travel(start + dt.timedelta(hours=1, minutes=30), tick=False):
+        move(volunteer, o, "check_out")
+    with time_machine.travel(start + dt.timedelta(hours=2), tick=False):
+        move(world.users["resident"], o, "confirm", rating=5)
+    with time_machine.travel(start + dt.timedelta(hours=3), tick=False):
+        made = services.collect()
+        assert made["timebank.hours"] == 1
+        award = Award.objects.get(user=volunteer, source="timebank.hours")
+        assert award.points == Decimal("3.00")  # 1.5 hours × 2 points
+        assert sum(services.collect().values()) == 0

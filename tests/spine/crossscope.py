@@ -3992,3 +3992,269 @@ UNSCOPED_API_ROUTES |= {
     ("POST", "/api/v1/assessment/recompute"),
 }
 UNSCOPED_CONSOLE_ROUTES |= {"/assessment/settings/", "/assessment/recompute/"}
+
+
+# --- time bank (issue 16) ---
+# Orders, participations, teams, the talent roster, stations and riders of the first county
+# (龙桥社区); t-street3 reaches none of them.
+from dangjian.timebank import models as _tb_models  # noqa: E402
+
+
+def _tb_helper(world, name: str):
+    from tests.timebank.helpers import helper
+
+    return helper(world, name)
+
+
+def tb_order_probes(world) -> list[Probe]:
+    from tests.timebank.helpers import dispatched, order
+
+    out = [order(world, description="越界探针待派单"), dispatched(world, description="越界探针")]
+    return [Probe(o.pk, o.no, markers=(o.no,)) for o in out]
+
+
+def tb_participation_probes(world) -> list[Probe]:
+    from tests.timebank.helpers import dispatched, move
+
+    a = _tb_helper(world, "越界探针志愿者")
+    o = dispatched(world, description="越界探针服务")
+    move(a, o, "accept")
+    move(a, o, "check_in")
+    move(a, o, "check_out")
+    move(world.users["resident"], o, "confirm", rating=5)
+    p = _tb_models.Participation.objects.get(order=o)
+    return [Probe(p.pk, "越界探针志愿者")]
+
+
+def tb_team_probes(world) -> list[Probe]:
+    from dangjian.timebank import services as tb
+
+    t = tb.team_create(
+        actor=world.users[INSIDER],
+        community=world.nodes["community"],
+        name="越界探针巾帼红",
+        kind="women",
+    )
+    return [Probe(t.pk, t.name)]
+
+
+def tb_talent_probes(world) -> list[Probe]:
+    from dangjian.timebank import services as tb
+
+    t = tb.talent_offer(
+        actor=world.users["resident"], service_class="repair", skill="越界探针家电维修"
+    )
+    return [Probe(t.pk, t.skill)]
+
+
+def tb_station_probes(world) -> list[Probe]:
+    from dangjian.timebank import riders
+
+    s = riders.station_create(
+        actor=world.users[INSIDER], area=world.nodes["grid"], name="越界探针红色驿站", kind="red"
+    )
+    return [Probe(s.pk, s.name)]
+
+
+def tb_rider_probes(world) -> list[Probe]:
+    from dangjian.timebank import riders
+    from tests.world import user as make_user
+
+    s = riders.station_create(
+        actor=world.users[INSIDER], area=world.nodes["grid"], name="越界探针骑手驿站", kind="red"
+    )
+    u = make_user("越界探针骑手", role="resident", kind="resident", home=world.nodes["grid"])
+    r = riders.rider_register(actor=u, station=s, kind="rider", platform="越界探针平台")
+    return [Probe(r.pk, "越界探针骑手", markers=("越界探针平台",))]
+
+
+FACTORIES.update(
+    {
+        "tb_order": tb_order_probes,
+        "tb_participation": tb_participation_probes,
+        "tb_team": tb_team_probes,
+        "tb_talent": tb_talent_probes,
+        "tb_station": tb_station_probes,
+        "tb_rider": tb_rider_probes,
+    }
+)
+_TB = "/api/v1/timebank"
+ROUTES += [
+    Route("api", f"{_TB}/orders/", "tb_order", "list"),
+    Route("api", f"{_TB}/orders/?state=ordered", "tb_order", "list"),
+    Route("api", f"{_TB}/orders/?mine=true", "tb_order", "list", control=False),
+    Route("api", f"{_TB}/orders/?available=true", "tb_order", "list", control=False),
+    Route("api", f"{_TB}/orders/{{id}}", "tb_order", "detail"),
+    Route(
+        "api",
+        f"{_TB}/orders/{{id}}/transitions",
+        "tb_order",
+        "write",
+        method="POST",
+        data={"action": "cancel", "note": "越界取消"},
+        control_status=frozenset({200, 409}),
+    ),
+    Route(
+        "api",
+        f"{_TB}/orders/",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {
+            "service_class": "elderly",
+            "description": "越界点单",
+            "place": "越界地点",
+            "starts_at": (timezone.now() + timezone.timedelta(hours=1)).isoformat(),
+            "ends_at": (timezone.now() + timezone.timedelta(hours=3)).isoformat(),
+            "area_id": p.pk,
+        },
+        control_status=frozenset({200, 422}),
+        note="an order placed in an area out of reach reads 404 and writes nothing",
+    ),
+    Route(
+        "api",
+        f"{_TB}/participations/{{id}}/corrections",
+        "tb_participation",
+        "write",
+        method="POST",
+        data={"hours": "1.00", "reason": "越界更正"},
+        control_status=frozenset({200, 409, 422}),
+    ),
+    Route("api", f"{_TB}/hours/me", "tb_participation", "self"),
+    Route("api", f"{_TB}/hours/?by=member", "tb_participation", "list", control=False),
+    Route("api", f"{_TB}/hours/?by=org&view=org", "tb_participation", "list", control=False),
+    Route("api", f"{_TB}/teams/", "tb_team", "list"),
+    Route("api", f"{_TB}/teams/{{id}}", "tb_team", "detail"),
+    Route(
+        "api",
+        f"{_TB}/teams/",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {"community_id": p.pk, "name": "越界队伍", "kind": "women"},
+        control_status=frozenset({200, 422}),
+    ),
+    Route(
+        "api",
+        f"{_TB}/teams/{{id}}/members",
+        "tb_team",
+        "write",
+        method="POST",
+        data={"user_id": 1, "role": "member"},
+        control_status=frozenset({200, 422}),
+    ),
+    Route("api", f"{_TB}/talents/", "tb_talent", "list"),
+    Route("api", f"{_TB}/stations/", "tb_station", "list"),
+    Route("api", f"{_TB}/stations/{{id}}", "tb_station", "detail"),
+    Route(
+        "api",
+        f"{_TB}/stations/",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {"area_id": p.pk, "name": "越界驿站", "kind": "red"},
+        control_status=frozenset({200, 422}),
+    ),
+    Route("api", f"{_TB}/riders/", "tb_rider", "list"),
+    Route("api", f"{_TB}/riders/{{id}}", "tb_rider", "detail"),
+    Route(
+        "api",
+        f"{_TB}/riders/{{id}}/assistant",
+        "tb_rider",
+        "write",
+        method="POST",
+        data={"assistant_grid_worker": True},
+        control_status=frozenset({200}),
+    ),
+]
+# The console pages (dispatch, teams, stations, hours) and the phone pages (/m/timebank/).
+_TB_302 = frozenset({302})
+ROUTES += [
+    Route("console", "/timebank/", "tb_order", "list"),
+    Route("console", "/timebank/?state=ordered", "tb_order", "list"),
+    Route("console", "/timebank/orders/{id}/", "tb_order", "detail"),
+    Route(
+        "console",
+        "/timebank/orders/{id}/act/",
+        "tb_order",
+        "write",
+        method="POST",
+        data={"action": "cancel", "note": "越界取消"},
+        control_status=_TB_302,
+    ),
+    Route("console", "/timebank/teams/", "tb_team", "list"),
+    Route("console", "/timebank/teams/{id}/", "tb_team", "detail"),
+    Route(
+        "console",
+        "/timebank/teams/",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {"community": p.pk, "name": "越界队伍", "kind": "women"},
+        control_status=frozenset({200, 302}),
+    ),
+    Route("console", "/timebank/stations/", "tb_station", "list"),
+    Route("console", "/timebank/stations/", "tb_rider", "list"),
+    Route(
+        "console",
+        "/timebank/stations/",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {"area": p.pk, "name": "越界驿站", "kind": "red"},
+        control_status=frozenset({200, 302}),
+    ),
+    Route(
+        "console",
+        "/timebank/riders/{id}/assistant/",
+        "tb_rider",
+        "write",
+        method="POST",
+        data={"on": "1"},
+        control_status=_TB_302,
+    ),
+    Route("console", "/timebank/hours/", "tb_participation", "list", control=False),
+    Route("console", "/m/timebank/", "tb_order", "list", control=False),
+    Route("console", "/m/timebank/orders/{id}/", "tb_order", "detail"),
+    Route(
+        "console",
+        "/m/timebank/orders/{id}/act/",
+        "tb_order",
+        "write",
+        method="POST",
+        data={"action": "cancel", "note": "越界取消"},
+        control_status=_TB_302,
+    ),
+    Route("console", "/m/timebank/hours/", "tb_participation", "self"),
+    Route("console", "/m/timebank/talents/", "tb_talent", "list"),
+]
+UNSCOPED_CONSOLE_ROUTES |= {"/m/timebank/order/"}  # the order form: one's own order
+# Ordering for oneself, offering one's own skill and registering oneself at a station are the
+# caller's own acts (their own rows): no probe of another scope is named.
+UNSCOPED_API_ROUTES |= {("POST", f"{_TB}/talents/"), ("POST", f"{_TB}/riders/")}
+WATCHED_COUNTS += [
+    _tb_models.Order,
+    _tb_models.Participation,
+    _tb_models.OrderStep,
+    _tb_models.VolunteerTeam,
+    _tb_models.TeamMembership,
+    _tb_models.TalentOffer,
+    _tb_models.Station,
+    _tb_models.Rider,
+]
+
+_state_before_timebank = state
+
+
+def state() -> dict:  # extends the fingerprint above with the time-bank rows
+    out = _state_before_timebank()
+    out["tb_orders:rows"] = list(
+        _tb_models.Order.objects.order_by("pk").values_list("pk", "state", "accepted_count")
+    )
+    out["tb_participations:rows"] = list(
+        _tb_models.Participation.objects.order_by("pk").values_list("pk", "state", "hours")
+    )
+    out["tb_riders:rows"] = list(
+        _tb_models.Rider.objects.order_by("pk").values_list("pk", "assistant_grid_worker")
+    )
+    return out

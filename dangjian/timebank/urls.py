@@ -1,0 +1,17 @@
+"""Console pages of the time bank, included by the console under ``timebank/``."""
+
+from django.urls import path
+
+from dangjian.timebank import views
+
+app_name = "timebank"
+urlpatterns = [
+    path("", views.orders, name="orders"),
+    path("orders/<int:order_id>/", views.order_page, name="order"),
+    path("orders/<int:order_id>/act/", views.order_act, name="order_act"),
+    path("teams/", views.teams, name="teams"),
+    path("teams/<int:team_id>/", views.team_page, name="team"),
+    path("stations/", views.stations, name="stations"),
+    path("riders/<int:rider_id>/assistant/", views.rider_assistant, name="rider_assistant"),
+    path("hours/", views.hours, name="hours"),
+]
