@@ -92,6 +92,9 @@ SECRETARY = {
     "cases.dispatch",
     "volunteering.*",
     "points.*",
+    # Star rating objections and the secretary's own project (assessment, issue 15).
+    "assessment.object",
+    "assessment.project",
 }
 TOWNSHIP = {
     *SECRETARY,
@@ -101,6 +104,8 @@ TOWNSHIP = {
     "accounts.manage",
     "members.*",
     "cases.*",
+    # The level above records the 督评考 results and evaluates secretary projects.
+    "assessment.evaluate",
 }
 # The county committee's organization department authorizes a street 党工委 to approve member
 # development (DOMAIN.md); the city holds it too so it can appoint county staff.
@@ -174,6 +179,10 @@ ACTION_LABELS: dict[str, str] = {
     "volunteering.accept": "志愿服务接单",
     "points.view": "查看积分",
     "assessment.view": "查看考核",
+    "assessment.manage": "管理评星定级（评分、计算、公示、异议处理）",
+    "assessment.object": "对评星结果提出异议",
+    "assessment.project": "管理本组织书记项目",
+    "assessment.evaluate": "督评考评定与书记项目评价",
     "dashboard.view": "查看一张图",
 }
 

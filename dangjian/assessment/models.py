@@ -1,1 +1,0 @@
-"""Models of 考核 (see DESIGN.md Layout)."""

@@ -1,0 +1,1 @@
+"""Reads of 考核: each takes the acting user and reads through ``visible_to``."""

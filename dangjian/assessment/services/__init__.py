@@ -1,0 +1,1 @@
+"""Writes of 考核, one module per subdomain (``services.rating``, ``services.projects``)."""
