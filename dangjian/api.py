@@ -16,6 +16,7 @@ from dangjian.accounts.api_people import grants_router as accounts_grants_router
 from dangjian.accounts.api_people import router as accounts_users_router
 from dangjian.accounts.api_registration import invitations_router as accounts_invitations_router
 from dangjian.accounts.api_registration import router as accounts_registrations_router
+from dangjian.assessment.api import router as assessment_router
 from dangjian.cadres import api as cadres_api
 from dangjian.cadres import api_elections as election_comparison_api
 from dangjian.cases.api import router as cases_router
@@ -224,3 +225,5 @@ api.add_router("/departments", accounts_departments_router)
 api.add_router("/registrations", accounts_registrations_router)
 api.add_router("/invitations", accounts_invitations_router)
 api.add_router("/users", member_account_link_api.router)
+# --- assessment (issue 15) ---
+api.add_router("/assessment", assessment_router)
