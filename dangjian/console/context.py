@@ -32,6 +32,9 @@ MENU = (
     MenuItem("党费", "console:dues:overview", "dues.view"),
     MenuItem("党费上缴", "console:dues:remittances", "dues.view"),
     MenuItem("基层组织经费", "console:dues:funds", "dues.view"),
+    MenuItem("评星定级", "console:assessment:ratings", "assessment.view"),
+    MenuItem("评星方案", "console:assessment:schemes", "assessment.view"),
+    MenuItem("书记项目", "console:assessment:projects", "assessment.view"),
     MenuItem("用户与授权", "console:accounts:users", "accounts.view"),
     MenuItem("职能部门", "console:accounts:departments", "accounts.view"),
     MenuItem("居民注册", "console:accounts:registrations", "accounts.confirm_resident"),
@@ -43,7 +46,6 @@ MENU = (
 UPCOMING = (
     MenuItem("时间银行", None, "volunteering.view"),
     MenuItem("积分", None, "points.view"),
-    MenuItem("考核", None, "assessment.view"),
     MenuItem("一张图", None, "dashboard.view"),
 )
 
