@@ -160,7 +160,7 @@ def set_indicator(request, scheme_id: int, data: IndicatorIn):
 # --- ratings ------------------------------------------------------------------------------------
 
 
-class RatingOut(Schema):
+class StarRatingOut(Schema):
     id: int
     org_id: int
     org_name: str
@@ -201,7 +201,7 @@ class ObjectionOut(Schema):
     handled_at: str | None
 
 
-class RatingDetailOut(RatingOut):
+class StarRatingDetailOut(StarRatingOut):
     lines: list[LineOut]
     objections: list[ObjectionOut]
     allowed_actions: list[str]
@@ -284,7 +284,7 @@ class RatingParams(Schema):
     page_size: int = 20
 
 
-@router.get("/ratings/", response={200: page_schema(RatingOut), **ERRORS})
+@router.get("/ratings/", response={200: page_schema(StarRatingOut), **ERRORS})
 def list_ratings(request, params: Query[RatingParams]):
     """Stored ratings by organization (``org``: its subtree), node (``area``: a county gives
     its ranking) and year, in county ranking order."""
@@ -304,7 +304,7 @@ def list_ratings(request, params: Query[RatingParams]):
     return paginate(request, qs, rating_out)
 
 
-@router.get("/ratings/{rating_id}", response={200: RatingDetailOut, **ERRORS})
+@router.get("/ratings/{rating_id}", response={200: StarRatingDetailOut, **ERRORS})
 @scope.scoped_object("rating_id", selectors.rating_get)
 def rating_detail(request, rating):
     """One rating explained line by line: indicator, figure, source, points (they add up)."""
@@ -369,6 +369,7 @@ def set_score(request, data: ScoreIn):
         raise ValidationError({"indicator_id": ["请选择指标"]})
     if data.org_id is None:
         raise ValidationError({"org_id": ["请选择党组织"]})
+    org = selectors.visible_org(request.auth, _pk(data.org_id))  # out of scope: 404 first
     try:
         ind = Indicator.objects.get(pk=_pk(data.indicator_id))
     except Indicator.DoesNotExist:
@@ -376,7 +377,7 @@ def set_score(request, data: ScoreIn):
     row = services.manual_score_set(
         actor=request.auth,
         indicator=ind,
-        org=_pk(data.org_id),
+        org=org,
         year=data.year,
         points=data.points,
         evidence=data.evidence,
@@ -396,11 +397,11 @@ class PublishIn(Schema):
     year: Any = None
 
 
-class CountOut(Schema):
+class PublishedCountOut(Schema):
     published: int
 
 
-@router.post("/publications/", response={200: CountOut, **ERRORS})
+@router.post("/publications/", response={200: PublishedCountOut, **ERRORS})
 def publish(request, data: PublishIn):
     """Publish a county's computed ratings for the 5-day window."""
     if data.area_id is None:
@@ -414,11 +415,11 @@ class RecomputeIn(Schema):
     year: Any = None
 
 
-class JobOut(Schema):
+class RecomputeJobOut(Schema):
     job_id: str
 
 
-@router.post("/recompute", response={200: JobOut, **ERRORS})
+@router.post("/recompute", response={200: RecomputeJobOut, **ERRORS})
 def recompute(request, data: RecomputeIn):
     """Enqueue the recomputation of a year (staff who manage assessment somewhere)."""
     from dangjian.assessment.tasks import assessment_nightly
