@@ -183,13 +183,14 @@ def _seed_members(b: CityBuilder, demo_user: User, progress: bool) -> dict:
 
 # The modules whose demo data follows the trees and accounts, in the order they are written
 # (each reads what the ones before wrote: orglife and dues need the members).
-MODULES = ("members", "cases", "orglife", "dues", "development")
+MODULES = ("members", "cases", "orglife", "dues", "development", "assessment")
 MODULE_LABELS = {
     "members": "党员",
     "cases": "网格事件",
     "orglife": "组织生活",
     "dues": "党费",
     "development": "党员发展",
+    "assessment": "考核",
 }
 MODULE_NEEDS = {"orglife": "members", "dues": "members", "development": "members"}
 
@@ -213,6 +214,8 @@ SEEDERS = {
     "orglife": _seeder("orglife", "seed_orglife"),
     "dues": _seeder("dues", "seed_dues"),
     "development": _seeder("development", "seed_with_progress"),
+    # Last: the ratings are computed from what the other modules seeded.
+    "assessment": _seeder("assessment", "seed_assessment"),
 }
 
 
