@@ -184,3 +184,35 @@ def test_project_cadence_and_rating_feed(rated, api):
     line = Rating.objects.get(org=branch, year=YEAR).lines.get(code="project")
     assert line.points == Decimal("8.50")  # (90 + 80) / 2 of 10 points
     assert Review.objects.filter(project_id=p["id"]).count() == 7
+
+
+def test_other_lists_query_counts_are_flat(rated, api, django_assert_max_num_queries):
+    from dangjian.assessment.services import projects as project_services
+
+    for key in ("grid_branch", "community_committee"):
+        project_services.project_create(
+            actor=rated.users["community"],
+            org=rated.orgs[key],
+            year=YEAR,
+            title="项目",
+            secretary_name="书记",
+            team=["甲"],
+            plan="计划",
+        )
+    user = rated.users["county"]
+    county = rated.nodes["county"].pk
+    r = Rating.objects.get(org=rated.orgs["grid_branch"], year=YEAR)
+    paths = [
+        "/api/v1/assessment/projects/?page_size=200",
+        "/api/v1/assessment/reviews/?page_size=200",
+        f"/api/v1/assessment/ratings/{r.pk}/objections/",
+        f"/api/v1/assessment/ratings/?area={county}&year={YEAR}&page_size=200",
+        f"/api/v1/assessment/ratings/{r.pk}",
+    ]
+    for path in paths:
+        api.get(user, path)
+        with django_assert_max_num_queries(8):
+            assert api.get(user, path).status_code == 200
+    ranking = api.get(user, paths[3]).json()
+    assert ranking["count"] >= 8
+    assert [i["rank"] for i in ranking["items"]] == sorted(i["rank"] for i in ranking["items"])
