@@ -309,6 +309,39 @@ def apply_cap(rows: list, cap_share: Decimal) -> None:
             r.stars, r.capped = 4, True
 
 
+HEAD_FIELDS = (
+    "org_name",
+    "org_path",
+    "area_path",
+    "county_path",
+    "scheme_id",
+    "score",
+    "stars_by_score",
+    "stars",
+    "capped",
+    "rank",
+)
+LINE_FIELDS = (
+    "indicator_id",
+    "code",
+    "name",
+    "kind",
+    "weight",
+    "figure",
+    "source",
+    "points",
+    "position",
+)
+
+
+def _head(r: Rating) -> tuple:
+    return tuple(getattr(r, f) for f in HEAD_FIELDS)
+
+
+def _line(ln: RatingLine) -> tuple:
+    return tuple(getattr(ln, f) for f in LINE_FIELDS)
+
+
 def _county_paths() -> list[str]:
     return list(Area.objects.filter(kind=AreaKind.COUNTY).values_list("path", flat=True))
 
@@ -342,6 +375,7 @@ def ratings_compute(*, year: int, actor=None, today: dt.date | None = None) -> d
             by_sector[sector].append(indicators.Target(pk, path, area_id, area_path, domain))
             names[pk] = name
     existing = {r.org_id: r for r in Rating.objects.filter(year=year)}
+    before = {r.pk: _head(r) for r in existing.values()}
     frozen = {pk for pk, r in existing.items() if r.state != RatingState.COMPUTED}
     manual = {
         (m.indicator_id, m.org_id): m
@@ -442,12 +476,28 @@ def ratings_compute(*, year: int, actor=None, today: dt.date | None = None) -> d
     ]
     Rating.objects.bulk_create(to_create, batch_size=500)
     created = {id(r) for r in to_create}
-    live_existing = [r for r in existing.values() if id(r) not in created]
-    Rating.objects.bulk_update(live_existing, fields, batch_size=500)
+    # Only what changed is written: a night with unchanged data rewrites nothing.
+    changed = [
+        r for r in existing.values() if id(r) not in created and before.get(r.pk) != _head(r)
+    ]
+    Rating.objects.bulk_update(changed, fields, batch_size=500)
     recomputed = [existing[pk] for pk in results if pk not in frozen]
-    RatingLine.objects.filter(rating__in=[r.pk for r in recomputed]).delete()
+    stored_lines: dict[int, list[tuple]] = defaultdict(list)
+    for row in (
+        RatingLine.objects.filter(rating__year=year)
+        .order_by("rating_id", "position", "id")
+        .values_list("rating_id", *LINE_FIELDS)
+    ):
+        stored_lines[row[0]].append(tuple(row[1:]))
+    rewrite = [
+        r
+        for r in recomputed
+        if id(r) in created
+        or stored_lines.get(r.pk, []) != [_line(ln) for ln in results[r.org_id][1]]
+    ]
+    RatingLine.objects.filter(rating__in=[r.pk for r in rewrite if id(r) not in created]).delete()
     new_lines = []
-    for r in recomputed:
+    for r in rewrite:
         for ln in results[r.org_id][1]:
             ln.rating = r
             new_lines.append(ln)
@@ -456,6 +506,7 @@ def ratings_compute(*, year: int, actor=None, today: dt.date | None = None) -> d
         "year": year,
         "rated": len(recomputed),
         "frozen": len(frozen),
+        "changed": len(changed) + len(to_create),
         "lines": len(new_lines),
         "removed": len(stale),
     }
