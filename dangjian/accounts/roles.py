@@ -94,6 +94,9 @@ SECRETARY = {
     "points.*",
     # The organization's own rectification reports (整顿进展, issue 15).
     "assessment.report",
+    # Star rating objections and the secretary's own project (assessment, issue 15).
+    "assessment.object",
+    "assessment.project",
 }
 TOWNSHIP = {
     *SECRETARY,
@@ -103,6 +106,8 @@ TOWNSHIP = {
     "accounts.manage",
     "members.*",
     "cases.*",
+    # The level above records the 督评考 results and evaluates secretary projects.
+    "assessment.evaluate",
 }
 # The county committee's organization department authorizes a street 党工委 to approve member
 # development (DOMAIN.md); the city holds it too so it can appoint county staff.
@@ -181,7 +186,10 @@ ACTION_LABELS: dict[str, str] = {
     "points.review": "积分评议与评分",
     "assessment.view": "查看考核",
     "assessment.report": "填报整顿进展",
-    "assessment.manage": "考核管理（确认名单、验收整顿、修改规则）",
+    "assessment.manage": "考核管理（评星计算与公示、异议处理、确认软弱涣散名单、验收整顿、修改规则）",
+    "assessment.object": "对评星结果提出异议",
+    "assessment.project": "管理本组织书记项目",
+    "assessment.evaluate": "督评考评定与书记项目评价",
     "dashboard.view": "查看一张图",
 }
 

@@ -1,6 +1,10 @@
-"""Background work of 考核, run by ``dangjian worker`` (django-tasks): the recomputation of
-flags, rankings and warnings (nightly with ``reschedule_minutes=1440``, or from the staff's
-button)."""
+"""Background work of 考核, run by ``dangjian worker`` (django-tasks).
+
+``assessment_nightly`` recomputes everything of a year (``recompute.STEPS``: ratings, weak
+organizations and their ranking, member warnings). Scheduled like the other sweeps: ``manage.py
+assessment_recompute --enqueue --every 1440`` once (each run enqueues the next), or from cron;
+the console's button and the API enqueue one run.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,15 @@ from django_tasks import task
 
 
 @task()
-def assessment_recompute_task(
-    year: int | None = None, actor_id: int | None = None, reschedule_minutes: int = 0
-) -> dict:
+def assessment_nightly(year: int = 0, actor_id: int = 0, reschedule_minutes: int = 0) -> dict:
     from django.contrib.auth import get_user_model
 
     from dangjian.assessment.recompute import assessment_recompute
 
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
-    result = assessment_recompute(year=year or timezone.localdate().year, actor=actor)
+    result = assessment_recompute(year=year or None, actor=actor)
     if reschedule_minutes and reschedule_minutes > 0:
-        assessment_recompute_task.using(
+        assessment_nightly.using(
             run_after=timezone.now() + dt.timedelta(minutes=reschedule_minutes)
         ).enqueue(reschedule_minutes=reschedule_minutes)
     return result

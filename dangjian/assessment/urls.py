@@ -2,10 +2,27 @@
 
 from django.urls import path
 
-from dangjian.assessment import views
+from dangjian.assessment import views, views_projects, views_rating
 
 app_name = "assessment"
 urlpatterns = [
+    # 评星定级 (star rating) and secretary projects
+    path("", views_rating.rating_list, name="ratings"),
+    path("publish/", views_rating.publish, name="publish"),
+    path("ratings/<int:rating_id>/", views_rating.rating_detail, name="rating"),
+    path("ratings/<int:rating_id>/objections/", views_rating.objection_file, name="objection_file"),
+    path(
+        "objections/<int:objection_id>/handle/",
+        views_rating.objection_handle,
+        name="objection_handle",
+    ),
+    path("schemes/", views_rating.scheme_list, name="schemes"),
+    path("schemes/<int:scheme_id>/", views_rating.scheme_edit, name="scheme"),
+    path("scores/", views_rating.score_list, name="scores"),
+    path("projects/", views_projects.project_list, name="projects"),
+    path("projects/<int:project_id>/", views_projects.project_detail, name="project"),
+    path("reviews/<int:review_id>/", views_projects.review_record, name="review"),
+    # 软弱涣散 (weak and lax organizations), rectification, member warnings
     path("flags/", views.flag_list, name="flags"),
     path("flags/new/", views.flag_add, name="flag_add"),
     path("rankings/", views.ranking_list, name="rankings"),
@@ -20,5 +37,6 @@ urlpatterns = [
     path("orgs/<int:org_id>/", views.org_page, name="org"),
     path("warnings/", views.warning_list, name="warnings"),
     path("settings/", views.settings_page, name="settings"),
+    # One button recomputes everything of the year (recompute.STEPS).
     path("recompute/", views.recompute, name="recompute"),
 ]

@@ -273,13 +273,13 @@ def settings_page(request):
 @require_POST
 def recompute(request):
     _require(request.user, services.MANAGE)
-    from dangjian.assessment.tasks import assessment_recompute_task
+    from dangjian.assessment.tasks import assessment_nightly
 
     year = _int(request.POST.get("year")) or timezone.localdate().year
     if not 2000 <= year <= 2100:
         messages.error(request, "年度应在2000至2100之间")
     else:
-        assessment_recompute_task.enqueue(year=year, actor_id=request.user.pk)
+        assessment_nightly.enqueue(year=year, actor_id=request.user.pk)
         messages.success(request, f"已提交{year}年考核重算，后台完成后刷新页面查看")
     return redirect(f"{_url('console:assessment:rankings')}?year={year}")
 

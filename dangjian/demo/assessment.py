@@ -64,7 +64,12 @@ def seed_assessment(b, users: dict, progress: bool = False) -> dict:
                 )
                 rectified = 1
     warned = warnings.warnings_recompute(year=year)
+    # The star rating: schemes, hand scores, secretary projects, this year computed.
+    from dangjian.demo.assessment_rating import seed_ratings
+
+    ratings = seed_ratings(b, users, progress)
     return {
+        **ratings,
         "assessment_flags": flags["flags"],
         "assessment_rankings": rankings["rankings"],
         "assessment_confirmed": confirmed,

@@ -50,9 +50,10 @@ def test_recompute_is_idempotent(world):
 
 
 def test_recompute_runs_every_step(world):
-    assert [name for name, _ in STEPS] == ["weak_flags", "weak_rankings", "member_warnings"]
+    names = ["ratings", "ratings_finalize", "weak_flags", "weak_rankings", "member_warnings"]
+    assert [name for name, _ in STEPS] == names
     out = assessment_recompute(year=2026)
-    assert set(out) == {"weak_flags", "weak_rankings", "member_warnings"}
+    assert out["year"] == 2026 and list(out["steps"]) == names
 
 
 def test_flags_of_a_rule_no_longer_found_are_removed_manual_ones_stay(world):

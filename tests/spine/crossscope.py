@@ -4194,7 +4194,7 @@ ROUTES += [
         control_status=frozenset({200, 302}),
     ),
     Route("console", "/timebank/stations/", "tb_station", "list"),
-    Route("console", "/timebank/stations/", "tb_rider", "list"),
+    Route("console", "/timebank/stations/?riders=1", "tb_rider", "list"),
     Route(
         "console",
         "/timebank/stations/",
@@ -4256,5 +4256,326 @@ def state() -> dict:  # extends the fingerprint above with the time-bank rows
     )
     out["tb_riders:rows"] = list(
         _tb_models.Rider.objects.order_by("pk").values_list("pk", "assistant_grid_worker")
+    )
+    return out
+
+
+# --- assessment: star rating and secretary projects (issue 15) -----------------------------------
+# Ratings of the first county's organizations (grid branch, community 党委, village branch),
+# an objection to a published one, a secretary project and its 督评考 items. The schemes are
+# the deployment's rules (like the event taxonomy), read by all staff and changed at the root.
+
+from dangjian.assessment import models as _assess_models  # noqa: E402
+
+_ASSESS_YEAR = 2026
+_ASSESS_ORGS = ("grid_branch", "community_committee", "village_branch")
+
+
+def _assess_rated(world):
+    from dangjian.assessment.models import IndicatorKind, Sector
+    from dangjian.assessment.services import rating as rating_services
+
+    admin = world.users[INSIDER]
+    for sector in (Sector.COMMUNITY, Sector.VILLAGE):
+        if not _assess_models.Scheme.objects.filter(sector=sector, year=_ASSESS_YEAR).exists():
+            s = rating_services.scheme_create(actor=admin, sector=sector, year=_ASSESS_YEAR)
+            rating_services.indicator_set(
+                actor=admin,
+                scheme=s,
+                code="orglife",
+                name="组织生活",
+                weight=60,
+                kind=IndicatorKind.COMPUTED,
+                computation="orglife_compliance",
+            )
+            rating_services.indicator_set(
+                actor=admin,
+                scheme=s,
+                code="service",
+                name="服务群众",
+                weight=40,
+                kind=IndicatorKind.MANUAL,
+            )
+    rating_services.ratings_compute(year=_ASSESS_YEAR, actor=admin)
+    return [
+        _assess_models.Rating.objects.get(org=world.orgs[k], year=_ASSESS_YEAR)
+        for k in _ASSESS_ORGS
+    ]
+
+
+def assess_rating_probes(world) -> list[Probe]:
+    return [
+        Probe(r.pk, r.org_name, markers=(f"/assessment/ratings/{r.pk}/",))
+        for r in _assess_rated(world)
+    ]
+
+
+def assess_objection_probes(world) -> list[Probe]:
+    from dangjian.assessment.services import rating as rating_services
+
+    admin = world.users[INSIDER]
+    ratings = _assess_rated(world)
+    rating_services.ratings_publish(actor=admin, county=world.nodes["county"], year=_ASSESS_YEAR)
+    out = []
+    for r in ratings:
+        o = rating_services.objection_file(actor=admin, rating=r, reason=f"越界探针异议{r.pk}")
+        out.append(Probe(o.pk, o.reason))
+    return out
+
+
+def assess_score_probes(world) -> list[Probe]:
+    from dangjian.assessment.services import rating as rating_services
+
+    _assess_rated(world)
+    ind = _assess_models.Indicator.objects.filter(kind="manual").first()
+    out = []
+    for k in _ASSESS_ORGS:
+        row = rating_services.manual_score_set(
+            actor=world.users[INSIDER],
+            indicator=ind,
+            org=world.orgs[k],
+            year=_ASSESS_YEAR,
+            points=10,
+            evidence=f"越界探针佐证{k}",
+        )
+        out.append(Probe(row.pk, row.evidence))
+    return out
+
+
+def _assess_projects(world):
+    from dangjian.assessment.services import projects as project_services
+
+    out = []
+    for k in _ASSESS_ORGS:
+        p = _assess_models.SecretaryProject.objects.filter(org=world.orgs[k]).first()
+        p = p or project_services.project_create(
+            actor=world.users[INSIDER],
+            org=world.orgs[k],
+            year=_ASSESS_YEAR,
+            title=f"越界探针项目{k}",
+            secretary_name="探针书记",
+            team=["探针甲"],
+            plan="探针计划",
+        )
+        out.append(p)
+    return out
+
+
+def assess_project_probes(world) -> list[Probe]:
+    return [
+        Probe(p.pk, p.title, markers=(f"/assessment/projects/{p.pk}/",))
+        for p in _assess_projects(world)
+    ]
+
+
+def assess_review_probes(world) -> list[Probe]:
+    return [Probe(p.reviews.order_by("id").first().pk, p.title) for p in _assess_projects(world)]
+
+
+FACTORIES.update(
+    {
+        "assess_rating": assess_rating_probes,
+        "assess_objection": assess_objection_probes,
+        "assess_score": assess_score_probes,
+        "assess_project": assess_project_probes,
+        "assess_review": assess_review_probes,
+    }
+)
+
+_AY = f"year={_ASSESS_YEAR}"
+ROUTES += [
+    Route("api", "/api/v1/assessment/ratings/", "assess_rating", "list"),
+    Route("api", f"/api/v1/assessment/ratings/?{_AY}&page_size=200", "assess_rating", "list"),
+    Route("api", "/api/v1/assessment/ratings/?org={id}", "org", "children"),
+    Route("api", "/api/v1/assessment/ratings/?area={id}", "area", "children"),
+    Route("api", "/api/v1/assessment/ratings/{id}", "assess_rating", "detail"),
+    Route("api", "/api/v1/assessment/ratings/{id}/objections/", "assess_rating", "detail"),
+    Route(
+        "api",
+        "/api/v1/assessment/ratings/{id}/objections/",
+        "assess_rating",
+        "write",
+        method="POST",
+        data={"reason": "越界异议"},
+        control_status=frozenset({200, 409}),
+        note="the insider's rating is not published yet (409)",
+    ),
+    Route(
+        "api",
+        "/api/v1/assessment/objections/{id}/handle",
+        "assess_objection",
+        "write",
+        method="POST",
+        data={"decision": "rejected", "response": "越界处理"},
+    ),
+    Route(
+        "api",
+        "/api/v1/assessment/publications/",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {"area_id": p.pk, "year": _ASSESS_YEAR},
+        control_status=frozenset({200, 409}),
+    ),
+    Route(
+        "api",
+        "/api/v1/assessment/scores/",
+        "org",
+        "write",
+        method="POST",
+        data=lambda p: {
+            "org_id": p.pk,
+            "indicator_id": _assess_models.Indicator.objects.filter(kind="manual")
+            .values_list("pk", flat=True)
+            .first()
+            or 1,
+            "year": _ASSESS_YEAR,
+            "points": 1,
+            "evidence": "越界评分",
+        },
+        control_status=frozenset({200, 422}),
+        note="without a manual indicator the insider's body names none (422)",
+    ),
+    Route("api", "/api/v1/assessment/projects/", "assess_project", "list"),
+    Route("api", "/api/v1/assessment/projects/?org={id}", "org", "children"),
+    Route("api", "/api/v1/assessment/projects/{id}", "assess_project", "detail"),
+    Route(
+        "api",
+        "/api/v1/assessment/projects/",
+        "org",
+        "write",
+        method="POST",
+        data=lambda p: {
+            "org_id": p.pk,
+            "year": _ASSESS_YEAR + 1,
+            "title": "越界项目",
+            "secretary_name": "越界",
+            "team": ["越界"],
+            "plan": "越界",
+        },
+        control_status=frozenset({200, 422}),
+    ),
+    Route(
+        "api",
+        "/api/v1/assessment/projects/{id}/evaluate",
+        "assess_project",
+        "write",
+        method="POST",
+        data={"score": 60, "note": "越界评价"},
+    ),
+    Route(
+        "api",
+        "/api/v1/assessment/projects/{id}/milestones/{id}/done",
+        "assess_project",
+        "write",
+        method="POST",
+        data={"evidence": "越界"},
+        control_status=frozenset({404}),
+        note="the path names the project's id as a milestone too: no such milestone (404)",
+    ),
+    Route("api", "/api/v1/assessment/reviews/", "assess_review", "list"),
+    Route("api", "/api/v1/assessment/reviews/?org={id}", "org", "children"),
+    Route(
+        "api",
+        "/api/v1/assessment/reviews/{id}",
+        "assess_review",
+        "write",
+        method="POST",
+        data={"evidence": "越界", "result_score": 1},
+    ),
+    Route("console", "/assessment/", "assess_rating", "list"),
+    Route("console", f"/assessment/?{_AY}", "assess_rating", "list"),
+    Route("console", f"/assessment/?{_AY}&area={{id}}", "area", "children"),
+    Route("console", "/assessment/ratings/{id}/", "assess_rating", "detail"),
+    Route(
+        "console",
+        "/assessment/ratings/{id}/objections/",
+        "assess_rating",
+        "write",
+        method="POST",
+        data={"reason": "越界异议"},
+        control_status=frozenset({302}),
+    ),
+    Route(
+        "console",
+        "/assessment/objections/{id}/handle/",
+        "assess_objection",
+        "write",
+        method="POST",
+        data={"decision": "rejected", "response": "越界处理"},
+        control_status=frozenset({302}),
+    ),
+    Route(
+        "console",
+        "/assessment/publish/",
+        "area",
+        "write",
+        method="POST",
+        data=lambda p: {"area": p.pk, "year": _ASSESS_YEAR},
+        control_status=frozenset({302}),
+    ),
+    Route("console", "/assessment/scores/", "assess_score", "list"),
+    Route("console", f"/assessment/scores/?{_AY}", "assess_score", "list"),
+    Route("console", f"/assessment/scores/?{_AY}&org={{id}}", "org", "children"),
+    Route("console", "/assessment/projects/", "assess_project", "list"),
+    Route("console", f"/assessment/projects/?{_AY}", "assess_project", "list"),
+    Route("console", "/assessment/projects/{id}/", "assess_project", "detail"),
+    Route(
+        "console",
+        "/assessment/reviews/{id}/",
+        "assess_review",
+        "write",
+        method="POST",
+        data={"evidence": "越界", "result_score": "1"},
+        control_status=frozenset({302}),
+    ),
+]
+UNSCOPED_API_ROUTES |= {
+    # The schemes are the deployment's rules: every staff user reads them; only the root
+    # changes them (403 below it).
+    ("GET", "/api/v1/assessment/schemes/"),
+    ("GET", "/api/v1/assessment/schemes/{scheme_id}"),
+    ("POST", "/api/v1/assessment/schemes/"),
+    ("PATCH", "/api/v1/assessment/schemes/{scheme_id}"),
+    ("POST", "/api/v1/assessment/schemes/{scheme_id}/indicators/"),
+    # Enqueues the whole year's recomputation (names no row).
+    ("POST", "/api/v1/assessment/recompute"),
+}
+UNSCOPED_CONSOLE_ROUTES |= {
+    "/assessment/schemes/",
+    "/assessment/schemes/{}/",
+    "/assessment/recompute/",
+}
+
+WATCHED_COUNTS += [
+    _assess_models.Rating,
+    _assess_models.RatingLine,
+    _assess_models.Objection,
+    _assess_models.ManualScore,
+    _assess_models.SecretaryProject,
+    _assess_models.Review,
+]
+
+_state_before_assessment = state
+
+
+def state() -> dict:  # extends the fingerprint above with the assessment rows
+    out = _state_before_assessment()
+    out["assessment:ratings"] = list(
+        _assess_models.Rating.objects.order_by("pk").values_list("pk", "state", "score")
+    )
+    out["assessment:objections"] = list(
+        _assess_models.Objection.objects.order_by("pk").values_list("pk", "state")
+    )
+    out["assessment:scores"] = list(
+        _assess_models.ManualScore.objects.order_by("pk").values_list("pk", "points")
+    )
+    out["assessment:projects"] = list(
+        _assess_models.SecretaryProject.objects.order_by("pk").values_list(
+            "pk", "state", "evaluation_score"
+        )
+    )
+    out["assessment:reviews"] = list(
+        _assess_models.Review.objects.order_by("pk").values_list("pk", "result_score")
     )
     return out

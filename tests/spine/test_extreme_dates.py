@@ -86,6 +86,11 @@ def _path_ids(world, path: str) -> dict[str, int]:
         "event_id": lambda: _first(cs.event_probes(world)),
         # The body's date is refused by the schema before any sanction is read: any id does.
         "sanction_id": lambda: 1,
+        # Assessment (issue 15): a secretary project and its first 督评考 item; the milestone
+        # id is never read (the date is refused first).
+        "project_id": lambda: _first(cs.assess_project_probes(world)),
+        "milestone_id": lambda: 1,
+        "review_id": lambda: _first(cs.assess_review_probes(world)),
         # The same for a committee seat ended between elections.
         "seat_id": lambda: 1,
         # Issue 14's administration: an area, an organization, an account the admin reaches.

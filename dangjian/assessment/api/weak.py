@@ -377,7 +377,7 @@ class AssessmentRecomputeOut(Schema):
 @router.post("/recompute", response={200: AssessmentRecomputeOut, **ERRORS})
 def recompute(request, data: AssessmentRecomputeIn):
     """Queue the recomputation of the year (staff with ``assessment.manage``)."""
-    from dangjian.assessment.tasks import assessment_recompute_task
+    from dangjian.assessment.tasks import assessment_nightly
     from dangjian.core.validation import Errors
 
     if not request.auth.can(services.MANAGE):
@@ -385,5 +385,5 @@ def recompute(request, data: AssessmentRecomputeIn):
     errors = Errors()
     year = services.clean_year(errors, data.year)
     errors.check()
-    result = assessment_recompute_task.enqueue(year=year, actor_id=request.auth.pk)
+    result = assessment_nightly.enqueue(year=year, actor_id=request.auth.pk)
     return {"task_id": str(result.id)}

@@ -1,1 +1,2 @@
-"""Writes of 考核, one module per subdomain (weak organizations, rectification, warnings)."""
+"""Writes of 考核, one module per subdomain (rating, projects, weak organizations and their
+rectification, warnings)."""

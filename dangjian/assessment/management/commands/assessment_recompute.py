@@ -2,11 +2,14 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from dangjian.assessment.recompute import assessment_recompute
-from dangjian.assessment.tasks import assessment_recompute_task
+from dangjian.assessment.tasks import assessment_nightly
 
 
 class Command(BaseCommand):
-    help = "考核重算：软弱涣散情形、县(区)排名、党员双色预警（--enqueue 交给后台任务进程）"
+    help = (
+        "考核重算：评星定级、软弱涣散情形、县(区)排名、党员双色预警"
+        "（--enqueue 交给后台任务进程，--every 分钟数 定期再次执行）"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, default=None, help="年度（默认今年）")
@@ -18,8 +21,8 @@ class Command(BaseCommand):
     def handle(self, *args, year=None, enqueue=False, every=0, **options):
         year = year or timezone.localdate().year
         if enqueue:
-            result = assessment_recompute_task.enqueue(year=year, reschedule_minutes=max(every, 0))
+            result = assessment_nightly.enqueue(year=year, reschedule_minutes=max(every, 0))
             self.stdout.write(f"已加入后台任务：{result.id}")
             return
-        for name, step in assessment_recompute(year=year).items():
+        for name, step in assessment_recompute(year=year)["steps"].items():
             self.stdout.write(f"{name}：{step['result']}（{step['seconds']}秒）")
