@@ -3422,3 +3422,13 @@ ROUTES += [
     ),
 ]
 UNSCOPED_CONSOLE_ROUTES |= {"/users/import/", "/users/import/template/"}
+
+# --- dashboard (issue 17): roll-ups per area node, read through the area's scope -------------
+ROUTES += [
+    Route("api", "/api/v1/dashboard/", "area", "list"),
+    Route("api", "/api/v1/dashboard/?node={id}", "area", "detail"),
+    Route("api", "/api/v1/dashboard/?node={id}&period=2026-01", "area", "detail"),
+    Route("api", "/api/v1/dashboard/series/?figure=members&node={id}", "area", "detail"),
+    Route("console", "/dashboard/", "area", "list"),
+    Route("console", "/dashboard/?node={id}", "area", "detail"),
+]
