@@ -7,4 +7,6 @@ from dangjian.dashboard import views
 app_name = "dashboard"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("compliance/", views.compliance, name="compliance"),
+    path("arrears/", views.arrears, name="arrears"),
 ]

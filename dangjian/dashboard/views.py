@@ -101,3 +101,49 @@ def _int(value):
         return int(value)
     except ValueError:
         return 0  # reads as absent (404)
+
+
+@console_view
+def compliance(request):
+    """The compliance board from the roll-ups (the live one: ``/orglife/compliance/``)."""
+    from dangjian.dashboard import boards
+    from dangjian.web.paging import paginate
+
+    node = pk_or_404(_int(request.GET.get("node")))
+    colour = request.GET.get("colour") or None
+    try:
+        qs, header = boards.compliance_board(
+            request.user, node=node, period=request.GET.get("period") or None, colour=colour
+        )
+        error = None
+    except ValidationError as exc:
+        error = next(iter(exc.message_dict.values()))[0]
+        qs, header = boards.compliance_board(request.user, node=node)
+    page = paginate(request, qs, 50)
+    return render(
+        request,
+        "dashboard/compliance.html",
+        {"header": header, "page": page, "error": error, "node": node, "colour": colour or ""},
+    )
+
+
+@console_view
+def arrears(request):
+    """Members in arrears from the roll-ups (the live list: ``/dues/arrears/``)."""
+    from dangjian.dashboard import boards
+    from dangjian.web.paging import paginate
+
+    node = pk_or_404(_int(request.GET.get("node")))
+    level = request.GET.get("level") or None
+    try:
+        qs = boards.arrears(request.user, node=node, level=level)
+        error = None
+    except ValidationError as exc:
+        error = next(iter(exc.message_dict.values()))[0]
+        qs = boards.arrears(request.user, node=node)
+    page = paginate(request, qs, 50)
+    return render(
+        request,
+        "dashboard/arrears.html",
+        {"page": page, "error": error, "node": node, "level": level or ""},
+    )

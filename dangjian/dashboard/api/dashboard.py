@@ -3,11 +3,14 @@ and one figure's series. Read from the stored roll-ups; scoped (another node rea
 
 from __future__ import annotations
 
+from django.utils import timezone
 from ninja import Query, Router, Schema
 
-from dangjian.core.api import ERRORS
+from dangjian.core.api import ERRORS, paginate
 from dangjian.core.ids import pk_or_404 as _pk
-from dangjian.dashboard import selectors
+from dangjian.core.treeapi import page_schema
+from dangjian.dashboard import boards, selectors
+from dangjian.dues.selectors import LEVEL_LABELS
 
 router = Router(tags=["一张图"])
 
@@ -101,4 +104,109 @@ def series(request, params: Query[SeriesParams]):
     ``period`` (default this month)."""
     return selectors.series(
         request.auth, _pk(params.node), params.figure, params.months, params.period
+    )
+
+
+# --- the lists behind the compliance and arrears figures, read from stored rows ------------
+
+
+class BranchOut(Schema):
+    org_id: int
+    org_name: str
+    colour: str
+    colour_label: str
+    done: int
+    due: int
+    missed: int
+    missing: list[dict]
+    full_members: int
+    attendance_rate: str | None
+    rating_avg: str | None
+    ratings: int
+
+
+class ColourTotals(Schema):
+    green: int
+    amber: int
+    red: int
+
+
+class BoardOut(Schema):
+    period: str
+    period_label: str
+    computed_at: str | None
+    totals: ColourTotals
+    items: list[BranchOut]
+    count: int
+
+
+class BoardParams(Schema):
+    node: int | None = None
+    org: int | None = None
+    period: str | None = None
+    colour: str | None = None
+    page: int = 1
+    page_size: int = 20
+
+
+@router.get("/compliance/", response={200: BoardOut, **ERRORS})
+def compliance_board(request, params: Query[BoardParams]):
+    """The organizational-life compliance board from the roll-ups: each branch (under an area
+    ``node`` or an ``org``) with its colour for the quarter of ``period`` (``YYYY-MM``) as at
+    that month's end, the colour totals and when it was computed."""
+    qs, header = boards.compliance_board(
+        request.auth,
+        node=_pk(params.node),
+        org=_pk(params.org),
+        period=params.period,
+        colour=params.colour,
+    )
+    page = paginate(request, qs, lambda b: b.row)
+    return {**header, **page}
+
+
+class ArrearsOut(Schema):
+    id: int
+    name: str
+    org_id: int
+    org_name: str
+    level: str
+    level_label: str
+    streak: int
+    streak_months: list[str]
+    arrears_months: list[str]
+    computed_at: str
+
+
+class ArrearsParams(Schema):
+    node: int | None = None
+    org: int | None = None
+    level: str | None = None
+    page: int = 1
+    page_size: int = 20
+
+
+@router.get("/arrears/", response={200: page_schema(ArrearsOut), **ERRORS})
+def arrears(request, params: Query[ArrearsParams]):
+    """Members with 3 or more unpaid months in a row (``level=warning``: 3 to 5; ``leave``: 6
+    or more) under an area ``node`` or an ``org``, as the last refresh of the roll-ups saw
+    them, worst first."""
+    qs = boards.arrears(
+        request.auth, node=_pk(params.node), org=_pk(params.org), level=params.level
+    )
+    return paginate(
+        request,
+        qs,
+        lambda a: {
+            "id": a.member_id,
+            "name": a.name,
+            "org_id": a.org_id,
+            "org_name": a.org_name,
+            "level": a.level,
+            "level_label": LEVEL_LABELS.get(a.level, ""),
+            "streak": a.streak,
+            "streak_months": a.streak_months,
+            "arrears_months": a.arrears_months,
+            "computed_at": timezone.localtime(a.computed_at).isoformat(),
+        },
     )

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from dangjian.core import tree
 from dangjian.dashboard.models import Rollup
+from dangjian.dashboard.rollups import details
 from dangjian.dashboard.rollups import figures as _builtin  # noqa: F401  (registers)
 from dangjian.dashboard.rollups.registry import EXACT, FIGURES, SNAPSHOT, SOURCES, MonthCtx
 from dangjian.territory.models import Area, AreaKind
@@ -187,7 +188,9 @@ def recompute(
         computed = compute(ctx, stored=stored)
         diffs += compare(month, stored, computed)
         if not check:
-            store(ctx, computed)
+            with transaction.atomic():
+                store(ctx, computed)
+                details.store(ctx)
     return diffs
 
 

@@ -302,8 +302,10 @@ def orglife_source(ctx: MonthCtx) -> dict[str, dict]:
         )
     areas = ctx.cache[(*key, "areas")]
     out: dict[str, dict] = defaultdict(lambda: defaultdict(int))
+    branches = ctx.cache.setdefault(("orglife_rows", ctx.month), [])
     for facts in ctx.cache[key]:
         for row in compliance.assemble(facts, quarter, ctx.as_of):
+            branches.append(row)
             path = areas.get(row["org_id"], "")[: ctx.leaf]
             cell = out[path]
             cell["branches_evaluated"] += 1
@@ -374,9 +376,11 @@ def dues_source(ctx: MonthCtx) -> dict[str, dict]:
             status__in=ACTIVE, left_on__isnull=True, dues_profile__isnull=False
         )
         where = dict(active.values_list("pk", "org__area_path"))
+        behind = ctx.cache.setdefault("arrears_rows", {})
         for pk, st in statuses(active, ctx.today).items():
             if len(st.streak) < 3:
                 continue
+            behind[pk] = st
             cell = out.setdefault(where[pk][: ctx.leaf], {})
             cell["arrears_members"] = cell.get("arrears_members", 0) + 1
             if st.level == Level.LEAVE:
