@@ -16,7 +16,7 @@ from dangjian.dues.selectors import LEVEL_LABELS
 router = Router(tags=["一张图"])
 
 
-class FigureOut(Schema):
+class DashFigureOut(Schema):
     code: str
     label: str
     section: str
@@ -27,28 +27,28 @@ class FigureOut(Schema):
     list_url: str | None
 
 
-class RatioOut(Schema):
+class DashRatioOut(Schema):
     code: str
     label: str
     section: str
     value: str | None
 
 
-class ChildOut(Schema):
+class DashChildOut(Schema):
     id: int
     name: str
     kind: str
     kind_label: str
     computed_at: str | None
-    figures: list[FigureOut]
-    ratios: list[RatioOut]
+    figures: list[DashFigureOut]
+    ratios: list[DashRatioOut]
 
 
-class NodeOut(ChildOut):
-    children: list[ChildOut]
+class DashNodeOut(DashChildOut):
+    children: list[DashChildOut]
 
 
-class SectionOut(Schema):
+class DashSectionOut(Schema):
     code: str
     label: str
 
@@ -56,8 +56,8 @@ class SectionOut(Schema):
 class DashboardOut(Schema):
     period: str
     period_label: str
-    sections: list[SectionOut]
-    items: list[NodeOut]
+    sections: list[DashSectionOut]
+    items: list[DashNodeOut]
 
 
 class DashboardParams(Schema):
@@ -76,33 +76,33 @@ def dashboard(request, params: Query[DashboardParams]):
     return JsonResponse(selectors.figures(request.auth, _pk(params.node), params.period))
 
 
-class SeriesPoint(Schema):
+class DashSeriesPoint(Schema):
     period: str
     value: int | str | None
 
 
-class SeriesNode(Schema):
+class DashSeriesNode(Schema):
     id: int
     name: str
     kind: str
 
 
-class SeriesOut(Schema):
+class DashSeriesOut(Schema):
     figure: str
     label: str
-    node: SeriesNode
-    items: list[SeriesPoint]
+    node: DashSeriesNode
+    items: list[DashSeriesPoint]
 
 
-class SeriesParams(Schema):
+class DashSeriesParams(Schema):
     figure: str
     node: int
     months: int = 12
     period: str | None = None
 
 
-@router.get("/series/", response={200: SeriesOut, **ERRORS})
-def series(request, params: Query[SeriesParams]):
+@router.get("/series/", response={200: DashSeriesOut, **ERRORS})
+def series(request, params: Query[DashSeriesParams]):
     """One figure (or ratio) of ``node`` month by month: ``months`` (1-36, default 12) to
     ``period`` (default this month)."""
     return selectors.series(
@@ -113,7 +113,7 @@ def series(request, params: Query[SeriesParams]):
 # --- the lists behind the compliance and arrears figures, read from stored rows ------------
 
 
-class BranchOut(Schema):
+class DashBranchOut(Schema):
     org_id: int
     org_name: str
     colour: str
@@ -128,22 +128,22 @@ class BranchOut(Schema):
     ratings: int
 
 
-class ColourTotals(Schema):
+class DashColourTotals(Schema):
     green: int
     amber: int
     red: int
 
 
-class BoardOut(Schema):
+class DashBoardOut(Schema):
     period: str
     period_label: str
     computed_at: str | None
-    totals: ColourTotals
-    items: list[BranchOut]
+    totals: DashColourTotals
+    items: list[DashBranchOut]
     count: int
 
 
-class BoardParams(Schema):
+class DashBoardParams(Schema):
     node: int | None = None
     org: int | None = None
     period: str | None = None
@@ -152,8 +152,8 @@ class BoardParams(Schema):
     page_size: int = 20
 
 
-@router.get("/compliance/", response={200: BoardOut, **ERRORS})
-def compliance_board(request, params: Query[BoardParams]):
+@router.get("/compliance/", response={200: DashBoardOut, **ERRORS})
+def compliance_board(request, params: Query[DashBoardParams]):
     """The organizational-life compliance board from the roll-ups: each branch (under an area
     ``node`` or an ``org``) with its colour for the quarter of ``period`` (``YYYY-MM``) as at
     that month's end, the colour totals and when it was computed."""
@@ -168,7 +168,7 @@ def compliance_board(request, params: Query[BoardParams]):
     return {**header, **page}
 
 
-class ArrearsOut(Schema):
+class DashArrearsOut(Schema):
     id: int
     name: str
     org_id: int
@@ -181,7 +181,7 @@ class ArrearsOut(Schema):
     computed_at: str
 
 
-class ArrearsParams(Schema):
+class DashArrearsParams(Schema):
     node: int | None = None
     org: int | None = None
     level: str | None = None
@@ -189,8 +189,8 @@ class ArrearsParams(Schema):
     page_size: int = 20
 
 
-@router.get("/arrears/", response={200: page_schema(ArrearsOut), **ERRORS})
-def arrears(request, params: Query[ArrearsParams]):
+@router.get("/arrears/", response={200: page_schema(DashArrearsOut), **ERRORS})
+def arrears(request, params: Query[DashArrearsParams]):
     """Members with 3 or more unpaid months in a row (``level=warning``: 3 to 5; ``leave``: 6
     or more) under an area ``node`` or an ``org``, as the last refresh of the roll-ups saw
     them, worst first."""
