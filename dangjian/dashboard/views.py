@@ -42,6 +42,24 @@ def sparkline(values: list) -> str:
     )
 
 
+# The console pages behind the API lists that have one with the same filter.
+CONSOLE_LISTS = (
+    ("/api/v1/dashboard/compliance/", "/dashboard/compliance/"),
+    ("/api/v1/dashboard/arrears/", "/dashboard/arrears/"),
+    ("/api/v1/cases/?", "/cases/?"),
+)
+
+
+def console_url(api_url: str | None) -> str | None:
+    """The console page of the list behind a figure, else the API list itself."""
+    if not api_url:
+        return None
+    for api, page in CONSOLE_LISTS:
+        if api_url.startswith(api):
+            return page + api_url[len(api) :]
+    return api_url
+
+
 def decorate(node: dict, trends: dict | None = None) -> dict:
     """Group a node's figures by section (with their sparklines when ``trends`` is given)."""
     by_code = {f["code"]: f for f in node["figures"]}
@@ -49,6 +67,7 @@ def decorate(node: dict, trends: dict | None = None) -> dict:
     sections: dict[str, list] = {}
     for f in [*node["figures"], *node["ratios"]]:
         item = by_code[f["code"]]
+        item["href"] = console_url(item.get("list_url"))
         if trends is not None:
             item["spark"] = sparkline(trends.get(f["code"], []))
             item["trend"] = trends.get(f["code"], [])

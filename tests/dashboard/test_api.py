@@ -129,3 +129,12 @@ def test_console_page_shows_figures_trend_and_children(
     client.login(username="t-street3", password=PASSWORD)
     assert client.get(f"/dashboard/?node={rolled.county.pk}").status_code == 404
     assert client.get("/dashboard/?node=abc").status_code == 404
+
+
+def test_console_figure_opens_the_list_behind_it(rolled, client):
+    client.login(username="t-city", password=PASSWORD)
+    html = client.get(f"/dashboard/?node={rolled.city.pk}").content.decode()
+    assert f'href="/dashboard/arrears/?node={rolled.city.pk}"' in html
+    assert f'href="/cases/?area={rolled.city.pk}"' in html
+    assert client.get(f"/dashboard/arrears/?node={rolled.city.pk}").status_code == 200
+    assert client.get(f"/cases/?area={rolled.city.pk}").status_code == 200
