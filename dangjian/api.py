@@ -26,6 +26,7 @@ from dangjian.core import inbox_api
 from dangjian.core.api import django_errors_to_chinese, ninja_errors_to_chinese
 from dangjian.core.errors import Conflict
 from dangjian.core.scope import Forbidden
+from dangjian.dashboard.api.dashboard import router as dashboard_router
 from dangjian.development.api import router as development_router
 from dangjian.dues.api import router as dues_router
 from dangjian.members.api import account_link as member_account_link_api
@@ -221,6 +222,7 @@ api.add_router("/cases", cases_router)
 api.add_router("/orglife", orglife_router)
 api.add_router("/dues", dues_router)
 api.add_router("/timebank", timebank_router)
+api.add_router("/dashboard", dashboard_router)
 api.add_router("/audit", audit_router)
 # --- people and their reach (issue 14) ---
 api.add_router("/users", accounts_users_router)

@@ -67,6 +67,7 @@ urlpatterns = [
     path("points/", include("dangjian.points.urls")),
     path("assessment/", include("dangjian.assessment.urls")),
     path("timebank/", include("dangjian.timebank.urls")),
+    path("dashboard/", include("dangjian.dashboard.urls")),
     path("audit/", audit_views.audit_list, name="audit"),
     path("audit/<int:entry_id>/reveal/", audit_views.audit_reveal, name="audit_reveal"),
     path("holidays/", holiday_views.holidays, name="holidays"),

@@ -324,6 +324,8 @@ def seed(scale: str, progress: bool = True, modules: tuple[str, ...] = MODULES) 
             seeder = SEEDERS.get(module)
             if seeder is not None:
                 event_counts.update(seeder()(b, by_name, progress))
+        if modules:  # the dashboard's roll-ups of what the module seeders wrote
+            event_counts.update(_seeder("dashboard", "seed_rollups")()(b, by_name, progress))
         kinds = Counter(node.kind for level in b.areas for node in level)
         counts = {
             "scale": scale,

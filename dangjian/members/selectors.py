@@ -107,6 +107,7 @@ def member_list(
     *,
     org: int | None = None,
     area: int | None = None,
+    org_area: int | None = None,
     category: str | None = None,
     status: str | None = None,
     age_band: str | None = None,
@@ -120,7 +121,7 @@ def member_list(
     action: str = "members.view",
 ):
     """The members ``user`` may see, filtered: ``org`` (its subtree), ``area`` (residence in
-    its subtree), category, status, age band, education, join year, and ``q``: part of the
+    its subtree), ``org_area`` (organization anchored in its subtree), category, status, age band, education, join year, and ``q``: part of the
     name, a prefix of the name's pinyin initials, or a whole 18-character ID number (through
     the blind index). Files transferred out of the system are left out unless asked for."""
     qs = Member.objects.visible_to(user, action)
@@ -133,6 +134,12 @@ def member_list(
     if area is not None:
         node = scope.get_visible(Area.objects.defer("boundary"), user, "territory.view", pk=area)
         qs = qs.filter(tree.subtree_q("area_path", node.path))
+    if org_area is not None:
+        # Members of the organizations anchored in the area's subtree (the dashboard's count).
+        node = scope.get_visible(
+            Area.objects.defer("boundary"), user, "territory.view", pk=org_area
+        )
+        qs = qs.filter(tree.subtree_q("org__area_path", node.path))
     if category:
         if category not in Category.values:
             raise _bad("category", f"党员类别取值无效，可选：{'、'.join(Category.values)}")

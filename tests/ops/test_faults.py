@@ -82,11 +82,12 @@ def test_a_full_disk_is_a_clear_error_and_nothing_is_stored(db, monkeypatch):
         return Full()
 
     monkeypatch.setattr("dangjian.core.files.os.fdopen", full)
+    content = PNG + os.urandom(16)  # bytes no other test stored (same bytes are not rewritten)
     with pytest.raises(ValidationError) as exc:
-        files.file_store_bytes(actor=None, name="x.png", content=PNG)
+        files.file_store_bytes(actor=None, name="x.png", content=content)
     assert "存储空间不足" in str(exc.value)
     assert StoredFile.objects.count() == 0
-    assert not [p for p in files.files_dir().rglob("*") if p.is_file() and PNG in p.read_bytes()]
+    assert not list(files.files_dir().rglob(".upload-*"))  # no half-written file left
 
 
 def test_stored_files_are_encrypted_at_rest_and_read_back_clear(db):

@@ -4579,3 +4579,50 @@ def state() -> dict:  # extends the fingerprint above with the assessment rows
         _assess_models.Review.objects.order_by("pk").values_list("pk", "result_score")
     )
     return out
+
+
+# --- dashboard (issue 17): roll-ups per area node, read through the area's scope -------------
+ROUTES += [
+    Route("api", "/api/v1/dashboard/", "area", "list"),
+    Route("api", "/api/v1/dashboard/?node={id}", "area", "detail"),
+    Route("api", "/api/v1/dashboard/?node={id}&period=2026-01", "area", "detail"),
+    Route("api", "/api/v1/dashboard/series/?figure=members&node={id}", "area", "detail"),
+    Route("console", "/dashboard/", "area", "list"),
+    Route("console", "/dashboard/?node={id}", "area", "detail"),
+]
+
+
+def dashboard_compliance_probes(world) -> list[Probe]:
+    """The first county's branches on the board stored with the roll-ups."""
+    from dangjian.dashboard.rollups import engine
+
+    engine.refresh(months=1)
+    return org_probes(world)
+
+
+def dashboard_arrears_probes(world) -> list[Probe]:
+    """A member of the first county 4 months behind with dues, in the stored arrears rows."""
+    from dangjian.dashboard.rollups import engine
+    from dangjian.dues import calc
+    from tests.dues.helpers import dues_member
+
+    start = calc.add_months(calc.month_of(timezone.localdate()), -4)
+    m = dues_member(world, month=start, name="越界欠缴探针")
+    engine.refresh(months=1)
+    return [Probe(m.pk, m.name)]
+
+
+FACTORIES["dashboard_compliance"] = dashboard_compliance_probes
+FACTORIES["dashboard_arrears"] = dashboard_arrears_probes
+ROUTES += [
+    Route("api", "/api/v1/dashboard/compliance/", "dashboard_compliance", "list"),
+    Route("api", "/api/v1/dashboard/compliance/?node={id}", "area", "detail"),
+    Route("api", "/api/v1/dashboard/compliance/?org={id}", "org", "detail"),
+    Route("api", "/api/v1/dashboard/arrears/", "dashboard_arrears", "list"),
+    Route("api", "/api/v1/dashboard/arrears/?node={id}", "area", "detail"),
+    Route("api", "/api/v1/dashboard/arrears/?org={id}", "org", "detail"),
+    Route("console", "/dashboard/compliance/", "dashboard_compliance", "list"),
+    Route("console", "/dashboard/compliance/?node={id}", "area", "detail"),
+    Route("console", "/dashboard/arrears/", "dashboard_arrears", "list"),
+    Route("console", "/dashboard/arrears/?node={id}", "area", "detail"),
+]

@@ -234,6 +234,7 @@ class MemberDetailOut(MemberOut):
 class MemberFilters(Schema):
     org: int | None = None
     area: int | None = None
+    org_area: int | None = None
     category: str | None = None
     status: str | None = None
     age_band: str | None = None
@@ -248,6 +249,7 @@ class MemberFilters(Schema):
     def selector_args(self) -> dict:
         args = self.dict()
         args["org"], args["area"] = _pk(args["org"]), _pk(args["area"])
+        args["org_area"] = _pk(args["org_area"])
         return args
 
 
