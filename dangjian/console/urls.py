@@ -48,6 +48,8 @@ urlpatterns = [
     path("cases/", include("dangjian.cases.urls")),
     path("orglife/", include("dangjian.orglife.urls")),
     path("dues/", include("dangjian.dues.urls")),
+    # The one map, the big screen and the statistical reports (dashboard app).
+    path("", include("dangjian.dashboard.map_urls")),
     path("audit/", audit_views.audit_list, name="audit"),
     path("audit/<int:entry_id>/reveal/", audit_views.audit_reveal, name="audit_reveal"),
     path("holidays/", holiday_views.holidays, name="holidays"),
