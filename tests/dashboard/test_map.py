@@ -207,3 +207,38 @@ def test_demo_boundaries_tile_their_parents():
             assert p.within(parent), children[i].name
             for q in polys[i + 1 :]:
                 assert p.intersection(q).area < 1e-10
+
+
+def test_summary_key_figures(bounded, api):
+    w = bounded
+    from tests.orglife.helpers import people
+
+    people(w.orgs["grid_branch"], 2)
+    people(w.orgs["street2_wc"], 5)
+    _event(w, "消防通道被占用")
+    r = api.get(w.users["street"], "/api/v1/map/summary/")
+    assert r.status_code == 200
+    s = r.json()
+    assert s["node"]["name"] == "龙桥街道"
+    assert s["members"] == 2
+    assert s["grids"] == 2
+    assert s["open_events"] == 1 and s["opened_this_year"] == 1
+    r = api.get(w.users["street"], "/api/v1/map/summary/", node=w.nodes["street2"].pk)
+    assert r.status_code == 404
+
+
+def test_console_map_and_screen_pages(bounded, client):
+    w = bounded
+    client.force_login(w.users["street"])
+    r = client.get("/map/")
+    html = r.content.decode()
+    assert r.status_code == 200
+    assert "echarts/echarts.min.js" in html and "dashboard/map.js" in html
+    assert "<script>" not in html  # no inline script (CSP)
+    r = client.get("/screen/")
+    html = r.content.decode()
+    assert r.status_code == 200
+    assert 'class="sidebar"' not in html  # no menus
+    assert "dashboard/screen.js" in html and "<script>" not in html
+    assert client.get(f"/screen/?node={w.nodes['county'].pk}").status_code == 404
+    assert client.get("/map/?node=abc").status_code == 404

@@ -9,7 +9,7 @@ from ninja import Router
 
 from dangjian.core.api import ERRORS, paginate
 from dangjian.core.ids import pk_or_404
-from dangjian.dashboard.geo import selectors
+from dangjian.dashboard.geo import selectors, summary
 
 router = Router(tags=["一张图"])
 
@@ -29,6 +29,13 @@ def map_geojson(
     answers itself. ``zoom`` (1 city … 6 finest) chooses how far boundaries are simplified
     (default: the children's level)."""
     return selectors.map_collection(request.user, node=_node(node), zoom=zoom, figure=figure)
+
+
+@router.get("/summary/", response=ERRORS | {200: dict}, summary="区域关键指标")
+def map_summary(request, node: int | None = None):
+    """The key figures of ``node`` for the big screen: members, organizations, grids,
+    households, open and overdue events, this year's events and rates."""
+    return summary.key_figures(request.user, node=_node(node))
 
 
 @router.get("/events/", response=ERRORS | {200: dict}, summary="地图事件点位")
