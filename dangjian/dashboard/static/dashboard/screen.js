@@ -84,6 +84,16 @@
       });
     }
 
+    // Fit the 1920×1080 frame to whatever screen shows it (a wall of 3840×2160, a laptop).
+    function fit() {
+      var k = Math.min(window.innerWidth / 1920, window.innerHeight / 1080);
+      frame.style.transformOrigin = "0 0";
+      frame.style.transform = k > 0 && Math.abs(k - 1) > 0.01 ? "scale(" + k + ")" : "";
+      if (map) map.chart.resize();
+    }
+    window.addEventListener("resize", fit);
+    fit();
+
     clock();
     setInterval(clock, 1000);
     refresh();
