@@ -39,13 +39,16 @@ CLOSED_STATES = (State.CANCELLED, State.CLOSED, State.EVALUATED)
 OPEN_Q = Q(opened_at__isnull=False, closed_at__isnull=True) & ~Q(state__in=CLOSED_STATES)
 
 
-def _grouped(qs, field: str, node_path: str, child_len: int) -> dict[str, int]:
+def _grouped(qs, field: str, node_path: str, child_len: int, when: Q | None = None) -> dict[str, int]:
+    """Rows under ``node_path`` counted per child. ``when`` counts only the rows it matches
+    (as a filter on the count, so the statement still walks the path range's index rather
+    than, say, a date index over the whole city)."""
     rows = (
         qs.filter(tree.subtree_q(field, node_path))
         .annotate(child=Substr(field, 1, child_len))
         .order_by()
         .values("child")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk", filter=when) if when is not None else Count("pk"))
         .values_list("child", "n")
     )
     return {child: n for child, n in rows if len(child) == child_len}
@@ -53,8 +56,8 @@ def _grouped(qs, field: str, node_path: str, child_len: int) -> dict[str, int]:
 
 def _events_opened(user, node_path: str, child_len: int) -> dict[str, int]:
     since = timezone.now() - dt.timedelta(days=365)
-    qs = Event.objects.visible_to(user, "cases.view").filter(opened_at__gte=since)
-    return _grouped(qs, "area_path", node_path, child_len)
+    qs = Event.objects.visible_to(user, "cases.view")
+    return _grouped(qs, "area_path", node_path, child_len, Q(opened_at__gte=since))
 
 
 def _overdue(user, node_path: str, child_len: int) -> dict[str, int]:
