@@ -73,7 +73,7 @@ def _api(page, path):
 def test_street_user_map_and_big_screen(live_server, page):
     w = _world()
     totp = world_mod.enrol_totp(w.users["street"])  # may grant roles: a second factor
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{live_server.url}/map/")
@@ -96,6 +96,7 @@ def test_street_user_map_and_big_screen(live_server, page):
     _until(
         page,
         lambda: page.locator("#map-table td.num[data-figure=members]").count() > 0,
+        seconds=60,
         note=lambda: page.locator("#map-status").inner_text(),
     )
     api = _api(page, "/api/v1/map/?figure=members")
@@ -103,7 +104,7 @@ def test_street_user_map_and_big_screen(live_server, page):
     assert shown == str(api["features"][0]["properties"]["value"]) == "3"
 
     rows.first.click()  # 龙桥社区: drill down to its grids
-    _until(page, lambda: page.locator("#map-node-name").inner_text() == "龙桥社区")
+    _until(page, lambda: page.locator("#map-node-name").inner_text() == "龙桥社区", seconds=60)
     page.locator("#map-table tbody tr", has_text="龙桥社区第一网格").click()
     card = page.locator("#grid-card")
     card.locator("h3", has_text="龙桥社区第一网格").wait_for()
@@ -113,7 +114,12 @@ def test_street_user_map_and_big_screen(live_server, page):
     assert "t-grid" in card.inner_text()
 
     page.goto(f"{live_server.url}/screen/")
-    page.locator("[data-key=open_events]", has_text=re.compile(r"\d")).wait_for()
+    _until(
+        page,
+        lambda: re.fullmatch(r"\d+", page.locator("[data-key=open_events]").inner_text()),
+        seconds=60,
+        note=lambda: page.locator("#screen-error").inner_text(),
+    )
     summary = _api(page, "/api/v1/map/summary/")
     assert page.locator("[data-key=open_events]").inner_text() == str(summary["open_events"])
     assert page.locator("[data-key=members]").inner_text() == str(summary["members"]) == "3"

@@ -39,7 +39,9 @@ CLOSED_STATES = (State.CANCELLED, State.CLOSED, State.EVALUATED)
 OPEN_Q = Q(opened_at__isnull=False, closed_at__isnull=True) & ~Q(state__in=CLOSED_STATES)
 
 
-def _grouped(qs, field: str, node_path: str, child_len: int, when: Q | None = None) -> dict[str, int]:
+def _grouped(
+    qs, field: str, node_path: str, child_len: int, when: Q | None = None
+) -> dict[str, int]:
     """Rows under ``node_path`` counted per child. ``when`` counts only the rows it matches
     (as a filter on the count, so the statement still walks the path range's index rather
     than, say, a date index over the whole city)."""
