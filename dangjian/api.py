@@ -26,6 +26,8 @@ from dangjian.core import inbox_api
 from dangjian.core.api import django_errors_to_chinese, ninja_errors_to_chinese
 from dangjian.core.errors import Conflict
 from dangjian.core.scope import Forbidden
+from dangjian.dashboard.api import map as map_api
+from dangjian.dashboard.api import reports as reports_api
 from dangjian.dashboard.api.dashboard import router as dashboard_router
 from dangjian.development.api import router as development_router
 from dangjian.dues.api import router as dues_router
@@ -223,6 +225,8 @@ api.add_router("/orglife", orglife_router)
 api.add_router("/dues", dues_router)
 api.add_router("/timebank", timebank_router)
 api.add_router("/dashboard", dashboard_router)
+api.add_router("/map", map_api.router)
+api.add_router("/reports", reports_api.router)
 api.add_router("/audit", audit_router)
 # --- people and their reach (issue 14) ---
 api.add_router("/users", accounts_users_router)

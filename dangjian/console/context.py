@@ -30,6 +30,8 @@ MENU = (
     MenuItem("网格事件", "console:cases:list", "cases.view"),
     MenuItem("组织生活", "console:orglife:calendar", "orglife.view"),
     MenuItem("组织生活计划", "console:orglife:plans", "orglife.view"),
+    MenuItem("一张图", "console:map:map", "dashboard.view"),
+    MenuItem("统计报表", "console:map:reports", "dashboard.view"),
     MenuItem("党费", "console:dues:overview", "dues.view"),
     MenuItem("党费上缴", "console:dues:remittances", "dues.view"),
     MenuItem("基层组织经费", "console:dues:funds", "dues.view"),
@@ -52,7 +54,7 @@ MENU = (
     MenuItem("账号安全", "console:account"),
 )
 
-UPCOMING = (MenuItem("一张图", None, "dashboard.view"),)
+UPCOMING: tuple = ()
 
 
 def is_staff_user(user) -> bool:

@@ -68,6 +68,8 @@ urlpatterns = [
     path("assessment/", include("dangjian.assessment.urls")),
     path("timebank/", include("dangjian.timebank.urls")),
     path("dashboard/", include("dangjian.dashboard.urls")),
+    # The one map, the big screen and the statistical reports (dashboard app).
+    path("", include("dangjian.dashboard.map_urls")),
     path("audit/", audit_views.audit_list, name="audit"),
     path("audit/<int:entry_id>/reveal/", audit_views.audit_reveal, name="audit_reveal"),
     path("holidays/", holiday_views.holidays, name="holidays"),

@@ -58,6 +58,7 @@ from dangjian.core.workdays import OFFICE_TZ
 from dangjian.demo import names
 from dangjian.demo.case_texts import CLASS_MIX, describe, final_class
 from dangjian.demo.case_visits import seed_visits
+from dangjian.demo.city_geo import point_in
 
 CITY_EVENTS = 200_000
 SMALL_EVENTS = 400
@@ -245,6 +246,7 @@ def seed_events(b, users: dict, progress: bool = True) -> dict:
     )
     notices: list = []
 
+    geo_rng = random.Random(f"dangjian-demo-event-points-{b.scale}")
     for i in range(scale_n):
         grid = chosen_grids[i]
         units = kids.get(grid.path) or []
@@ -276,6 +278,8 @@ def seed_events(b, users: dict, progress: bool = True) -> dict:
         ev.description = desc
         ev.place = parts[0]
         ev.area_id, ev.area_path, ev.grid_id = where.pk, where.path, grid.pk
+        # A point in the grid (its own generator: the rest of the demo stays as it was).
+        ev.lng, ev.lat = point_in(geo_rng, grid.boundary)
         ev.event_class_id = final.pk
         ev.class_source = "dispatcher"
         ev.tokens = tok(*parts)

@@ -7,7 +7,6 @@ would, rolls the counts up from the units and lays out the grids' boundaries. Th
 from __future__ import annotations
 
 import datetime as dt
-import math
 import random
 from collections import Counter, defaultdict
 
@@ -26,24 +25,6 @@ from dangjian.demo.city_shapes import (
 from dangjian.organizations.models import OrgDomain, OrgForm, OrgKind, PartyOrg
 from dangjian.territory.codes import ancestry_of, check_area_code
 from dangjian.territory.models import LEVEL_OF, Area, AreaKind, Household
-
-
-def _split(box, n):
-    """``n`` boxes tiling ``box`` in a near-square grid."""
-    x0, y0, x1, y1 = box
-    cols = max(1, math.ceil(math.sqrt(n)))
-    rows = max(1, math.ceil(n / cols))
-    w, h = (x1 - x0) / cols, (y1 - y0) / rows
-    out = []
-    for i in range(n):
-        c, r = i % cols, i // cols
-        out.append((x0 + c * w, y1 - (r + 1) * h, x0 + (c + 1) * w, y1 - r * h))
-    return out
-
-
-def _polygon(box):
-    x0, y0, x1, y1 = (round(v, 6) for v in box)
-    return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
 
 
 class CityBuilder:
@@ -213,19 +194,15 @@ class CityBuilder:
                 parent.population += node.population
 
     def _lay_out(self) -> None:
-        """Demo boundaries: each node's box tiles its parent's; grids and above get one."""
-        boxes = {self.city.path: CITY_BOX}
-        for depth in range(1, len(self.areas)):
-            for node in self.areas[depth]:
-                if node.kind == AreaKind.UNIT:
-                    continue
-                box = boxes.pop(node.path)
-                node.min_lng, node.min_lat, node.max_lng, node.max_lat = (round(v, 6) for v in box)
-                node.boundary = _polygon(box)
-                children = self.kids.get(node.path, [])
-                if children and children[0].kind != AreaKind.UNIT:
-                    for child, child_box in zip(children, _split(box, len(children)), strict=True):
-                        boxes[child.path] = child_box
+        """Demo boundaries: each node's children split its polygon into Voronoi cells (grids
+        and above get one; ``demo.city_geo``)."""
+        from dangjian.demo.city_geo import lay_out
+
+        def children_of(node):
+            kids = self.kids.get(node.path, [])
+            return [] if not kids or kids[0].kind == AreaKind.UNIT else kids
+
+        lay_out(random.Random(f"dangjian-demo-geo-{self.scale}"), self.city, CITY_BOX, children_of)
 
     # the PartyOrg tree ------------------------------------------------------------------------
     def build_orgs(self) -> None:

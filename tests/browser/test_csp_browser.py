@@ -28,6 +28,10 @@ CONSOLE_PAGES = [
     "/dues/",
     "/development/",
     "/audit/",
+    "/map/",
+    "/screen/",
+    "/reports/",
+    "/reports/members_basic/",
 ]
 PHONE_PAGES = ["/m/", "/m/cases/report/", "/m/cases/", "/m/cases/visits/new/"]
 

@@ -156,8 +156,12 @@ def _id_sources():
     from dangjian.organizations.models import PartyOrg
     from dangjian.territory.models import Area, Household
 
+    class Grids:  # the one map's grid cards (dashboard): grids only
+        objects = Area.objects.filter(kind="grid")
+
     # The more specific prefix first: the households of the area tree are rows of their own.
     return {
+        "/api/v1/map/grids/": Grids,
         "/api/v1/areas/households/": Household,
         "/api/v1/areas/": Area,
         "/api/v1/orgs/": PartyOrg,

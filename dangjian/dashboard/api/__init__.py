@@ -1,0 +1,1 @@
+"""The dashboard's API routers (registered in ``dangjian.api``)."""
