@@ -317,7 +317,15 @@ def session_new(request):
         plan_item = selectors.plan_item_get(request.user, pk_or_404(int(raw_item)))
         initial = {"session_type": plan_item.session_type, "topic": plan_item.topic}
     data = request.POST if request.method == "POST" else None
-    form = SessionScheduleForm(data, initial=initial, members=members)
+    joint, leaders, invitees = selectors.schedule_choices(request.user, org)
+    form = SessionScheduleForm(
+        data,
+        initial=initial,
+        members=members,
+        joint_orgs=joint,
+        leaders=leaders,
+        invitees=invitees,
+    )
     if data is not None and form.is_valid():
         try:
             session = services.session_schedule(
