@@ -65,6 +65,7 @@ ACTION_LABELS = {
     "file.delete": "删除文件",
     "ledger.reverse": "冲正台账",
     "demo.seed": "生成演示数据",
+    "list.export": "导出列表（Excel）",
     "member.create": "新建党员档案",
     "member.update": "修改党员档案",
     "member.photo": "上传党员照片",
