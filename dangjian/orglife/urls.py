@@ -12,6 +12,11 @@ urlpatterns = [
     path("sessions/new/", views.session_new, name="session_new"),
     path("sessions/<int:session_id>/", views.session_detail, name="session"),
     path("sessions/<int:session_id>/mark/", views.session_mark, name="mark"),
+    path(
+        "sessions/<int:session_id>/mark-present/",
+        views.session_mark_present,
+        name="mark_present",
+    ),
     path("sessions/<int:session_id>/minutes/", views.session_minutes, name="minutes"),
     path("sessions/<int:session_id>/transition/", views.session_transition, name="transition"),
     path("sessions/<int:session_id>/photos/", views.session_photo_upload, name="photo_upload"),

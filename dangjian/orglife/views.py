@@ -180,6 +180,27 @@ def session_mark(request, s):
 @console_view
 @require_POST
 @scoped_object("session_id", selectors.session_get, name="s")
+def session_mark_present(request, s):
+    """Batch: the members ticked (or everyone still unmarked) present, in one step."""
+    everyone = request.POST.get("all") == "1"
+    try:
+        n = services.attendance_mark_present(
+            actor=request.user,
+            session=s,
+            member_ids=None if everyone else request.POST.getlist("member_ids"),
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(m for v in exc.message_dict.values() for m in v))
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已将{n}名党员登记为出席")
+    return redirect("console:orglife:session", s.pk)
+
+
+@console_view
+@require_POST
+@scoped_object("session_id", selectors.session_get, name="s")
 def session_minutes(request, s):
     form = MinutesForm(request.POST)
     form.is_valid()
