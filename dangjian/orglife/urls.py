@@ -12,6 +12,7 @@ urlpatterns = [
     path("sessions/new/", views.session_new, name="session_new"),
     path("sessions/<int:session_id>/", views.session_detail, name="session"),
     path("sessions/<int:session_id>/mark/", views.session_mark, name="mark"),
+    path("sessions/<int:session_id>/qr/", views.session_qr, name="qr"),
     path(
         "sessions/<int:session_id>/mark-present/",
         views.session_mark_present,

@@ -178,6 +178,25 @@ def session_mark(request, s):
 
 
 @console_view
+@scoped_object("session_id", selectors.session_get, name="s")
+def session_qr(request, s):
+    """The check-in QR alone on the screen, for a projector (a large code, the topic, the live
+    count of those signed in on reload)."""
+    if not (services.can_record(request.user, s) and s.state == SessionState.SCHEDULED):
+        raise Http404("签到二维码只在会议召开前后、由记录人或本组织管理人员打开")
+    url = request.build_absolute_uri(
+        reverse("portal:orglife:checkin", args=[services.checkin_token(s)])
+    )
+    qr = segno.make(url, error="m")
+    svg = mark_safe(qr.svg_inline(scale=12, dark="#1f1f1f", light="#ffffff", border=2))
+    return render(
+        request,
+        "orglife/session_qr.html",
+        {"s": s, "qr_svg": svg, "counts": services.counts(s)},
+    )
+
+
+@console_view
 @require_POST
 @scoped_object("session_id", selectors.session_get, name="s")
 def session_mark_present(request, s):

@@ -44,3 +44,17 @@ def test_members_may_not(client, world, secretary, branch, ten):
     r = client.post(f"/orglife/sessions/{s.pk}/mark-present/", {"all": "1"})
     assert r.status_code in (302, 403, 404)
     assert not Attendance.objects.filter(session=s, status="present").exists()
+
+
+def test_full_screen_qr_for_a_projector(client, world, secretary, branch, ten):
+    s = schedule(secretary, branch, "theme_day", start=at(2026, 11, 5), topic="投影签到")
+    client.force_login(secretary)
+    page = client.get(f"/orglife/sessions/{s.pk}/").content.decode()
+    assert f"/orglife/sessions/{s.pk}/qr/" in page
+    r = client.get(f"/orglife/sessions/{s.pk}/qr/")
+    html = r.content.decode()
+    assert r.status_code == 200 and "<svg" in html and "投影签到" in html
+    assert "已签到 0 / 10 人" in html and 'class="sidebar"' not in html
+    client.force_login(world.users["member"])
+    r = client.get(f"/orglife/sessions/{s.pk}/qr/")
+    assert r.status_code in (302, 403, 404) and "<svg" not in r.content.decode()
