@@ -75,8 +75,19 @@ def calendar_view(request):
             )
         )
     by_day = defaultdict(list)
+    now = timezone.now()
     for s in sessions:
         by_day[timezone.localtime(s.starts_at).day].append(s)
+        # The colour people expect (issue 18): blue still to come, amber under way or over
+        # and waiting for its record, green held and archived, grey cancelled.
+        if s.state != SessionState.SCHEDULED:
+            s.colour = s.state
+        elif s.ends_at < now:
+            s.colour = "unrecorded"
+        elif s.starts_at <= now:
+            s.colour = "ongoing"
+        else:
+            s.colour = "upcoming"
     weeks = []
     for week in calendar.Calendar().monthdayscalendar(year, mon):
         weeks.append(

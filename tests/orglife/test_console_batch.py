@@ -58,3 +58,23 @@ def test_full_screen_qr_for_a_projector(client, world, secretary, branch, ten):
     client.force_login(world.users["member"])
     r = client.get(f"/orglife/sessions/{s.pk}/qr/")
     assert r.status_code in (302, 403, 404) and "<svg" not in r.content.decode()
+
+
+def test_calendar_colours_mean_what_people_expect(client, secretary, branch, ten):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    now = timezone.now().replace(microsecond=0)
+    later = schedule(secretary, branch, "theme_day", start=now + dt.timedelta(days=1))
+    past = schedule(
+        secretary, branch, "theme_day", start=now - dt.timedelta(days=1), topic="待归档"
+    )
+    client.force_login(secretary)
+    month = timezone.localtime(now).strftime("%Y-%m")
+    html = client.get("/orglife/", {"org": branch.pk, "month": month}).content.decode()
+    if timezone.localtime(later.starts_at).strftime("%Y-%m") == month:
+        assert f'class="ev upcoming" href="/orglife/sessions/{later.pk}/"' in html
+    if timezone.localtime(past.starts_at).strftime("%Y-%m") == month:
+        assert f'class="ev unrecorded" href="/orglife/sessions/{past.pk}/"' in html
+    assert "待召开" in html and "已结束待归档" in html and "已召开归档" in html
