@@ -39,6 +39,7 @@ from dangjian.cases.models import (
     FLOW,
     Event,
     EventClass,
+    LimitUnit,
     SlaStatus,
     State,
 )
@@ -258,6 +259,10 @@ def _move_forms(user, event: Event, bound: dict | None = None) -> list[dict]:
         fields = list(MOVE_FIELDS.get(action, ()))
         if action == "evaluate" and ratings.rates_own_report(user, event):
             fields = ["rating"]  # the reporter's own rating: no follow-up call
+        if action == "request_extension":
+            # One question: how much longer, in the unit the event's own time limit runs in.
+            hours = event.limit_unit == LimitUnit.WORKHOURS
+            fields = ["extension_hours" if hours else "extension_days"]
         if "department_id" in fields and departments is None:
             departments = event_departments(event)
         form = (bound or {}).get(action) or TransitionForm(
