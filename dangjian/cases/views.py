@@ -39,6 +39,7 @@ from dangjian.cases.models import (
     FLOW,
     Event,
     EventClass,
+    LimitUnit,
     SlaStatus,
     State,
 )
@@ -75,6 +76,7 @@ MOVE_FIELDS = {
     "evaluate": ("rating", "call_date", "callee", "call_note"),
     "verify_pass": ("resolution",),
 }
+OPEN_DISPATCH = "open_dispatch"  # 立案 then 派遣, one form (not a move of the flow)
 DANGER_MOVES = {"cancel", "return", "verify_fail", "refuse_extension", "escalate", "reopen"}
 
 
@@ -258,6 +260,10 @@ def _move_forms(user, event: Event, bound: dict | None = None) -> list[dict]:
         fields = list(MOVE_FIELDS.get(action, ()))
         if action == "evaluate" and ratings.rates_own_report(user, event):
             fields = ["rating"]  # the reporter's own rating: no follow-up call
+        if action == "request_extension":
+            # One question: how much longer, in the unit the event's own time limit runs in.
+            hours = event.limit_unit == LimitUnit.WORKHOURS
+            fields = ["extension_hours" if hours else "extension_days"]
         if "department_id" in fields and departments is None:
             departments = event_departments(event)
         form = (bound or {}).get(action) or TransitionForm(
@@ -273,6 +279,23 @@ def _move_forms(user, event: Event, bound: dict | None = None) -> list[dict]:
                 "danger": action in DANGER_MOVES,
             }
         )
+        if action == "open":
+            # 立案并派遣 in one step (issue 18): the same two moves, one form, one transaction.
+            if departments is None:
+                departments = event_departments(event)
+            combined = (bound or {}).get(OPEN_DISPATCH) or TransitionForm(
+                initial={"action": OPEN_DISPATCH}, departments=departments or ()
+            )
+            out.append(
+                {
+                    "action": OPEN_DISPATCH,
+                    "label": "立案并派遣",
+                    "form": combined,
+                    "fields": ["class_code", "department_id"],
+                    "needs_note": False,
+                    "danger": False,
+                }
+            )
     return out
 
 
@@ -372,10 +395,20 @@ def event_transition(request, event_id: int):
     dept_id = data.get("department_id")
     try:
         with transaction.atomic():
+            if action == OPEN_DISPATCH:
+                event = services.event_transition(
+                    actor=user,
+                    event=event,
+                    action="open",
+                    note="",
+                    class_code=data.get("class_code") or "",
+                )
+                if not dept_id:
+                    raise ValidationError({"department_id": ["请选择承办部门"]})
             moved = services.event_transition(
                 actor=user,
                 event=event,
-                action=action,
+                action="dispatch" if action == OPEN_DISPATCH else action,
                 note=data.get("note") or "",
                 class_code=data.get("class_code") or "",
                 department=Department(pk=dept_id) if dept_id else None,
@@ -398,7 +431,9 @@ def event_transition(request, event_id: int):
     except Conflict as exc:
         event = selectors.event_get(user, event.pk)
         return _detail(request, event, error=exc.message, status=409)
-    messages.success(request, f"已{FLOW[action].label}")
+    messages.success(
+        request, "已立案并派遣" if action == OPEN_DISPATCH else f"已{FLOW[action].label}"
+    )
     try:
         selectors.event_get(user, moved.pk)
     except Http404:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts.models import User
 from dangjian.console import area_forms
-from dangjian.console.forms import ACTION_LABELS
+from dangjian.console.audit_labels import action_label
 from dangjian.console.tree_views import AREAS, ORGS, _check_id, _page, _rows, visible_ancestors
 from dangjian.core import scope, tree
 from dangjian.core.errors import Conflict
@@ -76,7 +76,7 @@ def area_detail(request, node_id: int):
     )
     history = list(selectors.area_history(user, area.pk)[:HISTORY_SHOWN])
     for e in history:
-        e.action_label = ACTION_LABELS.get(e.action, e.action)
+        e.action_label = action_label(e.action)
     return render(
         request,
         "console/area_detail.html",

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpResponse
 from ninja import Router, Schema
 
+from dangjian.console.audit_labels import action_label
 from dangjian.core import audit
 from dangjian.core.api import ErrorOut, paginate
 from dangjian.core.ids import pk_or_404
@@ -24,6 +25,7 @@ class AuditEntryOut(Schema):
     actor_name: str
     sealed: bool
     action: str
+    action_label: str = ""
     object_type: str
     object_id: str
     object_repr: str
@@ -61,6 +63,7 @@ def entry_out(e: AuditEntry) -> dict:
         "actor_name": e.actor_label if e.sealed else e.actor_name,
         "sealed": e.sealed,
         "action": e.action,
+        "action_label": action_label(e.action),
         "object_type": e.object_type,
         "object_id": e.object_id,
         "object_repr": mask_text(e.object_repr),

@@ -11,8 +11,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from dangjian.console.audit_labels import action_choices, action_label
 from dangjian.console.forms import (
-    ACTION_LABELS,
     AuditFilterForm,
     AuditRevealForm,
     object_type_label,
@@ -41,6 +41,10 @@ def _day_start(d: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(d, dt.time.min))
 
 
+def _real_name(e: AuditEntry) -> str:
+    return (e.actor.real_name if e.actor_id and e.actor is not None else "") or ""
+
+
 @console_view
 @require_GET
 def audit_list(request):
@@ -63,17 +67,19 @@ def audit_list(request):
             qs = qs.filter(at__lt=_day_start(data["date_to"] + dt.timedelta(days=1)))
     elif form.is_bound:
         qs = qs.none()
-    page = paginate(request, qs.order_by("-at", "-id"), PAGE_SIZE)
+    page = paginate(request, qs.select_related("actor").order_by("-at", "-id"), PAGE_SIZE)
     entries = [
         {
             "e": e,
-            "action_label": ACTION_LABELS.get(e.action, e.action),
+            "action_label": action_label(e.action),
             "object_type_label": object_type_label(e.object_type),
             "before": masked_json(e.before),
             "after": masked_json(e.after),
             "note": mask_text(e.note),
             "object_repr": mask_text(e.object_repr),
-            "actor": e.actor_label if e.sealed else (e.actor_name or "—"),
+            # the real name people know, the account name beside it in the title
+            "actor": e.actor_label if e.sealed else (_real_name(e) or e.actor_name or "—"),
+            "actor_account": "" if e.sealed else e.actor_name,
         }
         for e in page.object_list
     ]
@@ -84,7 +90,7 @@ def audit_list(request):
             "form": form,
             "page": page,
             "entries": entries,
-            "action_labels": ACTION_LABELS,
+            "action_labels": action_choices(),
             "can_reveal": user.can(audit.REVEAL_ACTION),
         },
     )

@@ -9,44 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.accounts.services import LoginRefused
+from dangjian.console.audit_labels import ACTION_LABELS  # noqa: F401 (re-exported)
 from dangjian.web.forms import TextField
-
-# Audit actions a person filters by, with the names they know them by.
-ACTION_LABELS = {
-    "login": "登录",
-    "login.failed": "登录失败",
-    "login.locked": "锁定期间尝试登录",
-    "login.throttled": "登录失败过多，等待期间的尝试",
-    "password.failed": "核对密码错误",
-    "password.throttled": "核对密码：等待期间的尝试",
-    "token.issue": "签发接口令牌",
-    "token.revoke": "退出登录（吊销接口令牌）",
-    "user.sign_out_all": "退出所有设备",
-    "user.create": "新建用户",
-    "user.password": "修改密码",
-    "user.lock": "锁定账号",
-    "user.unlock": "解除锁定",
-    "user.totp_enable": "启用双因素认证",
-    "user.totp_disable": "停用双因素认证",
-    "grant.add": "授权",
-    "department.create": "新建职能部门",
-    "area.create": "新建区域",
-    "area.update": "修改区域",
-    "area.move": "调整区域隶属",
-    "area.merge": "并入其他区域",
-    "area.merge_in": "接收并入的区域",
-    "area.close": "撤销区域",
-    "area.reopen": "恢复区域",
-    "org.create": "新建党组织",
-    "org.update": "修改党组织",
-    "org.move": "调整党组织隶属",
-    "org.approval_authorize": "授权党工委审批发展党员",
-    "org.approval_revoke": "撤销党工委审批发展党员的授权",
-    "pii.reveal": "查看完整个人信息",
-    "audit.reveal_actor": "查看密封的操作人",
-    "grant.revoke": "撤销授权",
-    "holiday.set_year": "录入节假日安排",
-}
 
 OBJECT_TYPES = (
     "accounts.user",

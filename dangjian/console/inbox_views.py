@@ -11,7 +11,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dangjian.console.forms import ACTION_LABELS, object_type_label
+from dangjian.console.audit_labels import action_label
 from dangjian.core import notify, todo
 from dangjian.core.ids import id_or_none
 from dangjian.core.models import AuditEntry
@@ -43,12 +43,23 @@ def _recent(user) -> list[dict]:
     )
     out = []
     for e in rows:
-        label = ACTION_LABELS.get(e.action)
-        if not label:
-            kind = object_type_label(e.object_type)
-            label = f"办理{kind}" if kind and kind != e.object_type else "办理业务"
-        out.append({"at": e.at, "label": label, "what": mask_text(e.object_repr)})
+        out.append({"at": e.at, "label": action_label(e.action), "what": mask_text(e.object_repr)})
     return out
+
+
+def _node_figures(user) -> dict | None:
+    """The key figures of the person's node from the roll-ups (one node: the topmost they
+    reach; several: the page of each is one click away)."""
+    if not user.can("dashboard.view"):
+        return None
+    from dangjian.dashboard import selectors as dashboard
+    from dangjian.dashboard.views import decorate as decorate_figures
+
+    data = dashboard.figures(user, None, None)
+    if not data["items"]:
+        return None
+    node = decorate_figures(data["items"][0])
+    return {"node": node, "sections": data["sections"], "period": data.get("period_label", "")}
 
 
 @console_view
@@ -67,6 +78,7 @@ def home(request):
             "todo_total": sum(r["count"] for r in rows),
             "unread": notify.unread_count(user),
             "recent": _recent(user),
+            "figures": _node_figures(user),
             "no_grants": not user.grants.exists(),
         },
     )

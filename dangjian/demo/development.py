@@ -34,7 +34,7 @@ from dangjian.development.models import (
     ResponsiblePerson,
     StepAction,
 )
-from dangjian.development.services import facts_of
+from dangjian.development.services import earliest_explained, facts_of
 from dangjian.members.models import Member, Status
 from dangjian.organizations.models import OrgKind, PartyOrg
 
@@ -182,7 +182,7 @@ class Planner:
             steps.append((n, day, data, who, approver if n in (17, 24) else None))
         nxt = a.next_step
         facts = facts_of(a)
-        a.next_earliest = S.earliest(nxt, facts, a.last_step_on)[0] if nxt else None
+        a.next_earliest = earliest_explained(a, today)[0] if nxt else None
         a.next_due, a.next_due_rule = S.due(nxt, facts) if nxt else (None, "")
         return a, steps
 
@@ -290,7 +290,7 @@ def seed(b, users: dict, today: dt.date | None = None) -> dict:
     write_rows(Applicant, [a for a, _ in plans], None)
 
     rows, people_rows = [], []
-    actor_name = actor.get_username() if actor is not None else ""
+    actor_name = str(actor) if actor is not None else ""  # the real name, as people read it
     for a, steps in plans:
         for n, day, data, who, approver in steps:
             if n == "cancel":

@@ -183,12 +183,16 @@ def _seed_members(b: CityBuilder, demo_user: User, progress: bool) -> dict:
 
 # The modules whose demo data follows the trees and accounts, in the order they are written
 # (each reads what the ones before wrote: orglife and dues need the members).
+# In the order they run: the members filed for applicants past step 17 exist before the
+# organizational life (they sit on rolls) and the dues (each of them has a dues category); the
+# time bank before the points (the points sweep collects what the other seeds earned), the
+# assessment last (it computes from everything).
 MODULES = (
     "members",
     "cases",
+    "development",
     "orglife",
     "dues",
-    "development",
     "timebank",
     "points",
     "assessment",
@@ -320,7 +324,7 @@ def seed(scale: str, progress: bool = True, modules: tuple[str, ...] = MODULES) 
             _seed_members(b, by_name["demo-member"], progress) if "members" in modules else {}
         )
         event_counts: dict = {}
-        for module in modules:
+        for module in sorted(modules, key=MODULES.index):
             seeder = SEEDERS.get(module)
             if seeder is not None:
                 event_counts.update(seeder()(b, by_name, progress))

@@ -567,7 +567,7 @@ class MemberPlanner:
                     intended_position=rng.choice(
                         (CadrePosition.SECRETARY, CadrePosition.DIRECTOR, CadrePosition.MEMBER)
                     ),
-                    added_on=term[0] + dt.timedelta(days=rng.randint(30, 300)),
+                    added_on=min(self.today, term[0] + dt.timedelta(days=rng.randint(30, 300))),
                 )
                 self.plan.reserves.append(reserve)
                 self.plan.mentor_pairs.append(

@@ -13,15 +13,24 @@ from __future__ import annotations
 import datetime as dt
 import random
 import secrets
+import struct
+import zlib
 from collections import defaultdict
 
 from django.utils import timezone
 
+from dangjian.cadres.models import Cadre, CadrePosition, Committee
+from dangjian.core.files import file_store_bytes
 from dangjian.demo.terms import seed_terms
 from dangjian.members.models import Member, Status
-from dangjian.members.models.committee import CommitteePost, CommitteeSeat, OrgCommittee
+from dangjian.members.models.committee import (
+    CommitteePost,
+    CommitteeSeat,
+    CommitteeStatus,
+    OrgCommittee,
+)
 from dangjian.organizations.models import OrgDomain, OrgKind, PartyOrg
-from dangjian.orglife import rules
+from dangjian.orglife import compliance, rules
 from dangjian.orglife.models import (
     ActivityKind,
     Attendance,
@@ -161,6 +170,11 @@ def seed_orglife(b, users: dict, progress: bool = False) -> dict:
     sessions: list[Session] = []
     rolls: list[tuple[int, list, str]] = []  # (index into sessions, roster, type)
 
+    now = timezone.now()
+    # The secretary of each branch as the compliance board reads it (set below, after terms).
+    secretary_of: dict[int, int] = {}
+    reviewers = _reviewers(b, users)
+
     def add(org, st, day, hour, roster, *, held=True, topic=None):
         start = _aware(day, hour)
         base = (
@@ -168,6 +182,25 @@ def seed_orglife(b, users: dict, progress: bool = False) -> dict:
             if base_rows and st == SessionType.THEME_DAY and rng.random() < 0.2
             else None
         )
+        # 六有 (DOMAIN.md): a host and a recorder from the roster (the secretary hosts the
+        # branch's meetings and gives the party lessons), the upper level's review a few days
+        # after the meeting (most of them; never in the future).
+        ids = [r[0] for r in roster]
+        sec = secretary_of.get(org[0])
+        if st == SessionType.GROUP_MEETING or sec is None:
+            host = ids[0] if ids else None
+        elif st == SessionType.PARTY_LESSON and rng.random() < 0.3 and len(ids) > 1:
+            host = rng.choice(ids)  # a committee member or a leading cadre gives this one
+        else:
+            host = sec
+        others = [i for i in ids if i != host]
+        recorder = rng.choice(others[:5]) if others else host
+        held_at = start + dt.timedelta(hours=2) if held else None
+        reviewed_at = None
+        if held and rng.random() < 0.9:
+            reviewed_at = held_at + dt.timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 6))
+            if reviewed_at > now:
+                reviewed_at = None
         s = Session(
             org_id=org[0],
             org_path=org[1],
@@ -178,11 +211,16 @@ def seed_orglife(b, users: dict, progress: bool = False) -> dict:
             month=month_key(day),
             place=base.name if base else "党群服务中心会议室",
             base=base,
+            host_id=host if held else None,
+            recorder_id=recorder if held else None,
             minutes=("会议学习了有关精神，与会党员结合实际交流发言，形成会议意见。" * 4)
             if held
             else "",
             state=SessionState.HELD if held else SessionState.SCHEDULED,
-            held_at=start + dt.timedelta(hours=2) if held else None,
+            held_at=held_at,
+            reviewed_by=_reviewer(reviewers, org[1]) if reviewed_at else None,
+            reviewed_at=reviewed_at,
+            review_note="记录完整，同意归档。" if reviewed_at else "",
             checkin_nonce=secrets.token_hex(8),
         )
         sessions.append(s)
@@ -193,15 +231,23 @@ def seed_orglife(b, users: dict, progress: bool = False) -> dict:
     seats_of = seed_committees(rng, branches, members_of, today, committee_min)
     # Terms and elections (issue 14): some due, overdue, postponed, replaced, vacant.
     terms = seed_terms(random.Random(f"dangjian-terms-{b.scale}"), branches, members_of, today)
+    for branch_id, _name, member_id, _h, _s in compliance.secretary_lessons(
+        PartyOrg.objects.filter(pk__in=list(branches)), today.year
+    ):
+        if member_id is not None:
+            secretary_of[branch_id] = member_id
     for bid, o in branches.items():
         roster = members_of.get(bid, [])
         full = sum(1 for r in roster if r[2])
+        if not roster:
+            continue  # nobody to meet: no session is recorded for an empty branch
         r = rng.random()
         slip = 0.0 if r < 0.6 else (0.04 if r < 0.85 else 0.3)
         for y, m in months:
             current = (y, m) == (today.year, today.month)
-            last_day = today.day if current else 28
-            if last_day < 2:
+            # This month only up to yesterday: a session later today has not been held yet.
+            last_day = today.day - 1 if current else 28
+            if last_day < 1:
                 continue
 
             def day_in(lo=1, hi=last_day, y=y, m=m):
@@ -268,6 +314,7 @@ def seed_orglife(b, users: dict, progress: bool = False) -> dict:
             rolls.append((len(sessions) - 1, members_of.get(bid, []), SessionType.THEME_DAY))
 
     Session.objects.bulk_create(sessions, batch_size=BATCH)
+    _photos(rng, [s for s in sessions if s.state == SessionState.HELD])
     att: list[Attendance] = []
     ratings: list[Rating] = []
     n_att = 0
@@ -309,7 +356,7 @@ def seed_orglife(b, users: dict, progress: bool = False) -> dict:
                     checked_in_at=s.starts_at if present else None,
                 )
             )
-            if present and not city and rng.random() < 0.5:
+            if present and rng.random() < (0.3 if city else 0.8):
                 ratings.append(
                     Rating(session_id=s.pk, member_id=mid, score=rng.choice((3, 4, 4, 5, 5)))
                 )
@@ -335,10 +382,67 @@ def seed_orglife(b, users: dict, progress: bool = False) -> dict:
         "orglife_sessions": len(sessions),
         "orglife_attendance": n_att,
         "orglife_ratings": len(ratings),
-        "orglife_committees": len(seats_of),
+        "orglife_committees": OrgCommittee.objects.filter(status=CommitteeStatus.CURRENT).count(),
         "orglife_invalid_sessions": sum(1 for s in judged if s.quorum_ok is False),
         **terms,
     }
+
+
+def _reviewers(b, users: dict) -> list[tuple[str, object]]:
+    """Who reviews (督查) a branch's records: the street's staff under the demo street, the
+    county's under the demo county, the city's elsewhere (the narrowest first)."""
+    d = b.demo
+    out = []
+    for username, key in (("demo-street", "street_org"), ("demo-county", "county_org")):
+        if users.get(username) is not None and d.get(key) is not None:
+            out.append((d[key].path, users[username]))
+    if users.get("demo-city") is not None:
+        out.append(("", users["demo-city"]))
+    return out
+
+
+def _reviewer(reviewers, path: str):
+    for prefix, user in reviewers:
+        if path.startswith(prefix):
+            return user
+    return None
+
+
+def _png(rgb: tuple[int, int, int], width: int = 64, height: int = 48) -> bytes:
+    """A small solid-colour PNG: the demo's stand-in for a photo of the meeting."""
+    raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+PHOTO_COLOURS = ((196, 30, 58), (230, 180, 80), (90, 140, 200), (120, 170, 110), (200, 120, 90))
+
+
+def _photos(rng, held: list[Session]) -> None:
+    """One or two photos for nearly every held session (a few records still lack them), from
+    five stored through ``core.files`` like an upload."""
+    stored = [
+        file_store_bytes(actor=None, name=f"会议照片{i + 1}.png", content=_png(rgb))
+        for i, rgb in enumerate(PHOTO_COLOURS)
+    ]
+    through = Session.photos.through
+    rows = []
+    for s in held:
+        if rng.random() < 0.05:
+            continue
+        for f in rng.sample(stored, 1 if rng.random() < 0.6 else 2):
+            rows.append(through(session_id=s.pk, storedfile_id=f.pk))
+    through.objects.bulk_create(rows, batch_size=BATCH)
 
 
 QUORUM_TYPES = (SessionType.MEMBERS_MEETING, SessionType.COMMITTEE_MEETING)
@@ -353,18 +457,33 @@ LIANGXIN = (OrgDomain.NON_PUBLIC, OrgDomain.SOCIAL_ORG)
 
 
 def seed_committees(rng, branches, members_of, today: dt.date, committee_min: int) -> dict:
-    """A current committee for each branch with ``committee_min`` full members or more: five
-    of its full members (three in one branch out of four), elected two years ago for the
-    branch's term (5 years for villages and communities, else 3); in a 两新 branch the
-    secretary is full-time (专职) one time out of two. Returns the seats (member rows) per
-    branch, the committee meetings' roster."""
+    """A current committee for each branch, elected two years ago for the branch's term (5
+    years for villages and communities, else 3): with ``committee_min`` full members or more,
+    five of its full members (three in one branch out of four); with fewer, only a secretary
+    (and a deputy in one branch out of two with three full members or more), as the rules
+    allow (DOMAIN.md: fewer than 7 full members elect a secretary and deputy). A branch
+    anchored to its village or community has the two committees' party secretary as its
+    secretary when that member belongs to it. In a 两新 branch the secretary is full-time
+    (专职) one time out of two. Returns the seats (member rows) per branch with a committee
+    proper, the committee meetings' roster."""
     start = today.replace(year=today.year - 2, month=1, day=1)
+    cadre_secretary = dict(
+        Cadre.objects.filter(
+            committee=Committee.PARTY,
+            position=CadrePosition.SECRETARY,
+            ended_on__isnull=True,
+            member__isnull=False,
+        ).values_list("area_id", "member_id")
+    )
     committees: list[OrgCommittee] = []
     picked: dict[int, list] = {}
     for bid, o in branches.items():
         full = [r for r in members_of.get(bid, []) if r[2]]
-        if len(full) < committee_min:
+        if not full:
             continue
+        lead = cadre_secretary.get(o[4])
+        if lead is not None and o[6] in (OrgDomain.VILLAGE, OrgDomain.COMMUNITY):
+            full = [r for r in full if r[0] == lead] + [r for r in full if r[0] != lead]
         years = 5 if o[6] in (OrgDomain.VILLAGE, OrgDomain.COMMUNITY) else 3
         committees.append(
             OrgCommittee(
@@ -375,7 +494,10 @@ def seed_committees(rng, branches, members_of, today: dt.date, committee_min: in
                 term_end=start.replace(year=start.year + years) - dt.timedelta(days=1),
             )
         )
-        picked[bid] = full[: 3 if rng.random() < 0.25 else 5]
+        if len(full) >= committee_min:
+            picked[bid] = full[: 3 if rng.random() < 0.25 else 5]
+        else:
+            picked[bid] = full[: 2 if len(full) >= 3 and rng.random() < 0.5 else 1]
     OrgCommittee.objects.bulk_create(committees, batch_size=BATCH)
     seats = []
     for c in committees:
@@ -394,4 +516,8 @@ def seed_committees(rng, branches, members_of, today: dt.date, committee_min: in
                 )
             )
     CommitteeSeat.objects.bulk_create(seats, batch_size=BATCH)
-    return {bid: [(mid, name, True) for mid, name, _v in rows] for bid, rows in picked.items()}
+    return {
+        bid: [(mid, name, True) for mid, name, _v in rows]
+        for bid, rows in picked.items()
+        if len(rows) >= 3
+    }

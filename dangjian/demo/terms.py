@@ -65,7 +65,11 @@ def seed_terms(rng, branches, members_of, today: dt.date) -> dict:
                 c.postpone_document_date = end - dt.timedelta(days=rng.randint(5, 40))
                 c.postpone_reason = "与村（社区）“两委”集中换届同步进行"
                 postponed.append(c)
-        elif branches[c.org_id][6] in VILLAGE_COMMUNITY and rng.random() < 0.4:
+        elif (
+            branches[c.org_id][6] in VILLAGE_COMMUNITY
+            and len(seats_of.get(c.pk, [])) >= 3  # a committee proper, not a lone secretary
+            and rng.random() < 0.4
+        ):
             predecessors.append(c)
         if (
             end is None

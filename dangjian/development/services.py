@@ -111,15 +111,24 @@ def _plan_next(a: Applicant) -> None:
         a.next_due_rule = ""
         return
     facts = facts_of(a)
-    a.next_earliest, _ = S.earliest(nxt, facts, a.last_step_on)
+    a.next_earliest, _ = earliest_explained(a)
     a.next_due, a.next_due_rule = S.due(nxt, facts)
 
 
-def earliest_explained(a: Applicant) -> tuple[dt.date | None, list[str]]:
+def earliest_explained(
+    a: Applicant, today: dt.date | None = None
+) -> tuple[dt.date | None, list[str]]:
+    """The first date the next step may be taken on, and the rules that set it. Before any
+    step is recorded a date already past (the 18th birthday, years ago) is no date at all: the
+    application may be taken any time, and "eligible since 2001" would read as a wait."""
     nxt = a.next_step
     if nxt is None:
         return None, []
-    return S.earliest(nxt, facts_of(a), a.last_step_on)
+    earliest, why = S.earliest(nxt, facts_of(a), a.last_step_on)
+    today = today or timezone.localdate()
+    if a.last_step_on is None and earliest is not None and earliest <= today:
+        return None, []
+    return earliest, why
 
 
 # --- the one transition service --------------------------------------------------------------
@@ -339,9 +348,7 @@ def _effect(ctx: workflow.Context) -> None:
         stage=S.stage_of(number) if number else a.stage,
         date=day,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
-        actor_name=(actor.get_username() if getattr(actor, "is_authenticated", False) else "")[
-            :150
-        ],
+        actor_name=(str(actor) if getattr(actor, "is_authenticated", False) else "")[:150],
         approving_org=v["approver"],
         data=data,
         warnings=ctx.warnings,

@@ -28,6 +28,7 @@ from dangjian.members.models import Member, Status
 from dangjian.organizations.models import PartyOrg
 from dangjian.web.decorators import console_view
 from dangjian.web.forms import add_service_errors
+from dangjian.web.listing import export_response, export_url, sort_of, wants_export
 from dangjian.web.paging import paginate
 
 PAGE_SIZE = 20
@@ -93,13 +94,21 @@ def applicant_list(request):
     except ValidationError as exc:
         error = "；".join(m for v in _errors(exc).values() for m in v)
         qs = Applicant.objects.none()
-    page = paginate(request, qs, PAGE_SIZE)
-    rows = list(page.object_list)
+    sort = sort_of(request, SORT_COLUMNS, default=())
+    if sort.key:
+        qs = qs.order_by(*sort.order)
     today = timezone.localdate()
-    for a in rows:
-        a.move = selectors.next_move(a, today)
-        a.stage_label = Stage(a.stage).label
-        a.step_label = S.STEPS[a.step].label if a.step else "尚未办理"
+    if wants_export(request):
+        return export_response(
+            request,
+            title="入党申请人",
+            headers=EXPORT_HEADERS,
+            rows=(_export_row(_decorate(a, today)) for a in qs.select_related("org")),
+            object_type="development.applicant",
+            filters={"q": q, "stage": stage, "status": status, "overdue": overdue},
+        )
+    page = paginate(request, qs, PAGE_SIZE)
+    rows = [_decorate(a, today) for a in page.object_list]
     return render(
         request,
         "development/list.html",
@@ -114,8 +123,53 @@ def applicant_list(request):
             "overdue": overdue,
             "error": error,
             "can_manage": user.can("development.manage"),
+            "sort": sort,
+            "export_url": export_url(request),
         },
     )
+
+
+# The list's sortable columns (``?sort=`` whitelist) and its export.
+SORT_COLUMNS = {
+    "name": ("name",),
+    "org": ("org_path", "name"),
+    "stage": ("stage", "step"),
+    "status": ("status",),
+    "earliest": ("next_earliest",),
+    "due": ("next_due",),
+}
+EXPORT_HEADERS = [
+    "姓名",
+    "所在党组织",
+    "阶段",
+    "已完成步骤",
+    "状态",
+    "下一步",
+    "最早可办理",
+    "期限",
+    "是否逾期",
+]
+
+
+def _decorate(a: Applicant, today) -> Applicant:
+    a.move = selectors.next_move(a, today)
+    a.stage_label = Stage(a.stage).label
+    a.step_label = S.STEPS[a.step].label if a.step else "尚未办理"
+    return a
+
+
+def _export_row(a: Applicant) -> list:
+    return [
+        a.name,
+        a.org.name,
+        f"{a.stage} {a.stage_label}",
+        f"第{a.step}步 {a.step_label}" if a.step else "尚未办理",
+        a.get_status_display(),
+        f"第{a.move.number}步 {a.move.label}" if a.move.number else "",
+        a.move.earliest,
+        a.move.due,
+        a.move.overdue,
+    ]
 
 
 # --- new applicant ---------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Avg, Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Avg, Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -45,6 +45,7 @@ from dangjian.core import scope, tree
 from dangjian.core.choices import label
 from dangjian.core.conf import setting
 from dangjian.members.models import Member, Status
+from dangjian.members.models.committee import CommitteePost, CommitteeSeat
 from dangjian.organizations.models import OrgDomain, OrgKind, PartyOrg
 from dangjian.orglife.models import (
     Attendance,
@@ -285,12 +286,16 @@ def fetch(root_path: str, span: Span, *, user=None) -> Facts:
 
 
 def secretary_lessons(orgs, year: int) -> list[tuple]:
-    """One query for every branch of ``orgs``: the party secretary serving in ``year`` of the
-    village or community a branch is anchored to (a branch of the village or community domain),
-    with the party lessons that member hosted (gave) in the year, held and scheduled.
+    """One query for every branch of ``orgs``: the party secretary serving in ``year`` — the
+    secretary seat of the branch's own committee (members.CommitteeSeat: a branch of fewer than
+    7 full members elects only a secretary), and for a branch of the village or community
+    domain anchored to the village or community itself, the serving party secretary of its two
+    committees (members.Cadre) — with the party lessons that member hosted (gave) in the year,
+    held and scheduled.
 
     Rows are (branch id, secretary name, member id, held, scheduled), ordered so that the
-    secretary serving latest in the year comes last for each branch."""
+    secretary that counts comes last for each branch: the two committees' secretary after the
+    branch's own seat, and the one serving latest in the year last."""
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     lessons = Session.objects.filter(
         host_id=OuterRef("member_id"),
@@ -311,8 +316,27 @@ def secretary_lessons(orgs, year: int) -> list[tuple]:
             Value(0),
         )
 
+    columns = ("branch_id", "sec_name", "member_id", "held", "scheduled", "src", "since", "pk")
+    seats = (
+        CommitteeSeat.objects.filter(
+            committee__org_id__in=orgs.filter(kind__in=BRANCH_KINDS).values("id"),
+            post=CommitteePost.SECRETARY,
+            starts_on__lte=end,
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
+        .annotate(
+            branch_id=F("committee__org_id"),
+            sec_name=F("member_name"),
+            held=count(SessionState.HELD),
+            scheduled=count(SessionState.SCHEDULED),
+            src=Value(0, output_field=IntegerField()),
+            since=F("starts_on"),
+        )
+        .values_list(*columns)
+        .order_by()
+    )
     branches = orgs.filter(kind__in=BRANCH_KINDS, domain__in=SECRETARY_DOMAINS)
-    rows = (
+    cadres = (
         Cadre.objects.filter(
             committee=Committee.PARTY,
             position=CadrePosition.SECRETARY,
@@ -324,13 +348,17 @@ def secretary_lessons(orgs, year: int) -> list[tuple]:
             branch_id=Subquery(
                 branches.filter(area_id=OuterRef("area_id")).order_by("path").values("id")[:1]
             ),
+            sec_name=F("name"),
             held=count(SessionState.HELD),
             scheduled=count(SessionState.SCHEDULED),
+            src=Value(1, output_field=IntegerField()),
+            since=F("term_start"),
         )
-        .values_list("branch_id", "name", "member_id", "held", "scheduled")
-        .order_by("term_start", "id")
+        .values_list(*columns)
+        .order_by()
     )
-    return list(rows)
+    rows = seats.union(cadres, all=True).order_by("src", "since", "pk")
+    return [r[:5] for r in rows if r[0] is not None]
 
 
 def evaluate(

@@ -87,14 +87,31 @@ class SessionScheduleForm(forms.Form):
     host_id = TextField(label="主持人", required=False, widget=forms.Select)
     recorder_id = TextField(label="记录人", required=False, widget=forms.Select)
     committee_ids = MemberIdsField(label="支部委员（召开支委会时选择）")
+    joint_org_ids = MemberIdsField(
+        label="联合开展的组织",
+        help_text="所选组织的在册党员一并列入参会名单（无表决权）",
+    )
+    leader_ids = MemberIdsField(
+        label="参加的领导干部（双重组织生活）",
+        widget=forms.SelectMultiple,
+        help_text="上级党组织委员以普通党员身份参加；按住 Ctrl 可多选",
+    )
+    invitee_ids = MemberIdsField(
+        label="邀请列席",
+        widget=forms.SelectMultiple,
+        help_text="上级党组织范围内的其他党员；按住 Ctrl 可多选",
+    )
 
-    def __init__(self, *args, members=(), **kwargs):
+    def __init__(self, *args, members=(), joint_orgs=(), leaders=(), invitees=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.by_id = {m.pk: m for m in members}
         people = [(m.pk, m.name) for m in members]
         self.fields["host_id"].widget.choices = [("", "（不指定）"), *people]
         self.fields["recorder_id"].widget.choices = [("", "（不指定）"), *people]
         self.fields["committee_ids"].widget.choices = people
+        self.fields["joint_org_ids"].widget.choices = [(o.pk, o.name) for o in joint_orgs]
+        self.fields["leader_ids"].widget.choices = [(m.pk, m.name) for m in leaders]
+        self.fields["invitee_ids"].widget.choices = [(m.pk, m.name) for m in invitees]
 
     def _member(self, raw: str):
         return self.by_id.get(int(raw)) if raw.isdigit() else None
@@ -110,6 +127,9 @@ class SessionScheduleForm(forms.Form):
             "host": self._member(data["host_id"]),
             "recorder": self._member(data["recorder_id"]),
             "committee_ids": data["committee_ids"],
+            "joint_org_ids": data["joint_org_ids"],
+            "leader_ids": data["leader_ids"],
+            "invitee_ids": data["invitee_ids"],
         }
 
 

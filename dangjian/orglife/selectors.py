@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from dangjian.core import scope, tree
 from dangjian.members.models import Member
-from dangjian.organizations.models import PartyOrg
+from dangjian.members.models.committee import CommitteeSeat, CommitteeStatus
+from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.orglife.models import (
     Attendance,
     AttendanceStatus,
@@ -230,3 +231,43 @@ def month_range(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
     start = timezone.make_aware(dt.datetime(year, month, 1))
     end = timezone.make_aware(dt.datetime(year + (month == 12), 1 if month == 12 else month + 1, 1))
     return start, end
+
+
+def schedule_choices(user, org: PartyOrg) -> tuple[list, list, list]:
+    """What the scheduling form offers beside the organization's own members (issue 18: set on
+    the page, not through the API): the sibling organizations to hold it jointly with, the
+    serving committee members of the organizations above (leaders attending as ordinary
+    members) and the other members under the parent to invite — each visible to ``user``, a
+    bounded list, four queries."""
+    joint: list = []
+    invitees: list = []
+    if org.parent_id:
+        joint = list(
+            PartyOrg.objects.visible_to(user, "organizations.view")
+            .filter(
+                parent_id=org.parent_id,
+                kind__in=(OrgKind.BRANCH, OrgKind.GENERAL_BRANCH, OrgKind.GROUP),
+            )
+            .exclude(pk=org.pk)
+            .defer("contact_phone")
+            .order_by("path")[:50]
+        )
+    ancestors = tree.ancestors_of(org.path)
+    members = Member.objects.visible_to(user, "members.view").filter(
+        left_on__isnull=True, status__in=("full", "probationary")
+    )
+    leader_ids = CommitteeSeat.objects.filter(
+        committee__status=CommitteeStatus.CURRENT,
+        committee__org_path__in=ancestors,
+        ends_on__isnull=True,
+    ).values("member_id")
+    leaders = list(members.filter(pk__in=leader_ids).only("id", "name").order_by("name", "id")[:50])
+    if ancestors:
+        parent_path = ancestors[-1]
+        invitees = list(
+            members.filter(tree.subtree_q("org_path", parent_path))
+            .exclude(tree.subtree_q("org_path", org.path))
+            .only("id", "name")
+            .order_by("name", "id")[:300]
+        )
+    return joint, leaders, invitees

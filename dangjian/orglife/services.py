@@ -443,6 +443,33 @@ def attendance_mark(
     return row
 
 
+@transaction.atomic
+def attendance_mark_present(*, actor, session: Session, member_ids=None) -> int:
+    """Batch: mark the members chosen (all still unmarked when ``member_ids`` is None) present,
+    each through ``attendance_mark`` (its checks, its audit row); all or nothing. Answers how
+    many were marked."""
+    if member_ids is None:
+        ids = list(
+            Attendance.objects.filter(session=session, status=AttendanceStatus.PENDING).values_list(
+                "member_id", flat=True
+            )
+        )
+    else:
+        ids = []
+        for raw in member_ids:
+            try:
+                ids.append(int(raw))
+            except (TypeError, ValueError):
+                raise ValidationError({"member_ids": ["党员编号无效"]}) from None
+    if not ids:
+        raise ValidationError({"member_ids": ["请选择要登记为出席的党员"]})
+    for member_id in dict.fromkeys(ids):
+        attendance_mark(
+            actor=actor, session=session, member_id=member_id, status=AttendanceStatus.PRESENT
+        )
+    return len(dict.fromkeys(ids))
+
+
 # --- check-in by QR --------------------------------------------------------------------------
 
 

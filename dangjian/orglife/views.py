@@ -75,8 +75,19 @@ def calendar_view(request):
             )
         )
     by_day = defaultdict(list)
+    now = timezone.now()
     for s in sessions:
         by_day[timezone.localtime(s.starts_at).day].append(s)
+        # The colour people expect (issue 18): blue still to come, amber under way or over
+        # and waiting for its record, green held and archived, grey cancelled.
+        if s.state != SessionState.SCHEDULED:
+            s.colour = s.state
+        elif s.ends_at < now:
+            s.colour = "unrecorded"
+        elif s.starts_at <= now:
+            s.colour = "ongoing"
+        else:
+            s.colour = "upcoming"
     weeks = []
     for week in calendar.Calendar().monthdayscalendar(year, mon):
         weeks.append(
@@ -131,7 +142,12 @@ def _checkin_qr(request, s):
     url = request.build_absolute_uri(
         reverse("portal:orglife:checkin", args=[services.checkin_token(s)])
     )
-    return {"svg": _qr_svg(url), "url": url, "seconds": services.qr_period_seconds()}
+    return {
+        "svg": _qr_svg(url),
+        "url": url,
+        "seconds": services.qr_period_seconds(),
+        "counts": services.counts(s),
+    }
 
 
 @console_view
@@ -205,6 +221,27 @@ def session_mark(request, s):
         messages.error(request, messages_of(form))
     else:
         messages.success(request, "出席情况已登记")
+    return redirect("console:orglife:session", s.pk)
+
+
+@console_view
+@require_POST
+@scoped_object("session_id", selectors.session_get, name="s")
+def session_mark_present(request, s):
+    """Batch: the members ticked (or everyone still unmarked) present, in one step."""
+    everyone = request.POST.get("all") == "1"
+    try:
+        n = services.attendance_mark_present(
+            actor=request.user,
+            session=s,
+            member_ids=None if everyone else request.POST.getlist("member_ids"),
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(m for v in exc.message_dict.values() for m in v))
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已将{n}名党员登记为出席")
     return redirect("console:orglife:session", s.pk)
 
 
@@ -348,7 +385,15 @@ def session_new(request):
         plan_item = selectors.plan_item_get(request.user, pk_or_404(int(raw_item)))
         initial = {"session_type": plan_item.session_type, "topic": plan_item.topic}
     data = request.POST if request.method == "POST" else None
-    form = SessionScheduleForm(data, initial=initial, members=members)
+    joint, leaders, invitees = selectors.schedule_choices(request.user, org)
+    form = SessionScheduleForm(
+        data,
+        initial=initial,
+        members=members,
+        joint_orgs=joint,
+        leaders=leaders,
+        invitees=invitees,
+    )
     if data is not None and form.is_valid():
         try:
             session = services.session_schedule(

@@ -198,7 +198,14 @@ def test_the_closed_loop_through_the_forms(client, world, events, depts, dept_us
         page = c.get(f"/cases/{ev.pk}/").content.decode()
         assert 'id="move-accept"' in page and 'id="move-return"' in page
         assert post_move(c, ev, "accept").status_code == 302
-        r = post_move(c, ev, "request_extension", note="需协调物业", extension_days="2")
+        # the extension form asks one question, in the unit of the event's own time limit
+        page = c.get(f"/cases/{ev.pk}/").content.decode()
+        form = page.split('id="move-request_extension"')[1].split("</form>")[0]
+        ev.refresh_from_db()
+        asked = "extension_hours" if ev.limit_unit == "workhours" else "extension_days"
+        other = "extension_days" if asked == "extension_hours" else "extension_hours"
+        assert f'name="{asked}"' in form and f'name="{other}"' not in form
+        r = post_move(c, ev, "request_extension", note="需协调物业", **{asked: "2"})
         assert r.status_code == 302
     with time_machine.travel(at(2025, 6, 10, 11, 0), tick=False):
         c = login(client, street)

@@ -47,7 +47,9 @@ def test_quarter_done_after_its_end_is_green(world, secretary, branch, group, te
         b = compliance.board(secretary, org=branch.pk, period="2026-Q3")
     r = row_of(b, branch)
     assert r["missed"] == 0 and r["colour"] == "green"
-    assert r["due"] == 3  # the yearly review meeting, evaluation and talks: the year is open
+    # the yearly review meeting, evaluation and talks, and the secretary's own party lesson
+    # (the committee's secretary seat): the year is open
+    assert r["due"] == 4 and r["secretary_lesson"]["status"] == "due"
     assert b["period_label"] == "2026年第3季度"
 
 

@@ -184,7 +184,7 @@ def test_the_projector_screen_shows_a_code_that_renews_itself(client, world, sec
     s = schedule(secretary, branch, start=at(2026, 11, 20, 9))
     client.force_login(secretary)
     with time_machine.travel(dt.datetime(2026, 11, 20, 8, 50, tzinfo=TZ), tick=False):
-        page = client.get(f"/orglife/sessions/{s.pk}/checkin-screen/")
+        page = client.get(f"/orglife/sessions/{s.pk}/qr/")
         first = client.get(f"/orglife/sessions/{s.pk}/checkin-qr/")
     with time_machine.travel(dt.datetime(2026, 11, 20, 8, 51, 5, tzinfo=TZ), tick=False):
         second = client.get(f"/orglife/sessions/{s.pk}/checkin-qr/")

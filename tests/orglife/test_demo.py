@@ -40,6 +40,7 @@ def test_small_demo_has_green_amber_and_red(client):
     assert committee_meetings.filter(quorum_ok=True).count() > 0
     assert not committee_meetings.filter(quorum_ok__isnull=True).exists()
     assert held.filter(quorum_ok=False).count() == counts["orglife_invalid_sessions"] > 0
+    # 7+ full members: a committee of 3 to 5; fewer: a secretary (and a deputy) only
     for c in OrgCommittee.objects.prefetch_related("seats"):
-        assert 3 <= len(c.seats.all()) <= 5
+        assert 1 <= len(c.seats.all()) <= 5
         assert [s.post for s in c.seats.all()].count("secretary") == 1

@@ -3426,7 +3426,7 @@ UNSCOPED_CONSOLE_ROUTES |= {"/users/import/", "/users/import/template/"}
 # issue 19: the session's check-in code, renewed every minute, and its projector screen.
 ROUTES += [
     Route("console", "/orglife/sessions/{id}/checkin-qr/", "orglife_session", "detail"),
-    Route("console", "/orglife/sessions/{id}/checkin-screen/", "orglife_session", "detail"),
+    Route("console", "/orglife/sessions/{id}/qr/", "orglife_session", "detail"),
 ]
 
 

@@ -83,3 +83,16 @@ document.addEventListener("htmx:beforeSwap", function (event) {
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
+
+/* Row selection: a header checkbox with data-check-all="<name>" ticks every checkbox of that
+ * name in its table (batch actions, issue 18). */
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box || !box.dataset || !box.dataset.checkAll) return;
+    var table = box.closest("table") || document;
+    table.querySelectorAll('input[type="checkbox"][name="' + box.dataset.checkAll + '"]')
+      .forEach(function (c) { c.checked = box.checked; });
+  });
+})();
