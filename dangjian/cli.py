@@ -29,12 +29,18 @@ def serve(host: str, port: int) -> None:
 
 
 # The periodic sweeps and their period in minutes: the cases' SLA chase/overdue notices; the
-# member jobs' expired files and jobs whose worker died; forgotten failed-login counts.
+# member jobs' expired files and jobs whose worker died; forgotten failed-login counts; the
+# points collected from their sources; expired time-bank orders; deadline notifications; the
+# dashboard's roll-ups of the month; the assessment's nightly recomputation.
 SWEEPS = (
     ("dangjian.cases.tasks.sla_sweep_task", 30),
     ("dangjian.members.tasks.job_files_sweep_task", 60),
     ("dangjian.accounts.tasks.login_throttle_sweep_task", 360),
     ("dangjian.points.tasks.collect_task", 60),
+    ("dangjian.timebank.tasks.expire_sweep_task", 15),
+    ("dangjian.core.tasks.notify_deadlines_task", 60),
+    ("dangjian.dashboard.tasks.rollups_refresh_task", 30),
+    ("dangjian.assessment.tasks.assessment_nightly", 1440),
 )
 
 

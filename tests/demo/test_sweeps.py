@@ -26,6 +26,22 @@ def test_each_sweep_is_queued_once(settings):
             "kwargs": {"reschedule_minutes": 360},
         },
         "dangjian.points.tasks.collect_task": {"args": [], "kwargs": {"reschedule_minutes": 60}},
+        "dangjian.timebank.tasks.expire_sweep_task": {
+            "args": [],
+            "kwargs": {"reschedule_minutes": 15},
+        },
+        "dangjian.core.tasks.notify_deadlines_task": {
+            "args": [],
+            "kwargs": {"reschedule_minutes": 60},
+        },
+        "dangjian.dashboard.tasks.rollups_refresh_task": {
+            "args": [],
+            "kwargs": {"reschedule_minutes": 30},
+        },
+        "dangjian.assessment.tasks.assessment_nightly": {
+            "args": [],
+            "kwargs": {"reschedule_minutes": 1440},
+        },
     }
     DBTaskResult.objects.filter(task_path=SWEEPS[0][0]).update(status="SUCCESSFUL")
     assert schedule_sweeps() == [SWEEPS[0][0]]  # a sweep that ended without a next is queued
