@@ -182,8 +182,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hans"
-# Dates and times written one way everywhere (2026-12-07 14:30): dangjian/formats.
-FORMAT_MODULE_PATH = ["dangjian.formats"]
+# Dates and times written one way everywhere (2026-12-07 14:30): dangjian/core/formats.
+FORMAT_MODULE_PATH = ["dangjian.core.formats"]
 LANGUAGES = [("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "dangjian" / "locale"]
 TIME_ZONE = "Asia/Shanghai"

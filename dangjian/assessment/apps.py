@@ -8,5 +8,7 @@ class AssessmentConfig(AppConfig):
 
     def ready(self):
         from dangjian.assessment import todos
+        from dangjian.core.treemodel import register_path_copies
 
+        register_path_copies(self.label)
         todos.declare()

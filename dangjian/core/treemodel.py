@@ -55,6 +55,19 @@ def register_path_copy(model: type[models.Model], field: str, tree_name: str) ->
         _PATH_COPIES.append(entry)
 
 
+def register_path_copies(app_label: str) -> None:
+    """Register every ``area_path`` and ``org_path`` column of the app's models with the moves of
+    their tree (``node_move`` rewrites them in the same transaction)."""
+    from django.apps import apps
+
+    for model in apps.get_app_config(app_label).get_models():
+        for f in model._meta.concrete_fields:
+            if f.name == "area_path":
+                register_path_copy(model, "area_path", "area")
+            elif f.name == "org_path":
+                register_path_copy(model, "org_path", "org")
+
+
 # What a move must also tell, called by ``node_move`` in order, inside its transaction, after
 # every stored path is rewritten: ``hook(tree_name=..., old=..., new=...)`` (the moved node's
 # paths). Registered once by the app that keeps state derived from paths beyond a plain copy

@@ -271,7 +271,10 @@ def seed_timebank(b, users: dict, progress: bool = False) -> dict:
                     state=state,
                     team=team,
                     open_to_checked_in=dispatched and team is None,
-                    dispatched_at=start - dt.timedelta(days=1) if dispatched else None,
+                    # Never after now: an order for next week was dispatched already.
+                    dispatched_at=min(start - dt.timedelta(days=1), now - dt.timedelta(hours=1))
+                    if dispatched
+                    else None,
                     rating=rng.choice([4, 5, 5, 5]) if state == OrderState.COMPLETED else None,
                     rating_comment="服务很周到" if state == OrderState.COMPLETED else "",
                     confirmed_at=end + dt.timedelta(hours=1)
@@ -290,7 +293,7 @@ def seed_timebank(b, users: dict, progress: bool = False) -> dict:
                 order=o,
                 action="create",
                 to_state="ordered",
-                at=o.starts_at - dt.timedelta(days=2),
+                at=min(o.starts_at - dt.timedelta(days=2), now - dt.timedelta(hours=2)),
                 actor_name=o.requester_name,
             )
         )
@@ -321,7 +324,7 @@ def seed_timebank(b, users: dict, progress: bool = False) -> dict:
                     area_path=o.area_path,
                     team=team,
                     state=PS.CONFIRMED if done else PS.ACCEPTED,
-                    accepted_at=o.dispatched_at + dt.timedelta(hours=1),
+                    accepted_at=min(o.dispatched_at + dt.timedelta(hours=1), now),
                     check_in_at=start if done else None,
                     check_out_at=out_at,
                     hours=(Decimal(minutes) / 60).quantize(Decimal("0.01")) if done else 0,
@@ -336,7 +339,7 @@ def seed_timebank(b, users: dict, progress: bool = False) -> dict:
                     action=last,
                     from_state="open",
                     to_state=o.state,
-                    at=o.confirmed_at or o.ends_at,
+                    at=min(o.confirmed_at or o.ends_at, now),
                     actor_name=o.requester_name if last != "expire" else "系统",
                 )
             )

@@ -9,7 +9,10 @@ class PointsConfig(AppConfig):
 
     def ready(self):
         from dangjian.core import todo
+        from dangjian.core.treemodel import register_path_copies
         from dangjian.points import todos
+
+        register_path_copies(self.label)
 
         todo.declare(
             "points.review",

@@ -185,7 +185,9 @@ def test_a_phone_number_in_the_call_record_is_masked_in_the_audit(world, api, de
     with travel(RATED):
         r = go(api, world.users["community"], ev, rating="satisfied", **{**CALL, "call_note": note})
     assert r.status_code == 200, r.content
-    assert EventStep.objects.get(event=ev, action="evaluate").data["follow_up"]["call_note"] == note
+    # Stored masked too (issue 19: numbers typed into free text are masked as they are written).
+    stored = EventStep.objects.get(event=ev, action="evaluate").data["follow_up"]["call_note"]
+    assert stored == "拨打138****5678回访，满意"
     after = AuditEntry.objects.get(action="event.evaluate").after
     assert after["follow_up"]["call_note"] == "拨打138****5678回访，满意"
 

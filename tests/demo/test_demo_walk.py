@@ -47,6 +47,9 @@ FUTURE_MEANING = {
     "cases.EventStep": {"deadline"},
     "dues.Hardship": {"from_month", "to_month"},  # a waiver approved for the next months
     "orglife.Session": {"starts_at", "ends_at"},  # scheduled sessions (checked below)
+    "timebank.Order": {"starts_at", "ends_at"},  # the window a resident asked help for
+    "assessment.Review": {"due_on"},  # the 督评考 items of the rest of the year
+    "assessment.Rectification": {"deadline"},
 }
 
 

@@ -3423,8 +3423,19 @@ ROUTES += [
 ]
 UNSCOPED_CONSOLE_ROUTES |= {"/users/import/", "/users/import/template/"}
 
-# issue 19: the session's check-in code, renewed every minute, and its projector screen.
+# issue 19: the session's check-in code, renewed every minute, and its projector screen;
+# issue 18: everyone unmarked marked present in one step; the browser's icon.
+UNSCOPED_CONSOLE_ROUTES |= {"/favicon.ico"}
 ROUTES += [
+    Route(
+        "console",
+        "/orglife/sessions/{id}/mark-present/",
+        "orglife_session",
+        "write",
+        method="POST",
+        data={"all": "1"},
+        control_status=_OL_302,
+    ),
     Route("console", "/orglife/sessions/{id}/checkin-qr/", "orglife_session", "detail"),
     Route("console", "/orglife/sessions/{id}/qr/", "orglife_session", "detail"),
 ]

@@ -426,7 +426,7 @@ class TestDemoPassword:
         demo = settings.DANGJIAN["DEMO_PASSWORD"]
         _demo_user(world, settings)
         r = client.post("/login/", {"username": "t-grid", "password": demo})
-        assert r.status_code == 302 and r["Location"] == "/"
+        assert r.status_code == 302 and r["Location"] == "/m/"  # a grid worker's home is the phone
         assert not User.objects.get(username="t-grid").must_change_password
         assert token(client, "t-grid", demo).status_code == 200
         services.user_change_password(

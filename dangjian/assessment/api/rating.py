@@ -37,7 +37,7 @@ class IndicatorOut(Schema):
     description: str
 
 
-class SchemeOut(Schema):
+class StarSchemeOut(Schema):
     id: int
     sector: str
     sector_label: str
@@ -86,19 +86,19 @@ class SchemeParams(Schema):
     page_size: int = 20
 
 
-@router.get("/schemes/", response={200: page_schema(SchemeOut), **ERRORS})
+@router.get("/schemes/", response={200: page_schema(StarSchemeOut), **ERRORS})
 def list_schemes(request, params: Query[SchemeParams]):
     """Indicator schemes per sector and year (the rules: every staff user reads them)."""
     qs = selectors.schemes(request.auth, year=year_or_none(params.year), sector=params.sector)
     return paginate(request, qs, scheme_out)
 
 
-@router.get("/schemes/{scheme_id}", response={200: SchemeOut, **ERRORS})
+@router.get("/schemes/{scheme_id}", response={200: StarSchemeOut, **ERRORS})
 def scheme_detail(request, scheme_id: int):
     return scheme_out(selectors.scheme_get(request.auth, _pk(scheme_id)))
 
 
-class SchemeIn(Schema):
+class StarSchemeIn(Schema):
     sector: Any = None
     year: Any = None
     name: str = ""
@@ -113,8 +113,8 @@ class SchemeIn(Schema):
 _THRESHOLDS = ("five_star", "four_star", "three_star", "two_star", "one_star", "five_star_cap")
 
 
-@router.post("/schemes/", response={200: SchemeOut, **ERRORS})
-def create_scheme(request, data: SchemeIn):
+@router.post("/schemes/", response={200: StarSchemeOut, **ERRORS})
+def create_scheme(request, data: StarSchemeIn):
     values = {k: getattr(data, k) for k in _THRESHOLDS if getattr(data, k) is not None}
     s = services.scheme_create(
         actor=request.auth, sector=data.sector, year=data.year, name=data.name, **values
@@ -132,7 +132,7 @@ class SchemeUpdateIn(Schema):
     five_star_cap: Any = None
 
 
-@router.patch("/schemes/{scheme_id}", response={200: SchemeOut, **ERRORS})
+@router.patch("/schemes/{scheme_id}", response={200: StarSchemeOut, **ERRORS})
 def update_scheme(request, scheme_id: int, data: SchemeUpdateIn):
     """Change the thresholds or the cap: audited, applies from the next computation."""
     s = selectors.scheme_get(request.auth, _pk(scheme_id))
@@ -150,7 +150,7 @@ class IndicatorIn(Schema):
     description: str = ""
 
 
-@router.post("/schemes/{scheme_id}/indicators/", response={200: SchemeOut, **ERRORS})
+@router.post("/schemes/{scheme_id}/indicators/", response={200: StarSchemeOut, **ERRORS})
 def set_indicator(request, scheme_id: int, data: IndicatorIn):
     """Add an indicator, or change the one with that code."""
     s = selectors.scheme_get(request.auth, _pk(scheme_id))
