@@ -187,7 +187,8 @@ def test_county_officer_sets_up_a_grid_and_its_worker_sees_only_that_grid(live_s
     page.fill("input[name=pw-new_password]", NEW_PASSWORD)
     page.fill("input[name=pw-new_password2]", NEW_PASSWORD)
     page.click("button:has-text('修改密码')")
-    page.wait_for_url(f"{base}/")  # on to where the sign-in was going
+    # on to where the sign-in was going: a grid worker's home is the phone pages
+    page.wait_for_url(f"{base}/m/")
     assert "密码已修改" in page.locator("body").inner_text()
 
     page.goto(f"{base}/areas/")

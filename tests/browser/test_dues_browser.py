@@ -39,6 +39,9 @@ def test_secretary_records_a_payment_and_the_member_sees_the_receipt(live_server
     assert "党费收据" in receipt and "80.00" in receipt and "赵党员" in receipt
     receipt_no = receipt.split("收据编号：", 1)[1].split()[0]
 
+    # The console page's background fetch (inbox.js: menu and bell counts) saves the session;
+    # let it finish before the cookies go, or it races the next request on the test database.
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies()
     page.goto(f"{live_server.url}/m/dues/")
     page.fill("input[name=username]", "t-member")

@@ -13,6 +13,9 @@ pytestmark = pytest.mark.browser
 
 
 def _login(page, url, username):
+    # The console page's background fetch (inbox.js: menu and bell counts) saves the session;
+    # let it finish before the cookies go, or it races the next request on the test database.
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies()
     page.goto(url)
     page.fill("input[name=username]", username)
