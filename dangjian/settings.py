@@ -110,7 +110,7 @@ MIDDLEWARE = [
     "dangjian.core.middleware.RequestContextMiddleware",
     "dangjian.core.middleware.BodySizeLimitMiddleware",
     "dangjian.core.unavailable.DatabaseUnavailableMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "dangjian.core.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

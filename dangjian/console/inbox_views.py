@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dangjian.console.audit_labels import action_label
 from dangjian.core import notify, todo
 from dangjian.core.ids import id_or_none
+from dangjian.core.middleware import passive_session
 from dangjian.core.models import AuditEntry
 from dangjian.core.textmask import mask_text
 from dangjian.web.decorators import console_view
@@ -109,6 +110,7 @@ def todo_list(request):
 
 
 @console_view
+@passive_session
 def inbox_counts(request):
     """The badges (menu counts, the bell) as JSON, fetched after the page has loaded so that
     no page pays for them."""

@@ -7,6 +7,9 @@ import ipaddress
 import re
 from functools import lru_cache
 
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.utils.cache import patch_vary_headers
+
 from dangjian.core import context
 from dangjian.core.conf import setting
 
@@ -118,3 +121,28 @@ class RequestContextMiddleware:
         response["X-Request-ID"] = rid
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's session middleware, except that a request marked passive (the badges a page
+    fetches after it has loaded) neither writes the session nor extends its idle time: a page
+    left open must not keep a session alive, and the background fetch must not compete with the
+    person's own next request for the database's write lock."""
+
+    def process_response(self, request, response):
+        if getattr(request, "passive_session", False):
+            patch_vary_headers(response, ("Cookie",))
+            return response
+        return super().process_response(request, response)
+
+
+def passive_session(view):
+    """Mark a view's requests passive for ``SessionMiddleware``."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        request.passive_session = True
+        return view(request, *args, **kwargs)
+
+    return wrapped
