@@ -2,9 +2,24 @@ import os
 import shutil
 
 import pytest
+from django.db.backends.signals import connection_created
 from hypothesis import settings as hypothesis_settings
 
 from tests import world as world_mod
+
+
+def _shared_cache_reads_take_no_lock(sender, connection, **kwargs):
+    """The browser tests' live server shares the in-memory SQLite test database between threads
+    in shared-cache mode, where a reader holds a table lock that makes a concurrent writer fail
+    at once ("database table is locked"; the busy timeout does not apply to those locks). A page
+    fetching its badges while the test's next request writes is such a pair. Readers of the test
+    database read uncommitted instead, as the file database of a deployment (WAL) lets readers
+    and the writer go on together."""
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        connection.connection.execute("PRAGMA read_uncommitted = 1")
+
+
+connection_created.connect(_shared_cache_reads_take_no_lock)
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
