@@ -84,9 +84,6 @@ class DatabaseUnavailableMiddleware:
     def _answer(self, request, exc):
         if not is_unavailable(exc):
             raise exc
+        # Django's request_finished closes a connection left unusable; nothing to do here.
         log.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
-        from django.db import connections
-
-        for conn in connections.all(initialized_only=True):
-            conn.close_if_unusable_or_obsolete()
         return response_for(request)
