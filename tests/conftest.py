@@ -65,6 +65,38 @@ def world(db):
     return world_mod.build()
 
 
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker):
+    """One world for a whole module of tests, Django's ``TestCase.setUpTestData`` for pytest:
+    built once inside an outer transaction; each test's own transaction (the ``db`` fixture)
+    is then a savepoint inside it, rolled back after the test, and the outer one is rolled back
+    after the module. A module opts in by defining ``world`` over ``shared_world``; it must hold
+    no transactional test (one would flush the shared rows)."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            built = world_mod.build()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield built
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def shared_world(module_world, db):
+    """The module's world for one test: a copy of its model instances (as ``setUpTestData``
+    copies class attributes), so a test that changes one in memory leaves the next test's
+    alone; the rows themselves are restored by the rollback of the test's savepoint."""
+    return world_mod.copy_of(module_world)
+
+
 @pytest.fixture
 def api(client):
     return world_mod.ApiClient(client)

@@ -80,6 +80,13 @@ def _shows(answer: Answer, probe: Probe, *, names: bool) -> bool:
     return names and not probe.ancestor and probe.name in answer.text
 
 
+@pytest.fixture
+def world(shared_world):
+    """The module's one world (tests/conftest.py): every route's probes are made in the test's
+    own savepoint on top of it, so they and whatever a route wrote are gone for the next."""
+    return shared_world
+
+
 @pytest.mark.django_db
 class TestCrossScope:
     @pytest.fixture

@@ -78,6 +78,12 @@ SETTINGS = dict(
 
 
 @pytest.fixture
+def world(shared_world):
+    """The module's one world (tests/conftest.py), rolled back to after every operation's run."""
+    return shared_world
+
+
+@pytest.fixture
 def app(world, _same_connection):
     from django.core.wsgi import get_wsgi_application
 
