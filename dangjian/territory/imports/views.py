@@ -6,20 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django import forms
-from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dangjian.core.downloads import attachment
 from dangjian.core.scope import Forbidden
 from dangjian.territory.imports import areas, boundaries, households
-from dangjian.territory.imports.common import MAX_IMPORT_BYTES, MODE_LABELS, Reach
+from dangjian.territory.imports.common import MAX_IMPORT_BYTES, Reach
 from dangjian.web.decorators import console_view
-from dangjian.web.forms import add_service_errors
-
-REPORT_ERRORS_SHOWN = 500
+from dangjian.web.imports import import_page as render_import
 
 
 @dataclass(frozen=True)
@@ -75,29 +70,6 @@ KINDS = {
 }
 
 
-class ImportForm(forms.Form):
-    file = forms.FileField(label="文件", required=False)
-    mode = forms.ChoiceField(
-        label="导入方式",
-        choices=list(MODE_LABELS.items()),
-        initial="all_or_nothing",
-        widget=forms.RadioSelect,
-    )
-
-    def __init__(self, *args, accept: str = ".xlsx", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["file"].widget.attrs["accept"] = accept
-        self.fields["file"].help_text = "不超过20MB"
-
-    def clean_file(self):
-        upload = self.cleaned_data.get("file")
-        if upload is None:
-            raise ValidationError("请上传文件")
-        if upload.size > MAX_IMPORT_BYTES:
-            raise ValidationError("文件不能超过20MB，请拆分后分批导入")
-        return upload
-
-
 def _kind(key: str) -> Kind:
     kind = KINDS.get(key)
     if kind is None:
@@ -111,29 +83,12 @@ def import_page(request, kind: str):
     spec = _kind(kind)
     if not Reach(request.user):
         raise Forbidden("您没有导入区域的权限")
-    form = ImportForm(request.POST or None, request.FILES or None, accept=spec.accept)
-    report = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            report = spec.run(
-                actor=request.user,
-                content=form.cleaned_data["file"].read(),
-                mode=form.cleaned_data["mode"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-    return render(
+    return render_import(
         request,
-        "territory/import.html",
-        {
-            "spec": spec,
-            "kinds": KINDS.values(),
-            "form": form,
-            "report": report,
-            "errors_shown": report["errors"][:REPORT_ERRORS_SHOWN] if report else [],
-            "errors_cut": bool(report) and len(report["errors"]) > REPORT_ERRORS_SHOWN,
-            "limit": REPORT_ERRORS_SHOWN,
-        },
+        spec=spec,
+        template="territory/import.html",
+        max_bytes=MAX_IMPORT_BYTES,
+        context={"kinds": KINDS.values()},
     )
 
 
