@@ -19,6 +19,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 from dataclasses import dataclass, field
 
 import xlsxwriter
@@ -61,7 +62,7 @@ class Column:
     aliases: tuple[str, ...] = ()
     help: str = ""
     kind: str = "text"
-    choices: type | None = None
+    choices: Any = None  # a TextChoices class
     value_aliases: Mapping = field(default_factory=dict)
     example: object = ""
 

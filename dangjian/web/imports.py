@@ -5,6 +5,9 @@ the form. A report carrying one-time passwords (``accounts``) is never cached.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 
@@ -12,6 +15,25 @@ from dangjian.core.api import no_store
 from dangjian.web.forms import ImportForm, add_service_errors
 
 REPORT_ERRORS_SHOWN = 500
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    """One import of a console page: ``run(actor=, content=, mode=)`` answers the report,
+    ``template()`` the blank workbook; ``columns`` (``core.excel_import.Column``) are listed on
+    the page; ``unit`` counts what was imported ("个区域")."""
+
+    key: str
+    title: str
+    note: str
+    unit: str
+    run: Callable
+    template: Callable
+    filename: str
+    columns: tuple
+    accept: str = ".xlsx"
+    url_name: str = ""
+    template_url_name: str = ""
 
 
 def import_page(request, *, spec, template: str, max_bytes: int, context: dict | None = None):
