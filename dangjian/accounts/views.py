@@ -15,13 +15,12 @@ from dangjian.accounts.forms import GrantForm, UserFilterForm, UserForm
 from dangjian.accounts.models import Department, Grant
 from dangjian.accounts.services import imports
 from dangjian.core import scope
-from dangjian.core.downloads import attachment
 from dangjian.core.ids import id_or_none
 from dangjian.organizations.models import PartyOrg
 from dangjian.territory.models import Area
 from dangjian.web.decorators import console_view
 from dangjian.web.forms import add_service_errors
-from dangjian.web.imports import ImportKind
+from dangjian.web.imports import ImportKind, template_download
 from dangjian.web.imports import import_page as render_import
 from dangjian.web.paging import paginate
 
@@ -287,4 +286,4 @@ def user_import(request):
 
 @console_view
 def user_import_template(request):
-    return attachment(USER_IMPORT.template(), USER_IMPORT.filename)
+    return template_download(USER_IMPORT)

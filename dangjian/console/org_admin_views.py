@@ -19,13 +19,12 @@ from dangjian.console.org_admin_forms import (
     OrgEditForm,
 )
 from dangjian.core import scope, tree
-from dangjian.core.downloads import attachment
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import MAX_PK
 from dangjian.organizations import excel, imports, lifecycle, selectors, services
 from dangjian.organizations.models import PartyOrg
 from dangjian.web.decorators import console_view
-from dangjian.web.imports import ImportKind
+from dangjian.web.imports import ImportKind, template_download
 from dangjian.web.imports import import_page as render_import
 
 MANAGE = "organizations.manage"
@@ -256,7 +255,7 @@ def org_import(request):
 @console_view
 @require_GET
 def org_import_template(request):
-    return attachment(ORG_IMPORT.template(), ORG_IMPORT.filename)
+    return template_download(ORG_IMPORT)
 
 
 def org_admin_context(request, org: PartyOrg) -> dict:

@@ -19,8 +19,8 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 import xlsxwriter
 from django.core.exceptions import ValidationError
@@ -380,6 +380,63 @@ def summary(*, total: int, done: int, bad_rows: int, mode: str) -> str:
     if bad_rows:
         return f"共{total}行，导入{done}行，跳过有误的{bad_rows}行"
     return f"共{total}行，全部导入成功"
+
+
+@dataclass
+class Outcome:
+    created: int = 0
+    updated: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def report(
+    *,
+    actor,
+    action: str,
+    object_type: str,
+    what: str,
+    sheet: Sheet,
+    mode: str,
+    problems: Problems,
+    outcome: Outcome,
+    area_path: str = "",
+    **answer,
+) -> dict:
+    """The import's row report and its one audit row (counts, mode, the bad rows); ``answer``
+    adds to the report (``created_ids``, ``accounts``)."""
+    from dangjian.core import audit  # the models: not when a form imports the modes
+
+    total = len(sheet.rows)
+    bad_rows = len(problems.rows)
+    done = outcome.created + outcome.updated
+    detail = summary(total=total, done=done, bad_rows=bad_rows, mode=mode)
+    audit.record(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_repr=f"Excel导入{what}（{done}/{total}）",
+        note=f"{detail}；导入方式：{MODE_LABELS[mode]}",
+        after={
+            "created": outcome.created,
+            "updated": outcome.updated,
+            "rows": total,
+            "bad_rows": bad_rows,
+            "mode": mode,
+            **outcome.extra,
+        },
+        area_path=area_path,
+    )
+    return {
+        "created": outcome.created,
+        "updated": outcome.updated,
+        "total": total,
+        "bad_rows": bad_rows,
+        "mode": mode,
+        "detail": detail,
+        "errors": problems.sorted(),
+        "ignored_columns": sheet.ignored,
+        **answer,
+    }
 
 
 # --- the template ---------------------------------------------------------------------------

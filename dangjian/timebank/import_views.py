@@ -4,14 +4,12 @@
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dangjian.core import scope
-from dangjian.core.downloads import attachment
 from dangjian.timebank import imports
 from dangjian.web.decorators import console_view
-from dangjian.web.imports import ImportKind
+from dangjian.web.imports import ImportKind, kind_or_404, template_download
 from dangjian.web.imports import import_page as render_import
 
 KINDS = {
@@ -43,17 +41,10 @@ KINDS = {
 }
 
 
-def _kind(key: str) -> ImportKind:
-    kind = KINDS.get(key)
-    if kind is None:
-        raise Http404("未找到")
-    return kind
-
-
 @console_view
 @require_http_methods(["GET", "POST"])
 def import_page(request, kind: str):
-    spec = _kind(kind)
+    spec = kind_or_404(KINDS, kind)
     if not scope.reach_of(request.user, imports.MANAGE).area_paths:
         raise scope.Forbidden("您没有导入驿站和新就业群体的权限")
     return render_import(
@@ -68,5 +59,5 @@ def import_page(request, kind: str):
 @console_view
 @require_GET
 def import_template(request, kind: str):
-    spec = _kind(kind)
-    return attachment(spec.template(), spec.filename)
+    spec = kind_or_404(KINDS, kind)
+    return template_download(spec)

@@ -119,32 +119,6 @@ def _parse(content: bytes, table: Table, hint: str) -> excel_import.Sheet:
     )
 
 
-def _finish(
-    *, actor, action: str, what: str, sheet, mode: str, problems, created: list, **extra
-) -> dict:
-    total, bad_rows = len(sheet.rows), len(problems.rows)
-    detail = excel_import.summary(total=total, done=len(created), bad_rows=bad_rows, mode=mode)
-    audit.record(
-        actor=actor,
-        action=action,
-        object_type=f"timebank.{what}",
-        object_repr=f"Excel导入{'驿站' if what == 'station' else '新就业群体'}（{len(created)}/{total}）",
-        note=f"{detail}；导入方式：{excel_import.MODE_LABELS[mode]}",
-        after={"created": len(created), "rows": total, "bad_rows": bad_rows, "mode": mode},
-    )
-    return {
-        "created": len(created),
-        "total": total,
-        "bad_rows": bad_rows,
-        "mode": mode,
-        "detail": detail,
-        "errors": problems.sorted(),
-        "ignored_columns": sheet.ignored,
-        "created_ids": [o.pk for o in created],
-        **extra,
-    }
-
-
 def _names(text: str) -> list[str]:
     return [p.strip() for p in text.replace("／", "/").replace(">", "/").split("/") if p.strip()]
 
@@ -258,14 +232,16 @@ def stations_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> d
                         opening_hours=fields["opening_hours"],
                     )
                 )
-        return _finish(
+        return excel_import.report(
             actor=actor,
             action="timebank.stations.import",
-            what="station",
+            object_type="timebank.station",
+            what="驿站",
             sheet=sheet,
             mode=mode,
             problems=problems,
-            created=created,
+            outcome=excel_import.Outcome(created=len(created)),
+            created_ids=[s.pk for s in created],
         )
 
 
@@ -369,14 +345,16 @@ def riders_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> dic
         created, opened = [], []
         if not (problems and mode == "all_or_nothing"):
             created, opened = _write_riders(actor, good)
-        return _finish(
+        return excel_import.report(
             actor=actor,
             action="timebank.riders.import",
-            what="rider",
+            object_type="timebank.rider",
+            what="新就业群体",
             sheet=sheet,
             mode=mode,
             problems=problems,
-            created=created,
+            outcome=excel_import.Outcome(created=len(created)),
+            created_ids=[r.pk for r in created],
             accounts=opened,
         )
 

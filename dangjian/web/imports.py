@@ -9,9 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import render
 
 from dangjian.core.api import no_store
+from dangjian.core.downloads import attachment
 from dangjian.web.forms import ImportForm, add_service_errors
 
 REPORT_ERRORS_SHOWN = 500
@@ -34,6 +36,18 @@ class ImportKind:
     accept: str = ".xlsx"
     url_name: str = ""
     template_url_name: str = ""
+
+
+def kind_or_404(kinds: dict, key: str) -> ImportKind:
+    kind = kinds.get(key)
+    if kind is None:
+        raise Http404("未找到")
+    return kind
+
+
+def template_download(kind: ImportKind):
+    """The blank workbook of ``kind`` as an attachment."""
+    return attachment(kind.template(), kind.filename)
 
 
 def import_page(request, *, spec, template: str, max_bytes: int, context: dict | None = None):

@@ -9,18 +9,18 @@ row as Excel numbers it and its column as the file writes it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from dangjian.core import audit, excel_import, scope, tree
+from dangjian.core import excel_import, scope, tree
 from dangjian.core.excel_import import (  # noqa: F401 - the imports' names
     MODE_LABELS,
     Column,
+    Outcome,
     Problems,
     Sheet,
     Table,
     check_mode,
     count_of,
     file_error,
+    report,
     text_of,
 )
 
@@ -93,58 +93,6 @@ def require_reach(actor, what: str) -> Reach:
 
 
 # --- the report -----------------------------------------------------------------------------
-
-
-@dataclass
-class Outcome:
-    created: int = 0
-    updated: int = 0
-    extra: dict = field(default_factory=dict)
-
-
-def report(
-    *,
-    actor,
-    action: str,
-    object_type: str,
-    what: str,
-    sheet: Sheet,
-    mode: str,
-    problems: Problems,
-    outcome: Outcome,
-    area_path: str = "",
-) -> dict:
-    """The import's row report and its one audit row (counts, mode, the bad rows)."""
-    total = len(sheet.rows)
-    bad_rows = len(problems.rows)
-    done = outcome.created + outcome.updated
-    detail = excel_import.summary(total=total, done=done, bad_rows=bad_rows, mode=mode)
-    audit.record(
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_repr=f"Excel导入{what}（{done}/{total}）",
-        note=f"{detail}；导入方式：{MODE_LABELS[mode]}",
-        after={
-            "created": outcome.created,
-            "updated": outcome.updated,
-            "rows": total,
-            "bad_rows": bad_rows,
-            "mode": mode,
-            **outcome.extra,
-        },
-        area_path=area_path,
-    )
-    return {
-        "created": outcome.created,
-        "updated": outcome.updated,
-        "total": total,
-        "bad_rows": bad_rows,
-        "mode": mode,
-        "detail": detail,
-        "errors": problems.sorted(),
-        "ignored_columns": sheet.ignored,
-    }
 
 
 # --- rows in bulk ---------------------------------------------------------------------------

@@ -4,15 +4,13 @@ as the API; the services decide who may import what."""
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dangjian.core.downloads import attachment
 from dangjian.core.scope import Forbidden
 from dangjian.territory.imports import areas, boundaries, households
 from dangjian.territory.imports.common import MAX_IMPORT_BYTES, Reach
 from dangjian.web.decorators import console_view
-from dangjian.web.imports import ImportKind
+from dangjian.web.imports import ImportKind, kind_or_404, template_download
 from dangjian.web.imports import import_page as render_import
 
 KINDS = {
@@ -53,17 +51,10 @@ KINDS = {
 }
 
 
-def _kind(key: str) -> ImportKind:
-    kind = KINDS.get(key)
-    if kind is None:
-        raise Http404("未找到")
-    return kind
-
-
 @console_view
 @require_http_methods(["GET", "POST"])
 def import_page(request, kind: str):
-    spec = _kind(kind)
+    spec = kind_or_404(KINDS, kind)
     if not Reach(request.user):
         raise Forbidden("您没有导入区域的权限")
     return render_import(
@@ -78,5 +69,5 @@ def import_page(request, kind: str):
 @console_view
 @require_GET
 def import_template(request, kind: str):
-    spec = _kind(kind)
-    return attachment(spec.template(), spec.filename)
+    spec = kind_or_404(KINDS, kind)
+    return template_download(spec)
