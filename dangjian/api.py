@@ -48,6 +48,7 @@ from dangjian.points.api import router as points_router
 from dangjian.territory.api import router as areas_router
 from dangjian.territory.imports import api as area_imports_api
 from dangjian.timebank.api import router as timebank_router
+from dangjian.timebank.import_api import router as timebank_imports_router
 
 # Issue 13 split the member API by subdomain and moved the cadres and the household visits:
 # their operationIds stay the ones the clients know (``dangjian_members_api_<view>``,
@@ -224,6 +225,7 @@ api.add_router("/cases", cases_router)
 api.add_router("/orglife", orglife_router)
 api.add_router("/dues", dues_router)
 api.add_router("/timebank", timebank_router)
+api.add_router("/timebank", timebank_imports_router)
 api.add_router("/dashboard", dashboard_router)
 api.add_router("/map", map_api.router)
 api.add_router("/reports", reports_api.router)

@@ -86,11 +86,3 @@ class DepartmentForm(forms.Form):
             del self.fields["area"]
         else:
             del self.fields["active"]
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label="Excel文件（.xlsx）")
-    mode = forms.ChoiceField(
-        label="导入方式",
-        choices=[("all_or_nothing", "全部成功才导入"), ("skip_bad", "跳过错误行")],
-    )

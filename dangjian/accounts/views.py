@@ -11,17 +11,30 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts import selectors, services
-from dangjian.accounts.forms import GrantForm, ImportForm, UserFilterForm, UserForm
+from dangjian.accounts.forms import GrantForm, UserFilterForm, UserForm
 from dangjian.accounts.models import Department, Grant
 from dangjian.accounts.services import imports
 from dangjian.core import scope
-from dangjian.core.downloads import attachment
 from dangjian.core.ids import id_or_none
 from dangjian.organizations.models import PartyOrg
 from dangjian.territory.models import Area
 from dangjian.web.decorators import console_view
 from dangjian.web.forms import add_service_errors
+from dangjian.web.imports import ImportKind, template_download
+from dangjian.web.imports import import_page as render_import
 from dangjian.web.paging import paginate
+
+USER_IMPORT = ImportKind(
+    "users",
+    "批量导入用户",
+    "每行一个账号：所属区域填区划代码或区域名称，须在您的管理范围内；角色默认网格员，用户名默认"
+    "手机号码。每个新账号生成一次性密码，仅在本页显示一次。",
+    "个账号",
+    imports.users_import,
+    imports.template_bytes,
+    "用户导入模板.xlsx",
+    imports.TABLE.columns,
+)
 
 MAX_OPTIONS = 500
 
@@ -263,22 +276,14 @@ def grant_revoke(request, grant_id: int):
 @require_http_methods(["GET", "POST"])
 def user_import(request):
     _need(request.user, "accounts.manage")
-    form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        if upload.size > imports.MAX_IMPORT_BYTES:
-            form.add_error("file", "文件不能超过5MB，请拆分后分批导入")
-        else:
-            try:
-                report = imports.users_import(
-                    actor=request.user, content=upload.read(), mode=form.cleaned_data["mode"]
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-    return render(request, "accounts/user_import.html", {"form": form, "report": report})
+    return render_import(
+        request,
+        spec=USER_IMPORT,
+        template="accounts/user_import.html",
+        max_bytes=imports.MAX_IMPORT_BYTES,
+    )
 
 
 @console_view
 def user_import_template(request):
-    return attachment(imports.template_bytes(), "用户导入模板.xlsx")
+    return template_download(USER_IMPORT)

@@ -133,6 +133,8 @@ ACTION_LABELS = {
     "dues.hardship_request": "申请减免党费",
     "transfer.request": "申请转接组织关系",
     "transfer.record": "登记转接组织关系",
+    "timebank.stations.import": "Excel导入驿站",
+    "timebank.riders.import": "Excel导入新就业群体",
 }
 
 # The workflows: "<prefix><move>" is the move of the flow, named by the flow itself.

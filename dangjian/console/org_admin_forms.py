@@ -204,12 +204,3 @@ class DissolveForm(forms.Form):
 
     def add_service_errors(self, exc: ValidationError) -> None:
         add_service_errors(self, exc)
-
-
-class OrgImportForm(forms.Form):
-    file = forms.FileField(label=_("Excel文件（.xlsx）"))
-    mode = forms.ChoiceField(
-        label=_("导入方式"),
-        choices=[("all_or_nothing", _("全部成功才导入")), ("skip_bad", _("跳过错误行"))],
-        initial="all_or_nothing",
-    )

@@ -17,19 +17,29 @@ from dangjian.console.org_admin_forms import (
     DissolveForm,
     OrgCreateForm,
     OrgEditForm,
-    OrgImportForm,
 )
 from dangjian.core import scope, tree
-from dangjian.core.downloads import attachment
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import MAX_PK
 from dangjian.organizations import excel, imports, lifecycle, selectors, services
 from dangjian.organizations.models import PartyOrg
 from dangjian.web.decorators import console_view
+from dangjian.web.imports import ImportKind, template_download
+from dangjian.web.imports import import_page as render_import
 
 MANAGE = "organizations.manage"
 VIEW = "organizations.view"
-REPORT_ERRORS_SHOWN = 200
+ORG_IMPORT = ImportKind(
+    "orgs",
+    "Excel导入党组织",
+    "每一行按新建党组织的规则检查。上级党组织须先于下级：可以是系统中已有的组织，也可以是表中"
+    "排在前面的行；须在您的管理范围内。",
+    "个",
+    imports.orgs_import,
+    excel.template_bytes,
+    "党组织导入模板.xlsx",
+    excel.COLUMNS,
+)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -234,34 +244,18 @@ def org_import(request):
     reach = scope.reach_of(request.user, MANAGE)
     if not (reach.org_paths or reach.area_paths):
         raise scope.Forbidden("您没有导入党组织的权限")
-    form = OrgImportForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            report = imports.orgs_import(
-                actor=request.user,
-                content=form.cleaned_data["file"].read(),
-                mode=form.cleaned_data["mode"],
-            )
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error("file", message)
-    return render(
+    return render_import(
         request,
-        "console/org_import.html",
-        {
-            "form": form,
-            "report": report,
-            "errors_shown": report["errors"][:REPORT_ERRORS_SHOWN] if report else [],
-            "columns": excel.COLUMNS,
-        },
+        spec=ORG_IMPORT,
+        template="console/org_import.html",
+        max_bytes=excel.MAX_IMPORT_BYTES,
     )
 
 
 @console_view
 @require_GET
 def org_import_template(request):
-    return attachment(excel.template_bytes(), "党组织导入模板.xlsx")
+    return template_download(ORG_IMPORT)
 
 
 def org_admin_context(request, org: PartyOrg) -> dict:

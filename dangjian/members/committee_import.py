@@ -11,17 +11,16 @@ Files are read by the one reader (``core.excel.read_rows``)."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-import xlsxwriter
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from dangjian.core import excel
+from dangjian.core import excel, excel_import
 from dangjian.core.crypto import blind_index
 from dangjian.core.errors import Conflict
+from dangjian.core.excel_import import Column, Table
 from dangjian.members.committee_services import MANAGE, committee_record
 from dangjian.members.models import Member
 from dangjian.members.models.committee import CommitteePost
@@ -33,25 +32,22 @@ MAX_BYTES = 5 * 1024 * 1024
 MODES = {"all_or_nothing": "全部成功才导入", "skip_bad": "跳过有错误的委员会"}
 
 
-@dataclass(frozen=True)
-class Col:
-    key: str
-    header: str
-    required: bool
-    aliases: tuple[str, ...] = ()
-    help: str = ""
-
-
-COLUMNS = (
-    Col("org_code", "党组织代码", False, ("组织代码",), "与党组织名称至少填一项，优先按代码查找"),
-    Col("org_name", "党组织名称", False, ("党组织", "组织名称")),
-    Col("term_start", "任期开始", True, ("任期开始日期", "本届任期开始")),
-    Col("elected_on", "选举日期", False, ("换届日期",), "不填则同任期开始"),
-    Col("name", "姓名", True, ("委员姓名",)),
-    Col("id_number", "身份证号", True, ("公民身份号码", "身份证号码"), "用于查找党员档案"),
-    Col("post", "职务", True, (), "、".join(str(x) for x in CommitteePost.labels)),
-    Col("full_time", "专职", False, ("是否专职",), "是/否，不填为否"),
+TABLE = Table(
+    (
+        Column(
+            "org_code", "党组织代码", False, ("组织代码",), "与党组织名称至少填一项，优先按代码查找"
+        ),
+        Column("org_name", "党组织名称", False, ("党组织", "组织名称")),
+        Column("term_start", "任期开始", True, ("任期开始日期", "本届任期开始"), kind="date"),
+        Column("elected_on", "选举日期", False, ("换届日期",), "不填则同任期开始", kind="date"),
+        Column("name", "姓名", True, ("委员姓名",)),
+        Column("id_number", "身份证号", True, ("公民身份号码", "身份证号码"), "用于查找党员档案"),
+        Column("post", "职务", True, (), "、".join(str(x) for x in CommitteePost.labels)),
+        Column("full_time", "专职", False, ("是否专职",), "是/否，不填为否"),
+    )
 )
+COLUMNS = TABLE.columns
+_HEADER_KEYS = {"term_start", "name", "id_number", "post"}
 _POST_BY_LABEL = {str(label): value for value, label in CommitteePost.choices} | {
     v: v for v in CommitteePost.values
 }
@@ -103,29 +99,6 @@ class Report:
         }
 
 
-def _norm(text) -> str:
-    return "".join(excel.cell_text(text).split()).replace("*", "")
-
-
-def _header(rows) -> tuple[int, dict[str, int]]:
-    """The header row (in the first 10) and the column index of each key."""
-    names = {}
-    for c in COLUMNS:
-        for h in (c.header, *c.aliases):
-            names[_norm(h)] = c.key
-    for row in rows[:10]:
-        found = {}
-        for i, value in enumerate(row.values):
-            key = names.get(_norm(value))
-            if key and key not in found:
-                found[key] = i
-        if {"term_start", "name", "id_number", "post"} <= found.keys():
-            return row.number, found
-    raise ValidationError(
-        {"file": ["找不到表头：须有“任期开始”“姓名”“身份证号”“职务”等列（可下载模板）"]}
-    )
-
-
 class _Orgs:
     """Organizations the actor manages, looked up by code or exact name, cached."""
 
@@ -170,24 +143,23 @@ def committees_import(*, actor, content: bytes, mode: str = "all_or_nothing") ->
     """Read the workbook, group the rows into committees and record them (see the module)."""
     if mode not in MODES:
         raise ValidationError({"mode": [f"导入方式取值无效，可选：{'、'.join(MODES)}"]})
-    if len(content) > MAX_BYTES:
-        raise ValidationError({"file": ["文件不能超过5MB，请拆分后分批导入"]})
-    try:
-        rows = excel.read_rows(content, max_rows=MAX_ROWS + 10)
-    except excel.ExcelError as exc:
-        raise ValidationError({"file": [exc.message]}) from exc
-    header_no, index = _header(rows)
+    rows = excel_import.load(content, max_rows=MAX_ROWS, max_bytes=MAX_BYTES)
+    header, matched = TABLE.find_header(rows, accept=_HEADER_KEYS.issubset)
+    if header is None:
+        raise excel_import.file_error(
+            "找不到表头：须有“任期开始”“姓名”“身份证号”“职务”等列（可下载模板）"
+        )
     headers = {c.key: c.header for c in COLUMNS}
     report = Report(mode)
     orgs = _Orgs(actor)
     members_seen = Member.objects.visible_to(actor, "members.view")
     groups: OrderedDict[tuple[int, dt.date], Group] = OrderedDict()
-    for row in rows[header_no:]:
+    for row in rows[header.number :]:
         if row.blank:
             continue
         report.total += 1
         n = row.number
-        cell = {k: row.get(i) for k, i in index.items()}
+        cell = {k: row.get(i) for i, k in matched.items()}
         text = {k: excel.cell_text(v) for k, v in cell.items()}
         before = len(report.errors)
         org = orgs.find(text.get("org_code", ""), text.get("org_name", ""))
@@ -282,25 +254,16 @@ def _column_of(key: str) -> str:
 
 
 def template_bytes() -> bytes:
-    """The header on the first sheet (the one read), an example committee and the posts on a
-    second sheet ("示例")."""
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, excel.WORKBOOK_OPTIONS)
-    bold = book.add_format({"bold": True, "bg_color": "#F2DCDB", "border": 1})
-    ws = book.add_worksheet("委员会")
-    for i, c in enumerate(COLUMNS):
-        ws.set_column(i, i, max(12, len(c.header) * 2 + 4))
-        ws.write_string(0, i, c.header, bold)
-        if c.help:
-            ws.write_comment(0, i, c.help)
-    ws.freeze_panes(1, 0)
-    ex = book.add_worksheet("示例")
-    ex.write_row(0, 0, [c.header for c in COLUMNS], bold)
+    """The header on the first sheet (the one read), an example committee on a second sheet
+    ("示例") and the rules (``excel_import.template_bytes``)."""
     sample = ("", "龙桥社区第一网格党支部", "2026-03-01", "2026-02-26")
-    for r, (name, post) in enumerate((("张三", "书记"), ("李四", "组织委员"), ("王五", "委员")), 1):
-        ex.write_row(r, 0, [*sample, name, "（身份证号）", post, "否"])
-    ex.write_string(
-        5, 0, "同一党组织、同一任期开始日期的各行组成一届委员会；身份证号用于查找党员档案。"
+    return excel_import.template_bytes(
+        TABLE,
+        sheet_name="委员会",
+        example_sheet="示例",
+        examples=[
+            [*sample, name, "（身份证号）", post, "否"]
+            for name, post in (("张三", "书记"), ("李四", "组织委员"), ("王五", "委员"))
+        ],
+        notes=["同一党组织、同一任期开始日期的各行组成一届委员会；身份证号用于查找党员档案。"],
     )
-    book.close()
-    return out.getvalue()

@@ -7,93 +7,76 @@ every bad row and column; what the values mean is checked by ``services.clean_me
 
 from __future__ import annotations
 
-import io
+import functools
 import re
 import unicodedata
-from dataclasses import dataclass, field
 
-import xlsxwriter
 from django.core.exceptions import ValidationError
 from django.db.models import Exists
 from django.utils import timezone
 
-from dangjian.core import crypto
+from dangjian.core import crypto, excel_import
 from dangjian.core import excel as core_excel
+from dangjian.core.excel_import import Column, Table, normalize_header
 from dangjian.members.models import Category, Education, Ethnicity, Gender, Occupation, Status
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    kind: str  # name, text, date, choice, multi, id_number, phone, ref
-    required: bool = False
-    aliases: tuple[str, ...] = ()
-    help: str = ""
-    choices: type | None = None
-    value_aliases: dict = field(default_factory=dict)
-
-    def options(self) -> list[str]:
-        return [str(c.label) for c in self.choices] if self.choices else []
-
 
 _ETHNIC_SHORT = {str(c.label)[:-1]: c.value for c in Ethnicity if str(c.label).endswith("族")}
 
 COLUMNS: tuple[Column, ...] = (
-    Column("name", "姓名", "name", True, ("党员姓名",), "必填"),
+    Column("name", "姓名", True, ("党员姓名",), "必填", kind="name"),
     Column(
         "gender",
         "性别",
-        "choice",
         False,
         ("性別",),
         "男或女；填写身份证号码时可不填（按身份证号码确定）",
-        Gender,
-        {"男性": Gender.MALE, "女性": Gender.FEMALE},
+        kind="choice",
+        choices=Gender,
+        value_aliases={"男性": Gender.MALE, "女性": Gender.FEMALE},
     ),
     Column(
         "ethnicity",
         "民族",
-        "choice",
         True,
         ("民族名称",),
         "必填，标准民族名称，如“汉族”",
-        Ethnicity,
-        _ETHNIC_SHORT,
+        kind="choice",
+        choices=Ethnicity,
+        value_aliases=_ETHNIC_SHORT,
     ),
     Column(
         "birth_date",
         "出生日期",
-        "date",
         False,
         ("出生年月", "出生年月日", "生日"),
         "格式YYYY-MM-DD；填写身份证号码时可不填（按身份证号码确定）",
+        kind="date",
     ),
     Column(
         "id_number",
         "身份证号",
-        "id_number",
         False,
         ("身份证号码", "公民身份号码", "证件号码", "身份证"),
         "18位，最后一位可为X；请将单元格设为文本格式，数字格式会丢失末几位",
+        kind="id_number",
     ),
     Column(
         "phone",
         "手机号码",
-        "phone",
         False,
         ("手机号", "手机", "联系电话", "联系方式", "电话"),
         "11位手机号码",
+        kind="phone",
     ),
     Column(
         "education",
         "学历",
-        "choice",
         False,
         ("文化程度", "最高学历", "学历层次"),
         "",
-        Education,
-        {
+        kind="choice",
+        choices=Education,
+        value_aliases={
             "博士": Education.DOCTORATE,
             "硕士": Education.MASTER,
             "研究生": Education.MASTER,
@@ -111,12 +94,12 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "occupation",
         "职业",
-        "choice",
         False,
         ("职业类别",),
         "",
-        Occupation,
-        {
+        kind="choice",
+        choices=Occupation,
+        value_aliases={
             "农民": Occupation.FARMER,
             "公务员": Occupation.OFFICIAL,
             "机关工作人员": Occupation.OFFICIAL,
@@ -128,18 +111,20 @@ COLUMNS: tuple[Column, ...] = (
             "其他": Occupation.OTHER,
         },
     ),
-    Column("work_unit", "工作单位", "text", False, ("单位", "工作单位及职务")),
-    Column("joined_on", "入党日期", "date", True, ("入党时间",), "必填，格式YYYY-MM-DD"),
-    Column("confirmed_on", "转正日期", "date", False, ("转正时间",), "正式党员必填，预备党员不填"),
+    Column("work_unit", "工作单位", False, ("单位", "工作单位及职务"), "", kind="text"),
+    Column("joined_on", "入党日期", True, ("入党时间",), "必填，格式YYYY-MM-DD", kind="date"),
+    Column(
+        "confirmed_on", "转正日期", False, ("转正时间",), "正式党员必填，预备党员不填", kind="date"
+    ),
     Column(
         "status",
         "党员状态",
-        "choice",
         True,
         ("党籍状态", "党员类型"),
         "必填",
-        Status,
-        {
+        kind="choice",
+        choices=Status,
+        value_aliases={
             "预备": Status.PROBATIONARY,
             "正式": Status.FULL,
             "停止党籍党员": Status.SUSPENDED,
@@ -151,12 +136,12 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "categories",
         "党员类别",
-        "multi",
         False,
         ("类别", "党员分类"),
         "可填多个，用顿号分隔，如“在职党员、困难党员”",
-        Category,
-        {
+        kind="multi",
+        choices=Category,
+        value_aliases={
             "在职": Category.IN_SERVICE,
             "离退休": Category.RETIRED,
             "退休": Category.RETIRED,
@@ -171,97 +156,31 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "org",
         "所在党组织",
-        "ref",
         True,
         ("党组织", "所在党支部", "党支部", "党组织名称", "组织关系所在党组织"),
         "必填，党组织全称或组织代码；须在您的管理范围内",
+        kind="ref",
     ),
     Column(
         "unit",
         "居住网格单元",
-        "ref",
         False,
         ("居住单元", "入格单元", "居住网格", "居住地"),
         "选填；重名时写成“社区/网格/单元”",
+        kind="ref",
     ),
 )
-COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
+TABLE = Table(COLUMNS)
+COLUMN_BY_KEY = TABLE.by_key
+_HEADER_INDEX = TABLE.index
 EXPORT_EXTRA = ("年龄", "党龄")
 
 _MULTI_SPLIT = re.compile(r"[、,，;；/\s]+")
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_IMPORT_ROWS = 20_000
 HEADER_ROOM = 10  # the header may stand in any of the first 10 rows
-
-
-def normalize_header(text) -> str:
-    text = unicodedata.normalize("NFKC", core_excel.cell_text(text))
-    text = re.sub(r"\s+", "", text)
-    text = re.sub(r"[(（]必填[)）]", "", text)
-    return text.strip("*＊")
-
-
-_HEADER_INDEX = {}
-for _c in COLUMNS:
-    for _name in (_c.header, *_c.aliases, _c.key):
-        _HEADER_INDEX[normalize_header(_name)] = _c.key
-
-
-def _choice_index(column: Column) -> dict[str, str]:
-    index = {}
-    for c in column.choices:
-        index[str(c.label)] = c.value
-        index[c.value] = c.value
-    index.update({k: str(v) for k, v in column.value_aliases.items()})
-    return index
-
-
-_CHOICES = {c.key: _choice_index(c) for c in COLUMNS if c.choices}
-
-
-@dataclass
-class ParsedRow:
-    number: int
-    values: dict
-    errors: dict
-
-
-@dataclass
-class ParsedSheet:
-    rows: list[ParsedRow]
-    headers: dict  # key -> header as written in the file
-    ignored: list[str]
-
-    def column_name(self, key: str) -> str:
-        if key in self.headers:
-            return self.headers[key]
-        column = COLUMN_BY_KEY.get(key)
-        return column.header if column else key
-
-    def column_order(self, name: str) -> int:
-        for i, c in enumerate(COLUMNS):
-            if self.column_name(c.key) == name:
-                return i
-        return len(COLUMNS)
-
-
-def _file_error(message: str) -> ValidationError:
-    return ValidationError({"file": [message]})
-
-
-def _match(header_cells: tuple, mapping: dict) -> dict[int, str]:
-    """Column index → field key, through the user's mapping first, then names and aliases."""
-    user_map = {normalize_header(k): normalize_header(v) for k, v in (mapping or {}).items()}
-    out: dict[int, str] = {}
-    for i, cell in enumerate(header_cells):
-        name = normalize_header(cell)
-        if not name:
-            continue
-        target = user_map.get(name, name)
-        key = _HEADER_INDEX.get(target)
-        if key and key not in out.values():
-            out[i] = key
-    return out
+ParsedRow = excel_import.ParsedRow
+ParsedSheet = excel_import.Sheet
 
 
 def sheet_height(content: bytes, *, max_rows: int) -> int:
@@ -273,65 +192,41 @@ def sheet_height(content: bytes, *, max_rows: int) -> int:
     try:
         return core_excel.sheet_size(content, max_rows=max_rows + HEADER_ROOM).rows
     except core_excel.ExcelTooLarge as exc:
-        raise _file_error(exc.message) from exc
+        raise excel_import.file_error(exc.message) from exc
     except core_excel.ExcelError:
         return 0
+
+
+def _missing(keys: set[str]) -> str | None:
+    missing = TABLE.missing(keys)
+    if "id_number" not in keys:
+        missing += [COLUMN_BY_KEY[k].header for k in ("gender", "birth_date") if k not in keys]
+    if missing:
+        return f"缺少必填列：{'、'.join(missing)}（没有“身份证号”列时，“性别”和“出生日期”列必填）"
+    return None
 
 
 def parse_import(
     content: bytes, mapping: dict | None = None, *, max_rows: int | None = None
 ) -> ParsedSheet:
     """The data rows of an import file, each cell read into a value or an error message.
-    ``max_rows``: the request's limit (``MAX_IMPORT_ROWS``); a background import passes its own."""
+    ``max_rows``: the request's limit (``MAX_IMPORT_ROWS``); a background import passes its own.
+    ``mapping``: file header → column header, for a file whose headers differ."""
     max_rows = max_rows or MAX_IMPORT_ROWS
-    if content is not None and len(content) > MAX_IMPORT_BYTES:
-        raise _file_error("文件不能超过10MB，请拆分后分批导入")
-    try:
-        rows = core_excel.read_rows(content, max_rows=max_rows + HEADER_ROOM)
-    except core_excel.ExcelError as exc:
-        raise _file_error(exc.message) from exc
+    rows = excel_import.load(content, max_rows=max_rows, max_bytes=MAX_IMPORT_BYTES)
     for key in (mapping or {}).values():
         if normalize_header(key) not in _HEADER_INDEX:
             raise ValidationError({"columns": [f"列对应关系中的“{key}”不是可导入的列"]})
-    header_at, matched = None, {}
-    for row in rows[:10]:
-        m = _match(row.values, mapping or {})
-        if len(m) >= 2:
-            header_at, matched = row, m
-            break
-    if header_at is None:
-        raise _file_error("未找到表头行：表头应包含“姓名”“民族”“入党日期”等列名，请使用导入模板")
-    keys = set(matched.values())
-    missing = [c.header for c in COLUMNS if c.required and c.key not in keys]
-    if "id_number" not in keys:
-        missing += [COLUMN_BY_KEY[k].header for k in ("gender", "birth_date") if k not in keys]
-    if missing:
-        raise _file_error(
-            f"缺少必填列：{'、'.join(missing)}（没有“身份证号”列时，“性别”和“出生日期”列必填）"
+    header, matched = TABLE.find_header(rows, mapping=mapping)
+    if header is None:
+        raise excel_import.file_error(
+            "未找到表头行：表头应包含“姓名”“民族”“入党日期”等列名，请使用导入模板"
         )
-    headers = {key: normalize_header(header_at.values[i]) for i, key in matched.items()}
-    ignored = [
-        normalize_header(v)
-        for i, v in enumerate(header_at.values)
-        if i not in matched and normalize_header(v)
-    ]
-    readers = [(i, key, _cell_reader(COLUMN_BY_KEY[key])) for i, key in matched.items()]
-    parsed = []
-    for row in rows[header_at.number :]:
-        if row.blank:
-            continue
-        values, errors = {}, {}
-        for i, key, read in readers:
-            value, error = read(row.get(i))
-            values[key] = value
-            if error:
-                errors[key] = error
-        parsed.append(ParsedRow(row.number, values, errors))
-    if not parsed:
-        raise _file_error("文件中没有数据行")
-    if len(parsed) > max_rows:
-        raise _file_error(f"一次最多导入{max_rows}行，请拆分后分批导入")
-    return ParsedSheet(parsed, headers, ignored)
+    message = _missing(set(matched.values()))
+    if message:
+        raise excel_import.file_error(message)
+    readers = {key: _cell_reader(COLUMN_BY_KEY[key]) for key in matched.values()}
+    return excel_import.sheet_of(TABLE, rows, header, matched, max_rows=max_rows, readers=readers)
 
 
 # Kinds whose cells repeat down a file: a few dozen codes, the organizations and residences.
@@ -339,23 +234,10 @@ _REPEATING_KINDS = frozenset({"choice", "multi", "ref"})
 
 
 def _cell_reader(column: Column):
-    """``parse_cell`` for one column of one file. A column of a repeating kind parses each
-    distinct cell once (a 100,000-row file has a handful of genders and a few thousand
-    organizations); the memo is keyed by the value's type too, since ``True == 1 == 1.0``
-    and those cells read differently."""
-    if column.kind not in _REPEATING_KINDS:
-        return lambda value: parse_cell(column, value)
-    memo: dict = {}
-
-    def read(value):
-        key = (type(value), value)
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = parse_cell(column, value)
-        parsed, error = found
-        return (list(parsed) if isinstance(parsed, list) else parsed), error  # rows own lists
-
-    return read
+    """``parse_cell`` for one column of one file, each distinct cell of a repeating kind
+    parsed once (``excel_import.memoized``)."""
+    read = functools.partial(parse_cell, column)
+    return excel_import.memoized(read) if column.kind in _REPEATING_KINDS else read
 
 
 def parse_cell(column: Column, value) -> tuple[object, str | None]:
@@ -364,42 +246,30 @@ def parse_cell(column: Column, value) -> tuple[object, str | None]:
         return ([] if column.kind == "multi" else None), None
     kind = column.kind
     if kind == "date":
-        try:
-            return core_excel.cell_date(value), None
-        except ValueError:
-            return (
-                None,
-                f"{column.header}格式错误：“{core_excel.cell_text(value)}”不是日期，应为YYYY-MM-DD，如2001-07-01",
-            )
+        return excel_import.read_date(column.header, value, example="2001-07-01")
     if isinstance(value, bool) or (
         kind in ("name", "choice", "multi", "ref") and not isinstance(value, str)
     ):
         if kind == "ref" and isinstance(value, int | float) and not isinstance(value, bool):
             return core_excel.cell_text(value), None  # an organization code typed as a number
         return None, f"{column.header}格式错误：应填写文字，不能是数字、日期或逻辑值"
-    if kind == "id_number":
-        if isinstance(value, float | int):
-            if abs(value) >= 1e15:
-                return (
-                    None,
-                    "身份证号码须以文本格式填写：该单元格是数字格式，末几位已丢失，请将单元格设为文本后重新填写",
-                )
-            return core_excel.cell_text(value), None
-        return core_excel.cell_text(value), None
+    if kind == "id_number" and isinstance(value, float | int) and abs(value) >= 1e15:
+        return (
+            None,
+            "身份证号码须以文本格式填写：该单元格是数字格式，末几位已丢失，请将单元格设为文本后重新填写",
+        )
     text = core_excel.cell_text(value)
     if kind == "choice":
-        code = _CHOICES[column.key].get(unicodedata.normalize("NFKC", text).strip())
-        if code is None:
-            if column.key == "ethnicity":
-                return None, f"民族“{text}”不是标准民族名称，应填写如“汉族”“回族”"
-            return None, f"{column.header}“{text}”无效，可填：{'、'.join(column.options())}"
-        return code, None
+        code, error = excel_import.read_choice(TABLE, column, value)
+        if error and column.key == "ethnicity":
+            return None, f"民族“{text}”不是标准民族名称，应填写如“汉族”“回族”"
+        return code, error
     if kind == "multi":
         codes, bad = [], []
         for part in _MULTI_SPLIT.split(unicodedata.normalize("NFKC", text)):
             if not part:
                 continue
-            code = _CHOICES[column.key].get(part)
+            code = TABLE.codes[column.key].get(part)
             if code is None:
                 bad.append(part)
             elif code not in codes:
@@ -413,79 +283,19 @@ def parse_cell(column: Column, value) -> tuple[object, str | None]:
     return text, None
 
 
-# --- the template ----------------------------------------------------------------------------
-
-
 def template_bytes() -> bytes:
-    """The import template: the columns (required ones in red, each with a note), drop-down
-    lists for coded columns, text format for ID and phone numbers, and a sheet of rules."""
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {**core_excel.WORKBOOK_OPTIONS, "in_memory": True})
-    ws = book.add_worksheet("党员信息")
-    guide = book.add_worksheet("填写说明")
-    lists = book.add_worksheet("选项")
-    head = book.add_format({"bold": True, "bg_color": "#F2DCDB", "border": 1})
-    head_required = book.add_format(
-        {"bold": True, "bg_color": "#F2DCDB", "border": 1, "font_color": "#C00000"}
+    """The import template (``excel_import.template_bytes``): the columns, drop-down lists
+    for coded columns, text format for ID and phone numbers, and a sheet of rules."""
+    return excel_import.template_bytes(
+        TABLE,
+        sheet_name="党员信息",
+        notes=[
+            "1. 第一行为列名，请勿修改；可增加其他列，导入时忽略。列名不同时可在导入时指定对应关系。",
+            "2. 导入前会检查整个文件，每一处错误都会列出行号、列名和原因。",
+            f"3. {excel_import.MODE_NOTE}",
+            "4. 同一身份证号码在文件中只能出现一次，且不能与系统中已有党员重复。",
+        ],
     )
-    text_fmt = book.add_format({"num_format": "@"})
-    date_fmt = book.add_format({"num_format": core_excel.DATE_FORMAT})
-    list_col = 0
-    for col, c in enumerate(COLUMNS):
-        ws.write_string(
-            0, col, ("*" if c.required else "") + c.header, head_required if c.required else head
-        )
-        width = 22 if c.kind in ("id_number", "ref") else 14
-        fmt = (
-            text_fmt
-            if c.kind in ("id_number", "phone", "text", "name", "ref")
-            else date_fmt
-            if c.kind == "date"
-            else None
-        )
-        ws.set_column(col, col, width, fmt)
-        if c.help:
-            ws.write_comment(0, col, c.help, {"x_scale": 2})
-        if c.choices and c.kind == "choice":
-            options = c.options()
-            lists.write_string(0, list_col, c.header)
-            for i, option in enumerate(options, start=1):
-                lists.write_string(i, list_col, option)
-            letter = xlsxwriter.utility.xl_col_to_name(list_col)
-            ws.data_validation(
-                1,
-                col,
-                5000,
-                col,
-                {
-                    "validate": "list",
-                    "source": f"=选项!${letter}$2:${letter}${len(options) + 1}",
-                    "error_title": c.header,
-                    "error_message": f"请从下拉列表中选择{c.header}",
-                },
-            )
-            list_col += 1
-    ws.freeze_panes(1, 0)
-    lists.hide()
-    guide.set_column(0, 0, 16)
-    guide.set_column(1, 1, 8)
-    guide.set_column(2, 3, 60)
-    for col, title in enumerate(("列名", "必填", "说明", "可填写的值")):
-        guide.write_string(0, col, title, head)
-    for row, c in enumerate(COLUMNS, start=1):
-        guide.write_row(
-            row, 0, [c.header, "是" if c.required else "否", c.help, "、".join(c.options())]
-        )
-    notes = [
-        "1. 第一行为列名，请勿修改；可增加其他列，导入时忽略。列名不同时可在导入时指定对应关系。",
-        "2. 导入前会检查整个文件，每一处错误都会列出行号、列名和原因。",
-        "3. 导入方式：“全部成功才导入”时有任何错误都不导入；“跳过错误行”时导入正确的行并列出错误行。",
-        "4. 同一身份证号码在文件中只能出现一次，且不能与系统中已有党员重复。",
-    ]
-    for i, note in enumerate(notes, start=len(COLUMNS) + 3):
-        guide.write_string(i, 0, note)
-    book.close()
-    return out.getvalue()
 
 
 # --- the export -----------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.territory.models import Area
 from dangjian.web.decorators import console_view
 from dangjian.web.forms import RevealForm, messages_of
+from dangjian.web.imports import ImportKind, template_download
 from dangjian.web.paging import paginate
 
 PAGE_SIZE = 20
@@ -690,6 +691,18 @@ def checkin_list(request):
 # --- import --------------------------------------------------------------------------------------
 
 
+IMPORT_SPEC = ImportKind(
+    "members",
+    "Excel导入党员",
+    "",
+    "人",
+    services.members_import,
+    excel.template_bytes,
+    "党员导入模板.xlsx",
+    excel.COLUMNS,
+)
+
+
 @console_view
 @require_http_methods(["GET", "POST"])
 def member_import(request):
@@ -720,7 +733,7 @@ def member_import(request):
             "report": report,
             "errors_shown": report["errors"][:REPORT_ERRORS_SHOWN] if report else [],
             "errors_cut": report and len(report["errors"]) > REPORT_ERRORS_SHOWN,
-            "columns": excel.COLUMNS,
+            "spec": IMPORT_SPEC,
             "limit": REPORT_ERRORS_SHOWN,
         },
     )
@@ -729,7 +742,7 @@ def member_import(request):
 @console_view
 @require_GET
 def import_template(request):
-    return attachment(excel.template_bytes(), "党员导入模板.xlsx")
+    return template_download(IMPORT_SPEC)
 
 
 # --- statistics ----------------------------------------------------------------------------------

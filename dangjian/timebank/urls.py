@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dangjian.timebank import views
+from dangjian.timebank import import_views, views
 
 app_name = "timebank"
 urlpatterns = [
@@ -12,6 +12,14 @@ urlpatterns = [
     path("teams/", views.teams, name="teams"),
     path("teams/<int:team_id>/", views.team_page, name="team"),
     path("stations/", views.stations, name="stations"),
+    *(
+        path(f"{kind}/import/{tail}", view, {"kind": kind}, name=f"{kind}_import{suffix}")
+        for kind in import_views.KINDS
+        for tail, view, suffix in (
+            ("", import_views.import_page, ""),
+            ("template/", import_views.import_template, "_template"),
+        )
+    ),
     path("riders/<int:rider_id>/assistant/", views.rider_assistant, name="rider_assistant"),
     path("hours/", views.hours, name="hours"),
 ]

@@ -6,6 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 
+from dangjian.core.excel_import import MODE_LABELS
+
 
 def add_service_errors(form: forms.Form, exc: ValidationError, aliases: dict | None = None):
     """A service's ``ValidationError`` onto the form: each key on its field (through
@@ -70,3 +72,31 @@ class RevealForm(forms.Form):
         self.fields["purpose"].error_messages.update(
             {"required": "请选择查看用途", "invalid_choice": "请选择查看用途"}
         )
+
+
+class ImportForm(forms.Form):
+    """An Excel import's upload: the file (at most ``max_bytes``) and the mode
+    (``core.excel_import.IMPORT_MODES``)."""
+
+    file = forms.FileField(label="文件", required=False)
+    mode = forms.ChoiceField(
+        label="导入方式",
+        choices=list(MODE_LABELS.items()),
+        initial="all_or_nothing",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, max_bytes: int, accept: str = ".xlsx", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_mb = max_bytes // (1024 * 1024)
+        self.max_bytes = max_bytes
+        self.fields["file"].widget.attrs["accept"] = accept
+        self.fields["file"].help_text = f"不超过{self.max_mb}MB"
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload is None:
+            raise ValidationError("请上传文件")
+        if upload.size > self.max_bytes:
+            raise ValidationError(f"文件不能超过{self.max_mb}MB，请拆分后分批导入")
+        return upload

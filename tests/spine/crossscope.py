@@ -4720,3 +4720,20 @@ UNSCOPED_API_ROUTES |= {
     ("GET", "/api/v1/reports/{table}/"),  # covered by the concrete tables above
 }
 UNSCOPED_CONSOLE_ROUTES |= {"/reports/{}/"}  # covered by the concrete tables above
+
+# --- x: time-bank station and rider imports ------------------------------------------------------
+# File uploads (multipart) and blank templates, as the other imports: a file names no probe in
+# path or JSON body; tests/timebank/test_imports.py checks that a grid or station outside the
+# importer's reach is a row error and that nothing is written.
+UNSCOPED_API_ROUTES |= {
+    ("GET", "/api/v1/timebank/stations/import/template"),
+    ("POST", "/api/v1/timebank/stations/import"),
+    ("GET", "/api/v1/timebank/riders/import/template"),
+    ("POST", "/api/v1/timebank/riders/import"),
+}
+UNSCOPED_CONSOLE_ROUTES |= {
+    "/timebank/stations/import/",
+    "/timebank/stations/import/template/",
+    "/timebank/riders/import/",
+    "/timebank/riders/import/template/",
+}

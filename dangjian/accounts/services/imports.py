@@ -11,9 +11,6 @@ at the first login.
 
 from __future__ import annotations
 
-import io
-
-import xlsxwriter
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,72 +21,50 @@ from dangjian.accounts.models import Grant, Role, User, UserKind, grants_bump
 from dangjian.accounts.roles import ROLE_BY_CODE, ROLES
 from dangjian.accounts.services.grants import missing_action
 from dangjian.accounts.services.people import one_time_password
-from dangjian.core import audit, crypto, scope
+from dangjian.core import audit, crypto, excel_import, scope
 from dangjian.core import excel as core_excel
+from dangjian.core.excel_import import Column, Table
 from dangjian.core.validation import Errors, one_line
 from dangjian.core.validators import validate_mobile
 from dangjian.territory.models import Area
 
-IMPORT_MODES = ("all_or_nothing", "skip_bad")
 MAX_IMPORT_ROWS = 2000
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
-# key, header, required, aliases
-COLUMNS = (
-    ("real_name", "姓名", True, ("真实姓名",)),
-    ("phone", "手机号码", True, ("手机号", "手机", "联系电话", "电话")),
-    ("area", "所属区域", True, ("网格", "所属网格", "区域", "区划代码")),
-    ("role", "角色", False, ("授予角色",)),
-    ("username", "用户名", False, ("登录名", "账号")),
-    ("ends_on", "截止日期", False, ("授权截止日期",)),
+TABLE = Table(
+    (
+        Column("real_name", "姓名", True, ("真实姓名",)),
+        Column("phone", "手机号码", True, ("手机号", "手机", "联系电话", "电话")),
+        Column(
+            "area",
+            "所属区域",
+            True,
+            ("网格", "所属网格", "区域", "区划代码"),
+            "区划代码或区域名称（须在您的管理范围内；名称重名时请填写区划代码）",
+        ),
+        Column("role", "角色", False, ("授予角色",), "默认“网格员”，授予在所属区域"),
+        Column("username", "用户名", False, ("登录名", "账号"), "默认使用手机号码"),
+        Column("ends_on", "截止日期", False, ("授权截止日期",), "YYYY-MM-DD，可不填", kind="date"),
+    )
 )
-HEADER = {key: header for key, header, _r, _a in COLUMNS}
 _ROLE_BY_NAME = {r.name: r.code for r in ROLES}
 _SUBTREE_ROLES = {r.code for r in ROLES if r.reach == "subtree"}
 
 
 def template_bytes() -> bytes:
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {**core_excel.WORKBOOK_OPTIONS, "in_memory": True})
-    ws = book.add_worksheet("用户")
-    head = book.add_format({"bold": True, "bg_color": "#F2DCDB", "border": 1})
-    text = book.add_format({"num_format": "@"})
-    for col, (_key, header, required, _aliases) in enumerate(COLUMNS):
-        ws.write_string(0, col, ("*" if required else "") + header, head)
-        ws.set_column(col, col, 20, text)
-    ws.write_row(1, 0, ["张三", "13800138000", "龙桥社区第一网格", "网格员", "", ""])
-    guide = book.add_worksheet("填写说明")
-    notes = [
-        "带*的列必填；第2行为示例，导入前请删除。",
-        "所属区域：填写区划代码或区域名称（须在您的管理范围内；名称重名时请填写区划代码）。",
-        "角色：默认“网格员”，授予在所属区域；只能授予您在该区域拥有全部权限的角色。",
-        "用户名：默认使用手机号码。",
-        "截止日期：授权的最后一天，格式YYYY-MM-DD，可不填。",
-        "每个新账号生成一次性密码，仅在导入结果中显示一次，首次登录须修改。",
-    ]
-    for i, line in enumerate(notes):
-        guide.write_string(i, 0, line)
-    guide.set_column(0, 0, 90)
-    book.close()
-    return out.getvalue()
-
-
-def _match_columns(header_row) -> tuple[dict[str, int], list[str]]:
-    names = {}
-    for key, header, _required, aliases in COLUMNS:
-        for a in (header, *aliases):
-            names[a] = key
-    found, ignored = {}, []
-    for i, cell in enumerate(header_row.values):
-        text = core_excel.cell_text(cell).lstrip("*").strip()
-        if not text:
-            continue
-        key = names.get(text)
-        if key and key not in found:
-            found[key] = i
-        else:
-            ignored.append(text)
-    return found, ignored
+    return excel_import.template_bytes(
+        TABLE,
+        sheet_name="用户",
+        examples=[["张三", "13800138000", "龙桥社区第一网格", "网格员", "", ""]],
+        notes=[
+            "带*的列必填；第2行为示例，导入前请删除。",
+            "所属区域：填写区划代码或区域名称（须在您的管理范围内；名称重名时请填写区划代码）。",
+            "角色：默认“网格员”，授予在所属区域；只能授予您在该区域拥有全部权限的角色。",
+            "用户名：默认使用手机号码。",
+            "截止日期：授权的最后一天，格式YYYY-MM-DD，可不填。",
+            "每个新账号生成一次性密码，仅在导入结果中显示一次，首次登录须修改。",
+        ],
+    )
 
 
 def _areas(actor, wanted: set[str]) -> dict[str, list[Area]]:
@@ -110,32 +85,25 @@ def users_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> dict
     """Import users; answers ``{"created", "total", "bad_rows", "mode", "detail", "errors":
     [{"row", "column", "message"}], "ignored_columns", "accounts": [{"row", "id", "username",
     "real_name", "one_time_password"}]}``."""
-    if mode not in IMPORT_MODES:
-        raise ValidationError(
-            {"mode": ["导入方式应为all_or_nothing（全部成功才导入）或skip_bad（跳过错误行）"]}
-        )
+    excel_import.check_mode(mode)
     if not scope.reach_of(actor, "accounts.manage").area_paths:
         raise scope.Forbidden(_("您没有导入用户的权限"))
-    try:
-        rows = core_excel.read_rows(content, max_rows=MAX_IMPORT_ROWS + 1)
-    except core_excel.ExcelError as exc:
-        raise ValidationError({"file": [exc.message]}) from exc
+    rows = excel_import.load(content, max_rows=MAX_IMPORT_ROWS, header_room=1)
     if not rows or rows[0].blank:
-        raise ValidationError({"file": ["第1行应为列名（姓名、手机号码、所属区域……）"]})
-    columns, ignored = _match_columns(rows[0])
-    missing = [HEADER[k] for k, _h, req, _a in COLUMNS if req and k not in columns]
+        raise excel_import.file_error("第1行应为列名（姓名、手机号码、所属区域……）")
+    matched = TABLE.match(rows[0].values)
+    missing = TABLE.missing(set(matched.values()))
     if missing:
-        raise ValidationError({"file": [f"缺少必填列：{'、'.join(missing)}"]})
-    data = [r for r in rows[1:] if not r.blank]
-    if not data:
-        raise ValidationError({"file": ["文件中没有数据行"]})
+        raise excel_import.file_error(f"缺少必填列：{'、'.join(missing)}")
+    sheet = excel_import.sheet_of(TABLE, rows, rows[0], matched, max_rows=MAX_IMPORT_ROWS)
+    data = sheet.rows
 
     def cell(row, key):
-        return row.get(columns[key]) if key in columns else ""
+        return row.values.get(key, "")
 
     areas = _areas(actor, {core_excel.cell_text(cell(r, "area")) for r in data} - {""})
     today = timezone.localdate()
-    problems: list[dict] = []
+    problems = excel_import.Problems(TABLE)
     good: list[dict] = []
     seen_users: dict[str, int] = {}
     seen_phones: dict[str, int] = {}
@@ -222,20 +190,13 @@ def users_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> dict
             and crypto.blind_index("phone", values["phone"]) in phone_taken
         ):
             errors.add("phone", "该手机号码已有账号")
-        if errors:
-            for key, messages in errors.items():
-                for message in messages:
-                    problems.append({"row": row.number, "column": HEADER[key], "message": message})
-        else:
+        for key, messages in errors.items():
+            for message in messages:
+                problems.add(row.number, key, message)
+        if not errors:
             good.append({"row": row.number, **values})
-    order = [k for k, *_ in COLUMNS]
-    problems.sort(key=lambda p: (p["row"], order.index(_key_of(p["column"]))))
     with transaction.atomic():
-        return _write(actor, mode, len(data), good, problems, ignored)
-
-
-def _key_of(header: str) -> str:
-    return next(k for k, h in HEADER.items() if h == header)
+        return _write(actor, mode, len(data), good, problems.sorted(), sheet.ignored)
 
 
 def _write(actor, mode, total, good, problems, ignored) -> dict:
@@ -307,14 +268,7 @@ def _write(actor, mode, total, good, problems, ignored) -> dict:
                 }
             )
     bad_rows = len({p["row"] for p in problems})
-    if problems and mode == "all_or_nothing":
-        detail = (
-            f"共{total}行，其中{bad_rows}行有误，按“全部成功才导入”未导入任何数据，请修改后重新导入"
-        )
-    elif problems:
-        detail = f"共{total}行，导入{len(accounts)}行，跳过有误的{bad_rows}行"
-    else:
-        detail = f"共{total}行，全部导入成功"
+    detail = excel_import.summary(total=total, done=len(accounts), bad_rows=bad_rows, mode=mode)
     audit.record(
         actor=actor,
         action="users.import",

@@ -26,6 +26,7 @@ from dangjian.territory.imports.common import (
     Problems,
     Row,
     Sheet,
+    Table,
     audit_rows,
     check_mode,
     chunks,
@@ -119,7 +120,7 @@ def _geojson_sheet(content: bytes) -> Sheet:
             )
         )
     headers = {"code": "properties.code", "area": "properties.name", "boundary": "geometry"}
-    return Sheet(rows, headers, [], COLUMNS)
+    return Sheet(rows, headers, [], Table(COLUMNS))
 
 
 def boundaries_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> dict:

@@ -4,141 +4,70 @@ as the API; the services decide who may import what."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from django import forms
-from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dangjian.core.downloads import attachment
 from dangjian.core.scope import Forbidden
 from dangjian.territory.imports import areas, boundaries, households
-from dangjian.territory.imports.common import MAX_IMPORT_BYTES, MODE_LABELS, Reach
+from dangjian.territory.imports.common import MAX_IMPORT_BYTES, Reach
 from dangjian.web.decorators import console_view
-from dangjian.web.forms import add_service_errors
-
-REPORT_ERRORS_SHOWN = 500
-
-
-@dataclass(frozen=True)
-class Kind:
-    key: str
-    title: str
-    note: str
-    unit: str
-    accept: str
-    run: object
-    template: object
-    filename: str
-    columns: tuple
-
+from dangjian.web.imports import ImportKind, kind_or_404, template_download
+from dangjian.web.imports import import_page as render_import
 
 KINDS = {
-    "areas": Kind(
+    "areas": ImportKind(
         "areas",
         "Excel导入区域",
         "每行一个区域：区划代码按类型和上级检查，上级可以是本表中前面的行或系统中已有的区域"
         "（须在您的管理范围内）。同一区划代码不能重复，同一上级下不能重名。",
         "个区域",
-        ".xlsx",
         areas.areas_import,
         areas.template,
         "区域导入模板.xlsx",
         areas.COLUMNS,
     ),
-    "households": Kind(
+    "households": ImportKind(
         "households",
         "Excel导入住户和单元",
         "每行一户：网格须已在系统中，单元不存在时新建；同一单元内门牌不能重复。"
         "户主姓名属于个人信息，加密保存，页面上脱敏显示。",
         "户",
-        ".xlsx",
         households.households_import,
         households.template,
         "住户导入模板.xlsx",
         households.COLUMNS,
     ),
-    "boundaries": Kind(
+    "boundaries": ImportKind(
         "boundaries",
         "导入网格边界",
         "上传GeoJSON文件（FeatureCollection，properties写code或name）或Excel（区划代码/区域、"
         "边界）。边界须为闭合、不自相交的多边形，在中国境内，且在上级边界之内。",
         "个区域的边界",
-        ".xlsx,.json,.geojson",
         boundaries.boundaries_import,
         boundaries.template,
         "边界导入模板.xlsx",
         boundaries.COLUMNS,
+        accept=".xlsx,.json,.geojson",
     ),
 }
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label="文件", required=False)
-    mode = forms.ChoiceField(
-        label="导入方式",
-        choices=list(MODE_LABELS.items()),
-        initial="all_or_nothing",
-        widget=forms.RadioSelect,
-    )
-
-    def __init__(self, *args, accept: str = ".xlsx", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["file"].widget.attrs["accept"] = accept
-        self.fields["file"].help_text = "不超过20MB"
-
-    def clean_file(self):
-        upload = self.cleaned_data.get("file")
-        if upload is None:
-            raise ValidationError("请上传文件")
-        if upload.size > MAX_IMPORT_BYTES:
-            raise ValidationError("文件不能超过20MB，请拆分后分批导入")
-        return upload
-
-
-def _kind(key: str) -> Kind:
-    kind = KINDS.get(key)
-    if kind is None:
-        raise Http404("未找到")
-    return kind
 
 
 @console_view
 @require_http_methods(["GET", "POST"])
 def import_page(request, kind: str):
-    spec = _kind(kind)
+    spec = kind_or_404(KINDS, kind)
     if not Reach(request.user):
         raise Forbidden("您没有导入区域的权限")
-    form = ImportForm(request.POST or None, request.FILES or None, accept=spec.accept)
-    report = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            report = spec.run(
-                actor=request.user,
-                content=form.cleaned_data["file"].read(),
-                mode=form.cleaned_data["mode"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-    return render(
+    return render_import(
         request,
-        "territory/import.html",
-        {
-            "spec": spec,
-            "kinds": KINDS.values(),
-            "form": form,
-            "report": report,
-            "errors_shown": report["errors"][:REPORT_ERRORS_SHOWN] if report else [],
-            "errors_cut": bool(report) and len(report["errors"]) > REPORT_ERRORS_SHOWN,
-            "limit": REPORT_ERRORS_SHOWN,
-        },
+        spec=spec,
+        template="territory/import.html",
+        max_bytes=MAX_IMPORT_BYTES,
+        context={"kinds": KINDS.values()},
     )
 
 
 @console_view
 @require_GET
 def import_template(request, kind: str):
-    spec = _kind(kind)
-    return attachment(spec.template(), spec.filename)
+    spec = kind_or_404(KINDS, kind)
+    return template_download(spec)
