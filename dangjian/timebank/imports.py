@@ -16,13 +16,11 @@ error), so an import cannot learn what lies elsewhere.
 
 from __future__ import annotations
 
-from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
-from dangjian.accounts.models import Grant, Role, User, UserKind, grants_bump
-from dangjian.accounts.services.people import one_time_password
+from dangjian.accounts import services as accounts_services
+from dangjian.accounts.models import User, UserKind
 from dangjian.core import audit, crypto, excel_import, scope, tree
 from dangjian.core import excel as core_excel
 from dangjian.core.excel_import import Column, Table, text_of
@@ -358,7 +356,6 @@ def riders_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> dic
 
 def _write_riders(actor, good: list) -> tuple[list[Rider], list[dict]]:
     created, opened = [], []
-    resident = Role.objects.filter(code="resident").first()
     members = set(
         Member.objects.filter(user_id__in=[g[7].pk for g in good if g[7] is not None]).values_list(
             "user_id", flat=True
@@ -366,29 +363,8 @@ def _write_riders(actor, good: list) -> tuple[list[Rider], list[dict]]:
     )
     for n, name, phone, kind, platform, company, station, user in good:
         if user is None:
-            password = one_time_password()
-            user = User.objects.create(
-                username=phone,
-                real_name=name,
-                kind=UserKind.RESIDENT,
-                area=station.area,
-                area_path=station.area_path,
-                password=make_password(password),
-                password_changed_at=timezone.now(),
-                must_change_password=True,
-                phone=phone,
-                phone_index=crypto.blind_index("phone", phone),
-            )
-            if resident is not None:
-                Grant.objects.create(user=user, role=resident, granted_by=actor)
-                grants_bump(user)
-            audit.record(
-                actor=actor,
-                action="user.create",
-                obj=user,
-                after=audit.snapshot(user),
-                note="新就业群体Excel导入",
-                area_path=user.area_path,
+            user, password = accounts_services.resident_account_open(
+                actor=actor, name=name, phone=phone, area=station.area, note="新就业群体Excel导入"
             )
             opened.append(
                 {

@@ -39,6 +39,7 @@ from dangjian.accounts.services.registration import (
     invitation_issue,
     registration_decide,
     registration_submit,
+    resident_account_open,
 )
 from dangjian.accounts.services.roles import roles_sync
 
@@ -59,6 +60,7 @@ __all__ = [
     "password_verify",
     "registration_decide",
     "registration_submit",
+    "resident_account_open",
     "roles_sync",
     "sessions_end",
     "token_issue",

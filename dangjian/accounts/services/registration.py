@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,6 +25,7 @@ from dangjian.accounts.models import (
     UserKind,
     grants_bump,
 )
+from dangjian.accounts.services.people import one_time_password
 from dangjian.core import audit, crypto, scope
 from dangjian.core.conf import setting
 from dangjian.core.errors import Conflict, field_error
@@ -191,3 +193,36 @@ def registration_decide(
         after={"state": reg.state, "reason": reason} if reason else {"state": reg.state},
     )
     return reg
+
+
+def resident_account_open(
+    *, actor, name: str, phone: str, area: Area, note: str
+) -> tuple[User, str]:
+    """An active resident account opened on someone's behalf (a rider registered at a grid
+    station by the community): user name and encrypted mobile as a self-registration has them,
+    the resident role, and a one-time password to hand over, which must be changed at the first
+    login. The caller has checked its own reach over ``area``; the number must be free."""
+    password = one_time_password()
+    user = User.objects.create(
+        username=phone,
+        real_name=one_line(name)[:50],
+        kind=UserKind.RESIDENT,
+        area=area,
+        area_path=area.path,
+        password=make_password(password),
+        password_changed_at=timezone.now(),
+        must_change_password=True,
+        phone=phone,
+        phone_index=crypto.blind_index("phone", phone),
+    )
+    Grant.objects.create(user=user, role=Role.objects.get(code="resident"), granted_by=actor)
+    grants_bump(user)
+    audit.record(
+        actor=actor,
+        action="user.create",
+        obj=user,
+        after=audit.snapshot(user),
+        note=note,
+        area_path=user.area_path,
+    )
+    return user, password
