@@ -44,7 +44,7 @@ def _prepare(year: int) -> None:
 
     from dangjian.assessment.models import ManualScore
     from dangjian.assessment.services import rating as rating_services
-    from dangjian.demo import assessment as demo
+    from dangjian.demo import assessment_rating as demo
 
     schemes = {s.sector: s for s in demo._schemes(year)}
     manual = {k: s.indicators.get(code=demo.MANUAL[0]) for k, s in schemes.items()}
@@ -57,7 +57,7 @@ def _prepare(year: int) -> None:
                 org_path=path,
                 area_path=area_path,
                 year=year,
-                points=Decimal(rng.randint(10, 20)),
+                points=Decimal(rng.randint(5, 10)),
                 evidence="基准测试佐证",
             )
             for pk, path, area_path, domain in rating_services.rated_orgs(year).values_list(
