@@ -133,6 +133,8 @@ ACTION_LABELS = {
     "dues.hardship_request": "申请减免党费",
     "transfer.request": "申请转接组织关系",
     "transfer.record": "登记转接组织关系",
+    "assessment.score_evidence": "上传人工评分佐证附件",
+    "assessment.flag_evidence": "上传软弱涣散情形证据附件",
 }
 
 # The workflows: "<prefix><move>" is the move of the flow, named by the flow itself.

@@ -163,8 +163,8 @@ def test_project_form_creates_through_the_service(rated, client):
     assert AuditEntry.objects.filter(action="assessment.project_create").count() == 1
     # A second one for the same year is refused on the year field.
     assert "该党组织本年度已有书记项目" in text(client.post("/assessment/projects/new/", form))
-    # Another county's street cannot set one up for this branch (404), a member cannot open it.
+    # Another county's street cannot set one up for this branch (404); a grid worker may not.
     client.force_login(rated.users["street3"])
     assert client.post("/assessment/projects/new/", {**form, "year": YEAR + 1}).status_code == 404
-    client.force_login(rated.users["member"])
+    client.force_login(rated.users["grid"])
     assert client.get("/assessment/projects/new/").status_code == 403
