@@ -4708,3 +4708,73 @@ UNSCOPED_API_ROUTES |= {
     ("GET", "/api/v1/reports/{table}/"),  # covered by the concrete tables above
 }
 UNSCOPED_CONSOLE_ROUTES |= {"/reports/{}/"}  # covered by the concrete tables above
+# --- assessment (issue 15, a15): evidence files, the project form, the rating on the phone ----
+ROUTES += [
+    Route("api", "/api/v1/assessment/scores/{id}/files/", "assess_score", "detail"),
+    Route(
+        "api",
+        "/api/v1/assessment/scores/{id}/files/",
+        "assess_score",
+        "write",
+        method="POST",
+        data={},
+        control_status=frozenset({422}),
+        note="a JSON body carries no file: the insider is told to choose one (422)",
+    ),
+    Route(
+        "api",
+        "/api/v1/assessment/scores/{id}/files/{id}",
+        "assess_score",
+        "detail",
+        control=False,
+        note="the path names the score's id as a file too: no such file for anyone (404)",
+    ),
+    Route("api", "/api/v1/assessment/flags/{id}/files/", "assess_flag", "detail"),
+    Route(
+        "api",
+        "/api/v1/assessment/flags/{id}/files/",
+        "assess_flag",
+        "write",
+        method="POST",
+        data={},
+        control_status=frozenset({409, 422}),
+        note="a rule's flag takes no file (409); a manual one asks for the file (422)",
+    ),
+    Route(
+        "api",
+        "/api/v1/assessment/flags/{id}/files/{id}",
+        "assess_flag",
+        "detail",
+        control=False,
+        note="the path names the flag's id as a file too: no such file for anyone (404)",
+    ),
+    Route("console", "/assessment/projects/new/", "org", "list", control=False),
+    Route(
+        "console",
+        "/assessment/projects/new/",
+        "org",
+        "write",
+        method="POST",
+        data=lambda p: {
+            "org": p.pk,
+            "year": _ASSESS_YEAR + 2,
+            "title": "越界项目",
+            "secretary_name": "越界",
+            "team": "越界",
+            "plan": "越界",
+        },
+        control_status=frozenset({200, 302}),
+        note="the insider creates it (302) or is shown the form's message (200)",
+    ),
+    Route("console", "/m/assessment/ratings/", "assess_rating", "list"),
+    Route("console", "/m/assessment/ratings/{id}/", "assess_rating", "detail"),
+    Route(
+        "console",
+        "/m/assessment/ratings/{id}/objections/",
+        "assess_rating",
+        "write",
+        method="POST",
+        data={"reason": "越界异议"},
+        control_status=frozenset({302}),
+    ),
+]
