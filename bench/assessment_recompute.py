@@ -75,9 +75,9 @@ def _snapshot():
     from dangjian.assessment.models import (
         Flag,
         MemberWarning,
+        RankingEntry,
         Rating,
         RatingLine,
-        RankingEntry,
     )
 
     return (
@@ -118,7 +118,9 @@ def run(iterations: int = 50, warmup: int = 5) -> dict:
     t0 = time.perf_counter()
     assessment_recompute(year=year)
     warm = time.perf_counter() - t0
-    assert _snapshot() == snap, "the recomputation is not idempotent (ratings, flags, lists, warnings)"
+    assert _snapshot() == snap, (
+        "the recomputation is not idempotent (ratings, flags, lists, warnings)"
+    )
 
     user = _user()
     county = Area.objects.filter(kind=AreaKind.COUNTY).order_by("path").first()

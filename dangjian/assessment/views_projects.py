@@ -13,8 +13,8 @@ from dangjian.assessment.forms import ProjectForm
 from dangjian.assessment.selectors import projects as selectors
 from dangjian.assessment.services import projects as services
 from dangjian.core import scope
-from dangjian.core.scope import Forbidden
 from dangjian.core.ids import MAX_PK
+from dangjian.core.scope import Forbidden
 from dangjian.web.decorators import console_view
 from dangjian.web.forms import add_service_errors
 from dangjian.web.paging import paginate

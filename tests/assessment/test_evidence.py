@@ -118,6 +118,8 @@ def test_manual_flag_evidence_and_rule_flags_refused(world, api, client, stored_
     # At most ASSESS_EVIDENCE_MAX_FILES per row.
     from django.test import override_settings
 
-    with override_settings(DANGJIAN={**world_settings(stored_files), "ASSESS_EVIDENCE_MAX_FILES": 1}):
+    with override_settings(
+        DANGJIAN={**world_settings(stored_files), "ASSESS_EVIDENCE_MAX_FILES": 1}
+    ):
         r = _upload(client, api, county, base, "二.png", PNG + b"2")
     assert r.status_code == 422 and "最多上传1个" in r.json()["errors"]["file"][0]

@@ -68,9 +68,7 @@ def test_member_points_average_per_member_of_the_subtree(world):
         branch.pk
     ].share == pytest.approx(1.0)
     empty = indicators.member_points(_targets(world, "village_branch"), YEAR, TODAY)
-    assert empty[world.orgs["village_branch"].pk] == indicators.Found(
-        "无党员", 0.0, "/points/"
-    )
+    assert empty[world.orgs["village_branch"].pk] == indicators.Found("无党员", 0.0, "/points/")
 
 
 def _served(o, user, member, hours, when, state=ParticipationState.CONFIRMED):

@@ -68,6 +68,6 @@ def test_reviews_due_wait_on_the_level_above_within_the_lead(world):
     assert not todos.reviews_due(world.users["street3"], today=late)
     first = p.reviews.get(period=f"{YEAR}Q1")
     project_services.review_record(actor=street, review=first, evidence="调研纪要", result_score=90)
-    assert [t.subject for t in todos.reviews_due(street, today=late)][0] == f"{YEAR}Q2 · 红色物业"
+    assert next(t.subject for t in todos.reviews_due(street, today=late)) == f"{YEAR}Q2 · 红色物业"
     # Through the inbox (today's date): the source is declared.
     assert "assessment.review_due" in {s.key for s in todo.sources()}

@@ -284,9 +284,7 @@ def list_ratings(request, params: Query[RatingParams]):
     year = year_or_none(params.year)
     if area is not None and year and org is None and params.stars is None and not params.state:
         # A node's ranking: the hot path, compiled statements over the stored rows.
-        return paginate(
-            request, stored.Ranking(user, year=year, path=area.path), head_formatter()
-        )
+        return paginate(request, stored.Ranking(user, year=year, path=area.path), head_formatter())
     qs = selectors.ratings(
         user,
         year=year,

@@ -9,7 +9,9 @@ VIEW = "assessment.view"
 
 
 def score_get(user, pk: int) -> ManualScore:
-    return scope.get_visible(ManualScore.objects.prefetch_related("evidence_files"), user, VIEW, pk=pk)
+    return scope.get_visible(
+        ManualScore.objects.prefetch_related("evidence_files"), user, VIEW, pk=pk
+    )
 
 
 def flag_get(user, pk: int) -> Flag:

@@ -231,9 +231,7 @@ def indicator_remove(*, actor, indicator: Indicator) -> None:
 
 
 @transaction.atomic
-def manual_score_set(
-    *, actor, indicator: Indicator, org, year, points, evidence
-) -> ManualScore:
+def manual_score_set(*, actor, indicator: Indicator, org, year, points, evidence) -> ManualScore:
     """Score a manual indicator for one organization, with its evidence (county staff)."""
     errors = Errors()
     pk = org.pk if isinstance(org, PartyOrg) else org
