@@ -43,6 +43,9 @@ KNOBS: dict[str, Knob] = {
         _k("ASSESS_EVENTS_MIN", "事件集中至少按全县(区)事件数（件）", 20, 1, 100000, True),
         _k("ASSESS_BOTTOM_SHARE", "后进比例（排名末位）", "0.05", "0.01", "0.5"),
         _k("ASSESS_RECTIFY_WORKDAYS", "整顿期限（工作日）", 120, 5, 500, True),
+        # 评星定级: the figure that earns an indicator's full points
+        _k("RATE_POINTS_FULL", "党员年均积分满分线（分）", 20, 1, 10000),
+        _k("RATE_SERVICE_HOURS_FULL", "党员人均志愿服务时长满分线（小时）", 8, "0.5", 1000),
         # 双色预警
         _k("WARN_ORGLIFE_YELLOW", "一年内无故缺席组织生活（次）黄色", 2, 1, 50, True),
         _k("WARN_ORGLIFE_RED", "一年内无故缺席组织生活（次）红色", 4, 1, 50, True),

@@ -3,7 +3,10 @@ kinds of notification the module raises (``core.notify``)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import notify, todo, workflow
@@ -88,6 +91,72 @@ def confirmations_waiting(user):
     ]
 
 
+def objections_waiting(user):
+    """Objections to published ratings that county staff (``assessment.manage`` over the
+    rating) have to decide; the rating stays out of 已确定 while one is pending."""
+    from dangjian.assessment.models import Objection, ObjectionState
+
+    if not user.can("assessment.manage"):
+        return []
+    rows = (
+        Objection.objects.visible_to(user, "assessment.manage")
+        .filter(state=ObjectionState.FILED)
+        .select_related("rating")
+        .order_by("rating__window_ends_on", "filed_at", "id")
+    )
+    return [
+        todo.Todo(
+            source="assessment.objection_handle",
+            title="处理评星异议",
+            subject=f"{o.rating.year}年 · {o.rating.org_name}",
+            url=reverse("console:assessment:rating", args=[o.rating_id]),
+            object_id=o.pk,
+            due=o.rating.window_ends_on,
+        )
+        for o in rows[:200]
+    ]
+
+
+# 督评考 items show in the inbox of the level above from this many days before they are due.
+REVIEW_LEAD_DAYS = 14
+
+
+def reviews_due(user, today: dt.date | None = None):
+    """The 督评考 items (quarterly research, half-yearly evaluation, yearly assessment) of
+    secretary projects below the user that are due within ``REVIEW_LEAD_DAYS`` or overdue and
+    have no result yet: the level above records them (``assessment.evaluate``), never the
+    organization itself."""
+    from dangjian.assessment.models import Review
+    from dangjian.assessment.services.projects import EVALUATE, is_above
+
+    if not user.can(EVALUATE):
+        return []
+    today = today or timezone.localdate()
+    rows = (
+        Review.objects.visible_to(user, EVALUATE)
+        .filter(result_score__isnull=True, due_on__lte=today + dt.timedelta(REVIEW_LEAD_DAYS))
+        .select_related("project")
+        .order_by("due_on", "org_path", "id")
+    )
+    out = []
+    for r in rows[:400]:
+        if not is_above(user, r):
+            continue
+        out.append(
+            todo.Todo(
+                source="assessment.review_due",
+                title=f"督评考：{r.get_kind_display()}",
+                subject=f"{r.period} · {r.project.title}",
+                url=reverse("console:assessment:project", args=[r.project_id]),
+                object_id=r.pk,
+                due=r.due_on,
+            )
+        )
+        if len(out) >= 200:
+            break
+    return out
+
+
 def declare() -> None:
     todo.declare(
         "assessment.rectification_plan", label=_("待制定整顿方案"), items=plans_due, module="考核"
@@ -108,6 +177,18 @@ def declare() -> None:
         "assessment.ranking_confirm",
         label=_("待确认的软弱涣散名单"),
         items=confirmations_waiting,
+        module="考核",
+    )
+    todo.declare(
+        "assessment.objection_handle",
+        label=_("待处理的评星异议"),
+        items=objections_waiting,
+        module="考核",
+    )
+    todo.declare(
+        "assessment.review_due",
+        label=_("待评定的督评考事项"),
+        items=reviews_due,
         module="考核",
     )
     notify.declare_kind("assessment.warning", _("党员双色预警"))

@@ -20,6 +20,7 @@ urlpatterns = [
     path("schemes/<int:scheme_id>/", views_rating.scheme_edit, name="scheme"),
     path("scores/", views_rating.score_list, name="scores"),
     path("projects/", views_projects.project_list, name="projects"),
+    path("projects/new/", views_projects.project_new, name="project_new"),
     path("projects/<int:project_id>/", views_projects.project_detail, name="project"),
     path("reviews/<int:review_id>/", views_projects.review_record, name="review"),
     # 软弱涣散 (weak and lax organizations), rectification, member warnings

@@ -6,14 +6,17 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.assessment.api.common import year_or_none
+from dangjian.assessment.forms import ProjectForm
 from dangjian.assessment.selectors import projects as selectors
 from dangjian.assessment.services import projects as services
 from dangjian.core import scope
+from dangjian.core.ids import MAX_PK
 from dangjian.core.scope import Forbidden
 from dangjian.web.decorators import console_view
+from dangjian.web.forms import add_service_errors
 from dangjian.web.paging import paginate
 
 
@@ -38,8 +41,44 @@ def project_list(request):
             "page": page,
             "rows": list(page.object_list),
             "pending": list(pending),
+            "can_create": user.can(services.PROJECT),
         },
     )
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def project_new(request):
+    """The secretary sets up the year's project (the same service as the API)."""
+    user = request.user
+    if not user.can(services.PROJECT):
+        raise Forbidden("您没有管理书记项目的权限")
+    data = request.POST if request.method == "POST" else None
+    initial = {"year": timezone.localdate().year, "secretary_name": user.real_name or ""}
+    form = ProjectForm(data, initial=initial, orgs=selectors.project_orgs(user))
+    if data is not None and form.is_valid():
+        raw = form.cleaned_data["org"]
+        org_pk = int(raw) if raw.isdigit() and 0 < int(raw) < MAX_PK else None
+        milestones = form.milestones()
+        try:
+            if org_pk is None:
+                raise ValidationError({"org": ["请选择党组织"]})
+            p = services.project_create(
+                actor=user,
+                org=org_pk,
+                year=form.cleaned_data["year"],
+                title=form.cleaned_data["title"],
+                secretary_name=form.cleaned_data["secretary_name"],
+                team=form.cleaned_data["team"],
+                plan=form.cleaned_data["plan"],
+                milestones=[{"title": m["title"], "due_on": m["due_on"]} for m in milestones],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc, form.aliases(milestones))
+        else:
+            messages.success(request, f"已创建书记项目：{p.title}，督评考事项已排期")
+            return redirect("console:assessment:project", project_id=p.pk)
+    return render(request, "assessment/project_new.html", {"form": form})
 
 
 @console_view

@@ -135,6 +135,8 @@ ACTION_LABELS = {
     "transfer.record": "登记转接组织关系",
     "timebank.stations.import": "Excel导入驿站",
     "timebank.riders.import": "Excel导入新就业群体",
+    "assessment.score_evidence": "上传人工评分佐证附件",
+    "assessment.flag_evidence": "上传软弱涣散情形证据附件",
 }
 
 # The workflows: "<prefix><move>" is the move of the flow, named by the flow itself.

@@ -396,8 +396,10 @@ class Compiled:
             {} if count else compiler.get_converters([c for c, _, _ in compiler.select])
         )
 
-    def run(self, values: list, cursor=None) -> list:
-        """The rows (tuples) for ``values``, on ``cursor`` or a new one."""
+    def run(self, values: list, cursor=None, *, convert: bool = True) -> list:
+        """The rows (tuples) for ``values``, on ``cursor`` or a new one. ``convert=False``
+        leaves the values as the database driver gave them (no per-row Django converters: a
+        caller that formats them itself, e.g. decimals and dates straight to text)."""
         params = [
             values[s] if s is not None else p for s, p in zip(self.slots, self.params, strict=True)
         ]
@@ -408,7 +410,7 @@ class Compiled:
         else:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
-        if self.converters:
+        if convert and self.converters:
             rows = [tuple(r) for r in self.compiler.apply_converters(rows, self.converters)]
         return rows
 

@@ -29,8 +29,10 @@ INDICATORS = (
     ("events", "网格事件三率", 15, "events_rates", "办结率、按期办结率、满意率"),
     ("development", "发展党员计划", 5, "development_target", "近两年下达发展党员目标"),
     ("project", "书记项目", 10, "secretary_project", "督评考结果与上级评价"),
+    ("points", "党员先锋指数", 5, "member_points", "党员年均积分对照满分线"),
+    ("volunteer", "志愿服务", 5, "volunteer_hours", "党员人均志愿服务时长对照满分线"),
 )
-MANUAL = ("service", "服务群众成效", 20, "由县级组织部门按佐证材料评分")
+MANUAL = ("service", "服务群众成效", 10, "由县级组织部门按佐证材料评分")
 EVIDENCE = ("走访群众台账", "为民办实事清单", "群众满意度测评表", "志愿服务记录")
 
 
@@ -73,7 +75,7 @@ def seed_ratings(b, users: dict, progress: bool = False) -> dict:
     scores = []
     for pk, path, area_path, domain in orgs:
         ind = manual[rating_services.SECTOR_OF_DOMAIN[domain]]
-        points = Decimal(rng.choice((20, 19, 18, 18, 17, 16, 15, 14, 12, 10)))
+        points = Decimal(rng.choice((10, 10, 9, 9, 9, 8, 8, 7, 6, 5)))
         scores.append(
             ManualScore(
                 indicator=ind,

@@ -48,6 +48,8 @@ TILES += (
     Tile("我的预警", "portal:assessment:mine", "members.view"),
     Tile("支部预警", "portal:assessment:branch", "members.manage"),
 )
+# The star rating: a secretary's organizations' ratings; a member's own organization's.
+TILES += (Tile("评星定级", "portal:assessment:ratings", "members.view"),)
 
 
 def tiles_for(user) -> list[dict]:

@@ -121,3 +121,50 @@ def test_project_pages(rated, client):
     assert review.result_score == 88
     client.force_login(rated.users["street3"])
     assert client.get(f"/assessment/projects/{p.pk}/").status_code == 404
+
+
+def test_project_form_creates_through_the_service(rated, client):
+    from dangjian.assessment.models import SecretaryProject
+    from dangjian.core.models import AuditEntry
+
+    client.force_login(rated.users["community"])
+    page = text(client.get("/assessment/projects/new/"))
+    branch = rated.orgs["grid_branch"]
+    # The secretary's own organizations are offered; a 党小组 and other streets are not.
+    assert branch.name in page and "1号楼党小组" not in page and "凤凰山" not in page
+    assert "/assessment/projects/new/" in text(client.get("/assessment/projects/"))
+    form = {
+        "org": branch.pk,
+        "year": YEAR,
+        "title": "红色物业",
+        "secretary_name": "王书记",
+        "team": "李一、张二",
+        "plan": "一季度摸底，二季度推进",
+        "m0_title": "摸底",
+        "m0_due": f"{YEAR}-03-31",
+        "m2_title": "推进",
+        "m2_due": "三月底",
+    }
+    # Bad input: the message names the field on the row it came from; nothing is written.
+    page = text(client.post("/assessment/projects/new/", {**form, "plan": ""}))
+    assert "请填写实施计划" in page and "计划完成日期格式应为YYYY-MM-DD" in page
+    assert 'id="p-m2-due"' in page and "三月底" in page
+    assert not SecretaryProject.objects.exists()
+    form["m2_due"] = f"{YEAR}-06-30"
+    r = client.post("/assessment/projects/new/", form)
+    p = SecretaryProject.objects.get(org=branch, year=YEAR)
+    assert r.status_code == 302 and r["Location"] == f"/assessment/projects/{p.pk}/"
+    assert p.team == ["李一", "张二"]
+    assert [(m.title, m.due_on) for m in p.milestones.all()] == [
+        ("摸底", dt.date(YEAR, 3, 31)),
+        ("推进", dt.date(YEAR, 6, 30)),
+    ]
+    assert p.reviews.count() == 7
+    assert AuditEntry.objects.filter(action="assessment.project_create").count() == 1
+    # A second one for the same year is refused on the year field.
+    assert "该党组织本年度已有书记项目" in text(client.post("/assessment/projects/new/", form))
+    # Another county's street cannot set one up for this branch (404); a grid worker may not.
+    client.force_login(rated.users["street3"])
+    assert client.post("/assessment/projects/new/", {**form, "year": YEAR + 1}).status_code == 404
+    client.force_login(rated.users["grid"])
+    assert client.get("/assessment/projects/new/").status_code == 403

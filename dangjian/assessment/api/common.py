@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 
 def year_or_none(value) -> int | None:
@@ -19,3 +23,47 @@ def year_or_none(value) -> int | None:
 
 def dec(value) -> str | None:
     return None if value is None else f"{value:.2f}"
+
+
+# --- values as the database driver gives them (``scope.Compiled.run(convert=False)``) ---------
+# SQLite hands decimals back as int or float, dates as 'YYYY-MM-DD', datetimes as UTC text
+# and booleans as 0/1; PostgreSQL as Decimal, date, aware datetime and bool. The hot reads skip
+# Django's per-row converters and format either straight to the API's text.
+
+
+def raw_dec(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = Decimal(value)
+    return f"{value:.2f}"
+
+
+def raw_date(value) -> str | None:
+    if value is None:
+        return None
+    return value[:10] if isinstance(value, str) else value.isoformat()
+
+
+def raw_moment(value, zone) -> str | None:
+    """A stored datetime in the local ``zone`` as ISO 8601 (as ``core.api.iso``)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(zone).isoformat()
+
+
+_LABELS: dict = {}
+
+
+def labels(choices) -> dict[str, str]:
+    """``{value: label}`` of a ``TextChoices`` in the active language, translated once per
+    language rather than once per row."""
+    key = (choices, translation.get_language())
+    found = _LABELS.get(key)
+    if found is None:
+        found = _LABELS[key] = {c.value: str(c.label) for c in choices}
+    return found

@@ -6,10 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from ninja import Query, Router, Schema
 
 from dangjian.assessment import indicators
-from dangjian.assessment.api.common import dec, year_or_none
+from dangjian.assessment.api.common import (
+    dec,
+    labels,
+    raw_date,
+    raw_dec,
+    raw_moment,
+    year_or_none,
+)
 from dangjian.assessment.models import Indicator, ObjectionState, RatingState, Sector
 from dangjian.assessment.selectors import rating as selectors
 from dangjian.assessment.selectors import stored
@@ -276,7 +284,7 @@ def list_ratings(request, params: Query[RatingParams]):
     year = year_or_none(params.year)
     if area is not None and year and org is None and params.stars is None and not params.state:
         # A node's ranking: the hot path, compiled statements over the stored rows.
-        return paginate(request, stored.Ranking(user, year=year, path=area.path), head_out)
+        return paginate(request, stored.Ranking(user, year=year, path=area.path), head_formatter())
     qs = selectors.ratings(
         user,
         year=year,
@@ -288,44 +296,73 @@ def list_ratings(request, params: Query[RatingParams]):
     return paginate(request, qs, rating_out)
 
 
+def head_formatter():
+    """The function that turns a stored ``stored.HEAD`` row, as the driver gave it, into the
+    API's rating: the labels and the time zone are looked up once, not per row."""
+    sectors, states = labels(Sector), labels(RatingState)
+    zone = timezone.get_current_timezone()
+    # A county's ratings share a handful of dates (one computation, one publication): each
+    # distinct value is formatted once.
+    moments: dict = {}
+    dates: dict = {None: None}
+
+    def moment(value):
+        text = moments.get(value)
+        if text is None:
+            text = moments[value] = raw_moment(value, zone)
+        return text
+
+    def day(value):
+        try:
+            return dates[value]
+        except KeyError:
+            text = dates[value] = raw_date(value)
+            return text
+
+    def out(row: tuple) -> dict:
+        (
+            pk,
+            org_id,
+            org_name,
+            year,
+            sector,
+            score,
+            stars,
+            by_score,
+            capped,
+            rank,
+            state,
+            published_on,
+            window_ends_on,
+            computed_at,
+            _org_path,
+            _area_path,
+        ) = row
+        return {
+            "id": pk,
+            "org_id": org_id,
+            "org_name": org_name,
+            "year": year,
+            "sector": sector,
+            "sector_label": sectors[sector],
+            "score": raw_dec(score),
+            "stars": stars,
+            "stars_by_score": by_score,
+            "capped": bool(capped),
+            "rank": rank,
+            "state": state,
+            "state_label": states[state],
+            "published_on": day(published_on),
+            "window_ends_on": day(window_ends_on),
+            "computed_at": moment(computed_at),
+        }
+
+    return out
+
+
 def head_out(row: tuple) -> dict:
-    """A stored rating read as a ``stored.HEAD`` tuple."""
-    (
-        pk,
-        org_id,
-        org_name,
-        year,
-        sector,
-        score,
-        stars,
-        by_score,
-        capped,
-        rank,
-        state,
-        published_on,
-        window_ends_on,
-        computed_at,
-        _org_path,
-        _area_path,
-    ) = row
-    return {
-        "id": pk,
-        "org_id": org_id,
-        "org_name": org_name,
-        "year": year,
-        "sector": sector,
-        "sector_label": str(Sector(sector).label),
-        "score": dec(score),
-        "stars": stars,
-        "stars_by_score": by_score,
-        "capped": capped,
-        "rank": rank,
-        "state": state,
-        "state_label": str(RatingState(state).label),
-        "published_on": iso(published_on),
-        "window_ends_on": iso(window_ends_on),
-        "computed_at": iso(computed_at),
-    }
+    """One stored rating read as a ``stored.HEAD`` tuple."""
+    return head_formatter()(row)
 
 
 def _reaches(user, action: str, org_path: str, area_path: str) -> bool:
@@ -355,18 +392,20 @@ def rating_detail(request, rating_id: int):
             actions.append("publish")
         if any(o[3] == ObjectionState.FILED for o in objections):
             actions.append("handle_objection")
+    zone = timezone.get_current_timezone()
+    objection_states = labels(ObjectionState)
     return {
-        **head_out(head),
+        **head_formatter()(head),
         "lines": [
             {
                 "code": code,
                 "name": name,
                 "kind": kind,
                 "kind_label": "系统计算" if kind == "computed" else "人工评分",
-                "weight": dec(weight),
+                "weight": raw_dec(weight),
                 "figure": figure,
                 "source": source,
-                "points": dec(points),
+                "points": raw_dec(points),
             }
             for code, name, kind, weight, figure, source, points in lines
         ],
@@ -376,10 +415,10 @@ def rating_detail(request, rating_id: int):
                 "rating_id": rid,
                 "reason": reason,
                 "state": ostate,
-                "state_label": str(ObjectionState(ostate).label),
-                "filed_at": iso(filed_at),
+                "state_label": objection_states[ostate],
+                "filed_at": raw_moment(filed_at, zone),
                 "response": response,
-                "handled_at": iso(handled_at),
+                "handled_at": raw_moment(handled_at, zone),
             }
             for oid, rid, reason, ostate, filed_at, response, handled_at in objections
         ],

@@ -111,7 +111,10 @@ class ManualScore(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"))
     points = models.DecimalField(_("得分"), max_digits=5, decimal_places=2)
     evidence = models.TextField(_("佐证材料"))
-    evidence_file = models.FileField(_("佐证附件"), upload_to="assessment/%Y/", blank=True)
+    # Evidence files (photos, scanned PDFs), kept by ``core.files`` (encrypted at rest).
+    evidence_files = models.ManyToManyField(
+        "core.StoredFile", blank=True, related_name="+", verbose_name=_("佐证附件")
+    )
     scored_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

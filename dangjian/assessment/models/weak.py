@@ -80,6 +80,10 @@ class Flag(models.Model):
     evidence = models.JSONField(_("证据"), default=dict, blank=True)
     evidence_url = models.CharField(_("证据清单链接"), max_length=300, blank=True)
     manual = models.BooleanField(_("人工认定"), default=False)
+    # A manual situation's evidence files (``core.files``, encrypted at rest).
+    evidence_files = models.ManyToManyField(
+        "core.StoredFile", blank=True, related_name="+", verbose_name=_("证据附件")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

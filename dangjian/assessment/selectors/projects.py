@@ -17,6 +17,19 @@ def projects(user, *, year=None, org=None):
     return qs.select_related("org").order_by("-year", "org_path", "id")
 
 
+def project_orgs(user, limit: int = 300) -> list:
+    """The organizations the user may set up a project for (``assessment.project``): any kind
+    but a 党小组, in tree order."""
+    from dangjian.organizations.models import OrgKind, PartyOrg
+
+    return list(
+        PartyOrg.objects.visible_to(user, "assessment.project")
+        .exclude(kind=OrgKind.GROUP)
+        .only("pk", "name", "path")
+        .order_by("path")[:limit]
+    )
+
+
 def project_get(user, pk: int) -> SecretaryProject:
     return scope.get_visible(
         SecretaryProject.objects.select_related("org").prefetch_related("milestones", "reviews"),

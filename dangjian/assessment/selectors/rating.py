@@ -91,3 +91,27 @@ def objections(user, *, rating: Rating | None = None, state: str = ""):
 
 def objection_get(user, pk: int) -> Objection:
     return scope.get_visible(Objection.objects.select_related("rating"), user, VIEW, pk=pk)
+
+
+# Members read their own organization's rating once it is published (no staff reach needed).
+SHOWN_TO_MEMBERS = (RatingState.PUBLISHED, RatingState.FINAL)
+
+
+def member_rating(user) -> Rating | None:
+    """The latest published (or final) rating of the signed-in member's own organization: the
+    nearest rated one at or above their organization (a 党小组's branch). None for a user who
+    is no member, or before anything is published."""
+    from dangjian.members.models import Member
+
+    org_path = Member.objects.filter(user=user).values_list("org_path", flat=True).first()
+    if not org_path:
+        return None
+    return (
+        Rating.objects.filter(
+            org_path__in=[*tree.ancestors_of(org_path), org_path], state__in=SHOWN_TO_MEMBERS
+        )
+        .select_related("scheme")
+        .prefetch_related("lines")
+        .order_by("-year", "-org_path")
+        .first()
+    )

@@ -1,9 +1,15 @@
 """The two hot reads of stored ratings, each statement compiled by the ORM once per scope shape
 (``core.scope.compiled``) and read as tuples: one organization's rating with its explanation
 lines, and a page of a node's ranking. Same scope as ``Rating.objects.visible_to``; the ORM
-path runs instead when a user's scope cannot be compiled."""
+path runs instead when a user's scope cannot be compiled.
+
+Rows come back as the database driver gives them (``Compiled.run(convert=False)``: no Django
+converters per row; ``api.common.raw_*`` format them), and one organization's three
+statements share one cursor."""
 
 from __future__ import annotations
+
+from django.db import connections
 
 from dangjian.assessment.models import Objection, Rating, RatingLine
 from dangjian.core import scope, tree
@@ -31,7 +37,7 @@ LINE = ("code", "name", "kind", "weight", "figure", "source", "points")
 OBJECTION = ("id", "rating_id", "reason", "state", "filed_at", "response", "handled_at")
 
 
-def _visible(user, build_key, build, values_after, fallback):
+def _visible(user, build_key, build, values_after, fallback, cursor):
     found = scope.keyed_terms(Rating, user, VIEW)
     if found is None:
         return None
@@ -41,7 +47,7 @@ def _visible(user, build_key, build, values_after, fallback):
         statement = scope.compiled((*build_key, shape), using, lambda st: build(st, terms))
     except scope.NotCompilable:
         return fallback()
-    return statement.run([*values, *values_after])
+    return statement.run([*values, *values_after], cursor, convert=False)
 
 
 def rating_explained(user, pk: int) -> tuple[tuple, list[tuple], list[tuple]] | None:
@@ -51,34 +57,36 @@ def rating_explained(user, pk: int) -> tuple[tuple, list[tuple], list[tuple]] | 
         return (
             Rating.objects.filter(scope.terms_q(scope.terms_stand_in(terms, stand)))
             .filter(pk=stand.number())
+            .order_by()
             .values_list(*HEAD)
         )
 
     def fallback():
         return list(Rating.objects.visible_to(user, VIEW).filter(pk=pk).values_list(*HEAD))
 
-    rows = _visible(user, ("assessment.rating",), build, [pk], fallback)
-    if not rows:
-        return None
     using = Rating._default_manager.db
-    lines = scope.compiled(
-        ("assessment.lines",),
-        using,
-        lambda st: (
-            RatingLine.objects.filter(rating_id=st.number())
-            .order_by("position", "id")
-            .values_list(*LINE)
-        ),
-    ).run([pk])
-    objections = scope.compiled(
-        ("assessment.objections",),
-        using,
-        lambda st: (
-            Objection.objects.filter(rating_id=st.number())
-            .order_by("-filed_at", "-id")
-            .values_list(*OBJECTION)
-        ),
-    ).run([pk])
+    with connections[using].cursor() as cursor:
+        rows = _visible(user, ("assessment.rating",), build, [pk], fallback, cursor)
+        if not rows:
+            return None
+        lines = scope.compiled(
+            ("assessment.lines",),
+            using,
+            lambda st: (
+                RatingLine.objects.filter(rating_id=st.number())
+                .order_by("position", "id")
+                .values_list(*LINE)
+            ),
+        ).run([pk], cursor, convert=False)
+        objections = scope.compiled(
+            ("assessment.objections",),
+            using,
+            lambda st: (
+                Objection.objects.filter(rating_id=st.number())
+                .order_by("-filed_at", "-id")
+                .values_list(*OBJECTION)
+            ),
+        ).run([pk], cursor, convert=False)
     return rows[0], lines, objections
 
 
@@ -118,7 +126,7 @@ class Ranking:
             )
         except scope.NotCompilable:
             return self._orm().count()
-        return statement.run([*values, self.path, self.end])[0][0]
+        return statement.run([*values, self.path, self.end], convert=False)[0][0]
 
     def __getitem__(self, key: slice) -> list[tuple]:
         if self.found is None:
@@ -142,4 +150,4 @@ class Ranking:
             )
         except scope.NotCompilable:
             return list(self._orm().values_list(*HEAD)[offset:stop])
-        return statement.run([*values, self.path, self.end])
+        return statement.run([*values, self.path, self.end], convert=False)

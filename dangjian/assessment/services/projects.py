@@ -171,7 +171,7 @@ def milestone_done(*, actor, milestone: ProjectMilestone, done_on, evidence) -> 
     return milestone
 
 
-def _above(actor, row) -> bool:
+def is_above(actor, row) -> bool:
     """Whether the actor's evaluate reach covers a node above the project's organization (the
     level above evaluates, not the branch itself)."""
     reach = scope.reach_of(actor, EVALUATE)
@@ -199,7 +199,7 @@ def review_record(
     """The level above records a 督评考 item: evidence, result score (0–100), note."""
     review = scope.get_visible(Review, actor, EVALUATE, view_action=VIEW, pk=review.pk)
     review = Review.objects.select_for_update().get(pk=review.pk)
-    if not _above(actor, review):
+    if not is_above(actor, review):
         raise scope.Forbidden("督评考结果由上级党组织评定")
     errors = Errors()
     evidence = clean_text(evidence, 2000)
@@ -228,7 +228,7 @@ def review_record(
 def project_evaluate(*, actor, project: SecretaryProject, score, note) -> SecretaryProject:
     project = scope.get_visible(SecretaryProject, actor, EVALUATE, view_action=VIEW, pk=project.pk)
     project = SecretaryProject.objects.select_for_update().get(pk=project.pk)
-    if not _above(actor, project):
+    if not is_above(actor, project):
         raise scope.Forbidden("书记项目由上级党组织评价")
     if project.state == ProjectState.EVALUATED:
         raise Conflict("该书记项目已评价")

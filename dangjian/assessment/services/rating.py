@@ -231,9 +231,7 @@ def indicator_remove(*, actor, indicator: Indicator) -> None:
 
 
 @transaction.atomic
-def manual_score_set(
-    *, actor, indicator: Indicator, org, year, points, evidence, evidence_file=None
-) -> ManualScore:
+def manual_score_set(*, actor, indicator: Indicator, org, year, points, evidence) -> ManualScore:
     """Score a manual indicator for one organization, with its evidence (county staff)."""
     errors = Errors()
     pk = org.pk if isinstance(org, PartyOrg) else org
@@ -253,8 +251,6 @@ def manual_score_set(
     row = row or ManualScore(indicator=indicator, org=node, year=y)
     row.org_path, row.area_path = node.path, node.area_path
     row.points, row.evidence, row.scored_by = p, evidence, actor
-    if evidence_file is not None:
-        row.evidence_file = evidence_file
     row.save()
     audit.record(
         actor=actor,
