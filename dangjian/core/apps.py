@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from dangjian.core import retention  # registers the retention setting's check
+        from dangjian.core import worker  # noqa: F401  (declares its notification kind)
         from dangjian.core.models import LedgerAccount
         from dangjian.core.treemodel import register_path_copy
 
