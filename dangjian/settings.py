@@ -109,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "dangjian.core.middleware.RequestContextMiddleware",
     "dangjian.core.middleware.BodySizeLimitMiddleware",
+    "dangjian.core.middleware.JsonObjectBodyMiddleware",
     "dangjian.core.unavailable.DatabaseUnavailableMiddleware",
     "dangjian.core.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -101,7 +101,10 @@ def test_a_task_whose_worker_died_is_reported_interrupted(path, world, queue, de
     label = worker.task_label(path)
     assert row.status == "FAILED" and row.finished_at is not None
     assert row.exception_class_path == worker.INTERRUPTED_CLASS
-    assert row.traceback == f"后台任务“{label}”已中断：后台处理进程（{_host_id(dead_pid)}）已退出，任务没有完成"
+    assert (
+        row.traceback
+        == f"后台任务“{label}”已中断：后台处理进程（{_host_id(dead_pid)}）已退出，任务没有完成"
+    )
     entry = AuditEntry.objects.get(action="core.task_interrupted", object_id=str(row.pk))
     assert entry.note.startswith(row.traceback) and entry.after["task"] == path
     if job is None:  # a periodic sweep: queued again with its period, so it keeps running
