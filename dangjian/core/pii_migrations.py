@@ -23,6 +23,7 @@ def encrypt_column(
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(f"SELECT id, {col} FROM {table} WHERE {col} <> ''")
         rows = [(pk, v) for pk, v in cursor.fetchall() if v and not crypto.is_token(v)]
+        updates: list[tuple]
         if index_column:
             idx = schema_editor.quote_name(index_column)
             updates = [(crypto.encrypt(v), crypto.blind_index(kind, v), pk) for pk, v in rows]

@@ -27,11 +27,11 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from dangjian.core import audit, notify
+from dangjian.core.conf import setting
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def _alive(wid: str) -> bool | None:
 
 
 def interrupted_hours() -> int:
-    return int(settings.DANGJIAN.get("TASK_INTERRUPTED_HOURS", DEFAULT_INTERRUPTED_HOURS))
+    return int(setting("TASK_INTERRUPTED_HOURS", DEFAULT_INTERRUPTED_HOURS))
 
 
 def _reason(label: str, wid: str, alive: bool | None) -> str:
