@@ -7,7 +7,6 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.parser import Parser
 
 from dangjian.accounts.api import AUTH
 from dangjian.accounts.api import router as accounts_router
@@ -79,21 +78,6 @@ class _API(NinjaAPI):
         return f"{module}_{operation.view_func.__name__}".replace(".", "_")
 
 
-class _ObjectBodyParser(Parser):
-    """Every body the routes take is an object: an array, a number, a string or null is
-    refused before a route runs (Ninja read ``[null, null]`` as no fields at all, so a route
-    with only optional fields ran with its defaults)."""
-
-    def parse_body(self, request):
-        data = super().parse_body(request)
-        if not isinstance(data, dict):
-            # Ninja turns any parser error into "Cannot parse request body": the request
-            # remembers which one it was, for the answer below.
-            request.dangjian_body_error = "请求体必须是JSON对象"
-            raise ValueError("the body is not a JSON object")
-        return data
-
-
 def _docs_need_login(view):
     """In production the API documentation and the OpenAPI document are for logged-in users
     (a console session or a bearer token); the demo shows them to anyone."""
@@ -130,7 +114,6 @@ api = _API(
     urls_namespace="api",
     auth=AUTH,
     docs_url="/docs",
-    parser=_ObjectBodyParser(),
     docs_decorator=_docs_need_login,
 )
 
@@ -182,7 +165,6 @@ def _http_error(request, exc):
     message = str(exc.message)
     for english, (status, chinese) in _FRAMEWORK_ERRORS.items():
         if message.startswith(english):
-            chinese = getattr(request, "dangjian_body_error", chinese)
             return api.create_response(
                 request, {"detail": chinese, "errors": {"__all__": [chinese]}}, status=status
             )

@@ -41,6 +41,7 @@ SWEEPS = (
     ("dangjian.core.tasks.notify_deadlines_task", 60),
     ("dangjian.dashboard.tasks.rollups_refresh_task", 30),
     ("dangjian.assessment.tasks.assessment_nightly", 1440),
+    ("dangjian.core.tasks.interrupted_tasks_sweep_task", 10),
 )
 
 
@@ -54,6 +55,9 @@ def schedule_sweeps() -> list[str]:
 
     if settings.TASKS["default"]["BACKEND"] != "django_tasks_db.DatabaseBackend":
         return []
+    from dangjian.core.worker import interrupted_tasks_sweep
+
+    interrupted_tasks_sweep()  # a sweep left RUNNING by a dead worker would never be queued
     queued = []
     for path, minutes in SWEEPS:
         waiting = DBTaskResult.objects.filter(task_path=path, status__in=["READY", "RUNNING"])
@@ -61,6 +65,20 @@ def schedule_sweeps() -> list[str]:
             import_string(path).enqueue(reschedule_minutes=minutes)
             queued.append(path)
     return queued
+
+
+def run_worker(args: list[str]) -> None:
+    """``db_worker`` named ``<host>:<pid>`` (so a later sweep can tell it died), after ending
+    the tasks that dead workers left running (``core.worker``)."""
+    from django.conf import settings
+
+    from dangjian.core import worker
+
+    if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
+        worker.interrupted_tasks_sweep()
+    if not any(a == "--worker-id" or a.startswith("--worker-id=") for a in args):
+        args = [*args, "--worker-id", worker.worker_id()]
+    _manage("db_worker", *args)
 
 
 def demo() -> None:
@@ -109,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
         serve(host, port)
     elif command == "worker":
         _django()
-        _manage("db_worker", *argv[1:])
+        run_worker(argv[1:])
     elif command in ("help", "-h", "--help"):
         print(
             "用法: dangjian <命令>\n"

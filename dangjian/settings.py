@@ -109,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "dangjian.core.middleware.RequestContextMiddleware",
     "dangjian.core.middleware.BodySizeLimitMiddleware",
+    "dangjian.core.middleware.JsonObjectBodyMiddleware",
     "dangjian.core.unavailable.DatabaseUnavailableMiddleware",
     "dangjian.core.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -319,6 +320,12 @@ DANGJIAN = {
     # Minutes a running job may go without progress before its worker is taken for dead (the
     # largest import's write, one transaction without progress, takes a few minutes).
     "MEMBERS_JOB_STALE_MINUTES": int(os.environ.get("DANGJIAN_MEMBERS_JOB_STALE_MINUTES", 30)),
+    # A revealed export's workbook (whole numbers): downloaded once, within these minutes.
+    "MEMBERS_REVEALED_FILE_MINUTES": int(
+        os.environ.get("DANGJIAN_MEMBERS_REVEALED_FILE_MINUTES", 30)
+    ),
+    # A task left running by a worker this machine cannot check is taken as interrupted after.
+    "TASK_INTERRUPTED_HOURS": int(os.environ.get("DANGJIAN_TASK_INTERRUPTED_HOURS", 24)),
 }
 
 if PRODUCTION:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from dangjian.accounts import throttle
+from dangjian.core import worker
 
 
 @task()
@@ -24,3 +25,6 @@ def login_throttle_sweep_task(reschedule_minutes: int = 0) -> dict:
             run_after=timezone.now() + dt.timedelta(minutes=reschedule_minutes)
         ).enqueue(reschedule_minutes=reschedule_minutes)
     return {"deleted": deleted}
+
+
+worker.declare(login_throttle_sweep_task, "清理登录失败计数")

@@ -13,6 +13,8 @@ import datetime as dt
 from django.utils import timezone
 from django_tasks import task
 
+from dangjian.core import worker
+
 
 @task()
 def assessment_nightly(year: int = 0, actor_id: int = 0, reschedule_minutes: int = 0) -> dict:
@@ -27,3 +29,6 @@ def assessment_nightly(year: int = 0, actor_id: int = 0, reschedule_minutes: int
             run_after=timezone.now() + dt.timedelta(minutes=reschedule_minutes)
         ).enqueue(reschedule_minutes=reschedule_minutes)
     return result
+
+
+worker.declare(assessment_nightly, "考核评价夜间重算")

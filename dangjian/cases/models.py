@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.accounts.models import Department
-from dangjian.core.crypto import EncryptedField
+from dangjian.core.crypto import EncryptedField, mask
 from dangjian.core.scope import ScopedManager, ScopeFields, Team
 from dangjian.core.tree import PathField
 from dangjian.core.workflow import Action
@@ -313,7 +313,9 @@ class Event(models.Model):
         related_name="reported_events",
         verbose_name=_("上报人"),
     )
-    reporter_name = models.CharField(_("上报人姓名"), max_length=50, blank=True)
+    # Encrypted at rest: a caller or reporter who hides their name (``anonymous``) is named
+    # only to the reporter (the staff member who took the call); nothing searches by it.
+    reporter_name = EncryptedField(_("上报人姓名"), pii_kind="name", blank=True, default="")
     anonymous = models.BooleanField(_("匿名"), default=False)
     reporter_phone = EncryptedField(_("联系电话"), pii_kind="phone", blank=True, default="")
     reporter_phone_index = models.CharField(
@@ -660,7 +662,9 @@ class VisitRecord(models.Model):
         related_name="+",
         verbose_name=_("住户"),
     )
-    household_label = models.CharField(_("门牌"), max_length=100)
+    # The door label: encrypted at rest like ``Household.door``; ``household_key`` holds its
+    # blind index, never the label.
+    household_label = EncryptedField(_("门牌"), pii_kind="address")
     household_key = models.CharField(max_length=160, editable=False)
     visited_on = models.DateField(_("走访日期"))
     week = models.DateField(_("所在周"), editable=False)
@@ -695,7 +699,7 @@ class VisitRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.visited_on} {self.household_label}"
+        return f"{self.visited_on} {mask('address', self.household_label)}"
 
 
 # --- the trained classifier ---------------------------------------------------------------------

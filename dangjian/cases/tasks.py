@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from dangjian.cases import services
+from dangjian.core import worker
 
 
 @task()
@@ -40,3 +41,7 @@ def classifier_train_task(reschedule_minutes: int = 0) -> dict:
     if row is None:
         return {"version": None, "samples": classifier.labelled_count()}
     return {"version": row.version, "samples": row.samples, **row.evaluation}
+
+
+worker.declare(sla_sweep_task, "事件处置时限检查")
+worker.declare(classifier_train_task, "事件分类模型训练")

@@ -85,6 +85,7 @@ ACTION_LABELS = {
     "members.import_job": "提交党员导入任务",
     "members.job_cancel": "取消导入导出任务",
     "members.job_interrupted": "导入导出任务中断",
+    "core.task_interrupted": "后台任务中断",
     "members.committee.record": "登记委员会选举结果",
     "members.committee.postpone": "批准延期换届",
     "members.committee.seat_add": "增补委员",

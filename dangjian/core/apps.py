@@ -9,7 +9,10 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from dangjian.core import retention  # registers the retention setting's check
+        from dangjian.core import (
+            retention,  # registers the retention setting's check
+            worker,  # noqa: F401  (declares its notification kind)
+        )
         from dangjian.core.models import LedgerAccount
         from dangjian.core.treemodel import register_path_copy
 

@@ -101,6 +101,45 @@ class BodySizeLimitMiddleware:
         return self.get_response(request)
 
 
+NOT_AN_OBJECT = "请求体必须是JSON对象"
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class JsonObjectBodyMiddleware:
+    """Every JSON body the API takes is an object: an array, a number, a string, ``true`` or
+    ``null`` sent to any write of ``/api/`` is refused with 422 before a route runs, whether
+    the route reads a body or not (Ninja read ``[null, null]`` as no fields at all, so a route
+    with only optional fields ran with its defaults, and a route without a body ignored it).
+    Broken JSON is left to the route, which names it ("请求体不是有效的JSON")."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.method in _WRITES
+            and request.path.startswith("/api/")
+            and request.content_type == "application/json"
+        ):
+            import json
+
+            raw = request.body
+            if raw.strip():
+                try:
+                    data = json.loads(raw)
+                except ValueError:
+                    data = {}
+                if not isinstance(data, dict):
+                    from django.http import JsonResponse
+
+                    return JsonResponse(
+                        {"detail": NOT_AN_OBJECT, "errors": {"__all__": [NOT_AN_OBJECT]}},
+                        status=422,
+                        json_dumps_params={"ensure_ascii": False},
+                    )
+        return self.get_response(request)
+
+
 class RequestContextMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

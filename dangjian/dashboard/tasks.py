@@ -13,6 +13,7 @@ import datetime as dt
 from django.utils import timezone
 from django_tasks import task
 
+from dangjian.core import worker
 from dangjian.dashboard.rollups import engine
 
 
@@ -24,3 +25,6 @@ def rollups_refresh_task(months: int = 1, reschedule_minutes: int = 0) -> dict:
             run_after=timezone.now() + dt.timedelta(minutes=reschedule_minutes)
         ).enqueue(months=months, reschedule_minutes=reschedule_minutes)
     return {"months": done}
+
+
+worker.declare(rollups_refresh_task, "统计汇总刷新")

@@ -178,7 +178,8 @@ class CityBuilder:
                 Household(
                     unit=unit,
                     area_path=unit.path,
-                    door=names.door_label(unit.name, floor + 1, room + 1),
+                    door=(door := names.door_label(unit.name, floor + 1, room + 1)),
+                    door_index=crypto.blind_index("address", door),
                     head_name=names.person_name(rng),
                     members=members,
                 )

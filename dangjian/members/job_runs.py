@@ -12,6 +12,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -43,6 +44,9 @@ CANCELLING_LABEL = "正在取消（将在当前批次处理完后停止）"
 STALE_LABEL = "长时间没有进展，后台处理进程可能已中断"
 DEFAULT_STALE_MINUTES = 30
 DEFAULT_FILE_DAYS = 7
+# A workbook with whole ID and phone numbers is handed over once, and only this long after
+# the export ended; then it is removed (issue 19: no revealed file fetched indefinitely).
+DEFAULT_REVEALED_FILE_MINUTES = 30
 
 
 def background_rows() -> int:
@@ -60,6 +64,13 @@ def background_max_rows() -> int:
 def file_days() -> int:
     """How many days an ended job's stored files are kept."""
     return int(settings.DANGJIAN.get("MEMBERS_JOB_FILE_DAYS", DEFAULT_FILE_DAYS))
+
+
+def revealed_file_minutes() -> int:
+    """How long after its end a revealed export's workbook may be downloaded (once)."""
+    return int(
+        settings.DANGJIAN.get("MEMBERS_REVEALED_FILE_MINUTES", DEFAULT_REVEALED_FILE_MINUTES)
+    )
 
 
 def stale_minutes() -> int:
@@ -300,36 +311,50 @@ def stale_jobs_sweep(*, now=None) -> dict:
     )
     ended = 0
     for pk in list(due):
-        with transaction.atomic():
-            job = MemberJob.objects.select_for_update().filter(pk=pk).first()
-            if job is None or not is_stale(job, now):
-                continue
-            if job.cancel_requested_at is not None:
-                state, stage = JobState.CANCELLED, "cancelled"
-                detail = _cancel_detail(
-                    job.kind, job.cancelled_by_name, job.cancel_requested_at, interrupted=True
-                )
-            else:
-                state, stage = JobState.FAILED, "failed"
-                again = "请重新导入" if job.kind == JobKind.IMPORT else "请重新导出"
-                detail = (
-                    f"后台处理进程已中断（超过{stale_minutes()}分钟没有进展），"
-                    f"{_nothing_written(job.kind)}，{again}"
-                )
-            fields = {"state": state, "stage": stage, "detail": detail, "finished_at": now}
-            if state == JobState.CANCELLED:
-                fields["cancelled_at"] = now
-            MemberJob.objects.filter(pk=pk).update(**fields)
-            audit.record(
-                actor=None,
-                action="members.job_interrupted",
-                obj=job,
-                before={"state": job.state, "stage": job.stage},
-                after={"state": state},
-                note=detail,
-            )
-            ended += 1
+        ended += _end_interrupted(pk, now, worker_gone=False)
     return {"jobs": ended, "minutes": stale_minutes()}
+
+
+def job_interrupted(args: list, kwargs: dict) -> None:
+    """``core.worker``'s handler for ``run_member_job``: its worker died, so the job ends now
+    (failed, or cancelled when a cancel was asked), not after ``stale_minutes()``."""
+    job_id = (args[0] if args else None) or kwargs.get("job_id")
+    if isinstance(job_id, int):
+        _end_interrupted(job_id, timezone.now(), worker_gone=True)
+
+
+@transaction.atomic
+def _end_interrupted(pk: int, now, *, worker_gone: bool) -> int:
+    job = MemberJob.objects.select_for_update().filter(pk=pk).first()
+    # A queued job whose task's worker died before the job started is ended as well.
+    open_states = (JobState.RUNNING, JobState.QUEUED) if worker_gone else (JobState.RUNNING,)
+    if job is None or job.state not in open_states:
+        return 0
+    if not worker_gone and not is_stale(job, now):
+        return 0
+    if job.cancel_requested_at is not None:
+        state, stage = JobState.CANCELLED, "cancelled"
+        detail = _cancel_detail(
+            job.kind, job.cancelled_by_name, job.cancel_requested_at, interrupted=True
+        )
+    else:
+        state, stage = JobState.FAILED, "failed"
+        again = "请重新导入" if job.kind == JobKind.IMPORT else "请重新导出"
+        why = "进程已退出" if worker_gone else f"超过{stale_minutes()}分钟没有进展"
+        detail = f"后台处理进程已中断（{why}），{_nothing_written(job.kind)}，{again}"
+    fields = {"state": state, "stage": stage, "detail": detail, "finished_at": now}
+    if state == JobState.CANCELLED:
+        fields["cancelled_at"] = now
+    MemberJob.objects.filter(pk=pk).update(**fields)
+    audit.record(
+        actor=None,
+        action="members.job_interrupted",
+        obj=job,
+        before={"state": job.state, "stage": job.stage},
+        after={"state": state},
+        note=detail,
+    )
+    return 1
 
 
 # --- files past their retention -------------------------------------------------------------------
@@ -342,9 +367,12 @@ def job_files_sweep(*, now=None) -> dict:
     Answers the counts (no personal data)."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=file_days())
+    revealed_cutoff = now - dt.timedelta(minutes=revealed_file_minutes())
     due = (
-        MemberJob.objects.filter(
-            state__in=FINISHED_JOB_STATES, finished_at__lt=cutoff, files_expired_at__isnull=True
+        MemberJob.objects.filter(state__in=FINISHED_JOB_STATES, files_expired_at__isnull=True)
+        .filter(
+            Q(finished_at__lt=cutoff)
+            | Q(kind=JobKind.EXPORT, reveal=True, finished_at__lt=revealed_cutoff)
         )
         .order_by("pk")
         .values_list("pk", flat=True)
@@ -361,22 +389,87 @@ def job_files_sweep(*, now=None) -> dict:
             if job is None:
                 continue
             removed = [f for f in (job.source, job.result) if f is not None]
-            for stored in removed:
-                files.file_delete(
-                    actor=None, stored=stored, note=f"后台任务{job.pk}的文件超过保留期限"
-                )
-            MemberJob.objects.filter(pk=job.pk).update(
-                source=None, result=None, files_expired_at=now
-            )
+            _expire_files(job, now, f"后台任务{job.pk}的文件超过保留期限")
             jobs_done += 1
             files_removed += len(removed)
     return {"jobs": jobs_done, "files": files_removed, "days": file_days()}
 
 
 def file_expired_message(job: MemberJob) -> str:
-    when = timezone.localtime(job.files_expired_at).strftime("%Y-%m-%d")
     again = "，如需名册请重新导出" if job.kind == JobKind.EXPORT else ""
+    if job.kind == JobKind.EXPORT and job.reveal:
+        when = timezone.localtime(job.files_expired_at).strftime("%Y-%m-%d %H:%M")
+        if job.file_taken_at is not None:
+            return f"含完整号码的导出文件只能下载一次，已于{when}下载并从服务器删除{again}"
+        return (
+            f"含完整号码的导出文件须在生成后{revealed_file_minutes()}分钟内下载，"
+            f"已于{when}删除{again}"
+        )
+    when = timezone.localtime(job.files_expired_at).strftime("%Y-%m-%d")
     return f"文件已超过保留期限（{file_days()}天），已于{when}清理{again}"
+
+
+def _expire_files(job: MemberJob, now, note: str, **extra) -> None:
+    for stored in (job.source, job.result):
+        if stored is not None:
+            files.file_delete(actor=None, stored=stored, note=note)
+    MemberJob.objects.filter(pk=job.pk).update(
+        source=None, result=None, files_expired_at=now, **extra
+    )
+
+
+class FileGone(Exception):
+    """The workbook is no longer there: ``message`` says why (answered 410)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def export_file_take(*, actor, job: MemberJob) -> tuple[bytes, str]:
+    """The workbook of ``actor``'s export ``job`` as (content, name).
+
+    A masked export's workbook may be fetched again until the retention sweep removes it. A
+    revealed export's (whole ID and phone numbers) is handed over once, within
+    ``revealed_file_minutes()`` of the job's end: the stored file is removed as it is handed
+    over (audited), so a second fetch, a shared link or a browser history entry finds 410.
+    ``FileGone`` when removed; ``Http404`` while not written yet."""
+    now = timezone.now()
+    expired_note = ""
+    with transaction.atomic():
+        locked = (
+            MemberJob.objects.select_for_update(of=("self",))
+            .select_related("result")
+            .filter(pk=job.pk, actor=actor, kind=JobKind.EXPORT)
+            .first()
+        )
+        if locked is None:
+            raise Http404("未找到")
+        if locked.files_expired_at is None and locked.result_id and locked.reveal:
+            limit = dt.timedelta(minutes=revealed_file_minutes())
+            if locked.finished_at is not None and locked.finished_at + limit < now:
+                expired_note = (
+                    f"导出任务{locked.pk}含完整号码的文件超过{revealed_file_minutes()}分钟未下载"
+                )
+                _expire_files(locked, now, expired_note)
+        if expired_note or locked.files_expired_at is not None:
+            locked.refresh_from_db()
+            gone = file_expired_message(locked)
+        else:
+            gone = ""
+            if not locked.result_id:
+                raise Http404("文件尚未生成")
+            content, name = files.file_read(locked.result), locked.result.name
+            if locked.reveal:
+                _expire_files(
+                    locked,
+                    now,
+                    f"导出任务{locked.pk}含完整号码的文件已下载（一次性）",
+                    file_taken_at=now,
+                )
+    if gone:  # raised after the commit, so an expiry found here stays done
+        raise FileGone(gone)
+    return content, name
 
 
 # --- reading --------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import datetime as dt
 from django.utils import timezone
 from django_tasks import task
 
+from dangjian.core import worker
 from dangjian.members import job_runs
 
 
@@ -35,3 +36,7 @@ def job_files_sweep_task(reschedule_minutes: int = 0) -> dict:
             run_after=timezone.now() + dt.timedelta(minutes=reschedule_minutes)
         ).enqueue(reschedule_minutes=reschedule_minutes)
     return result
+
+
+worker.declare(run_member_job, "党员名册导入导出", on_interrupted=job_runs.job_interrupted)
+worker.declare(job_files_sweep_task, "清理导入导出文件")

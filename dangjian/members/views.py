@@ -298,10 +298,12 @@ def member_list(request):
 
 
 @console_view
-@require_GET
+@require_POST
 def member_export(request):
     """The list's filters as .xlsx through the API's export service: scoped, masked unless
-    asked and allowed, audited, the exporter named in the file."""
+    asked and allowed, audited, the exporter named in the file. Started by the list's POST
+    form (CSRF-protected; the filters in the query string, ``reveal`` in the body), so a
+    cross-site ``<img>`` or link cannot start one: a GET answers 405."""
     user = request.user
     _require(user, "members.view", "您没有导出党员名册的权限")
     form = MemberFilterForm(request.GET or None)
@@ -309,7 +311,7 @@ def member_export(request):
     if form.is_bound and not form.is_valid():
         messages.error(request, "筛选条件有误，请修改后再导出")
         return redirect(back)
-    reveal = request.GET.get("reveal") == "1"
+    reveal = request.POST.get("reveal") == "1"
     try:
         rows = services.check_export(actor=user, filters=form.selector_args(), reveal=reveal)
         if jobs.export_is_large(rows.count()):  # a long list is written in the background

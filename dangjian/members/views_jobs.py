@@ -6,11 +6,11 @@ creator's own (404 for anyone else)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dangjian.core import files
+from dangjian.core.downloads import attachment
 from dangjian.core.errors import Conflict
 from dangjian.core.scope import scoped_object
 from dangjian.members import job_runs, jobs
@@ -31,6 +31,7 @@ def _job_context(job) -> dict:
         "errors_count": len(errors),
         "limit": REPORT_ERRORS_SHOWN,
         "poll_seconds": POLL_SECONDS,
+        "revealed_minutes": job_runs.revealed_file_minutes(),
         "can_cancel": jobs.can_cancel(job),
         "file_expired": (
             job_runs.file_expired_message(job) if job.files_expired_at is not None else ""
@@ -80,14 +81,18 @@ def job_cancel(request, job):
 
 
 @console_view
-@require_GET
+@require_http_methods(["GET", "POST"])
 @scoped_object("job_id", jobs.job_get)
 def job_file(request, job):
-    if job.files_expired_at is not None:
-        messages.error(request, job_runs.file_expired_message(job))
+    """The workbook. A revealed export's is handed over once (by the page's POST form, so no
+    link or prefetch uses it up) and removed: a GET of it answers 405."""
+    if job.reveal and request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if job.kind != "export":  # an import's upload is not handed back
+        raise Http404("未找到")
+    try:
+        content, name = job_runs.export_file_take(actor=request.user, job=job)
+    except job_runs.FileGone as exc:
+        messages.error(request, exc.message)
         return redirect("console:members:job", job.pk)
-    if not job.result_id:
-        raise Http404("文件尚未生成")
-    response = files.file_response(job.result, as_attachment=True)
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment(content, name)

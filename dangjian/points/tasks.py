@@ -12,6 +12,7 @@ import datetime as dt
 from django.utils import timezone
 from django_tasks import task
 
+from dangjian.core import worker
 from dangjian.points import services
 
 
@@ -23,3 +24,6 @@ def collect_task(reschedule_minutes: int = 0) -> dict:
             run_after=timezone.now() + dt.timedelta(minutes=reschedule_minutes)
         ).enqueue(reschedule_minutes=reschedule_minutes)
     return result
+
+
+worker.declare(collect_task, "积分自动采集")

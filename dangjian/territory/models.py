@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.crypto import EncryptedField
+from dangjian.core.crypto import EncryptedField, mask
 from dangjian.core.scope import ScopedManager, ScopeFields
 from dangjian.core.tree import PathField
 from dangjian.core.treemodel import TreeNode
@@ -89,7 +89,13 @@ class Household(models.Model):
         Area, on_delete=models.PROTECT, related_name="household_rows", verbose_name=_("单元")
     )
     area_path = PathField(_("区域路径"), db_index=True)
-    door = models.CharField(_("门牌"), max_length=100)
+    # The door label is the grid worker's visit key and an address: encrypted at rest, found
+    # by its blind index (``crypto.blind_index("address", door)``), shown whole to who may
+    # visit the household (``cases.visit``), masked to the others, revealed with a purpose.
+    door = EncryptedField(_("门牌"), pii_kind="address")
+    door_index = models.CharField(
+        max_length=64, blank=True, default="", db_index=True, editable=False
+    )
     head_name = EncryptedField(_("户主"), pii_kind="name", blank=True, default="")
     members = models.PositiveSmallIntegerField(_("人数"), default=1)
 
@@ -101,5 +107,5 @@ class Household(models.Model):
         verbose_name_plural = _("住户")
         ordering = ["area_path", "id"]
 
-    def __str__(self) -> str:
-        return self.door
+    def __str__(self) -> str:  # audit rows name it: masked
+        return mask("address", self.door)

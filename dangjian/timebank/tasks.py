@@ -12,6 +12,7 @@ import datetime as dt
 from django.utils import timezone
 from django_tasks import task
 
+from dangjian.core import worker
 from dangjian.timebank import services
 
 
@@ -23,3 +24,6 @@ def expire_sweep_task(reschedule_minutes: int = 0) -> dict:
             run_after=timezone.now() + dt.timedelta(minutes=reschedule_minutes)
         ).enqueue(reschedule_minutes=reschedule_minutes)
     return {"expired": expired}
+
+
+worker.declare(expire_sweep_task, "时间银行过期订单处理")

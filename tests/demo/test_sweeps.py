@@ -42,6 +42,10 @@ def test_each_sweep_is_queued_once(settings):
             "args": [],
             "kwargs": {"reschedule_minutes": 1440},
         },
+        "dangjian.core.tasks.interrupted_tasks_sweep_task": {
+            "args": [],
+            "kwargs": {"reschedule_minutes": 10},
+        },
     }
     DBTaskResult.objects.filter(task_path=SWEEPS[0][0]).update(status="SUCCESSFUL")
     assert schedule_sweeps() == [SWEEPS[0][0]]  # a sweep that ended without a next is queued

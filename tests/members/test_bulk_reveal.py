@@ -13,14 +13,14 @@ def _people(world, n):
 
 def test_a_revealed_export_alerts_the_level_above(world, api, settings):
     _people(world, 2)
-    r = api.get(world.users["street"], "/api/v1/members/export", reveal="true")
+    r = api.post(world.users["street"], "/api/v1/members/export", {"reveal": True})
     assert r.status_code == 200
     county = world.users["county"]
     alert = Notification.objects.get(recipient=county, kind="members.bulk_reveal")
     assert "导出了2条含完整号码" in alert.title and "t-street" in alert.title
     assert not Notification.objects.filter(recipient=world.users["street"]).exists()
     # A masked export alerts nobody.
-    api.get(world.users["street"], "/api/v1/members/export")
+    api.post(world.users["street"], "/api/v1/members/export")
     assert Notification.objects.filter(kind="members.bulk_reveal").count() == 1
 
 
@@ -28,11 +28,11 @@ def test_the_daily_limit_refuses_an_export_that_would_pass_it(world, api, settin
     settings.DANGJIAN = {**settings.DANGJIAN, "MEMBERS_BULK_REVEAL_DAILY": 3}
     _people(world, 2)
     street = world.users["street"]
-    assert api.get(street, "/api/v1/members/export", reveal="true").status_code == 200
+    assert api.post(street, "/api/v1/members/export", {"reveal": True}).status_code == 200
     before = AuditEntry.objects.filter(action="members.export").count()
-    r = api.get(street, "/api/v1/members/export", reveal="true")
+    r = api.post(street, "/api/v1/members/export", {"reveal": True})
     assert r.status_code == 409
     assert "不超过3条" in r.json()["detail"] and "今日已导出2条" in r.json()["detail"]
     assert AuditEntry.objects.filter(action="members.export").count() == before
     # The masked list is still there for the day's work.
-    assert api.get(street, "/api/v1/members/export").status_code == 200
+    assert api.post(street, "/api/v1/members/export").status_code == 200

@@ -29,7 +29,7 @@ def test_export_needs_view_and_export(world, api, settings, who):
     r = api.post(world.users[who], "/api/v1/members/exports/", {})
     assert r.status_code == 403, r.content
     assert r.json() == {"detail": "您没有导出党员名册的权限"}
-    r = api.get(world.users[who], "/api/v1/members/export")
+    r = api.post(world.users[who], "/api/v1/members/export")
     assert r.status_code == 403 and r.json() == {"detail": "您没有导出党员名册的权限"}
     assert MemberJob.objects.count() == 0 and audit_count() == before
 
@@ -75,10 +75,10 @@ def test_console_export_start_refused_while_one_runs(world, client, settings):
     for i, n in enumerate(("名册甲", "名册乙"), start=1):
         member(u, world.orgs["grid_branch"], name=n, id_number=id_no("19800101", i))
     client.login(username=u.username, password=PASSWORD)
-    r = client.get("/members/export/")
+    r = client.post("/members/export/")
     job = MemberJob.objects.get(actor=u, kind="export")
     assert r.status_code == 302 and r["Location"] == f"/members/jobs/{job.pk}/"
-    r = client.get("/members/export/", follow=True)
+    r = client.post("/members/export/", follow=True)
     assert r.redirect_chain[-1][0] == "/members/jobs/"
     assert BUSY in r.content.decode()
     assert MemberJob.objects.filter(actor=u, kind="export").count() == 1
@@ -86,12 +86,12 @@ def test_console_export_start_refused_while_one_runs(world, client, settings):
     resident = world.users["resident"]
     client.logout()
     client.login(username=resident.username, password=PASSWORD)
-    r = client.get("/members/export/")
+    r = client.post("/members/export/")
     assert r.status_code == 302 and r["Location"] == "/m/"
     assert MemberJob.objects.filter(actor=resident).count() == 0
     # Staff without the right (a grid worker): the 403 page, no job.
     grid = world.users["grid"]
     client.logout()
     client.login(username=grid.username, password=PASSWORD)
-    assert client.get("/members/export/").status_code == 403
+    assert client.post("/members/export/").status_code == 403
     assert MemberJob.objects.filter(actor=grid).count() == 0

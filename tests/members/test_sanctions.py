@@ -217,7 +217,7 @@ def test_export_shows_the_current_sanction(world, api, person):
     with at():
         member(world.users["street"], world.orgs["grid_branch"], name="无处分乙")
         api._tokens.clear()
-        r = api.get(world.users["street"], "/api/v1/members/export")
+        r = api.post(world.users["street"], "/api/v1/members/export")
     rows = sheet_rows(r.content)
     head = rows[0]
     i, j = head.index("处分"), head.index("留党察看起止")

@@ -23,7 +23,7 @@ from dangjian.core.models import AuditEntry
 from dangjian.organizations.models import PartyOrg
 from dangjian.territory.models import Area
 
-Kind = Literal["list", "detail", "children", "self", "write"]
+Kind = Literal["list", "export", "detail", "children", "self", "write"]
 Surface = Literal["api", "console"]
 
 # Who looks from outside, and who may see the probes (the control).
@@ -52,6 +52,8 @@ class Route:
     write routes are run once per probe). ``kind``:
 
     - ``list``: answers 200 and shows none of the probes;
+    - ``export``: a list started by POST (an export: a cross-site ``<img>`` must not start
+      one), with ``data`` as its body; checked as a list;
     - ``detail`` / ``children``: answers 404 for every probe (never 403, never 200);
     - ``self``: answers 200 about the user alone and names none of the probes;
     - ``write``: a POST/PATCH/DELETE naming a probe (in the path or in ``data``) answers 404
@@ -518,11 +520,20 @@ ROUTES += [
         "api",
         "/api/v1/members/export",
         "member",
-        "list",
+        "export",
+        method="POST",
         control=False,
         note="an .xlsx is compressed: tests/members/test_excel.py opens it",
     ),
-    Route("api", "/api/v1/members/export?reveal=true", "member", "list", control=False),
+    Route(
+        "api",
+        "/api/v1/members/export?reveal=true",
+        "member",
+        "export",
+        method="POST",
+        data={"reveal": True},
+        control=False,
+    ),
     # Transfers
     Route(
         "api",
@@ -932,11 +943,20 @@ ROUTES += [
         "console",
         "/members/export/",
         "member",
-        "list",
+        "export",
+        method="POST",
         control=False,
         note="an .xlsx is compressed: tests/members/test_console.py opens it",
     ),
-    Route("console", "/members/export/?reveal=1", "member", "list", control=False),
+    Route(
+        "console",
+        "/members/export/?reveal=1",
+        "member",
+        "export",
+        method="POST",
+        data={"reveal": "1"},
+        control=False,
+    ),
     Route(
         "console",
         "/members/stats/",

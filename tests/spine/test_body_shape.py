@@ -3,6 +3,7 @@
 optional fields then ran with its defaults)."""
 
 import json
+import re
 
 import pytest
 
@@ -46,3 +47,40 @@ def test_an_object_body_still_ends_the_role(world, api, role):
 def test_broken_json_is_still_named_as_such(world, api, role):
     r = api.post(world.users["street"], f"/api/v1/members/unit-roles/{role}/end", raw="{")
     assert (r.status_code, r.json()["detail"]) == (422, "请求体不是有效的JSON")
+
+
+# --- every write of the API (OpenAPI operations) ------------------------------------------------
+
+
+def _writes() -> list[tuple[str, str]]:
+    from dangjian.api import api
+
+    paths = api.get_openapi_schema()["paths"]
+    return sorted(
+        (method.upper(), path)
+        for path, item in paths.items()
+        for method in item
+        if method in ("post", "put", "patch", "delete")
+    )
+
+
+WRITES = _writes()
+
+
+def test_the_table_covers_the_api_writes():
+    assert len(WRITES) > 100 and ("POST", "/api/v1/members/unit-roles/{role_id}/end") in WRITES
+
+
+@pytest.mark.parametrize(("method", "path"), WRITES, ids=lambda v: str(v))
+def test_every_write_refuses_a_body_that_is_not_an_object(world, api, method, path):
+    """Every POST/PUT/PATCH/DELETE of the OpenAPI document, as the administrator (who could
+    run it), with an array, a number, a string and null: 422 in Chinese, nothing written —
+    routes that read no body included (they ran, ignoring it)."""
+    url = re.sub(r"\{[^}]+\}", "1", path)
+    headers = api._headers(world.users["admin"])
+    before = AuditEntry.objects.count()
+    for raw in ("[null, null]", "1", '"x"', "null"):
+        r = api.client.generic(method, url, raw, content_type="application/json", headers=headers)
+        assert r.status_code == 422, (method, path, raw, r.status_code, r.content[:200])
+        assert r.json()["detail"] == "请求体必须是JSON对象", (method, path, raw)
+    assert AuditEntry.objects.count() == before

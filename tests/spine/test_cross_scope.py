@@ -106,7 +106,7 @@ class TestCrossScope:
         outsider = world.users[crossscope.OUTSIDER]
         caller.prepare(route, outsider)
         before = crossscope.state()
-        if route.kind in ("list", "self"):
+        if route.kind in ("list", "self", "export"):
             answer = caller.call(route, outsider)
             assert answer.status == 200, (route, answer.status, answer.text[:300])
             shown = [p for p in probes if _shows(answer, p, names=True)]
@@ -128,7 +128,7 @@ class TestCrossScope:
         self._need(route)
         probes = crossscope.FACTORIES[route.factory](world)
         insider = world.users[crossscope.INSIDER]
-        if route.kind == "list":
+        if route.kind in ("list", "export"):
             answer = caller.call(route, insider)
             assert answer.status == 200, (route, answer.status, answer.text[:300])
             assert any(_shows(answer, p, names=True) for p in probes), (
@@ -164,6 +164,8 @@ def test_registry_is_well_formed():
         elif route.kind == "write":
             assert route.method != "GET", route
             assert "{id}" in route.path or callable(route.data), route
+        elif route.kind == "export":
+            assert "{id}" not in route.path and route.method == "POST", route
         else:
             assert "{id}" not in route.path and route.method == "GET", route
         assert route.surface == "console" or route.path.startswith("/api/v1/"), route

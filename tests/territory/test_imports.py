@@ -232,9 +232,9 @@ def test_households_import_creates_units_and_encrypts_heads(world, api):
     assert "张三丰" not in r.content.decode()
     new_unit = Area.objects.get(parent=grid, name="2号楼")
     assert new_unit.kind == AreaKind.UNIT and new_unit.households == 2 and new_unit.population == 3
-    h = Household.objects.get(door="101室")
+    h = Household.objects.get(door_index=crypto.blind_index("address", "101室"))
     assert h.head_name == "张三丰" and h.unit_id == world.unit.pk and h.area_path == world.unit.path
-    assert Household.objects.get(door="202室").members == 1
+    assert Household.objects.get(door_index=crypto.blind_index("address", "202室")).members == 1
     with connection.cursor() as cursor:
         cursor.execute("SELECT head_name FROM territory_household WHERE id = %s", [h.pk])
         raw = cursor.fetchone()[0]
@@ -251,7 +251,12 @@ def test_households_import_creates_units_and_encrypts_heads(world, api):
 
 
 def test_bad_household_rows_are_named_and_nothing_written(world, api):
-    Household.objects.create(unit=world.unit, area_path=world.unit.path, door="已有室")
+    Household.objects.create(
+        unit=world.unit,
+        area_path=world.unit.path,
+        door="已有室",
+        door_index=crypto.blind_index("address", "已有室"),
+    )
     count, areas = Household.objects.count(), Area.objects.count()
     content = hh_file(
         ("龙桥社区第一网格", "3号楼", "101室", "王五", 2),  # 2: good
@@ -291,7 +296,14 @@ def test_households_list_masks_and_reveal_is_audited(world, api):
     r = api.get(world.users["grid"], f"/api/v1/areas/{world.grid.pk}/households/")
     assert r.status_code == 200
     assert r.json()["items"] == [
-        {"id": h.pk, "unit_id": world.unit.pk, "door": "9室", "head_name": "欧**", "members": 1}
+        {
+            "id": h.pk,
+            "unit_id": world.unit.pk,
+            "door": "9室",
+            "door_masked": False,
+            "head_name": "欧**",
+            "members": 1,
+        }
     ]
     r = api.post(world.users["grid"], f"/api/v1/areas/households/{h.pk}/reveal", WHY)
     assert r.status_code == 403

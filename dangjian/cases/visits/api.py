@@ -90,7 +90,7 @@ class RecordOut(Schema):
     created_at: str
 
 
-def record_out(r) -> dict:
+def record_out(r, reach: tuple[str, ...]) -> dict:
     return {
         "id": r.pk,
         "team_id": r.team_id,
@@ -100,7 +100,7 @@ def record_out(r) -> dict:
         "area_id": r.area_id,
         "area_name": r.area.name,
         "household_id": r.household_id,
-        "household_label": r.household_label,
+        "household_label": visits.door_shown(r, reach),
         "visited_on": r.visited_on,
         "week": r.week,
         "visitor_name": r.visitor_name,
@@ -200,7 +200,8 @@ def list_records(request, params: Query[RecordParams]):
         date_from=params.date_from,
         date_to=params.date_to,
     )
-    return paginate(request, qs, record_out)
+    reach = visits.visit_reach(request.auth)
+    return paginate(request, qs, lambda r: record_out(r, reach))
 
 
 @router.post("/records/", response={200: RecordOut, **ERRORS})
@@ -216,12 +217,14 @@ def create_record(request, data: RecordIn):
         requests=data.requests,
         visitor_ids=data.visitor_ids,
     )
-    return record_out(visits.record_get(request.auth, record.pk))
+    return record_out(visits.record_get(request.auth, record.pk), visits.visit_reach(request.auth))
 
 
 @router.get("/records/{int:record_id}", response={200: RecordOut, **ERRORS})
 def record_detail(request, record_id: int):
-    return record_out(visits.record_get(request.auth, _pk(record_id)))
+    return record_out(
+        visits.record_get(request.auth, _pk(record_id)), visits.visit_reach(request.auth)
+    )
 
 
 @router.get("/coverage/", response={200: CoverageOut, **ERRORS})

@@ -14,7 +14,6 @@ the household's grid or unit; lists and coverage need ``cases.view``.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,7 +24,7 @@ from django.utils import timezone
 from dangjian.accounts.models import User, UserKind
 from dangjian.cases import services
 from dangjian.cases.models import Event, Source, VisitRecord, VisitTeam
-from dangjian.core import audit, scope, tree
+from dangjian.core import audit, crypto, scope, tree
 from dangjian.core.validation import Errors, clean_free_text, clean_text
 from dangjian.territory.models import Area, AreaKind, Household
 
@@ -37,7 +36,6 @@ MAX_REQUESTS = 10
 MAX_WEEKS = 12
 EARLIEST = dt.date(2000, 1, 1)
 WEEKDAYS = {1: "周一", 2: "周二", 3: "周三", 4: "周四", 5: "周五", 6: "周六", 7: "周日"}
-_SPACE_RE = re.compile(r"\s+")
 
 
 def week_of(day: dt.date) -> dt.date:
@@ -50,9 +48,24 @@ def _bad(field: str, message: str) -> ValidationError:
 
 
 def _household_key(household_pk: int | None, area_pk: int, label: str) -> str:
+    """A listed household's id, or the unit and the door's blind index (the door label is
+    encrypted at rest: the key must not hold it; the index ignores spaces as this did)."""
     if household_pk:
         return f"h{household_pk}"
-    return f"a{area_pk}:{_SPACE_RE.sub('', label)}"[:160]
+    return f"a{area_pk}:{crypto.blind_index('address', label)}"
+
+
+def visit_reach(user) -> tuple[str, ...]:
+    """The area paths where ``user`` may visit households (``cases.visit``)."""
+    return scope.reach_of(user, "cases.visit").area_paths
+
+
+def door_shown(record: VisitRecord, reach: tuple[str, ...]) -> str:
+    """A visit's door label as shown: whole to who may visit there (``visit_reach``: the grid
+    worker, the team), masked to the others (it is an address, encrypted at rest)."""
+    if any(record.area_path.startswith(p) for p in reach):
+        return record.household_label
+    return crypto.mask("address", record.household_label)
 
 
 # --- teams -------------------------------------------------------------------------------------
@@ -298,7 +311,7 @@ def visit_record(
             "team": team.pk,
             "area": where.pk,
             "household": record.household_id,
-            "household_label": label_text,
+            "household_label": crypto.mask("address", label_text),
             "visited_on": visited_on.isoformat(),
             "visitors": [u.pk for u in visitors],
             "events": [e.pk for e in events],

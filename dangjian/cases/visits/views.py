@@ -63,6 +63,9 @@ def visit_list(request):
     except ValidationError as exc:
         error, weeks = "；".join(exc.messages), visits.coverage_weeks(None, COVERAGE_WEEKS)
     records = paginate(request, visits.record_list(user, area=area_pk), PAGE_SIZE)
+    reach = visits.visit_reach(user)
+    for r in records.object_list:
+        r.door = visits.door_shown(r, reach)
     villages = paginate(
         request, visits.coverage_villages(user, area=area_pk), PAGE_SIZE, param="vpage"
     )

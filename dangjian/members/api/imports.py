@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
-from dangjian.core import files
 from dangjian.core.api import ERRORS, ErrorOut, paginate
 from dangjian.core.api import iso as _iso
 from dangjian.core.downloads import attachment
@@ -24,6 +22,7 @@ from dangjian.members.models import (
 )
 
 router = Router(tags=["党员"])
+EXPORT_BY_POST = "导出请用POST请求发起（请求体为筛选条件），GET请求不会导出"
 
 # --- Excel ---------------------------------------------------------------------------------------
 
@@ -125,16 +124,22 @@ def import_members(
     )
 
 
-@router.get("/export", response={200: None, **ERRORS})
-def export_members(request, params: Query[ExportParams]):
-    """The filtered list as .xlsx (same filters as the list); masked unless ``reveal=true``
-    and the user may reveal; audited; the exporter's name in the file."""
-    args = params.dict()
+@router.post("/export", response={200: None, **ERRORS})
+def export_members(request, data: ExportParams):
+    """The filtered list as .xlsx (a JSON body with the list's filters); masked unless
+    ``reveal`` is true and the user may reveal; audited; the exporter's name in the file.
+    Started by POST only, so a cross-site ``<img>`` or link cannot start one."""
+    args = data.dict()
     reveal_all = args.pop("reveal")
     content, _count = services.members_export(
         actor=request.auth, filters=MemberFilters(**args).selector_args(), reveal=reveal_all
     )
     return attachment(content, "党员名册.xlsx", stamp=True)
+
+
+@router.get("/export", response={405: ErrorOut}, include_in_schema=False)
+def export_members_by_get(request):
+    raise HttpError(405, EXPORT_BY_POST)
 
 
 # --- background imports and exports ---------------------------------------------------------------
@@ -168,6 +173,8 @@ class JobOut(Schema):
     cancelled_by_name: str | None
     cancelled_at: str | None
     file_expired: bool
+    # A revealed export's workbook: downloaded once, within minutes of the end.
+    file_once: bool
     files_expired_at: str | None
 
 
@@ -208,6 +215,7 @@ def job_out(job: MemberJob) -> dict:
         "cancelled_by_name": job.cancelled_by_name or None,
         "cancelled_at": _iso(job.cancelled_at),
         "file_expired": job.files_expired_at is not None,
+        "file_once": job.kind == JobKind.EXPORT and job.reveal,
         "files_expired_at": _iso(job.files_expired_at),
     }
 
@@ -278,10 +286,12 @@ def cancel_export(request, job_id: int):
 
 @router.get("/exports/{int:job_id}/file", response={200: None, 410: ErrorOut, **ERRORS})
 def export_job_file(request, job_id: int):
-    """The workbook; 410 once the retention sweep has removed it."""
+    """The workbook; 410 once the retention sweep has removed it. A revealed export's
+    workbook (whole numbers) is handed over once, within ``MEMBERS_REVEALED_FILE_MINUTES``
+    (30) of the job's end: a second fetch answers 410."""
     job = jobs.job_get(request.auth, _pk(job_id), JobKind.EXPORT)
-    if job.files_expired_at is not None:
-        raise HttpError(410, job_runs.file_expired_message(job))
-    if not job.result_id:
-        raise Http404("文件尚未生成")
-    return files.file_response(job.result, as_attachment=True)
+    try:
+        content, name = job_runs.export_file_take(actor=request.auth, job=job)
+    except job_runs.FileGone as exc:
+        raise HttpError(410, exc.message) from None
+    return attachment(content, name)

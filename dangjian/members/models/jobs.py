@@ -80,6 +80,8 @@ class MemberJob(models.Model):
     cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
     # Set when the retention sweep removed the job's stored files (``jobs.job_files_sweep``).
     files_expired_at = models.DateTimeField(_("文件清理时间"), null=True, blank=True)
+    # A revealed export's workbook is handed over once (``job_runs.export_file_take``): when.
+    file_taken_at = models.DateTimeField(_("文件下载时间"), null=True, blank=True)
 
     objects = ScopedManager()
     # A job is its creator's own, whatever their grants: read with ``scope.PERSONAL``.

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.crypto import EncryptedField
+from dangjian.core.crypto import EncryptedField, mask
 from dangjian.core.scope import ScopedManager, ScopeFields, Subtree
 from dangjian.core.tree import PathField
 from dangjian.members.models.registry import Member
@@ -24,7 +24,8 @@ class MobileRegistration(models.Model):
         related_name="mobile_registrations",
         verbose_name=_("党员"),
     )
-    destination = models.CharField(_("外出去向"), max_length=200)
+    # Where the member is away: an address, encrypted at rest.
+    destination = EncryptedField(_("外出去向"), pii_kind="address")
     fixed_place = models.BooleanField(_("外出地点固定"), default=False)
     left_on = models.DateField(_("外出日期"))
     contact_phone = EncryptedField(_("联系电话"), pii_kind="phone", blank=True, default="")
@@ -76,7 +77,7 @@ class MobileRegistration(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member.name}（{self.destination}）"
+        return f"{self.member.name}（{mask('address', self.destination)}）"
 
 
 class MobileReport(models.Model):

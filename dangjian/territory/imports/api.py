@@ -90,31 +90,39 @@ def boundaries_import(request, file: File[UploadedFile] = None, mode: Form[str] 
 class HouseholdOut(Schema):
     id: int
     unit_id: int
-    door: str
+    door: str  # whole to who may visit the household (``cases.visit``), masked to the others
+    door_masked: bool
     head_name: str  # masked
     members: int
 
 
-def household_out(h: Household) -> dict:
+def household_out(h: Household, visit_reach: tuple[str, ...] = ()) -> dict:
+    whole = any(h.area_path.startswith(p) for p in visit_reach)
     return {
         "id": h.pk,
         "unit_id": h.unit_id,
-        "door": h.door,
+        "door": h.door if whole else crypto.mask("address", h.door),
+        "door_masked": not whole,
         "head_name": crypto.mask("name", h.head_name),
         "members": h.members,
     }
 
 
 @router.get("/{int:area_id}/households/", response={200: page_schema(HouseholdOut), **ERRORS})
-def area_households(request, area_id: int):
-    """The households of an area and below (head of household masked)."""
+def area_households(request, area_id: int, door: str = ""):
+    """The households of an area and below (head of household masked; the door label whole
+    only to who may visit there, the grid worker). ``door``: the households of that exact
+    door label (found by its blind index: the label is encrypted at rest)."""
     area = scope.get_visible(Area, request.auth, "territory.view", pk=_pk(area_id))
     qs = (
         Household.objects.visible_to(request.auth, "territory.view")
         .filter(area_path__gte=area.path, area_path__lt=area.path_end)
         .order_by("area_path", "id")
     )
-    return paginate(request, qs, household_out)
+    if door.strip():
+        qs = qs.filter(door_index=crypto.blind_index("address", door))
+    reach = scope.reach_of(request.auth, "cases.visit").area_paths
+    return paginate(request, qs, lambda h: household_out(h, reach))
 
 
 class HouseholdRevealOut(Schema):
@@ -123,24 +131,33 @@ class HouseholdRevealOut(Schema):
 
 
 class HouseholdRevealIn(Schema):
-    """Why the whole name is looked at (``core.pii.PURPOSES``)."""
+    """Which value (``head_name`` or ``door``) and why it is looked at
+    (``core.pii.PURPOSES``)."""
 
+    field: str = "head_name"
     purpose: str
     reason: str
 
 
+REVEALABLE = {"head_name": "户主", "door": "门牌"}
+
+
 @router.post("/households/{int:household_id}/reveal", response={200: HouseholdRevealOut, **ERRORS})
 def reveal_head(request, household_id: int, data: HouseholdRevealIn, response: HttpResponse):
-    """The whole name of the head of household: needs ``territory.manage`` there, a purpose
-    and a reason (kept in the audit row); never cached."""
+    """The whole name of the head of household (``field`` "head_name") or the whole door
+    label ("door"): needs ``territory.manage`` there, a purpose and a reason (kept in the
+    audit row); never cached."""
     household = scope.get_visible(Household, request.auth, "territory.view", pk=_pk(household_id))
+    if data.field not in REVEALABLE:
+        choices = "、".join(f"{k}（{v}）" for k, v in REVEALABLE.items())
+        raise ValidationError({"field": [f"只能查看{choices}"]})
     value = pii.reveal(
         actor=request.auth,
         obj=household,
-        field="head_name",
+        field=data.field,
         action="territory.manage",
         purpose=data.purpose,
         reason=data.reason,
     )
     no_store(response)
-    return {"field": "head_name", "value": value}
+    return {"field": data.field, "value": value}

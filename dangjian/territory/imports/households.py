@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.db import models, transaction
 
-from dangjian.core import tree
+from dangjian.core import crypto, tree
 from dangjian.core.gcpause import collection_paused
 from dangjian.territory.imports.areas import Node, _is_subsequence, _write
 from dangjian.territory.imports.common import (
@@ -124,7 +124,7 @@ def households_import(*, actor, content: bytes, mode: str = "all_or_nothing") ->
                 key = (grid.pk, unit_name, door)
                 if key in seen:
                     problems.add(n, "door", f"与第{seen[key]}行的门牌重复（同一单元）")
-                elif door in doors.get((grid.pk, unit_name), ()):
+                elif crypto.blind_index("address", door) in doors.get((grid.pk, unit_name), ()):
                     problems.add(n, "door", f"单元“{unit_name}”已有门牌为“{door}”的住户")
                 else:
                     seen[key] = n
@@ -191,12 +191,13 @@ def _stored_units(pairs: set[tuple[int, str]]):
             if (a.parent_id, a.name) in pairs:
                 units.setdefault((a.parent_id, a.name), a)
     by_pk = {a.pk: key for key, a in units.items()}
+    # The doors are encrypted: compared by their blind index (``door_index``).
     doors: dict[tuple[int, str], set[str]] = {}
     for chunk in chunks(by_pk):
-        for unit_id, door in Household.objects.filter(unit_id__in=chunk).values_list(
-            "unit_id", "door"
+        for unit_id, door_index in Household.objects.filter(unit_id__in=chunk).values_list(
+            "unit_id", "door_index"
         ):
-            doors.setdefault(by_pk[unit_id], set()).add(door)
+            doors.setdefault(by_pk[unit_id], set()).add(door_index)
     return units, doors
 
 
@@ -215,7 +216,14 @@ def _write_households(actor, good: list[tuple], units: dict) -> tuple[int, int]:
     for _n, grid, unit_name, door, head, members in good:
         pk, path = unit_of[(grid.pk, unit_name)]
         rows.append(
-            Household(unit_id=pk, area_path=path, door=door, head_name=head, members=members)
+            Household(
+                unit_id=pk,
+                area_path=path,
+                door=door,
+                door_index=crypto.blind_index("address", door),
+                head_name=head,
+                members=members,
+            )
         )
         for p in (*tree.ancestors_of(path), path):
             d = delta.setdefault(p, [0, 0])
