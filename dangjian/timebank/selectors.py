@@ -301,3 +301,19 @@ def station_detail(user, pk) -> Station:
 
 def rider_detail(user, pk) -> Rider:
     return scope.get_visible(Rider.objects.select_related("station"), user, VIEW, pk=pk)
+
+
+def my_rider(user) -> Rider | None:
+    """The user's own registration as a courier, rider or driver (新就业群体), with its station."""
+    qs = Rider.objects.visible_to(user, VIEW).filter(user_id=user.pk)
+    return qs.select_related("station__area").first()
+
+
+def stations_to_register(user, *, q: str = "", limit: int = 200) -> list[Station]:
+    """The stations a courier, rider or driver may register at: every active one (a station
+    is a public place: its name, place, services and hours are on its door), ``q`` searching
+    the name, the place and the area's name. Nothing else of a station is read here."""
+    qs = Station.objects.filter(active=True).select_related("area")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(location__icontains=q) | Q(area__name__icontains=q))
+    return list(qs.order_by("area_path", "name", "id")[:limit])
