@@ -12,6 +12,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -120,6 +121,8 @@ def talents(request):
     community = next((c for c in communities if c.pk == filters["community_id"]), None)
     candidates = selectors.talent_candidates(user, community) if community else []
     form = NewTalentForm(request.POST or None, candidates=candidates)
+    if request.method == "POST" and filters["community_id"] and community is None:
+        raise Http404("未找到")  # a community out of the actor's reach
     if request.method == "POST" and community is None:
         form.is_valid()
         form.add_error(None, "请先选择社区，再登记能人")
