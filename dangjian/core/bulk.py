@@ -52,17 +52,28 @@ def adapter(model):
 
 
 def values_in(
-    model, field: str, values: Iterable, columns: Sequence[str], *, where: dict | None = None
+    model,
+    field: str,
+    values: Iterable,
+    columns: Sequence[str],
+    *,
+    where: dict | None = None,
+    lock: bool = False,
 ) -> list[tuple]:
     """``SELECT columns FROM table WHERE field IN values [AND f = v ...]`` in chunks of 900
     (SQLite's limit on parameters): the rows of a few thousand keys without building a
     lookup per value as ``filter(field__in=...)`` does. Fields are model field names; the
-    values go as they are (strings, integers)."""
+    values go as they are (strings, integers). ``lock``: the rows in primary-key order under
+    row locks (``FOR UPDATE`` where the backend has it, as ``select_for_update`` does)."""
     conn = _connection(model)
     qn = conn.ops.quote_name
     meta = model._meta
     cols = ", ".join(qn(meta.get_field(c).column) for c in columns)
     extra = "".join(f" AND {qn(meta.get_field(f).column)} = %s" for f in where or {})
+    if lock:
+        extra += f" ORDER BY {qn(meta.pk.column)}"
+        if conn.features.has_select_for_update:
+            extra += " FOR UPDATE"
     head = f"SELECT {cols} FROM {qn(meta.db_table)} WHERE {qn(meta.get_field(field).column)} IN "
     values = list(values)
     out: list[tuple] = []

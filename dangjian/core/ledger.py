@@ -34,6 +34,12 @@ def idempotency_key(source: str, rule: str, subject: str | int) -> str:
     return key
 
 
+def _decimal(value) -> Decimal:
+    """A balance as the driver reads it (SQLite answers a float or an int, PostgreSQL a
+    Decimal): to the fen."""
+    return value if isinstance(value, Decimal) else Decimal(str(value)).quantize(CENT)
+
+
 def _amount(value) -> Decimal:
     try:
         d = Decimal(str(value))
@@ -298,14 +304,11 @@ def post_many(*, ledger: str, postings: Sequence[Posting], actor=None) -> dict[s
         return {}
     account_ids = sorted({pk for _, amounts in todo for pk in amounts})
     locked: dict[int, tuple[str, str, bool, Decimal]] = {}
-    for start in range(0, len(account_ids), 900):
-        for pk, led, name, neg, bal in (
-            LedgerAccount.objects.select_for_update()
-            .filter(pk__in=account_ids[start : start + 900])
-            .order_by("pk")
-            .values_list("pk", "ledger", "name", "allow_negative", "balance")
-        ):
-            locked[pk] = (led, name, neg, bal)
+    columns = ("id", "ledger", "name", "allow_negative", "balance")
+    for pk, led, name, neg, bal in bulk.values_in(
+        LedgerAccount, "id", account_ids, columns, lock=True
+    ):
+        locked[pk] = (led, name, bool(neg), _decimal(bal))
     if len(locked) != len(account_ids):
         raise ValidationError({"entries": ["账户不存在"]})
     running = {pk: v[3] for pk, v in locked.items()}

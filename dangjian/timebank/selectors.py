@@ -14,6 +14,7 @@ from django.utils import timezone
 from dangjian.accounts.models import User
 from dangjian.core import scope
 from dangjian.core.models import LedgerAccount, LedgerEntry
+from dangjian.territory.models import Area, AreaKind
 from dangjian.timebank.models import (
     Order,
     OrderState,
@@ -317,3 +318,12 @@ def stations_to_register(user, *, q: str = "", limit: int = 200) -> list[Station
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(location__icontains=q) | Q(area__name__icontains=q))
     return list(qs.order_by("area_path", "name", "id")[:limit])
+
+
+def communities_managed(user, *, limit: int = 200) -> list[Area]:
+    """The villages and communities whose time bank ``user`` manages (the console's pickers)."""
+    return list(
+        Area.objects.visible_to(user, "volunteering.manage")
+        .filter(kind__in=(AreaKind.COMMUNITY, AreaKind.VILLAGE))
+        .order_by("path")[:limit]
+    )

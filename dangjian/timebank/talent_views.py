@@ -19,7 +19,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dangjian.accounts.models import User
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
-from dangjian.territory.models import Area, AreaKind
 from dangjian.timebank import selectors, services
 from dangjian.timebank.models import ServiceClass, TalentOffer
 from dangjian.web.decorators import console_view
@@ -79,14 +78,6 @@ class NewTalentForm(TalentForm):
         )
 
 
-def _communities(user):
-    return list(
-        Area.objects.visible_to(user, "volunteering.manage")
-        .filter(kind__in=(AreaKind.COMMUNITY, AreaKind.VILLAGE))
-        .order_by("path")[:200]
-    )
-
-
 def _filters(request) -> dict:
     community = request.GET.get("community", "")
     service_class = request.GET.get("service_class", "")
@@ -117,7 +108,7 @@ def _export_row(t: TalentOffer) -> list:
 def talents(request):
     user = request.user
     filters = _filters(request)
-    communities = _communities(user)
+    communities = selectors.communities_managed(user)
     community = next((c for c in communities if c.pk == filters["community_id"]), None)
     candidates = selectors.talent_candidates(user, community) if community else []
     form = NewTalentForm(request.POST or None, candidates=candidates)
