@@ -138,6 +138,19 @@ ACTION_LABELS = {
     "timebank.riders.import": "Excel导入新就业群体",
     "assessment.score_evidence": "上传人工评分佐证附件",
     "assessment.flag_evidence": "上传软弱涣散情形证据附件",
+    # The time bank (issue 16).
+    "timebank.order.create": "时间银行点单",
+    "timebank.order.expire": "时间银行订单过期",
+    "timebank.participation.correct": "更正服务时长",
+    "timebank.team.create": "组建志愿服务队",
+    "timebank.team.member_add": "添加志愿服务队队员",
+    "timebank.talent.offer": "登记能人榜",
+    "timebank.talent.update": "修改能人榜登记",
+    "timebank.talent.retire": "能人下榜",
+    "timebank.talent.restore": "能人恢复上榜",
+    "timebank.station.create": "登记驿站",
+    "timebank.rider.register": "新就业群体驿站报到",
+    "timebank.rider.assistant": "设置兼职网格员",
 }
 
 # The workflows: "<prefix><move>" is the move of the flow, named by the flow itself.

@@ -30,6 +30,62 @@ def db_value(model, value):
     return value
 
 
+def adapter(model):
+    """``db_value`` for many values of ``model``'s rows: the backend looked up once, each
+    distinct date converted once (a batch's rows share a few hundred days at most)."""
+    ops = _connection(model).ops
+    days: dict[dt.date, object] = {}
+
+    def convert(value):
+        if isinstance(value, dt.datetime):
+            return ops.adapt_datetimefield_value(value)
+        if isinstance(value, dt.date):
+            found = days.get(value)
+            if found is None:
+                found = days[value] = ops.adapt_datefield_value(value)
+            return found
+        if isinstance(value, Decimal):
+            return ops.adapt_decimalfield_value(value)
+        return value
+
+    return convert
+
+
+def values_in(
+    model,
+    field: str,
+    values: Iterable,
+    columns: Sequence[str],
+    *,
+    where: dict | None = None,
+    lock: bool = False,
+) -> list[tuple]:
+    """``SELECT columns FROM table WHERE field IN values [AND f = v ...]`` in chunks of 900
+    (SQLite's limit on parameters): the rows of a few thousand keys without building a
+    lookup per value as ``filter(field__in=...)`` does. Fields are model field names; the
+    values go as they are (strings, integers). ``lock``: the rows in primary-key order under
+    row locks (``FOR UPDATE`` where the backend has it, as ``select_for_update`` does)."""
+    conn = _connection(model)
+    qn = conn.ops.quote_name
+    meta = model._meta
+    cols = ", ".join(qn(meta.get_field(c).column) for c in columns)
+    extra = "".join(f" AND {qn(meta.get_field(f).column)} = %s" for f in where or {})
+    if lock:
+        extra += f" ORDER BY {qn(meta.pk.column)}"
+        if conn.features.has_select_for_update:
+            extra += " FOR UPDATE"
+    head = f"SELECT {cols} FROM {qn(meta.db_table)} WHERE {qn(meta.get_field(field).column)} IN "
+    values = list(values)
+    out: list[tuple] = []
+    with conn.cursor() as cur:
+        for start in range(0, len(values), 900):
+            chunk = values[start : start + 900]
+            marks = ", ".join(["%s"] * len(chunk))
+            cur.execute(f"{head}({marks}){extra}", [*chunk, *(where or {}).values()])
+            out.extend(cur.fetchall())
+    return out
+
+
 def insert_rows(
     model,
     fields: Sequence[str],

@@ -34,6 +34,12 @@ def idempotency_key(source: str, rule: str, subject: str | int) -> str:
     return key
 
 
+def _decimal(value) -> Decimal:
+    """A balance as the driver reads it (SQLite answers a float or an int, PostgreSQL a
+    Decimal): to the fen."""
+    return value if isinstance(value, Decimal) else Decimal(str(value)).quantize(CENT)
+
+
 def _amount(value) -> Decimal:
     try:
         d = Decimal(str(value))
@@ -211,12 +217,9 @@ def accounts_open_many(
     if ledger not in LEDGERS:
         raise ValidationError({"ledger": [f"未知台账：{ledger}"]})
     codes = list({s["code"] for s in specs})
-    found: dict[str, int] = {}
-    for start in range(0, len(codes), 900):
-        chunk = codes[start : start + 900]
-        found.update(
-            LedgerAccount.objects.filter(ledger=ledger, code__in=chunk).values_list("code", "pk")
-        )
+    found: dict[str, int] = dict(
+        bulk.values_in(LedgerAccount, "code", codes, ("code", "id"), where={"ledger": ledger})
+    )
     missing = {s["code"]: s for s in specs if s["code"] not in found}
     if missing:
         now = bulk.db_value(LedgerAccount, timezone.now())
@@ -251,14 +254,11 @@ def accounts_open_many(
             ),
             ignore_conflicts=True,
         )
-        todo = list(missing)
-        for start in range(0, len(todo), 900):
-            chunk = todo[start : start + 900]
-            found.update(
-                LedgerAccount.objects.filter(ledger=ledger, code__in=chunk).values_list(
-                    "code", "pk"
-                )
+        found.update(
+            bulk.values_in(
+                LedgerAccount, "code", list(missing), ("code", "id"), where={"ledger": ledger}
             )
+        )
     return found
 
 
@@ -279,13 +279,10 @@ def post_many(*, ledger: str, postings: Sequence[Posting], actor=None) -> dict[s
     head, _ = LedgerHead.objects.get_or_create(ledger=ledger)
     head = LedgerHead.objects.select_for_update().get(pk=head.pk)
     keys = list({p.key for p in postings})
-    done: set[str] = set()
-    for start in range(0, len(keys), 900):
-        done.update(
-            LedgerTransaction.objects.filter(
-                idempotency_key__in=keys[start : start + 900]
-            ).values_list("idempotency_key", flat=True)
-        )
+    done: set[str] = {
+        k
+        for (k,) in bulk.values_in(LedgerTransaction, "idempotency_key", keys, ("idempotency_key",))
+    }
     todo: list[tuple[Posting, dict[int, Decimal]]] = []
     for p in postings:
         if p.key in done:
@@ -307,14 +304,11 @@ def post_many(*, ledger: str, postings: Sequence[Posting], actor=None) -> dict[s
         return {}
     account_ids = sorted({pk for _, amounts in todo for pk in amounts})
     locked: dict[int, tuple[str, str, bool, Decimal]] = {}
-    for start in range(0, len(account_ids), 900):
-        for pk, led, name, neg, bal in (
-            LedgerAccount.objects.select_for_update()
-            .filter(pk__in=account_ids[start : start + 900])
-            .order_by("pk")
-            .values_list("pk", "ledger", "name", "allow_negative", "balance")
-        ):
-            locked[pk] = (led, name, neg, bal)
+    columns = ("id", "ledger", "name", "allow_negative", "balance")
+    for pk, led, name, neg, bal in bulk.values_in(
+        LedgerAccount, "id", account_ids, columns, lock=True
+    ):
+        locked[pk] = (led, name, bool(neg), _decimal(bal))
     if len(locked) != len(account_ids):
         raise ValidationError({"entries": ["账户不存在"]})
     running = {pk: v[3] for pk, v in locked.items()}
@@ -326,7 +320,8 @@ def post_many(*, ledger: str, postings: Sequence[Posting], actor=None) -> dict[s
             running[pk] += amount
             if not neg and running[pk] < 0:
                 raise ValidationError({"entries": [f"账户“{name}”余额不足"]})
-    now = bulk.db_value(LedgerTransaction, timezone.now())
+    convert = bulk.adapter(LedgerTransaction)
+    now = convert(timezone.now())
     today = timezone.localdate()
     actor_id = actor.pk if actor is not None and getattr(actor, "pk", None) else None
     seq, prev = head.seq, head.last_hash
@@ -344,7 +339,7 @@ def post_many(*, ledger: str, postings: Sequence[Posting], actor=None) -> dict[s
                 p.key,
                 p.kind,
                 p.memo[:200],
-                bulk.db_value(LedgerTransaction, occurred),
+                convert(occurred),
                 now,
                 actor_id,
                 None,

@@ -231,6 +231,7 @@ def _seeder(module: str, name: str):
 
 # The registry of module seeders after the trees, the accounts and the members: each takes the
 # builder, the demo users by username and whether to show progress, and answers its counts.
+MAX_TIMEBANK_ORDERS = 200_000
 SEEDERS = {
     "cases": _seeder("cases", "seed_events"),
     "orglife": _seeder("orglife", "seed_orglife"),
@@ -243,11 +244,19 @@ SEEDERS = {
 }
 
 
-def seed(scale: str, progress: bool = True, modules: tuple[str, ...] = MODULES) -> dict:
+def seed(
+    scale: str,
+    progress: bool = True,
+    modules: tuple[str, ...] = MODULES,
+    *,
+    timebank_orders: int | None = None,
+) -> dict:
     """Build the demo city at ``scale`` ("small" or "city") into an empty database.
 
     ``modules`` chooses which modules' demo data follow the trees and accounts (all by default;
     none for the trees and accounts alone, which is what the foundation benchmark times).
+    ``timebank_orders``: how many time-bank orders in all (the city's ~30,000 at any scale);
+    by default a dozen per community in the small city, ~30,000 in the whole city.
     Returns the counts written (also recorded in the one ``demo.seed`` audit row).
     """
     if scale not in SCALES:
@@ -262,6 +271,11 @@ def seed(scale: str, progress: bool = True, modules: tuple[str, ...] = MODULES) 
                 f"请同时选择 {needed}"
             )
 
+    if timebank_orders is not None:
+        if "timebank" not in modules:
+            raise CommandError("指定订单数（--orders）需要同时生成时间银行演示数据（timebank）")
+        if not 1 <= timebank_orders <= MAX_TIMEBANK_ORDERS:
+            raise CommandError(f"订单数（--orders）应在1到{MAX_TIMEBANK_ORDERS}之间")
     if settings.DANGJIAN_ENV == "production":
         raise CommandError("生产模式（DANGJIAN_ENV=production）不能生成演示数据")
     started = time.perf_counter()
@@ -288,6 +302,7 @@ def seed(scale: str, progress: bool = True, modules: tuple[str, ...] = MODULES) 
         roles = _roles()
         rng = random.Random(f"dangjian-demo-{scale}")
         b = CityBuilder(rng, scale)
+        b.timebank_orders = timebank_orders
         shape = small_shape(rng) if scale == "small" else city_shape(rng)
         b.build_areas(shape)
         b.build_orgs()

@@ -22,6 +22,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from dangjian.accounts.models import User, UserKind
+from dangjian.accounts.services import grant_add
 from dangjian.core import ledger
 from dangjian.core.models import LedgerAccount, LedgerEntry, LedgerHead, LedgerTransaction
 from dangjian.members.models import Member
@@ -31,13 +32,16 @@ from dangjian.timebank.models import (
     OrderState,
     OrderStep,
     Participation,
+    Rider,
     ServiceClass,
     Station,
     TalentOffer,
     TeamMembership,
     VolunteerTeam,
+    WorkerKind,
 )
 from dangjian.timebank.models import ParticipationState as PS
+from dangjian.timebank.riders import ASSISTANT_ROLE
 
 BATCH = 5000
 CITY_ORDERS = 30_000
@@ -205,6 +209,49 @@ def seed_timebank(b, users: dict, progress: bool = False) -> dict:
             if not city or n % 5 == 0
         ],
     )
+    # At each station a courier, a rider and a driver registered (accounts without a usable
+    # password); the rider is an assistant grid worker there, with the grid worker's grant
+    # ``timebank.riders.rider_assistant_set`` gives.
+    platforms = [
+        ("courier", "顺丰速运", "莆田顺丰"),
+        ("rider", "美团外卖", ""),
+        ("driver", "滴滴出行", ""),
+    ]
+    rider_users = _bulk(
+        User,
+        [
+            User(
+                username=f"tb-q{si:05d}-{k}",
+                real_name=f"{s.name[:6]}{WorkerKind(kind).label}",
+                kind=UserKind.RESIDENT,
+                area=s.area,
+                area_path=s.area_path,
+                password=unusable,
+            )
+            for si, s in enumerate(stations)
+            for k, (kind, _platform, _company) in enumerate(platforms)
+        ],
+    )
+    rider_rows = []
+    for n, u in enumerate(rider_users):
+        s = stations[n // len(platforms)]
+        kind, platform, company = platforms[n % len(platforms)]
+        rider_rows.append(
+            Rider(
+                user=u,
+                name=u.real_name,
+                kind=kind,
+                platform=platform,
+                company=company,
+                station=s,
+                area_path=s.area_path,
+                assistant_grid_worker=kind == "rider",
+            )
+        )
+    station_riders = _bulk(Rider, rider_rows)
+    for r in station_riders:
+        if r.assistant_grid_worker:
+            grant_add(actor=None, user=r.user, role_code=ASSISTANT_ROLE, area=r.station.area)
     talents = _bulk(
         TalentOffer,
         [
@@ -225,8 +272,10 @@ def seed_timebank(b, users: dict, progress: bool = False) -> dict:
         ],
     )
 
-    # Orders: per community in the small city, ~30,000 over the whole city.
-    per = max(1, CITY_ORDERS // max(1, len(communities))) if city else 12
+    # Orders: a dozen per community in the small city, ~30,000 over the whole city, or the
+    # number asked for (``seed --orders N``) spread over the communities at either scale.
+    total = getattr(b, "timebank_orders", None) or (CITY_ORDERS if city else None)
+    per = max(1, total // max(1, len(communities))) if total else 12
     orders, plans = [], []
     serial = 0
     for c in communities:
@@ -424,6 +473,7 @@ def seed_timebank(b, users: dict, progress: bool = False) -> dict:
         "timebank_participations": len(parts),
         "timebank_teams": len(teams),
         "timebank_stations": len(stations),
+        "timebank_riders": len(station_riders),
         "timebank_talents": len(talents),
         "timebank_hours_transactions": len(txns),
         "timebank_seconds": round(time.perf_counter() - t0, 2),

@@ -68,3 +68,7 @@ TILES += (
     Tile("时间银行", "portal:timebank:home", "volunteering.view"),
     Tile("我的时长", "portal:timebank:hours", "volunteering.view"),
 )
+
+# New employment groups: a courier, rider or driver registers at a station and, once an
+# assistant grid worker, reports events from there.
+TILES += (Tile("驿站报到", "portal:timebank:rider", "volunteering.view"),)

@@ -12,4 +12,5 @@ urlpatterns = [
     path("orders/<int:order_id>/act/", timebank_views.act, name="act"),
     path("hours/", timebank_views.hours, name="hours"),
     path("talents/", timebank_views.talents, name="talents"),
+    path("rider/", timebank_views.rider, name="rider"),
 ]

@@ -16,13 +16,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dangjian.cases import selectors as cases_selectors
 from dangjian.core import workflow
 from dangjian.core.crypto import mask
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
-from dangjian.timebank import flow, selectors, services
-from dangjian.timebank.models import Order, ServiceClass
+from dangjian.timebank import flow, riders, selectors, services
+from dangjian.timebank.models import Order, ServiceClass, Station, WorkerKind
 from dangjian.web.decorators import console_view
 
 LOCAL = "%Y-%m-%dT%H:%M"
@@ -159,3 +160,43 @@ def hours(request):
 def talents(request):
     rows = list(selectors.talents(request.user)[:100])
     return render(request, "portal/timebank/talents.html", {"rows": rows})
+
+
+RIDER_FIELDS = ("station", "kind", "platform", "company", "q")
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def rider(request):
+    """A courier, rider or driver (新就业群体) on their phone: registers at a station with
+    their platform and company; once registered, sees the station (place, services, hours)
+    and, made an assistant grid worker by the station's community, reports events through the
+    one intake (the link goes to /m/cases/report/) and sees their reports."""
+    user = request.user
+    mine = selectors.my_rider(user)
+    values = {f: request.POST.get(f, request.GET.get(f, "")) for f in RIDER_FIELDS}
+    errors: list[str] = []
+    if request.method == "POST" and mine is None:
+        station = values["station"]
+        try:
+            riders.rider_register(
+                actor=user,
+                station=Station(pk=_pk(int(station))) if station.isdigit() else None,
+                kind=values["kind"],
+                platform=values["platform"],
+                company=values["company"],
+                is_party_member=request.POST.get("is_party_member") == "1",
+            )
+        except (Forbidden, ValidationError) as exc:
+            errors = [exc.message] if isinstance(exc, Forbidden) else _messages(exc)
+        else:
+            messages.success(request, "已在驿站登记")
+            return redirect("portal:timebank:rider")
+    ctx: dict = {"mine": mine, "values": values, "errors": errors}
+    if mine is None:
+        ctx["stations"] = selectors.stations_to_register(user, q=values["q"].strip()[:50])
+        ctx["kinds"] = WorkerKind.choices
+    else:
+        reports = cases_selectors.event_list(user, mine=True)
+        ctx["reports"] = list(reports.select_related("event_class")[:10])
+    return render(request, "portal/timebank/rider.html", ctx, status=400 if errors else 200)

@@ -26,6 +26,7 @@ from dangjian.timebank.models import (
     Rider,
     ServiceClass,
     Station,
+    StationKind,
     TalentOffer,
     VolunteerTeam,
 )
@@ -44,6 +45,35 @@ def _int(name: str, value) -> int | None:
         return _pk(int(value))
     except (TypeError, ValueError):
         raise ValidationError({name: [f"{name}应为整数编号"]}) from None
+
+
+def _ref(model, name: str, value):
+    """The unsaved ``model`` instance a body's ``name`` id names (None when none is given):
+    the service looks it up and checks the caller's reach."""
+    pk = _int(name, value)
+    return model(pk=pk) if pk else None
+
+
+def _listed(request, selector, out, params: dict | None = None, *, choices=None):
+    """One page of ``selector(request.auth, **filters)`` serialized by ``out`` (every list
+    route of this router). The filters are the query's ``params``: one named ``x`` holding an
+    id reaches the selector as ``x_id`` (below 1 reads 404); one in ``choices`` (name ->
+    (label, choices)) must hold one of its values or be empty."""
+    filters = {}
+    for name, value in (params or {}).items():
+        if name in (choices or {}):
+            label, allowed = choices[name]
+            if value and value not in allowed.values:
+                raise ValidationError({name: [f"{label}（{name}）取值无效"]})
+            filters[name] = value
+        elif name in ID_FILTERS:
+            filters[f"{name}_id"] = _pk(value) if value is not None else None
+        else:
+            filters[name] = value
+    return paginate(request, selector(request.auth, **filters), out)
+
+
+ID_FILTERS = ("community", "station")
 
 
 # --- orders ----------------------------------------------------------------------------------------
@@ -192,17 +222,13 @@ class TbOrderParams(Schema):
 def list_orders(request, params: Query[TbOrderParams]):
     """Orders the caller reaches; ``available`` the ones open to the caller to accept now,
     ``mine`` the ones they ordered or took part in."""
-    if params.state and params.state not in OrderState.values:
-        raise ValidationError({"state": ["状态（state）取值无效"]})
     if params.available:
-        return paginate(request, selectors.orders_to_accept(request.auth), order_out)
-    qs = selectors.orders(
-        request.auth,
-        state=params.state,
-        community_id=_pk(params.community) if params.community is not None else None,
-        mine=params.mine,
-    )
-    return paginate(request, qs, order_out)
+        return _listed(request, selectors.orders_to_accept, order_out)
+    filters = params.dict(exclude={"available"})
+    return _listed(request, selectors.orders, order_out, filters, choices=ORDER_CHOICES)
+
+
+ORDER_CHOICES = {"state": ("状态", OrderState)}
 
 
 class TbOrderIn(Schema):
@@ -220,8 +246,6 @@ class TbOrderIn(Schema):
 def create_order(request, data: TbOrderIn):
     """A resident orders a service (群众点单) in their grid; with ``talent_id`` a booking of a
     talent from the community's roster (能人榜), open to that talent at once."""
-    area = _int("area_id", data.area_id)
-    talent = _int("talent_id", data.talent_id)
     o = services.order_create(
         actor=request.auth,
         service_class=data.service_class,
@@ -230,8 +254,8 @@ def create_order(request, data: TbOrderIn):
         starts_at=data.starts_at,
         ends_at=data.ends_at,
         helpers_wanted=data.helpers_wanted,
-        area=Area(pk=area) if area else None,
-        talent=TalentOffer(pk=talent) if talent else None,
+        area=_ref(Area, "area_id", data.area_id),
+        talent=_ref(TalentOffer, "talent_id", data.talent_id),
     )
     return order_detail_out(request.auth, selectors.order_detail(request.auth, o.pk))
 
@@ -421,8 +445,7 @@ class TbTeamParams(Schema):
 
 @router.get("/teams/", response={200: page_schema(TbTeamOut), **ERRORS})
 def list_teams(request, params: Query[TbTeamParams]):
-    community = _pk(params.community) if params.community is not None else None
-    return paginate(request, selectors.teams(request.auth, community_id=community), team_out)
+    return _listed(request, selectors.teams, team_out, params.dict())
 
 
 class TbTeamIn(Schema):
@@ -434,10 +457,9 @@ class TbTeamIn(Schema):
 
 @router.post("/teams/", response={200: TbTeamDetailOut, **ERRORS})
 def create_team(request, data: TbTeamIn):
-    community = _int("community_id", data.community_id)
     t = services.team_create(
         actor=request.auth,
-        community=Area(pk=community) if community else None,
+        community=_ref(Area, "community_id", data.community_id),
         name=data.name,
         kind=data.kind,
         description=data.description,
@@ -457,11 +479,10 @@ class TbTeamMemberIn(Schema):
 
 @router.post("/teams/{int:team_id}/members", response={200: TbTeamDetailOut, **ERRORS})
 def add_team_member(request, team_id: int, data: TbTeamMemberIn):
-    user = _int("user_id", data.user_id)
     services.team_member_add(
         actor=request.auth,
         team=VolunteerTeam(pk=_pk(team_id)),
-        user=User(pk=user) if user else None,
+        user=_ref(User, "user_id", data.user_id),
         role=data.role,
     )
     return team_detail_out(selectors.team_detail(request.auth, _pk(team_id)))
@@ -506,14 +527,8 @@ class TbTalentParams(Schema):
 @router.get("/talents/", response={200: page_schema(TbTalentOut), **ERRORS})
 def list_talents(request, params: Query[TbTalentParams]):
     """The talent roster (能人榜): one's own community's, or every one under a staff grant."""
-    if params.service_class and params.service_class not in ServiceClass.values:
-        raise ValidationError({"service_class": ["服务类别（service_class）取值无效"]})
-    qs = selectors.talents(
-        request.auth,
-        community_id=_pk(params.community) if params.community is not None else None,
-        service_class=params.service_class,
-    )
-    return paginate(request, qs, talent_out)
+    choices = {"service_class": ("服务类别", ServiceClass)}
+    return _listed(request, selectors.talents, talent_out, params.dict(), choices=choices)
 
 
 class TbTalentIn(Schema):
@@ -575,7 +590,8 @@ class TbStationParams(Schema):
 
 @router.get("/stations/", response={200: page_schema(TbStationOut), **ERRORS})
 def list_stations(request, params: Query[TbStationParams]):
-    return paginate(request, selectors.stations(request.auth, kind=params.kind), station_out)
+    choices = {"kind": ("驿站类型", StationKind)}
+    return _listed(request, selectors.stations, station_out, params.dict(), choices=choices)
 
 
 @router.get("/stations/{int:station_id}", response={200: TbStationOut, **ERRORS})
@@ -595,10 +611,9 @@ class TbStationIn(Schema):
 
 @router.post("/stations/", response={200: TbStationOut, **ERRORS})
 def create_station(request, data: TbStationIn):
-    area = _int("area_id", data.area_id)
     s = riders.station_create(
         actor=request.auth,
-        area=Area(pk=area) if area else None,
+        area=_ref(Area, "area_id", data.area_id),
         name=data.name,
         kind=data.kind,
         location=data.location,
@@ -644,8 +659,7 @@ class TbRiderParams(Schema):
 
 @router.get("/riders/", response={200: page_schema(TbRiderOut), **ERRORS})
 def list_riders(request, params: Query[TbRiderParams]):
-    station = _pk(params.station) if params.station is not None else None
-    return paginate(request, selectors.riders(request.auth, station_id=station), rider_out)
+    return _listed(request, selectors.riders, rider_out, params.dict())
 
 
 @router.get("/riders/{int:rider_id}", response={200: TbRiderOut, **ERRORS})
@@ -665,10 +679,9 @@ class TbRiderIn(Schema):
 @router.post("/riders/", response={200: TbRiderOut, **ERRORS})
 def register_rider(request, data: TbRiderIn):
     """The caller registers as a courier, rider or driver at a station (驿站)."""
-    station = _int("station_id", data.station_id)
     r = riders.rider_register(
         actor=request.auth,
-        station=Station(pk=station) if station else None,
+        station=_ref(Station, "station_id", data.station_id),
         kind=data.kind,
         platform=data.platform,
         company=data.company,

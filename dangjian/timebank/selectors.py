@@ -11,8 +11,10 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from dangjian.accounts.models import User
 from dangjian.core import scope
 from dangjian.core.models import LedgerAccount, LedgerEntry
+from dangjian.territory.models import Area, AreaKind
 from dangjian.timebank.models import (
     Order,
     OrderState,
@@ -236,6 +238,49 @@ def talents(user, *, community_id: int | None = None, service_class: str = ""):
     return qs.order_by("area_path", "service_class", "id")
 
 
+def talent_roster(
+    user,
+    *,
+    q: str = "",
+    community_id: int | None = None,
+    service_class: str = "",
+    active: bool | None = None,
+):
+    """The roster as community staff keep it (console): every entry under the user's grant,
+    retired ones too, each with how many orders booked it; ``q`` searches the name and the
+    skill."""
+    qs = TalentOffer.objects.visible_to(user, VIEW).select_related("community")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(skill__icontains=q))
+    if community_id is not None:
+        qs = qs.filter(community_id=community_id)
+    if service_class:
+        qs = qs.filter(service_class=service_class)
+    if active is not None:
+        qs = qs.filter(active=active)
+    return qs.annotate(bookings=Count("orders")).order_by("area_path", "service_class", "id")
+
+
+def talent_detail(user, pk) -> TalentOffer:
+    qs = TalentOffer.objects.select_related("community", "user")
+    return scope.get_visible(qs, user, VIEW, pk=pk)
+
+
+def talent_bookings(user, talent: TalentOffer, *, limit: int = 50) -> list[Order]:
+    """The orders that booked ``talent`` (they run through the one order flow), latest first."""
+    qs = Order.objects.visible_to(user, VIEW).filter(talent=talent)
+    return list(qs.select_related("community").order_by("-created_at", "-id")[:limit])
+
+
+def talent_candidates(user, community, *, limit: int = 300):
+    """The active accounts living in ``community`` that the user may put on its roster."""
+    return list(
+        User.objects.visible_to(user, "volunteering.manage")
+        .filter(is_active=True, area_path__startswith=community.path)
+        .order_by("real_name", "id")[:limit]
+    )
+
+
 def stations(user, *, kind: str = ""):
     qs = Station.objects.visible_to(user, VIEW).select_related("area")
     if kind:
@@ -257,3 +302,28 @@ def station_detail(user, pk) -> Station:
 
 def rider_detail(user, pk) -> Rider:
     return scope.get_visible(Rider.objects.select_related("station"), user, VIEW, pk=pk)
+
+
+def my_rider(user) -> Rider | None:
+    """The user's own registration as a courier, rider or driver (新就业群体), with its station."""
+    qs = Rider.objects.visible_to(user, VIEW).filter(user_id=user.pk)
+    return qs.select_related("station__area").first()
+
+
+def stations_to_register(user, *, q: str = "", limit: int = 200) -> list[Station]:
+    """The stations a courier, rider or driver may register at: every active one (a station
+    is a public place: its name, place, services and hours are on its door), ``q`` searching
+    the name, the place and the area's name. Nothing else of a station is read here."""
+    qs = Station.objects.filter(active=True).select_related("area")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(location__icontains=q) | Q(area__name__icontains=q))
+    return list(qs.order_by("area_path", "name", "id")[:limit])
+
+
+def communities_managed(user, *, limit: int = 200) -> list[Area]:
+    """The villages and communities whose time bank ``user`` manages (the console's pickers)."""
+    return list(
+        Area.objects.visible_to(user, "volunteering.manage")
+        .filter(kind__in=(AreaKind.COMMUNITY, AreaKind.VILLAGE))
+        .order_by("path")[:limit]
+    )

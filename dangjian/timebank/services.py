@@ -366,40 +366,121 @@ def team_member_add(*, actor, team: VolunteerTeam, user: User | None, role="memb
 # --- the talent roster ----------------------------------------------------------------------------
 
 
-@transaction.atomic
-def talent_offer(
-    *, actor, service_class, skill, description="", available="", community: Area | None = None
-) -> TalentOffer:
-    """A resident or member puts themselves on their community's talent roster (能人榜)."""
-    e = Errors()
-    if not getattr(actor, "pk", None):
-        raise scope.Forbidden()
-    home = community or getattr(actor, "area", None)
-    found = community_of(home) if home is not None else None
-    if found is None or not (actor.area_path and tree.is_within(actor.area_path, found.path)):
-        e.add("community_id", "只能登记到本人居住的社区能人榜")
+def _talent_fields(e: Errors, *, service_class, skill, description, available) -> dict:
     if service_class not in ServiceClass.values:
         e.add("service_class", "服务类别（service_class）取值无效")
     skill = one_line(skill)[:100]
     if not skill:
         e.add("skill", "请填写特长（skill）")
+    return {
+        "service_class": service_class,
+        "skill": skill,
+        "description": clean_text(description, 500),
+        "available": one_line(available)[:100],
+    }
+
+
+def _talent_person(actor, person: User | None, e: Errors) -> User | None:
+    """Who goes on the roster: the actor themselves, or (staff with ``volunteering.manage``
+    over where they live) a resident or member of a community the actor manages."""
+    if person is None or not person.pk or person.pk == actor.pk:
+        return actor
+    found = User.objects.filter(pk=person.pk, is_active=True).select_related("area").first()
+    if found is None:
+        e.add("user_id", "请选择登记能人榜的账号（user_id）")
+        return None
+    if not scope.is_visible(found, actor, "volunteering.manage"):
+        raise scope.Forbidden("只能为本人管理的社区居民登记能人榜")
+    return found
+
+
+@transaction.atomic
+def talent_offer(
+    *,
+    actor,
+    service_class,
+    skill,
+    description="",
+    available="",
+    community: Area | None = None,
+    user: User | None = None,
+) -> TalentOffer:
+    """A resident or member puts themselves on their community's talent roster (能人榜); or
+    the community's staff put ``user`` (one living there) on it."""
+    e = Errors()
+    if not getattr(actor, "pk", None):
+        raise scope.Forbidden()
+    person = _talent_person(actor, user, e)
+    home = community or getattr(person, "area", None)
+    found = community_of(home) if home is not None else None
+    if person is not None and (
+        found is None or not (person.area_path and tree.is_within(person.area_path, found.path))
+    ):
+        e.add("community_id", "只能登记到本人居住的社区能人榜")
+    fields = _talent_fields(
+        e, service_class=service_class, skill=skill, description=description, available=available
+    )
     if (
         found is not None
-        and skill
-        and TalentOffer.objects.filter(community=found, user=actor, skill=skill)
+        and fields["skill"]
+        and TalentOffer.objects.filter(community=found, user=person, skill=fields["skill"])
     ):
         e.add("skill", "已登记过该特长")
     e.check()
     offer = TalentOffer.objects.create(
         community=found,
-        area_path=actor.area_path,
-        user=actor,
-        member=Member.objects.filter(user_id=actor.pk).first(),
-        name=str(actor)[:50],
-        service_class=service_class,
-        skill=skill,
-        description=clean_text(description, 500),
-        available=one_line(available)[:100],
+        area_path=person.area_path,
+        user=person,
+        member=Member.objects.filter(user_id=person.pk).first(),
+        name=str(person)[:50],
+        **fields,
     )
-    audit.record(actor=actor, action="timebank.talent.offer", obj=offer, after={"skill": skill})
+    audit.record(
+        actor=actor, action="timebank.talent.offer", obj=offer, after={"skill": offer.skill}
+    )
     return offer
+
+
+TALENT_FIELDS = ("service_class", "skill", "description", "available", "active")
+
+
+@transaction.atomic
+def talent_update(*, actor, talent: TalentOffer, data: dict) -> TalentOffer:
+    """Edit an entry of the roster, or retire it (``active`` false: off the roster, no new
+    bookings; its orders stay) and put it back: the talent themselves, or the community's
+    staff (``volunteering.manage``). Only the fields ``data`` names change."""
+    t = scope.get_visible(
+        TalentOffer.objects.select_for_update(), actor, "volunteering.view", pk=talent.pk
+    )
+    if t.user_id != actor.pk and not _covers(actor, "volunteering.manage", t.area_path):
+        raise scope.Forbidden("只有本人或社区管理人员可以修改能人榜登记")
+    before = {f: str(getattr(t, f)) for f in TALENT_FIELDS}
+    e = Errors()
+    fields = _talent_fields(
+        e,
+        **{
+            f: data[f] if f in data else getattr(t, f)
+            for f in ("service_class", "skill", "description", "available")
+        },
+    )
+    if (
+        fields["skill"]
+        and fields["skill"] != t.skill
+        and TalentOffer.objects.filter(community_id=t.community_id, user_id=t.user_id)
+        .filter(skill=fields["skill"])
+        .exists()
+    ):
+        e.add("skill", "已登记过该特长")
+    e.check()
+    for f, v in fields.items():
+        setattr(t, f, v)
+    if "active" in data:
+        t.active = data["active"] not in (False, "0", "false", "", None)
+    t.save()
+    b, a = audit.diff(before, {f: str(getattr(t, f)) for f in TALENT_FIELDS})
+    if a:
+        action = "timebank.talent.update"
+        if "active" in a and len(a) == 1:
+            action = "timebank.talent.restore" if t.active else "timebank.talent.retire"
+        audit.record(actor=actor, action=action, obj=t, before=b, after=a)
+    return t

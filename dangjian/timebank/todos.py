@@ -1,78 +1,79 @@
 """What waits on people in the time bank (``core.todo``): orders to dispatch (community
 staff), orders open to accept (members), orders to serve (helpers who accepted), orders to
-confirm (the residents who ordered)."""
+confirm (the residents who ordered). One table: each row a source, read through its selector."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from dangjian.core import todo
 
-
-def _dispatch(user):
-    from dangjian.timebank import selectors
-
-    return [
-        todo.Todo(
-            source="timebank.dispatch",
-            title="派单",
-            subject=f"{o.get_service_class_display()} · {o.no}",
-            url=f"/timebank/orders/{o.pk}/",
-            object_id=o.pk,
-            due=o.starts_at,
-        )
-        for o in selectors.orders_to_dispatch(user)[:100]
-    ]
+MODULE = "时间银行"
+LIMIT = 100
 
 
-def _accept(user):
-    from dangjian.timebank import selectors
+@dataclass(frozen=True)
+class Source:
+    key: str
+    label: str  # the list's name
+    title: str  # each item's
+    selector: str  # the name of the ``timebank.selectors`` function answering the rows
+    page: str  # the order's page, with ``{}`` for its id
+    due: bool = True  # the order's start is the item's due time
+    of_participation: bool = False  # the rows are participations: the order is theirs
 
-    return [
-        todo.Todo(
-            source="timebank.accept",
-            title="可接单",
-            subject=f"{o.get_service_class_display()} · {o.no}",
-            url=f"/m/timebank/orders/{o.pk}/",
-            object_id=o.pk,
-            due=o.starts_at,
-        )
-        for o in selectors.orders_to_accept(user)[:100]
-    ]
+    def items(self, user):
+        from dangjian.timebank import selectors
 
-
-def _serve(user):
-    from dangjian.timebank import selectors
-
-    return [
-        todo.Todo(
-            source="timebank.serve",
-            title="签到签退",
-            subject=f"{p.order.get_service_class_display()} · {p.order.no}",
-            url=f"/m/timebank/orders/{p.order_id}/",
-            object_id=p.order_id,
-            due=p.order.starts_at,
-        )
-        for p in selectors.my_open_participations(user)[:100]
-    ]
+        found = []
+        for row in getattr(selectors, self.selector)(user)[:LIMIT]:
+            o = row.order if self.of_participation else row
+            found.append(
+                todo.Todo(
+                    source=self.key,
+                    title=self.title,
+                    subject=f"{o.get_service_class_display()} · {o.no}",
+                    url=self.page.format(o.pk),
+                    object_id=o.pk,
+                    due=o.starts_at if self.due else None,
+                )
+            )
+        return found
 
 
-def _confirm(user):
-    from dangjian.timebank import selectors
+PHONE = "/m/timebank/orders/{}/"
+SOURCES = (
+    Source(
+        "timebank.dispatch",
+        "待派单的服务订单",
+        "派单",
+        "orders_to_dispatch",
+        "/timebank/orders/{}/",
+    ),
+    Source("timebank.accept", "可接的服务订单", "可接单", "orders_to_accept", PHONE),
+    Source(
+        "timebank.serve",
+        "待签到签退的服务",
+        "签到签退",
+        "my_open_participations",
+        PHONE,
+        of_participation=True,
+    ),
+    Source(
+        "timebank.confirm",
+        "待确认的服务订单",
+        "确认服务并评价",
+        "orders_to_confirm",
+        PHONE,
+        due=False,
+    ),
+)
 
-    return [
-        todo.Todo(
-            source="timebank.confirm",
-            title="确认服务并评价",
-            subject=f"{o.get_service_class_display()} · {o.no}",
-            url=f"/m/timebank/orders/{o.pk}/",
-            object_id=o.pk,
-        )
-        for o in selectors.orders_to_confirm(user)[:100]
-    ]
+
+# One callable per source, made once: ``core.todo`` refuses a key declared with another.
+_ITEMS = {s.key: s.items for s in SOURCES}
 
 
 def declare_all() -> None:
-    module = "时间银行"
-    todo.declare("timebank.dispatch", label="待派单的服务订单", items=_dispatch, module=module)
-    todo.declare("timebank.accept", label="可接的服务订单", items=_accept, module=module)
-    todo.declare("timebank.serve", label="待签到签退的服务", items=_serve, module=module)
-    todo.declare("timebank.confirm", label="待确认的服务订单", items=_confirm, module=module)
+    for s in SOURCES:
+        todo.declare(s.key, label=s.label, items=_ITEMS[s.key], module=MODULE)

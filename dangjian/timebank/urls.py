@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dangjian.timebank import import_views, views
+from dangjian.timebank import import_views, talent_views, views
 
 app_name = "timebank"
 urlpatterns = [
@@ -11,6 +11,9 @@ urlpatterns = [
     path("orders/<int:order_id>/act/", views.order_act, name="order_act"),
     path("teams/", views.teams, name="teams"),
     path("teams/<int:team_id>/", views.team_page, name="team"),
+    path("talents/", talent_views.talents, name="talents"),
+    path("talents/<int:talent_id>/", talent_views.talent_page, name="talent"),
+    path("talents/<int:talent_id>/active/", talent_views.talent_active, name="talent_active"),
     path("stations/", views.stations, name="stations"),
     *(
         path(f"{kind}/import/{tail}", view, {"kind": kind}, name=f"{kind}_import{suffix}")

@@ -17,7 +17,7 @@ from dangjian.core.errors import Conflict
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
 from dangjian.members.models import CommunityCheckin
-from dangjian.territory.models import Area, AreaKind
+from dangjian.territory.models import Area
 from dangjian.timebank import flow, riders, selectors, services
 from dangjian.timebank.models import (
     Order,
@@ -42,14 +42,6 @@ def _errors(request, exc) -> None:
                 messages.error(request, m)
     else:
         messages.error(request, exc.message)
-
-
-def _communities(user):
-    return (
-        Area.objects.visible_to(user, "volunteering.manage")
-        .filter(kind__in=(AreaKind.COMMUNITY, AreaKind.VILLAGE))
-        .order_by("path")[:200]
-    )
 
 
 @console_view
@@ -134,7 +126,7 @@ def teams(request):
             "page": page,
             "rows": page.object_list,
             "kinds": TeamKind.choices,
-            "communities": list(_communities(request.user)),
+            "communities": selectors.communities_managed(request.user),
         },
     )
 
@@ -199,7 +191,7 @@ def stations(request):
             "riders": rider_page.object_list,
             "rider_page": rider_page,
             "kinds": StationKind.choices,
-            "communities": list(_communities(request.user)),
+            "communities": selectors.communities_managed(request.user),
         },
     )
 

@@ -4827,3 +4827,62 @@ ROUTES += [
         control_status=frozenset({302}),
     ),
 ]
+
+# --- time bank: the talent roster's console page and the rider's phone page (t16) ---
+def tb_rider_self_probes(world) -> list[Probe]:
+    """A rider registered at a station of the first county: the outsider's own rider page
+    lists stations (public places, by name) but never another rider."""
+    from dangjian.timebank import riders
+    from tests.world import user as make_user
+
+    s = riders.station_create(
+        actor=world.users[INSIDER], area=world.nodes["grid"], name="越界探针驿站丙", kind="love"
+    )
+    u = make_user("越界探针快递员丁", role="resident", kind="resident", home=world.nodes["grid"])
+    r = riders.rider_register(actor=u, station=s, kind="courier", platform="越界探针平台戊")
+    return [Probe(r.pk, "越界探针快递员丁", markers=("越界探针平台戊",))]
+
+
+def tb_community_probes(world) -> list[Probe]:
+    """The residential community of the first county (龙桥社区): its talent roster."""
+    c = world.nodes["community"]
+    return [Probe(c.pk, c.name, ancestor=True)]
+
+
+FACTORIES["tb_rider_self"] = tb_rider_self_probes
+FACTORIES["tb_community"] = tb_community_probes
+ROUTES += [
+    Route("console", "/timebank/talents/", "tb_talent", "list"),
+    Route("console", "/timebank/talents/?q=越界探针", "tb_talent", "list"),
+    Route("console", "/timebank/talents/?sort=-bookings", "tb_talent", "list"),
+    Route("console", "/timebank/talents/{id}/", "tb_talent", "detail"),
+    Route(
+        "console",
+        "/timebank/talents/{id}/",
+        "tb_talent",
+        "write",
+        method="POST",
+        data={"service_class": "repair", "skill": "越界修改"},
+        control_status=frozenset({302}),
+    ),
+    Route(
+        "console",
+        "/timebank/talents/{id}/active/",
+        "tb_talent",
+        "write",
+        method="POST",
+        data={"on": "0"},
+        control_status=frozenset({302}),
+    ),
+    Route(
+        "console",
+        "/timebank/talents/?community={id}",
+        "tb_community",
+        "write",
+        method="POST",
+        data={"user": "1", "service_class": "repair", "skill": "越界能人"},
+        control_status=frozenset({200, 302, 400}),
+        note="putting someone on the roster of a community out of reach reads 404",
+    ),
+    Route("console", "/m/timebank/rider/", "tb_rider_self", "self", control=False),
+]

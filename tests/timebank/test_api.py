@@ -226,3 +226,29 @@ def test_a_rider_registers_and_reports_through_the_intake(world, api):
     rider.forget_grants()
     r = api.post(rider, "/api/v1/cases/", body)
     assert r.status_code in (200, 201), r.content
+
+
+def test_list_filters_outside_their_choices_are_refused_and_ids_below_one_read_404(world, api):
+    community = world.users["community"]
+    for path, field in (
+        ("orders/?state=nonsense", "state"),
+        ("talents/?service_class=nonsense", "service_class"),
+        ("stations/?kind=nonsense", "kind"),
+    ):
+        r = api.get(community, f"{BASE}/{path}")
+        assert r.status_code == 422 and field in str(r.json()["errors"]), path
+        assert "取值无效" in str(r.json())
+    for path in ("orders/?community=0", "teams/?community=0", "riders/?station=0"):
+        assert api.get(community, f"{BASE}/{path}").status_code == 404, path
+    # The filters still filter: a community's teams, a station's riders.
+    t = services.team_create(
+        actor=community, community=world.nodes["community"], name="夕阳红", kind="elderly"
+    )
+    r = api.get(community, f"{BASE}/teams/?community={world.nodes['community'].pk}")
+    assert [x["id"] for x in r.json()["items"]] == [t.pk]
+    assert (
+        api.get(community, f"{BASE}/teams/?community={world.nodes['community2'].pk}").json()[
+            "count"
+        ]
+        == 0
+    )

@@ -218,11 +218,7 @@ def _award_chunk(events: list[sources.SourceEvent], rules: _Rules, actor) -> int
     if not info:
         return 0
     keys = list(info)
-    done: set[str] = set()
-    for start in range(0, len(keys), 900):
-        done.update(
-            Award.objects.filter(key__in=keys[start : start + 900]).values_list("key", flat=True)
-        )
+    done: set[str] = {k for (k,) in bulk.values_in(Award, "key", keys, ("key",))}
     todo = [k for k in keys if k not in done]
     if not todo:
         return 0
@@ -276,7 +272,8 @@ def _award_chunk(events: list[sources.SourceEvent], rules: _Rules, actor) -> int
         for k, ev, rule, pts in final
     ]
     txn_ids = ledger.post_many(ledger=LEDGER, postings=postings, actor=actor)
-    now = bulk.db_value(Award, timezone.now())
+    convert = bulk.adapter(Award)
+    now = convert(timezone.now())
     bulk.insert_rows(
         Award,
         AWARD_COLUMNS,
@@ -292,7 +289,7 @@ def _award_chunk(events: list[sources.SourceEvent], rules: _Rules, actor) -> int
                 ev.ref[:64],
                 k,
                 pts,
-                bulk.db_value(Award, ev.occurred_on),
+                convert(ev.occurred_on),
                 AwardState.POSTED,
                 "",
                 None,

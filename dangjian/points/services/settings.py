@@ -152,19 +152,40 @@ def scheme_create(*, actor, data: dict) -> Scheme:
     return scheme
 
 
+def _update(kind: str, *, actor, pk: int, data: dict):
+    """The one update of a scheme's settings (``kind``: the scheme, a rule, an item): under
+    the row's lock, its fields' checker sets what ``data`` names, and the change is audited
+    as ``points.<kind>_update`` with what it changed."""
+    model, fill, fields = _SETTINGS[kind]
+    obj = scope.get_visible(
+        model.objects.select_for_update(), actor, MANAGE, view_action="points.view", pk=pk
+    )
+    before = _snapshot(obj, fields)
+    errors = Errors()
+    fill(errors, data, obj)
+    errors.check()
+    obj.save()
+    b, a = audit.diff(before, _snapshot(obj, fields))
+    audit.record(actor=actor, action=f"points.{kind}_update", obj=obj, before=b, after=a)
+    return obj
+
+
+def _create_in(kind: str, *, actor, scheme_id: int, data: dict):
+    """A rule or an item of a scheme the actor manages, audited as ``points.<kind>_create``."""
+    model, fill, fields = _SETTINGS[kind]
+    scheme = scope.get_visible(Scheme, actor, MANAGE, view_action="points.view", pk=scheme_id)
+    obj = model(scheme=scheme, area_path=scheme.area_path, org_path=scheme.org_path)
+    errors = Errors()
+    fill(errors, data, obj)
+    errors.check()
+    obj.save()
+    audit.record(actor=actor, action=f"points.{kind}_create", obj=obj, after=_snapshot(obj, fields))
+    return obj
+
+
 @transaction.atomic
 def scheme_update(*, actor, scheme_id: int, data: dict) -> Scheme:
-    scheme = scope.get_visible(
-        Scheme.objects.select_for_update(), actor, MANAGE, view_action="points.view", pk=scheme_id
-    )
-    before = _snapshot(scheme, SCHEME_FIELDS)
-    errors = Errors()
-    _scheme_fields(errors, data, scheme)
-    errors.check()
-    scheme.save()
-    b, a = audit.diff(before, _snapshot(scheme, SCHEME_FIELDS))
-    audit.record(actor=actor, action="points.scheme_update", obj=scheme, before=b, after=a)
-    return scheme
+    return _update("scheme", actor=actor, pk=scheme_id, data=data)
 
 
 def _rule_fields(errors: Errors, data: dict, rule: Rule) -> None:
@@ -201,31 +222,12 @@ def _rule_fields(errors: Errors, data: dict, rule: Rule) -> None:
 
 @transaction.atomic
 def rule_create(*, actor, scheme_id: int, data: dict) -> Rule:
-    scheme = scope.get_visible(Scheme, actor, MANAGE, view_action="points.view", pk=scheme_id)
-    rule = Rule(scheme=scheme, area_path=scheme.area_path, org_path=scheme.org_path)
-    errors = Errors()
-    _rule_fields(errors, data, rule)
-    errors.check()
-    rule.save()
-    audit.record(
-        actor=actor, action="points.rule_create", obj=rule, after=_snapshot(rule, RULE_FIELDS)
-    )
-    return rule
+    return _create_in("rule", actor=actor, scheme_id=scheme_id, data=data)
 
 
 @transaction.atomic
 def rule_update(*, actor, rule_id: int, data: dict) -> Rule:
-    rule = scope.get_visible(
-        Rule.objects.select_for_update(), actor, MANAGE, view_action="points.view", pk=rule_id
-    )
-    before = _snapshot(rule, RULE_FIELDS)
-    errors = Errors()
-    _rule_fields(errors, data, rule)
-    errors.check()
-    rule.save()
-    b, a = audit.diff(before, _snapshot(rule, RULE_FIELDS))
-    audit.record(actor=actor, action="points.rule_update", obj=rule, before=b, after=a)
-    return rule
+    return _update("rule", actor=actor, pk=rule_id, data=data)
 
 
 def _item_fields(errors: Errors, data: dict, item: Item) -> None:
@@ -252,32 +254,20 @@ def _item_fields(errors: Errors, data: dict, item: Item) -> None:
 
 @transaction.atomic
 def item_create(*, actor, scheme_id: int, data: dict) -> Item:
-    scheme = scope.get_visible(Scheme, actor, MANAGE, view_action="points.view", pk=scheme_id)
-    item = Item(scheme=scheme, area_path=scheme.area_path, org_path=scheme.org_path)
-    errors = Errors()
-    _item_fields(errors, data, item)
-    errors.check()
-    item.save()
-    audit.record(
-        actor=actor, action="points.item_create", obj=item, after=_snapshot(item, ITEM_FIELDS)
-    )
-    return item
+    return _create_in("item", actor=actor, scheme_id=scheme_id, data=data)
 
 
 @transaction.atomic
 def item_update(*, actor, item_id: int, data: dict) -> Item:
     """Change an item; ``stock`` sets the count on hand (under the item's row lock)."""
-    item = scope.get_visible(
-        Item.objects.select_for_update(), actor, MANAGE, view_action="points.view", pk=item_id
-    )
-    before = _snapshot(item, ITEM_FIELDS)
-    errors = Errors()
-    _item_fields(errors, data, item)
-    errors.check()
-    item.save()
-    b, a = audit.diff(before, _snapshot(item, ITEM_FIELDS))
-    audit.record(actor=actor, action="points.item_update", obj=item, before=b, after=a)
-    return item
+    return _update("item", actor=actor, pk=item_id, data=data)
+
+
+_SETTINGS = {
+    "scheme": (Scheme, _scheme_fields, SCHEME_FIELDS),
+    "rule": (Rule, _rule_fields, RULE_FIELDS),
+    "item": (Item, _item_fields, ITEM_FIELDS),
+}
 
 
 def require(condition: bool, field: str, message: str) -> None:

@@ -39,17 +39,26 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
         parser.add_argument(
+            "--orders",
+            type=int,
+            default=None,
+            help="时间银行订单总数，分摊到各村(社区)（默认：小型演示城市每个社区12单，全市规模约30,000单）",
+        )
+        parser.add_argument(
             "--modules",
             default=",".join(MODULES),
             help=f"在两棵树和账号之后生成哪些模块的演示数据，逗号分隔（默认全部：{','.join(MODULES)}）；"
             "none 表示只生成两棵树和账号",
         )
 
-    def handle(self, *args, scale, no_progress, modules, **options):
+    def handle(self, *args, scale, no_progress, modules, orders=None, **options):
         chosen = tuple(m.strip() for m in modules.split(",") if m.strip() and m.strip() != "none")
         self.stdout.write(f"正在生成演示数据：{SCALE_LABELS[scale]}……")
         counts = seed(
-            scale, progress=not no_progress and options.get("verbosity", 1) > 0, modules=chosen
+            scale,
+            progress=not no_progress and options.get("verbosity", 1) > 0,
+            modules=chosen,
+            timebank_orders=orders,
         )
         kinds = "，".join(
             f"{AREA_KIND_LABELS[k]} {n:,}" for k, n in counts["area_kinds"].items() if n
