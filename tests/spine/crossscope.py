@@ -4828,6 +4828,7 @@ ROUTES += [
     ),
 ]
 
+
 # --- time bank: the talent roster's console page and the rider's phone page (t16) ---
 def tb_rider_self_probes(world) -> list[Probe]:
     """A rider registered at a station of the first county: the outsider's own rider page
