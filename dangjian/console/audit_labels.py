@@ -102,6 +102,7 @@ ACTION_LABELS = {
     "applicant.extend": "延长预备期",
     "applicant.cancel": "终止发展",
     "development_target.set": "设定发展党员计划",
+    "event.batch_dispatch": "批量派遣网格事件",
     "event.create": "上报网格事件",
     "event.attach": "网格事件添加附件",
     "event.me_too": "网格事件“我也遇到”",

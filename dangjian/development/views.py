@@ -26,9 +26,9 @@ from dangjian.development.forms import ApplicantForm, StepForm, TargetForm
 from dangjian.development.models import Applicant, ApplicantStatus, Stage
 from dangjian.members.models import Member, Status
 from dangjian.organizations.models import PartyOrg
+from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.forms import add_service_errors
-from dangjian.web import listing as L
 from dangjian.web.paging import paginate
 
 PAGE_SIZE = 20

@@ -28,6 +28,7 @@ from dangjian.core.scope import Forbidden
 from dangjian.core.treeapi import search_q
 from dangjian.core.validation import ALL_CONTROL_RE
 from dangjian.members import excel, jobs, selectors, services, views_sanctions
+from dangjian.members import tables as listings
 from dangjian.members.forms import (
     CheckinFilterForm,
     ImportForm,
@@ -49,10 +50,9 @@ from dangjian.members.models import (
 )
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.territory.models import Area
+from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.forms import RevealForm, messages_of
-from dangjian.members import tables as listings
-from dangjian.web import listing as L
 from dangjian.web.paging import paginate
 
 PAGE_SIZE = 20

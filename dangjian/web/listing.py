@@ -19,10 +19,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import wraps
 from typing import Any
 from urllib.parse import quote, urlencode
-
-from functools import wraps
 
 from django.http import HttpResponse, HttpResponseNotAllowed
 

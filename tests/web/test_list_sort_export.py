@@ -9,8 +9,8 @@ backwards (ties broken by id both ways), and the two differ.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import pytest
 
