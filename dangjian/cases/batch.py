@@ -53,12 +53,11 @@ def event_batch_dispatch(
     if not actor.can("cases.dispatch"):
         raise Forbidden("您没有派遣事件的权限")
     found = {e.pk: e for e in selectors.event_list(actor).filter(pk__in=ids)}
+    if len(found) != len(ids):
+        raise Http404("未找到")  # an event out of scope reads as absent, as everywhere
     moved, refused = [], []
     for pk in ids:
-        event = found.get(pk)
-        if event is None:
-            refused.append(f"事件{pk}：不存在或无权查看")
-            continue
+        event = found[pk]
         action = DISPATCH_MOVE.get(event.state)
         if action is None:
             refused.append(f"事件{pk}：状态为“{event.get_state_display()}”，不能派遣")

@@ -4708,3 +4708,29 @@ UNSCOPED_API_ROUTES |= {
     ("GET", "/api/v1/reports/{table}/"),  # covered by the concrete tables above
 }
 UNSCOPED_CONSOLE_ROUTES |= {"/reports/{}/"}  # covered by the concrete tables above
+# Issue 18 (l18): the console lists' exports, a POST of each list's export form (web.listing),
+# the filters in the query string; and the events' batch dispatch (an event out of scope among
+# the ticked ones: 404, nothing dispatched).
+EXPORT = {"export": "xlsx"}
+ROUTES += [
+    Route("console", path, factory, "list", method="POST", data=EXPORT)
+    for path, factory in (
+        ("/development/", "applicant"),
+        ("/development/?stage=1&sort=-name", "applicant"),
+        ("/members/transfers/", "transfer"),
+        ("/members/checkins/", "checkin"),
+        ("/cases/", "event"),
+        ("/cases/?sort=-reported", "event"),
+    )
+] + [
+    Route(
+        "console",
+        "/cases/batch/dispatch/",
+        "event",
+        "write",
+        method="POST",
+        data=lambda p: {"event_ids": [p.pk], "department_id": 1},
+        control_status=frozenset({302}),
+        note="the insider's batch is refused by name (the probe's state, the department): 302",
+    ),
+]
