@@ -129,6 +129,7 @@ ACTION_LABELS = {
     "orglife.vote.record": "登记表决结果",
     "dues.profile_set": "设置党费类别和缴费基数",
     "dues.payment_create": "登记党费收缴",
+    "dues.payment_batch": "批量登记党费收缴",
     "dues.payment_reverse": "冲正党费收缴",
     "dues.remittance_create": "登记党费上缴",
     "dues.hardship_request": "申请减免党费",

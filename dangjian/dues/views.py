@@ -7,6 +7,7 @@ out of scope reads as 404; a refused write shows the service's Chinese messages 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -21,7 +22,7 @@ from dangjian.core.errors import Conflict
 from dangjian.core.ids import id_or_none as _int
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
-from dangjian.dues import calc, rates, selectors, services
+from dangjian.dues import batch, calc, rates, selectors, services
 from dangjian.dues.forms import (
     HardshipForm,
     PaymentForm,
@@ -60,6 +61,30 @@ def _branches(user, org: PartyOrg | None):
 
         qs = qs.filter(tree.subtree_q("path", org.path))
     return qs.order_by("path")[:200]
+
+
+@console_view
+@require_POST
+def pay_batch(request):
+    """Record this month's dues of the ticked members (``dues.batch``: all or nothing, each
+    refused member named)."""
+    back = request.POST.get("next") or ""
+    if not back.startswith("/dues/") or back.startswith("//"):
+        back = url_for("console:dues:overview")
+    ids = [_int(v) for v in request.POST.getlist("member_ids")]
+    try:
+        made = batch.payment_batch_create(
+            actor=request.user,
+            member_ids=[i for i in ids if i is not None],
+            month=calc.month_of(timezone.localdate()),
+        )
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+    else:
+        total = sum((p.total for p in made), start=Decimal("0.00"))
+        messages.success(request, f"已登记{len(made)}名党员本月党费，合计{total}元")
+    return redirect(back)
 
 
 @console_view
