@@ -16,7 +16,6 @@ named, so the staffer never has to find out which receipts were written.
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -35,8 +34,11 @@ MAX_BATCH = 100
 def _common_path(paths: list[str]) -> str:
     """The deepest organization path above every one of ``paths`` (the batch's audit row is
     scoped there, so each member's organization sees it)."""
-    common = os.path.commonprefix(paths)
-    return common[: len(common) - len(common) % tree.STEP_WIDTH]
+    common = min(paths)
+    for path in paths:
+        while not path.startswith(common):
+            common = common[: -tree.STEP_WIDTH]
+    return common
 
 
 def _message(exc: Exception) -> str:
