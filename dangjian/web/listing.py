@@ -98,7 +98,7 @@ def exportable(view):
 def _attr(path: str) -> Callable[[Any], Any]:
     def get(obj):
         for part in path.split("."):
-            obj = getattr(obj, part, None)
+            obj = obj.get(part) if isinstance(obj, dict) else getattr(obj, part, None)
             if obj is None:
                 return None
             if callable(obj):
