@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.utils import timezone
 
 from dangjian.core import excel
 from dangjian.core.models import AuditEntry
@@ -73,6 +74,20 @@ def _more_plans(world):
             quarter=q,
             title=f"排序计划{org}",
         )
+
+
+def _second_remittance(world):
+    from dangjian.dues import services as dues
+    from tests.dues.helpers import dues_member, pay
+
+    m = dues_member(world, name="排序上缴党员")
+    pay(world, m, [timezone.localdate().strftime("%Y-%m")])
+    dues.remittance_create(
+        actor=world.users["admin"],
+        org=world.orgs["grid_branch"],
+        amount="5.00",
+        period="排序上缴期间",
+    )
 
 
 def cases() -> list[ListCase]:
@@ -184,7 +199,8 @@ def test_export_writes_the_filtered_rows_and_is_audited(case, world, client):
     headers, everything = _export(client, url)
     assert headers == case.table.headers
     assert everything, case
-    url = _join(url, case.filter) if case.filter else url
+    query = case.filter.format(**{k: o.pk for k, o in world.orgs.items()})
+    url = _join(url, query) if query else url
     _, rows = _export(client, url)
     assert rows and len(rows) <= len(everything), (case, rows)
     index = {c.key: i for i, c in enumerate(case.table.columns)}
