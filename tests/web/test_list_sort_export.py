@@ -90,6 +90,19 @@ def _second_remittance(world):
     )
 
 
+def _second_claim(world):
+    from dangjian.accounts.models import UserKind
+    from dangjian.points import services as points
+    from dangjian.points.models import Rule
+    from tests import world as world_mod
+
+    u = world_mod.user(
+        "t-points-sort", role="resident", kind=UserKind.RESIDENT, home=world.nodes["unit"]
+    )
+    rule = Rule.objects.get(name="越界探针申报规则")
+    points.award_submit(actor=u, rule_id=rule.pk, data={"evidence": "排序佐证"})
+
+
 def cases() -> list[ListCase]:
     from dangjian.console import audit_views
     from dangjian.development import views as development_views
