@@ -111,6 +111,10 @@ def cases() -> list[ListCase]:
 
     return [
         ListCase(
+            "/timebank/", timebank.ORDERS, ("tb_order",), "state=ordered", {"state": "待派单"}
+        ),
+        ListCase("/points/review/", points.REVIEW, ("points_claim",), setup=_second_claim),
+        ListCase(
             "/audit/", audit_views.TABLE, ("audit",), "action=probe.write", {"object_type": "区域"}
         ),
         ListCase(
