@@ -104,12 +104,36 @@ def _second_claim(world):
 
 
 def cases() -> list[ListCase]:
+    from dangjian.cadres import tables as cadres
+    from dangjian.cases import tables as events
     from dangjian.console import audit_views
     from dangjian.development import views as development_views
+    from dangjian.dues import tables as dues
     from dangjian.members import tables as members
     from dangjian.orglife import tables as orglife
+    from dangjian.points import tables as points
+    from dangjian.timebank import tables as timebank
 
     return [
+        ListCase("/cases/", events.EVENTS, ("event",), "state=opened", {"state": "已立案"}),
+        ListCase(
+            "/members/cadres/",
+            cadres.CADRES,
+            ("cadre",),
+            "q=越界探针书记",
+            {"name": "越界探针书记"},
+        ),
+        ListCase(
+            "/dues/", dues.OVERVIEW, ("dues_member",), "q=越界探针党费1", {"name": "越界探针党费1"}
+        ),
+        ListCase(
+            "/dues/remittances/",
+            dues.REMITTANCES,
+            ("dues_remittance",),
+            "org={grid_branch}",
+            {"from": "龙桥社区第一网格党支部"},
+            setup=_second_remittance,
+        ),
         ListCase(
             "/timebank/", timebank.ORDERS, ("tb_order",), "state=ordered", {"state": "待派单"}
         ),
