@@ -4721,6 +4721,17 @@ ROUTES += [
         ("/members/checkins/", "checkin"),
         ("/cases/", "event"),
         ("/cases/?sort=-reported", "event"),
+        ("/cases/inbox/?sort=deadline", "event"),
+        ("/audit/", "audit"),
+        ("/orglife/", "orglife_session"),
+        ("/orglife/plans/", "orglife_plan"),
+        ("/points/review/", "points_claim"),
+        ("/timebank/", "tb_order"),
+        ("/dues/", "dues_member"),
+        ("/dues/?level=warning", "dues_member"),
+        ("/dues/remittances/", "dues_remittance"),
+        ("/members/cadres/", "cadre"),
+        ("/users/", "people_user"),
     )
 ] + [
     Route(

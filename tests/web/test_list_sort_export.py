@@ -104,6 +104,8 @@ def _second_claim(world):
 
 
 def cases() -> list[ListCase]:
+    from dangjian.accounts import tables as accounts
+    from dangjian.accounts.models import UserKind
     from dangjian.cadres import tables as cadres
     from dangjian.cases import tables as events
     from dangjian.console import audit_views
@@ -115,6 +117,9 @@ def cases() -> list[ListCase]:
     from dangjian.timebank import tables as timebank
 
     return [
+        ListCase(
+            "/users/", accounts.USERS, (), "kind=resident", {"kind": str(UserKind.RESIDENT.label)}
+        ),
         ListCase("/cases/", events.EVENTS, ("event",), "state=opened", {"state": "已立案"}),
         ListCase(
             "/members/cadres/",
