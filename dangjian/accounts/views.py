@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dangjian.accounts import selectors, services
+from dangjian.accounts import selectors, services, tables
 from dangjian.accounts.forms import GrantForm, UserFilterForm, UserForm
 from dangjian.accounts.models import Department, Grant
 from dangjian.accounts.services import imports
@@ -18,6 +18,7 @@ from dangjian.core import scope
 from dangjian.core.ids import id_or_none
 from dangjian.organizations.models import PartyOrg
 from dangjian.territory.models import Area
+from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.forms import add_service_errors
 from dangjian.web.imports import ImportKind, template_download
@@ -73,6 +74,7 @@ def _need(user, action: str) -> None:
 
 
 @console_view
+@L.exportable
 def user_list(request):
     _need(request.user, "accounts.view")
     form = UserFilterForm(
@@ -88,12 +90,14 @@ def user_list(request):
         area=id_or_none(request.GET.get("area")),
         active=active,
     )
+    listed = L.listing_of(request, tables.USERS)
+    qs = listed.order(qs)
+    if listed.exporting:
+        return listed.export(qs)
     page = paginate(request, qs, 30)
-    return render(
-        request,
-        "accounts/user_list.html",
-        {"form": form, "page": page, "can_manage": request.user.can("accounts.manage")},
-    )
+    can_manage = request.user.can("accounts.manage")
+    ctx = {"form": form, "page": page, "can_manage": can_manage, "listing": listed}
+    return render(request, "accounts/user_list.html", ctx)
 
 
 def _user_form(request, *, editing: bool, data=None, initial=None) -> UserForm:

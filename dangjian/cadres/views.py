@@ -9,9 +9,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from dangjian.cadres import selectors, services
+from dangjian.cadres import selectors, services, tables
 from dangjian.cadres.forms import CadreEndForm, CadreForm, MentorForm, ReserveForm
 from dangjian.cadres.models import Cadre, ReserveCadre
 from dangjian.core import scope
@@ -30,6 +30,7 @@ from dangjian.members.views import (
     _require,
 )
 from dangjian.territory.models import Area
+from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.paging import paginate
 
@@ -41,7 +42,7 @@ def _may_manage_cadres(user) -> bool:
 
 
 @console_view
-@require_GET
+@L.exportable
 def cadre_list(request):
     user = request.user
     _require(user, "members.view", "您没有查看两委干部的权限")
@@ -53,11 +54,16 @@ def cadre_list(request):
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         qs = Cadre.objects.none()
+    listed = L.listing_of(request, tables.CADRES)
+    qs = listed.order(qs)
+    if listed.exporting:
+        return listed.export(qs, filters={"serving": serving, "q": q, "area": area})
     page = paginate(request, qs, PAGE_SIZE)
     return _render(
         request,
         "cadres/cadres.html",
         {
+            "listing": listed,
             "page": page,
             "serving": serving,
             "q": q,

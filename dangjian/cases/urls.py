@@ -8,6 +8,7 @@ app_name = "cases"
 urlpatterns = [
     path("", views.event_list, name="list"),
     path("inbox/", views.inbox, name="inbox"),
+    path("batch/dispatch/", views.event_batch_dispatch, name="batch_dispatch"),
     path("new/", intake_views.intake, name="intake"),
     path("new/check/", intake_views.intake_check, name="intake_check"),
     path("classes/", views.taxonomy, name="taxonomy"),

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.accounts import labels
 from dangjian.accounts.models import Department
-from dangjian.cases import excel, ratings, selectors, services, sla
+from dangjian.cases import batch, excel, ratings, selectors, services, sla, tables
 from dangjian.cases.classification import classifier
 from dangjian.cases.classification.classifier import method_label
 from dangjian.cases.flow import EVENT, resolve_department
@@ -48,10 +48,12 @@ from dangjian.core.choices import label
 from dangjian.core.crypto import mask
 from dangjian.core.errors import Conflict
 from dangjian.core.files import file_response
+from dangjian.core.ids import MAX_PK
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden, scoped_object
 from dangjian.core.workdays import OFFICE_TZ
 from dangjian.territory.models import Area
+from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.paging import paginate
 
@@ -186,14 +188,24 @@ def _filtered(request, user):
 
 
 @console_view
-@require_GET
+@L.exportable
 def event_list(request):
     user = request.user
     _require(user, "cases.view", "您没有查看网格事件的权限")
     form, qs = _filtered(request, user)
+    listed = L.listing_of(request, tables.EVENTS)
+    qs = listed.order(qs)
+    now = timezone.now()
+    if listed.exporting:
+        return listed.export(qs.select_related("grid"), prepare=lambda c: _decorate(c, now))
     page = paginate(request, qs, PAGE_SIZE)
-    rows = _decorate(list(page.object_list), timezone.now())
+    rows = _decorate(list(page.object_list), now)
     data = getattr(form, "cleaned_data", {})
+    can_batch = user.can("cases.dispatch") and bool(
+        scope.reach_of(user, "cases.dispatch").area_paths
+    )
+    for e in rows:
+        e.batchable = can_batch and e.state in batch.DISPATCH_MOVE
     return render(
         request,
         "cases/list.html",
@@ -204,15 +216,46 @@ def event_list(request):
             "filtered": any(v not in (None, "") for v in data.values()),
             "has_inbox": bool(scope.reach_of(user, "cases.handle").department_ids),
             "can_intake": user.can("cases.dispatch") and user.can("cases.create"),
+            "listing": listed,
+            "batch_departments": department_choices(user) if can_batch else [],
         },
     )
+
+
+def _int(value) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and 0 < int(value) <= MAX_PK else None
+
+
+@console_view
+@require_POST
+def event_batch_dispatch(request):
+    """Dispatch the ticked events to one department (``cases.batch``: all or nothing, each
+    refused row named)."""
+    back = request.POST.get("next") or ""
+    if not back.startswith("/cases/") or back.startswith("//"):
+        back = reverse("console:cases:list")
+    ids = [_int(v) for v in request.POST.getlist("event_ids")]
+    try:
+        moved = batch.event_batch_dispatch(
+            actor=request.user,
+            event_ids=[i for i in ids if i is not None],
+            department_id=_int(request.POST.get("department_id")),
+            note=request.POST.get("note") or "",
+        )
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, f"已将{len(moved)}件事件派遣至“{moved[0].department.name}”")
+    return redirect(back)
 
 
 # --- the department's inbox -------------------------------------------------------------------
 
 
 @console_view
-@require_GET
+@L.exportable
 def inbox(request):
     """The events dispatched to the user's department(s), by where they stand."""
     user = request.user
@@ -227,6 +270,11 @@ def inbox(request):
     )
     if box in ("todo", "doing"):
         qs = qs.order_by("deadline", "id")
+    listed = L.listing_of(request, tables.INBOX)
+    qs = listed.order(qs)
+    if listed.exporting:
+        now = timezone.now()
+        return listed.export(qs.select_related("grid"), prepare=lambda c: _decorate(c, now))
     page = paginate(request, qs, PAGE_SIZE)
     rows = _decorate(list(page.object_list), timezone.now())
     counts = dict(
@@ -243,7 +291,7 @@ def inbox(request):
     return render(
         request,
         "cases/inbox.html",
-        {"page": page, "rows": rows, "box": box, "boxes": boxes},
+        {"page": page, "rows": rows, "box": box, "boxes": boxes, "listing": listed},
     )
 
 

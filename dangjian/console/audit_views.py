@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from dangjian.console.audit_labels import action_choices, action_label
 from dangjian.console.forms import (
@@ -21,6 +21,7 @@ from dangjian.core import audit
 from dangjian.core.errors import Conflict
 from dangjian.core.logging import mask_text
 from dangjian.core.models import AuditEntry
+from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.forms import add_service_errors, messages_of
 from dangjian.web.paging import paginate
@@ -45,8 +46,42 @@ def _real_name(e: AuditEntry) -> str:
     return (e.actor.real_name if e.actor_id and e.actor is not None else "") or ""
 
 
+# The audit log's columns, declared once (web.listing): the page's, masked as it masks them.
+TABLE = L.Table(
+    title="审计日志",
+    object_type="core.auditentry",
+    columns=(
+        L.Column("at", "时间", "e.at", ("at",)),
+        L.Column("actor", "操作人", "actor", ("actor_name",)),
+        L.Column("action", "操作", "action_label", ("action",)),
+        L.Column("object_type", "对象类型", "object_type_label", ("object_type", "object_id")),
+        L.Column("object", "对象", "object_repr"),
+        L.Column("note", "说明", "note"),
+        L.Column("address", "地址", "e.remote_addr", ("remote_addr",)),
+        L.Column("before", "变更前", "before"),
+        L.Column("after", "变更后", "after"),
+    ),
+    default=("-at", "-id"),
+)
+
+
+def _entry_row(e: AuditEntry) -> dict:
+    return {
+        "e": e,
+        "action_label": action_label(e.action),
+        "object_type_label": object_type_label(e.object_type),
+        "before": masked_json(e.before),
+        "after": masked_json(e.after),
+        "note": mask_text(e.note),
+        "object_repr": mask_text(e.object_repr),
+        # the real name people know, the account name beside it in the title
+        "actor": e.actor_label if e.sealed else (_real_name(e) or e.actor_name or "—"),
+        "actor_account": "" if e.sealed else e.actor_name,
+    }
+
+
 @console_view
-@require_GET
+@L.exportable
 def audit_list(request):
     user = request.user
     form = AuditFilterForm(request.GET or None)
@@ -67,22 +102,12 @@ def audit_list(request):
             qs = qs.filter(at__lt=_day_start(data["date_to"] + dt.timedelta(days=1)))
     elif form.is_bound:
         qs = qs.none()
-    page = paginate(request, qs.select_related("actor").order_by("-at", "-id"), PAGE_SIZE)
-    entries = [
-        {
-            "e": e,
-            "action_label": action_label(e.action),
-            "object_type_label": object_type_label(e.object_type),
-            "before": masked_json(e.before),
-            "after": masked_json(e.after),
-            "note": mask_text(e.note),
-            "object_repr": mask_text(e.object_repr),
-            # the real name people know, the account name beside it in the title
-            "actor": e.actor_label if e.sealed else (_real_name(e) or e.actor_name or "—"),
-            "actor_account": "" if e.sealed else e.actor_name,
-        }
-        for e in page.object_list
-    ]
+    listed = L.listing_of(request, TABLE)
+    qs = listed.order(qs.select_related("actor"))
+    if listed.exporting:
+        return listed.export(qs, prepare=lambda chunk: [_entry_row(e) for e in chunk])
+    page = paginate(request, qs, PAGE_SIZE)
+    entries = [_entry_row(e) for e in page.object_list]
     return render(
         request,
         "console/audit_list.html",
@@ -92,6 +117,7 @@ def audit_list(request):
             "entries": entries,
             "action_labels": action_choices(),
             "can_reveal": user.can(audit.REVEAL_ACTION),
+            "listing": listed,
         },
     )
 

@@ -26,9 +26,9 @@ from dangjian.development.forms import ApplicantForm, StepForm, TargetForm
 from dangjian.development.models import Applicant, ApplicantStatus, Stage
 from dangjian.members.models import Member, Status
 from dangjian.organizations.models import PartyOrg
+from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.forms import add_service_errors
-from dangjian.web.listing import export_response, export_url, sort_of, wants_export
 from dangjian.web.paging import paginate
 
 PAGE_SIZE = 20
@@ -77,7 +77,7 @@ def _masked(a: Applicant) -> Applicant:
 
 
 @console_view
-@require_GET
+@L.exportable
 def applicant_list(request):
     user = request.user
     if not user.can("development.view"):
@@ -94,17 +94,13 @@ def applicant_list(request):
     except ValidationError as exc:
         error = "；".join(m for v in _errors(exc).values() for m in v)
         qs = Applicant.objects.none()
-    sort = sort_of(request, SORT_COLUMNS, default=())
-    if sort.key:
-        qs = qs.order_by(*sort.order)
+    listed = L.listing_of(request, TABLE)
+    qs = listed.order(qs)
     today = timezone.localdate()
-    if wants_export(request):
-        return export_response(
-            request,
-            title="入党申请人",
-            headers=EXPORT_HEADERS,
-            rows=(_export_row(_decorate(a, today)) for a in qs.select_related("org")),
-            object_type="development.applicant",
+    if listed.exporting:
+        return listed.export(
+            qs.select_related("org"),
+            prepare=lambda chunk: [_decorate(a, today) for a in chunk],
             filters={"q": q, "stage": stage, "status": status, "overdue": overdue},
         )
     page = paginate(request, qs, PAGE_SIZE)
@@ -123,32 +119,9 @@ def applicant_list(request):
             "overdue": overdue,
             "error": error,
             "can_manage": user.can("development.manage"),
-            "sort": sort,
-            "export_url": export_url(request),
+            "listing": listed,
         },
     )
-
-
-# The list's sortable columns (``?sort=`` whitelist) and its export.
-SORT_COLUMNS = {
-    "name": ("name",),
-    "org": ("org_path", "name"),
-    "stage": ("stage", "step"),
-    "status": ("status",),
-    "earliest": ("next_earliest",),
-    "due": ("next_due",),
-}
-EXPORT_HEADERS = [
-    "姓名",
-    "所在党组织",
-    "阶段",
-    "已完成步骤",
-    "状态",
-    "下一步",
-    "最早可办理",
-    "期限",
-    "是否逾期",
-]
 
 
 def _decorate(a: Applicant, today) -> Applicant:
@@ -158,18 +131,30 @@ def _decorate(a: Applicant, today) -> Applicant:
     return a
 
 
-def _export_row(a: Applicant) -> list:
-    return [
-        a.name,
-        a.org.name,
-        f"{a.stage} {a.stage_label}",
-        f"第{a.step}步 {a.step_label}" if a.step else "尚未办理",
-        a.get_status_display(),
-        f"第{a.move.number}步 {a.move.label}" if a.move.number else "",
-        a.move.earliest,
-        a.move.due,
-        a.move.overdue,
-    ]
+# The list, declared once: its columns, their ``?sort=`` keys and its export.
+TABLE = L.Table(
+    title="入党申请人",
+    object_type="development.applicant",
+    columns=(
+        L.Column("name", "姓名", "name", ("name",)),
+        L.Column("org", "所在党组织", "org.name", ("org_path", "name")),
+        L.Column("stage", "阶段", lambda a: f"{a.stage} {a.stage_label}", ("stage", "step")),
+        L.Column(
+            "step",
+            "已完成步骤",
+            lambda a: f"第{a.step}步 {a.step_label}" if a.step else "尚未办理",
+        ),
+        L.Column("status", "状态", "get_status_display", ("status",)),
+        L.Column(
+            "next",
+            "下一步",
+            lambda a: f"第{a.move.number}步 {a.move.label}" if a.move.number else "",
+        ),
+        L.Column("earliest", "最早可办理", "move.earliest", ("next_earliest",)),
+        L.Column("due", "期限", "move.due", ("next_due",)),
+        L.Column("overdue", "是否逾期", "move.overdue"),
+    ),
+)
 
 
 # --- new applicant ---------------------------------------------------------------------------

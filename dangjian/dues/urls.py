@@ -7,6 +7,7 @@ from dangjian.dues import views
 app_name = "dues"
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("pay-batch/", views.pay_batch, name="pay_batch"),
     path("members/<int:member_id>/", views.member_page, name="member"),
     path("members/<int:member_id>/pay/", views.pay, name="pay"),
     path("payments/<int:payment_id>/receipt/", views.receipt, name="receipt"),

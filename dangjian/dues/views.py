@@ -7,6 +7,7 @@ out of scope reads as 404; a refused write shows the service's Chinese messages 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -21,7 +22,7 @@ from dangjian.core.errors import Conflict
 from dangjian.core.ids import id_or_none as _int
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
-from dangjian.dues import calc, rates, selectors, services
+from dangjian.dues import batch, calc, rates, selectors, services, tables
 from dangjian.dues.forms import (
     HardshipForm,
     PaymentForm,
@@ -38,6 +39,7 @@ from dangjian.dues.models import (
 )
 from dangjian.members.models import Member
 from dangjian.organizations.models import OrgKind, PartyOrg
+from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.forms import NoteForm, TransitionForm, add_service_errors, messages_of
 from dangjian.web.paging import paginate
@@ -62,7 +64,44 @@ def _branches(user, org: PartyOrg | None):
     return qs.order_by("path")[:200]
 
 
+def _overview_rows(items, current) -> list[dict]:
+    return [
+        {
+            "member": m,
+            "st": s,
+            "paid_now": current in s.paid,
+            "arrears_text": "、".join(calc.month_label(x) for x in s.streak),
+        }
+        for m, s in items
+    ]
+
+
 @console_view
+@require_POST
+def pay_batch(request):
+    """Record this month's dues of the ticked members (``dues.batch``: all or nothing, each
+    refused member named)."""
+    back = request.POST.get("next") or ""
+    if not back.startswith("/dues/") or back.startswith("//"):
+        back = url_for("console:dues:overview")
+    ids = [_int(v) for v in request.POST.getlist("member_ids")]
+    try:
+        made = batch.payment_batch_create(
+            actor=request.user,
+            member_ids=[i for i in ids if i is not None],
+            month=calc.month_of(timezone.localdate()),
+        )
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+    else:
+        total = sum((p.total for p in made), start=Decimal("0.00"))
+        messages.success(request, f"已登记{len(made)}名党员本月党费，合计{total}元")
+    return redirect(back)
+
+
+@console_view
+@L.exportable
 def overview(request):
     """Who paid this month, who is behind (amber: 3 months in a row, red: 6), the totals."""
     user = request.user
@@ -73,28 +112,36 @@ def overview(request):
         raise Http404("未找到")
     level = request.GET.get("level", "")
     q = (request.GET.get("q") or "").strip()[:50]
+    listed = L.listing_of(request, tables.OVERVIEW)
+    current = calc.month_of(timezone.localdate())
     if level in ("warning", "leave"):
-        rows = [
+        pairs = [
             (m, st)
             for m, st in selectors.arrears(user, org=org)
             if st.level == level and (not q or q in m.name)
         ]
-        page = paginate(request, rows, PAGE_SIZE)
+        if listed.sort.key:  # the arrears are a list: sorted here by the same keys
+            field = "name_pinyin" if listed.sort.key == "name" else "org_path"
+            pairs.sort(key=lambda pair: (getattr(pair[0], field), pair[0].pk))
+            if listed.sort.descending:
+                pairs.reverse()
+        if listed.exporting:
+            return listed.export(pairs, prepare=lambda chunk: _overview_rows(chunk, current))
+        page = paginate(request, pairs, PAGE_SIZE)
         items = list(page.object_list)
     else:
-        page = paginate(request, selectors.members(user, org=org, q=q), PAGE_SIZE)
+        qs = listed.order(selectors.members(user, org=org, q=q))
+        if listed.exporting:
+
+            def prepare(chunk):
+                st = selectors.statuses([m.pk for m in chunk])
+                return _overview_rows([(m, st[m.pk]) for m in chunk], current)
+
+            return listed.export(qs, prepare=prepare)
+        page = paginate(request, qs, PAGE_SIZE)
         st = selectors.statuses([m.pk for m in page.object_list])
         items = [(m, st[m.pk]) for m in page.object_list]
-    current = calc.month_of(timezone.localdate())
-    rows = [
-        {
-            "member": m,
-            "st": s,
-            "paid_now": current in s.paid,
-            "arrears_text": "、".join(calc.month_label(x) for x in s.streak),
-        }
-        for m, s in items
-    ]
+    rows = _overview_rows(items, current)
     totals = selectors.totals(user, org) if org is not None else None
     return render(
         request,
@@ -108,6 +155,7 @@ def overview(request):
             "totals": totals,
             "branches": _branches(user, org),
             "current": current,
+            "listing": listed,
             "can_manage": user.can("dues.manage"),
         },
     )
@@ -295,6 +343,7 @@ def _org_param(user, raw: str | None) -> PartyOrg | None:
 
 
 @console_view
+@L.exportable
 def remittance_list(request):
     """The remittances upward of the organizations in scope, by organization and month, with
     the number and the sum of what the filter shows."""
@@ -304,7 +353,10 @@ def remittance_list(request):
     errors: dict[str, list[str]] = {}
     month_raw = (request.GET.get("month") or "").strip()
     month = _month_or_error(month_raw, errors) if month_raw else None
-    qs = selectors.remittance_page(user, org=org, month=month)
+    listed = L.listing_of(request, tables.REMITTANCES)
+    qs = listed.order(selectors.remittance_page(user, org=org, month=month))
+    if listed.exporting:
+        return listed.export(qs)
     count, total = selectors.remittance_sum(qs)
     page = paginate(request, qs, PAGE_SIZE)
     return render(
@@ -318,6 +370,7 @@ def remittance_list(request):
             "rows": list(page.object_list),
             "count": count,
             "total": total,
+            "listing": listed,
             "branches": _branches(user, None),
             "can_manage": user.can("dues.manage"),
         },

@@ -28,6 +28,7 @@ from dangjian.core.scope import Forbidden
 from dangjian.core.treeapi import search_q
 from dangjian.core.validation import ALL_CONTROL_RE
 from dangjian.members import excel, jobs, selectors, services, views_sanctions
+from dangjian.members import tables as listings
 from dangjian.members.forms import (
     CheckinFilterForm,
     ImportForm,
@@ -49,6 +50,7 @@ from dangjian.members.models import (
 )
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.territory.models import Area
+from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.forms import RevealForm, messages_of
 from dangjian.web.imports import ImportKind, template_download
@@ -274,7 +276,8 @@ def member_list(request):
     except ValidationError as exc:
         add_service_errors(form, exc)
         qs = Member.objects.none()
-    page = paginate(request, qs, PAGE_SIZE)
+    listed = L.listing_of(request, listings.MEMBERS)
+    page = paginate(request, listed.order(qs), PAGE_SIZE)
     rows = [_masked(m) for m in page.object_list]
     _prepare_pickers(form, user)
     today = timezone.localdate()
@@ -293,6 +296,7 @@ def member_list(request):
             "can_reveal": user.can("members.reveal_pii"),
             "reveal_purposes": list(pii.PURPOSES.items()),
             "can_export": user.can("members.export"),
+            "listing": listed,
         },
     )
 
@@ -597,7 +601,7 @@ TRANSFER_TABS = (
 
 
 @console_view
-@require_GET
+@L.exportable
 def transfer_list(request):
     """Transfers either side of which the user sees: the receiving side acts here."""
     user = request.user
@@ -605,12 +609,16 @@ def transfer_list(request):
     state = request.GET.get("state") or ""
     if state not in TransferState.values:
         state = ""
-    qs = selectors.transfer_list(user, state=state or None).prefetch_related("steps")
-    page = paginate(request, qs, PAGE_SIZE)
+    listed = L.listing_of(request, listings.TRANSFERS)
+    qs = listed.order(selectors.transfer_list(user, state=state or None))
+    if listed.exporting:
+        return listed.export(qs, filters={"state": state})
+    page = paginate(request, qs.prefetch_related("steps"), PAGE_SIZE)
     return _render(
         request,
         "members/transfers.html",
         {
+            "listing": listed,
             "page": page,
             "transfers": _transfer_rows(user, list(page.object_list)),
             "tabs": [(code, label, code == state) for code, label in TRANSFER_TABS],
@@ -679,15 +687,20 @@ def mobile_end(request, registration_id: int):
 
 
 @console_view
-@require_GET
+@L.exportable
 def checkin_list(request):
     """The community's view: the name, the work unit and the hours; never the file."""
     user = request.user
     _require(user, "members.checkin_view", "您没有查看报到党员的权限")
     form = CheckinFilterForm(request.GET or None)
     q = form.cleaned_data.get("q", "") if form.is_bound and form.is_valid() else ""
-    page = paginate(request, selectors.checkin_list(user, q=q), PAGE_SIZE)
-    return _render(request, "members/checkins.html", {"form": form, "q": q, "page": page})
+    listed = L.listing_of(request, listings.CHECKINS)
+    qs = listed.order(selectors.checkin_list(user, q=q))
+    if listed.exporting:
+        return listed.export(qs, filters={"q": q})
+    page = paginate(request, qs, PAGE_SIZE)
+    ctx = {"form": form, "q": q, "page": page, "listing": listed}
+    return _render(request, "members/checkins.html", ctx)
 
 
 # --- import --------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from dangjian.core.errors import Conflict
 from dangjian.core.ids import MAX_PK, pk_or_404
 from dangjian.core.scope import scoped_object
 from dangjian.organizations.models import OrgKind, PartyOrg
-from dangjian.orglife import compliance, feedback, plans, selectors, services
+from dangjian.orglife import compliance, feedback, plans, selectors, services, tables
 from dangjian.orglife.forms import (
     AttendanceMarkForm,
     MinutesForm,
@@ -34,6 +34,7 @@ from dangjian.orglife.forms import (
     plan_rows,
 )
 from dangjian.orglife.models import Session, SessionState
+from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.forms import TransitionForm, add_service_errors
 from dangjian.web.paging import paginate
@@ -57,9 +58,11 @@ def _org_or_top(request, param: str = "org") -> PartyOrg | None:
 
 
 @console_view
+@L.exportable
 def calendar_view(request):
-    """A month grid of the sessions of one organization's subtree."""
+    """A month grid of the sessions of one organization's subtree (exported as a list)."""
     org = _org_or_top(request)
+    listed = L.listing_of(request, tables.SESSIONS)
     today = timezone.localdate()
     month = request.GET.get("month") or f"{today.year}-{today.month:02d}"
     try:
@@ -69,11 +72,14 @@ def calendar_view(request):
         year, mon, first = today.year, today.month, today.replace(day=1)
     sessions = []
     if org is not None:
-        sessions = list(
-            selectors.session_list(request.user, org=org.pk, month=f"{year}-{mon:02d}").order_by(
-                "starts_at", "id"
-            )
+        qs = listed.order(
+            selectors.session_list(request.user, org=org.pk, month=f"{year}-{mon:02d}")
         )
+        if listed.exporting:
+            return listed.export(qs, filters={"org": org.pk, "month": f"{year}-{mon:02d}"})
+        sessions = list(qs.order_by("starts_at", "id"))
+    elif listed.exporting:
+        return listed.export([], filters={"month": f"{year}-{mon:02d}"})
     by_day = defaultdict(list)
     now = timezone.now()
     for s in sessions:
@@ -124,6 +130,7 @@ def calendar_view(request):
             "next_month": next_m,
             "sessions": sessions,
             "can_schedule": org is not None and services.can_manage_in(request.user, org.path),
+            "listing": listed,
         },
     )
 
@@ -439,12 +446,16 @@ def _branch_choices(user, action: str = VIEW):
 
 
 @console_view
+@L.exportable
 def plan_list(request):
     """The yearly and quarterly plans of the branches in the user's scope, by org and year."""
     errors: dict[str, list[str]] = {}
     org = _org_or_top(request) if request.GET.get("org") else None
     year = _year_param(request.GET.get("year", ""), errors)
-    qs = selectors.plan_page(request.user, org=org.pk if org else None, year=year)
+    listed = L.listing_of(request, tables.PLANS)
+    qs = listed.order(selectors.plan_page(request.user, org=org.pk if org else None, year=year))
+    if listed.exporting:
+        return listed.export(qs)
     page = paginate(request, qs, PLAN_PAGE_SIZE)
     return render(
         request,
@@ -458,6 +469,7 @@ def plan_list(request):
             "plans": list(page.object_list),
             "branches": _branch_choices(request.user),
             "can_create": request.user.can(services.MANAGE),
+            "listing": listed,
         },
     )
 

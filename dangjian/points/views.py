@@ -20,7 +20,7 @@ from dangjian.core.errors import Conflict
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
 from dangjian.organizations.models import PartyOrg
-from dangjian.points import selectors, services
+from dangjian.points import selectors, services, tables
 from dangjian.points.models import (
     Audience,
     CapPeriod,
@@ -30,6 +30,7 @@ from dangjian.points.models import (
     Source,
 )
 from dangjian.territory.models import Area, AreaKind
+from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.paging import paginate
 
@@ -157,14 +158,18 @@ def scheme_page(request, scheme_id: int):
 
 
 @console_view
+@L.exportable
 def review(request):
     """The committee's queue: manual awards for the monthly review and the quarterly scoring."""
     user = request.user
     _require(user, "points.review")
-    qs = selectors.review_queue(user, scheme_id=_int(request.GET.get("scheme")))
+    listed = L.listing_of(request, tables.REVIEW)
+    qs = listed.order(selectors.review_queue(user, scheme_id=_int(request.GET.get("scheme"))))
+    if listed.exporting:
+        return listed.export(qs)
     page = paginate(request, qs, PAGE_SIZE)
     rows = [(a, workflow.allowed_actions(services.AWARD_FLOW, user, a)) for a in page.object_list]
-    return render(request, "points/review.html", {"page": page, "rows": rows})
+    return render(request, "points/review.html", {"page": page, "rows": rows, "listing": listed})
 
 
 @console_view

@@ -18,7 +18,7 @@ from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
 from dangjian.members.models import CommunityCheckin
 from dangjian.territory.models import Area
-from dangjian.timebank import flow, riders, selectors, services
+from dangjian.timebank import flow, riders, selectors, services, tables
 from dangjian.timebank.models import (
     Order,
     OrderState,
@@ -27,6 +27,7 @@ from dangjian.timebank.models import (
     TeamKind,
     VolunteerTeam,
 )
+from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.paging import paginate
 
@@ -45,17 +46,18 @@ def _errors(request, exc) -> None:
 
 
 @console_view
+@L.exportable
 def orders(request):
     state = request.GET.get("state", "")
     if state not in OrderState.values:
         state = ""
-    qs = selectors.orders(request.user, state=state)
+    listed = L.listing_of(request, tables.ORDERS)
+    qs = listed.order(selectors.orders(request.user, state=state))
+    if listed.exporting:
+        return listed.export(qs, filters={"state": state})
     page = paginate(request, qs, 30)
-    return render(
-        request,
-        "timebank/orders.html",
-        {"page": page, "rows": page.object_list, "state": state, "states": OrderState.choices},
-    )
+    ctx = {"page": page, "rows": page.object_list, "state": state, "states": OrderState.choices}
+    return render(request, "timebank/orders.html", {**ctx, "listing": listed})
 
 
 @console_view

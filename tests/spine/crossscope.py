@@ -4887,3 +4887,53 @@ ROUTES += [
     ),
     Route("console", "/m/timebank/rider/", "tb_rider_self", "self", control=False),
 ]
+
+
+# Issue 18 (l18): the console lists' exports, a POST of each list's export form (web.listing),
+# the filters in the query string; and the events' batch dispatch (an event out of scope among
+# the ticked ones: 404, nothing dispatched).
+EXPORT = {"export": "xlsx"}
+ROUTES += [
+    Route("console", path, factory, "export", method="POST", data=EXPORT)
+    for path, factory in (
+        ("/development/", "applicant"),
+        ("/development/?stage=1&sort=-name", "applicant"),
+        ("/members/transfers/", "transfer"),
+        ("/members/checkins/", "checkin"),
+        ("/cases/", "event"),
+        ("/cases/?sort=-reported", "event"),
+        ("/audit/", "audit"),
+        ("/orglife/", "orglife_session"),
+        ("/orglife/plans/", "orglife_plan"),
+        ("/points/review/", "points_claim"),
+        ("/timebank/", "tb_order"),
+        ("/dues/", "dues_member"),
+        ("/dues/remittances/", "dues_remittance"),
+        ("/members/cadres/", "cadre"),
+        ("/users/", "people_user"),
+    )
+] + [
+    Route(
+        "console", "/dues/?level=warning", "dues_member", "export", "POST", EXPORT, control=False
+    ),
+    Route(
+        "console",
+        "/dues/pay-batch/",
+        "dues_member",
+        "write",
+        method="POST",
+        data=lambda p: {"member_ids": [p.pk]},
+        control_status=frozenset({302}),
+        note="the insider's batch records the probe's month, or names why not: 302",
+    ),
+    Route(
+        "console",
+        "/cases/batch/dispatch/",
+        "event",
+        "write",
+        method="POST",
+        data=lambda p: {"event_ids": [p.pk], "department_id": 1},
+        control_status=frozenset({302}),
+        note="the insider's batch is refused by name (the probe's state, the department): 302",
+    ),
+]

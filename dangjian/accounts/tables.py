@@ -1,0 +1,27 @@
+"""The accounts' console lists, declared once (``web.listing``): the users list (phone numbers
+masked as on the page)."""
+
+from __future__ import annotations
+
+from dangjian.core.crypto import mask
+from dangjian.web.listing import Column, Table
+
+
+def _state(u) -> str:
+    text = "启用" if u.is_active else "停用"
+    return text + ("，待改密码" if u.must_change_password else "")
+
+
+USERS = Table(
+    title="用户",
+    object_type="accounts.user",
+    columns=(
+        Column("username", "用户名", "username", ("username",)),
+        Column("name", "姓名", "real_name", ("real_name",)),
+        Column("kind", "账号类型", "get_kind_display", ("kind",)),
+        Column("area", "所属区域", "area.name", ("area_path",)),
+        Column("department", "所属部门", "department.name", ("department__name",)),
+        Column("phone", "手机号码", lambda u: mask("phone", u.phone) if u.phone else ""),
+        Column("state", "状态", _state, ("is_active",)),
+    ),
+)

@@ -1,0 +1,24 @@
+"""The points console lists, declared once (``web.listing``): the committee's review queue."""
+
+from __future__ import annotations
+
+from dangjian.core.textmask import mask_text
+from dangjian.web.listing import Column, Table
+
+REVIEW = Table(
+    title="积分评议",
+    object_type="points.award",
+    columns=(
+        Column("scheme", "方案", "scheme.name", ("scheme__name",)),
+        Column("rule", "规则", "rule.name", ("rule__name",)),
+        Column("subject", "对象", "subject_name", ("subject_name",)),
+        Column("points", "积分", "points", ("points",)),
+        Column("occurred", "发生日期", "occurred_on", ("occurred_on",)),
+        Column(
+            "evidence",
+            "佐证",
+            lambda a: mask_text(a.evidence) + ("（附照片）" if a.evidence_file_id else ""),
+        ),
+        Column("state", "状态", "get_state_display", ("state",)),
+    ),
+)

@@ -1,0 +1,30 @@
+"""The time bank's console lists, declared once (``web.listing``): the orders list."""
+
+from __future__ import annotations
+
+from dangjian.core.textmask import mask_text
+from dangjian.web.listing import Column, Table
+
+
+def _dispatch(o) -> str:
+    if o.team_id:
+        return o.team.name
+    return "报到党员" if o.open_to_checked_in else ""
+
+
+ORDERS = Table(
+    title="志愿服务订单",
+    object_type="timebank.order",
+    columns=(
+        Column("no", "单号", "no", ("no",)),
+        Column("class", "服务类别", "get_service_class_display", ("service_class",)),
+        Column("description", "需求", lambda o: mask_text(o.description)),
+        Column("community", "社区", "community.name", ("community__path",)),
+        Column("starts", "开始时间", "starts_at", ("starts_at",)),
+        Column("ends", "结束时间", "ends_at"),
+        Column("accepted", "已接单人数", "accepted_count", ("accepted_count",)),
+        Column("wanted", "需要人数", "helpers_wanted"),
+        Column("team", "派单", _dispatch),
+        Column("state", "状态", "get_state_display", ("state",)),
+    ),
+)
