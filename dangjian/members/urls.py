@@ -9,6 +9,7 @@ from dangjian.members import (
     views_jobs,
     views_more,
     views_sanctions,
+    views_transfers,
 )
 
 app_name = "members"
@@ -45,10 +46,10 @@ urlpatterns = [
         views_elections.committees_import_template,
         name="committees_import_template",
     ),
-    path("transfers/", views.transfer_list, name="transfers"),
+    path("transfers/", views_transfers.transfer_list, name="transfers"),
     path(
         "transfers/<int:transfer_id>/transition/",
-        views.transfer_transition,
+        views_transfers.transfer_transition,
         name="transition",
     ),
     path("mobile/<int:registration_id>/end/", views.mobile_end, name="mobile_end"),
@@ -60,7 +61,7 @@ urlpatterns = [
     path("<int:member_id>/photo/upload/", views_more.member_photo_upload, name="photo_upload"),
     path("<int:member_id>/photo/remove/", views_more.member_photo_remove, name="photo_remove"),
     path("<int:member_id>/reveal/", views.member_reveal, name="reveal"),
-    path("<int:member_id>/transfer/", views.member_transfer, name="transfer"),
+    path("<int:member_id>/transfer/", views_transfers.member_transfer, name="transfer"),
     path("<int:member_id>/mobile/", views.member_mobile, name="mobile"),
     path("<int:member_id>/sanctions/", views_sanctions.sanction_new, name="sanction_new"),
     path(
