@@ -80,7 +80,7 @@ def timebank_source(ctx: MonthCtx) -> dict[str, dict]:
         volunteer_reversals=Count("id", filter=Q(amount__gt=0)),
     )
     for row in out.values():
-        row["volunteer_hours"] = -(row.pop("volunteer_hours_out") or 0)
+        row["volunteer_hours"] = 0 - (row.pop("volunteer_hours_out") or 0)
         row["volunteer_services"] = row.pop("volunteer_credits") - row.pop("volunteer_reversals")
     return out
 
