@@ -27,7 +27,13 @@ def _login(page, base, username, totp):
     page.fill("input[name=password]", settings.DANGJIAN["DEMO_PASSWORD"])
     page.fill("input[name=otp]", world_mod.fresh_code(totp, username))
     page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/dashboard/$"))
+    page.wait_for_load_state()
+    page.goto(f"{base}/dashboard/")
+    if page.locator("input[name=password]").count():
+        page.screenshot(path=f"/tmp/dash-login-{username}.png")
+        raise AssertionError(
+            f"{username} not signed in: {page.url} {page.inner_text('body')[:300]}"
+        )
 
 
 def _listed(page) -> int:
