@@ -15,7 +15,14 @@ roll-ups of the last 3 months (timed: the background task's work), then times:
 - ``street``: ``GET /api/v1/dashboard/`` as a street user;
 - ``board``: ``GET /api/v1/dashboard/compliance/?page_size=200`` as a city user (the
   colour totals of every branch and the first page; target ≤ 300 ms);
-- ``arrears``: ``GET /api/v1/dashboard/arrears/?page_size=200`` as a city user.
+- ``arrears``: ``GET /api/v1/dashboard/arrears/?page_size=200`` as a city user;
+- ``street_members``, ``street_events``: the first page of the members and events lists as
+  the street user (with the street's area filter, as a figure's link opens them).
+
+The scale may be ``city10`` (``seed --scale city10``: the same tree with 1,000,000 members and
+2,000,000 events), the flat-cost run: compare the street's dashboard and first list pages with
+a run at ``city`` (target: within 1.2×). On PostgreSQL: ``BENCH_DATABASE_URL=postgres://…
+python -m bench.dashboard postgresql city10``.
 
 Prints figures; never asserts on time. ``--reuse``: time the database already seeded.
 """
@@ -96,6 +103,12 @@ def run(iterations: int = 50, warmup: int = 5, live_iterations: int = 3) -> dict
             "street": get("street", "/api/v1/dashboard/"),
             "board": get("city", "/api/v1/dashboard/compliance/?page_size=200"),
             "arrears": get("city", "/api/v1/dashboard/arrears/?page_size=200"),
+            "street_members": get(
+                "street", f"/api/v1/members/?org_area={users['street'].area_id}&page_size=20"
+            ),
+            "street_events": get(
+                "street", f"/api/v1/cases/?area={users['street'].area_id}&page_size=20"
+            ),
         },
         iterations,
         warmup,
@@ -143,6 +156,8 @@ def report(r: dict) -> list[str]:
         f"全市组织生活看板（汇总，首页200条+红黄绿合计）中位 {r['board']['median_ms']:.1f} ms  "
         f"目标 ≤{BOARD_TARGET_MS} ms: {ok(r['board']['median_ms'] <= BOARD_TARGET_MS)}",
         f"全市党费欠缴名单（汇总，首页200条）中位 {r['arrears']['median_ms']:.1f} ms",
+        f"街道党员列表首页中位 {r['street_members']['median_ms']:.1f} ms，"
+        f"街道事件列表首页中位 {r['street_events']['median_ms']:.1f} ms",
     ]
 
 

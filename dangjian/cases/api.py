@@ -446,6 +446,8 @@ class EventListParams(Schema):
     sla: str | None = None
     q: str | None = None
     mine: bool = False
+    period: str | None = None
+    stage: str | None = None
     page: int = 1
     page_size: int = 20
 
@@ -535,6 +537,8 @@ def list_events(request, params: Query[EventListParams]):
         sla_status=params.sla,
         q=params.q,
         mine=params.mine,
+        period=params.period,
+        stage=params.stage,
     )
     now = timezone.now()
     return paginate(request, _LabelledPage(qs), lambda e: event_out(e, request.auth, now))

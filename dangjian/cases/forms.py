@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 
 from dangjian.cases.models import ClassKind, EventClass, LimitUnit, Rating, Resolution, State
 from dangjian.core.ids import MAX_PK
+from dangjian.core.validators import parse_month
 
 DATE = {"type": "date"}
 MAX_PHOTOS = 6
@@ -71,6 +72,21 @@ class AreaField(forms.IntegerField):
 # --- the list -------------------------------------------------------------------------------------
 
 SLA_FILTERS = [("", "全部"), ("normal", "正常"), ("chase", "临期"), ("overdue", "超期")]
+# The stages of ``selectors.event_list(stage=...)``: the dashboard's event figures.
+STAGE_FILTERS = [
+    ("", "全部"),
+    ("reported", "当月上报"),
+    ("opened", "立案"),
+    ("dispatched", "已派遣"),
+    ("responded", "已签收"),
+    ("closed", "已办结"),
+    ("closed_on_time", "按期办结"),
+    ("solved", "已解决"),
+    ("evaluated", "已评价"),
+    ("satisfied", "满意"),
+    ("overdue", "曾超期"),
+    ("overdue_open", "超期未办结"),
+]
 
 
 class EventFilterForm(forms.Form):
@@ -91,12 +107,28 @@ class EventFilterForm(forms.Form):
         label="上报日期自", required=False, widget=forms.DateInput(attrs=DATE)
     )
     date_to = forms.DateField(label="至", required=False, widget=forms.DateInput(attrs=DATE))
+    # The events behind a dashboard figure: opened (立案) in the month that reached the stage.
+    period = forms.CharField(
+        label="立案月份",
+        required=False,
+        max_length=7,
+        widget=forms.TextInput(attrs={"placeholder": "YYYY-MM", "inputmode": "numeric"}),
+    )
+    stage = forms.ChoiceField(label="环节", required=False, choices=STAGE_FILTERS)
 
     def __init__(self, *args, areas=(), departments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["class_code"].choices = class_choices()
         self.fields["area"].widget.choices = [("", "全部"), *areas]
         self.fields["department"].choices = [("", "全部"), *departments]
+
+    def clean_period(self):
+        value = (self.cleaned_data.get("period") or "").strip()
+        try:
+            parse_month(value, field="period", label="立案月份")
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["period"][0]) from None
+        return value
 
     def clean(self):
         data = super().clean()
@@ -115,6 +147,8 @@ class EventFilterForm(forms.Form):
             ("department", "department"),
             ("sla", "sla_status"),
             ("area", "area"),
+            ("period", "period"),
+            ("stage", "stage"),
         ):
             if data.get(key) not in (None, ""):
                 out[arg] = data[key]

@@ -29,6 +29,7 @@ from dangjian.cases.models import (
 )
 from dangjian.core import scope, tree
 from dangjian.core.validation import ALL_CONTROL_RE
+from dangjian.core.validators import parse_month
 from dangjian.core.workdays import OFFICE_TZ
 from dangjian.territory.models import LEVEL_OF, Area, AreaKind
 
@@ -144,10 +145,17 @@ def event_list(
     sla_status: str | None = None,
     q: str | None = None,
     mine: bool = False,
+    period: str | None = None,
+    stage: str | None = None,
 ):
     """The events ``user`` may see, newest first, filtered by state, class, department, area
-    (its subtree), the clock's status (``normal``, ``chase``, ``overdue``), text and "mine"."""
+    (its subtree), the clock's status (``normal``, ``chase``, ``overdue``), text and "mine";
+    ``period`` (``YYYY-MM``) and ``stage`` select the events behind a dashboard figure:
+    those opened (立案) in the month that reached the stage (``STAGES``: ``opened``,
+    ``closed``, ``satisfied`` ...), or ``reported`` in the month, or ``overdue_open`` (open
+    past the deadline, today)."""
     qs = Event.objects.visible_to(user, "cases.view")
+    qs = _period_stage(qs, period, stage)
     if state:
         states = [s for s in state.split(",") if s]
         bad = [s[:24] for s in states if s not in State.values][:5]
@@ -180,6 +188,23 @@ def event_list(
     if mine:
         qs = qs.filter(reporter_id=user.pk)
     return _with_related(qs).order_by("-id")
+
+
+def _period_stage(qs, period: str | None, stage: str | None):
+    if stage and stage not in LIST_STAGES:
+        raise _bad("stage", f"阶段（stage）取值无效，可选：{'、'.join(LIST_STAGES)}")
+    month = parse_month(period, field="period", label="期间（period）") if period else None
+    if stage == "overdue_open":
+        return qs.filter(state__in=OPEN_STATES, overdue_at__isnull=False)
+    field = "reported_at" if stage == "reported" else "opened_at"
+    if stage and stage != "reported":
+        qs = qs.filter(STAGES[stage], opened_at__isnull=False)
+    if month is not None:
+        start = timezone.make_aware(dt.datetime.combine(month, dt.time()))
+        nxt = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        end = timezone.make_aware(dt.datetime.combine(nxt, dt.time()))
+        qs = qs.filter(**{f"{field}__gte": start, f"{field}__lt": end})
+    return qs
 
 
 def event_get(user, pk: int, action: str = "cases.view") -> Event:
@@ -296,25 +321,37 @@ def _day_start(d: dt.date) -> dt.datetime:
     return dt.datetime.combine(d, dt.time(0, 0), tzinfo=OFFICE_TZ)
 
 
+_CLOSED = Q(closed_at__isnull=False)
+# Only reports someone can rate count for the satisfaction rate (not patrol finds).
+_RATED = Q(source__in=RATED_SOURCES)
+
+# What each count of the metrics counts among the events opened in the period: the one
+# definition the metrics, the dashboard's roll-ups and the list behind a figure
+# (``event_list(stage=...)``) share.
+STAGES = {
+    "opened": Q(),
+    "dispatched": Q(first_dispatched_at__isnull=False),
+    "responded": Q(accepted_at__isnull=False),
+    "closed": _CLOSED,
+    "closed_on_time": _CLOSED & Q(on_time=True),
+    "solved": _CLOSED & Q(resolution=Resolution.SOLVED),
+    "evaluated": _RATED & ~Q(rating=""),
+    "satisfied": _RATED & Q(rating__in=SATISFIED_RATINGS),
+    "overdue": Q(overdue_at__isnull=False),
+}
+# Stages of the list that are not counts of an opened cohort: reported in the period (by
+# ``reported_at``), and open past the deadline now (the dashboard's 超期未办结).
+LIST_STAGES = (*STAGES, "reported", "overdue_open")
+
+
 def _counts(opened: Q) -> dict:
     """The aggregate expressions of the metrics, over the events opened in the period. The
     handling time is summed (with its own count) so that groups can be added up exactly."""
-    closed = opened & Q(closed_at__isnull=False)
-    # Only reports someone can rate count for the satisfaction rate (not patrol finds).
-    rated = opened & Q(source__in=RATED_SOURCES)
-    return {
-        "opened": Count("pk", filter=opened),
-        "dispatched": Count("pk", filter=opened & Q(first_dispatched_at__isnull=False)),
-        "responded": Count("pk", filter=opened & Q(accepted_at__isnull=False)),
-        "closed": Count("pk", filter=closed),
-        "closed_on_time": Count("pk", filter=closed & Q(on_time=True)),
-        "solved": Count("pk", filter=closed & Q(resolution=Resolution.SOLVED)),
-        "evaluated": Count("pk", filter=rated & ~Q(rating="")),
-        "satisfied": Count("pk", filter=rated & Q(rating__in=SATISFIED_RATINGS)),
-        "overdue": Count("pk", filter=opened & Q(overdue_at__isnull=False)),
-        "handling_sum": Sum("handling_seconds", filter=closed),
-        "handling_n": Count("handling_seconds", filter=closed),
-    }
+    closed = opened & _CLOSED
+    out = {k: Count("pk", filter=opened & q) for k, q in STAGES.items()}
+    out["handling_sum"] = Sum("handling_seconds", filter=closed)
+    out["handling_n"] = Count("handling_seconds", filter=closed)
+    return out
 
 
 COUNT_KEYS = (

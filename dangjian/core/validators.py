@@ -329,3 +329,26 @@ def parse_date_field(value, *, field: str, label="日期") -> dt.date | None:
         raise ValidationError(
             {field: [ValidationError(f"{label}格式应为YYYY-MM-DD", code="date_format")]}
         ) from None
+
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def parse_month(value, *, field: str = "period", label="期间") -> dt.date | None:
+    """A month typed as ``YYYY-MM`` (2000 to 2100) as its first day; None for empty. The one
+    reading of a period the dashboard and the lists behind its figures share."""
+    if value in (None, ""):
+        return None
+    m = _MONTH.fullmatch(str(value).strip())
+    if not m or not 2000 <= int(m.group(1)) <= 2100:
+        raise ValidationError(
+            {
+                field: [
+                    ValidationError(
+                        f"{label}格式应为 YYYY-MM，如 2026-11（2000年至2100年）",
+                        code="month_format",
+                    )
+                ]
+            }
+        )
+    return dt.date(int(m.group(1)), int(m.group(2)), 1)

@@ -7,7 +7,6 @@ each visible child; ``series(user, node, figure, months)``: one figure month by 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -15,24 +14,18 @@ from django.utils import timezone
 
 from dangjian.core import scope, tree
 from dangjian.core.choices import label
+from dangjian.core.validators import parse_month
 from dangjian.dashboard.models import Rollup
 from dangjian.dashboard.rollups import engine
 from dangjian.dashboard.rollups.registry import FIGURES, FLOW, RATIOS, SECTIONS
 from dangjian.territory.models import Area, AreaKind
 
 VIEW = "dashboard.view"
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 def parse_period(value: str | None, today: dt.date | None = None) -> int:
     """``YYYY-MM`` (empty: the current month) as ``YYYYMM``."""
-    today = today or timezone.localdate()
-    if not value:
-        return engine.month_key(today)
-    m = _PERIOD.fullmatch(value.strip())
-    if not m or not 2000 <= int(m.group(1)) <= 2100:
-        raise ValidationError({"period": ["期间格式应为 YYYY-MM，如 2026-11（2000年至2100年）"]})
-    return int(m.group(1)) * 100 + int(m.group(2))
+    return engine.month_key(parse_month(value) or today or timezone.localdate())
 
 
 def period_code(month: int) -> str:

@@ -26,6 +26,11 @@ CHILD_COLUMNS = (
     ("closure_rate", "办结率"),
     ("visit_coverage", "走访覆盖率"),
     ("checkin_hours", "服务时长"),
+    ("volunteer_hours", "志愿服务时长"),
+    ("points_awarded", "当月记分"),
+    ("stars_5", "五星级党组织"),
+    ("weak_flagged", "软弱涣散情形"),
+    ("warnings_red", "红色预警"),
 )
 
 

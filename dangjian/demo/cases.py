@@ -180,7 +180,7 @@ def seed_events(b, users: dict, progress: bool = True) -> dict:
     """Plan and write the demo events of the city ``b`` (a ``demo.city_builder.CityBuilder``
     already written); ``users`` are the demo accounts by username. Returns the counts."""
     started = time.perf_counter()
-    scale_n = CITY_EVENTS if b.scale == "city" else SMALL_EVENTS
+    scale_n = (CITY_EVENTS if b.scale == "city" else SMALL_EVENTS) * b.times
     rng = random.Random(f"dangjian-demo-events-{b.scale}")
     now = timezone.now()
     today = timezone.localdate()

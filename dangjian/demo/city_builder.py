@@ -33,6 +33,7 @@ class CityBuilder:
     def __init__(self, rng: random.Random, scale: str):
         self.rng = rng
         self.scale = scale
+        self.times = 1  # members and events multiplied (``seed --times``, ``--scale city10``)
         self.areas: list[list[Area]] = [[] for _ in range(tree.MAX_DEPTH + 1)]
         self.orgs: list[list[PartyOrg]] = [[] for _ in range(tree.MAX_DEPTH + 1)]
         self.kids: dict[str, list[Area]] = defaultdict(list)

@@ -36,8 +36,12 @@ from dangjian.demo.city_shapes import city_shape, small_shape
 from dangjian.organizations.models import OrgForm, OrgKind, PartyOrg
 from dangjian.territory.models import Area, AreaKind, Household
 
-SCALES = ("small", "city")
-SCALE_LABELS = {"small": "小型演示城市", "city": "全市规模"}
+SCALES = ("small", "city", "city10")
+SCALE_LABELS = {"small": "小型演示城市", "city": "全市规模", "city10": "全市规模×10"}
+# A scale that is another one with ``times`` the members and events (the flat-cost run:
+# the same city tree, 1,000,000 members and 2,000,000 events).
+SCALE_TIMES = {"city10": ("city", 10)}
+MAX_TIMES = 20
 
 # --- writing -----------------------------------------------------------------------------------
 _write = write_rows
@@ -148,7 +152,8 @@ def _seed_members(b: CityBuilder, demo_user: User, progress: bool) -> dict:
 
     t0 = time.perf_counter()
     planner = MemberPlanner(b, timezone.localdate())
-    plan = planner.plan_members(CITY_MEMBERS if b.scale == "city" else SMALL_MEMBERS, demo_user)
+    base = CITY_MEMBERS if b.scale == "city" else SMALL_MEMBERS
+    plan = planner.plan_members(base * b.times, demo_user)
     planned = time.perf_counter() - t0
     bar = None
     if progress:
@@ -250,8 +255,12 @@ def seed(
     modules: tuple[str, ...] = MODULES,
     *,
     timebank_orders: int | None = None,
+    times: int = 1,
 ) -> dict:
-    """Build the demo city at ``scale`` ("small" or "city") into an empty database.
+    """Build the demo city at ``scale`` ("small", "city" or "city10") into an empty database.
+
+    ``times`` multiplies the members and the events over the same tree of areas and
+    organizations (``city10`` is ``city`` with ``times=10``): the flat-cost benchmark's city.
 
     ``modules`` chooses which modules' demo data follow the trees and accounts (all by default;
     none for the trees and accounts alone, which is what the foundation benchmark times).
@@ -260,7 +269,15 @@ def seed(
     Returns the counts written (also recorded in the one ``demo.seed`` audit row).
     """
     if scale not in SCALES:
-        raise CommandError(f"未知的规模“{scale}”，可选：small（小型演示城市）或 city（全市规模）")
+        raise CommandError(
+            f"未知的规模“{scale}”，可选：small（小型演示城市）、city（全市规模）或 city10（全市规模×10）"
+        )
+    if not isinstance(times, int) or not 1 <= times <= MAX_TIMES:
+        raise CommandError(f"倍数（--times）应为1至{MAX_TIMES}的整数")
+    label = SCALE_LABELS[scale] + (f"×{times}" if times > 1 else "")
+    if scale in SCALE_TIMES:
+        scale, factor = SCALE_TIMES[scale]
+        times *= factor
     unknown = [m for m in modules if m not in MODULES]
     if unknown:
         raise CommandError(f"未知的模块“{'、'.join(unknown)}”，可选：{'、'.join(MODULES)}")
@@ -303,6 +320,7 @@ def seed(
         rng = random.Random(f"dangjian-demo-{scale}")
         b = CityBuilder(rng, scale)
         b.timebank_orders = timebank_orders
+        b.times = times
         shape = small_shape(rng) if scale == "small" else city_shape(rng)
         b.build_areas(shape)
         b.build_orgs()
@@ -372,7 +390,7 @@ def seed(
             actor=None,
             action="demo.seed",
             object_type="demo",
-            object_repr=f"{b.city.name}（{SCALE_LABELS[scale]}）",
+            object_repr=f"{b.city.name}（{label}）",
             after=counts,
             area_path=b.city.path,
             org_path=b.city_org.path,

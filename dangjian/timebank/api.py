@@ -350,6 +350,7 @@ class TbHoursParams(Schema):
     since: FilterDate | None = None
     until: FilterDate | None = None
     view: str = "area"
+    area: int | None = None
 
 
 class TbHoursRowOut(Schema):
@@ -374,6 +375,7 @@ def hours_summary(request, params: Query[TbHoursParams]):
         since=params.since,
         until=params.until,
         org_view=params.view == "org",
+        area=_pk(params.area) if params.area is not None else None,
     )
     return [{**r, "hours": _hours(r["hours"])} for r in rows]
 

@@ -12,7 +12,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from dangjian.accounts.models import User
-from dangjian.core import scope
+from dangjian.core import scope, tree
 from dangjian.core.models import LedgerAccount, LedgerEntry
 from dangjian.territory.models import Area, AreaKind
 from dangjian.timebank.models import (
@@ -141,6 +141,7 @@ def hours_summary(
     since: dt.date | None = None,
     until: dt.date | None = None,
     org_view: bool = False,
+    area: int | None = None,
 ) -> list[dict]:
     """Confirmed service hours grouped ``by`` member, team, organization, community or work
     unit, over what the user reaches: the community through the place (``area_path``), the
@@ -148,6 +149,9 @@ def hours_summary(
     key, label = GROUPS[by]
     via = ("org_path",) if org_view else None
     qs = Participation.objects.visible_to(user, VIEW, via=via).filter(state=PS.CONFIRMED)
+    if area is not None:
+        node = scope.get_visible(Area.objects.only("pk", "path"), user, VIEW, pk=area)
+        qs = qs.filter(tree.subtree_q("area_path", node.path))
     if since:
         qs = qs.filter(confirmed_at__date__gte=since)
     if until:

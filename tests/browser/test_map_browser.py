@@ -41,7 +41,7 @@ def _world():
     from dangjian.members.models import Member
 
     people(w.orgs["grid_branch"], 3)
-    unit = w.nodes["unit"]  # they live in the grid (the map counts residents)
+    unit = w.nodes["unit"]  # they live in the grid, members of its branch
     Member.objects.filter(org=w.orgs["grid_branch"]).update(unit=unit, area_path=unit.path)
     ensure_taxonomy()
     for text in ("路灯不亮晚上很黑", "垃圾桶满了没人清"):
@@ -53,6 +53,9 @@ def _world():
             lat=25.42,
         )
         cases.event_transition(actor=w.users["admin"], event=ev, action="open")
+    from dangjian.dashboard.rollups import engine
+
+    engine.refresh(months=1)  # the map's figures are the roll-ups'
     return w
 
 

@@ -9,8 +9,10 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from dangjian.assessment.models import MemberWarning
 from dangjian.cases.models import Event
 from dangjian.core import tree
+from dangjian.core.models import LedgerEntry
 from dangjian.dues.models import DuesPaymentMonth
 from dangjian.members.models import CheckinService, CommunityCheckin, Member
 from dangjian.organizations.models import OrgKind, PartyOrg
@@ -37,7 +39,16 @@ def live(area: Area, today: dt.date | None = None) -> dict:
     dues = DuesPaymentMonth.objects.filter(
         sub("payment__org__area_path", area.path), reversed=False, payment__paid_on__gte=start
     ).aggregate(s=Sum("amount"))["s"]
+    tb_hours = LedgerEntry.objects.filter(
+        sub("account__area_path", area.path),
+        account__code__startswith="timebank:community:",
+        transaction__occurred_on__gte=start,
+    ).aggregate(h=Sum("amount"))["h"]
+    warnings = MemberWarning.objects.filter(sub("org__area_path", area.path), active=True)
     return {
+        "volunteer_hours": str((0 - Decimal(tb_hours or 0)).quantize(Decimal("0.01"))),
+        "warnings_yellow": warnings.filter(colour="yellow").count(),
+        "warnings_red": warnings.filter(colour="red").count(),
         "members": members.count(),
         "members_full": members.filter(status="full").count(),
         "category_in_service": members.filter(category_rows__code="in_service").count(),

@@ -135,6 +135,7 @@ def test_console_figure_opens_the_list_behind_it(rolled, client):
     client.login(username="t-city", password=PASSWORD)
     html = client.get(f"/dashboard/?node={rolled.city.pk}").content.decode()
     assert f'href="/dashboard/arrears/?node={rolled.city.pk}"' in html
-    assert f'href="/cases/?area={rolled.city.pk}"' in html
+    cases = f"/cases/?area={rolled.city.pk}&period={timezone.localdate():%Y-%m}&stage=opened"
+    assert f'href="{cases.replace("&", "&amp;")}"' in html
     assert client.get(f"/dashboard/arrears/?node={rolled.city.pk}").status_code == 200
-    assert client.get(f"/cases/?area={rolled.city.pk}").status_code == 200
+    assert client.get(cases).status_code == 200

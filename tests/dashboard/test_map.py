@@ -8,6 +8,7 @@ from shapely.geometry import shape
 
 from dangjian.cases import services as cases
 from dangjian.dashboard.geo import shapes
+from dangjian.dashboard.rollups import engine
 from dangjian.territory.models import Area, AreaKind
 from tests.cases.helpers import ensure_taxonomy
 
@@ -86,6 +87,7 @@ def test_community_map_has_its_grids_not_overlapping(bounded, api):
 
 def test_grid_node_answers_itself(bounded, api):
     w = bounded
+    engine.refresh(months=1)
     r = api.get(w.users["grid"], "/api/v1/map/", node=w.nodes["grid"].pk, figure="overdue")
     assert r.status_code == 200
     [feature] = r.json()["features"]
@@ -117,6 +119,10 @@ def test_figures_count_events_members_and_overdue(bounded, api):
     _event(w, "垃圾桶满了没人清", lng=119.03, area_key="grid2")
     _event(w, "只是采集未立案", opened=False)
     r = api.get(w.users["street"], "/api/v1/map/", figure="events_per_1000")
+    assert r.json()["features"][0]["properties"]["value"] is None  # not yet computed
+    engine.refresh(months=1)  # the map reads the roll-ups
+    r = api.get(w.users["street"], "/api/v1/map/", figure="events_per_1000")
+    assert r.json()["computed_at"]
     [community] = r.json()["features"]
     assert community["properties"]["events"] == 2
     assert community["properties"]["value"] == 4.0  # 2 per 500 households
@@ -242,3 +248,32 @@ def test_console_map_and_screen_pages(bounded, client):
     assert "dashboard/screen.js" in html and "<script>" not in html
     assert client.get(f"/screen/?node={w.nodes['county'].pk}").status_code == 404
     assert client.get("/map/?node=abc").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "figure,code",
+    [("members", "members"), ("overdue", "events_overdue_open"), ("compliance", None)],
+)
+def test_map_figures_are_the_dashboards(bounded, api, figure, code):
+    """The map answers from the roll-ups what the dashboard answers for each child."""
+    from tests.members.helpers import member as make_member
+
+    w = bounded
+    make_member(w.users["admin"], w.orgs["grid_branch"])
+    make_member(w.users["admin"], w.orgs["grid_branch"], name="李四")
+    _event(w, "路灯不亮，晚上很黑")
+    engine.refresh(months=1)
+    user = w.users["county"]
+    dash = api.get(user, "/api/v1/dashboard/", node=w.nodes["county"].pk).json()["items"][0]
+    mapped = api.get(user, "/api/v1/map/", node=w.nodes["county"].pk, figure=figure).json()
+    by_id = {f["properties"]["id"]: f["properties"]["value"] for f in mapped["features"]}
+    assert set(by_id) == {c["id"] for c in dash["children"]}
+    for child in dash["children"]:
+        if code:
+            want = next(f["value"] for f in child["figures"] if f["code"] == code)
+        else:
+            rate = next(r["value"] for r in child["ratios"] if r["code"] == "orglife_compliance")
+            want = None if rate is None else float(rate)
+        assert by_id[child["id"]] == want, child["name"]
+    street = next(c for c in dash["children"] if c["id"] == w.nodes["street"].pk)
+    assert by_id[street["id"]] == (2 if figure == "members" else by_id[street["id"]])

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,11 +17,14 @@ from dangjian.dashboard.rollups import engine
 from dangjian.members import services as member_services
 from dangjian.organizations.models import OrgKind
 from dangjian.territory.models import AreaKind
+from dangjian.timebank import services as timebank_services
+from dangjian.timebank.models import Participation
 from tests import world as world_mod
 from tests.cases import helpers as case_helpers
 from tests.dashboard.helpers import live
 from tests.dues import helpers as dues_helpers
 from tests.members.helpers import member as make_member
+from tests.timebank import helpers as timebank_helpers
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +73,30 @@ OPS = st.one_of(
     st.tuples(st.just("dues"), st.integers(1, 3), st.just(None)),
     st.tuples(st.just("grid"), st.booleans(), st.just(None)),
     st.tuples(st.just("leave"), st.integers(0, 50), st.just(None)),
+    st.tuples(st.just("volunteer"), st.integers(1, 4), st.booleans()),
 )
+
+
+def _volunteer(world, *, hours: int, corrected: bool):
+    """A time-bank order served for ``hours`` and confirmed (its hours credited through the
+    ledger), perhaps corrected afterwards (reversed and posted again)."""
+    n = Participation.objects.count()
+    a = timebank_helpers.helper(world, f"志愿者{n}")
+    o = timebank_helpers.dispatched(world)
+    timebank_helpers.move(a, o, "accept")
+    start = timezone.now() + dt.timedelta(hours=2)
+    with time_machine.travel(start, tick=False):
+        timebank_helpers.move(a, o, "check_in")
+    with time_machine.travel(start + dt.timedelta(hours=hours), tick=False):
+        timebank_helpers.move(a, o, "check_out")
+        timebank_helpers.move(world.users["resident"], o, "confirm", rating=5)
+    if corrected:
+        timebank_services.participation_correct(
+            actor=world.users["community"],
+            participation=Participation.objects.get(order=o),
+            hours="0.50",
+            reason="签退延迟",
+        )
 
 
 @settings(
@@ -112,6 +139,8 @@ def test_rollups_equal_recomputation_after_random_operations(env, ops):
                 world_mod.org(
                     world.orgs["community_committee"], f"{grid.name}支部", OrgKind.BRANCH, grid
                 )
+        elif op == "volunteer":
+            _volunteer(world, hours=a, corrected=b)
         elif op == "leave":
             from dangjian.members.models import Member
 

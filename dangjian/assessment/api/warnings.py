@@ -7,6 +7,7 @@ from ninja import Query, Router, Schema
 
 from dangjian.assessment.models import MemberWarning
 from dangjian.assessment.selectors import warnings as selectors
+from dangjian.assessment.selectors.rating import visible_area
 from dangjian.assessment.selectors.weak import visible_org
 from dangjian.core import scope
 from dangjian.core.api import ERRORS, paginate
@@ -57,6 +58,7 @@ def warning_out(w: MemberWarning) -> dict:
 
 class MemberWarningParams(Schema):
     org: int | None = None
+    area: int | None = None
     colour: str | None = None
     rule: str | None = None
     history: bool = False
@@ -68,9 +70,11 @@ class MemberWarningParams(Schema):
 def list_warnings(request, params: Query[MemberWarningParams]):
     """Active warnings (``history=true``: the cleared ones too) the caller sees."""
     org = visible_org(request.auth, _pk(params.org)) if params.org is not None else None
+    area = visible_area(request.auth, _pk(params.area)) if params.area is not None else None
     qs = selectors.warnings(
         request.auth,
         org=org,
+        area=area,
         colour=params.colour or "",
         rule=params.rule or "",
         active=None if params.history else True,

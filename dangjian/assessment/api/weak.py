@@ -11,6 +11,7 @@ from ninja import Query, Router, Schema
 from dangjian.assessment import thresholds
 from dangjian.assessment.models import Flag, Ranking, RankingEntry, Rectification
 from dangjian.assessment.selectors import weak as selectors
+from dangjian.assessment.selectors.rating import visible_area
 from dangjian.assessment.services import rectify
 from dangjian.assessment.services import weak as services
 from dangjian.core import scope, workflow
@@ -59,6 +60,7 @@ def flag_out(f: Flag) -> dict:
 class WeakFlagParams(Schema):
     year: int | None = None
     org: int | None = None
+    area: int | None = None
     rule: str | None = None
     page: int = 1
     page_size: int = 20
@@ -68,7 +70,8 @@ class WeakFlagParams(Schema):
 def list_flags(request, params: Query[WeakFlagParams]):
     """The stored situations (软弱涣散情形) of the organizations the caller sees."""
     org = selectors.visible_org(request.auth, _pk(params.org)) if params.org is not None else None
-    qs = selectors.flags(request.auth, year=params.year, org=org, rule=params.rule or "")
+    area = visible_area(request.auth, _pk(params.area)) if params.area is not None else None
+    qs = selectors.flags(request.auth, year=params.year, org=org, area=area, rule=params.rule or "")
     return paginate(request, qs, flag_out)
 
 

@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from dangjian.assessment.models import MemberWarning, WarningColour, WarningRule
 from dangjian.core import scope, tree
 from dangjian.organizations.models import PartyOrg
+from dangjian.territory.models import Area
 
 VIEW = "members.view"
 
@@ -17,14 +18,18 @@ def warnings(
     user,
     *,
     org: PartyOrg | None = None,
+    area: Area | None = None,
     colour: str = "",
     rule: str = "",
     active: bool | None = True,
 ):
-    """The warnings ``user`` sees (a member: their own; staff: their subtree)."""
+    """The warnings ``user`` sees (a member: their own; staff: their subtree); ``area``: the
+    members of the organizations anchored under it (the dashboard's figure behind it)."""
     qs = MemberWarning.objects.visible_to(user, VIEW)
     if org is not None:
         qs = qs.filter(tree.subtree_q("org_path", org.path))
+    if area is not None:
+        qs = qs.filter(tree.subtree_q("org__area_path", area.path))
     if colour:
         if colour not in WarningColour.values:
             raise ValidationError({"colour": ["颜色（colour）取值无效"]})

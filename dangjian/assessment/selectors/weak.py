@@ -37,13 +37,17 @@ def visible_org(user, pk: int) -> PartyOrg:
     )
 
 
-def flags(user, *, year=None, org: PartyOrg | None = None, rule: str = ""):
+def flags(user, *, year=None, org: PartyOrg | None = None, area=None, rule: str = ""):
+    """Situations found, by year, organization (its subtree) and area (the organizations
+    anchored under it), rule."""
     qs = Flag.objects.visible_to(user, VIEW).select_related("org")
     y = _year(year)
     if y is not None:
         qs = qs.filter(year=y)
     if org is not None:
         qs = qs.filter(tree.subtree_q("org_path", org.path))
+    if area is not None:
+        qs = qs.filter(tree.subtree_q("area_path", area.path))
     if rule:
         if rule not in WeakRule.values:
             raise ValidationError({"rule": ["情形（rule）取值无效"]})

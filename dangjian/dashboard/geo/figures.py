@@ -1,32 +1,27 @@
-"""The figures the map colours its polygons by, per child of a node, computed live from the
-modules' rows (each read through ``visible_to`` with that module's view action).
+"""The figures the map colours its polygons by, per child of a node, read from the dashboard's
+roll-ups (``dashboard.Rollup``), never computed per request: the map answers what the
+dashboard answers for the same node, and costs one statement whatever the node.
 
-One grouped statement per figure: the rows under the node, grouped by the first
-``len(child path)`` characters of their area path (``Substr``), so a county's few hundred
-children cost one pass, not one query each. The dashboard's roll-ups will answer the same
-figures later (``figure_by_child`` is the one place to point at them).
-
-- ``events_per_1000``: events opened (立案) in the last 365 days per 1,000 households;
-- ``overdue``: open events past their deadline (``overdue_at`` set, not closed);
+- ``events_per_1000``: events opened (立案) in the last 12 months (this month and the 11
+  before: the roll-ups' ``events_opened``) per 1,000 of the area's households;
+- ``overdue``: open events past their deadline (``events_overdue_open``, as of the last
+  computation);
 - ``compliance``: share of branches whose organizational life this quarter is green
-  (``orglife.compliance``), by the area each branch is anchored to;
-- ``members``: party members living in the area (by residence, ``Member.area_path``).
+  (``branches_green`` / ``branches_evaluated``), by the area each branch is anchored to;
+- ``members``: party members of the organizations anchored in the area (``members``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+from decimal import Decimal
 
-from django.db.models import Count, Q
-from django.db.models.functions import Substr
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.cases.models import Event, State
-from dangjian.core import tree
-from dangjian.members.models import Member
-from dangjian.organizations.models import PartyOrg
-from dangjian.orglife import compliance
+from dangjian.cases.models import State
+from dangjian.dashboard.models import Rollup
+from dangjian.dashboard.rollups import engine
 
 FIGURES = {
     "events_per_1000": _("每千户事件数"),
@@ -37,89 +32,53 @@ FIGURES = {
 UNITS = {"events_per_1000": _("件/千户"), "overdue": _("件"), "compliance": "%", "members": _("人")}
 CLOSED_STATES = (State.CANCELLED, State.CLOSED, State.EVALUATED)
 OPEN_Q = Q(opened_at__isnull=False, closed_at__isnull=True) & ~Q(state__in=CLOSED_STATES)
+VIEW = "dashboard.view"
+MONTHS = 12  # the window of ``events_per_1000``
 
 
-def _grouped(
-    qs, field: str, node_path: str, child_len: int, when: Q | None = None
-) -> dict[str, int]:
-    """Rows under ``node_path`` counted per child. ``when`` counts only the rows it matches
-    (as a filter on the count, so the statement still walks the path range's index rather
-    than, say, a date index over the whole city)."""
-    rows = (
-        qs.filter(tree.subtree_q(field, node_path))
-        .annotate(child=Substr(field, 1, child_len))
-        .order_by()
-        .values("child")
-        .annotate(n=Count("pk", filter=when) if when is not None else Count("pk"))
-        .values_list("child", "n")
-    )
-    return {child: n for child, n in rows if len(child) == child_len}
+def _rows(user, ids: list[int], months: list[int]) -> tuple[dict[int, dict[int, dict]], object]:
+    """area id -> month -> stored values, for the children's rows of ``months`` (one query,
+    through the roll-ups' own scope), and the earliest time one of them was computed."""
+    out: dict[int, dict[int, dict]] = {pk: {} for pk in ids}
+    oldest = None
+    for pk, month, values, at in (
+        Rollup.objects.visible_to(user, VIEW)
+        .filter(area_id__in=ids, month__in=months)
+        .values_list("area_id", "month", "values", "computed_at")
+    ):
+        out[pk][month] = values
+        oldest = at if oldest is None or at < oldest else oldest
+    return out, oldest
 
 
-def _events_opened(user, node_path: str, child_len: int) -> dict[str, int]:
-    since = timezone.now() - dt.timedelta(days=365)
-    qs = Event.objects.visible_to(user, "cases.view")
-    return _grouped(qs, "area_path", node_path, child_len, Q(opened_at__gte=since))
-
-
-def _overdue(user, node_path: str, child_len: int) -> dict[str, int]:
-    qs = Event.objects.visible_to(user, "cases.view").filter(OPEN_Q, overdue_at__isnull=False)
-    return _grouped(qs, "area_path", node_path, child_len)
-
-
-def _members(user, node_path: str, child_len: int) -> dict[str, int]:
-    qs = Member.objects.visible_to(user, "members.view").filter(left_on__isnull=True)
-    return _grouped(qs, "area_path", node_path, child_len)
-
-
-def _compliance(user, node_path: str, child_len: int) -> dict[str, tuple[int, int]]:
-    """(green, branches) per child."""
-    anchored = (
-        PartyOrg.objects.visible_to(user, "orglife.view")
-        .filter(tree.subtree_q("area_path", node_path), kind__in=compliance.BRANCH_KINDS)
-        .order_by()
-    )
-    area_of = dict(anchored.values_list("pk", "area_path"))
-    if not area_of:
-        return {}
-    paths = list(anchored.values_list("path", flat=True))
-    root = min(paths, key=len)
-    while root and not all(p.startswith(root) for p in paths):
-        root = root[: -tree.STEP_WIDTH]
-    today = timezone.localdate()
-    span = compliance.parse_period(None, today)
-    out: dict[str, list[int]] = {}
-    for row in compliance.evaluate(root, span, today, user=user):
-        path = area_of.get(row["org_id"])
-        if path is None or len(path) < child_len:
-            continue
-        tally = out.setdefault(path[:child_len], [0, 0])
-        tally[0] += row["colour"] == "green"
-        tally[1] += 1
-    return {k: (v[0], v[1]) for k, v in out.items()}
-
-
-def figure_by_child(user, figure: str, node_path: str, children: list[dict]) -> dict[str, dict]:
+def figure_by_child(user, figure: str, children: list[dict]) -> tuple[dict[str, dict], object]:
     """``{child path: {"value": number | None, ...}}`` for ``figure`` over ``children``
-    (dicts with ``path`` and ``households``)."""
+    (dicts with ``pk``, ``path`` and ``households``), from the stored roll-ups (a child never
+    computed reads None), and when the oldest of the rows read was computed."""
     if not children:
-        return {}
-    child_len = len(children[0]["path"])
+        return {}, None
+    now = engine.month_key(timezone.localdate())
+    months = engine.window(MONTHS) if figure == "events_per_1000" else [now]
+    rows, computed_at = _rows(user, [c["pk"] for c in children], months)
     out: dict[str, dict] = {}
-    if figure == "events_per_1000":
-        counts = _events_opened(user, node_path, child_len)
-        for c in children:
-            n = counts.get(c["path"], 0)
+    for c in children:
+        got = rows.get(c["pk"], {})
+        current = got.get(now)
+        if figure == "events_per_1000":
+            if not got:
+                out[c["path"]] = {"value": None, "events": None}
+                continue
+            n = sum(int(v.get("events_opened") or 0) for v in got.values())
             per = round(n * 1000 / c["households"], 2) if c["households"] else None
             out[c["path"]] = {"value": per, "events": n}
-    elif figure == "compliance":
-        tallies = _compliance(user, node_path, child_len)
-        for c in children:
-            green, total = tallies.get(c["path"], (0, 0))
-            rate = round(green * 100 / total, 1) if total else None
+        elif current is None:
+            out[c["path"]] = {"value": None}
+        elif figure == "compliance":
+            green = int(current.get("branches_green") or 0)
+            total = int(current.get("branches_evaluated") or 0)
+            rate = float((Decimal(100) * green / total).quantize(Decimal("0.1"))) if total else None
             out[c["path"]] = {"value": rate, "green": green, "branches": total}
-    else:
-        counts = (_overdue if figure == "overdue" else _members)(user, node_path, child_len)
-        for c in children:
-            out[c["path"]] = {"value": counts.get(c["path"], 0)}
-    return out
+        else:
+            code = "events_overdue_open" if figure == "overdue" else "members"
+            out[c["path"]] = {"value": int(current.get(code) or 0)}
+    return out, computed_at

@@ -103,8 +103,7 @@ def map_collection(
         rows = [{f: getattr(area, "pk" if f == "pk" else f) for f in AREA_FIELDS}]
     level = _check_zoom(zoom, rows[0]["level"])
     geometries = _geometries(rows, level)
-    node_path = area.path[: -tree.STEP_WIDTH] if leaf else area.path
-    values = figure_by_child(user, figure, node_path, rows)
+    values, computed_at = figure_by_child(user, figure, rows)
     features = []
     for r in rows:
         geometry = geometries.get(r["pk"])
@@ -139,6 +138,9 @@ def map_collection(
         "unit": str(UNITS[figure]),
         "zoom": level,
         "range": [min(shown), max(shown)] if shown else [0, 0],
+        "computed_at": timezone.localtime(computed_at).isoformat(timespec="seconds")
+        if computed_at
+        else None,
         "features": features,
     }
 

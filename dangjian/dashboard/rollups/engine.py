@@ -22,6 +22,7 @@ from dangjian.core import tree
 from dangjian.dashboard.models import Rollup
 from dangjian.dashboard.rollups import details
 from dangjian.dashboard.rollups import figures as _builtin  # noqa: F401  (registers)
+from dangjian.dashboard.rollups import figures_more as _more  # noqa: F401  (registers)
 from dangjian.dashboard.rollups.registry import EXACT, FIGURES, SNAPSHOT, SOURCES, MonthCtx
 from dangjian.territory.models import Area, AreaKind
 

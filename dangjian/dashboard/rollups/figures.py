@@ -465,8 +465,11 @@ EVENT_LABELS = {
 }
 
 
-def _events(pk, ctx, **kw):
-    return url("cases/", area=pk, **kw)
+def _events(pk, ctx, stage: str):
+    """The events behind a figure: the month's cohort at the stage (``cases.selectors``'s
+    ``STAGES``, the same definitions as the counts), or those open past the deadline now."""
+    period = None if stage == "overdue_open" else f"{ctx.start:%Y-%m}"
+    return url("cases/", area=pk, period=period, stage=stage)
 
 
 register(
@@ -474,7 +477,11 @@ register(
     events_source,
     [
         Figure(
-            "events_reported", "上报事件", "events", FLOW, list_url=lambda pk, ctx: _events(pk, ctx)
+            "events_reported",
+            "上报事件",
+            "events",
+            FLOW,
+            list_url=lambda pk, ctx: _events(pk, ctx, "reported"),
         ),
         *(
             Figure(
@@ -482,7 +489,7 @@ register(
                 f"{EVENT_LABELS[k]}事件",
                 "events",
                 FLOW,
-                list_url=lambda pk, ctx: _events(pk, ctx),
+                list_url=lambda pk, ctx, k=k: _events(pk, ctx, k),
             )
             for k in COUNT_KEYS
             if not k.startswith("handling_")
@@ -492,7 +499,7 @@ register(
             "超期未办结",
             "events",
             SNAPSHOT,
-            list_url=lambda pk, ctx: _events(pk, ctx, sla="overdue"),
+            list_url=lambda pk, ctx: _events(pk, ctx, "overdue_open"),
         ),
     ],
     [

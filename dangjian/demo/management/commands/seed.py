@@ -1,4 +1,5 @@
-"""``manage.py seed --scale small|city``: build the demo city into an empty database."""
+"""``manage.py seed --scale small|city|city10 [--times N]``: build the demo city into an empty
+database (``city10``, or ``--times``: the same tree with N times the members and events)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,14 @@ class Command(BaseCommand):
             "--scale",
             choices=SCALES,
             default=os.environ.get("DEMO_SCALE", "small") or "small",
-            help="small：小型演示城市（默认，或取环境变量 DEMO_SCALE）；city：全市规模",
+            help="small：小型演示城市（默认，或取环境变量 DEMO_SCALE）；city：全市规模；"
+            "city10：全市规模×10（1,000,000 名党员、2,000,000 件事件，同一棵区域和组织树）",
+        )
+        parser.add_argument(
+            "--times",
+            type=int,
+            default=1,
+            help="党员和事件数量的倍数（1至20，默认1）：同一棵区域和组织树上成倍的党员和事件",
         )
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
         parser.add_argument(
@@ -51,14 +59,16 @@ class Command(BaseCommand):
             "none 表示只生成两棵树和账号",
         )
 
-    def handle(self, *args, scale, no_progress, modules, orders=None, **options):
+    def handle(self, *args, scale, no_progress, modules, orders=None, times=1, **options):
         chosen = tuple(m.strip() for m in modules.split(",") if m.strip() and m.strip() != "none")
-        self.stdout.write(f"正在生成演示数据：{SCALE_LABELS[scale]}……")
+        label = SCALE_LABELS[scale] + (f"×{times}" if times > 1 else "")
+        self.stdout.write(f"正在生成演示数据：{label}……")
         counts = seed(
             scale,
             progress=not no_progress and options.get("verbosity", 1) > 0,
             modules=chosen,
             timebank_orders=orders,
+            times=times,
         )
         kinds = "，".join(
             f"{AREA_KIND_LABELS[k]} {n:,}" for k, n in counts["area_kinds"].items() if n
