@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from dangjian.core import audit, scope, tree
 from dangjian.core.errors import Conflict, field_error
 from dangjian.core.treemodel import node_insert, node_move, path_copies
+from dangjian.core.validation import clean_free_text
 from dangjian.territory.closing import blocking_reasons
 from dangjian.territory.codes import check_area_code, significant_prefix
 from dangjian.territory.geometry import check_boundary
@@ -96,6 +97,9 @@ def _check_code(area: Area, ancestors: list[tuple[str, str]], field: str = "code
         )
 
 
+MAX_COUNT = 100_000_000
+
+
 def _check_fields(name: str, households: int, population: int) -> None:
     if not name or not name.strip():
         raise field_error("name", _("名称不能为空"))
@@ -105,6 +109,11 @@ def _check_fields(name: str, households: int, population: int) -> None:
         raise field_error("households", _("户数不能为负数"))
     if population < 0:
         raise field_error("population", _("人口不能为负数"))
+    # The columns are 32-bit on PostgreSQL: a larger number was a 500 there (issue 19 fuzzing).
+    if households > MAX_COUNT:
+        raise field_error("households", _("户数不能超过1亿"))
+    if population > MAX_COUNT:
+        raise field_error("population", _("人口不能超过1亿"))
 
 
 @transaction.atomic
@@ -376,7 +385,8 @@ def area_close(*, actor, area: Area, reason: str, closed_on: dt.date | None = No
     open events, living members or open organizations, naming each with its count."""
     area = _manageable(actor, area.pk)
     _refuse_closed(area)
-    reason = (reason or "").strip()
+    # Control characters (a NUL byte was a 500 on PostgreSQL) removed, numbers masked.
+    reason = clean_free_text(reason)
     if not reason:
         raise field_error("reason", _("请填写撤销原因"))
     if len(reason) > 200:
