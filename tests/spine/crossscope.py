@@ -4911,6 +4911,14 @@ ROUTES += [
         ("/dues/remittances/", "dues_remittance"),
         ("/members/cadres/", "cadre"),
         ("/users/", "people_user"),
+        ("/members/cadres/reserves/?sort=-name", "reserve"),
+        ("/members/cadres/mentorships/?sort=mentee", "mentorship"),
+        ("/timebank/teams/?sort=-name", "tb_team"),
+        ("/timebank/stations/?sort=-name", "tb_station"),
+        ("/points/", "points_scheme"),
+        ("/users/departments/", "people_department"),
+        ("/users/registrations/", "people_registration"),
+        ("/cases/visits/", "visit_record"),
     )
 ] + [
     Route(
