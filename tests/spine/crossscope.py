@@ -4919,6 +4919,10 @@ ROUTES += [
         ("/users/departments/", "people_department"),
         ("/users/registrations/", "people_registration"),
         ("/cases/visits/", "visit_record"),
+        ("/orgs/", "org"),
+        ("/orgs/?q=龙桥&sort=-name", "org"),
+        ("/areas/", "area"),
+        ("/areas/?q=龙桥&sort=-name", "area"),
     )
 ] + [
     Route(

@@ -162,8 +162,10 @@ def cases() -> list[ListCase]:
     from dangjian.development import views as development_views
     from dangjian.dues import tables as dues
     from dangjian.members import tables as members
+    from dangjian.organizations import tables as org_tables
     from dangjian.orglife import tables as orglife
     from dangjian.points import tables as points
+    from dangjian.territory import tables as territory_tables
     from dangjian.timebank import tables as timebank
 
     return [
@@ -256,6 +258,20 @@ def cases() -> list[ListCase]:
             {"state": "待确认"},
         ),
         ListCase("/cases/visits/", events.VISITS, ("visit_record",), setup=_second_visit),
+        ListCase(
+            "/orgs/",
+            org_tables.ORGS,
+            ("org",),
+            "q=龙桥社区第一网格党支部",
+            {"name": "龙桥社区第一网格党支部"},
+        ),
+        ListCase(
+            "/areas/",
+            territory_tables.AREAS,
+            ("area",),
+            "q=龙桥社区第二网格",
+            {"name": "龙桥社区第二网格"},
+        ),
     ]
 
 
