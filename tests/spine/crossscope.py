@@ -4923,6 +4923,8 @@ ROUTES += [
         ("/orgs/?q=龙桥&sort=-name", "org"),
         ("/areas/", "area"),
         ("/areas/?q=龙桥&sort=-name", "area"),
+        ("/assessment/flags/", "assess_flag"),
+        ("/assessment/warnings/?history=1&sort=-member", "assess_warning"),
     )
 ] + [
     Route(

@@ -153,9 +153,21 @@ def _second_visit(world):
     )
 
 
+def _cleared_warning(world):
+    from dangjian.assessment.models import MemberWarning
+
+    w = MemberWarning.objects.order_by("id").first()
+    w.pk = None
+    w.member_name, w.colour, w.active = "排序预警党员", "yellow", False
+    w.raised_on = timezone.localdate() - dt.timedelta(days=30)
+    w.cleared_on = timezone.localdate()
+    w.save()
+
+
 def cases() -> list[ListCase]:
     from dangjian.accounts import tables as accounts
     from dangjian.accounts.models import UserKind
+    from dangjian.assessment import tables as assessment
     from dangjian.cadres import tables as cadres
     from dangjian.cases import tables as events
     from dangjian.console import audit_views
@@ -258,6 +270,13 @@ def cases() -> list[ListCase]:
             {"state": "待确认"},
         ),
         ListCase("/cases/visits/", events.VISITS, ("visit_record",), setup=_second_visit),
+        ListCase("/assessment/flags/", assessment.FLAGS, ("assess_flag",)),
+        ListCase(
+            "/assessment/warnings/?history=1",
+            assessment.WARNINGS,
+            ("assess_warning",),
+            setup=_cleared_warning,
+        ),
         ListCase(
             "/orgs/",
             org_tables.ORGS,

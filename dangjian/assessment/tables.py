@@ -1,0 +1,51 @@
+"""The assessment's console lists, declared once (``web.listing``): the weak-organization
+situations (软弱涣散情形) and the members' warnings (党员预警)."""
+
+from __future__ import annotations
+
+from dangjian.core.textmask import mask_text
+from dangjian.web.listing import Column, Table
+
+
+def _basis(f) -> str:
+    if f.manual and isinstance(f.evidence, dict) and f.evidence.get("text"):
+        return f"{f.summary}（证据：{mask_text(str(f.evidence['text']))}）"
+    return f.summary
+
+
+FLAGS = Table(
+    title="软弱涣散情形",
+    object_type="assessment.flag",
+    columns=(
+        Column("year", "年度", "year", ("year",)),
+        Column("org", "党组织", "org.name", ("org_path",)),
+        Column("rule", "情形", "get_rule_display", ("rule",)),
+        Column("figure", "数据", "figure"),
+        Column("threshold", "标准", "threshold"),
+        Column("basis", "依据", _basis),
+    ),
+)
+
+
+def _warning_state(w) -> str:
+    return "生效中" if w.active else f"{w.cleared_on:%Y-%m-%d} 解除" if w.cleared_on else "已解除"
+
+
+WARNINGS = Table(
+    title="党员预警",
+    object_type="assessment.memberwarning",
+    columns=(
+        Column("member", "党员", "member_name", ("member_name",)),
+        Column("org", "党组织", "org.name", ("org_path",)),
+        Column(
+            "colour",
+            "预警",
+            lambda w: f"{w.get_colour_display()} {w.get_rule_display()}",
+            ("colour", "rule"),
+        ),
+        Column("reason", "原因", "reason"),
+        Column("clears", "解除条件", "clears_when"),
+        Column("raised", "预警日期", "raised_on", ("raised_on",)),
+        Column("state", "状态", _warning_state, ("active",)),
+    ),
+)
