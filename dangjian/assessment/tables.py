@@ -49,3 +49,29 @@ WARNINGS = Table(
         Column("state", "状态", _warning_state, ("active",)),
     ),
 )
+
+
+def _stars(r) -> str:
+    text = f"{r.stars}星" if r.stars else "未定星"
+    return text + ("（受比例限制）" if r.capped else "")
+
+
+def _rating_state(r) -> str:
+    text = r.get_state_display()
+    if r.window_ends_on and r.state == "published":
+        text += f"（至{r.window_ends_on:%Y-%m-%d}）"
+    return text
+
+
+RATINGS = Table(
+    title="星级评定",
+    object_type="assessment.rating",
+    columns=(
+        Column("rank", "县内排名", "rank", ("county_path", "rank")),
+        Column("org", "党组织", "org_name", ("org_name",)),
+        Column("sector", "领域", "scheme.get_sector_display", ("scheme__sector",)),
+        Column("score", "得分", "score", ("score",)),
+        Column("stars", "星级", _stars, ("stars",)),
+        Column("state", "状态", _rating_state, ("state",)),
+    ),
+)

@@ -4924,6 +4924,7 @@ ROUTES += [
         ("/areas/", "area"),
         ("/areas/?q=龙桥&sort=-name", "area"),
         ("/assessment/flags/", "assess_flag"),
+        (f"/assessment/?{_AY}&sort=-score", "assess_rating"),
         ("/assessment/warnings/?history=1&sort=-member", "assess_warning"),
     )
 ] + [

@@ -272,6 +272,9 @@ def cases() -> list[ListCase]:
         ListCase("/cases/visits/", events.VISITS, ("visit_record",), setup=_second_visit),
         ListCase("/assessment/flags/", assessment.FLAGS, ("assess_flag",)),
         ListCase(
+            f"/assessment/?year={crossscope._ASSESS_YEAR}", assessment.RATINGS, ("assess_rating",)
+        ),
+        ListCase(
             "/assessment/warnings/?history=1",
             assessment.WARNINGS,
             ("assess_warning",),
