@@ -75,3 +75,17 @@ RATINGS = Table(
         Column("state", "状态", _rating_state, ("state",)),
     ),
 )
+
+
+PROJECTS = Table(
+    title="书记项目",
+    object_type="assessment.secretaryproject",
+    columns=(
+        Column("org", "党组织", "org.name", ("org_path",)),
+        Column("secretary", "书记", "secretary_name", ("secretary_name",)),
+        Column("title", "项目", "title", ("title",)),
+        Column("team", "团队", lambda p: "、".join(str(t) for t in (p.team or []))),
+        Column("state", "状态", "get_state_display", ("state",)),
+        Column("evaluation", "上级评价", "evaluation_score", ("evaluation_score",)),
+    ),
+)

@@ -4925,6 +4925,7 @@ ROUTES += [
         ("/areas/?q=龙桥&sort=-name", "area"),
         ("/assessment/flags/", "assess_flag"),
         (f"/assessment/?{_AY}&sort=-score", "assess_rating"),
+        (f"/assessment/projects/?{_AY}&sort=title", "assess_project"),
         ("/assessment/warnings/?history=1&sort=-member", "assess_warning"),
     )
 ] + [

@@ -272,6 +272,11 @@ def cases() -> list[ListCase]:
         ListCase("/cases/visits/", events.VISITS, ("visit_record",), setup=_second_visit),
         ListCase("/assessment/flags/", assessment.FLAGS, ("assess_flag",)),
         ListCase(
+            f"/assessment/projects/?year={crossscope._ASSESS_YEAR}",
+            assessment.PROJECTS,
+            ("assess_project",),
+        ),
+        ListCase(
             f"/assessment/?year={crossscope._ASSESS_YEAR}", assessment.RATINGS, ("assess_rating",)
         ),
         ListCase(
