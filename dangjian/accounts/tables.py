@@ -25,3 +25,33 @@ USERS = Table(
         Column("state", "状态", _state, ("is_active",)),
     ),
 )
+
+
+DEPARTMENTS = Table(
+    title="职能部门",
+    object_type="accounts.department",
+    columns=(
+        Column("name", "名称", "name", ("name",)),
+        Column("area", "所在区域", "area_name", ("area_path",)),
+        Column("served", "服务区域", "served_names"),
+        Column("state", "状态", lambda d: "启用" if d.active else "停用", ("active",)),
+    ),
+)
+
+
+def _decision(r) -> str:
+    text = r.get_state_display()
+    return text + (f"（{r.reason}）" if r.reason else "")
+
+
+REGISTRATIONS = Table(
+    title="居民注册",
+    object_type="accounts.registration",
+    columns=(
+        Column("name", "姓名", "name", ("name",)),
+        Column("area", "网格", "area.name", ("area_path",)),
+        Column("phone", "手机号码", lambda r: mask("phone", r.phone) if r.phone else ""),
+        Column("created", "申请时间", "created_at", ("created_at",)),
+        Column("state", "状态", _decision, ("state",)),
+    ),
+)

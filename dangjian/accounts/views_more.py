@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dangjian.accounts import selectors, services
+from dangjian.accounts import selectors, services, tables
 from dangjian.accounts.api_registration import qr_svg, register_url
 from dangjian.accounts.departments import served_paths
 from dangjian.accounts.forms import DepartmentForm
@@ -24,6 +24,7 @@ from dangjian.accounts.views import _need, _offered, node_choices
 from dangjian.core import scope
 from dangjian.core.errors import Conflict
 from dangjian.territory.models import Area, AreaKind
+from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.forms import add_service_errors
 from dangjian.web.paging import paginate
@@ -31,10 +32,27 @@ from dangjian.web.paging import paginate
 CONFIRM = "accounts.confirm_resident"
 
 
+def _with_area_names(departments) -> list:
+    """The departments with the names of their home area and the areas they serve (as the
+    list shows them), in two queries for the lot."""
+    rows = list(departments)
+    paths = served_paths(rows)
+    names = area_names({p for ps in paths.values() for p in ps} | {d.area_path for d in rows})
+    for d in rows:
+        d.area_name = names.get(d.area_path, "")
+        d.served_names = "、".join(names.get(p, "") for p in sorted(paths[d.pk]))
+    return rows
+
+
 @console_view
 @require_http_methods(["GET", "POST"])
 def department_list(request):
     _need(request.user, "accounts.view")
+    listed = L.listing_of(request, tables.DEPARTMENTS)
+    q = request.GET.get("q", "")
+    if listed.exporting:  # the export form's POST, open to whoever sees the list
+        qs = listed.order(selectors.department_list(request.user, q=q))
+        return listed.export(qs, prepare=_with_area_names)
     can_manage = request.user.can("accounts.manage")
     form = None
     if can_manage:
@@ -58,18 +76,12 @@ def department_list(request):
             else:
                 messages.success(request, "已新建部门")
                 return redirect("console:accounts:departments")
-    page = paginate(
-        request, selectors.department_list(request.user, q=request.GET.get("q", "")), 30
-    )
-    paths = served_paths(page.object_list)
-    names = area_names({p for ps in paths.values() for p in ps} | {d.area_path for d in page})
-    for d in page:
-        d.area_name = names.get(d.area_path, "")
-        d.served_names = "、".join(names.get(p, "") for p in sorted(paths[d.pk]))
+    page = paginate(request, listed.order(selectors.department_list(request.user, q=q)), 30)
+    page.object_list = _with_area_names(page.object_list)
     return render(
         request,
         "accounts/department_list.html",
-        {"page": page, "form": form, "can_manage": can_manage},
+        {"listing": listed, "page": page, "form": form, "can_manage": can_manage},
     )
 
 
@@ -112,8 +124,10 @@ def department_edit(request, department_id: int):
 
 
 @console_view
+@L.exportable
 def registration_list(request):
     _need(request.user, CONFIRM)
+    listed = L.listing_of(request, tables.REGISTRATIONS)
     state = request.GET.get("state", RegistrationState.PENDING)
     qs = (
         Registration.objects.visible_to(request.user, CONFIRM)
@@ -122,11 +136,14 @@ def registration_list(request):
     )
     if state in RegistrationState.values:
         qs = qs.filter(state=state)
+    qs = listed.order(qs)
+    if listed.exporting:
+        return listed.export(qs)
     page = paginate(request, qs, 30)
     return render(
         request,
         "accounts/registration_list.html",
-        {"page": page, "state": state, "states": RegistrationState.choices},
+        {"listing": listed, "page": page, "state": state, "states": RegistrationState.choices},
     )
 
 

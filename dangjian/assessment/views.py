@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dangjian.assessment import thresholds
+from dangjian.assessment import tables, thresholds
 from dangjian.assessment.models import (
     RankingState,
     RectificationState,
@@ -25,6 +25,7 @@ from dangjian.core.errors import Conflict
 from dangjian.core.ids import id_or_none as _int
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
+from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.paging import paginate
 
@@ -53,17 +54,22 @@ def _org(request):
 
 
 @console_view
+@L.exportable
 def flag_list(request):
     _require(request.user)
     year, org = _year(request), _org(request)
     rule = request.GET.get("rule", "")
     if rule not in WeakRule.values:
         rule = ""
-    qs = selectors.flags(request.user, year=year, org=org, rule=rule)
+    listed = L.listing_of(request, tables.FLAGS)
+    qs = listed.order(selectors.flags(request.user, year=year, org=org, rule=rule))
+    if listed.exporting:
+        return listed.export(qs)
     return render(
         request,
         "assessment/flags.html",
         {
+            "listing": listed,
             "page": paginate(request, qs, PAGE),
             "year": year,
             "org": org,
@@ -219,6 +225,7 @@ def rectification_page(request, rectification_id: int):
 
 
 @console_view
+@L.exportable
 def warning_list(request):
     if not request.user.can(warning_selectors.VIEW):
         raise Forbidden("您没有查看党员预警的权限")
@@ -227,13 +234,18 @@ def warning_list(request):
     if colour not in WarningColour.values:
         colour = ""
     history = request.GET.get("history") == "1"
+    listed = L.listing_of(request, tables.WARNINGS)
     qs = warning_selectors.warnings(
         request.user, org=org, colour=colour, active=None if history else True
     ).select_related("org")
+    qs = listed.order(qs)
+    if listed.exporting:
+        return listed.export(qs)
     return render(
         request,
         "assessment/warnings.html",
         {
+            "listing": listed,
             "counts": warning_selectors.counts(request.user, org=org)[:200],
             "page": paginate(request, qs, PAGE),
             "org": org,

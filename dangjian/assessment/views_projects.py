@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dangjian.assessment import tables
 from dangjian.assessment.api.common import year_or_none
 from dangjian.assessment.forms import ProjectForm
 from dangjian.assessment.selectors import projects as selectors
@@ -15,12 +16,14 @@ from dangjian.assessment.services import projects as services
 from dangjian.core import scope
 from dangjian.core.ids import MAX_PK
 from dangjian.core.scope import Forbidden
+from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.forms import add_service_errors
 from dangjian.web.paging import paginate
 
 
 @console_view
+@L.exportable
 def project_list(request):
     user = request.user
     if not user.can(services.VIEW):
@@ -30,12 +33,17 @@ def project_list(request):
         year = year_or_none(request.GET.get("year")) or timezone.localdate().year
     except ValidationError as exc:
         year, errors = timezone.localdate().year, list(exc.messages)
-    page = paginate(request, selectors.projects(user, year=year), 50)
+    listed = L.listing_of(request, tables.PROJECTS)
+    qs = listed.order(selectors.projects(user, year=year))
+    if listed.exporting:
+        return listed.export(qs)
+    page = paginate(request, qs, 50)
     pending = selectors.reviews(user, year=year, pending=True)[:20]
     return render(
         request,
         "assessment/projects.html",
         {
+            "listing": listed,
             "year": year,
             "errors": errors,
             "page": page,

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dangjian.assessment import indicators
+from dangjian.assessment import indicators, tables
 from dangjian.assessment.api.common import year_or_none
 from dangjian.assessment.api.rating import allowed_actions
 from dangjian.assessment.models import ManualScore, RatingState, Sector
@@ -21,6 +21,7 @@ from dangjian.core.errors import Conflict
 from dangjian.core.ids import id_or_none as _int
 from dangjian.core.scope import Forbidden
 from dangjian.territory.models import Area, AreaKind
+from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.paging import paginate
 
@@ -49,6 +50,7 @@ def _counties(user):
 
 
 @console_view
+@L.exportable
 def rating_list(request):
     """The ratings in scope, a county's ranking by score when a county is chosen."""
     user = request.user
@@ -57,12 +59,16 @@ def rating_list(request):
     area_id = _int(request.GET.get("area"))
     area = selectors.visible_area(user, area_id) if area_id else None
     stars = _int(request.GET.get("stars"))
-    qs = selectors.ratings(user, year=year, area=area, stars=stars)
+    listed = L.listing_of(request, tables.RATINGS)
+    qs = listed.order(selectors.ratings(user, year=year, area=area, stars=stars))
+    if listed.exporting:
+        return listed.export(qs)
     page = paginate(request, qs, PAGE_SIZE)
     return render(
         request,
         "assessment/ratings.html",
         {
+            "listing": listed,
             "year": year,
             "errors": errors,
             "area": area,

@@ -25,3 +25,29 @@ CADRES = Table(
         Column("term", "任期", _term, ("term_start",)),
     ),
 )
+
+
+RESERVES = Table(
+    title="后备干部",
+    object_type="cadres.reservecadre",
+    columns=(
+        Column("name", "姓名", "name", ("name",)),
+        Column("area", "村(社区)", "area.name", ("area_path",)),
+        Column("gender", "性别", "get_gender_display", ("gender",)),
+        Column("education", "学历", "get_education_display", ("education",)),
+        Column("intended", "培养方向", "get_intended_position_display", ("intended_position",)),
+        Column("added", "纳入日期", "added_on", ("added_on",)),
+    ),
+)
+
+
+MENTORSHIPS = Table(
+    title="导师帮带",
+    object_type="cadres.mentorpair",
+    columns=(
+        Column("mentor", "导师", "mentor.name", ("mentor__name",)),
+        Column("mentee", "帮带对象", "mentee.name", ("mentee__name",)),
+        Column("started", "开始日期", "started_on", ("started_on",)),
+        Column("goal", "帮带目标", "goal"),
+    ),
+)

@@ -158,6 +158,9 @@ def reserve_list(request):
     """Reserve cadres (后备干部): the list, and the form to add one."""
     user = request.user
     _require(user, "members.view", "您没有查看后备干部的权限")
+    listed = L.listing_of(request, tables.RESERVES)
+    if listed.exporting:  # the export form's POST, open to whoever sees the list
+        return listed.export(listed.order(selectors.reserve_cadre_list(user)))
     form = ReserveForm(request.POST or None)
     if request.method == "POST":
         if not _may_manage_cadres(user):
@@ -174,12 +177,17 @@ def reserve_list(request):
             else:
                 messages.success(request, f"已纳入后备干部：{reserve.name}")
                 return redirect("console:members:reserves")
-    page = paginate(request, selectors.reserve_cadre_list(user), PAGE_SIZE)
+    page = paginate(request, listed.order(selectors.reserve_cadre_list(user)), PAGE_SIZE)
     _prepare_pickers(form, user)
     return _render(
         request,
         "cadres/reserves.html",
-        {"page": page, "form": form, "can_manage": _may_manage_cadres(user)},
+        {
+            "listing": listed,
+            "page": page,
+            "form": form,
+            "can_manage": _may_manage_cadres(user),
+        },
     )
 
 
@@ -193,6 +201,9 @@ def mentorship_list(request):
     cadre of the same village (the service checks it)."""
     user = request.user
     _require(user, "members.view", "您没有查看导师帮带的权限")
+    listed = L.listing_of(request, tables.MENTORSHIPS)
+    if listed.exporting:  # the export form's POST, open to whoever sees the list
+        return listed.export(listed.order(selectors.mentor_pair_list(user)))
     can_manage = _may_manage_cadres(user)
     mentors = [
         (c.pk, f"{c.name}（{c.area.name}{c.get_position_display()}）")
@@ -228,9 +239,9 @@ def mentorship_list(request):
             else:
                 messages.success(request, "已建立导师帮带关系")
                 return redirect("console:members:mentorships")
-    page = paginate(request, selectors.mentor_pair_list(user), PAGE_SIZE)
+    page = paginate(request, listed.order(selectors.mentor_pair_list(user)), PAGE_SIZE)
     return _render(
         request,
         "cadres/mentorships.html",
-        {"page": page, "form": form, "can_manage": can_manage},
+        {"listing": listed, "page": page, "form": form, "can_manage": can_manage},
     )

@@ -26,3 +26,19 @@ _COLUMNS = (
 
 EVENTS = Table(title="网格事件", object_type="cases.event", columns=_COLUMNS)
 INBOX = Table(title="部门待办事件", object_type="cases.event", columns=_COLUMNS)
+
+# The visit records (驻点直联); ``door`` is set by the view (``visits.door_shown``: whole to
+# who may visit there, masked to the others), as on the page.
+VISITS = Table(
+    title="走访记录",
+    object_type="cases.visitrecord",
+    columns=(
+        Column("date", "日期", "visited_on", ("visited_on",)),
+        Column("village", "村(社区)", "village.name", ("village__path",)),
+        Column("area", "网格/单元", "area.name", ("area_path",)),
+        Column("door", "门牌", "door"),
+        Column("visitor", "走访人", "visitor_name", ("visitor_name",)),
+        Column("notes", "走访情况", lambda r: mask_text(r.notes)),
+        Column("events", "诉求转事件", lambda r: "、".join(f"事件{e.pk}" for e in r.events.all())),
+    ),
+)

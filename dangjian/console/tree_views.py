@@ -20,8 +20,11 @@ from dangjian.core.crypto import mask
 from dangjian.core.ids import MAX_PK
 from dangjian.core.treeapi import search_q
 from dangjian.members.committee_selectors import current_committee
+from dangjian.organizations import tables as org_tables
 from dangjian.organizations.models import OrgKind, PartyOrg
+from dangjian.territory import tables as territory_tables
 from dangjian.territory.models import Area
+from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.paging import paginate
 
@@ -35,9 +38,13 @@ class TreeSpec:
     action: str
     title: str
     noun: str
+    # The list's sortable columns and export (web.listing).
+    table: L.Table
     defer: tuple[str, ...] = ()
     # A date a closed node carries: such nodes are left out unless ?include_closed=1.
     closed_field: str | None = None
+    # The related rows the export names (their boundaries left out).
+    related: tuple[str, ...] = ()
 
     @property
     def list_name(self) -> str:
@@ -60,6 +67,7 @@ AREAS = TreeSpec(
     "区域",
     defer=("boundary", "min_lng", "min_lat", "max_lng", "max_lat"),
     closed_field="closed_on",
+    table=territory_tables.AREAS,
 )
 ORGS = TreeSpec(
     "org",
@@ -69,6 +77,8 @@ ORGS = TreeSpec(
     "党组织",
     defer=("contact_phone",),
     closed_field="dissolved_on",
+    table=org_tables.ORGS,
+    related=("area",),
 )
 
 
@@ -123,15 +133,25 @@ def _tree_list(request, spec: TreeSpec):
     user = request.user
     form = SearchForm(request.GET or None)
     q = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    listed = L.listing_of(request, spec.table)
+    if listed.exporting:  # every visible node (matching the search), not only the topmost
+        rows = spec.model.objects.visible_to(user, spec.action)
+        if q:
+            rows = rows.filter(search_q(q))
+        rows = open_only(request, spec, rows).defer(*spec.defer).select_related(*spec.related)
+        if spec.related:
+            rows = rows.defer(*(f"{r}__boundary" for r in spec.related))
+        return listed.export(listed.order(rows.order_by("path")))
     if q:
         qs = spec.model.objects.visible_to(user, spec.action).filter(search_q(q))
     else:
         qs = spec.model.objects.topmost_visible_to(user, spec.action)
-    page = _page(request, _rows(spec, open_only(request, spec, qs), user))
+    page = _page(request, listed.order(_rows(spec, open_only(request, spec, qs), user)))
     return render(
         request,
         "console/tree_list.html",
         {
+            "listing": listed,
             "spec": spec,
             "form": form,
             "q": q,
@@ -193,7 +213,7 @@ def _detail_context(request, spec: TreeSpec, node_id: int) -> dict:
 
 
 @console_view
-@require_GET
+@L.exportable
 def area_list(request):
     return _tree_list(request, AREAS)
 
@@ -212,7 +232,7 @@ def area_children(request, node_id: int):
 
 
 @console_view
-@require_GET
+@L.exportable
 def org_list(request):
     return _tree_list(request, ORGS)
 

@@ -22,3 +22,21 @@ REVIEW = Table(
         Column("state", "状态", "get_state_display", ("state",)),
     ),
 )
+
+
+SCHEMES = Table(
+    title="积分方案",
+    object_type="points.scheme",
+    columns=(
+        Column("name", "方案", "name", ("name",)),
+        Column("audience", "对象", "get_audience_display", ("audience",)),
+        Column(
+            "place",
+            "村(社区)/党组织",
+            lambda s: s.area.name if s.area_id else (s.org.name if s.org_id else ""),
+            ("area__path", "org__path"),
+        ),
+        Column("name_display", "榜单姓名", "get_name_display_display", ("name_display",)),
+        Column("state", "状态", lambda s: "启用" if s.active else "停用", ("active",)),
+    ),
+)

@@ -60,6 +60,9 @@ def _errors_text(exc: ValidationError) -> str:
 def scheme_list(request):
     user = request.user
     _require(user)
+    listed = L.listing_of(request, tables.SCHEMES)
+    if listed.exporting:  # the export form's POST, open to whoever sees the list
+        return listed.export(listed.order(selectors.schemes(user)))
     errors = ""
     if request.method == "POST":
         data = {k: request.POST.get(k) for k in ("name", "audience", "name_display")}
@@ -77,7 +80,8 @@ def scheme_list(request):
         request,
         "points/schemes.html",
         {
-            "page": paginate(request, selectors.schemes(user), PAGE_SIZE),
+            "listing": listed,
+            "page": paginate(request, listed.order(selectors.schemes(user)), PAGE_SIZE),
             "errors": errors,
             "can_manage": can_manage,
             "areas": Area.objects.visible_to(user, "points.manage")

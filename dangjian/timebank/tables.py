@@ -28,3 +28,30 @@ ORDERS = Table(
         Column("state", "状态", "get_state_display", ("state",)),
     ),
 )
+
+
+TEAMS = Table(
+    title="志愿服务队",
+    object_type="timebank.volunteerteam",
+    columns=(
+        Column("name", "名称", "name", ("name",)),
+        Column("kind", "类型", "get_kind_display", ("kind",)),
+        Column("community", "社区", "community.name", ("area_path",)),
+        Column("members", "队员", "member_count", ("member_count",)),
+        Column("state", "状态", lambda t: "启用" if t.active else "停用", ("active",)),
+    ),
+)
+
+
+STATIONS = Table(
+    title="驿站",
+    object_type="timebank.station",
+    columns=(
+        Column("name", "名称", "name", ("name",)),
+        Column("kind", "类型", "get_kind_display", ("kind",)),
+        Column("area", "所在区域", "area.name", ("area_path",)),
+        Column("services", "服务内容", "services"),
+        Column("hours", "开放时间", "opening_hours"),
+        Column("riders", "登记人员", "rider_count", ("rider_count",)),
+    ),
+)

@@ -105,6 +105,9 @@ def order_act(request, order_id: int):
 @console_view
 @require_http_methods(["GET", "POST"])
 def teams(request):
+    listed = L.listing_of(request, tables.TEAMS)
+    if listed.exporting:  # the export form's POST, open to whoever sees the list
+        return listed.export(listed.order(selectors.teams(request.user)))
     if request.method == "POST":
         community = request.POST.get("community", "")
         try:
@@ -120,11 +123,12 @@ def teams(request):
         else:
             messages.success(request, f"已创建{t.name}")
             return redirect("console:timebank:team", team_id=t.pk)
-    page = paginate(request, selectors.teams(request.user), 30)
+    page = paginate(request, listed.order(selectors.teams(request.user)), 30)
     return render(
         request,
         "timebank/teams.html",
         {
+            "listing": listed,
             "page": page,
             "rows": page.object_list,
             "kinds": TeamKind.choices,
@@ -165,6 +169,9 @@ def team_page(request, team_id: int):
 @console_view
 @require_http_methods(["GET", "POST"])
 def stations(request):
+    listed = L.listing_of(request, tables.STATIONS)
+    if listed.exporting:  # the export form's POST, open to whoever sees the list
+        return listed.export(listed.order(selectors.stations(request.user)))
     if request.method == "POST":
         area = request.POST.get("area", "")
         try:
@@ -182,12 +189,13 @@ def stations(request):
         else:
             messages.success(request, "已登记驿站")
             return redirect("console:timebank:stations")
-    page = paginate(request, selectors.stations(request.user), 30)
+    page = paginate(request, listed.order(selectors.stations(request.user)), 30)
     rider_page = paginate(request, selectors.riders(request.user), 30, param="rpage")
     return render(
         request,
         "timebank/stations.html",
         {
+            "listing": listed,
             "page": page,
             "rows": page.object_list,
             "riders": rider_page.object_list,

@@ -4911,6 +4911,22 @@ ROUTES += [
         ("/dues/remittances/", "dues_remittance"),
         ("/members/cadres/", "cadre"),
         ("/users/", "people_user"),
+        ("/members/cadres/reserves/?sort=-name", "reserve"),
+        ("/members/cadres/mentorships/?sort=mentee", "mentorship"),
+        ("/timebank/teams/?sort=-name", "tb_team"),
+        ("/timebank/stations/?sort=-name", "tb_station"),
+        ("/points/", "points_scheme"),
+        ("/users/departments/", "people_department"),
+        ("/users/registrations/", "people_registration"),
+        ("/cases/visits/", "visit_record"),
+        ("/orgs/", "org"),
+        ("/orgs/?q=龙桥&sort=-name", "org"),
+        ("/areas/", "area"),
+        ("/areas/?q=龙桥&sort=-name", "area"),
+        ("/assessment/flags/", "assess_flag"),
+        (f"/assessment/?{_AY}&sort=-score", "assess_rating"),
+        (f"/assessment/projects/?{_AY}&sort=title", "assess_project"),
+        ("/assessment/warnings/?history=1&sort=-member", "assess_warning"),
     )
 ] + [
     Route(

@@ -103,17 +103,81 @@ def _second_claim(world):
     points.award_submit(actor=u, rule_id=rule.pk, data={"evidence": "排序佐证"})
 
 
+def _second_team(world):
+    from dangjian.timebank import services as tb
+
+    tb.team_create(
+        actor=world.users[crossscope.INSIDER],
+        community=world.nodes["community"],
+        name="排序服务队",
+        kind="youth",
+    )
+
+
+def _second_station(world):
+    from dangjian.timebank import riders
+
+    riders.station_create(
+        actor=world.users[crossscope.INSIDER],
+        area=world.nodes["community"],
+        name="排序驿站",
+        kind="love",
+    )
+
+
+def _second_scheme(world):
+    from dangjian.points import services as points
+
+    points.scheme_create(
+        actor=world.users["community"],
+        data={
+            "name": "排序积分方案",
+            "audience": "members",
+            "org_id": world.orgs["grid_branch"].pk,
+            "name_display": "full",
+        },
+    )
+
+
+def _second_visit(world):
+    from dangjian.cases.models import VisitTeam
+    from dangjian.cases.visits import services as visits
+
+    visits.visit_record(
+        actor=world.users["grid"],
+        team=VisitTeam.objects.get(name=f"{crossscope.VISIT_MARKER}组"),
+        area=world.nodes["grid"],
+        household_label="排序门牌1号",
+        visited_on=timezone.localdate() - dt.timedelta(days=1),
+        notes="排序走访",
+    )
+
+
+def _cleared_warning(world):
+    from dangjian.assessment.models import MemberWarning
+
+    w = MemberWarning.objects.order_by("id").first()
+    w.pk = None
+    w.member_name, w.colour, w.active = "排序预警党员", "yellow", False
+    w.raised_on = timezone.localdate() - dt.timedelta(days=30)
+    w.cleared_on = timezone.localdate()
+    w.save()
+
+
 def cases() -> list[ListCase]:
     from dangjian.accounts import tables as accounts
     from dangjian.accounts.models import UserKind
+    from dangjian.assessment import tables as assessment
     from dangjian.cadres import tables as cadres
     from dangjian.cases import tables as events
     from dangjian.console import audit_views
     from dangjian.development import views as development_views
     from dangjian.dues import tables as dues
     from dangjian.members import tables as members
+    from dangjian.organizations import tables as org_tables
     from dangjian.orglife import tables as orglife
     from dangjian.points import tables as points
+    from dangjian.territory import tables as territory_tables
     from dangjian.timebank import tables as timebank
 
     return [
@@ -185,6 +249,55 @@ def cases() -> list[ListCase]:
             ("checkin",),
             "q=越界探针报到0",
             {"name": "越界探针报到0"},
+        ),
+        ListCase("/members/cadres/reserves/", cadres.RESERVES, ("reserve",)),
+        ListCase("/members/cadres/mentorships/", cadres.MENTORSHIPS, ("mentorship",)),
+        ListCase("/timebank/teams/", timebank.TEAMS, ("tb_team",), setup=_second_team),
+        ListCase("/timebank/stations/", timebank.STATIONS, ("tb_station",), setup=_second_station),
+        ListCase("/points/", points.SCHEMES, ("points_scheme",), setup=_second_scheme),
+        ListCase(
+            "/users/departments/",
+            accounts.DEPARTMENTS,
+            ("people_department",),
+            "q=越界探针城管",
+            {"name": "越界探针城管中队"},
+        ),
+        ListCase(
+            "/users/registrations/",
+            accounts.REGISTRATIONS,
+            ("people_registration",),
+            "state=pending",
+            {"state": "待确认"},
+        ),
+        ListCase("/cases/visits/", events.VISITS, ("visit_record",), setup=_second_visit),
+        ListCase("/assessment/flags/", assessment.FLAGS, ("assess_flag",)),
+        ListCase(
+            f"/assessment/projects/?year={crossscope._ASSESS_YEAR}",
+            assessment.PROJECTS,
+            ("assess_project",),
+        ),
+        ListCase(
+            f"/assessment/?year={crossscope._ASSESS_YEAR}", assessment.RATINGS, ("assess_rating",)
+        ),
+        ListCase(
+            "/assessment/warnings/?history=1",
+            assessment.WARNINGS,
+            ("assess_warning",),
+            setup=_cleared_warning,
+        ),
+        ListCase(
+            "/orgs/",
+            org_tables.ORGS,
+            ("org",),
+            "q=龙桥社区第一网格党支部",
+            {"name": "龙桥社区第一网格党支部"},
+        ),
+        ListCase(
+            "/areas/",
+            territory_tables.AREAS,
+            ("area",),
+            "q=龙桥社区第二网格",
+            {"name": "龙桥社区第二网格"},
         ),
     ]
 

@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
+from dangjian.cases import tables
 from dangjian.cases.forms import VisitForm, add_visit_errors
 from dangjian.cases.models import VisitTeam
 from dangjian.cases.selectors import GRID_LEVEL
@@ -22,6 +23,7 @@ from dangjian.core.errors import Conflict
 from dangjian.core.ids import id_or_none as _int
 from dangjian.core.scope import Forbidden
 from dangjian.territory.models import Area, Household
+from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.paging import paginate
 
@@ -40,7 +42,7 @@ def _date(value) -> dt.date | None:
 
 
 @console_view
-@require_GET
+@L.exportable
 def visit_list(request):
     user = request.user
     if not user.can("cases.view"):
@@ -62,10 +64,19 @@ def visit_list(request):
         weeks = visits.coverage_weeks(week, COVERAGE_WEEKS)
     except ValidationError as exc:
         error, weeks = "；".join(exc.messages), visits.coverage_weeks(None, COVERAGE_WEEKS)
-    records = paginate(request, visits.record_list(user, area=area_pk), PAGE_SIZE)
+    listed = L.listing_of(request, tables.VISITS)
+    records_qs = listed.order(visits.record_list(user, area=area_pk))
     reach = visits.visit_reach(user)
-    for r in records.object_list:
-        r.door = visits.door_shown(r, reach)
+
+    def with_doors(rows):
+        for r in rows:
+            r.door = visits.door_shown(r, reach)
+        return rows
+
+    if listed.exporting:
+        return listed.export(records_qs, filters={"area": area_pk}, prepare=with_doors)
+    records = paginate(request, records_qs, PAGE_SIZE)
+    with_doors(records.object_list)
     villages = paginate(
         request, visits.coverage_villages(user, area=area_pk), PAGE_SIZE, param="vpage"
     )
@@ -75,6 +86,7 @@ def visit_list(request):
         request,
         "cases/visits/list.html",
         {
+            "listing": listed,
             "records": records,
             "page": records,
             "villages": villages,
