@@ -294,8 +294,8 @@ def seed_events(b, users: dict, progress: bool = True) -> dict:
             else "部门巡查"
         )
         ev.anonymous = source == Source.RESIDENT and rng.random() < 0.1
-        # Encrypted and indexed as the EncryptedField and the services do.
-        ev.reporter_phone = crypto.encrypt(phone) if phone else ""
+        # Encrypted on writing (the row writer's adapter) and indexed as the services do.
+        ev.reporter_phone = phone or ""
         ev.reporter_phone_index = crypto.blind_index("phone", phone) if phone else ""
         ev.reported_at = reported
         dept = _department_for(depts, final, township, county)
@@ -419,7 +419,10 @@ class _Table:
         self.adapters = []
         for f in self.fields:
             kind = f.get_internal_type()
-            if kind == "JSONField":
+            if isinstance(f, crypto.EncryptedField):
+                # Encrypted as the field's own get_prep_value does (a fresh nonce per value).
+                self.adapters.append(lambda v: crypto.encrypt(v) if v else (v or ""))
+            elif kind == "JSONField":
                 self.adapters.append(lambda v: None if v is None else json.dumps(v))
             elif kind == "DateTimeField" and sqlite:
                 self.adapters.append(

@@ -1,4 +1,4 @@
-"""The time bank's console lists, declared once (``web.listing``): the orders list."""
+"""The time bank's console lists, declared once (``web.listing``)."""
 
 from __future__ import annotations
 
@@ -53,5 +53,22 @@ STATIONS = Table(
         Column("services", "服务内容", "services"),
         Column("hours", "开放时间", "opening_hours"),
         Column("riders", "登记人员", "rider_count", ("rider_count",)),
+    ),
+)
+
+
+TALENTS = Table(
+    title="能人榜",
+    object_type="timebank.talentoffer",
+    columns=(
+        Column("name", "姓名", "name", ("name",)),
+        Column("community", "所属社区", "community.name", ("area_path", "name")),
+        Column("service_class", "服务类别", "get_service_class_display", ("service_class", "name")),
+        Column("skill", "特长", "skill", ("skill",)),
+        Column("description", "服务说明", lambda t: mask_text(t.description)),
+        Column("available", "可服务时间", "available"),
+        Column("active", "状态", lambda t: "上榜中" if t.active else "已下榜", ("-active", "name")),
+        Column("bookings", "预约次数", "bookings", ("bookings",)),
+        Column("created", "登记时间", "created_at", ("created_at",)),
     ),
 )

@@ -19,34 +19,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dangjian.accounts.models import User
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden
-from dangjian.timebank import selectors, services
+from dangjian.timebank import selectors, services, tables
 from dangjian.timebank.models import ServiceClass, TalentOffer
+from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.forms import TextField, add_service_errors
-from dangjian.web.listing import export_response, export_url, sort_of, wants_export
 from dangjian.web.paging import paginate
 
 PAGE_SIZE = 30
-SORT_COLUMNS = {
-    "name": ("name",),
-    "community": ("area_path", "name"),
-    "service_class": ("service_class", "name"),
-    "skill": ("skill",),
-    "active": ("-active", "name"),
-    "bookings": ("bookings",),
-    "created": ("created_at",),
-}
-EXPORT_HEADERS = [
-    "姓名",
-    "所属社区",
-    "服务类别",
-    "特长",
-    "服务说明",
-    "可服务时间",
-    "状态",
-    "预约次数",
-    "登记时间",
-]
 ACTIVE = {"": None, "1": True, "0": False}
 
 
@@ -89,25 +69,14 @@ def _filters(request) -> dict:
     }
 
 
-def _export_row(t: TalentOffer) -> list:
-    return [
-        t.name,
-        t.community.name,
-        t.get_service_class_display(),
-        t.skill,
-        t.description,
-        t.available,
-        "上榜中" if t.active else "已下榜",
-        t.bookings,
-        t.created_at,
-    ]
-
-
 @console_view
 @require_http_methods(["GET", "POST"])
 def talents(request):
     user = request.user
     filters = _filters(request)
+    listed = L.listing_of(request, tables.TALENTS)
+    if listed.exporting:  # the export form's POST, open to whoever sees the list
+        return listed.export(listed.order(selectors.talent_roster(user, **filters)))
     communities = selectors.communities_managed(user)
     community = next((c for c in communities if c.pk == filters["community_id"]), None)
     candidates = selectors.talent_candidates(user, community) if community else []
@@ -136,19 +105,7 @@ def talents(request):
         else:
             messages.success(request, f"已将{t.name}登记到{community.name}能人榜")
             return redirect(f"{request.path}?community={community.pk}")
-    qs = selectors.talent_roster(user, **filters)
-    sort = sort_of(request, SORT_COLUMNS, default=())
-    if sort.key:
-        qs = qs.order_by(*sort.order)
-    if wants_export(request):
-        return export_response(
-            request,
-            title="能人榜",
-            headers=EXPORT_HEADERS,
-            rows=(_export_row(t) for t in qs),
-            object_type="timebank.talentoffer",
-            filters={k: v for k, v in request.GET.items() if k not in ("export", "page")},
-        )
+    qs = listed.order(selectors.talent_roster(user, **filters))
     page = paginate(request, qs, PAGE_SIZE)
     return render(
         request,
@@ -161,8 +118,7 @@ def talents(request):
             "communities": communities,
             "classes": ServiceClass.choices,
             "f": {k: request.GET.get(k, "") for k in ("q", "community", "service_class", "active")},
-            "sort": sort,
-            "export_url": export_url(request),
+            "listing": listed,
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -4915,6 +4915,7 @@ ROUTES += [
         ("/members/cadres/mentorships/?sort=mentee", "mentorship"),
         ("/timebank/teams/?sort=-name", "tb_team"),
         ("/timebank/stations/?sort=-name", "tb_station"),
+        ("/timebank/talents/?sort=-bookings", "tb_talent"),
         ("/points/", "points_scheme"),
         ("/users/departments/", "people_department"),
         ("/users/registrations/", "people_registration"),

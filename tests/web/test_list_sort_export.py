@@ -125,6 +125,17 @@ def _second_station(world):
     )
 
 
+def _second_talent(world):
+    from dangjian.accounts.models import UserKind
+    from dangjian.timebank import services as tb
+    from tests import world as world_mod
+
+    u = world_mod.user(
+        "t-talent-sort", role="resident", kind=UserKind.RESIDENT, home=world.nodes["unit"]
+    )
+    tb.talent_offer(actor=u, service_class="other", skill="排序理发")
+
+
 def _second_scheme(world):
     from dangjian.points import services as points
 
@@ -254,6 +265,7 @@ def cases() -> list[ListCase]:
         ListCase("/members/cadres/mentorships/", cadres.MENTORSHIPS, ("mentorship",)),
         ListCase("/timebank/teams/", timebank.TEAMS, ("tb_team",), setup=_second_team),
         ListCase("/timebank/stations/", timebank.STATIONS, ("tb_station",), setup=_second_station),
+        ListCase("/timebank/talents/", timebank.TALENTS, ("tb_talent",), setup=_second_talent),
         ListCase("/points/", points.SCHEMES, ("points_scheme",), setup=_second_scheme),
         ListCase(
             "/users/departments/",
