@@ -49,9 +49,12 @@ def pytest_report_header(config):
     return lines
 
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -65,20 +68,23 @@ def world(db):
     return world_mod.build()
 
 
-@pytest.fixture(scope="module")
-def module_world(django_db_setup, django_db_blocker):
-    """One world for a whole module of tests, Django's ``TestCase.setUpTestData`` for pytest:
-    built once inside an outer transaction; each test's own transaction (the ``db`` fixture)
-    is then a savepoint inside it, rolled back after the test, and the outer one is rolled back
-    after the module. A module opts in by defining ``world`` over ``shared_world``; it must hold
-    no transactional test (one would flush the shared rows)."""
+def module_rows(django_db_blocker, build):
+    """Rows shared by a whole module of tests, Django's ``TestCase.setUpTestData`` for pytest
+    (a generator for a module-scoped fixture): ``build()`` runs once inside an outer
+    transaction; each test's own transaction (the ``db`` fixture) is then a savepoint inside it,
+    rolled back after the test, and the outer one is rolled back after the module. Every test of
+    such a module that touches the database must want those rows, and none may be
+    transactional (its flush would empty them)."""
     from django.db import transaction
+    from django.test import override_settings
 
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            built = world_mod.build()
+            # the hasher every test uses (``_fast_passwords``), so the shared accounts log in
+            with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+                built = build()
         except BaseException:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
@@ -87,6 +93,13 @@ def module_world(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         transaction.set_rollback(True)
         outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker):
+    """One world for a whole module of tests (``module_rows``). A module opts in by defining
+    ``world`` over ``shared_world``."""
+    yield from module_rows(django_db_blocker, world_mod.build)
 
 
 @pytest.fixture

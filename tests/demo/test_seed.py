@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 
 import pytest
@@ -18,12 +19,21 @@ from dangjian.demo.bulk import spread
 from dangjian.demo.generator import seed
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.territory.models import Area, AreaKind, Household
+from tests.conftest import module_rows
 from tests.world import ApiClient
 
 
+@pytest.fixture(scope="module")
+def _seeded(django_db_setup, django_db_blocker):
+    """The small demo city, seeded once for the module (tests/conftest.py: each test's own
+    transaction is a savepoint inside it). Tests that need an empty database live in
+    test_seed_modules.py."""
+    yield from module_rows(django_db_blocker, lambda: seed("small", progress=False))
+
+
 @pytest.fixture
-def demo(db):
-    return seed("small", progress=False)
+def demo(_seeded, db):
+    return copy.deepcopy(_seeded)
 
 
 def _user(username):
@@ -324,28 +334,3 @@ def test_mobile_checkins_cadres_and_unit_roles(demo, client):
     assert stats["cadres"] > 0 and stats["secretaries"] == stats["villages"]
     assert 0 < stats["one_shoulder_rate"] <= 1 and 30 < stats["average_age"] < 60
     assert api.get(street, "/api/v1/members/cadres/").json()["count"] == stats["cadres"]
-
-
-@pytest.mark.django_db
-def test_seed_trees_and_accounts_only_when_no_module_is_chosen():
-    from io import StringIO
-
-    from dangjian.cases.models import Event
-    from dangjian.members.models import Member
-
-    out = StringIO()
-    call_command("seed", "--scale", "small", "--no-progress", "--modules", "none", stdout=out)
-    assert Area.objects.exists() and User.objects.filter(username="demo-grid").exists()
-    assert not Member.objects.exists()
-    assert not Event.objects.exists()
-    assert AuditEntry.objects.get(action="demo.seed").after["modules"] == []
-    assert "两棵树和账号" in out.getvalue() and "党员 " not in out.getvalue()
-
-
-@pytest.mark.django_db
-def test_seed_refuses_unknown_modules_and_missing_prerequisites():
-    with pytest.raises(CommandError, match="未知的模块“votes”"):
-        seed("small", progress=False, modules=("votes",))
-    with pytest.raises(CommandError, match="组织生活演示数据需要党员演示数据"):
-        seed("small", progress=False, modules=("orglife",))
-    assert not Area.objects.exists()
