@@ -18,6 +18,7 @@ from dangjian.assessment.models import (
 )
 from dangjian.assessment.selectors import warnings as warning_selectors
 from dangjian.assessment.selectors import weak as selectors
+from dangjian.assessment.selectors.rating import visible_area
 from dangjian.assessment.services import rectify
 from dangjian.assessment.services import weak as services
 from dangjian.core import scope, workflow
@@ -51,6 +52,12 @@ def _year(request) -> int:
 def _org(request):
     pk = _int(request.GET.get("org"))
     return selectors.visible_org(request.user, pk) if pk else None
+
+
+def _area(request):
+    """The area of ``?area=`` (404 when out of reach), None when absent."""
+    pk = _int(request.GET.get("area"))
+    return visible_area(request.user, pk) if pk else None
 
 
 @console_view
@@ -171,7 +178,10 @@ def rectification_list(request):
     state = request.GET.get("state", "")
     if state not in RectificationState.values:
         state = ""
-    qs = selectors.rectifications(request.user, year=year, state=state, org=_org(request))
+    area = _area(request)
+    qs = selectors.rectifications(
+        request.user, year=year, state=state, org=_org(request), area=area
+    )
     return render(
         request,
         "assessment/rectifications.html",
@@ -179,6 +189,7 @@ def rectification_list(request):
             "page": paginate(request, qs, PAGE),
             "year": year or "",
             "state": state,
+            "area": area,
             "states": RectificationState.choices,
             "section": "rectifications",
         },

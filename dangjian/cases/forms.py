@@ -85,6 +85,7 @@ STAGE_FILTERS = [
     ("evaluated", "已评价"),
     ("satisfied", "满意"),
     ("overdue", "曾超期"),
+    ("open", "未办结"),
     ("overdue_open", "超期未办结"),
 ]
 

@@ -152,8 +152,8 @@ def event_list(
     (its subtree), the clock's status (``normal``, ``chase``, ``overdue``), text and "mine";
     ``period`` (``YYYY-MM``) and ``stage`` select the events behind a dashboard figure:
     those opened (立案) in the month that reached the stage (``STAGES``: ``opened``,
-    ``closed``, ``satisfied`` ...), or ``reported`` in the month, or ``overdue_open`` (open
-    past the deadline, today)."""
+    ``closed``, ``satisfied`` ...), or ``reported`` in the month, or ``open`` (立案 and not
+    closed, today) or ``overdue_open`` (open past the deadline, today)."""
     qs = Event.objects.visible_to(user, "cases.view")
     qs = _period_stage(qs, period, stage)
     if state:
@@ -196,6 +196,8 @@ def _period_stage(qs, period: str | None, stage: str | None):
     month = parse_month(period, field="period", label="期间（period）") if period else None
     if stage == "overdue_open":
         return qs.filter(state__in=OPEN_STATES, overdue_at__isnull=False)
+    if stage == "open":
+        return qs.filter(state__in=OPEN_STATES, opened_at__isnull=False)
     field = "reported_at" if stage == "reported" else "opened_at"
     if stage and stage != "reported":
         qs = qs.filter(STAGES[stage], opened_at__isnull=False)
@@ -340,8 +342,9 @@ STAGES = {
     "overdue": Q(overdue_at__isnull=False),
 }
 # Stages of the list that are not counts of an opened cohort: reported in the period (by
-# ``reported_at``), and open past the deadline now (the dashboard's 超期未办结).
-LIST_STAGES = (*STAGES, "reported", "overdue_open")
+# ``reported_at``), open now (立案, not closed: the dashboard's 未办结事件) and open past the
+# deadline now (the dashboard's 超期未办结).
+LIST_STAGES = (*STAGES, "reported", "open", "overdue_open")
 
 
 def _counts(opened: Q) -> dict:

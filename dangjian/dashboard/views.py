@@ -52,6 +52,7 @@ CONSOLE_LISTS = (
     ("/api/v1/dashboard/compliance/", "/dashboard/compliance/"),
     ("/api/v1/dashboard/arrears/", "/dashboard/arrears/"),
     ("/api/v1/cases/?", "/cases/?"),
+    ("/api/v1/assessment/rectifications/?", "/assessment/rectifications/?"),
 )
 
 

@@ -240,6 +240,8 @@ class AwardFilter(Schema):
     scheme: int | None = None
     state: str | None = None
     user: int | None = None
+    area: int | None = None
+    period: str | None = None
 
 
 class AwardIn(Schema):
@@ -262,7 +264,17 @@ class ReverseIn(Schema):
 
 @router.get("/awards/", response={200: page_schema(AwardOut), **ERRORS})
 def award_list(request, f: Query[AwardFilter]):
-    qs = selectors.awards(request.auth, scheme_id=_pk(f.scheme), state=f.state, user_id=f.user)
+    """Awards the caller sees; ``area`` (its subtree, by the subject's place or their
+    organization's) and ``period`` (``YYYY-MM``, by the date the award happened) select the
+    list behind the dashboard's 当月记分."""
+    qs = selectors.awards(
+        request.auth,
+        scheme_id=_pk(f.scheme),
+        state=f.state,
+        user_id=f.user,
+        area=_pk(f.area),
+        period=f.period,
+    )
     return paginate(request, qs, lambda a: award_out(request.auth, a))
 
 
@@ -423,11 +435,17 @@ class RedeemIn(Schema):
 class RedemptionFilter(Schema):
     scheme: int | None = None
     state: str | None = None
+    area: int | None = None
+    period: str | None = None
 
 
 @router.get("/redemptions/", response={200: page_schema(RedemptionOut), **ERRORS})
 def redemption_list(request, f: Query[RedemptionFilter]):
-    qs = selectors.redemptions(request.auth, scheme_id=_pk(f.scheme), state=f.state)
+    """Redemptions the caller sees; ``area`` and ``period`` (``YYYY-MM``, by the time of the
+    redemption) select the list behind the dashboard's 当月兑换积分."""
+    qs = selectors.redemptions(
+        request.auth, scheme_id=_pk(f.scheme), state=f.state, area=_pk(f.area), period=f.period
+    )
     return paginate(request, qs, lambda r: redemption_out(request.auth, r))
 
 

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q, Sum
+from django.utils import timezone
 
 from dangjian.core import scope, tree
 from dangjian.core.models import LedgerAccount
+from dangjian.core.validators import parse_month
+from dangjian.organizations.models import PartyOrg
 from dangjian.points.models import (
     Audience,
     Award,
@@ -28,6 +31,7 @@ from dangjian.points.models import (
     Star,
 )
 from dangjian.points.services.awards import LEDGER, STEP, account_code, subject_paths
+from dangjian.territory.models import Area
 
 VIEW = "points.view"
 CENT = Decimal("0.01")
@@ -65,7 +69,39 @@ def rules(user, *, scheme_id: int | None = None):
     return qs.order_by("scheme_id", "id")
 
 
-def awards(user, *, scheme_id=None, state=None, user_id=None, since=None, until=None):
+def _month(period) -> tuple[dt.date, dt.date] | None:
+    """``YYYY-MM`` as its first day and the next month's first day (None: no period)."""
+    start = parse_month(period, field="period", label="月份（period）")
+    if start is None:
+        return None
+    return start, (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _in_area(qs, user, area: int):
+    """The rows of an area's subtree (404 when the area is out of the user's reach): by their
+    own area path, or, for a subject known only by their organization, by the area that
+    organization is anchored to, as the dashboard's points figures count them."""
+    node = scope.get_visible(Area.objects.only("pk", "path"), user, VIEW, pk=area)
+    anchored = PartyOrg.objects.filter(tree.subtree_q("area_path", node.path)).values("path")
+    return qs.filter(
+        tree.subtree_q("area_path", node.path) | Q(area_path="", org_path__in=anchored)
+    )
+
+
+def awards(
+    user,
+    *,
+    scheme_id=None,
+    state=None,
+    user_id=None,
+    since=None,
+    until=None,
+    area: int | None = None,
+    period: str | None = None,
+):
+    """Awards, filtered by scheme, state, subject, dates (``since``/``until`` inclusive),
+    ``area`` (its subtree) and ``period`` (``YYYY-MM``: happened in that month): the list
+    behind the dashboard's 当月记分 with ``state=posted``."""
     qs = Award.objects.visible_to(user, VIEW).select_related("rule", "scheme")
     if scheme_id is not None:
         qs = qs.filter(scheme_id=scheme_id)
@@ -77,6 +113,11 @@ def awards(user, *, scheme_id=None, state=None, user_id=None, since=None, until=
         qs = qs.filter(occurred_on__gte=since)
     if until is not None:
         qs = qs.filter(occurred_on__lte=until)
+    month = _month(period)
+    if month is not None:
+        qs = qs.filter(occurred_on__gte=month[0], occurred_on__lt=month[1])
+    if area is not None:
+        qs = _in_area(qs, user, area)
     return qs.order_by("-occurred_on", "-id")
 
 
@@ -114,12 +155,22 @@ def item_detail(user, item_id: int) -> Item:
     return scope.get_visible(items(user), user, VIEW, pk=item_id)
 
 
-def redemptions(user, *, scheme_id=None, state=None):
+def redemptions(
+    user, *, scheme_id=None, state=None, area: int | None = None, period: str | None = None
+):
+    """Redemptions, filtered by scheme, state, ``area`` (its subtree) and ``period``
+    (``YYYY-MM``: redeemed in that month, office time): the list behind 当月兑换积分."""
     qs = Redemption.objects.visible_to(user, VIEW).select_related("scheme")
     if scheme_id is not None:
         qs = qs.filter(scheme_id=scheme_id)
     if state:
         qs = qs.filter(state=state)
+    month = _month(period)
+    if month is not None:
+        start, end = (timezone.make_aware(dt.datetime.combine(d, dt.time())) for d in month)
+        qs = qs.filter(created_at__gte=start, created_at__lt=end)
+    if area is not None:
+        qs = _in_area(qs, user, area)
     return qs.order_by("-created_at", "-id")
 
 
@@ -145,8 +196,6 @@ def my_balances(user) -> list[Balance]:
             "code", "balance"
         )
     )
-    from django.utils import timezone
-
     year = timezone.localdate().year
     earned = dict(
         Award.objects.filter(

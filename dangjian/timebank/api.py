@@ -364,7 +364,8 @@ class TbHoursRowOut(Schema):
 def hours_summary(request, params: Query[TbHoursParams]):
     """Confirmed hours per ``by`` (member, team, org, community, work_unit); ``view=org``
     reads through the helpers' organizations (what an employer's branch sees of its members'
-    双报到 service) instead of the places served."""
+    双报到 service) instead of the places served. ``since``/``until``: by the day the service
+    ended (签退), the day the time bank's ledger credits the hours on."""
     if params.by not in selectors.GROUPS:
         raise ValidationError({"by": ["分组（by）应为 member、team、org、community 或 work_unit"]})
     if params.view not in ("area", "org"):

@@ -145,7 +145,12 @@ def hours_summary(
 ) -> list[dict]:
     """Confirmed service hours grouped ``by`` member, team, organization, community or work
     unit, over what the user reaches: the community through the place (``area_path``), the
-    employer's branch through its members' organizations (``org_path``, ``org_view``)."""
+    employer's branch through its members' organizations (``org_path``, ``org_view``).
+
+    ``since``/``until`` (inclusive) select by the day the service ended (签退, office time;
+    the confirmation's day when it has no check-out), the day the ledger credits the hours on
+    (``flow.post_hours``) and so the month the dashboard counts them in: a service checked
+    out on the 31st and confirmed on the 1st belongs to the month it was done in."""
     key, label = GROUPS[by]
     via = ("org_path",) if org_view else None
     qs = Participation.objects.visible_to(user, VIEW, via=via).filter(state=PS.CONFIRMED)
@@ -153,9 +158,15 @@ def hours_summary(
         node = scope.get_visible(Area.objects.only("pk", "path"), user, VIEW, pk=area)
         qs = qs.filter(tree.subtree_q("area_path", node.path))
     if since:
-        qs = qs.filter(confirmed_at__date__gte=since)
+        qs = qs.filter(
+            Q(check_out_at__date__gte=since)
+            | Q(check_out_at__isnull=True, confirmed_at__date__gte=since)
+        )
     if until:
-        qs = qs.filter(confirmed_at__date__lte=until)
+        qs = qs.filter(
+            Q(check_out_at__date__lte=until)
+            | Q(check_out_at__isnull=True, confirmed_at__date__lte=until)
+        )
     rows = (
         qs.values(key, label)
         .annotate(hours=Sum("hours"), services=Count("id"))

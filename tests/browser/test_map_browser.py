@@ -126,6 +126,9 @@ def test_street_user_map_and_big_screen(live_server, page):
     summary = _api(page, "/api/v1/map/summary/")
     assert page.locator("[data-key=open_events]").inner_text() == str(summary["open_events"])
     assert page.locator("[data-key=members]").inner_text() == str(summary["members"]) == "3"
+    # the figures are the roll-ups': the screen says when they were computed
+    shown_at = page.locator("#screen-computed").inner_text()
+    assert summary["computed_at"] and shown_at == summary["computed_at"][:16].replace("T", " ")
     page.locator("#screen-feed li", has_text="路灯不亮").wait_for()
     page.locator("#screen-map canvas").first.wait_for()
     assert page.locator("nav.sidebar").count() == 0

@@ -71,7 +71,7 @@ def test_every_event_figure_lists_exactly_its_events(events, api, who, node):
     user = events.users[who]
     figures = _figures(_node(api, user, events.nodes[node].pk), "events_")
     assert figures["events_opened"]["value"] > 0 and figures["events_reported"]["value"] > 0
-    assert len(figures) == 11
+    assert len(figures) == 12
     for code, fig in figures.items():
         assert fig["list_url"], code
         listed = api.get(user, fig["list_url"])

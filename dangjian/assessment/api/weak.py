@@ -286,14 +286,20 @@ class WeakRectificationParams(Schema):
     year: int | None = None
     state: str | None = None
     org: int | None = None
+    area: int | None = None
     page: int = 1
     page_size: int = 20
 
 
 @router.get("/rectifications/", response={200: page_schema(RectificationOut), **ERRORS})
 def list_rectifications(request, params: Query[WeakRectificationParams]):
+    """The rectifications the caller sees, by year, state, organization and area (the
+    organizations anchored under it)."""
     org = selectors.visible_org(request.auth, _pk(params.org)) if params.org is not None else None
-    qs = selectors.rectifications(request.auth, year=params.year, state=params.state or "", org=org)
+    area = visible_area(request.auth, _pk(params.area)) if params.area is not None else None
+    qs = selectors.rectifications(
+        request.auth, year=params.year, state=params.state or "", org=org, area=area
+    )
     return paginate(request, qs, rectification_out)
 
 

@@ -77,8 +77,13 @@ def ranking_detail(user, pk: int) -> Ranking:
     )
 
 
-def rectifications(user, *, year=None, state: str = "", org: PartyOrg | None = None):
+def rectifications(user, *, year=None, state: str = "", org: PartyOrg | None = None, area=None):
+    """The rectifications (one per organization confirmed weak and lax in a year), by year,
+    state, organization (its subtree) and area (the organizations anchored under it): with
+    ``year`` and ``area``, the list behind the dashboard's 确定为软弱涣散的党组织."""
     qs = Rectification.objects.visible_to(user, VIEW)
+    if area is not None:
+        qs = qs.filter(tree.subtree_q("area_path", area.path))
     y = _year(year)
     if y is not None:
         qs = qs.filter(year=y)

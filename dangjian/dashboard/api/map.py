@@ -34,7 +34,8 @@ def map_geojson(
 @router.get("/summary/", response=ERRORS | {200: dict}, summary="区域关键指标")
 def map_summary(request, node: int | None = None):
     """The key figures of ``node`` for the big screen: members, organizations, grids,
-    households, open and overdue events, this year's events and rates."""
+    households, open and overdue events, this year's events and rates, read from the
+    dashboard's roll-ups (``computed_at``: when they were computed; None: never)."""
     return summary.key_figures(request.user, node=_node(node))
 
 

@@ -425,8 +425,8 @@ register(
 
 def events_source(ctx: MonthCtx) -> dict[str, dict]:
     """The cohort opened (立案) in the month with the closed loop's own counts
-    (``cases.selectors``), the reports collected in it, and (today only) the open events
-    past their deadline."""
+    (``cases.selectors``), the reports collected in it, and (today only) the events open
+    (立案 and not yet closed) and those of them past their deadline."""
     month = Q(opened_at__gte=ctx.start_at, opened_at__lt=ctx.end_at)
     counts = {
         f"events_{k}": v
@@ -443,10 +443,11 @@ def events_source(ctx: MonthCtx) -> dict[str, dict]:
         out.setdefault(path, {}).update(row)
     if ctx.current:
         for path, row in grouped(
-            Event.objects.filter(state__in=OPEN_STATES, overdue_at__isnull=False),
+            Event.objects.filter(state__in=OPEN_STATES),
             ctx,
             "area_path",
-            events_overdue_open=Count("id"),
+            events_open=Count("id", filter=Q(opened_at__isnull=False)),
+            events_overdue_open=Count("id", filter=Q(overdue_at__isnull=False)),
         ).items():
             out.setdefault(path, {}).update(row)
     return out
@@ -467,8 +468,8 @@ EVENT_LABELS = {
 
 def _events(pk, ctx, stage: str):
     """The events behind a figure: the month's cohort at the stage (``cases.selectors``'s
-    ``STAGES``, the same definitions as the counts), or those open past the deadline now."""
-    period = None if stage == "overdue_open" else f"{ctx.start:%Y-%m}"
+    ``STAGES``, the same definitions as the counts), or those open (past the deadline) now."""
+    period = None if stage in ("open", "overdue_open") else f"{ctx.start:%Y-%m}"
     return url("cases/", area=pk, period=period, stage=stage)
 
 
@@ -493,6 +494,13 @@ register(
             )
             for k in COUNT_KEYS
             if not k.startswith("handling_")
+        ),
+        Figure(
+            "events_open",
+            "未办结事件",
+            "events",
+            SNAPSHOT,
+            list_url=lambda pk, ctx: _events(pk, ctx, "open"),
         ),
         Figure(
             "events_overdue_open",

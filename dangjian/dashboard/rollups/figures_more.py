@@ -177,7 +177,9 @@ register(
             FLOW,
             places=2,
             unit="分",
-            list_url=lambda pk, ctx: url("points/awards/", state=AwardState.POSTED),
+            list_url=lambda pk, ctx: url(
+                "points/awards/", area=pk, period=f"{ctx.start:%Y-%m}", state=AwardState.POSTED
+            ),
         ),
         Figure("points_awards", "当月记分笔数", "points", FLOW),
         Figure(
@@ -187,7 +189,9 @@ register(
             FLOW,
             places=2,
             unit="分",
-            list_url=lambda pk, ctx: url("points/redemptions/"),
+            list_url=lambda pk, ctx: url(
+                "points/redemptions/", area=pk, period=f"{ctx.start:%Y-%m}"
+            ),
         ),
         Figure("points_redemptions", "当月兑换笔数", "points", FLOW),
     ],
@@ -273,8 +277,10 @@ register(
             "weak_confirmed",
             "确定为软弱涣散的党组织",
             "weak",
+            # each organization on a confirmed bottom list has its one rectification of the
+            # year: the list of those, under the node
             list_url=lambda pk, ctx: url(
-                "assessment/rankings/", year=ctx.start.year, state=RankingState.CONFIRMED
+                "assessment/rectifications/", area=pk, year=ctx.start.year
             ),
         ),
     ],

@@ -32,6 +32,9 @@
 
     function figures(s) {
       document.getElementById("screen-node").textContent = s.node.name;
+      // the figures are the roll-ups': when they were computed, not when the page asked
+      document.getElementById("screen-computed").textContent =
+        s.computed_at ? s.computed_at.slice(0, 16).replace("T", " ") : "尚未统计";
       Array.prototype.forEach.call(document.querySelectorAll("[data-key]"), function (box) {
         var v = s[box.dataset.key];
         box.textContent = v === null || v === undefined ? "—" : String(v) + (box.dataset.unit || "");
