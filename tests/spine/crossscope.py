@@ -4928,6 +4928,10 @@ ROUTES += [
         (f"/assessment/?{_AY}&sort=-score", "assess_rating"),
         (f"/assessment/projects/?{_AY}&sort=title", "assess_project"),
         ("/assessment/warnings/?history=1&sort=-member", "assess_warning"),
+        ("/members/elections/", "election_org"),
+        ("/members/elections/?status=all&sort=-secretary", "election_org"),
+        ("/users/invitations/", "people_invitation"),
+        ("/users/invitations/?sort=-code", "people_invitation"),
     )
 ] + [
     Route(
