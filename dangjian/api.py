@@ -19,6 +19,7 @@ from dangjian.assessment.api import router as assessment_router
 from dangjian.cadres import api as cadres_api
 from dangjian.cadres import api_elections as election_comparison_api
 from dangjian.cases.api import router as cases_router
+from dangjian.cases.batch_api import router as cases_batch_router
 from dangjian.cases.visits.api import router as visits_router
 from dangjian.console.audit_api import router as audit_router
 from dangjian.core import inbox_api
@@ -30,6 +31,7 @@ from dangjian.dashboard.api import reports as reports_api
 from dangjian.dashboard.api.dashboard import router as dashboard_router
 from dangjian.development.api import router as development_router
 from dangjian.dues.api import router as dues_router
+from dangjian.dues.batch_api import router as dues_batch_router
 from dangjian.members.api import account_link as member_account_link_api
 from dangjian.members.api import checkin as member_checkin_api
 from dangjian.members.api import committee as committee_api
@@ -222,8 +224,10 @@ api.add_router("/stats", cadres_api.stats_router)
 api.add_router("/development", development_router)
 api.add_router("/cases/visits", visits_router)
 api.add_router("/cases", cases_router)
+api.add_router("/cases", cases_batch_router)
 api.add_router("/orglife", orglife_router)
 api.add_router("/dues", dues_router)
+api.add_router("/dues", dues_batch_router)
 api.add_router("/timebank", timebank_router)
 api.add_router("/timebank", timebank_imports_router)
 api.add_router("/dashboard", dashboard_router)

@@ -55,3 +55,16 @@ REGISTRATIONS = Table(
         Column("state", "状态", _decision, ("state",)),
     ),
 )
+
+
+INVITATIONS = Table(
+    title="网格邀请码",
+    object_type="accounts.invitation",
+    columns=(
+        Column("area", "网格", "area.name", ("area_path",)),
+        Column("code", "邀请码", "code", ("code",)),
+        Column("created", "生成时间", "created_at", ("created_at",)),
+        Column("url", "注册地址", "url"),
+    ),
+    default=("area_path",),
+)

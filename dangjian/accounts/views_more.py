@@ -170,6 +170,15 @@ def registration_decide(request, registration_id: int):
 @require_http_methods(["GET", "POST"])
 def invitation_list(request):
     _need(request.user, CONFIRM)
+    listed = L.listing_of(request, tables.INVITATIONS)
+    qs = listed.order(
+        GridInvitation.objects.visible_to(request.user, CONFIRM)
+        .filter(active=True)
+        .select_related("area")
+        .defer("area__boundary")
+    )
+    if listed.exporting:  # the export form's POST (the codes and their addresses)
+        return listed.export(qs, prepare=lambda rows: _with_urls(request, rows))
     if request.method == "POST":
         try:
             services.invitation_issue(
@@ -179,14 +188,8 @@ def invitation_list(request):
         except (ValueError, ValidationError) as exc:
             messages.error(request, "；".join(getattr(exc, "messages", ["请选择网格"])))
         return redirect("console:accounts:invitations")
-    rows = list(
-        GridInvitation.objects.visible_to(request.user, CONFIRM)
-        .filter(active=True)
-        .select_related("area")
-        .defer("area__boundary")[:200]
-    )
+    rows = _with_urls(request, qs[:200])
     for inv in rows:
-        inv.url = register_url(request, inv.code)
         # segno draws our own URL with a code of [A-Z2-9]: nothing typed by a user.
         inv.svg = mark_safe(qr_svg(request, inv.code))
     grids = list(
@@ -195,4 +198,15 @@ def invitation_list(request):
         .order_by("path")
         .values_list("pk", "name")[:500]
     )
-    return render(request, "accounts/invitation_list.html", {"rows": rows, "grids": grids})
+    return render(
+        request,
+        "accounts/invitation_list.html",
+        {"rows": rows, "grids": grids, "listing": listed},
+    )
+
+
+def _with_urls(request, invitations) -> list:
+    rows = list(invitations)
+    for inv in rows:
+        inv.url = register_url(request, inv.code)
+    return rows

@@ -53,6 +53,7 @@ from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import Forbidden, scoped_object
 from dangjian.core.workdays import OFFICE_TZ
 from dangjian.territory.models import Area
+from dangjian.web import batch as web_batch
 from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.paging import paginate
@@ -232,23 +233,18 @@ def _int(value) -> int | None:
 def event_batch_dispatch(request):
     """Dispatch the ticked events to one department (``cases.batch``: all or nothing, each
     refused row named)."""
-    back = request.POST.get("next") or ""
-    if not back.startswith("/cases/") or back.startswith("//"):
-        back = reverse("console:cases:list")
-    ids = [_int(v) for v in request.POST.getlist("event_ids")]
-    try:
-        moved = batch.event_batch_dispatch(
+    return web_batch.batch_post(
+        request,
+        prefix="/cases/",
+        default="console:cases:list",
+        run=lambda: batch.event_batch_dispatch(
             actor=request.user,
-            event_ids=[i for i in ids if i is not None],
+            event_ids=web_batch.posted_ids(request, "event_ids"),
             department_id=_int(request.POST.get("department_id")),
             note=request.POST.get("note") or "",
-        )
-    except ValidationError as exc:
-        for text in exc.messages:
-            messages.error(request, text)
-    else:
-        messages.success(request, f"已将{len(moved)}件事件派遣至“{moved[0].department.name}”")
-    return redirect(back)
+        ),
+        done=lambda moved: f"已将{len(moved)}件事件派遣至“{moved[0].department.name}”",
+    )
 
 
 # --- the department's inbox -------------------------------------------------------------------

@@ -47,6 +47,11 @@ class TreeSpec:
     related: tuple[str, ...] = ()
 
     @property
+    def kind_label(self) -> str:
+        """The kind's column header, the model's own word (区域 类型, 党组织 类别)."""
+        return str(self.model._meta.get_field("kind").verbose_name)
+
+    @property
     def list_name(self) -> str:
         return f"console:{self.key}_list"
 

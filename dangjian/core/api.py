@@ -153,6 +153,12 @@ def ref(model, pk: int | None):
     return model(pk=pk) if pk is not None else None
 
 
+def id_list(values: list[int] | None) -> list[int]:
+    """The ids of a batch body (``[3, 5, …]``; none given reads as none chosen, for the
+    service to refuse by name); an id out of range reads as absent (404), as everywhere."""
+    return [pk_or_404(v) or 0 for v in values or []]
+
+
 def iso(value) -> str | None:
     """A date or a datetime (in local time) as ISO 8601; None stays None."""
     if value is None:

@@ -39,6 +39,7 @@ from dangjian.dues.models import (
 )
 from dangjian.members.models import Member
 from dangjian.organizations.models import OrgKind, PartyOrg
+from dangjian.web import batch as web_batch
 from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.forms import NoteForm, TransitionForm, add_service_errors, messages_of
@@ -81,23 +82,22 @@ def _overview_rows(items, current) -> list[dict]:
 def pay_batch(request):
     """Record this month's dues of the ticked members (``dues.batch``: all or nothing, each
     refused member named)."""
-    back = request.POST.get("next") or ""
-    if not back.startswith("/dues/") or back.startswith("//"):
-        back = url_for("console:dues:overview")
-    ids = [_int(v) for v in request.POST.getlist("member_ids")]
-    try:
-        made = batch.payment_batch_create(
-            actor=request.user,
-            member_ids=[i for i in ids if i is not None],
-            month=calc.month_of(timezone.localdate()),
-        )
-    except ValidationError as exc:
-        for text in exc.messages:
-            messages.error(request, text)
-    else:
+
+    def done(made) -> str:
         total = sum((p.total for p in made), start=Decimal("0.00"))
-        messages.success(request, f"已登记{len(made)}名党员本月党费，合计{total}元")
-    return redirect(back)
+        return f"已登记{len(made)}名党员本月党费，合计{total}元"
+
+    return web_batch.batch_post(
+        request,
+        prefix="/dues/",
+        default="console:dues:overview",
+        run=lambda: batch.payment_batch_create(
+            actor=request.user,
+            member_ids=web_batch.posted_ids(request, "member_ids"),
+            month=calc.month_of(timezone.localdate()),
+        ),
+        done=done,
+    )
 
 
 @console_view

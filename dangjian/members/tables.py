@@ -43,3 +43,39 @@ CHECKINS = Table(
         Column("hours", "服务时长（小时）", "service_hours", ("service_hours",)),
     ),
 )
+
+
+def _term(c) -> str:
+    return f"{c.term_start:%Y-%m-%d} 至 {c.term_end:%Y-%m-%d}"
+
+
+def _postponed(c) -> str:
+    if not c.postponed_to:
+        return ""
+    return f"延期至{c.postponed_to:%Y-%m-%d}（{c.postpone_document_no}）"
+
+
+def _secretary(c) -> str:
+    v = c.vacancy
+    if not v.vacant:
+        return c.secretary_name or ""
+    if v.days is None:
+        return "空缺"
+    return f"空缺{v.days}天（自{v.since:%Y-%m-%d}）"
+
+
+# The elections-due list (换届提醒): each row prepared as the page prepares it (``due`` the
+# committee's standing, ``vacancy`` its secretary's post); the days left as a number.
+ELECTIONS = Table(
+    title="换届提醒",
+    object_type="members.committee",
+    columns=(
+        Column("org", "党组织", "org.name", ("org_path",)),
+        Column("term", "本届任期", _term, ("term_start",)),
+        Column("due", "应换届日期", "due.due_on", ("due", "org_path")),
+        Column("days", "剩余天数", "due.days_left"),
+        Column("status", "状态", "due.label"),
+        Column("postponed", "延期批准", _postponed, ("postponed_to",)),
+        Column("secretary", "书记", _secretary, ("secretary_name",)),
+    ),
+)

@@ -21,10 +21,12 @@ from dangjian.members import (
     committee_selectors,
     committee_services,
     committee_terms,
+    tables,
 )
 from dangjian.members.models.committee import CommitteePost
 from dangjian.members.views import _pk, _render
 from dangjian.organizations.models import PartyOrg
+from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.forms import TextField, add_service_errors
 from dangjian.web.paging import paginate
@@ -52,20 +54,31 @@ class SeatAddForm(forms.Form):
 
 
 @console_view
-@require_GET
+@L.exportable
 def elections_due(request):
-    """Serving committees by due date within the user's reach."""
+    """Serving committees by due date within the user's reach (sortable; the export form's
+    POST writes the filtered rows)."""
     user = request.user
     today = timezone.localdate()
     status = request.GET.get("status") or "due"
     if status not in committee_selectors.DUE_STATUSES:
         status = "due"
     org_id = id_or_none(request.GET.get("org"))
-    qs = committee_selectors.elections_due(user, status=status, org=org_id, today=today)
+    listed = L.listing_of(request, tables.ELECTIONS)
+    qs = listed.order(
+        committee_selectors.elections_due(user, status=status, org=org_id, today=today)
+    )
+
+    def prepare(rows):
+        for c in rows:
+            c.due = committee_selectors.due_of(c, today)
+            c.vacancy = committee_selectors.vacancy_of_row(c, today)
+        return rows
+
+    if listed.exporting:
+        return listed.export(qs, prepare=prepare)
     page = paginate(request, qs, PAGE_SIZE)
-    for c in page.object_list:
-        c.due = committee_selectors.due_of(c, today)
-        c.vacancy = committee_selectors.vacancy_of_row(c, today)
+    prepare(page.object_list)
     return _render(
         request,
         "members/elections_due.html",
@@ -76,6 +89,7 @@ def elections_due(request):
             "today": today,
             "reminder_months": committee_selectors.reminder_months(),
             "org_id": org_id or "",
+            "listing": listed,
         },
     )
 

@@ -4928,6 +4928,10 @@ ROUTES += [
         (f"/assessment/?{_AY}&sort=-score", "assess_rating"),
         (f"/assessment/projects/?{_AY}&sort=title", "assess_project"),
         ("/assessment/warnings/?history=1&sort=-member", "assess_warning"),
+        ("/members/elections/", "election_org"),
+        ("/members/elections/?status=all&sort=-secretary", "election_org"),
+        ("/users/invitations/", "people_invitation"),
+        ("/users/invitations/?sort=-code", "people_invitation"),
     )
 ] + [
     Route(
@@ -4952,5 +4956,27 @@ ROUTES += [
         data=lambda p: {"event_ids": [p.pk], "department_id": 1},
         control_status=frozenset({302}),
         note="the insider's batch is refused by name (the probe's state, the department): 302",
+    ),
+    # The same two batches through the API (the same services): an id out of reach among
+    # them is 404 and nothing is written; the insider's is done (200) or refused by name (422).
+    Route(
+        "api",
+        "/api/v1/cases/batch/dispatch",
+        "event",
+        "write",
+        method="POST",
+        data=lambda p: {"event_ids": [p.pk], "department_id": 1},
+        control_status=frozenset({200, 422}),
+        note="the insider's batch is refused by name (the probe's state, the department): 422",
+    ),
+    Route(
+        "api",
+        "/api/v1/dues/payments/batch",
+        "dues_member",
+        "write",
+        method="POST",
+        data=lambda p: {"member_ids": [p.pk]},
+        control_status=frozenset({200, 422}),
+        note="the insider's batch records the probe's month (200), or names why not (422)",
     ),
 ]

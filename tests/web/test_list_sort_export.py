@@ -311,6 +311,18 @@ def cases() -> list[ListCase]:
             "q=龙桥社区第二网格",
             {"name": "龙桥社区第二网格"},
         ),
+        ListCase(
+            "/members/elections/",
+            members.ELECTIONS,
+            ("election_org",),
+            "org={grid_branch}",
+            {"org": "龙桥社区第一网格党支部"},
+        ),
+        ListCase(
+            "/users/invitations/",
+            accounts.INVITATIONS,
+            ("people_invitation", "people_registration"),
+        ),
     ]
 
 
