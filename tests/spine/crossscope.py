@@ -4930,7 +4930,8 @@ ROUTES += [
         ("/assessment/warnings/?history=1&sort=-member", "assess_warning"),
         ("/members/elections/", "election_org"),
         ("/members/elections/?status=all&sort=-secretary", "election_org"),
-        ("/users/invitations/", "people_invitation"),
+        # (a bare POST to the list issues a code: that route is registered as a write above)
+        ("/users/invitations/?sort=created", "people_invitation"),
         ("/users/invitations/?sort=-code", "people_invitation"),
     )
 ] + [
