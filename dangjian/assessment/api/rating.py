@@ -3,10 +3,11 @@ explanation lines), objections, hand scores, publication and the recompute butto
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from ninja import Query, Router, Schema
 
 from dangjian.assessment import indicators
@@ -296,48 +297,32 @@ def list_ratings(request, params: Query[RatingParams]):
     return paginate(request, qs, rating_out)
 
 
-def head_formatter():
-    """The function that turns a stored ``stored.HEAD`` row, as the driver gave it, into the
-    API's rating: the labels and the time zone are looked up once, not per row."""
-    sectors, states = labels(Sector), labels(RatingState)
-    zone = timezone.get_current_timezone()
+# What a driver gives a decimal as, formatted straight (text goes through ``raw_dec``).
+_NUMBERS = (int, float, Decimal)
+
+
+def head_formatter(language: str | None = None, zone=None):
+    """The function that turns a stored ``stored.HEAD`` row (or its first ``stored.LISTED``
+    fields), as the driver gave it, into the API's rating: the language, the labels and the
+    time zone are looked up once (or given by a caller that has them), not per row."""
+    language = language or translation.get_language()
+    sectors, states = labels(Sector, language), labels(RatingState, language)
+    zone = zone or timezone.get_current_timezone()
     # A county's ratings share a handful of dates (one computation, one publication): each
-    # distinct value is formatted once.
-    moments: dict = {}
-    dates: dict = {None: None}
-
-    def moment(value):
-        text = moments.get(value)
-        if text is None:
-            text = moments[value] = raw_moment(value, zone)
-        return text
-
-    def day(value):
-        try:
-            return dates[value]
-        except KeyError:
-            text = dates[value] = raw_date(value)
-            return text
+    # distinct triple is formatted once (in this request; nothing is kept across requests).
+    days: dict = {}
 
     def out(row: tuple) -> dict:
-        (
-            pk,
-            org_id,
-            org_name,
-            year,
-            sector,
-            score,
-            stars,
-            by_score,
-            capped,
-            rank,
-            state,
-            published_on,
-            window_ends_on,
-            computed_at,
-            _org_path,
-            _area_path,
-        ) = row
+        pk, org_id, org_name, year, sector, score, stars, by_score, capped, rank, state = row[:11]
+        when = row[11:14]
+        try:
+            published, window, computed = days[when]
+        except KeyError:
+            published, window, computed = days[when] = (
+                raw_date(when[0]),
+                raw_date(when[1]),
+                raw_moment(when[2], zone),
+            )
         return {
             "id": pk,
             "org_id": org_id,
@@ -345,16 +330,16 @@ def head_formatter():
             "year": year,
             "sector": sector,
             "sector_label": sectors[sector],
-            "score": raw_dec(score),
+            "score": f"{score:.2f}" if score.__class__ in _NUMBERS else raw_dec(score),
             "stars": stars,
             "stars_by_score": by_score,
             "capped": bool(capped),
             "rank": rank,
             "state": state,
             "state_label": states[state],
-            "published_on": day(published_on),
-            "window_ends_on": day(window_ends_on),
-            "computed_at": moment(computed_at),
+            "published_on": published,
+            "window_ends_on": window,
+            "computed_at": computed,
         }
 
     return out
@@ -392,10 +377,10 @@ def rating_detail(request, rating_id: int):
             actions.append("publish")
         if any(o[3] == ObjectionState.FILED for o in objections):
             actions.append("handle_objection")
-    zone = timezone.get_current_timezone()
-    objection_states = labels(ObjectionState)
+    language, zone = translation.get_language(), timezone.get_current_timezone()
+    objection_states = labels(ObjectionState, language)
     return {
-        **head_formatter()(head),
+        **head_formatter(language, zone)(head),
         "lines": [
             {
                 "code": code,
