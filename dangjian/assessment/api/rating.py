@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connections
 from django.utils import timezone, translation
 from ninja import Query, Router, Schema
 
@@ -19,7 +20,7 @@ from dangjian.assessment.api.common import (
     raw_moment,
     year_or_none,
 )
-from dangjian.assessment.models import Indicator, ObjectionState, RatingState, Sector
+from dangjian.assessment.models import Indicator, ObjectionState, Rating, RatingState, Sector
 from dangjian.assessment.selectors import rating as selectors
 from dangjian.assessment.selectors import stored
 from dangjian.assessment.services import rating as services
@@ -285,7 +286,9 @@ def list_ratings(request, params: Query[RatingParams]):
     year = year_or_none(params.year)
     if area is not None and year and org is None and params.stars is None and not params.state:
         # A node's ranking: the hot path, compiled statements over the stored rows.
-        return paginate(request, stored.Ranking(user, year=year, path=area.path), head_formatter())
+        with connections[Rating._default_manager.db].cursor() as cursor:
+            ranking = stored.Ranking(user, year=year, path=area.path, cursor=cursor)
+            return paginate(request, ranking, head_formatter())
     qs = selectors.ratings(
         user,
         year=year,
@@ -302,8 +305,8 @@ _NUMBERS = (int, float, Decimal)
 
 
 def head_formatter(language: str | None = None, zone=None):
-    """The function that turns a stored ``stored.HEAD`` row (or its first ``stored.LISTED``
-    fields), as the driver gave it, into the API's rating: the language, the labels and the
+    """The function that turns a stored ``stored.LISTED`` row (the first fields of a ``HEAD``
+    row), as the driver gave it, into the API's rating: the language, the labels and the
     time zone are looked up once (or given by a caller that has them), not per row."""
     language = language or translation.get_language()
     sectors, states = labels(Sector, language), labels(RatingState, language)
@@ -313,15 +316,30 @@ def head_formatter(language: str | None = None, zone=None):
     days: dict = {}
 
     def out(row: tuple) -> dict:
-        pk, org_id, org_name, year, sector, score, stars, by_score, capped, rank, state = row[:11]
-        when = row[11:14]
+        (
+            pk,
+            org_id,
+            org_name,
+            year,
+            sector,
+            score,
+            stars,
+            by_score,
+            capped,
+            rank,
+            state,
+            published_on,
+            window_ends_on,
+            computed_at,
+        ) = row
+        when = (published_on, window_ends_on, computed_at)
         try:
             published, window, computed = days[when]
         except KeyError:
             published, window, computed = days[when] = (
-                raw_date(when[0]),
-                raw_date(when[1]),
-                raw_moment(when[2], zone),
+                raw_date(published_on),
+                raw_date(window_ends_on),
+                raw_moment(computed_at, zone),
             )
         return {
             "id": pk,
@@ -347,7 +365,7 @@ def head_formatter(language: str | None = None, zone=None):
 
 def head_out(row: tuple) -> dict:
     """One stored rating read as a ``stored.HEAD`` tuple."""
-    return head_formatter()(row)
+    return head_formatter()(row[: len(stored.LISTED)])
 
 
 def _reaches(user, action: str, org_path: str, area_path: str) -> bool:
@@ -380,7 +398,7 @@ def rating_detail(request, rating_id: int):
     language, zone = translation.get_language(), timezone.get_current_timezone()
     objection_states = labels(ObjectionState, language)
     return {
-        **head_formatter(language, zone)(head),
+        **head_formatter(language, zone)(head[: len(stored.LISTED)]),
         "lines": [
             {
                 "code": code,

@@ -97,12 +97,15 @@ def rating_explained(user, pk: int) -> tuple[tuple, list[tuple], list[tuple]] | 
 class Ranking:
     """The visible ratings of ``year`` in the area subtree at ``path``, in ranking order
     (county, rank, organization): counts and slices like a queryset (``core.api.paginate``),
-    each statement compiled once per scope shape, rows as ``LISTED`` tuples."""
+    each statement compiled once per scope shape, rows as ``LISTED`` tuples; on ``cursor``
+    when given (both statements on one)."""
 
-    def __init__(self, user, *, year: int, path: str):
+    def __init__(self, user, *, year: int, path: str, cursor=None):
         self.year, self.path, self.end = year, path, tree.path_end(path)
         self.found = scope.keyed_terms(Rating, user, VIEW)
         self.user, self.using = user, Rating._default_manager.db
+        # The count and the page may share the caller's cursor, as one rating's statements do.
+        self.cursor = cursor
 
     def _filtered(self, stand, terms):
         # The year is written as it is (a stand-in number is out of its field's range).
@@ -130,7 +133,7 @@ class Ranking:
             )
         except scope.NotCompilable:
             return self._orm().count()
-        return statement.run([*values, self.path, self.end], convert=False)[0][0]
+        return statement.run([*values, self.path, self.end], self.cursor, convert=False)[0][0]
 
     def __getitem__(self, key: slice) -> list[tuple]:
         if self.found is None:
@@ -154,4 +157,4 @@ class Ranking:
             )
         except scope.NotCompilable:
             return list(self._orm().values_list(*LISTED)[offset:stop])
-        return statement.run([*values, self.path, self.end], convert=False)
+        return statement.run([*values, self.path, self.end], self.cursor, convert=False)
