@@ -328,91 +328,82 @@ def _members_per_path() -> dict[str, int]:
     )
 
 
-def _per_member(targets, amounts: dict[str, Decimal], full: Decimal, figure, source) -> dict:
-    """Each target's total of ``amounts`` (per ``org_path``, summed over its subtree) per member
-    of its subtree; the share is that average against ``full`` (capped at 1)."""
+def _per_member(targets, rows, field: str, *, full_key: str, figure: tuple, url: str) -> dict:
+    """Each target's total of ``field`` over ``rows`` (the year's rows, each with its
+    ``org_path``; summed over the target's subtree) per member of its subtree; the share is that
+    average against the threshold ``full_key`` (capped at 1). ``figure`` is (year, what, unit)
+    of the sentence, ``url`` the list behind it."""
+    from django.db.models import Sum
+
+    from dangjian.assessment import thresholds
+
+    full = thresholds.value(full_key)
+    totals = (
+        rows.exclude(org_path="")
+        .values("org_path")
+        .annotate(total=Sum(field))
+        .values_list("org_path", "total")
+        .order_by()
+    )
+    amounts = {path: Decimal(str(total or 0)) for path, total in totals}
     members = _members_per_path()
     keys = set(members) | set(amounts)
     # Hundredths as integers, so the subtree sums are exact.
-    rows = {k: [members.get(k, 0), int(amounts.get(k, 0) * 100)] for k in keys}
-    sums = RangeSums(rows, 2)
+    cells = {k: [members.get(k, 0), int(amounts.get(k, 0) * 100)] for k in keys}
+    sums = RangeSums(cells, 2)
+    year, what, unit = figure
     out = {}
     for t in targets:
         n, cents = sums.subtree(t.path)
         total = Decimal(cents) / 100
         avg = (total / n).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if n else Decimal(0)
         share = float(avg / full) if n and full > 0 else 0.0
-        out[t.id] = Found(figure(n, total, avg, full), min(share, 1.0), source(t))
+        said = (
+            f"党员{n}名，{year}年{what}{total:.2f}{unit}，人均{avg:.2f}{unit}（满分线{full:g}{unit}）"
+            if n
+            else "无党员"
+        )
+        out[t.id] = Found(said, min(share, 1.0), url)
     return out
 
 
 @register("member_points", "党员先锋指数（党员年均积分）")
 def member_points(targets, year, today):
-    from django.db.models import Sum
-
-    from dangjian.assessment import thresholds
     from dangjian.points.models import Audience, Award, AwardState
 
-    full = thresholds.value("RATE_POINTS_FULL")
-    rows = (
-        Award.objects.filter(
-            state=AwardState.POSTED,
-            scheme__audience=Audience.MEMBERS,
-            occurred_on__gte=dt.date(year, 1, 1),
-            occurred_on__lte=year_end(year, today),
-        )
-        .exclude(org_path="")
-        .values("org_path")
-        .annotate(total=Sum("points"))
-        .values_list("org_path", "total")
-        .order_by()
+    rows = Award.objects.filter(
+        state=AwardState.POSTED,
+        scheme__audience=Audience.MEMBERS,
+        occurred_on__gte=dt.date(year, 1, 1),
+        occurred_on__lte=year_end(year, today),
     )
-    amounts = {path: Decimal(str(total or 0)) for path, total in rows}
     return _per_member(
         targets,
-        amounts,
-        full,
-        lambda n, total, avg, full: (
-            f"党员{n}名，{year}年记分{total:.2f}分，人均{avg:.2f}分（满分线{full:g}分）"
-            if n
-            else "无党员"
-        ),
-        lambda t: "/points/",
+        rows,
+        "points",
+        full_key="RATE_POINTS_FULL",
+        figure=(year, "记分", "分"),
+        url="/points/",
     )
 
 
 @register("volunteer_hours", "志愿服务（党员人均服务时长）")
 def volunteer_hours(targets, year, today):
-    from django.db.models import Sum
-
-    from dangjian.assessment import thresholds
     from dangjian.timebank.models import Participation, ParticipationState
 
-    full = thresholds.value("RATE_SERVICE_HOURS_FULL")
     zone = timezone.get_default_timezone()
     last = year_end(year, today)
-    rows = (
-        Participation.objects.filter(
-            state=ParticipationState.CONFIRMED,
-            member__isnull=False,
-            confirmed_at__gte=dt.datetime(year, 1, 1, tzinfo=zone),
-            confirmed_at__lt=dt.datetime.combine(last + dt.timedelta(1), dt.time.min, zone),
-        )
-        .exclude(org_path="")
-        .values("org_path")
-        .annotate(total=Sum("hours"))
-        .values_list("org_path", "total")
-        .order_by()
+    rows = Participation.objects.filter(
+        state=ParticipationState.CONFIRMED,
+        member__isnull=False,
+        confirmed_at__gte=dt.datetime(year, 1, 1, tzinfo=zone),
+        confirmed_at__lt=dt.datetime.combine(last + dt.timedelta(1), dt.time.min, zone),
     )
-    amounts = {path: Decimal(str(total or 0)) for path, total in rows}
     return _per_member(
         targets,
-        amounts,
-        full,
-        lambda n, total, avg, full: (
-            f"党员{n}名，{year}年志愿服务{total:.2f}小时，人均{avg:.2f}小时（满分线{full:g}小时）"
-            if n
-            else "无党员"
-        ),
-        lambda t: "/timebank/hours/?by=org&view=org",
+        rows,
+        "hours",
+        full_key="RATE_SERVICE_HOURS_FULL",
+        figure=(year, "志愿服务", "小时"),
+        url="/timebank/hours/?by=org&view=org",
     )

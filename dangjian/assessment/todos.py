@@ -157,39 +157,19 @@ def reviews_due(user, today: dt.date | None = None):
     return out
 
 
+# Each kind of to-do of the module: its source, its label, who has it and what.
+TODOS = (
+    ("assessment.rectification_plan", _("待制定整顿方案"), plans_due),
+    ("assessment.rectification_report", _("待报告整顿进展"), reports_due),
+    ("assessment.rectification_signoff", _("待验收的整顿"), signoffs_waiting),
+    ("assessment.ranking_confirm", _("待确认的软弱涣散名单"), confirmations_waiting),
+    ("assessment.objection_handle", _("待处理的评星异议"), objections_waiting),
+    ("assessment.review_due", _("待评定的督评考事项"), reviews_due),
+)
+
+
 def declare() -> None:
-    todo.declare(
-        "assessment.rectification_plan", label=_("待制定整顿方案"), items=plans_due, module="考核"
-    )
-    todo.declare(
-        "assessment.rectification_report",
-        label=_("待报告整顿进展"),
-        items=reports_due,
-        module="考核",
-    )
-    todo.declare(
-        "assessment.rectification_signoff",
-        label=_("待验收的整顿"),
-        items=signoffs_waiting,
-        module="考核",
-    )
-    todo.declare(
-        "assessment.ranking_confirm",
-        label=_("待确认的软弱涣散名单"),
-        items=confirmations_waiting,
-        module="考核",
-    )
-    todo.declare(
-        "assessment.objection_handle",
-        label=_("待处理的评星异议"),
-        items=objections_waiting,
-        module="考核",
-    )
-    todo.declare(
-        "assessment.review_due",
-        label=_("待评定的督评考事项"),
-        items=reviews_due,
-        module="考核",
-    )
+    for source, label, items in TODOS:
+        todo.declare(source, label=label, items=items, module="考核")
     notify.declare_kind("assessment.warning", _("党员双色预警"))
     notify.declare_kind("assessment.rectification", _("软弱涣散整顿"))

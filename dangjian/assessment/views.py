@@ -21,7 +21,7 @@ from dangjian.assessment.selectors import weak as selectors
 from dangjian.assessment.selectors.rating import visible_area
 from dangjian.assessment.services import rectify
 from dangjian.assessment.services import weak as services
-from dangjian.core import scope, workflow
+from dangjian.core import files, scope, workflow
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import id_or_none as _int
 from dangjian.core.ids import pk_or_404 as _pk
@@ -77,13 +77,14 @@ def flag_list(request):
         "assessment/flags.html",
         {
             "listing": listed,
-            "page": paginate(request, qs, PAGE),
+            "page": paginate(request, qs.prefetch_related("evidence_files"), PAGE),
             "year": year,
             "org": org,
             "rule": rule,
             "rules": WeakRule.choices,
             "section": "flags",
             "may_manage": request.user.can(services.MANAGE),
+            "max_bytes": files.max_bytes(),
         },
     )
 

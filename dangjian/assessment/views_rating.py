@@ -16,7 +16,7 @@ from dangjian.assessment.api.rating import allowed_actions
 from dangjian.assessment.models import ManualScore, RatingState, Sector
 from dangjian.assessment.selectors import rating as selectors
 from dangjian.assessment.services import rating as services
-from dangjian.core import scope, tree
+from dangjian.core import files, scope, tree
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import id_or_none as _int
 from dangjian.core.scope import Forbidden
@@ -212,10 +212,21 @@ def score_list(request):
     if org_id:
         org = selectors.visible_org(user, org_id)
         qs = qs.filter(tree.subtree_q("org_path", org.path))
-    qs = qs.select_related("indicator", "org", "scored_by").order_by("org_path", "indicator_id")
+    qs = (
+        qs.select_related("indicator", "org", "scored_by")
+        .prefetch_related("evidence_files")
+        .order_by("org_path", "indicator_id")
+    )
     page = paginate(request, qs, PAGE_SIZE)
     return render(
         request,
         "assessment/scores.html",
-        {"year": year, "errors": errors, "page": page, "rows": list(page.object_list)},
+        {
+            "year": year,
+            "errors": errors,
+            "page": page,
+            "rows": list(page.object_list),
+            "can_manage": user.can(services.MANAGE),
+            "max_bytes": files.max_bytes(),
+        },
     )

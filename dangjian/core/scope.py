@@ -373,7 +373,7 @@ def terms_stand_in(terms: list[dict], stand: StandIns) -> list[dict]:
 class Compiled:
     """One statement as the ORM compiled it, and where each stand-in landed in its params."""
 
-    __slots__ = ("compiler", "converters", "params", "slots", "sql", "using")
+    __slots__ = ("compiler", "converters", "params", "qmark_sql", "slots", "sql", "using")
 
     def __init__(self, qs, stand: StandIns, using: str, *, count: bool = False):
         query = qs.query.chain()
@@ -392,6 +392,10 @@ class Compiled:
         if {s for s in self.slots if s is not None} != set(range(len(stand.values))):
             raise NotCompilable("a stand-in did not reach the statement unchanged")
         self.sql, self.params, self.using, self.compiler = sql, list(params), using, compiler
+        # Django's SQLite cursor rewrites ``%s`` to ``?`` on every execution, a regex over the
+        # whole statement (for a compiled read, longer than the database's own work): done here
+        # once, and used when nothing observes the queries (``_execute``).
+        self.qmark_sql = _sqlite_qmark(sql) if connections[using].vendor == "sqlite" else None
         self.converters = (
             {} if count else compiler.get_converters([c for c, _, _ in compiler.select])
         )
@@ -405,14 +409,36 @@ class Compiled:
         ]
         if cursor is None:
             with connections[self.using].cursor() as cursor:
-                cursor.execute(self.sql, params)
-                rows = cursor.fetchall()
+                rows = self._execute(cursor, params).fetchall()
         else:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchall()
+            rows = self._execute(cursor, params).fetchall()
         if convert and self.converters:
             rows = [tuple(r) for r in self.compiler.apply_converters(rows, self.converters)]
         return rows
+
+    def _execute(self, cursor, params: list):
+        db = cursor.db
+        if self.qmark_sql is None or db.queries_logged or db.execute_wrappers:
+            # Logged (DEBUG, a test counting queries) or wrapped: the ordinary way, seen by all.
+            cursor.execute(self.sql, params)
+            return cursor
+        # As Django's ``CursorWrapper._execute`` does, minus the rewrite of the placeholders.
+        db.validate_no_broken_transaction()
+        with db.wrap_database_errors:
+            _sqlite_cursor_execute(cursor.cursor, self.qmark_sql, params)
+        return cursor
+
+
+def _sqlite_qmark(sql: str) -> str:
+    from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
+
+    return FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")
+
+
+def _sqlite_cursor_execute(cursor, sql: str, params: list) -> None:
+    import sqlite3
+
+    sqlite3.Cursor.execute(cursor, sql, params)
 
 
 _COMPILED: dict = {}

@@ -6,6 +6,9 @@ from dangjian.assessment.models import IndicatorKind, Sector
 from dangjian.assessment.services import rating as services
 
 YEAR = 2026
+# The smallest files the evidence uploads take as an image and as a PDF (checked by content).
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.4\n" + b"1 0 obj\n" * 8
 
 COMPUTED = (
     ("orglife", "组织生活落实", 30, "orglife_compliance"),

@@ -10,17 +10,9 @@ from dangjian.assessment.models import Flag, Indicator
 from dangjian.assessment.services import rating as services
 from dangjian.assessment.services import weak
 from dangjian.core.models import AuditEntry, StoredFile
-from tests.assessment.rating_helpers import YEAR, scheme
+from tests.assessment.rating_helpers import PDF, PNG, YEAR, scheme
 
 pytestmark = pytest.mark.django_db
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-PDF = b"%PDF-1.4\n" + b"1 0 obj\n" * 8
-
-
-@pytest.fixture
-def stored_files(settings, tmp_path):
-    settings.DANGJIAN = {**settings.DANGJIAN, "FILES_DIR": str(tmp_path)}
-    return tmp_path
 
 
 def _upload(client, api, user, path, name, content):

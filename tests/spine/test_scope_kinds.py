@@ -246,6 +246,31 @@ def test_subquery_kinds_fall_back_from_the_compiled_paths(world):
     assert scope.count_visible(Area, world.users["community"], "territory.view", kind="grid") == 2
 
 
+def test_compiled_statements_answer_alike_watched_or_not(world, django_assert_num_queries):
+    """On SQLite a compiled statement's placeholders are rewritten once; it runs past Django's
+    per-call rewrite only when nothing watches the queries. Same rows either way; a query
+    count sees it; a transaction marked for rollback refuses it as Django does."""
+    from django.db import connection, transaction
+    from django.db.transaction import TransactionManagementError
+
+    def build(stand):
+        return Area.objects.filter(path__gte=stand.text()).order_by("path").values_list("id")
+
+    statement = scope.compiled(("test.watched", "default"), "default", build)
+    if connection.vendor == "sqlite":
+        assert "%s" not in statement.qmark_sql and statement.qmark_sql.count("?") == 1
+    path = world.nodes["county"].path
+    expected = list(Area.objects.filter(path__gte=path).order_by("path").values_list("id"))
+    assert not connection.queries_logged and not connection.execute_wrappers  # the fast way
+    assert len(expected) > 3 and statement.run([path]) == expected
+    with django_assert_num_queries(1):
+        assert statement.run([path]) == expected
+    with transaction.atomic():
+        transaction.set_rollback(True)
+        with pytest.raises(TransactionManagementError):
+            statement.run([path])
+
+
 # --- the one helper for views and routes -------------------------------------------------------
 
 

@@ -59,10 +59,10 @@ def raw_moment(value, zone) -> str | None:
 _LABELS: dict = {}
 
 
-def labels(choices) -> dict[str, str]:
-    """``{value: label}`` of a ``TextChoices`` in the active language, translated once per
-    language rather than once per row."""
-    key = (choices, translation.get_language())
+def labels(choices, language: str | None = None) -> dict[str, str]:
+    """``{value: label}`` of a ``TextChoices`` in the active language (``language``, when the
+    caller has already asked for it), translated once per language rather than once per row."""
+    key = (choices, language or translation.get_language())
     found = _LABELS.get(key)
     if found is None:
         found = _LABELS[key] = {c.value: str(c.label) for c in choices}

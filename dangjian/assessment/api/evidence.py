@@ -1,9 +1,9 @@
 """Evidence files of hand scores and manual weak-organization situations: upload (multipart
-``file``: an image or a PDF, checked by content, size-limited), list, download. Thin."""
+``file``: an image or a PDF, checked by content, size-limited), list, download. Thin: one set of
+three routes per kind of row, built by ``_routes``."""
 
 from __future__ import annotations
 
-from django.http import Http404
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
@@ -12,7 +12,6 @@ from dangjian.assessment.services import evidence as services
 from dangjian.core import scope
 from dangjian.core.api import ERRORS, iso
 from dangjian.core.files import file_response
-from dangjian.core.ids import pk_or_404 as _pk
 
 router = Router()
 
@@ -37,50 +36,44 @@ def file_out(stored, base: str) -> dict:
     }
 
 
-def _served(row, file_id: int):
-    stored = row.evidence_files.filter(pk=_pk(file_id)).first()
-    if stored is None:
-        raise Http404("未找到")
-    return file_response(stored, as_attachment=True)
+def _routes(kind: str, get, add, upload_doc: str) -> None:
+    """List, upload and download of the evidence files of one kind of row (``score``,
+    ``flag``): ``get`` the scoped selector, ``add`` the service (taking the row by ``kind``). The
+    functions are named as they were written out one by one (the OpenAPI operation ids)."""
+    param = f"{kind}_id"
+    path = f"/{kind}s/{{int:{param}}}/files/"
+
+    def base(row) -> str:
+        return f"/api/v1/assessment/{kind}s/{row.pk}/files/"
+
+    @scope.scoped_object(param, get, name="row")
+    def listed(request, row):
+        return [file_out(f, base(row)) for f in row.evidence_files.all()]
+
+    @scope.scoped_object(param, get, name="row")
+    def upload(request, row, file: UploadedFile | None = File(None)):  # noqa: B008
+        return file_out(add(actor=request.auth, upload=file, **{kind: row}), base(row))
+
+    @scope.scoped_object(param, get, name="row")
+    def served(request, row, file_id: int):
+        return file_response(selectors.evidence_file(row, file_id), as_attachment=True)
+
+    listed.__name__, upload.__name__ = f"{kind}_files", f"{kind}_file_upload"
+    served.__name__, upload.__doc__ = f"{kind}_file", upload_doc
+    router.get(path, response={200: list[EvidenceFileOut], **ERRORS})(listed)
+    router.post(path, response={200: EvidenceFileOut, **ERRORS})(upload)
+    router.get(f"{path}{{int:file_id}}", response={200: None, **ERRORS})(served)
 
 
-@router.get("/scores/{int:score_id}/files/", response={200: list[EvidenceFileOut], **ERRORS})
-@scope.scoped_object("score_id", selectors.score_get, name="score")
-def score_files(request, score):
-    base = f"/api/v1/assessment/scores/{score.pk}/files/"
-    return [file_out(f, base) for f in score.evidence_files.all()]
-
-
-@router.post("/scores/{int:score_id}/files/", response={200: EvidenceFileOut, **ERRORS})
-@scope.scoped_object("score_id", selectors.score_get, name="score")
-def score_file_upload(request, score, file: UploadedFile | None = File(None)):  # noqa: B008
-    """A file of evidence for a hand score (JPEG, PNG, GIF, WebP or PDF, checked by content)."""
-    stored = services.score_evidence_add(actor=request.auth, score=score, upload=file)
-    return file_out(stored, f"/api/v1/assessment/scores/{score.pk}/files/")
-
-
-@router.get("/scores/{int:score_id}/files/{int:file_id}", response={200: None, **ERRORS})
-@scope.scoped_object("score_id", selectors.score_get, name="score")
-def score_file(request, score, file_id: int):
-    return _served(score, file_id)
-
-
-@router.get("/flags/{int:flag_id}/files/", response={200: list[EvidenceFileOut], **ERRORS})
-@scope.scoped_object("flag_id", selectors.flag_get, name="flag")
-def flag_files(request, flag):
-    base = f"/api/v1/assessment/flags/{flag.pk}/files/"
-    return [file_out(f, base) for f in flag.evidence_files.all()]
-
-
-@router.post("/flags/{int:flag_id}/files/", response={200: EvidenceFileOut, **ERRORS})
-@scope.scoped_object("flag_id", selectors.flag_get, name="flag")
-def flag_file_upload(request, flag, file: UploadedFile | None = File(None)):  # noqa: B008
-    """A file of evidence for a situation found by hand (409 for a rule's flag)."""
-    stored = services.flag_evidence_add(actor=request.auth, flag=flag, upload=file)
-    return file_out(stored, f"/api/v1/assessment/flags/{flag.pk}/files/")
-
-
-@router.get("/flags/{int:flag_id}/files/{int:file_id}", response={200: None, **ERRORS})
-@scope.scoped_object("flag_id", selectors.flag_get, name="flag")
-def flag_file(request, flag, file_id: int):
-    return _served(flag, file_id)
+_routes(
+    "score",
+    selectors.score_get,
+    services.score_evidence_add,
+    "A file of evidence for a hand score (JPEG, PNG, GIF, WebP or PDF, checked by content).",
+)
+_routes(
+    "flag",
+    selectors.flag_get,
+    services.flag_evidence_add,
+    "A file of evidence for a situation found by hand (409 for a rule's flag).",
+)

@@ -3,10 +3,12 @@ explanation lines), objections, hand scores, publication and the recompute butto
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.db import connections
+from django.utils import timezone, translation
 from ninja import Query, Router, Schema
 
 from dangjian.assessment import indicators
@@ -18,7 +20,7 @@ from dangjian.assessment.api.common import (
     raw_moment,
     year_or_none,
 )
-from dangjian.assessment.models import Indicator, ObjectionState, RatingState, Sector
+from dangjian.assessment.models import Indicator, ObjectionState, Rating, RatingState, Sector
 from dangjian.assessment.selectors import rating as selectors
 from dangjian.assessment.selectors import stored
 from dangjian.assessment.services import rating as services
@@ -284,7 +286,9 @@ def list_ratings(request, params: Query[RatingParams]):
     year = year_or_none(params.year)
     if area is not None and year and org is None and params.stars is None and not params.state:
         # A node's ranking: the hot path, compiled statements over the stored rows.
-        return paginate(request, stored.Ranking(user, year=year, path=area.path), head_formatter())
+        with connections[Rating._default_manager.db].cursor() as cursor:
+            ranking = stored.Ranking(user, year=year, path=area.path, cursor=cursor)
+            return paginate(request, ranking, head_formatter())
     qs = selectors.ratings(
         user,
         year=year,
@@ -296,28 +300,20 @@ def list_ratings(request, params: Query[RatingParams]):
     return paginate(request, qs, rating_out)
 
 
-def head_formatter():
-    """The function that turns a stored ``stored.HEAD`` row, as the driver gave it, into the
-    API's rating: the labels and the time zone are looked up once, not per row."""
-    sectors, states = labels(Sector), labels(RatingState)
-    zone = timezone.get_current_timezone()
+# What a driver gives a decimal as, formatted straight (text goes through ``raw_dec``).
+_NUMBERS = (int, float, Decimal)
+
+
+def head_formatter(language: str | None = None, zone=None):
+    """The function that turns a stored ``stored.LISTED`` row (the first fields of a ``HEAD``
+    row), as the driver gave it, into the API's rating: the language, the labels and the
+    time zone are looked up once (or given by a caller that has them), not per row."""
+    language = language or translation.get_language()
+    sectors, states = labels(Sector, language), labels(RatingState, language)
+    zone = zone or timezone.get_current_timezone()
     # A county's ratings share a handful of dates (one computation, one publication): each
-    # distinct value is formatted once.
-    moments: dict = {}
-    dates: dict = {None: None}
-
-    def moment(value):
-        text = moments.get(value)
-        if text is None:
-            text = moments[value] = raw_moment(value, zone)
-        return text
-
-    def day(value):
-        try:
-            return dates[value]
-        except KeyError:
-            text = dates[value] = raw_date(value)
-            return text
+    # distinct triple is formatted once (in this request; nothing is kept across requests).
+    days: dict = {}
 
     def out(row: tuple) -> dict:
         (
@@ -335,9 +331,16 @@ def head_formatter():
             published_on,
             window_ends_on,
             computed_at,
-            _org_path,
-            _area_path,
         ) = row
+        when = (published_on, window_ends_on, computed_at)
+        try:
+            published, window, computed = days[when]
+        except KeyError:
+            published, window, computed = days[when] = (
+                raw_date(published_on),
+                raw_date(window_ends_on),
+                raw_moment(computed_at, zone),
+            )
         return {
             "id": pk,
             "org_id": org_id,
@@ -345,16 +348,16 @@ def head_formatter():
             "year": year,
             "sector": sector,
             "sector_label": sectors[sector],
-            "score": raw_dec(score),
+            "score": f"{score:.2f}" if score.__class__ in _NUMBERS else raw_dec(score),
             "stars": stars,
             "stars_by_score": by_score,
             "capped": bool(capped),
             "rank": rank,
             "state": state,
             "state_label": states[state],
-            "published_on": day(published_on),
-            "window_ends_on": day(window_ends_on),
-            "computed_at": moment(computed_at),
+            "published_on": published,
+            "window_ends_on": window,
+            "computed_at": computed,
         }
 
     return out
@@ -362,7 +365,7 @@ def head_formatter():
 
 def head_out(row: tuple) -> dict:
     """One stored rating read as a ``stored.HEAD`` tuple."""
-    return head_formatter()(row)
+    return head_formatter()(row[: len(stored.LISTED)])
 
 
 def _reaches(user, action: str, org_path: str, area_path: str) -> bool:
@@ -392,10 +395,10 @@ def rating_detail(request, rating_id: int):
             actions.append("publish")
         if any(o[3] == ObjectionState.FILED for o in objections):
             actions.append("handle_objection")
-    zone = timezone.get_current_timezone()
-    objection_states = labels(ObjectionState)
+    language, zone = translation.get_language(), timezone.get_current_timezone()
+    objection_states = labels(ObjectionState, language)
     return {
-        **head_formatter()(head),
+        **head_formatter(language, zone)(head[: len(stored.LISTED)]),
         "lines": [
             {
                 "code": code,

@@ -33,6 +33,9 @@ HEAD = (
     "org_path",
     "area_path",
 )
+# What a ranking's page shows of each rating: the head without the paths that only the rating
+# page needs (for its allowed actions).
+LISTED = HEAD[:14]
 LINE = ("code", "name", "kind", "weight", "figure", "source", "points")
 OBJECTION = ("id", "rating_id", "reason", "state", "filed_at", "response", "handled_at")
 
@@ -42,9 +45,10 @@ def _visible(user, build_key, build, values_after, fallback, cursor):
     if found is None:
         return None
     terms, shape, values = found
-    using = Rating._default_manager.db
     try:
-        statement = scope.compiled((*build_key, shape), using, lambda st: build(st, terms))
+        statement = scope.compiled(
+            (*build_key, shape), cursor.db.alias, lambda st: build(st, terms)
+        )
     except scope.NotCompilable:
         return fallback()
     return statement.run([*values, *values_after], cursor, convert=False)
@@ -93,12 +97,15 @@ def rating_explained(user, pk: int) -> tuple[tuple, list[tuple], list[tuple]] | 
 class Ranking:
     """The visible ratings of ``year`` in the area subtree at ``path``, in ranking order
     (county, rank, organization): counts and slices like a queryset (``core.api.paginate``),
-    each statement compiled once per scope shape, rows as ``HEAD`` tuples."""
+    each statement compiled once per scope shape, rows as ``LISTED`` tuples; on ``cursor``
+    when given (both statements on one)."""
 
-    def __init__(self, user, *, year: int, path: str):
+    def __init__(self, user, *, year: int, path: str, cursor=None):
         self.year, self.path, self.end = year, path, tree.path_end(path)
         self.found = scope.keyed_terms(Rating, user, VIEW)
-        self.user = user
+        self.user, self.using = user, Rating._default_manager.db
+        # The count and the page may share the caller's cursor, as one rating's statements do.
+        self.cursor = cursor
 
     def _filtered(self, stand, terms):
         # The year is written as it is (a stand-in number is out of its field's range).
@@ -120,13 +127,13 @@ class Ranking:
         try:
             statement = scope.compiled(
                 ("assessment.ranking.count", shape, self.year),
-                Rating._default_manager.db,
+                self.using,
                 lambda st: self._filtered(st, terms),
                 count=True,
             )
         except scope.NotCompilable:
             return self._orm().count()
-        return statement.run([*values, self.path, self.end], convert=False)[0][0]
+        return statement.run([*values, self.path, self.end], self.cursor, convert=False)[0][0]
 
     def __getitem__(self, key: slice) -> list[tuple]:
         if self.found is None:
@@ -139,15 +146,15 @@ class Ranking:
             return (
                 self._filtered(st, terms)
                 .order_by("county_path", "rank", "org_path")
-                .values_list(*HEAD)[offset:stop]
+                .values_list(*LISTED)[offset:stop]
             )
 
         try:
             statement = scope.compiled(
                 ("assessment.ranking", shape, self.year, offset, stop),
-                Rating._default_manager.db,
+                self.using,
                 build,
             )
         except scope.NotCompilable:
-            return list(self._orm().values_list(*HEAD)[offset:stop])
-        return statement.run([*values, self.path, self.end], convert=False)
+            return list(self._orm().values_list(*LISTED)[offset:stop])
+        return statement.run([*values, self.path, self.end], self.cursor, convert=False)
