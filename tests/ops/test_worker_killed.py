@@ -29,7 +29,7 @@ from django_tasks_db.models import DBTaskResult
 from dangjian.core import worker
 from dangjian.core.models import AuditEntry
 from dangjian.members import jobs
-from dangjian.members.models import JobState, Member, MemberJob
+from dangjian.members.models import JobState, Member
 from tests import world as world_mod
 from tests.members.helpers import xlsx
 from tests.members.test_excel import HEADER, row
