@@ -129,7 +129,7 @@ def _wait_for(path: Path, proc: subprocess.Popen, seconds: float = 60) -> None:
 
 
 def test_a_worker_killed_inside_an_import_leaves_it_interrupted_and_nothing_written(
-    tmp_path, settings
+    tmp_path, settings, client
 ):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     w = world_mod.build()
@@ -188,6 +188,9 @@ def test_a_worker_killed_inside_an_import_leaves_it_interrupted_and_nothing_writ
     assert job.detail == "后台处理进程已中断（进程已退出），未导入任何数据，请重新导入"
     assert Member.objects.count() == members_before  # the half-done write was rolled back
     assert not AuditEntry.objects.filter(action__in=["members.import", "member.create"]).exists()
+    # What the person who started it sees.
+    seen = world_mod.ApiClient(client).get(actor, f"/api/v1/members/imports/{job.pk}").json()
+    assert seen["state"] == "failed" and seen["detail"] == job.detail
 
     task = DBTaskResult.objects.get(pk=job.task_id)
     assert task.status == "FAILED" and task.worker_ids == [dead_id]
