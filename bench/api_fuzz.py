@@ -21,8 +21,10 @@ and database, and whether the target (0 server errors) is met. Never asserts.
 Options: ``--examples N`` (per operation and variant, default 300), ``--seconds S`` (wall-clock
 bound per operation and variant, default 60: the examples left are not sent), ``--users
 resident,city``, ``--backend sqlite|postgresql|both``, ``--only SUBSTRING`` (operations whose
-path contains it), ``--budget M`` (minutes per account and database: the operations left are
-not run, and the report says how many were), ``--json FILE`` (the results as JSON).
+path contains it), ``--start N`` (begin at the Nth operation, in the document's order:
+resumes a run whose budget ran out), ``--budget M`` (minutes per account and database: the
+operations left are not run, and the report says how many were), ``--json FILE`` (the results
+as JSON).
 """
 
 from __future__ import annotations
@@ -123,6 +125,10 @@ def _inner(backend: str, args, out: str) -> None:
     world = world_mod.build()
     app = get_wsgi_application()
     cases = [c for c in CASES if not args.only or args.only in c[1]]
+    if args.start > 1:  # resume a run its budget cut: from the operation it did not reach
+        order = list(dict.fromkeys((m, p) for m, p, _ in cases))
+        later = set(order[args.start - 1 :])
+        cases = [c for c in cases if (c[0], c[1]) in later]
     result: dict = {
         "backend": backend,
         "database": common.database_version(),
@@ -246,6 +252,7 @@ def main() -> None:
     )
     parser.add_argument("--only", default="")
     parser.add_argument("--budget", type=float, default=0.0)
+    parser.add_argument("--start", type=int, default=1)
     parser.add_argument("--json", default="")
     parser.add_argument("--inner", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -262,6 +269,7 @@ def main() -> None:
         f"--users={','.join(args.users)}",
         f"--only={args.only}",
         f"--budget={args.budget}",
+        f"--start={args.start}",
     ]
     results = [r for r in (_run_backend(b, argv) for b in backends) if r]
     for result in results:

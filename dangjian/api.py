@@ -23,7 +23,12 @@ from dangjian.cases.batch_api import router as cases_batch_router
 from dangjian.cases.visits.api import router as visits_router
 from dangjian.console.audit_api import router as audit_router
 from dangjian.core import inbox_api
-from dangjian.core.api import django_errors_to_chinese, ninja_errors_to_chinese
+from dangjian.core.api import (
+    ERROR_DESCRIPTIONS,
+    ValidationErrorOut,
+    django_errors_to_chinese,
+    ninja_errors_to_chinese,
+)
 from dangjian.core.errors import Conflict
 from dangjian.core.scope import Forbidden
 from dangjian.dashboard.api import map as map_api
@@ -87,6 +92,7 @@ class _API(NinjaAPI):
         say that a request without one is not valid (a schema-valid request is one the route
         can accept)."""
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        _describe_errors(schema)
         for item in schema.get("paths", {}).values():
             for operation in item.values():
                 content = (operation.get("requestBody") or {}).get("content", {})
@@ -96,6 +102,35 @@ class _API(NinjaAPI):
                     if "file" not in required:
                         required.append("file")
         return schema
+
+
+_WRITES = ("post", "put", "patch", "delete")
+_VALIDATION_REF = "#/components/schemas/ValidationErrorOut"
+
+
+def _describe_errors(schema: dict) -> None:
+    """Every error answer of the document with its meaning in Chinese (``ERROR_DESCRIPTIONS``)
+    and its body: a 422 is ``ValidationErrorOut`` (the per-field ``errors`` always there), the
+    others ``ErrorOut``. Every write route declares 422: a JSON body that is not an object is
+    refused on any of them before the route runs (``core.middleware``)."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    if "ValidationErrorOut" not in components:
+        components["ValidationErrorOut"] = ValidationErrorOut.json_schema()
+    for item in schema.get("paths", {}).values():
+        for method, operation in item.items():
+            # The framework's keys are integers; the served document's are strings.
+            responses = {
+                str(code): answer for code, answer in operation.get("responses", {}).items()
+            }
+            operation["responses"] = responses
+            if method in _WRITES and "422" not in responses:
+                responses["422"] = {}
+            for code, answer in responses.items():
+                if code not in ERROR_DESCRIPTIONS:
+                    continue
+                answer["description"] = ERROR_DESCRIPTIONS[code]
+                if code == "422":
+                    answer["content"] = {"application/json": {"schema": {"$ref": _VALIDATION_REF}}}
 
 
 def _docs_need_login(view):

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
-from ninja import Schema
+from ninja import Field, Schema
 from ninja.errors import ValidationError as NinjaValidationError
 
 from dangjian.core.ids import pk_or_404
@@ -20,6 +20,16 @@ MAX_PAGE_SIZE = 200
 class ErrorOut(Schema):
     detail: str
     errors: dict[str, list[str]] | None = None
+
+
+class ValidationErrorOut(Schema):
+    """A 422: the request was refused on its input. ``errors`` names each field (a dotted path
+    for a nested one, ``__all__`` for the request as a whole) with its Chinese messages."""
+
+    detail: str = Field(description="总的说明（中文）")
+    errors: dict[str, list[str]] = Field(
+        description="按字段列出的中文消息；嵌套字段以点号连接，__all__ 为整个请求的错误"
+    )
 
 
 class AllowedActionOut(Schema):
@@ -143,8 +153,23 @@ def django_errors_to_chinese(exc: DjangoValidationError) -> dict:
     return {"detail": messages[0] if messages else "输入有误", "errors": {"__all__": messages}}
 
 
-# The error bodies every scoped route may answer with, for the OpenAPI document.
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+# The error bodies every scoped route may answer with, for the OpenAPI document (whose 4xx
+# answers ``dangjian.api`` completes and describes: ``ERROR_DESCRIPTIONS``).
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
+
+# What each error status means, as the OpenAPI document tells API users (DESIGN.md "API
+# conventions"): every error body is JSON with a Chinese ``detail``.
+ERROR_DESCRIPTIONS = {
+    "400": "请求无法处理",
+    "401": "未登录或登录已过期",
+    "403": "能看到此对象，但无权执行此操作",
+    "404": "对象不存在或不在您的查看范围内",
+    "405": "请求方法不被允许（如查看完整信息须用POST）",
+    "409": "对象当前的状态不允许此操作（状态规则，如流程已被他人推进）；detail 说明原因",
+    "410": "文件已过保存期限或已被取走",
+    "413": "请求体超过允许的大小",
+    "422": "输入有误（字段校验或业务规则）：detail 为总的说明，errors 按字段列出中文消息",
+}
 
 
 def ref(model, pk: int | None):
