@@ -187,6 +187,52 @@ def record(
 ) -> AuditEntry:
     """Write one audit row. Its paths come from ``obj`` (``object_paths``) unless given;
     ``seal`` (or a rule registered for the object's type) seals the actor."""
+    entry = _entry(
+        actor=actor,
+        action=action,
+        obj=obj,
+        before=before,
+        after=after,
+        note=note,
+        area_path=area_path,
+        org_path=org_path,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        seal=seal,
+    )
+    entry.save(force_insert=True)
+    auditchain.seal_after_commit()
+    return entry
+
+
+def record_many(*, actor, action: str, rows: Iterable[dict], batch_size: int = 1000) -> int:
+    """Write many audit rows in a few statements (a bulk import): each of ``rows`` holds the
+    keyword arguments of ``record`` but ``actor`` and ``action`` (``obj``, ``after``, ``note``
+    …), each row is built exactly as ``record`` builds it. Answers how many were written."""
+    entries = [_entry(actor=actor, action=action, **row) for row in rows]
+    AuditEntry.objects.bulk_create(entries, batch_size=batch_size)
+    if entries:
+        auditchain.seal_after_commit()
+    return len(entries)
+
+
+def _entry(
+    *,
+    actor,
+    action: str,
+    obj: models.Model | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    note: str = "",
+    area_path: str = "",
+    org_path: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    seal: bool = False,
+) -> AuditEntry:
+    """The audit row ``record`` writes, unsaved."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
@@ -221,7 +267,7 @@ def record(
             if after_taken:
                 kept["after"] = _plain(after_taken)
             sealed_actor = crypto.encrypt(json.dumps(kept, ensure_ascii=False))
-    entry = AuditEntry.objects.create(
+    return AuditEntry(
         actor=actor if is_user else None,
         actor_name=actor_name,
         action=action,
@@ -237,8 +283,6 @@ def record(
         org_path=org_path,
         sealed_actor=sealed_actor,
     )
-    auditchain.seal_after_commit()
-    return entry
 
 
 # --- revealing a sealed actor -----------------------------------------------------------------
