@@ -18,6 +18,7 @@ import decimal
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
 
@@ -170,37 +171,12 @@ def _take(values: dict | None, keys: set[str]) -> tuple[dict | None, dict]:
 
 
 # --- writing ----------------------------------------------------------------------------------
-def record(
-    *,
-    actor,
-    action: str,
-    obj: models.Model | None = None,
-    before: dict | None = None,
-    after: dict | None = None,
-    note: str = "",
-    area_path: str = "",
-    org_path: str = "",
-    object_type: str = "",
-    object_id: str = "",
-    object_repr: str = "",
-    seal: bool = False,
-) -> AuditEntry:
-    """Write one audit row. Its paths come from ``obj`` (``object_paths``) unless given;
-    ``seal`` (or a rule registered for the object's type) seals the actor."""
-    entry = _entry(
-        actor=actor,
-        action=action,
-        obj=obj,
-        before=before,
-        after=after,
-        note=note,
-        area_path=area_path,
-        org_path=org_path,
-        object_type=object_type,
-        object_id=object_id,
-        object_repr=object_repr,
-        seal=seal,
-    )
+def record(*, actor, action: str, **fields: Any) -> AuditEntry:
+    """Write one audit row: ``fields`` are ``_entry``'s (``obj``, ``before``, ``after``,
+    ``note``, paths, object type, id and representation, ``seal``). Its paths come from ``obj``
+    (``object_paths``) unless given; ``seal`` (or a rule registered for the object's type)
+    seals the actor."""
+    entry = _entry(actor=actor, action=action, **fields)
     entry.save(force_insert=True)
     auditchain.seal_after_commit()
     return entry

@@ -124,6 +124,30 @@ def _parse(content: bytes, table: Table, hint: str) -> excel_import.Sheet:
     )
 
 
+def _write_and_report(
+    actor, sheet, mode: str, problems, kind: str, what: str, write, nothing: dict | None = None
+) -> dict:
+    """One transaction: ``write()`` (answering the objects written and the report's extra
+    keys) unless all-or-nothing meets a bad row, then the row report and its summary audit
+    row (``timebank.<kind>s.import``)."""
+    with transaction.atomic():
+        created, extra = [], dict(nothing or {})
+        if not (problems and mode == "all_or_nothing"):
+            created, extra = write()
+        return excel_import.report(
+            actor=actor,
+            action=f"timebank.{kind}s.import",
+            object_type=f"timebank.{kind}",
+            what=what,
+            sheet=sheet,
+            mode=mode,
+            problems=problems,
+            outcome=excel_import.Outcome(created=len(created)),
+            created_ids=[o.pk for o in created],
+            **extra,
+        )
+
+
 # --- stations ----------------------------------------------------------------------------------
 
 
@@ -141,19 +165,29 @@ def _areas(texts: set[str], paths: list[str]) -> dict[str, list[Area]]:
             "pk", "name"
         )
     }
+    by_key: dict[str, list[Area]] = {}
+    for a in found:
+        by_key.setdefault(a.name, []).append(a)
+        if a.code and a.code != a.name:
+            by_key.setdefault(a.code, []).append(a)
     out: dict[str, list[Area]] = {}
     for text in texts:
         names = segments(text)
-        out[text] = [
-            a
-            for a in found
-            if a.code == text
-            or (
-                names
-                and a.name == names[-1]
-                and (len(names) == 1 or parents.get(a.parent_id) == names[-2])
-            )
-        ]
+        candidates = by_key.get(text, []) + (
+            by_key.get(names[-1], []) if names and names[-1] != text else []
+        )
+        out[text] = list(
+            {
+                a.pk: a
+                for a in candidates
+                if a.code == text
+                or (
+                    names
+                    and a.name == names[-1]
+                    and (len(names) == 1 or parents.get(a.parent_id) == names[-2])
+                )
+            }.values()
+        )
     return out
 
 
@@ -218,21 +252,9 @@ def stations_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> d
                 seen[(area.pk, name)] = n
         if n not in problems.rows:
             good.append((n, area, name, kind, fields))
-    with transaction.atomic():
-        created = []
-        if not (problems and mode == "all_or_nothing"):
-            created = _write_stations(actor, good)
-        return excel_import.report(
-            actor=actor,
-            action="timebank.stations.import",
-            object_type="timebank.station",
-            what="驿站",
-            sheet=sheet,
-            mode=mode,
-            problems=problems,
-            outcome=excel_import.Outcome(created=len(created)),
-            created_ids=[s.pk for s in created],
-        )
+    return _write_and_report(
+        actor, sheet, mode, problems, "station", "驿站", lambda: (_write_stations(actor, good), {})
+    )
 
 
 def _write_stations(actor, good: list) -> list[Station]:
@@ -273,13 +295,16 @@ def _stations(texts: set[str], actor) -> dict[str, list[Station]]:
         .filter(name__in=last, active=True)
         .select_related("area")
     )
+    by_name: dict[str, list[Station]] = {}
+    for s in found:
+        by_name.setdefault(s.name, []).append(s)
     out: dict[str, list[Station]] = {}
     for text in texts:
         names = segments(text)
         out[text] = [
             s
-            for s in found
-            if names and s.name == names[-1] and (len(names) == 1 or s.area.name == names[-2])
+            for s in (by_name.get(names[-1], []) if names else [])
+            if len(names) == 1 or s.area.name == names[-2]
         ]
     return out
 
@@ -357,25 +382,19 @@ def riders_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> dic
             problems.add(n, "phone", "该手机号码已被用作其他账号的用户名")
         if n not in problems.rows:
             good.append((n, name, phone, kind, platform, company, station, user))
-    with transaction.atomic():
-        created, opened = [], []
-        if not (problems and mode == "all_or_nothing"):
-            created, opened = _write_riders(actor, good)
-        return excel_import.report(
-            actor=actor,
-            action="timebank.riders.import",
-            object_type="timebank.rider",
-            what="新就业群体",
-            sheet=sheet,
-            mode=mode,
-            problems=problems,
-            outcome=excel_import.Outcome(created=len(created)),
-            created_ids=[r.pk for r in created],
-            accounts=opened,
-        )
+    return _write_and_report(
+        actor,
+        sheet,
+        mode,
+        problems,
+        "rider",
+        "新就业群体",
+        lambda: _write_riders(actor, good),
+        nothing={"accounts": []},
+    )
 
 
-def _write_riders(actor, good: list) -> tuple[list[Rider], list[dict]]:
+def _write_riders(actor, good: list) -> tuple[list[Rider], dict]:
     """The checked rows written in bulk: the accounts opened for new numbers
     (``accounts.services.resident_accounts_open``), the registrations and one audit row each,
     as ``riders.rider_register`` writes them."""
@@ -425,33 +444,33 @@ def _write_riders(actor, good: list) -> tuple[list[Rider], list[dict]]:
             for r in created
         ),
     )
-    return created, opened
+    return created, {"accounts": opened}
+
+
+def _template(table: Table, sheet_name: str, *notes: str) -> bytes:
+    """The import template: the columns, then the notes numbered between the header note and
+    the modes' note."""
+    lines = ["第一行为列名，请勿修改；可增加其他列，导入时忽略。", *notes, excel_import.MODE_NOTE]
+    return excel_import.template_bytes(
+        table,
+        sheet_name=sheet_name,
+        dropdown_rows=MAX_IMPORT_ROWS,
+        notes=[f"{n}. {line}" for n, line in enumerate(lines, start=1)],
+    )
 
 
 def stations_template() -> bytes:
-    return excel_import.template_bytes(
-        STATIONS,
-        sheet_name="驿站",
-        dropdown_rows=MAX_IMPORT_ROWS,
-        notes=[
-            "1. 第一行为列名，请勿修改；可增加其他列，导入时忽略。",
-            "2. 所在网格须在系统中且在您的管理范围内；同一网格内驿站不能重名。",
-            f"3. {excel_import.MODE_NOTE}",
-        ],
+    return _template(
+        STATIONS, "驿站", "所在网格须在系统中且在您的管理范围内；同一网格内驿站不能重名。"
     )
 
 
 def riders_template() -> bytes:
-    return excel_import.template_bytes(
+    return _template(
         RIDERS,
-        sheet_name="新就业群体",
-        dropdown_rows=MAX_IMPORT_ROWS,
-        notes=[
-            "1. 第一行为列名，请勿修改；可增加其他列，导入时忽略。",
-            "2. 报到驿站须已在系统中且在您的管理范围内。",
-            "3. 手机号码加密保存；已有账号的按手机号码关联，没有的新开账号，一次性密码仅在"
-            "导入结果中显示一次，首次登录须修改。",
-            "4. 同一手机号码在文件中只能出现一次，且不能已在驿站登记。",
-            f"5. {excel_import.MODE_NOTE}",
-        ],
+        "新就业群体",
+        "报到驿站须已在系统中且在您的管理范围内。",
+        "手机号码加密保存；已有账号的按手机号码关联，没有的新开账号，一次性密码仅在"
+        "导入结果中显示一次，首次登录须修改。",
+        "同一手机号码在文件中只能出现一次，且不能已在驿站登记。",
     )

@@ -24,6 +24,13 @@ def _login(page, url, username):
     page.wait_for_url(url)
 
 
+def _patient(page, live_server) -> str:
+    """The page waits up to 30 s (the machine is shared); answers the server's base URL."""
+    page.set_default_timeout(30_000)
+    page.set_default_navigation_timeout(30_000)
+    return live_server.url
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_whole_order_on_phones_and_console(live_server, page):
     from dangjian.timebank.models import Order, Participation
@@ -31,9 +38,7 @@ def test_the_whole_order_on_phones_and_console(live_server, page):
 
     w = world_mod.build()
     helper(w, "李红")  # t-李红, a member checked in to 龙桥社区
-    page.set_default_timeout(30_000)
-    page.set_default_navigation_timeout(30_000)
-    base = live_server.url
+    base = _patient(page, live_server)
 
     _login(page, f"{base}/m/timebank/order/", "t-resident")
     page.select_option("#id_service_class", "elderly")
@@ -89,9 +94,7 @@ def test_talent_roster_to_a_booked_home_service(live_server, page):
 
     w = world_mod.build()
     talent_user = world_mod.user("t-res2", role="resident", kind="resident", home=w.nodes["unit"])
-    page.set_default_timeout(30_000)
-    page.set_default_navigation_timeout(30_000)
-    base = live_server.url
+    base = _patient(page, live_server)
     community = w.nodes["community"]
 
     roster = f"{base}/timebank/talents/?community={community.pk}"
@@ -149,9 +152,7 @@ def test_a_rider_registers_becomes_assistant_and_reports_an_event(live_server, p
         opening_hours="8:00-20:00",
     )
     world_mod.user("t-rider", role="resident", kind="resident", home=w.nodes["grid2"])
-    page.set_default_timeout(30_000)
-    page.set_default_navigation_timeout(30_000)
-    base = live_server.url
+    base = _patient(page, live_server)
     rider_url = f"{base}/m/timebank/rider/"
 
     _login(page, rider_url, "t-rider")
