@@ -22,7 +22,7 @@ size, the writes are a few statements per thousand rows, all in one transaction.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from dangjian.accounts import services as accounts_services
 from dangjian.accounts.models import User, UserKind
@@ -129,23 +129,31 @@ def _write_and_report(
 ) -> dict:
     """One transaction: ``write()`` (answering the objects written and the report's extra
     keys) unless all-or-nothing meets a bad row, then the row report and its summary audit
-    row (``timebank.<kind>s.import``)."""
-    with transaction.atomic():
-        created, extra = [], dict(nothing or {})
-        if not (problems and mode == "all_or_nothing"):
-            created, extra = write()
-        return excel_import.report(
-            actor=actor,
-            action=f"timebank.{kind}s.import",
-            object_type=f"timebank.{kind}",
-            what=what,
-            sheet=sheet,
-            mode=mode,
-            problems=problems,
-            outcome=excel_import.Outcome(created=len(created)),
-            created_ids=[o.pk for o in created],
-            **extra,
-        )
+    row (``timebank.<kind>s.import``). A number or name registered by someone else between
+    the checks and the write (a unique key) refuses the file, nothing written."""
+    try:
+        with transaction.atomic():
+            created, extra = [], dict(nothing or {})
+            if not (problems and mode == "all_or_nothing"):
+                created, extra = write()
+            return _report(actor, sheet, mode, problems, kind, what, created, extra)
+    except IntegrityError as exc:
+        raise excel_import.file_error("导入期间有数据被他人登记，请重新导入以查看具体行") from exc
+
+
+def _report(actor, sheet, mode, problems, kind, what, created, extra) -> dict:
+    return excel_import.report(
+        actor=actor,
+        action=f"timebank.{kind}s.import",
+        object_type=f"timebank.{kind}",
+        what=what,
+        sheet=sheet,
+        mode=mode,
+        problems=problems,
+        outcome=excel_import.Outcome(created=len(created)),
+        created_ids=[o.pk for o in created],
+        **extra,
+    )
 
 
 # --- stations ----------------------------------------------------------------------------------

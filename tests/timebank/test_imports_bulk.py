@@ -174,3 +174,21 @@ def test_a_one_time_password_is_hashed_with_few_rounds_and_rehashed_at_login():
         assert check_password("Abcd-1234-Wxyz", encoded)
         assert not check_password("Abcd-1234-Wxyy", encoded)
         assert identify_hasher(encoded).must_update(encoded)
+
+
+def test_a_number_taken_between_the_checks_and_the_write_refuses_the_file(world, api, monkeypatch):
+    """Someone opens an account with one of the file's numbers after the rows were checked:
+    the unique user name refuses the file with a message, and nothing of it is written."""
+    station(world, name="龙桥红色驿站")
+    write = imports._write_riders
+
+    def racing(actor, good):
+        User.objects.create(username="13900000007", kind=UserKind.RESIDENT)
+        return write(actor, good)
+
+    monkeypatch.setattr(imports, "_write_riders", racing)
+    r = _post(api, world, "riders", RIDER_HEADER, _riders(20))
+    assert r.status_code == 422, r.content
+    assert "导入期间有数据被他人登记" in r.json()["detail"]
+    assert not Rider.objects.exists() and not User.objects.filter(username="13900000007")
+    assert not AuditEntry.objects.filter(action__startswith="timebank.riders")
