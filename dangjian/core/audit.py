@@ -18,6 +18,7 @@ import decimal
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
 
@@ -170,7 +171,29 @@ def _take(values: dict | None, keys: set[str]) -> tuple[dict | None, dict]:
 
 
 # --- writing ----------------------------------------------------------------------------------
-def record(
+def record(*, actor, action: str, **fields: Any) -> AuditEntry:
+    """Write one audit row: ``fields`` are ``_entry``'s (``obj``, ``before``, ``after``,
+    ``note``, paths, object type, id and representation, ``seal``). Its paths come from ``obj``
+    (``object_paths``) unless given; ``seal`` (or a rule registered for the object's type)
+    seals the actor."""
+    entry = _entry(actor=actor, action=action, **fields)
+    entry.save(force_insert=True)
+    auditchain.seal_after_commit()
+    return entry
+
+
+def record_many(*, actor, action: str, rows: Iterable[dict], batch_size: int = 1000) -> int:
+    """Write many audit rows in a few statements (a bulk import): each of ``rows`` holds the
+    keyword arguments of ``record`` but ``actor`` and ``action`` (``obj``, ``after``, ``note``
+    …), each row is built exactly as ``record`` builds it. Answers how many were written."""
+    entries = [_entry(actor=actor, action=action, **row) for row in rows]
+    AuditEntry.objects.bulk_create(entries, batch_size=batch_size)
+    if entries:
+        auditchain.seal_after_commit()
+    return len(entries)
+
+
+def _entry(
     *,
     actor,
     action: str,
@@ -185,8 +208,7 @@ def record(
     object_repr: str = "",
     seal: bool = False,
 ) -> AuditEntry:
-    """Write one audit row. Its paths come from ``obj`` (``object_paths``) unless given;
-    ``seal`` (or a rule registered for the object's type) seals the actor."""
+    """The audit row ``record`` writes, unsaved."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
@@ -221,7 +243,7 @@ def record(
             if after_taken:
                 kept["after"] = _plain(after_taken)
             sealed_actor = crypto.encrypt(json.dumps(kept, ensure_ascii=False))
-    entry = AuditEntry.objects.create(
+    return AuditEntry(
         actor=actor if is_user else None,
         actor_name=actor_name,
         action=action,
@@ -237,8 +259,6 @@ def record(
         org_path=org_path,
         sealed_actor=sealed_actor,
     )
-    auditchain.seal_after_commit()
-    return entry
 
 
 # --- revealing a sealed actor -----------------------------------------------------------------

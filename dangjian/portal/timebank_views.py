@@ -70,6 +70,8 @@ def order_new(request):
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values.update({k: request.POST.get(k, "").strip() for k in values})
+        if values["talent"]:
+            values["helpers_wanted"] = "1"  # a booking asks for the talent alone (no field)
         try:
             talent = None
             if values["talent"]:

@@ -4,8 +4,11 @@ retired talent takes no booking; bookings go through the one order flow."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.http import Http404
+from django.utils import timezone
 
 from dangjian.core import excel
 from dangjian.core.models import AuditEntry
@@ -128,3 +131,27 @@ def test_out_of_reach_reads_404_and_others_cannot_edit(world, client):
     services.talent_update(actor=world.users["resident"], talent=mine, data={"available": "晚上"})
     mine.refresh_from_db()
     assert mine.available == "晚上" and mine.skill == "裁缝"
+
+
+def test_a_resident_books_a_talent_on_the_phone_form(world, client):
+    """The phone's booking form has no "how many helpers" field (the talent alone serves): the
+    booking asks for one helper and opens to the talent."""
+    t = _offer(helper(world, "李红"), "修自行车")
+    client.force_login(world.users["resident"])
+    page = client.get(f"/m/timebank/order/?talent={t.pk}").content.decode()
+    assert 'name="helpers_wanted"' not in page and f'name="talent" value="{t.pk}"' in page
+    now = timezone.localtime()
+    r = client.post(
+        "/m/timebank/order/",
+        {
+            "talent": str(t.pk),
+            "service_class": "repair",
+            "description": "自行车链条断了",
+            "place": "1号楼302室",
+            "starts_at": (now + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (now + dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:800]
+    o = Order.objects.get()
+    assert (o.talent_id, o.helpers_wanted, o.state) == (t.pk, 1, "open")

@@ -40,6 +40,7 @@ from dangjian.accounts.services.registration import (
     registration_decide,
     registration_submit,
     resident_account_open,
+    resident_accounts_open,
 )
 from dangjian.accounts.services.roles import roles_sync
 
@@ -61,6 +62,7 @@ __all__ = [
     "registration_decide",
     "registration_submit",
     "resident_account_open",
+    "resident_accounts_open",
     "roles_sync",
     "sessions_end",
     "token_issue",
