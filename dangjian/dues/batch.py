@@ -24,6 +24,7 @@ from django.http import Http404
 from dangjian.core import audit, tree
 from dangjian.core.errors import Conflict
 from dangjian.core.scope import Forbidden
+from dangjian.core.validation import Errors
 from dangjian.dues import calc, services
 from dangjian.dues.models import DuesPayment
 from dangjian.members.models import Member
@@ -54,6 +55,10 @@ def payment_batch_create(
     """One payment of ``month`` for each member of ``member_ids``; refused as a whole (422,
     ``member_ids`` naming each refused member and why) when any one is refused; a member out
     of scope reads as absent (404)."""
+    # The day is the batch's, not each member's: a bad one is named once, on its field.
+    errors = Errors()
+    services.paid_day_of(errors, paid_on)
+    errors.check()
     ids = list(dict.fromkeys(int(i) for i in member_ids))
     if not ids:
         raise ValidationError({"member_ids": ["请勾选要登记缴费的党员"]})

@@ -459,6 +459,27 @@ def _same_request(p: DuesPayment, months: list[dt.date], extra: Decimal) -> bool
 
 
 @transaction.atomic
+def paid_day_of(errors: Errors, paid_on) -> dt.date:
+    """The day a payment was handed over: ``paid_on`` (a date or ``YYYY-MM-DD``), today when
+    empty; no later than today and no earlier than last month (an error on ``paid_on``)."""
+    today = timezone.localdate()
+    if paid_on in (None, ""):
+        return today
+    paid_day = today
+    if isinstance(paid_on, dt.date):
+        paid_day = paid_on
+    else:
+        try:
+            paid_day = dt.date.fromisoformat(str(paid_on))
+        except ValueError:
+            errors.add("paid_on", "缴纳日期（paid_on）格式应为YYYY-MM-DD")
+    if paid_day > today:
+        errors.add("paid_on", "缴纳日期不能晚于今天")
+    elif calc.months_between(paid_day, today) > 1:
+        errors.add("paid_on", "缴纳日期最早为上月")
+    return paid_day
+
+
 def payment_create(
     *,
     actor,
@@ -500,19 +521,7 @@ def payment_create(
     if profile is None:
         errors.add("member_id", "请先为该党员设置党费类别和缴费基数")
     today = timezone.localdate()
-    paid_day = today
-    if paid_on not in (None, ""):
-        if isinstance(paid_on, dt.date):
-            paid_day = paid_on
-        else:
-            try:
-                paid_day = dt.date.fromisoformat(str(paid_on))
-            except ValueError:
-                errors.add("paid_on", "缴纳日期（paid_on）格式应为YYYY-MM-DD")
-        if paid_day > today:
-            errors.add("paid_on", "缴纳日期不能晚于今天")
-        elif calc.months_between(paid_day, today) > 1:
-            errors.add("paid_on", "缴纳日期最早为上月")
+    paid_day = paid_day_of(errors, paid_on)
     note = clean_free_text(note)
     if len(note) > MAX_NOTE:
         errors.add("note", f"备注不能超过{MAX_NOTE}个字")
