@@ -24,12 +24,12 @@ from tests.spine.apifuzz import (
 )
 
 # Generated requests per operation and variant: `make test` uses the full count; `.ci/run` bounds
-# both passes with SCHEMATHESIS_EXAMPLES (15 on SQLite, 5 on PostgreSQL) to keep the whole run
+# both passes with SCHEMATHESIS_EXAMPLES (10 on SQLite, 5 on PostgreSQL) to keep the whole run
 # under its time limit. The known-ids variant always runs in full: it must reach a row.
 MAX_EXAMPLES = 25
 EXAMPLES = max(1, int(os.environ.get("SCHEMATHESIS_EXAMPLES", MAX_EXAMPLES)))
 # Without a token every operation must answer 401 before it reads its inputs, so a few requests
-# per operation show it: a fifth of the count, at least 2 (5 for `make test`, 3 and 2 in CI).
+# per operation show it: a fifth of the count, at least 2 (5 for `make test`, 2 in CI).
 ANONYMOUS_EXAMPLES = max(2, EXAMPLES // 5)
 
 
