@@ -458,7 +458,6 @@ def _same_request(p: DuesPayment, months: list[dt.date], extra: Decimal) -> bool
     return got == months and p.extra_amount == extra
 
 
-@transaction.atomic
 def paid_day_of(errors: Errors, paid_on) -> dt.date:
     """The day a payment was handed over: ``paid_on`` (a date or ``YYYY-MM-DD``), today when
     empty; no later than today and no earlier than last month (an error on ``paid_on``)."""
@@ -480,6 +479,7 @@ def paid_day_of(errors: Errors, paid_on) -> dt.date:
     return paid_day
 
 
+@transaction.atomic
 def payment_create(
     *,
     actor,
