@@ -10,7 +10,8 @@ Targets: the recomputation ≤ 60 s on SQLite (2 cores); each read ≤ 1.5× the
 fresh database (members, events, organizational life, dues, development; then the demo's
 schemes, hand scores and secretary projects), times the recomputation twice (the second run
 finds its rows and rewrites them, and must leave them the same), then the reads. Prints
-figures; never asserts on time.
+figures; never asserts on time. ``--reuse``: time the database already seeded (by this or the
+dashboard benchmark, which seeds the same modules).
 """
 
 from __future__ import annotations
@@ -220,27 +221,33 @@ def report(result: dict) -> list[str]:
 
 
 if __name__ == "__main__":
-    backend = sys.argv[1] if len(sys.argv) > 1 else "sqlite"
-    scale = sys.argv[2] if len(sys.argv) > 2 else "city"
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    backend = args[0] if args else "sqlite"
+    scale = args[1] if len(args) > 1 else "city"
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
     os.environ.setdefault("BENCH_SQLITE_PATH", str(root / "var" / "bench" / "assessment.sqlite3"))
     from bench import common
 
-    common.setup(backend)
-    from django.core.management import call_command
+    if "--reuse" in sys.argv:
+        common.reuse(backend)
+    else:
+        common.setup(backend)
+        from django.core.management import call_command
 
-    t0 = time.perf_counter()
-    call_command(
-        "seed",
-        "--scale",
-        scale,
-        "--no-progress",
-        "--modules",
-        "members,cases,orglife,dues,development",
-    )
-    print(f"seed --scale {scale}: {time.perf_counter() - t0:.1f} s ({common.database_version()})")
+        t0 = time.perf_counter()
+        call_command(
+            "seed",
+            "--scale",
+            scale,
+            "--no-progress",
+            "--modules",
+            "members,cases,orglife,dues,development",
+        )
+        print(
+            f"seed --scale {scale}: {time.perf_counter() - t0:.1f} s ({common.database_version()})"
+        )
     result = run(
         int(os.environ.get("BENCH_ASSESSMENT_ITERATIONS", 50)),
         int(os.environ.get("BENCH_ASSESSMENT_WARMUP", 5)),

@@ -63,6 +63,26 @@ def setup(backend: str) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
+def reuse(backend: str) -> None:
+    """Point the settings at the benchmark database already seeded (``--reuse``): migrate only.
+
+    Seeding the city takes most of a benchmark's time, and the dashboard, map and assessment
+    benchmarks seed the same modules, so one seeded database serves all three.
+    """
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
+    os.environ["DANGJIAN_VAR_DIR"] = str(BENCH_DIR)
+    if backend == "sqlite":
+        os.environ["DANGJIAN_SQLITE_PATH"] = str(SQLITE_PATH)
+    else:
+        os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
 def _summary(times: list[float]) -> dict:
     times = sorted(times)
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]

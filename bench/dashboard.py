@@ -172,18 +172,7 @@ if __name__ == "__main__":
     from bench import common
 
     if "--reuse" in sys.argv:
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
-        os.environ["DANGJIAN_VAR_DIR"] = str(common.BENCH_DIR)
-        if backend == "sqlite":
-            os.environ["DANGJIAN_SQLITE_PATH"] = str(common.SQLITE_PATH)
-        else:
-            os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0, interactive=False)
+        common.reuse(backend)
     else:
         common.setup(backend)
         from django.core.management import call_command
