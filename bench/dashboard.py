@@ -25,6 +25,9 @@ a run at ``city`` (target: within 1.2×). On PostgreSQL: ``BENCH_DATABASE_URL=po
 python -m bench.dashboard postgresql city10``.
 
 Prints figures; never asserts on time. ``--reuse``: time the database already seeded.
+``BENCH_DASHBOARD_MODULES`` (default the five above) seeds fewer modules, e.g. ``members,cases``
+for a flat-cost pair (1× and 10× with the same modules) that a 2-core machine can seed in a
+session; ``BENCH_DASHBOARD_LIVE`` (default 3) sets how many times the live computation runs.
 """
 
 from __future__ import annotations
@@ -184,7 +187,7 @@ if __name__ == "__main__":
             scale,
             "--no-progress",
             "--modules",
-            "members,cases,orglife,dues,development",
+            os.environ.get("BENCH_DASHBOARD_MODULES", "members,cases,orglife,dues,development"),
         )
         print(
             f"seed --scale {scale}: {time.perf_counter() - t0:.1f} s ({common.database_version()})"
@@ -192,6 +195,7 @@ if __name__ == "__main__":
     result = run(
         int(os.environ.get("BENCH_DASHBOARD_ITERATIONS", 50)),
         int(os.environ.get("BENCH_DASHBOARD_WARMUP", 5)),
+        int(os.environ.get("BENCH_DASHBOARD_LIVE", 3)),
     )
     print("\n".join(report(result)))
     print(common.machine())
