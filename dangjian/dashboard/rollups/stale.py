@@ -28,11 +28,12 @@ from django.utils import timezone
 
 from dangjian.cases.models import Event, VisitRecord
 from dangjian.core import auditchain
-from dangjian.core.models import AuditEntry, AuditSeal
+from dangjian.core.models import AuditEntry, AuditSeal, LedgerTransaction
 from dangjian.dashboard.models import RefreshMark
 from dangjian.dues.models import DuesPayment
 from dangjian.points.models import Award, Redemption
 
+CHUNK = 2000  # ids per statement
 WINDOW = 12  # months watched: the current year and the 12-month trends
 EVERY = ("*",)  # all sources
 READS = re.compile(r"(^|[._])(export|view|reveal|login|password)")
@@ -45,7 +46,9 @@ def _days(model, *fields: str) -> Days:
     of them is gone."""
 
     def days(ids: list[int]):
-        rows = list(model.objects.filter(pk__in=ids).values_list(*fields))
+        rows = []
+        for start in range(0, len(ids), CHUNK):
+            rows += model.objects.filter(pk__in=ids[start : start + CHUNK]).values_list(*fields)
         if len(rows) < len(set(ids)):
             return None
         return [d for row in rows for d in row]
@@ -70,13 +73,13 @@ class Watch:
 
 
 # The first watch that matches an object type wins: exact types before their app's prefix. A
-# module that registers a source adds the watch of its objects here.
+# type no watch matches moves no figure of an earlier month (an event class, a department, a
+# hardship, a remittance, a dues profile: arrears are a snapshot of today). A module that
+# registers a source adds the watch of its objects here.
 WATCHES: list[Watch] = [
     Watch("cases.event", ("events",), _days(Event, "opened_at", "reported_at")),
     Watch("cases.visitrecord", ("visits",), _days(VisitRecord, "visited_on")),
-    Watch("cases.", ("events", "visits")),
     Watch("dues.duespayment", ("dues",), _days(DuesPayment, "paid_on")),
-    Watch("dues.", ("dues",)),
     Watch("points.award", ("points",), _days(Award, "occurred_on")),
     Watch("points.redemption", ("points",), _days(Redemption, "created_at")),
     Watch("points.sweepmark", ("points",)),  # the collector's run: awards of any day
@@ -84,7 +87,8 @@ WATCHES: list[Watch] = [
     Watch("development.", ("development",)),
     Watch("orglife.", ("orglife",)),
     Watch("timebank.", ("timebank",)),
-    Watch("core.ledgertransaction", ("timebank",)),
+    Watch("core.ledgertransaction", ("timebank",), _days(LedgerTransaction, "occurred_on")),
+    Watch("assessment.memberwarning", ()),  # a snapshot of today: the current month only
     Watch("assessment.", ("rating", "weak")),
     Watch("organizations.", EVERY),  # an organization's anchor moves its members, dues …
     Watch("territory.", EVERY),
@@ -107,7 +111,6 @@ class Pending:
     all of them), and the last seal read (saved once the recomputation is stored)."""
 
     seq: int
-    first: bool  # no mark yet: nothing is known of what came before
     months: dict[int, set[str] | None]
 
 
@@ -135,12 +138,12 @@ def pending(window: list[int]) -> Pending:
     mark = RefreshMark.objects.filter(pk=1).first()
     seq = last_seq()
     if mark is None:
-        return Pending(seq=seq, first=True, months={})
+        return Pending(seq=seq, months={})  # the first run: it starts the mark
     ids: dict[Watch, set[int]] = defaultdict(set)
     every: dict[Watch, bool] = {}
     for object_type, object_id, action in changes(mark.seq, seq):
         w = watch_of(object_type)
-        if w is None or READS.search(action):
+        if w is None or not w.sources or READS.search(action):
             continue
         if w.days is None or not object_id.isdigit():
             every[w] = True
@@ -161,7 +164,7 @@ def pending(window: list[int]) -> Pending:
         days = None if every.get(w) else w.days(sorted(ids[w]))  # type: ignore[misc]
         for month in window if days is None else {_month(d) for d in days if d is not None}:
             add(month, w.sources)
-    return Pending(seq=seq, first=False, months=months)
+    return Pending(seq=seq, months=months)
 
 
 def advance(seq: int) -> None:
