@@ -53,6 +53,8 @@ CONSOLE_LISTS = (
     ("/api/v1/dashboard/arrears/", "/dashboard/arrears/"),
     ("/api/v1/cases/?", "/cases/?"),
     ("/api/v1/assessment/rectifications/?", "/assessment/rectifications/?"),
+    ("/api/v1/points/awards/?", "/points/awards/?"),
+    ("/api/v1/points/redemptions/?", "/points/redemptions/?"),
 )
 
 

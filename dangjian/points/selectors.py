@@ -98,10 +98,12 @@ def awards(
     until=None,
     area: int | None = None,
     period: str | None = None,
+    q: str = "",
 ):
     """Awards, filtered by scheme, state, subject, dates (``since``/``until`` inclusive),
-    ``area`` (its subtree) and ``period`` (``YYYY-MM``: happened in that month): the list
-    behind the dashboard's 当月记分 with ``state=posted``."""
+    ``area`` (its subtree), ``period`` (``YYYY-MM``: happened in that month) and ``q`` (the
+    subject's name or the rule's): the list behind the dashboard's 当月记分 with
+    ``state=posted``."""
     qs = Award.objects.visible_to(user, VIEW).select_related("rule", "scheme")
     if scheme_id is not None:
         qs = qs.filter(scheme_id=scheme_id)
@@ -118,6 +120,9 @@ def awards(
         qs = qs.filter(occurred_on__gte=month[0], occurred_on__lt=month[1])
     if area is not None:
         qs = _in_area(qs, user, area)
+    q = (q or "").strip()[:50]
+    if q:
+        qs = qs.filter(Q(subject_name__icontains=q) | Q(rule__name__icontains=q))
     return qs.order_by("-occurred_on", "-id")
 
 
@@ -156,10 +161,17 @@ def item_detail(user, item_id: int) -> Item:
 
 
 def redemptions(
-    user, *, scheme_id=None, state=None, area: int | None = None, period: str | None = None
+    user,
+    *,
+    scheme_id=None,
+    state=None,
+    area: int | None = None,
+    period: str | None = None,
+    q: str = "",
 ):
-    """Redemptions, filtered by scheme, state, ``area`` (its subtree) and ``period``
-    (``YYYY-MM``: redeemed in that month, office time): the list behind 当月兑换积分."""
+    """Redemptions, filtered by scheme, state, ``area`` (its subtree), ``period``
+    (``YYYY-MM``: redeemed in that month, office time) and ``q`` (the subject's name or the
+    item's): the list behind 当月兑换积分."""
     qs = Redemption.objects.visible_to(user, VIEW).select_related("scheme")
     if scheme_id is not None:
         qs = qs.filter(scheme_id=scheme_id)
@@ -171,6 +183,9 @@ def redemptions(
         qs = qs.filter(created_at__gte=start, created_at__lt=end)
     if area is not None:
         qs = _in_area(qs, user, area)
+    q = (q or "").strip()[:50]
+    if q:
+        qs = qs.filter(Q(subject_name__icontains=q) | Q(item_name__icontains=q))
     return qs.order_by("-created_at", "-id")
 
 

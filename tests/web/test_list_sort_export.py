@@ -103,6 +103,17 @@ def _second_claim(world):
     points.award_submit(actor=u, rule_id=rule.pk, data={"evidence": "排序佐证"})
 
 
+def _second_redemption(world):
+    """A second redemption of the probe's resident (still to collect, where the first is
+    used): the redemptions list has two rows to sort."""
+    from dangjian.accounts.models import User
+    from dangjian.points import services as points
+    from dangjian.points.models import Item
+
+    u = User.objects.get(username="t-points-probe")
+    points.redemption_create(actor=u, item_id=Item.objects.get(name="越界探针兑换品").pk)
+
+
 def _second_team(world):
     from dangjian.timebank import services as tb
 
@@ -218,6 +229,17 @@ def cases() -> list[ListCase]:
             "/timebank/", timebank.ORDERS, ("tb_order",), "state=ordered", {"state": "待派单"}
         ),
         ListCase("/points/review/", points.REVIEW, ("points_claim",), setup=_second_claim),
+        ListCase(
+            "/points/awards/", points.AWARDS, ("points_award",), "state=posted", {"state": "已记分"}
+        ),
+        ListCase(
+            "/points/redemptions/",
+            points.REDEMPTIONS,
+            ("points_redemption",),
+            "state=used",
+            {"state": "已领取"},
+            setup=_second_redemption,
+        ),
         ListCase(
             "/audit/", audit_views.TABLE, ("audit",), "action=probe.write", {"object_type": "区域"}
         ),

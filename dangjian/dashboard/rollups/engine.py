@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from dangjian.core import tree
 from dangjian.dashboard.models import Rollup
-from dangjian.dashboard.rollups import details
+from dangjian.dashboard.rollups import details, stale
 from dangjian.dashboard.rollups import figures as _builtin  # noqa: F401  (registers)
 from dangjian.dashboard.rollups import figures_more as _more  # noqa: F401  (registers)
 from dangjian.dashboard.rollups.registry import EXACT, FIGURES, SNAPSHOT, SOURCES, MonthCtx
@@ -85,13 +85,18 @@ def nodes(ctx: MonthCtx) -> dict[str, tuple[int, int]]:
     }
 
 
-def compute(ctx: MonthCtx, *, stored: dict[int, dict] | None = None) -> dict[int, dict]:
+def compute(
+    ctx: MonthCtx, *, stored: dict[int, dict] | None = None, only: set[str] | None = None
+) -> dict[int, dict]:
     """area id -> {figure code: stored value} for the month. Snapshot figures of a past
-    month are taken from ``stored`` (what was computed during that month)."""
+    month are taken from ``stored`` (what was computed during that month). ``only``: run
+    those sources alone and take every other figure from ``stored`` (a month already stored
+    for every node: the refresh of a month whose other sources did not change)."""
     acc: dict[str, dict] = defaultdict(lambda: defaultdict(int))
     exact: dict[str, dict] = {}
     step = tree.STEP_WIDTH
-    for _name, source, _codes in SOURCES:
+    run = [s for s in SOURCES if only is None or s[0] in only]
+    for _name, source, _codes in run:
         rows = source(ctx)
         exact.update(rows.pop(EXACT, {}) if isinstance(rows, dict) else {})
         for path, row in rows.items():
@@ -103,13 +108,14 @@ def compute(ctx: MonthCtx, *, stored: dict[int, dict] | None = None) -> dict[int
                     continue
                 for p in prefixes:
                     acc[p][code] += value
+    codes = FIGURES if only is None else {c: FIGURES[c] for s in run for c in s[2]}
     out: dict[int, dict] = {}
     snapshots = [f for f in FIGURES.values() if f.kind == SNAPSHOT]
     for path, (pk, _level) in nodes(ctx).items():
         got = acc.get(path, {})
         own = exact.get(path, {})
-        values = {}
-        for code, f in FIGURES.items():
+        values = {} if only is None else dict((stored or {}).get(pk, {}))
+        for code, f in codes.items():
             if f.kind == SNAPSHOT and not ctx.current:
                 continue
             values[code] = f.store(own.get(code, 0) if not f.additive else got.get(code, 0))
@@ -120,6 +126,15 @@ def compute(ctx: MonthCtx, *, stored: dict[int, dict] | None = None) -> dict[int
                     values[f.code] = old[f.code]
         out[pk] = values
     return out
+
+
+def partial_ok(ctx: MonthCtx, stored: dict[int, dict]) -> bool:
+    """Whether the month is stored for exactly its nodes with every figure there is (so
+    recomputing some sources and keeping the rest is the whole recomputation)."""
+    if set(stored) != {pk for pk, _level in nodes(ctx).values()}:
+        return False
+    wanted = {c for c, f in FIGURES.items() if f.kind != SNAPSHOT}
+    return all(wanted <= set(v) for v in stored.values())
 
 
 def stored_values(month: int) -> dict[int, dict]:
@@ -176,17 +191,23 @@ def store(ctx: MonthCtx, computed: dict[int, dict]) -> int:
 
 
 def recompute(
-    months: list[int], *, check: bool = False, today: dt.date | None = None
+    months: list[int],
+    *,
+    check: bool = False,
+    today: dt.date | None = None,
+    only: set[str] | None = None,
 ) -> list[Difference]:
     """Rebuild ``months`` from raw data (``check``: only compare) and return how what was
-    stored differed from the recomputation."""
+    stored differed from the recomputation. ``only``: rebuild those sources' figures alone
+    where the month is stored whole (``partial_ok``), else the whole month."""
     cache: dict = {}
     leaf = leaf_length()
     diffs: list[Difference] = []
     for month in months:
         ctx = context(month, today=today, cache=cache, leaf=leaf)
         stored = stored_values(month)
-        computed = compute(ctx, stored=stored)
+        part = only if only is not None and partial_ok(ctx, stored) else None
+        computed = compute(ctx, stored=stored, only=part)
         diffs += compare(month, stored, computed)
         if not check:
             with transaction.atomic():
@@ -196,7 +217,18 @@ def recompute(
 
 
 def refresh(months: int = 1, today: dt.date | None = None) -> int:
-    """Recompute the last ``months`` months (the background task's work)."""
+    """The background task's work: recompute the last ``months`` months, and the earlier
+    months of the last ``stale.WINDOW`` whose raw data changed since the last refresh (the
+    changed sources only, ``stale.pending``). Answers how many months were recomputed."""
     ms = window(months, today)
+    todo = stale.pending(window(stale.WINDOW, today))
     recompute(ms, today=today)
-    return len(ms)
+    extra = sorted(m for m in todo.months if m not in ms)
+    by_sources: dict[frozenset | None, list[int]] = defaultdict(list)
+    for m in extra:
+        srcs = todo.months[m]
+        by_sources[frozenset(srcs) if srcs is not None else None].append(m)
+    for srcs, group in by_sources.items():
+        recompute(group, today=today, only=set(srcs) if srcs is not None else None)
+    stale.advance(todo.seq)
+    return len(ms) + len(extra)
