@@ -33,11 +33,10 @@ def _patient(page, live_server) -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_whole_order_on_phones_and_console(live_server, page):
-    from dangjian.timebank.models import Order, Participation
-    from tests.timebank.helpers import helper
-
     from dangjian.points import services as points
+    from dangjian.timebank.models import Order, Participation
     from tests.points.helpers import member_scheme, rule
+    from tests.timebank.helpers import helper
 
     w = world_mod.build()
     helper(w, "李红")  # t-李红, a member checked in to 龙桥社区
