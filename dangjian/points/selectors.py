@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from dangjian.core import scope, tree
+from dangjian.core import scope, textmask, tree
 from dangjian.core.models import LedgerAccount
 from dangjian.core.validators import parse_month
 from dangjian.organizations.models import PartyOrg
@@ -231,7 +231,11 @@ def my_balances(user) -> list[Balance]:
 
 
 def display_name(name: str, how: str) -> str:
-    """A name as a public board shows it (never an ID or phone number)."""
+    """A name as a public board shows it (never an ID or phone number). A subject's recorded
+    name is their account's name, which falls back to the user name: for an account opened
+    by its mobile number, that number. A name holding a phone or ID number reads anonymous."""
+    if textmask.has_sensitive_numbers(name):
+        return "（匿名）"
     if how == NameDisplay.FULL:
         return name
     if how == NameDisplay.SURNAME and name:
