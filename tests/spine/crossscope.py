@@ -3543,6 +3543,18 @@ ROUTES += [
         data={"score": "5"},
         control_status=frozenset({404}),
     ),
+    # A session's phone page (its agenda, materials and the leave request, issue 18): the
+    # insider sees it (not on its roster: the leave is refused by name, 400).
+    Route("console", "/m/orglife/sessions/{id}/", "orglife_session", "detail"),
+    Route(
+        "console",
+        "/m/orglife/sessions/{id}/",
+        "orglife_session",
+        "write",
+        method="POST",
+        data={"reason": "越界请假"},
+        control_status=frozenset({400}),
+    ),
     Route("console", "/m/notifications/", "notification", "list", control=False),
     Route(
         "console",
