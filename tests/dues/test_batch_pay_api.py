@@ -108,9 +108,7 @@ def test_a_member_who_may_only_see_cannot_record(world, api, clock):
     ("paid_on", "message"),
     [("2026-07-16", "缴纳日期不能晚于今天"), ("2026-05-31", "缴纳日期最早为上月")],
 )
-def test_a_bad_day_is_one_error_on_paid_on_not_one_per_member(
-    world, api, clock, paid_on, message
-):
+def test_a_bad_day_is_one_error_on_paid_on_not_one_per_member(world, api, clock, paid_on, message):
     """The day is the batch's: a day the rule refuses is named once, on ``paid_on``, as the
     single-payment route names it (``dues.services.paid_day_of``), whatever the batch's size."""
     members = [dues_member(world, month="2026-07", name=f"接口批量日{i}") for i in range(3)]
