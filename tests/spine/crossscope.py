@@ -2374,6 +2374,8 @@ ROUTES += [
         control_status=frozenset({422}),
         note="no household or area given: the insider gets 422",
     ),
+    # The grid worker's grid on the phone (issue 18): the open events they reach.
+    Route("console", "/m/cases/grid/", "event", "list"),
     Route("console", "/m/cases/visits/", "visit_record", "self", control=False),
     Route("console", "/m/cases/visits/new/", "visit_team", "self", control=False),
     Route("console", "/m/cases/visits/new/?team={id}", "visit_team", "detail"),
