@@ -4945,6 +4945,27 @@ ROUTES += [
 # the filters in the query string; and the events' batch dispatch (an event out of scope among
 # the ticked ones: 404, nothing dispatched).
 EXPORT = {"export": "xlsx"}
+
+
+def assess_ranking_row_probes(world) -> list[Probe]:
+    """The rankings as their export names them: by county (the outsider's county is the other
+    one)."""
+    from dangjian.assessment.models import Ranking
+
+    assess_ranking_probes(world)
+    return [Probe(r.pk, r.county.name) for r in Ranking.objects.select_related("county")]
+
+
+def assess_rectification_row_probes(world) -> list[Probe]:
+    """The rectifications as their export names them: by organization."""
+    from dangjian.assessment.models import Rectification
+
+    assess_rectification_probes(world)
+    return [Probe(r.pk, r.org_name) for r in Rectification.objects.all()]
+
+
+FACTORIES["assess_ranking_row"] = assess_ranking_row_probes
+FACTORIES["assess_rectification_row"] = assess_rectification_row_probes
 ROUTES += [
     Route("console", path, factory, "export", method="POST", data=EXPORT)
     for path, factory in (
@@ -4985,8 +5006,25 @@ ROUTES += [
         # (a bare POST to the list issues a code: that route is registered as a write above)
         ("/users/invitations/?sort=created", "people_invitation"),
         ("/users/invitations/?sort=-code", "people_invitation"),
+        (f"/assessment/scores/?{_AY}", "assess_score"),
+        (f"/assessment/scores/?{_AY}&sort=-points", "assess_score"),
+        ("/assessment/rankings/", "assess_ranking_row"),
+        ("/assessment/rankings/?sort=-share", "assess_ranking_row"),
+        ("/assessment/rectifications/", "assess_rectification_row"),
+        ("/assessment/rectifications/?sort=-deadline", "assess_rectification_row"),
     )
 ] + [
+    # A department's inbox (the outsider and the admin have no department: nothing to see).
+    Route("console", "/cases/inbox/", "event", "export", "POST", EXPORT, control=False),
+    Route(
+        "console",
+        "/cases/inbox/?box=done&sort=-id",
+        "event",
+        "export",
+        "POST",
+        EXPORT,
+        control=False,
+    ),
     Route(
         "console", "/dues/?level=warning", "dues_member", "export", "POST", EXPORT, control=False
     ),
