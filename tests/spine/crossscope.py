@@ -5012,6 +5012,10 @@ ROUTES += [
         ("/assessment/rankings/?sort=-share", "assess_ranking_row"),
         ("/assessment/rectifications/", "assess_rectification_row"),
         ("/assessment/rectifications/?sort=-deadline", "assess_rectification_row"),
+        ("/dashboard/compliance/", "dashboard_compliance"),
+        ("/dashboard/compliance/?sort=-missed", "dashboard_compliance"),
+        ("/dashboard/arrears/", "dashboard_arrears"),
+        ("/dashboard/arrears/?sort=-streak", "dashboard_arrears"),
     )
 ] + [
     # A department's inbox (the outsider and the admin have no department: nothing to see).

@@ -120,3 +120,17 @@ def test_department_inbox_sorted_and_exported_in_fixed_queries(world, client):
         helpers.move(world.users["street"], e, "open")
         helpers.move(world.users["street"], e, "dispatch", department=dept_user.department)
     assert _counts(client, url) == few
+
+
+def test_dashboard_boards_sorted_and_exported_in_fixed_queries(world, client):
+    from tests.web.test_list_sort_export import _second_arrears
+
+    client.force_login(world.users["admin"])
+    crossscope.FACTORIES["dashboard_arrears"](world)  # refreshes the board too
+    board, arrears = "/dashboard/compliance/?sort=-missed", "/dashboard/arrears/?sort=-streak"
+    few = _counts(client, board), _counts(client, arrears)
+    _second_arrears(world)  # one more member in arrears, the board refreshed
+    from dangjian.dashboard.models import ArrearsRow
+
+    assert ArrearsRow.objects.count() >= 2
+    assert (_counts(client, board), _counts(client, arrears)) == few

@@ -223,6 +223,17 @@ def _inbox_events(world):
             helpers.move(user, e, "accept")
 
 
+def _second_arrears(world):
+    """A second member in arrears, seven months behind (连续6个月以上: level ``leave``)."""
+    from dangjian.dashboard.rollups import engine
+    from dangjian.dues import calc
+    from tests.dues.helpers import dues_member
+
+    start = calc.add_months(calc.month_of(timezone.localdate()), -7)
+    dues_member(world, month=start, name="排序欠缴党员")
+    engine.refresh(months=1)
+
+
 def cases() -> list[ListCase]:
     from dangjian.accounts import tables as accounts
     from dangjian.accounts.models import UserKind
@@ -230,6 +241,7 @@ def cases() -> list[ListCase]:
     from dangjian.cadres import tables as cadres
     from dangjian.cases import tables as events
     from dangjian.console import audit_views
+    from dangjian.dashboard import tables as dashboard
     from dangjian.development import views as development_views
     from dangjian.dues import tables as dues
     from dangjian.members import tables as members
@@ -393,6 +405,15 @@ def cases() -> list[ListCase]:
             {"state": "处置中"},
             user="t-sort-dept",
             setup=_inbox_events,
+        ),
+        ListCase("/dashboard/compliance/", dashboard.COMPLIANCE, ("dashboard_compliance",)),
+        ListCase(
+            "/dashboard/arrears/",
+            dashboard.ARREARS,
+            ("dashboard_arrears",),
+            "level=leave",
+            {"name": "排序欠缴党员"},
+            setup=_second_arrears,
         ),
         ListCase(
             "/users/invitations/",
