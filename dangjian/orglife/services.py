@@ -30,6 +30,7 @@ from dangjian.orglife import quorum, rules
 from dangjian.orglife.checkin import (  # noqa: F401 (the check-in lives in its own module)
     CHECKIN,
     TOKEN_SALT,
+    attendance_leave_request,
     checkin_token,
     checkin_window,
     qr_period_seconds,
