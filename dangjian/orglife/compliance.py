@@ -44,6 +44,7 @@ from dangjian.cadres.models import Cadre, CadrePosition, Committee
 from dangjian.core import scope, tree
 from dangjian.core.choices import label
 from dangjian.core.conf import setting
+from dangjian.core.months import next_month
 from dangjian.members.models import Member, Status
 from dangjian.members.models.committee import CommitteePost, CommitteeSeat
 from dangjian.organizations.models import OrgDomain, OrgKind, PartyOrg
@@ -102,9 +103,7 @@ class Span:
     @property
     def end(self) -> dt.date:
         """The first day after the span."""
-        if self.last_month == 12:
-            return dt.date(self.year + 1, 1, 1)
-        return dt.date(self.year, self.last_month + 1, 1)
+        return next_month(dt.date(self.year, self.last_month, 1))
 
     @property
     def keys(self) -> range:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dangjian.core import scope, workflow
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import MAX_PK, pk_or_404
+from dangjian.core.months import add_months, next_month
 from dangjian.core.scope import scoped_object
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.orglife import compliance, feedback, plans, selectors, services, tables
@@ -106,8 +107,8 @@ def calendar_view(request):
                 for d in week
             ]
         )
-    prev_m = (first - dt.timedelta(days=1)).strftime("%Y-%m")
-    next_m = (first + dt.timedelta(days=32)).strftime("%Y-%m")
+    prev_m = add_months(first, -1).strftime("%Y-%m")
+    next_m = next_month(first).strftime("%Y-%m")
     children = []
     if org is not None:
         children = list(
