@@ -25,7 +25,7 @@ from dangjian.assessment import thresholds
 from dangjian.assessment.models import WeakRule
 from dangjian.cases.models import RATED_SOURCES, SATISFIED_RATINGS, Event
 from dangjian.core import tree
-from dangjian.core.months import add_months
+from dangjian.core.months import add_months, quarter_of
 from dangjian.dues import selectors as dues_selectors
 from dangjian.members.models import Member, Status
 from dangjian.members.models.committee import (
@@ -299,11 +299,11 @@ def rule_meetings(ctx: Context) -> list[Finding]:
     ).exclude(quorum_ok=False)
     done: dict[int, set[tuple[str, int]]] = defaultdict(set)
     for org_id, kind, starts in held.values_list("org_id", "session_type", "starts_at"):
-        done[org_id].add((kind, (starts.astimezone(_tz()).month - 1) // 3 + 1))
+        done[org_id].add((kind, quarter_of(starts.astimezone(_tz()).month)))
     for org_id, kind, starts in SessionOrg.objects.filter(session__in=held).values_list(
         "org_id", "session__session_type", "session__starts_at"
     ):
-        done[org_id].add((kind, (starts.astimezone(_tz()).month - 1) // 3 + 1))
+        done[org_id].add((kind, quarter_of(starts.astimezone(_tz()).month)))
     full = full_members(Context(ctx.year, ctx.as_of, ctx.values, branches))
     need = ctx.n("ASSESS_MISSED_QUARTERS")
     min_full = ctx.n("ASSESS_COMMITTEE_MIN_FULL")

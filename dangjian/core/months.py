@@ -48,6 +48,11 @@ def next_month(day: dt.date) -> dt.date:
     return add_months(first_of(day), 1)
 
 
+def quarter_of(month: int) -> int:
+    """The quarter (1 to 4) of the month numbered ``month`` (1 to 12)."""
+    return (month - 1) // 3 + 1
+
+
 def months_between(a: dt.date, b: dt.date) -> int:
     """How many months ``b``'s month is after ``a``'s (negative: before); the days do not
     count."""

@@ -1,9 +1,10 @@
 """Dues months and the computed assessments: pure functions over plain values.
 
-A month is the ``date`` of its first day, moved by ``core.months`` (its ``add_months`` and
-``months_between`` re-exported here, the dues modules' spelling). The amount owed for a month
-comes from the base record in force (the latest whose effective month is not after it) unless
-an approved hardship decision covers it (waiver: nothing; reduction: its amount).
+A month is the ``date`` of its first day, taken and moved by ``core.months`` (its ``first_of``
+as ``month_of``, ``add_months`` and ``months_between`` here, the dues modules' spelling). The
+amount owed for a month comes from the base record in force (the latest whose effective month
+is not after it) unless an approved hardship decision covers it (waiver: nothing; reduction:
+its amount).
 """
 
 from __future__ import annotations
@@ -17,14 +18,11 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 
 from dangjian.core.months import add_months as add_months
+from dangjian.core.months import first_of as month_of
 from dangjian.core.months import months_between as months_between
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
 ZERO = Decimal("0.00")
-
-
-def month_of(day: dt.date) -> dt.date:
-    return day.replace(day=1)
 
 
 def month_range(first: dt.date, last: dt.date) -> list[dt.date]:

@@ -95,3 +95,7 @@ def test_month_keys():
     assert months.key_start(202611) == dt.date(2026, 11, 1)
     assert months.add_months_key(202611, 2) == 202701
     assert months.add_months_key(202601, -1) == 202512
+
+
+def test_quarter_of():
+    assert [months.quarter_of(m) for m in range(1, 13)] == [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]
