@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from dangjian.core import scope, textmask, tree
 from dangjian.core.models import LedgerAccount
+from dangjian.core.months import next_month
 from dangjian.core.validators import parse_month
 from dangjian.organizations.models import PartyOrg
 from dangjian.points.models import (
@@ -74,7 +75,7 @@ def _month(period) -> tuple[dt.date, dt.date] | None:
     start = parse_month(period, field="period", label="月份（period）")
     if start is None:
         return None
-    return start, (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return start, next_month(start)
 
 
 def _in_area(qs, user, area: int):

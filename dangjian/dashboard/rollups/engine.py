@@ -19,6 +19,7 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from dangjian.core import tree
+from dangjian.core.months import add_months_key, key_start, month_key
 from dangjian.dashboard.models import Rollup
 from dangjian.dashboard.rollups import details, stale
 from dangjian.dashboard.rollups import figures as _builtin  # noqa: F401  (registers)
@@ -29,23 +30,10 @@ from dangjian.territory.models import Area, AreaKind
 STORED_KINDS = [k for k in AreaKind.values if k != AreaKind.UNIT]
 
 
-def month_key(day: dt.date) -> int:
-    return day.year * 100 + day.month
-
-
-def month_start(month: int) -> dt.date:
-    return dt.date(month // 100, month % 100, 1)
-
-
-def add_months(month: int, n: int) -> int:
-    y, m = divmod(month // 100 * 12 + month % 100 - 1 + n, 12)
-    return y * 100 + m + 1
-
-
 def window(months: int, today: dt.date | None = None) -> list[int]:
     """The last ``months`` months to the current one, oldest first."""
     now = month_key(today or timezone.localdate())
-    return [add_months(now, -i) for i in range(months - 1, -1, -1)]
+    return [add_months_key(now, -i) for i in range(months - 1, -1, -1)]
 
 
 def _aware(day: dt.date) -> dt.datetime:
@@ -59,8 +47,8 @@ def leaf_length() -> int:
 
 def context(month: int, *, today: dt.date | None = None, cache=None, leaf=None) -> MonthCtx:
     today = today or timezone.localdate()
-    start = month_start(month)
-    end = month_start(add_months(month, 1))
+    start = key_start(month)
+    end = key_start(add_months_key(month, 1))
     as_of = min(end - dt.timedelta(days=1), today)
     return MonthCtx(
         month=month,
