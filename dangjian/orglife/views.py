@@ -23,6 +23,7 @@ from dangjian.core.errors import Conflict
 from dangjian.core.ids import MAX_PK, pk_or_404
 from dangjian.core.months import add_months, next_month
 from dangjian.core.scope import scoped_object
+from dangjian.core.validators import FILTER_CEILING, FILTER_FLOOR
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.orglife import compliance, feedback, plans, selectors, services, tables
 from dangjian.orglife.forms import (
@@ -69,6 +70,10 @@ def calendar_view(request):
     try:
         year, mon = (int(x) for x in month.split("-"))
         first = dt.date(year, mon, 1)
+        # A month past the search bounds (0001-01, 9999-12) is a typo; its neighbours'
+        # links would overflow the calendar.
+        if not FILTER_FLOOR <= first <= FILTER_CEILING:
+            raise ValueError(month)
     except ValueError:
         year, mon, first = today.year, today.month, today.replace(day=1)
     sessions = []

@@ -27,6 +27,17 @@ def test_calendar_shows_the_months_sessions(client, secretary, branch, ten):
     assert "重温入党誓词" not in r.content.decode()
 
 
+@pytest.mark.parametrize("month", ["0001-01", "9999-12", "2026-13", "x"])
+def test_a_month_past_the_bounds_shows_this_month(client, secretary, branch, month):
+    """A typed month the calendar cannot page from (its neighbours would overflow) is a typo:
+    the page shows the current month, as for any month it cannot read, never a 500."""
+    client.force_login(secretary)
+    r = client.get("/orglife/", {"org": branch.pk, "month": month})
+    today = dt.date.today()
+    assert r.status_code == 200
+    assert f"{today.year}年{today.month}月" in r.content.decode()
+
+
 def test_session_page_validity_and_qr(client, secretary, branch, ten):
     s = schedule(secretary, branch)
     client.force_login(secretary)
