@@ -37,22 +37,97 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _prepare(backend: str, scale: str, tokens_path: Path) -> dict:
+# Mobile numbers of the bench's residents: a prefix the demo never draws (demo.names.mobile).
+RESIDENT_PREFIX = "177"
+# The texts residents write: drawn as the demo draws its events (demo.case_texts), a prime
+# number of them, so that a resident who reports again (a pool smaller than the run) writes
+# another text.
+TEXT_COUNT = 997
+
+
+def report_texts(n: int = TEXT_COUNT) -> list[str]:
+    from dangjian.demo.case_texts import labelled_texts
+
+    return [text for text, _code in labelled_texts(n, seed="bench-load")]
+
+
+# For bench.load_cpu: a few texts without the demo's machinery.
+DESCRIPTIONS = (
+    "小区门口垃圾堆积，已经好几天没人清理了",
+    "楼道里电动车充电，存在消防安全隐患",
+    "路灯不亮，晚上出行不安全",
+    "下水道堵塞，污水漫到路面上",
+    "小区内有人占用消防通道停车",
+    "人行道上乱停车，行人只能走机动车道",
+    "小区健身器材损坏，老人锻炼不方便",
+)
+
+
+def residents_open(count: int, offset: int = 0) -> list[str]:
+    """``count`` resident accounts, spread evenly over the demo's open grids, opened as the
+    community opens them (``resident_accounts_open``: the resident role, an audit row each),
+    who have since chosen their own password; answers a bearer token for each."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from dangjian.accounts.models import ApiToken, User
+    from dangjian.accounts.services.login import _digest
+    from dangjian.accounts.services.registration import resident_accounts_open
+    from dangjian.cases.selectors import GRID_LEVEL
+    from dangjian.core.conf import setting
+    from dangjian.demo import names
+    from dangjian.territory.models import Area
+
+    import datetime as dt
+    import random
+    import secrets
+
+    rng = random.Random(f"bench-load-{offset}")
+    grids = list(
+        Area.objects.filter(level=GRID_LEVEL, closed_on__isnull=True).defer("boundary")
+    )
+    actor = User.objects.get(username="demo-county")
+    people = [
+        (names.person_name(rng), f"{RESIDENT_PREFIX}{offset + i:08d}", grids[i % len(grids)])
+        for i in range(count)
+    ]
+    with transaction.atomic():
+        opened = resident_accounts_open(actor=actor, people=people, note="负载测试的居民")
+        users = [u for u, _p in opened]
+        # Each has since logged in and set a password of their own.
+        earlier = timezone.now() - dt.timedelta(minutes=1)
+        User.objects.filter(pk__in=[u.pk for u in users]).update(
+            must_change_password=False, password_changed_at=earlier
+        )
+        raws = [secrets.token_urlsafe(32) for _ in users]
+        expires = timezone.now() + dt.timedelta(hours=setting("TOKEN_HOURS"))
+        # The tokens their phones hold (token_issue, less its audit row per token).
+        ApiToken.objects.bulk_create(
+            [
+                ApiToken(user=u, digest=_digest(raw), expires_at=expires)
+                for u, raw in zip(users, raws, strict=True)
+            ],
+            batch_size=1000,
+        )
+    return raws
+
+
+def _prepare(backend: str, scale: str, tokens_path: Path, residents: int) -> dict:
     common.setup(backend)
     from django.core.management import call_command
 
     call_command("migrate", "--no-input", verbosity=0)
     call_command("seed", "--scale", scale, "--no-progress", verbosity=0)
-    from dangjian.accounts.models import User, UserKind
+    from dangjian.accounts.models import User
     from dangjian.accounts.services import token_issue
 
     staff = User.objects.filter(username__in=["demo-street", "demo-community", "demo-county"])
-    residents = User.objects.filter(kind=UserKind.RESIDENT, is_active=True)[:64]
     tokens = {
         "staff": [token_issue(user=u)[0] for u in staff],
-        "residents": [token_issue(user=u)[0] for u in residents],
+        "residents": residents_open(residents),
+        "texts": report_texts(),
     }
-    tokens_path.write_text(json.dumps(tokens))
+    tokens_path.write_text(json.dumps(tokens, ensure_ascii=False))
     return {k: v for k, v in os.environ.items() if k.startswith(("DANGJIAN_", "DATABASE_URL"))}
 
 
@@ -103,6 +178,10 @@ def _locust(scenario: str, port: int, tokens: Path, clients: int, seconds: int) 
         )
         with open(f"{prefix}_stats.csv", newline="") as f:
             rows = {r["Name"]: r for r in csv.DictReader(f)}
+        with open(f"{prefix}_failures.csv", newline="") as f:
+            failures = [
+                (int(r["Occurrences"]), r["Name"], r["Error"]) for r in csv.DictReader(f)
+            ]
     total = rows["Aggregated"]
     return {
         "requests": int(total["Request Count"]),
@@ -116,6 +195,7 @@ def _locust(scenario: str, port: int, tokens: Path, clients: int, seconds: int) 
             for name, r in rows.items()
             if name != "Aggregated"
         },
+        "failures": sorted(failures, reverse=True)[:5],
     }
 
 
@@ -125,11 +205,14 @@ def main() -> None:
     parser.add_argument("--scale", default="small")
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument(
+        "--residents", type=int, default=6000, help="resident accounts reporting (intake)"
+    )
     args = parser.parse_args()
     print(json.dumps(common.machine(), ensure_ascii=False))
     with tempfile.TemporaryDirectory() as tmp:
         tokens = Path(tmp) / "tokens.json"
-        env = _prepare(args.backend, args.scale, tokens)
+        env = _prepare(args.backend, args.scale, tokens, args.residents)
         port = _free_port()
         server = _serve(env, port)
         try:
@@ -144,6 +227,8 @@ def main() -> None:
                 )
                 for name, (rps, p50, p99) in sorted(r["routes"].items()):
                     print(f"    {name}: {rps:.1f} req/s, p50 {p50:.0f} ms, p99 {p99:.0f} ms")
+                for count, name, error in r["failures"]:
+                    print(f"    error ×{count} {name}: {error[:160]}")
                 print(
                     f"    target ≥ {rps_target:.0f} req/s, p99 ≤ {p99_target:.0f} ms, no error: "
                     + ("met" if met else "NOT met")
