@@ -205,6 +205,7 @@ def main() -> None:
     parser.add_argument("--scale", default="small")
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--scenario", choices=["lists", "intake"], help="only this one")
     parser.add_argument(
         "--residents", type=int, default=6000, help="resident accounts reporting (intake)"
     )
@@ -216,7 +217,7 @@ def main() -> None:
         port = _free_port()
         server = _serve(env, port)
         try:
-            for scenario in ("lists", "intake"):
+            for scenario in [args.scenario] if args.scenario else ["lists", "intake"]:
                 r = _locust(scenario, port, tokens, args.clients, args.seconds)
                 rps_target, p99_target = TARGETS[scenario]
                 met = r["rps"] >= rps_target and r["p99"] <= p99_target and r["errors"] == 0

@@ -150,7 +150,7 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "dangjian.core.sqlite",
             "NAME": os.environ.get("DANGJIAN_SQLITE_PATH", str(VAR_DIR / "dangjian.sqlite3")),
             # Each web thread keeps its connection between requests: opening one ran five
             # statements (the pragmas below among them), and closing the last one checkpointed
