@@ -67,6 +67,10 @@ def residents_open(count: int, offset: int = 0) -> list[str]:
     """``count`` resident accounts, spread evenly over the demo's open grids, opened as the
     community opens them (``resident_accounts_open``: the resident role, an audit row each),
     who have since chosen their own password; answers a bearer token for each."""
+    import datetime as dt
+    import random
+    import secrets
+
     from django.db import transaction
     from django.utils import timezone
 
@@ -78,14 +82,8 @@ def residents_open(count: int, offset: int = 0) -> list[str]:
     from dangjian.demo import names
     from dangjian.territory.models import Area
 
-    import datetime as dt
-    import random
-    import secrets
-
     rng = random.Random(f"bench-load-{offset}")
-    grids = list(
-        Area.objects.filter(level=GRID_LEVEL, closed_on__isnull=True).defer("boundary")
-    )
+    grids = list(Area.objects.filter(level=GRID_LEVEL, closed_on__isnull=True).defer("boundary"))
     actor = User.objects.get(username="demo-county")
     people = [
         (names.person_name(rng), f"{RESIDENT_PREFIX}{offset + i:08d}", grids[i % len(grids)])
@@ -179,9 +177,7 @@ def _locust(scenario: str, port: int, tokens: Path, clients: int, seconds: int) 
         with open(f"{prefix}_stats.csv", newline="") as f:
             rows = {r["Name"]: r for r in csv.DictReader(f)}
         with open(f"{prefix}_failures.csv", newline="") as f:
-            failures = [
-                (int(r["Occurrences"]), r["Name"], r["Error"]) for r in csv.DictReader(f)
-            ]
+            failures = [(int(r["Occurrences"]), r["Name"], r["Error"]) for r in csv.DictReader(f)]
     total = rows["Aggregated"]
     return {
         "requests": int(total["Request Count"]),

@@ -35,15 +35,11 @@ class ListReader(FastHttpUser):
 
     @task(3)
     def areas(self):
-        self.client.get(
-            "/api/v1/areas/?page_size=20", name="GET /api/v1/areas/", headers=self.auth
-        )
+        self.client.get("/api/v1/areas/?page_size=20", name="GET /api/v1/areas/", headers=self.auth)
 
     @task(3)
     def events(self):
-        self.client.get(
-            "/api/v1/cases/?page_size=20", name="GET /api/v1/cases/", headers=self.auth
-        )
+        self.client.get("/api/v1/cases/?page_size=20", name="GET /api/v1/cases/", headers=self.auth)
 
     @task(2)
     def members(self):
