@@ -109,7 +109,7 @@ def test_writers_in_threads_each_get_their_turn(database):
                 with _atomic(conn), conn.cursor() as cur:
                     cur.execute("SELECT count(*) FROM t")
                     cur.execute("INSERT INTO t VALUES (%s)", [cur.fetchone()[0] + i])
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
 
     threads = []
