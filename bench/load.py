@@ -5,11 +5,23 @@ Seeds the small demo on a fresh database (SQLite by default; PostgreSQL with
 per core) on loopback, and drives it with locust (headless, bounded in time):
 
 - ``lists``: 16 clients reading scoped lists as street officers (areas, events, members);
-- ``intake``: 16 clients, residents reporting events.
+- ``intake``: 16 clients through which residents report events. What it models: many
+  residents, each reporting at a human rate. ``--residents`` (6,000) resident accounts are
+  opened over every grid of the demo (``residents_open``: the community's bulk opening, the
+  resident role, an audit row each; each has since set a password and holds a token). Each
+  report comes from the next resident of the pool, with a text drawn as the demo draws its
+  events, so that at the rates measured no resident reports twice in a run (and one who does,
+  minutes later, writes another text). The 16 clients are 16 connections at once, sending
+  back to back: a closed loop, so throughput and latency are tied (Little's law).
+
+Any answer but 200 is an error, printed with its status and body: the scenario must not be
+refused by the repeat rule (409) or by reach (403), which protect against what it does not
+model. The clients are locust ``FastHttpUser``: the load generator shares the cores.
 
 Prints requests per second, the median, p99 and maximum, the error count, and whether each
 target is met (lists ≥ 200 req/s with p99 ≤ 150 ms; intake ≥ 60 req/s with p99 ≤ 400 ms; no
-error). Never asserts. ``--seconds`` (default 30) and ``--clients`` (default 16).
+error). Never asserts. ``--seconds`` (default 30), ``--clients`` (default 16), ``--scenario``
+(one of the two). CPU time per request, the measure on a shared machine: ``bench.load_cpu``.
 """
 
 from __future__ import annotations
