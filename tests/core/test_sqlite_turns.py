@@ -146,3 +146,28 @@ class _atomic:
             self.conn.rollback()
         self.conn.set_autocommit(True)
         return False
+
+
+def test_a_write_outside_a_transaction_waits_for_the_turn_and_gives_it_back(database):
+    connect, name = database
+    holder, writer = connect(), connect(timeout=0.2)
+    outcome = []
+
+    def write():
+        try:
+            with writer.cursor() as cur:
+                cur.execute("UPDATE t SET n = 3")
+            outcome.append("written")
+        except OperationalError as exc:
+            outcome.append(str(exc))
+
+    with _atomic(holder):
+        with holder.cursor() as cur:
+            cur.execute("INSERT INTO t VALUES (1)")
+        writer.inc_thread_sharing()
+        thread = threading.Thread(target=write)
+        thread.start()
+        thread.join()
+    assert outcome == ["database is locked"]
+    write()
+    assert outcome[-1] == "written" and _turn_free(name)

@@ -9,7 +9,10 @@ event intake on SQLite: p99 5.9 s at 16 clients).
 Here a transaction first takes this process's lock for the database (a waiting thread is woken
 the moment it is released), then an exclusive ``flock`` on ``<database>.writelock`` (the turn
 among processes, tried every millisecond or two), then ``BEGIN IMMEDIATE`` as before; both are
-released as soon as the transaction commits or rolls back. A writer that waits longer than the
+released as soon as the transaction commits or rolls back. A write outside a transaction
+(autocommit: a token's last use, a session) takes its turn for the one statement too: polling
+SQLite's lock against writers handed it from one to the next, it found it free too seldom and
+waited seconds. A writer that waits longer than the
 busy timeout goes on to ``BEGIN`` and to SQLite's own wait, so a stuck transaction still ends
 in "database is locked" (a 503), never in a request hanging for ever. Another program on the
 file (the ``sqlite3`` shell, a backup) is met by SQLite's lock as before. Not for an in-memory
@@ -36,12 +39,58 @@ def _process_lock(name: str) -> threading.Lock:
         return _LOCKS.setdefault(name, threading.Lock())
 
 
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+
+
+class _Cursor(base.SQLiteCursorWrapper):
+    """Takes the writers' turn around a write statement run outside a transaction."""
+
+    turns: DatabaseWrapper | None = None
+
+    def _alone(self, query: str) -> bool:
+        db = self.turns
+        return (
+            db is not None
+            and db.autocommit
+            and db._turn_fd is None
+            and db._writers_queue()
+            and query.lstrip()[:6].upper() in _WRITES
+        )
+
+    def execute(self, query, params=None):
+        if not self._alone(query):
+            return super().execute(query, params)
+        db = self.turns
+        assert db is not None
+        db._wait_turn()
+        try:
+            return super().execute(query, params)
+        finally:
+            db._end_turn()
+
+    def executemany(self, query, param_list):
+        if not self._alone(query):
+            return super().executemany(query, param_list)
+        db = self.turns
+        assert db is not None
+        db._wait_turn()
+        try:
+            return super().executemany(query, param_list)
+        finally:
+            db._end_turn()
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     _turn_fd: int | None = None
     _turn_thread: threading.Lock | None = None
 
     def _writers_queue(self) -> bool:
         return not self.is_in_memory_db()
+
+    def create_cursor(self, name=None):
+        cursor = self.connection.cursor(factory=_Cursor)
+        cursor.turns = self
+        return cursor
 
     def _wait_turn(self) -> None:
         name = str(self.settings_dict["NAME"])
