@@ -1,4 +1,4 @@
-"""SQLite for several web processes: writers take turns instead of polling.
+"""SQLite for several web processes: writers take turns, the longest waiters not last.
 
 Every transaction takes SQLite's write lock at ``BEGIN IMMEDIATE`` (settings: the worker and
 the web processes share one file). A writer that finds it taken is left to SQLite's busy
@@ -6,14 +6,15 @@ handler, which sleeps 1, 2, 5 … then 100 ms between tries: under a few dozen r
 the lock stood free while the waiters slept, and the last in line waited seconds (issue 19,
 event intake on SQLite: p99 5.9 s at 16 clients).
 
-Here a transaction first takes this process's lock for the database (a waiting thread is woken
-the moment it is released), then an exclusive ``flock`` on ``<database>.writelock`` (the turn
-among processes, tried every millisecond or two), then ``BEGIN IMMEDIATE`` as before; both are
-released as soon as the transaction commits or rolls back. A write outside a transaction
-(autocommit: a token's last use, a session) takes its turn for the one statement too: polling
-SQLite's lock against writers handed it from one to the next, it found it free too seldom and
-waited seconds. A writer that waits longer than the
-busy timeout goes on to ``BEGIN`` and to SQLite's own wait, so a stuck transaction still ends
+Here a transaction first takes an exclusive ``flock`` on ``<database>.writelock`` (the turn;
+each connection opens the file itself, so threads of one process take turns like processes),
+tried every millisecond by every waiter alike, then ``BEGIN IMMEDIATE`` as before; the turn is
+given back as soon as the transaction commits or rolls back. (A per-process lock in front of
+it, tried first, let one process's threads hand the turn among themselves and starve the
+other process.) A write outside a transaction (autocommit: a token's last use, a session)
+takes its turn for the one statement too: polling SQLite's lock against writers handed it
+from one to the next, it found it free too seldom and waited seconds. A writer that waits
+longer than the busy timeout goes on to ``BEGIN`` and to SQLite's own wait, so a stuck transaction still ends
 in "database is locked" (a 503), never in a request hanging for ever. Another program on the
 file (the ``sqlite3`` shell, a backup) is met by SQLite's lock as before. Not for an in-memory
 database (the tests'), where the connection is one.
@@ -23,20 +24,13 @@ from __future__ import annotations
 
 import fcntl
 import os
-import threading
 import time
 
 from django.db.backends.sqlite3 import base
 
-_LOCKS: dict[str, threading.Lock] = {}
-_LOCKS_GUARD = threading.Lock()
-# Between two tries of the file lock: from half a millisecond, doubling up to two.
-_FIRST_PAUSE, _LONGEST_PAUSE = 0.0005, 0.002
-
-
-def _process_lock(name: str) -> threading.Lock:
-    with _LOCKS_GUARD:
-        return _LOCKS.setdefault(name, threading.Lock())
+# Between two tries of the turn: every waiter, however long it has waited, tries as often as a
+# newcomer (SQLite's busy handler backs off to 100 ms, so the longest waiters lost every race).
+_PAUSE = 0.001
 
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
@@ -82,7 +76,6 @@ class _Cursor(base.SQLiteCursorWrapper):
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _turn_fd: int | None = None
-    _turn_thread: threading.Lock | None = None
 
     def _writers_queue(self) -> bool:
         return not self.is_in_memory_db()
@@ -95,11 +88,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _wait_turn(self) -> None:
         name = str(self.settings_dict["NAME"])
         deadline = time.monotonic() + float(self.settings_dict["OPTIONS"].get("timeout", 5))
-        lock = _process_lock(name)
-        if not lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            return  # SQLite's own wait decides
         fd = os.open(f"{name}.writelock", os.O_RDWR | os.O_CREAT, 0o600)
-        pause = _FIRST_PAUSE
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -107,19 +96,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     os.close(fd)
-                    lock.release()
-                    return
-                time.sleep(pause)
-                pause = min(pause * 2, _LONGEST_PAUSE)
-        self._turn_fd, self._turn_thread = fd, lock
+                    return  # SQLite's own wait decides
+                time.sleep(_PAUSE)
+        self._turn_fd = fd
 
     def _end_turn(self) -> None:
-        fd, lock = self._turn_fd, self._turn_thread
-        self._turn_fd = self._turn_thread = None
+        fd, self._turn_fd = self._turn_fd, None
         if fd is not None:
             os.close(fd)  # closing the descriptor releases the flock
-        if lock is not None:
-            lock.release()
 
     def _start_transaction_under_autocommit(self):
         if self._writers_queue():
