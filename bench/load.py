@@ -135,6 +135,7 @@ def _prepare(backend: str, scale: str, tokens_path: Path, residents: int) -> dic
     tokens = {
         "staff": [token_issue(user=u)[0] for u in staff],
         "residents": residents_open(residents),
+        "warm": residents_open(WARM_RESIDENTS, offset=residents),
         "texts": report_texts(),
     }
     tokens_path.write_text(json.dumps(tokens, ensure_ascii=False))
@@ -157,6 +158,45 @@ def _serve(env: dict, port: int) -> subprocess.Popen:
             time.sleep(0.3)
     proc.kill()
     raise SystemExit("the server did not start")
+
+
+WARM_RESIDENTS = 64
+
+
+def _warm(scenario: str, port: int, tokens_path: Path, clients: int) -> None:
+    """Before the measured run: each web process loads what its first requests load (the
+    word segmenter and the classifier's model for a report, each thread's connection and its
+    page cache), which took seconds under load and is not what the target is about. ``clients``
+    requests at once, four rounds, by staff or by the warm-up residents (not the pool's)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    tokens = json.loads(tokens_path.read_text())
+    base = f"http://127.0.0.1:{port}"
+
+    def one(i: int) -> None:
+        if scenario == "lists":
+            path = ("/api/v1/areas/", "/api/v1/cases/", "/api/v1/members/")[i % 3]
+            req = urllib.request.Request(
+                base + path + "?page_size=20",
+                headers={"Authorization": f"Bearer {tokens['staff'][i % len(tokens['staff'])]}"},
+            )
+        else:
+            body = json.dumps({"description": tokens["texts"][-1 - i]}).encode()
+            req = urllib.request.Request(
+                base + "/api/v1/cases/",
+                data=body,
+                headers={
+                    "Authorization": f"Bearer {tokens['warm'][i % len(tokens['warm'])]}",
+                    "Content-Type": "application/json",
+                },
+            )
+        try:
+            urllib.request.urlopen(req, timeout=120).read()
+        except OSError:
+            pass
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(one, range(min(clients * 4, WARM_RESIDENTS))))
 
 
 def _locust(scenario: str, port: int, tokens: Path, clients: int, seconds: int) -> dict:
@@ -226,6 +266,7 @@ def main() -> None:
         server = _serve(env, port)
         try:
             for scenario in [args.scenario] if args.scenario else ["lists", "intake"]:
+                _warm(scenario, port, tokens, args.clients)
                 r = _locust(scenario, port, tokens, args.clients, args.seconds)
                 rps_target, p99_target = TARGETS[scenario]
                 met = r["rps"] >= rps_target and r["p99"] <= p99_target and r["errors"] == 0
