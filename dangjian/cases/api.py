@@ -541,7 +541,11 @@ def list_events(request, params: Query[EventListParams]):
         stage=params.stage,
     )
     now = timezone.now()
-    return paginate(request, _LabelledPage(qs), lambda e: event_out(e, request.auth, now))
+    return paginate(
+        request,
+        _LabelledPage(selectors.page_columns(qs)),
+        lambda e: event_out(e, request.auth, now),
+    )
 
 
 @router.post("/", response={200: EventDetailOut, **ERRORS})

@@ -184,6 +184,14 @@ def member_list(
     )
 
 
+def page_columns(qs):
+    """``member_list`` as a list answer reads it (``api.schemas.member_out``): every column of
+    the member, and only the names of its organization and unit (the whole rows were a third
+    of the objects' building time)."""
+    own = [f.name for f in Member._meta.concrete_fields]
+    return qs.only(*own, "org__name", "unit__name")
+
+
 def member_get(
     user, pk: int, action: str = "members.view", *, view_action: str | None = None
 ) -> Member:

@@ -49,7 +49,7 @@ def list_members(request, params: Query[ListParams]):
     args = params.dict()
     args.pop("page"), args.pop("page_size")
     qs = selectors.member_list(request.auth, **MemberFilters(**args).selector_args())
-    return paginate(request, qs, member_out)
+    return paginate(request, selectors.page_columns(qs), member_out)
 
 
 @router.post("/", response={200: MemberOut, **ERRORS})

@@ -11,15 +11,21 @@ from ninja import Schema
 
 from dangjian.core.api import iso as _iso
 from dangjian.core.apidates import BirthDate, RecordedDate
+from dangjian.core.choices import label
 from dangjian.core.crypto import mask
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.members import selectors
 from dangjian.members.models import (
     TRANSFER_FLOW,
     Category,
+    Education,
+    Ethnicity,
+    Gender,
     Member,
     MemberTransfer,
     MobileRegistration,
+    Occupation,
+    Status,
     transfer_action_label,
 )
 
@@ -78,25 +84,25 @@ def member_out(m: Member) -> dict:
         "id": m.pk,
         "name": m.name,
         "gender": m.gender,
-        "gender_label": m.get_gender_display(),
+        "gender_label": label(Gender, m.gender),
         "ethnicity": m.ethnicity,
-        "ethnicity_label": m.get_ethnicity_display(),
+        "ethnicity_label": label(Ethnicity, m.ethnicity),
         "birth_date": m.birth_date,
         "age": m.age(today),
         "id_number": mask("id_number", m.id_number),
         "phone": mask("phone", m.phone),
         "education": m.education,
-        "education_label": m.get_education_display() if m.education else "",
+        "education_label": label(Education, m.education) if m.education else "",
         "occupation": m.occupation,
-        "occupation_label": m.get_occupation_display() if m.occupation else "",
+        "occupation_label": label(Occupation, m.occupation) if m.occupation else "",
         "work_unit": m.work_unit,
         "joined_on": m.joined_on,
         "confirmed_on": m.confirmed_on,
         "party_age": m.party_age(today),
         "status": m.status,
-        "status_label": m.get_status_display(),
+        "status_label": label(Status, m.status),
         "suspended_on": m.suspended_on,
-        "categories": [{"code": c, "label": str(Category(c).label)} for c in m.category_codes()],
+        "categories": [{"code": c, "label": label(Category, c)} for c in m.category_codes()],
         "org_id": m.org_id,
         "org_name": m.org.name,
         "unit_id": m.unit_id,
