@@ -27,6 +27,7 @@ import builtins
 import functools
 import inspect
 import re
+import textwrap
 import types
 from dataclasses import dataclass
 
@@ -90,11 +91,44 @@ def _module(filename: str) -> tuple[dict[int, ast.AST], tuple[str, ...]]:
     return nodes, tuple(source.splitlines())
 
 
+@functools.cache
+def _file_lines(filename: str) -> tuple[str, ...]:
+    try:
+        with open(filename, encoding="utf-8") as f:
+            return tuple(f.read().splitlines())
+    except (OSError, ValueError):
+        return ()
+
+
+def _last_line(code: types.CodeType) -> int:
+    """The last source line of ``code`` and of the functions defined in it."""
+    last = max((end for _, end, _, _ in code.co_positions() if end), default=code.co_firstlineno)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            last = max(last, _last_line(const))
+    return last
+
+
 def _source(func: types.FunctionType) -> tuple[ast.AST | None, tuple[str, ...]]:
-    """``func``'s syntax tree and its file's lines (None when its source cannot be read)."""
+    """``func``'s syntax tree and source lines (None when its source cannot be read): its own
+    lines parsed (about a tenth of its module's), else its module's."""
     code = func.__code__
-    nodes, lines = _module(code.co_filename)
-    return nodes.get(code.co_firstlineno), lines
+    lines = _file_lines(code.co_filename)
+    segment = lines[code.co_firstlineno - 1 : _last_line(code)]
+    if segment:
+        text = textwrap.dedent("\n".join(segment))
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            tree = None
+        if (
+            tree is not None
+            and tree.body
+            and isinstance(tree.body[0], ast.FunctionDef | ast.AsyncFunctionDef)
+        ):
+            return tree.body[0], tuple(text.splitlines())
+    nodes, all_lines = _module(code.co_filename)
+    return nodes.get(code.co_firstlineno), all_lines
 
 
 def _source_tree(func: types.FunctionType) -> ast.AST | None:
