@@ -168,3 +168,22 @@ def test_a_talent_offered_twice_is_refused_as_documented(world, api):
     again = api.post(a, TALENTS, data)
     assert again.status_code == 422
     assert _messages(_documented(TALENTS, "post", again)) == {"已登记过该特长"}
+
+
+@pytest.mark.django_db
+def test_a_transfer_moved_by_its_kind_s_flow_is_refused_as_documented(world, api):
+    """The transfer service picks its flow from a table by the transfer's kind
+    (``TRANSFER_FLOWS[kind]``): each flow's refusals are listed."""
+    from dangjian.members import services
+    from tests.members.helpers import member
+
+    street = world.users["street"]
+    m = member(street, world.orgs["grid_branch"], name="周八")
+    t = services.transfer_request(
+        actor=street, member=m, kind="out_of_system", to_org_name="中共某省某县委组织部"
+    )
+    url = f"/api/v1/members/transfers/{t.pk}/transitions"
+    assert api.post(street, url, {"action": "reject_out"}).status_code == 200
+    again = api.post(street, url, {"action": "approve_out"})
+    assert again.status_code == 409
+    assert _documented("/api/v1/members/transfers/{transfer_id}/transitions", "post", again)
