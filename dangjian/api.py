@@ -22,7 +22,7 @@ from dangjian.cases.api import router as cases_router
 from dangjian.cases.batch_api import router as cases_batch_router
 from dangjian.cases.visits.api import router as visits_router
 from dangjian.console.audit_api import router as audit_router
-from dangjian.core import inbox_api
+from dangjian.core import inbox_api, refusals
 from dangjian.core.api import (
     ERROR_DESCRIPTIONS,
     ValidationErrorOut,
@@ -82,7 +82,9 @@ class _API(NinjaAPI):
     def get_openapi_operation_id(self, operation) -> str:
         module = operation.view_func.__module__
         module = _OPERATION_MODULES.get(module, module)
-        return f"{module}_{operation.view_func.__name__}".replace(".", "_")
+        op_id = f"{module}_{operation.view_func.__name__}".replace(".", "_")
+        _VIEWS[op_id] = operation.view_func
+        return op_id
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         """The document, with the uploaded ``file`` of every multipart body marked required.
@@ -106,6 +108,9 @@ class _API(NinjaAPI):
 
 _WRITES = ("post", "put", "patch", "delete")
 _VALIDATION_REF = "#/components/schemas/ValidationErrorOut"
+_ERROR_REF = "#/components/schemas/ErrorOut"
+# Each operation's view function, by operationId (``_API.get_openapi_operation_id``).
+_VIEWS: dict = {}
 
 
 def _describe_errors(schema: dict) -> None:
@@ -125,12 +130,36 @@ def _describe_errors(schema: dict) -> None:
             operation["responses"] = responses
             if method in _WRITES and "422" not in responses:
                 responses["422"] = {}
+            found = ()
+            if method in _WRITES and operation.get("operationId") in _VIEWS:
+                found = refusals.route_refusals(_VIEWS[operation["operationId"]])
+            if any(r.status == 409 for r in found) and "409" not in responses:
+                responses["409"] = {
+                    "content": {"application/json": {"schema": {"$ref": _ERROR_REF}}}
+                }
             for code, answer in responses.items():
                 if code not in ERROR_DESCRIPTIONS:
                     continue
                 answer["description"] = ERROR_DESCRIPTIONS[code]
                 if code == "422":
                     answer["content"] = {"application/json": {"schema": {"$ref": _VALIDATION_REF}}}
+                _list_refusals(answer, [r for r in found if str(r.status) == code])
+
+
+def _list_refusals(answer: dict, found: list) -> None:
+    """The business refusals of one route under its 409 or 422 (``core.refusals``): in the
+    description for people, as ``x-refusals`` (field and message) for programs."""
+    if not found:
+        return
+    lines = [
+        f"- {r.message}" if r.field == refusals.ALL else f"- `{r.field}`：{r.message}"
+        for r in found
+    ]
+    answer["description"] += (
+        f"\n\n本接口按业务规则拒绝的情形（{refusals.HOLE}为随情况填入的内容）：\n"
+        + "\n".join(lines)
+    )
+    answer["x-refusals"] = [r.as_dict() for r in found]
 
 
 def _docs_need_login(view):

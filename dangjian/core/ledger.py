@@ -30,7 +30,7 @@ GENESIS = "0" * 64
 def idempotency_key(source: str, rule: str, subject: str | int) -> str:
     key = f"{source}:{rule}:{subject}"
     if len(key) > 200:
-        raise ValidationError({"idempotency_key": ["幂等键过长"]})
+        raise ValidationError({"idempotency_key": ["幂等键过长"]})  # invariant
     return key
 
 
@@ -104,7 +104,7 @@ def account_open(
 ) -> LedgerAccount:
     """The account for ``code`` in ``ledger``, opened if new."""
     if ledger not in LEDGERS:
-        raise ValidationError({"ledger": [f"未知台账：{ledger}"]})
+        raise ValidationError({"ledger": [f"未知台账：{ledger}"]})  # invariant
     account, _ = LedgerAccount.objects.get_or_create(
         ledger=ledger,
         code=code,
@@ -137,22 +137,23 @@ def post(
     if existing is not None:
         return existing
     if ledger not in LEDGERS:
-        raise ValidationError({"ledger": [f"未知台账：{ledger}"]})
+        raise ValidationError({"ledger": [f"未知台账：{ledger}"]})  # invariant
     if len(entries) < 2:
-        raise ValidationError({"entries": ["一笔交易至少包含两条分录"]})
+        raise ValidationError({"entries": ["一笔交易至少包含两条分录"]})  # invariant
     amounts: dict[int, Decimal] = {}
     for account, value in entries:
         if account.ledger != ledger:
+            # invariant: the caller names the ledger's own accounts
             raise ValidationError({"entries": [f"账户{account.code}不属于{LEDGERS[ledger]}台账"]})
         amount = _amount(value)
         if amount == 0:
-            raise ValidationError({"entries": ["分录金额不能为零"]})
+            raise ValidationError({"entries": ["分录金额不能为零"]})  # invariant
         amounts[account.pk] = amounts.get(account.pk, Decimal(0)) + amount
     if sum(amounts.values(), Decimal(0)) != 0:
-        raise ValidationError({"entries": ["借贷不平：分录合计必须为零"]})
+        raise ValidationError({"entries": ["借贷不平：分录合计必须为零"]})  # invariant
     amounts = {k: v for k, v in amounts.items() if v != 0}
     if len(amounts) < 2:
-        raise ValidationError({"entries": ["一笔交易至少涉及两个账户"]})
+        raise ValidationError({"entries": ["一笔交易至少涉及两个账户"]})  # invariant
 
     head, _ = LedgerHead.objects.get_or_create(ledger=ledger)
     head = LedgerHead.objects.select_for_update().get(pk=head.pk)
@@ -215,7 +216,7 @@ def accounts_open_many(
     ``owner_type``, ``owner_id``, ``area_path``, ``org_path``) that do not exist yet, in bulk;
     returns the id of every account by code."""
     if ledger not in LEDGERS:
-        raise ValidationError({"ledger": [f"未知台账：{ledger}"]})
+        raise ValidationError({"ledger": [f"未知台账：{ledger}"]})  # invariant
     codes = list({s["code"] for s in specs})
     found: dict[str, int] = dict(
         bulk.values_in(LedgerAccount, "code", codes, ("code", "id"), where={"ledger": ledger})
@@ -273,7 +274,7 @@ def post_many(*, ledger: str, postings: Sequence[Posting], actor=None) -> dict[s
     Returns the transaction id of every key posted now.
     """
     if ledger not in LEDGERS:
-        raise ValidationError({"ledger": [f"未知台账：{ledger}"]})
+        raise ValidationError({"ledger": [f"未知台账：{ledger}"]})  # invariant
     if not postings:
         return {}
     head, _ = LedgerHead.objects.get_or_create(ledger=ledger)
@@ -292,13 +293,13 @@ def post_many(*, ledger: str, postings: Sequence[Posting], actor=None) -> dict[s
         for account_id, value in p.entries:
             amount = _amount(value)
             if amount == 0:
-                raise ValidationError({"entries": ["分录金额不能为零"]})
+                raise ValidationError({"entries": ["分录金额不能为零"]})  # invariant
             amounts[account_id] = amounts.get(account_id, Decimal(0)) + amount
         if sum(amounts.values(), Decimal(0)) != 0:
-            raise ValidationError({"entries": [f"借贷不平：{p.key}"]})
+            raise ValidationError({"entries": [f"借贷不平：{p.key}"]})  # invariant
         amounts = {k: v for k, v in amounts.items() if v != 0}
         if len(amounts) < 2:
-            raise ValidationError({"entries": ["一笔交易至少涉及两个账户"]})
+            raise ValidationError({"entries": ["一笔交易至少涉及两个账户"]})  # invariant
         todo.append((p, amounts))
     if not todo:
         return {}
@@ -310,12 +311,13 @@ def post_many(*, ledger: str, postings: Sequence[Posting], actor=None) -> dict[s
     ):
         locked[pk] = (led, name, bool(neg), _decimal(bal))
     if len(locked) != len(account_ids):
-        raise ValidationError({"entries": ["账户不存在"]})
+        raise ValidationError({"entries": ["账户不存在"]})  # invariant
     running = {pk: v[3] for pk, v in locked.items()}
     for _p, amounts in todo:
         for pk, amount in amounts.items():
             led, name, neg, _bal = locked[pk]
             if led != ledger:
+                # invariant: the caller names the ledger's own accounts
                 raise ValidationError({"entries": [f"账户{name}不属于{LEDGERS[ledger]}台账"]})
             running[pk] += amount
             if not neg and running[pk] < 0:

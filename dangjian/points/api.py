@@ -271,7 +271,7 @@ def award_list(request, f: Query[AwardFilter]):
         request.auth,
         scheme_id=_pk(f.scheme),
         state=f.state,
-        user_id=f.user,
+        user_id=_pk(f.user),
         area=_pk(f.area),
         period=f.period,
     )

@@ -4,6 +4,15 @@ transaction after rows went in, and is sent SIGKILL. The next ``dangjian worker`
 task its dead predecessor left running: the import is reported as interrupted (the state and
 the Chinese message its starter sees), and no member row of the half-done write is left.
 
+Every other kind of task (``core.worker.declared()``: the member jobs, each periodic sweep, the
+assessment recompute, the roll-up refresh, ...) is killed for real as well, all with one kill:
+one worker takes one task of each kind through its own claim, one after another, and is held
+as each starts (``task_started``: claimed, ``RUNNING`` under its id, the task's code next);
+killed there, the sweep the next worker runs first reports each as interrupted by what its kind
+declared. One process and one kill keep it to seconds; the same worker id, row state and sweep
+are what a kill inside any one of them leaves (tests/ops/test_interrupted_tasks.py checks each
+kind's report on its own, the member import above a kill deep inside a write).
+
 The database the worker uses is the test's own: on SQLite the migrated in-memory test database
 is copied to a file for the worker and copied back for the checks; on PostgreSQL the worker
 connects to the test database. The hold is a marker file: the held worker's checkpoint (called
@@ -27,12 +36,13 @@ from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from dangjian.core import worker
-from dangjian.core.models import AuditEntry
+from dangjian.core.models import AuditEntry, Notification
 from dangjian.members import jobs
 from dangjian.members.models import JobState, Member
 from tests import world as world_mod
 from tests.members.helpers import xlsx
 from tests.members.test_excel import HEADER, row
+from tests.ops.test_interrupted_tasks import _enqueue
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -70,6 +80,36 @@ def held(pk):
     return wrapped
 
 job_runs._checkpoint = held
+from dangjian.cli import main
+main(["worker", "--interval", "0.2", "--no-startup-delay"])
+"""
+
+
+# The project's worker, held as each task starts: while another task waits, the same worker
+# takes it (the loop of ``db_worker`` once more, under the same worker id), so it ends up
+# holding one task of every kind queued; then it waits until it is killed.
+HELD_AT_EVERY_TASK = """
+import os, time
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
+import django
+django.setup()
+from django_tasks_db.compat import task_started
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+from dangjian.core import worker
+
+def held(sender, task_result, **kwargs):
+    if DBTaskResult.objects.ready().exists():
+        Worker(
+            queue_names=["*"], interval=0, batch=True, backend_name="default",
+            startup_delay=False, max_tasks=1, worker_id=worker.worker_id(),
+            excluded_queue_names=[],
+        ).run()
+    open(os.environ["HOLD_MARKER"], "w").close()
+    while True:
+        time.sleep(1)
+
+task_started.connect(held, weak=False)
 from dangjian.cli import main
 main(["worker", "--interval", "0.2", "--no-startup-delay"])
 """
@@ -202,3 +242,72 @@ def test_a_worker_killed_inside_an_import_leaves_it_interrupted_and_nothing_writ
         action="core.task_interrupted", object_id=str(task.pk)
     ).exists()
     assert AuditEntry.objects.filter(action="members.job_interrupted").count() == 1
+
+
+def _killed(script: str, env: dict, tmp_path: Path) -> str:
+    """Run ``script`` (a held worker) until it holds, SIGKILL it: its worker id."""
+    held = subprocess.Popen(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        _wait_for(tmp_path / "held", held)
+        held.send_signal(signal.SIGKILL)
+    finally:
+        if held.poll() is None:
+            held.kill()
+        held.wait(timeout=10)
+        if held.stderr is not None:
+            held.stderr.close()
+    assert held.returncode == -signal.SIGKILL
+    return f"{worker.worker_id().rpartition(':')[0]}:{held.pid}"
+
+
+def test_one_worker_killed_holding_every_kind_of_task_leaves_each_interrupted(tmp_path, settings):
+    from dangjian.assessment.tasks import assessment_nightly
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    w = world_mod.build()
+    kinds = sorted(worker.declared())
+    queued, job = {}, None
+    for path in kinds:
+        if path == "dangjian.assessment.tasks.assessment_nightly":  # started from the console
+            queued[path] = assessment_nightly.enqueue(year=2026, actor_id=w.users["admin"].pk).id
+        else:
+            result, started = _enqueue(path, w)
+            queued[path], job = result.pk, started or job
+    assert job is not None and len(queued) == len(kinds) >= 10
+    database = tmp_path / "db.sqlite3"
+    _to_file(database)
+
+    dead_id = _killed(HELD_AT_EVERY_TASK, _env(tmp_path), tmp_path)
+    _from_file(database)
+    rows = DBTaskResult.objects.filter(pk__in=queued.values())
+    # Each taken by the one worker through its own claim, and left running when it died.
+    assert {(r.task_path, r.status) for r in rows} == {(p, "RUNNING") for p in kinds}
+    assert all(r.worker_ids == [dead_id] for r in rows)
+
+    # What the next worker does first (``cli.run_worker``).
+    periodic = len(kinds) - 2  # all but the member job and the console's recompute
+    assert worker.interrupted_tasks_sweep() == {"interrupted": len(kinds), "requeued": periodic}
+    for path, pk in queued.items():
+        row = DBTaskResult.objects.get(pk=pk)
+        assert row.status == "FAILED", path
+        assert row.exception_class_path == worker.INTERRUPTED_CLASS
+        assert row.traceback == (
+            f"后台任务“{worker.task_label(path)}”已中断：后台处理进程（{dead_id}）已退出，任务没有完成"
+        )
+        assert AuditEntry.objects.filter(action="core.task_interrupted", object_id=str(pk)).exists()
+    # The periodic sweeps are queued again; the member job and the person who started the
+    # recompute are told.
+    again = DBTaskResult.objects.filter(status="READY").values_list("task_path", flat=True)
+    assert len(again) == periodic and set(again) < set(kinds)
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED
+    assert job.detail.startswith("后台处理进程已中断（进程已退出）")
+    note = Notification.objects.get(recipient=w.users["admin"], kind="core.task_interrupted")
+    assert note.title == "后台任务“考核评价夜间重算”已中断"
+    assert worker.interrupted_tasks_sweep()["interrupted"] == 0  # reported once

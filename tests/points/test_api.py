@@ -139,3 +139,13 @@ def test_lists_do_not_grow_queries_with_rows(world, api, django_assert_max_num_q
     ):
         with django_assert_max_num_queries(12):
             assert api.get(staff, BASE + path).status_code == 200
+
+
+def test_an_award_filter_id_out_of_range_is_404_not_a_server_error(world, api):
+    """Found by the fuzz bench as a resident on SQLite (issue 19): ``?user=`` past SQLite's
+    integer reached the query (OverflowError, 500); it reads as absent, as ``?scheme=`` does."""
+    u = resident(world)
+    for name in ("user", "scheme", "area"):
+        r = api.get(u, f"{BASE}/awards/?{name}={2**63}")
+        assert r.status_code == 404, (name, r.content)
+    assert api.get(u, f"{BASE}/awards/?user={u.pk}").status_code == 200

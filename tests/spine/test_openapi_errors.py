@@ -51,7 +51,7 @@ def test_every_write_route_declares_422_with_the_field_errors(path, method):
     """Any write route refuses a JSON body that is not an object (422) before it runs."""
     answer = _responses(path, method)["422"]
     assert _body_ref(answer) == VALIDATION
-    assert answer["description"] == ERROR_DESCRIPTIONS["422"]
+    assert answer["description"].startswith(ERROR_DESCRIPTIONS["422"])
 
 
 @pytest.mark.parametrize(("path", "method"), ON_AN_OBJECT)
@@ -69,7 +69,11 @@ def test_every_error_answer_is_described_in_chinese_with_its_body():
             for code, answer in operation["responses"].items():
                 if not code.startswith("4"):
                     continue
-                assert answer["description"] == ERROR_DESCRIPTIONS[code], (path, method, code)
+                assert answer["description"].startswith(ERROR_DESCRIPTIONS[code]), (
+                    path,
+                    method,
+                    code,
+                )
                 assert _body_ref(answer) == (VALIDATION if code == "422" else ERROR)
 
 
