@@ -5039,6 +5039,18 @@ ROUTES += [
     Route(
         "console", "/dues/?level=warning", "dues_member", "export", "POST", EXPORT, control=False
     ),
+    # A user's own background jobs: the export names a job by its kind, state and progress,
+    # never the probe's name; tests/web/test_list_sort_export.py exports the insider's jobs.
+    Route("console", "/members/jobs/", "export_job", "export", "POST", EXPORT, control=False),
+    Route(
+        "console",
+        "/members/jobs/?sort=-created",
+        "import_job",
+        "export",
+        "POST",
+        EXPORT,
+        control=False,
+    ),
     Route(
         "console",
         "/dues/pay-batch/",

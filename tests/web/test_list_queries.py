@@ -134,3 +134,18 @@ def test_dashboard_boards_sorted_and_exported_in_fixed_queries(world, client):
 
     assert ArrearsRow.objects.count() >= 2
     assert (_counts(client, board), _counts(client, arrears)) == few
+
+
+def test_background_jobs_sorted_and_exported_in_fixed_queries(world, client):
+    from dangjian.members.models.jobs import MemberJob
+
+    client.force_login(world.users["admin"])
+    crossscope.FACTORIES["export_job"](world)
+    url = "/members/jobs/?sort=-created"
+    few = _counts(client, url)
+    for i in range(4):
+        MemberJob.objects.create(
+            kind="import", state="failed", actor=world.users["admin"], detail=f"查询计数{i}"
+        )
+    assert MemberJob.objects.filter(actor=world.users["admin"]).count() >= 5
+    assert _counts(client, url) == few

@@ -442,6 +442,11 @@ def cases() -> list[ListCase]:
             accounts.INVITATIONS,
             ("people_invitation", "people_registration"),
         ),
+        ListCase(
+            "/members/jobs/",
+            members.JOBS,
+            ("import_job", "export_job"),
+        ),
     ]
 
 
