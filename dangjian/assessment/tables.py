@@ -140,3 +140,26 @@ RECTIFICATIONS = Table(
         Column("state", "状态", "get_state_display", ("state",)),
     ),
 )
+
+
+def _indicators(s) -> str:
+    return "；".join(f"{i.name}（{i.weight}分）" for i in s.indicators.all())
+
+
+# A year's star-rating schemes (评星方案): one row a scheme, its thresholds as numbers and its
+# indicators with their weights (the scheme's cards below the page's summary show them all).
+SCHEMES = Table(
+    title="评星定级方案",
+    object_type="assessment.scheme",
+    columns=(
+        Column("name", "方案", "name", ("name",)),
+        Column("sector", "领域", "get_sector_display", ("sector",)),
+        Column("five", "五星分数线", "five_star", ("five_star",)),
+        Column("four", "四星分数线", "four_star", ("four_star",)),
+        Column("three", "三星分数线", "three_star", ("three_star",)),
+        Column("two", "二星分数线", "two_star", ("two_star",)),
+        Column("one", "一星分数线", "one_star", ("one_star",)),
+        Column("cap", "五星比例上限", "five_star_cap", ("five_star_cap",)),
+        Column("indicators", "指标", _indicators),
+    ),
+)

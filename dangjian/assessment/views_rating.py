@@ -162,21 +162,27 @@ def objection_handle(request, objection):
 
 
 @console_view
+@L.exportable
 def scheme_list(request):
+    """A year's schemes (sortable in the summary; the export form's POST writes them)."""
     user = request.user
     _require(user)
     year, errors = _year(request)
-    schemes = list(selectors.schemes(user, year=year))
+    listed = L.listing_of(request, tables.SCHEMES)
+    qs = listed.order(selectors.schemes(user, year=year))
+    if listed.exporting:
+        return listed.export(qs, filters={"year": year})
     return render(
         request,
         "assessment/schemes.html",
         {
             "year": year,
             "errors": errors,
-            "schemes": schemes,
+            "schemes": list(qs),
             "sectors": Sector.choices,
             "computations": dict(indicators.choices()),
             "can_configure": services.can_configure(user),
+            "listing": listed,
         },
     )
 

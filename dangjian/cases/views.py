@@ -645,8 +645,10 @@ def metrics(request):
 
 
 @console_view
-@require_GET
+@require_POST
 def metrics_export(request):
+    """The figures as .xlsx: a POST of the page's export form (CSRF-protected; a link or an
+    image cannot start it), the filters in the query string; a GET answers 405."""
     user = request.user
     _require(user, "cases.view", "您没有导出事件统计的权限")
     form = _metrics_form(request, user)

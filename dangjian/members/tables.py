@@ -79,3 +79,22 @@ ELECTIONS = Table(
         Column("secretary", "书记", _secretary, ("secretary_name",)),
     ),
 )
+
+
+def _progress(job) -> str:
+    return f"{job.stage_text} {job.rows_done}/{job.rows_total}".strip()
+
+
+# The user's own background jobs (后台任务): each row prepared as the page prepares it
+# (``stage_text`` its stage); the rows done and in all as numbers.
+JOBS = Table(
+    title="后台任务",
+    object_type="members.job",
+    columns=(
+        Column("kind", "类型", "get_kind_display", ("kind",)),
+        Column("state", "状态", "get_state_display", ("state",)),
+        Column("progress", "进度", _progress, ("rows_done",)),
+        Column("detail", "说明", "detail", ("detail",)),
+        Column("created", "创建时间", "created_at", ("created_at",)),
+    ),
+)

@@ -13,8 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian.core.downloads import attachment
 from dangjian.core.errors import Conflict
 from dangjian.core.scope import scoped_object
-from dangjian.members import job_runs, jobs
+from dangjian.members import job_runs, jobs, tables
 from dangjian.members.views import PAGE_SIZE, REPORT_ERRORS_SHOWN, _render
+from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 from dangjian.web.paging import paginate
 
@@ -39,13 +40,27 @@ def _job_context(job) -> dict:
     }
 
 
-@console_view
-@require_GET
-def job_list(request):
-    page = paginate(request, jobs.job_list(request.user), PAGE_SIZE)
-    for job in page.object_list:
+def _with_stage(rows):
+    for job in rows:
         job.stage_text = jobs.stage_label(job)
-    return _render(request, "members/jobs.html", {"page": page, "file_days": job_runs.file_days()})
+    return rows
+
+
+@console_view
+@L.exportable
+def job_list(request):
+    """The user's own jobs (sortable; the export form's POST writes them)."""
+    listed = L.listing_of(request, tables.JOBS)
+    qs = listed.order(jobs.job_list(request.user))
+    if listed.exporting:
+        return listed.export(qs, prepare=_with_stage)
+    page = paginate(request, qs, PAGE_SIZE)
+    _with_stage(page.object_list)
+    return _render(
+        request,
+        "members/jobs.html",
+        {"page": page, "file_days": job_runs.file_days(), "listing": listed},
+    )
 
 
 @console_view

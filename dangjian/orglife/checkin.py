@@ -110,6 +110,7 @@ def session_checkin(*, actor, session: Session, token: str, now: dt.datetime | N
     row.leave_approved = False
     row.method = CheckinMethod.QR
     row.checked_in_at = now
+    row.leave_requested_at = None  # came after all: no leave left to approve
     row.save()
     audit.record(
         actor=actor,
@@ -155,6 +156,7 @@ def attendance_leave_request(
     row.leave_approved_by = None
     row.method = ""
     row.checked_in_at = None
+    row.leave_requested_at = now or timezone.now()
     row.save()
     b, a = audit.diff(before, audit.snapshot(row, ["status", "reason", "leave_approved"]))
     audit.record(

@@ -388,6 +388,9 @@ class Attendance(models.Model):
         _("签到方式"), max_length=16, choices=CheckinMethod.choices, blank=True
     )
     checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
+    # When the member asked for leave on the phone (``checkin.attendance_leave_request``),
+    # until the recorder marks the row: the recorder's to-do (``todos``, 审批请假).
+    leave_requested_at = models.DateTimeField(_("申请请假时间"), null=True, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ScopedManager()

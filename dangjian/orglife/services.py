@@ -430,6 +430,7 @@ def attendance_mark(
     row.reason = reason if status != AttendanceStatus.PRESENT else ""
     row.leave_approved = bool(leave_approved)
     row.leave_approved_by = actor if leave_approved else None
+    row.leave_requested_at = None  # a member's leave request, answered (the to-do is done)
     if status == AttendanceStatus.PRESENT:
         row.method = row.method or CheckinMethod.RECORDER
         row.checked_in_at = row.checked_in_at or timezone.now()

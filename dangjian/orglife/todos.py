@@ -3,7 +3,8 @@
 To-dos wait on the recorder (``Session.recorder``) and on those who manage the host
 organization or the one just above it (``orglife.manage``): a session under way or over with
 members not yet marked (登记出席), and a session over with everyone marked, to record and
-archive (归档). Read through ``selectors.session_list`` (the ``orglife.view`` scope).
+archive (归档); and the recorder's, a member's leave asked for on the phone (审批请假) until the
+row is marked. Read through ``selectors.session_list`` (the ``orglife.view`` scope).
 
 A member who attended a session held in the last month rates it on the phone (会后评价).
 
@@ -78,6 +79,34 @@ def _source(key, title, query, url_name):
     return items, count
 
 
+def _to_approve(user):
+    """Leave asked for on the phone (请假, awaiting approval) from scheduled sessions this user
+    records, until the recorder marks the row (``services.attendance_mark``)."""
+    sessions = selectors.session_list(user, state=SessionState.SCHEDULED).filter(
+        recorder__user_id=user.pk
+    )
+    return Attendance.objects.filter(
+        session__in=sessions.values("pk"),
+        status=AttendanceStatus.LEAVE,
+        leave_requested_at__isnull=False,
+    )
+
+
+def _approve_items(user):
+    rows = _to_approve(user).select_related("session").order_by("session__starts_at", "id")
+    return [
+        todo.Todo(
+            source="orglife.leave",
+            title="审批请假",
+            subject=f"{a.member_name} · {a.session.topic[:30]}",
+            url=reverse("console:orglife:session", args=[a.session_id]) + "#attendance",
+            object_id=a.pk,
+            due=a.session.starts_at,
+        )
+        for a in rows[:200]
+    ]
+
+
 RATE_WITHIN_DAYS = 30
 
 
@@ -125,6 +154,13 @@ def declare() -> None:
         "orglife.record", "填写记录并归档", _to_record, "console:orglife:session"
     )
     todo.declare("orglife.record", label="待归档的会议", items=items, count=count, module=MODULE)
+    todo.declare(
+        "orglife.leave",
+        label="待审批的请假",
+        items=_approve_items,
+        count=lambda u: _to_approve(u).count(),
+        module=MODULE,
+    )
     notify.declare_kind(KIND_SCHEDULED, "组织生活安排与变更")
 
 

@@ -424,7 +424,11 @@ def test_metrics_page_and_export(client, world, events, depts):
     body = r.content.decode()
     assert r.status_code == 200
     assert 'id="metrics-total"' in body and "龙桥社区" in body and "环卫所" in body
-    r = c.get(f"/cases/metrics/export/?area={world.nodes['community'].pk}&date_from=2025-06-01")
+    url = f"/cases/metrics/export/?area={world.nodes['community'].pk}&date_from=2025-06-01"
+    assert f'action="{url.replace("&", "&amp;")}"' in body  # the page's form posts the filters
+    assert c.get(url).status_code == 405  # a link or an image cannot start an export
+    assert not AuditEntry.objects.filter(action="cases.metrics_export").exists()
+    r = c.post(url)
     assert r.status_code == 200
     assert r["Content-Type"].startswith("application/vnd.openxmlformats")
     from dangjian.core.excel import read_rows
@@ -441,7 +445,7 @@ def test_metrics_page_and_export(client, world, events, depts):
 def test_metrics_out_of_scope_area_is_404(client, world, events):
     c = login(client, world.users["street3"])
     assert c.get(f"/cases/metrics/?area={world.nodes['community'].pk}").status_code == 404
-    r = c.get(f"/cases/metrics/export/?area={world.nodes['community'].pk}")
+    r = c.post(f"/cases/metrics/export/?area={world.nodes['community'].pk}")
     assert r.status_code == 404
     assert not AuditEntry.objects.filter(action="cases.metrics_export").exists()
 

@@ -69,3 +69,40 @@ def test_a_member_who_attended_rates_the_session(world, branch, ten, secretary):
         assert sources(u, "orglife.rate") == []
     with time_machine.travel(at(2026, 11, 20) + dt.timedelta(days=40), tick=False):
         assert sources(member_user(ten[2]), "orglife.rate") == []  # too long ago
+
+
+def test_a_leave_asked_for_on_the_phone_waits_on_the_recorder(world, branch, ten, secretary):
+    """The member's 请假 (awaiting approval) is the session's recorder's to-do, opening the
+    session's roster, until the recorder marks the row; no one else's."""
+    from dangjian.orglife import checkin
+
+    ten[1].user = secretary  # the recorder's file is the secretary's account
+    ten[1].save(update_fields=["user"])
+    u = member_user(ten[0])
+    with time_machine.travel(at(2026, 11, 1), tick=False):
+        s = schedule(secretary, branch, start=at(2026, 11, 20), recorder=ten[1])
+        assert sources(secretary, "orglife.leave") == []
+        row = checkin.attendance_leave_request(actor=u, session=s, reason="出差在外")
+        assert sources(secretary, "orglife.leave") == [row.pk]
+        item = todo.inbox(secretary, only=["orglife.leave"])[0]
+        assert item.url == f"/orglife/sessions/{s.pk}/#attendance" and item.due == s.starts_at
+        assert ten[0].name in item.subject and item.title == "审批请假"
+        assert todo.counts(secretary)["orglife.leave"] == 1
+        assert sources(world.users["street3"], "orglife.leave") == []
+        assert sources(u, "orglife.leave") == []
+        services.attendance_mark(
+            actor=secretary,
+            session=s,
+            member_id=ten[0].pk,
+            status="leave",
+            reason=row.reason,
+            leave_approved=True,
+        )
+        assert sources(secretary, "orglife.leave") == []
+        # Asked again and refused by the recorder (leave not approved): answered all the same.
+        checkin.attendance_leave_request(actor=u, session=s, reason="仍在外地")
+        assert sources(secretary, "orglife.leave") == [row.pk]
+        services.attendance_mark(
+            actor=secretary, session=s, member_id=ten[0].pk, status="leave", reason="未批准"
+        )
+        assert sources(secretary, "orglife.leave") == []

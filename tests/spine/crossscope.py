@@ -1388,11 +1388,12 @@ ROUTES += [
         "console",
         "/cases/metrics/export/",
         "event",
-        "list",
+        "export",
+        method="POST",
         control=False,
-        note="an .xlsx is compressed: tests/cases/test_console.py opens it",
+        note="counts only; tests/cases/test_console.py opens the .xlsx",
     ),
-    Route("console", "/cases/metrics/export/?area={id}", "area", "detail"),
+    Route("console", "/cases/metrics/export/?area={id}", "area", "detail", method="POST"),
     # Mobile
     Route("console", "/m/cases/", "event", "self", control=False),
     Route("console", "/m/cases/report/", "area", "self", control=False),
@@ -5038,6 +5039,18 @@ ROUTES += [
     ),
     Route(
         "console", "/dues/?level=warning", "dues_member", "export", "POST", EXPORT, control=False
+    ),
+    # A user's own background jobs: the export names a job by its kind, state and progress,
+    # never the probe's name; tests/web/test_list_sort_export.py exports the insider's jobs.
+    Route("console", "/members/jobs/", "export_job", "export", "POST", EXPORT, control=False),
+    Route(
+        "console",
+        "/members/jobs/?sort=-created",
+        "import_job",
+        "export",
+        "POST",
+        EXPORT,
+        control=False,
     ),
     Route(
         "console",

@@ -134,3 +134,39 @@ def test_dashboard_boards_sorted_and_exported_in_fixed_queries(world, client):
 
     assert ArrearsRow.objects.count() >= 2
     assert (_counts(client, board), _counts(client, arrears)) == few
+
+
+def test_background_jobs_sorted_and_exported_in_fixed_queries(world, client):
+    from dangjian.members.models.jobs import MemberJob
+
+    client.force_login(world.users["admin"])
+    crossscope.FACTORIES["export_job"](world)
+    url = "/members/jobs/?sort=-created"
+    few = _counts(client, url)
+    for i in range(4):
+        MemberJob.objects.create(
+            kind="import", state="failed", actor=world.users["admin"], detail=f"查询计数{i}"
+        )
+    assert MemberJob.objects.filter(actor=world.users["admin"]).count() >= 5
+    assert _counts(client, url) == few
+
+
+def test_rating_schemes_sorted_and_exported_in_fixed_queries(world, client):
+    from dangjian.assessment.models import IndicatorKind, Scheme, Sector
+    from dangjian.assessment.services import rating as rating_services
+
+    admin = world.users["admin"]
+    client.force_login(admin)
+    crossscope.FACTORIES["assess_rating"](world)
+    url = f"/assessment/schemes/?year={crossscope._ASSESS_YEAR}&sort=-five"
+    few = _counts(client, url)
+    taken = set(
+        Scheme.objects.filter(year=crossscope._ASSESS_YEAR).values_list("sector", flat=True)
+    )
+    for sector in [s for s in Sector.values if s not in taken]:
+        s = rating_services.scheme_create(actor=admin, sector=sector, year=crossscope._ASSESS_YEAR)
+        rating_services.indicator_set(
+            actor=admin, scheme=s, code="q", name="查询计数", weight=10, kind=IndicatorKind.MANUAL
+        )
+    assert Scheme.objects.filter(year=crossscope._ASSESS_YEAR).count() >= 3
+    assert _counts(client, url) == few

@@ -442,6 +442,16 @@ def cases() -> list[ListCase]:
             accounts.INVITATIONS,
             ("people_invitation", "people_registration"),
         ),
+        ListCase(
+            f"/assessment/schemes/?year={crossscope._ASSESS_YEAR}",
+            assessment.SCHEMES,
+            ("assess_rating",),
+        ),
+        ListCase(
+            "/members/jobs/",
+            members.JOBS,
+            ("import_job", "export_job"),
+        ),
     ]
 
 
