@@ -230,24 +230,7 @@ if __name__ == "__main__":
     os.environ.setdefault("BENCH_SQLITE_PATH", str(root / "var" / "bench" / "assessment.sqlite3"))
     from bench import common
 
-    if "--reuse" in sys.argv:
-        common.reuse(backend)
-    else:
-        common.setup(backend)
-        from django.core.management import call_command
-
-        t0 = time.perf_counter()
-        call_command(
-            "seed",
-            "--scale",
-            scale,
-            "--no-progress",
-            "--modules",
-            "members,cases,orglife,dues,development",
-        )
-        print(
-            f"seed --scale {scale}: {time.perf_counter() - t0:.1f} s ({common.database_version()})"
-        )
+    common.seeded(backend, scale, common.CITY_MODULES)
     result = run(
         int(os.environ.get("BENCH_ASSESSMENT_ITERATIONS", 50)),
         int(os.environ.get("BENCH_ASSESSMENT_WARMUP", 5)),

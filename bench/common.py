@@ -83,6 +83,25 @@ def reuse(backend: str) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
+CITY_MODULES = "members,cases,orglife,dues,development"
+
+
+def seeded(backend: str, scale: str, modules: str = CITY_MODULES) -> None:
+    """A fresh database seeded at ``scale`` with ``modules`` (timed and printed), or with
+    ``--reuse`` on the command line the one already seeded."""
+    import sys
+
+    if "--reuse" in sys.argv:
+        reuse(backend)
+        return
+    setup(backend)
+    from django.core.management import call_command
+
+    t0 = time.perf_counter()
+    call_command("seed", "--scale", scale, "--no-progress", "--modules", modules)
+    print(f"seed --scale {scale}: {time.perf_counter() - t0:.1f} s ({database_version()})")
+
+
 def _summary(times: list[float]) -> dict:
     times = sorted(times)
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]

@@ -174,24 +174,7 @@ if __name__ == "__main__":
     os.environ.setdefault("BENCH_SQLITE_PATH", str(root / "var" / "bench" / "dashboard.sqlite3"))
     from bench import common
 
-    if "--reuse" in sys.argv:
-        common.reuse(backend)
-    else:
-        common.setup(backend)
-        from django.core.management import call_command
-
-        t0 = time.perf_counter()
-        call_command(
-            "seed",
-            "--scale",
-            scale,
-            "--no-progress",
-            "--modules",
-            os.environ.get("BENCH_DASHBOARD_MODULES", "members,cases,orglife,dues,development"),
-        )
-        print(
-            f"seed --scale {scale}: {time.perf_counter() - t0:.1f} s ({common.database_version()})"
-        )
+    common.seeded(backend, scale, os.environ.get("BENCH_DASHBOARD_MODULES", common.CITY_MODULES))
     result = run(
         int(os.environ.get("BENCH_DASHBOARD_ITERATIONS", 50)),
         int(os.environ.get("BENCH_DASHBOARD_WARMUP", 5)),
