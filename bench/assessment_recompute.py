@@ -50,11 +50,14 @@ def _prepare(year: int) -> None:
     import random
     from decimal import Decimal
 
-    from dangjian.assessment.models import ManualScore
+    from dangjian.assessment.models import ManualScore, Scheme
     from dangjian.assessment.services import rating as rating_services
     from dangjian.demo import assessment_rating as demo
 
-    schemes = {s.sector: s for s in demo._schemes(year)}
+    # --reuse: the schemes of a run before stay.
+    schemes = {s.sector: s for s in Scheme.objects.filter(year=year)} or {
+        s.sector: s for s in demo._schemes(year)
+    }
     manual = {k: s.indicators.get(code=demo.MANUAL[0]) for k, s in schemes.items()}
     rng = random.Random("bench-assessment")
     ManualScore.objects.bulk_create(
