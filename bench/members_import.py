@@ -119,9 +119,9 @@ def _id_number(birth: dt.date, seq: int, male: bool) -> str:
 
 def build_rows(n: int, targets: list[tuple[str, str]], today: dt.date) -> list[list]:
     """The header (as the template writes it) and ``n`` valid member rows."""
+    from dangjian.core.months import add_months
     from dangjian.demo import names
     from dangjian.members import excel
-    from dangjian.members.models import add_months
 
     rng = random.Random(f"bench-members-{n}")
     header = [("*" if c.required else "") + c.header for c in excel.COLUMNS]

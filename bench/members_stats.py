@@ -64,6 +64,7 @@ def _users():
 
 def _sql_stats(connection, org_ranges, area_range, today, node):
     """``member_stats`` by hand: one GROUP BY statement per dimension."""
+    from dangjian.core.months import add_months
     from dangjian.members import selectors
     from dangjian.members.models import (
         Category,
@@ -72,7 +73,6 @@ def _sql_stats(connection, org_ranges, area_range, today, node):
         Gender,
         Occupation,
         Status,
-        add_months,
     )
 
     qn = connection.ops.quote_name

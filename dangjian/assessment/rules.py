@@ -26,6 +26,7 @@ from dangjian.assessment import inputs, thresholds
 from dangjian.assessment.models import WeakRule
 from dangjian.cases.models import RATED_SOURCES, SATISFIED_RATINGS, Event
 from dangjian.core import tree
+from dangjian.core.months import add_months, quarter_of
 from dangjian.members.models import Member, Status
 from dangjian.members.models.committee import (
     CommitteePost,
@@ -245,7 +246,7 @@ def rule_committee(ctx: Context) -> list[Finding]:
                 if c.last_secretary_end
                 else c.term_start
             )
-            limit = _add_months(since, months)
+            limit = add_months(since, months)
             if ctx.as_of > limit:
                 days = (ctx.as_of - since).days
                 out.append(
@@ -289,17 +290,6 @@ def rule_committee(ctx: Context) -> list[Finding]:
     return out
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, d)
-        except ValueError:
-            continue
-    raise ValueError(day)  # pragma: no cover
-
-
 # --- meetings ---------------------------------------------------------------------------------
 
 
@@ -309,7 +299,7 @@ def quarters_ended(ctx: Context, established: dt.date | None) -> list[int]:
     out = []
     for q in range(1, 5):
         start = dt.date(ctx.year, 3 * q - 2, 1)
-        end = _add_months(start, 3) - dt.timedelta(days=1)
+        end = add_months(start, 3) - dt.timedelta(days=1)
         if end >= ctx.as_of:
             break
         if established and established > start:
@@ -336,13 +326,13 @@ def rule_meetings(ctx: Context) -> list[Finding]:
     # ``month``: the session's local month as yyyymm (stored with the session).
     done: dict[int, set[tuple[str, int]]] = defaultdict(set)
     for org_id, kind, month in held.values_list("org_id", "session_type", "month").distinct():
-        done[org_id].add((kind, (month % 100 - 1) // 3 + 1))
+        done[org_id].add((kind, quarter_of(month % 100)))
     for org_id, kind, month in (
         SessionOrg.objects.filter(session__in=held)
         .values_list("org_id", "session__session_type", "session__month")
         .distinct()
     ):
-        done[org_id].add((kind, (month % 100 - 1) // 3 + 1))
+        done[org_id].add((kind, quarter_of(month % 100)))
     full = full_members(Context(ctx.year, ctx.as_of, ctx.values, branches))
     need = ctx.n("ASSESS_MISSED_QUARTERS")
     min_full = ctx.n("ASSESS_COMMITTEE_MIN_FULL")

@@ -89,3 +89,54 @@ PROJECTS = Table(
         Column("evaluation", "上级评价", "evaluation_score", ("evaluation_score",)),
     ),
 )
+
+
+def _who(s) -> str:
+    u = s.scored_by
+    return (u.real_name or u.username) if u is not None else ""
+
+
+SCORES = Table(
+    title="人工评分",
+    object_type="assessment.manualscore",
+    columns=(
+        Column("org", "党组织", "org.name", ("org_path",)),
+        Column("indicator", "指标", "indicator.name", ("indicator__name",)),
+        Column("points", "得分", "points", ("points",)),
+        Column("evidence", "佐证材料", lambda s: mask_text(s.evidence)),
+        Column("files", "佐证附件数", lambda s: len(s.evidence_files.all())),
+        Column("scorer", "评分人", _who),
+        Column("updated", "时间", "updated_at", ("updated_at",)),
+    ),
+)
+
+
+RANKINGS = Table(
+    title="软弱涣散排名",
+    object_type="assessment.ranking",
+    columns=(
+        Column("year", "年度", "year", ("year",)),
+        Column("county", "县(区)", "county.name", ("area_path",)),
+        Column("assessed", "参评组织", "assessed", ("assessed",)),
+        Column("flagged", "有情形", "flagged", ("flagged",)),
+        # A rate is written as a number (percent), not as text.
+        Column("share", "末位比例（%）", lambda r: round(float(r.share) * 100, 2), ("share",)),
+        Column("entries", "名单（个）", "entry_count", ("entry_count",)),
+        Column("state", "状态", "get_state_display", ("state",)),
+    ),
+)
+
+
+RECTIFICATIONS = Table(
+    title="整顿项目",
+    object_type="assessment.rectification",
+    columns=(
+        Column("year", "年度", "year", ("year",)),
+        Column("org", "党组织", "org_name", ("org_path",)),
+        Column("problems", "存在问题", lambda r: mask_text(r.problems)),
+        Column("leader", "责任领导", "leader", ("leader",)),
+        Column("deadline", "整顿期限", "deadline", ("deadline",)),
+        Column("reports", "进展报告（次）", "reports", ("reports",)),
+        Column("state", "状态", "get_state_display", ("state",)),
+    ),
+)

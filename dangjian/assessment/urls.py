@@ -3,6 +3,7 @@
 from django.urls import path
 
 from dangjian.assessment import views, views_evidence, views_projects, views_rating
+from dangjian.web.urls import file_paths
 
 app_name = "assessment"
 urlpatterns = [
@@ -20,14 +21,18 @@ urlpatterns = [
     path("schemes/<int:scheme_id>/", views_rating.scheme_edit, name="scheme"),
     path("scores/", views_rating.score_list, name="scores"),
     # Evidence files of a hand score and of a situation found by hand
-    path("scores/<int:score_id>/files/", views_evidence.score_file_upload, name="score_files"),
-    path(
-        "scores/<int:score_id>/files/<int:file_id>/",
+    *file_paths(
+        "scores/<int:score_id>/files/",
+        views_evidence.score_file_upload,
         views_evidence.score_file,
-        name="score_file",
+        names=("score_files", "score_file"),
     ),
-    path("flags/<int:flag_id>/files/", views_evidence.flag_file_upload, name="flag_files"),
-    path("flags/<int:flag_id>/files/<int:file_id>/", views_evidence.flag_file, name="flag_file"),
+    *file_paths(
+        "flags/<int:flag_id>/files/",
+        views_evidence.flag_file_upload,
+        views_evidence.flag_file,
+        names=("flag_files", "flag_file"),
+    ),
     path("projects/", views_projects.project_list, name="projects"),
     path("projects/new/", views_projects.project_new, name="project_new"),
     path("projects/<int:project_id>/", views_projects.project_detail, name="project"),

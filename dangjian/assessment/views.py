@@ -119,14 +119,19 @@ def _url(name, *args):
 
 
 @console_view
+@L.exportable
 def ranking_list(request):
     _require(request.user)
     year = _year(request)
-    qs = selectors.rankings(request.user, year=year)
+    listed = L.listing_of(request, tables.RANKINGS)
+    qs = listed.order(selectors.rankings(request.user, year=year))
+    if listed.exporting:
+        return listed.export(qs)
     return render(
         request,
         "assessment/rankings.html",
         {
+            "listing": listed,
             "page": paginate(request, qs, PAGE),
             "year": year,
             "section": "rankings",
@@ -173,6 +178,7 @@ def ranking_confirm(request, ranking_id: int):
 
 
 @console_view
+@L.exportable
 def rectification_list(request):
     _require(request.user)
     year = _int(request.GET.get("year"))
@@ -180,13 +186,17 @@ def rectification_list(request):
     if state not in RectificationState.values:
         state = ""
     area = _area(request)
-    qs = selectors.rectifications(
-        request.user, year=year, state=state, org=_org(request), area=area
+    listed = L.listing_of(request, tables.RECTIFICATIONS)
+    qs = listed.order(
+        selectors.rectifications(request.user, year=year, state=state, org=_org(request), area=area)
     )
+    if listed.exporting:
+        return listed.export(qs)
     return render(
         request,
         "assessment/rectifications.html",
         {
+            "listing": listed,
             "page": paginate(request, qs, PAGE),
             "year": year or "",
             "state": state,

@@ -202,6 +202,7 @@ def scheme_edit(request, scheme_id: int):
 
 
 @console_view
+@L.exportable
 def score_list(request):
     """The hand scores in scope (the source of a manual line), by organization and year."""
     user = request.user
@@ -212,16 +213,20 @@ def score_list(request):
     if org_id:
         org = selectors.visible_org(user, org_id)
         qs = qs.filter(tree.subtree_q("org_path", org.path))
-    qs = (
+    listed = L.listing_of(request, tables.SCORES)
+    qs = listed.order(
         qs.select_related("indicator", "org", "scored_by")
         .prefetch_related("evidence_files")
         .order_by("org_path", "indicator_id")
     )
+    if listed.exporting:
+        return listed.export(qs)
     page = paginate(request, qs, PAGE_SIZE)
     return render(
         request,
         "assessment/scores.html",
         {
+            "listing": listed,
             "year": year,
             "errors": errors,
             "page": page,

@@ -18,13 +18,13 @@ from dangjian.cadres.models import (
     ReserveCadre,
 )
 from dangjian.core import audit, scope
+from dangjian.core.months import add_months
 from dangjian.core.pinyin import initials
 from dangjian.core.validation import Errors, clean_text
 from dangjian.members.models import (
     Education,
     Gender,
     Member,
-    add_months,
 )
 from dangjian.members.sanctions import under_probation
 from dangjian.members.services.fields import CADRE_FIELD_LABELS, EARLIEST_BIRTH, _as_date

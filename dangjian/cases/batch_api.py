@@ -11,7 +11,7 @@ from ninja import Router, Schema
 from dangjian.accounts import labels
 from dangjian.cases import batch, selectors
 from dangjian.cases.api import EventOut, event_out
-from dangjian.core.api import ERRORS, id_list
+from dangjian.core.api import ERRORS, batch_run
 from dangjian.core.ids import pk_or_404
 
 router = Router(tags=["网格事件"])
@@ -36,13 +36,15 @@ def batch_dispatch(request, data: BatchDispatchIn):
     ``department_id``, each by the move its state allows (dispatch, or redispatch of a returned
     event). All or nothing: when any event is refused none is dispatched and the answer is 422
     with ``errors.event_ids`` naming each refused event and the reason."""
-    moved = batch.event_batch_dispatch(
-        actor=request.auth,
-        event_ids=id_list(data.event_ids),
-        department_id=pk_or_404(data.department_id),
-        note=data.note,
+    department_id = pk_or_404(data.department_id)
+    moved, qs = batch_run(
+        request,
+        batch.event_batch_dispatch,
+        selectors.event_list,
+        data,
+        ids="event_ids",
+        department_id=department_id,
     )
-    qs = selectors.event_list(request.auth).filter(pk__in=[e.pk for e in moved]).order_by("id")
     now = timezone.now()
     items = [event_out(e, request.auth, now) for e in labels.label_departments(qs)]
     department = moved[0].department

@@ -28,6 +28,7 @@ from dangjian.cases.models import (
     State,
 )
 from dangjian.core import scope, tree
+from dangjian.core.months import next_month
 from dangjian.core.validation import ALL_CONTROL_RE
 from dangjian.core.validators import parse_month
 from dangjian.core.workdays import OFFICE_TZ
@@ -203,8 +204,7 @@ def _period_stage(qs, period: str | None, stage: str | None):
         qs = qs.filter(STAGES[stage], opened_at__isnull=False)
     if month is not None:
         start = timezone.make_aware(dt.datetime.combine(month, dt.time()))
-        nxt = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        end = timezone.make_aware(dt.datetime.combine(nxt, dt.time()))
+        end = timezone.make_aware(dt.datetime.combine(next_month(month), dt.time()))
         qs = qs.filter(**{f"{field}__gte": start, f"{field}__lt": end})
     return qs
 

@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from dangjian.cases import intake_views, views
+from dangjian.web.urls import file_paths
 
 app_name = "cases"
 urlpatterns = [
@@ -17,6 +18,11 @@ urlpatterns = [
     path("visits/", include("dangjian.cases.visits.urls")),
     path("<int:event_id>/", views.event_detail, name="detail"),
     path("<int:event_id>/transition/", views.event_transition, name="transition"),
-    path("<int:event_id>/attachments/", views.event_attach, name="attach"),
-    path("<int:event_id>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
+    *file_paths(
+        "<int:event_id>/attachments/",
+        views.event_attach,
+        views.attachment,
+        names=("attach", "attachment"),
+        file_id="attachment_id",
+    ),
 ]

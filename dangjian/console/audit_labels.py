@@ -126,6 +126,7 @@ ACTION_LABELS = {
     "orglife.session.review": "督查组织生活记录",
     "orglife.attendance.checkin": "会议签到",
     "orglife.attendance.mark": "登记出席情况",
+    "orglife.attendance.leave_request": "党员请假",
     "orglife.rating.submit": "评价组织生活",
     "orglife.vote.record": "登记表决结果",
     "dues.profile_set": "设置党费类别和缴费基数",

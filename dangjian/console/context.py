@@ -71,6 +71,8 @@ MENU = (
     ),
     MenuItem("积分", "console:points:schemes", "points.view", group="assessment"),
     MenuItem("积分评议", "console:points:review", "points.review", group="assessment"),
+    MenuItem("积分记录", "console:points:awards", "points.view", group="assessment"),
+    MenuItem("积分兑换", "console:points:redemptions", "points.view", group="assessment"),
     MenuItem("用户与授权", "console:accounts:users", "accounts.view", group="system"),
     MenuItem("职能部门", "console:accounts:departments", "accounts.view", group="system"),
     MenuItem("审计日志", "console:audit", "audit.view", group="system"),

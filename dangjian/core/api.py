@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 from ninja import Field, Schema
 from ninja.errors import ValidationError as NinjaValidationError
@@ -182,6 +183,29 @@ def id_list(values: list[int] | None) -> list[int]:
     """The ids of a batch body (``[3, 5, …]``; none given reads as none chosen, for the
     service to refuse by name); an id out of range reads as absent (404), as everywhere."""
     return [pk_or_404(v) or 0 for v in values or []]
+
+
+M = TypeVar("M", bound=Model)
+
+
+def batch_run(
+    request,
+    service: Callable[..., Sequence[M]],
+    visible: Callable[[Any], QuerySet],
+    data: Schema,
+    *,
+    ids: str,
+    **checked: Any,
+) -> tuple[Sequence[M], QuerySet]:
+    """A batch route's work (issue 18): the all-or-nothing ``service`` run by the caller with
+    the body's fields as its keywords (the body is named as the service's arguments), the list
+    of ids ``ids`` through ``id_list``, and ``checked`` (the fields the route has read itself)
+    in place of the body's; answered with the rows it moved and the same rows read back
+    through the caller's scope (``visible(user)``, the list's selector) in id order."""
+    arguments = {**data.model_dump(), ids: id_list(getattr(data, ids)), **checked}
+    moved = service(actor=request.auth, **arguments)
+    rows = visible(request.auth).filter(pk__in=[row.pk for row in moved]).order_by("id")
+    return moved, rows
 
 
 def iso(value) -> str | None:

@@ -14,7 +14,6 @@ the same day of the month N months earlier, or that month's last day when it has
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 from django.core import checks
@@ -24,6 +23,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from dangjian.core.conf import setting
+from dangjian.core.months import add_months
 
 MIN_MONTHS = 6
 DEFAULT_MONTHS = 12
@@ -54,12 +54,7 @@ def audit_retention_months() -> int:
 def months_before(moment: dt.datetime, months: int) -> dt.datetime:
     """``moment`` (aware) ``months`` calendar months earlier, in UTC, the day clamped to the
     month's last day (as PostgreSQL does)."""
-    utc = moment.astimezone(dt.UTC)
-    index = utc.year * 12 + (utc.month - 1) - months
-    year, month = divmod(index, 12)
-    month += 1
-    day = min(utc.day, calendar.monthrange(year, month)[1])
-    return utc.replace(year=year, month=month, day=day)
+    return add_months(moment.astimezone(dt.UTC), -months)
 
 
 def audit_cutoff(now: dt.datetime | None = None) -> dt.datetime:

@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.months import add_years
+
 # --- ID numbers (GB 11643) -----------------------------------------------------------------
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -286,10 +288,7 @@ def fmt_date(day: dt.date) -> str:
 def plan_ceiling(today: dt.date | None = None) -> dt.date:
     """The latest planned date: ``PLAN_YEARS`` years after today."""
     today = today or _today()
-    try:
-        return today.replace(year=today.year + PLAN_YEARS)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year + PLAN_YEARS, day=28)
+    return add_years(today, PLAN_YEARS)
 
 
 def date_range_message(

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from dangjian.core import scope, tree
 from dangjian.core.choices import label
+from dangjian.core.months import add_months_key, month_key
 from dangjian.core.validators import parse_month
 from dangjian.dashboard.models import Rollup
 from dangjian.dashboard.rollups import engine
@@ -25,7 +26,7 @@ VIEW = "dashboard.view"
 
 def parse_period(value: str | None, today: dt.date | None = None) -> int:
     """``YYYY-MM`` (empty: the current month) as ``YYYYMM``."""
-    return engine.month_key(parse_month(value) or today or timezone.localdate())
+    return month_key(parse_month(value) or today or timezone.localdate())
 
 
 def period_code(month: int) -> str:
@@ -174,7 +175,7 @@ def series(user, node, figure: str, months: int = 12, period: str | None = None)
         raise ValidationError({"months": ["月数应在1至36之间"]})
     area = node_of(user, node)
     last = parse_period(period)
-    ms = [engine.add_months(last, -i) for i in range(int(months) - 1, -1, -1)]
+    ms = [add_months_key(last, -i) for i in range(int(months) - 1, -1, -1)]
     got = dict(Rollup.objects.filter(area_id=area.pk, month__in=ms).values_list("month", "values"))
     items = []
     for m in ms:
@@ -198,7 +199,7 @@ def trends(area: Area, period: str | None = None, months: int = 12) -> dict[str,
     """Every figure and ratio of ``area`` (already checked visible) month by month, from one
     query: the sparklines of the console page."""
     last = parse_period(period)
-    ms = [engine.add_months(last, -i) for i in range(months - 1, -1, -1)]
+    ms = [add_months_key(last, -i) for i in range(months - 1, -1, -1)]
     got = dict(Rollup.objects.filter(area_id=area.pk, month__in=ms).values_list("month", "values"))
     out: dict[str, list] = {}
     for code in FIGURES:

@@ -1,8 +1,9 @@
 """Background work of the dashboard, run by ``dangjian worker`` (django-tasks).
 
-``rollups_refresh_task`` recomputes the roll-ups of the last ``months`` months from raw data.
-The domain modules sit below the dashboard and cannot call it, so the roll-ups are kept
-current by this task: run it every few minutes, either ``manage.py dashboard_recompute
+``rollups_refresh_task`` recomputes the roll-ups of the last ``months`` months from raw data,
+and the earlier months of the last year whose raw data changed since its last run (read from
+the audit trail: ``dashboard.rollups.stale``). The domain modules sit below the dashboard and
+cannot call it, so the roll-ups are kept current by this task: run it every few minutes, either ``manage.py dashboard_recompute
 --enqueue`` from cron, or once with ``reschedule_minutes`` so that each run enqueues the next.
 """
 

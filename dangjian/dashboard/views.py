@@ -11,6 +11,7 @@ from django.shortcuts import render
 
 from dangjian.core.ids import pk_or_404
 from dangjian.dashboard import selectors
+from dangjian.web import listing as L
 from dangjian.web.decorators import console_view
 
 SPARK_W, SPARK_H = 96, 24
@@ -53,6 +54,8 @@ CONSOLE_LISTS = (
     ("/api/v1/dashboard/arrears/", "/dashboard/arrears/"),
     ("/api/v1/cases/?", "/cases/?"),
     ("/api/v1/assessment/rectifications/?", "/assessment/rectifications/?"),
+    ("/api/v1/points/awards/?", "/points/awards/?"),
+    ("/api/v1/points/redemptions/?", "/points/redemptions/?"),
 )
 
 
@@ -129,9 +132,10 @@ def _int(value):
 
 
 @console_view
+@L.exportable
 def compliance(request):
     """The compliance board from the roll-ups (the live one: ``/orglife/compliance/``)."""
-    from dangjian.dashboard import boards
+    from dangjian.dashboard import boards, tables
     from dangjian.web.paging import paginate
 
     node = pk_or_404(_int(request.GET.get("node")))
@@ -144,18 +148,30 @@ def compliance(request):
     except ValidationError as exc:
         error = next(iter(exc.message_dict.values()))[0]
         qs, header = boards.compliance_board(request.user, node=node)
+    listed = L.listing_of(request, tables.COMPLIANCE)
+    qs = listed.order(qs)
+    if listed.exporting:
+        return listed.export(qs)
     page = paginate(request, qs, 50)
     return render(
         request,
         "dashboard/compliance.html",
-        {"header": header, "page": page, "error": error, "node": node, "colour": colour or ""},
+        {
+            "listing": listed,
+            "header": header,
+            "page": page,
+            "error": error,
+            "node": node,
+            "colour": colour or "",
+        },
     )
 
 
 @console_view
+@L.exportable
 def arrears(request):
     """Members in arrears from the roll-ups (the live list: ``/dues/arrears/``)."""
-    from dangjian.dashboard import boards
+    from dangjian.dashboard import boards, tables
     from dangjian.web.paging import paginate
 
     node = pk_or_404(_int(request.GET.get("node")))
@@ -166,9 +182,13 @@ def arrears(request):
     except ValidationError as exc:
         error = next(iter(exc.message_dict.values()))[0]
         qs = boards.arrears(request.user, node=node)
+    listed = L.listing_of(request, tables.ARREARS)
+    qs = listed.order(qs)
+    if listed.exporting:
+        return listed.export(qs)
     page = paginate(request, qs, 50)
     return render(
         request,
         "dashboard/arrears.html",
-        {"page": page, "error": error, "node": node, "level": level or ""},
+        {"listing": listed, "page": page, "error": error, "node": node, "level": level or ""},
     )

@@ -19,6 +19,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from dangjian.core import crypto, tree
+from dangjian.core.months import add_months
 from dangjian.core.pinyin import initials
 from dangjian.core.validators import id_number_check_digit
 from dangjian.demo import names
@@ -169,7 +170,7 @@ class Planner:
                 a.notice_start = day
             elif n == 15:
                 a.admitted_on = a.probation_start = day
-                a.probation_end = S.add_months(day, S.PROBATION_MONTHS)
+                a.probation_end = add_months(day, S.PROBATION_MONTHS)
             elif n == 17:
                 a.approved_on = day
             elif n == 23:

@@ -33,6 +33,7 @@ from dangjian.cadres.models import (
     ReserveCadre,
 )
 from dangjian.core import crypto, tree
+from dangjian.core.months import add_months, add_years
 from dangjian.core.pinyin import initials
 from dangjian.core.validators import id_number_check_digit
 from dangjian.demo import names
@@ -48,7 +49,6 @@ from dangjian.members.models import (
     Status,
     UnitRole,
     UnitRoleCode,
-    add_months,
 )
 from dangjian.organizations.models import OrgDomain, OrgForm, OrgKind, PartyOrg
 from dangjian.territory.models import Area, AreaKind
@@ -131,10 +131,6 @@ def _pick(rng: random.Random, weighted):
         if x <= 0:
             return value
     return weighted[-1][0]
-
-
-def _years_ago(today: dt.date, years: int) -> dt.date:
-    return add_months(today, -12 * years)
 
 
 @dataclass
@@ -269,7 +265,7 @@ class MemberPlanner:
         else:
             low, high = _pick(rng, AGE_BANDS)
         age = rng.randint(low, high)
-        birth = _years_ago(today, age) - dt.timedelta(days=rng.randint(1, 364))
+        birth = add_years(today, -age) - dt.timedelta(days=rng.randint(1, 364))
         roll = rng.random()
         if roll < 0.04:
             status = Status.PROBATIONARY
@@ -450,7 +446,7 @@ class MemberPlanner:
             return m, m.name, m.gender, m.birth_date, education
         female = rng.random() < 0.3
         age = rng.randint(35, 57) if secretary else rng.randint(26, 58)
-        birth = _years_ago(today, age) - dt.timedelta(days=rng.randint(1, 364))
+        birth = add_years(today, -age) - dt.timedelta(days=rng.randint(1, 364))
         college_share = 0.9 if secretary else 0.8
         education = (
             rng.choice((Education.COLLEGE, Education.COLLEGE, Education.BACHELOR, Education.MASTER))
@@ -554,7 +550,7 @@ class MemberPlanner:
                 birth = (
                     member.birth_date
                     if member is not None
-                    else _years_ago(self.today, age) - dt.timedelta(days=rng.randint(1, 364))
+                    else add_years(self.today, -age) - dt.timedelta(days=rng.randint(1, 364))
                 )
                 reserve = ReserveCadre(
                     name=name,

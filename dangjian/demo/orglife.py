@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from dangjian.cadres.models import Cadre, CadrePosition, Committee
 from dangjian.core.files import file_store_bytes
+from dangjian.core.months import add_months, month_key
 from dangjian.demo.terms import seed_terms
 from dangjian.members.models import Member, Status
 from dangjian.members.models.committee import (
@@ -44,7 +45,6 @@ from dangjian.orglife.models import (
     Session,
     SessionState,
     SessionType,
-    month_key,
 )
 
 BATCH = 5000
@@ -82,14 +82,8 @@ def _aware(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 
 def _months_back(today: dt.date, n: int) -> list[tuple[int, int]]:
-    out = []
-    y, m = today.year, today.month
-    for _ in range(n):
-        m -= 1
-        if m == 0:
-            y, m = y - 1, 12
-        out.append((y, m))
-    return list(reversed(out))
+    """The ``n`` months before ``today``'s, oldest first, as (year, month)."""
+    return [(d.year, d.month) for d in (add_months(today, -i) for i in range(n, 0, -1))]
 
 
 def seed_orglife(b, users: dict, progress: bool = False) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dangjian.members.committee_services import add_years
+from dangjian.core.months import add_years
 from dangjian.members.models import Member
 from dangjian.members.models.committee import (
     CommitteePost,

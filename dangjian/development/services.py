@@ -30,6 +30,7 @@ from django.utils import timezone
 from dangjian.accounts.models import User, UserKind
 from dangjian.core import audit, scope, tree, workflow
 from dangjian.core.errors import Conflict
+from dangjian.core.months import add_months
 from dangjian.core.validation import clean_free_text
 from dangjian.core.validation import clean_text as _text
 from dangjian.core.validators import (
@@ -440,7 +441,7 @@ def _apply(actor, a: Applicant, row: ApplicantStep, kind, number, day, data) -> 
         return
     if kind == StepAction.EXTEND:
         a.extension_months = data["months"]
-        a.probation_end = S.add_months(a.probation_end, data["months"])
+        a.probation_end = add_months(a.probation_end, data["months"])
         data["probation_end"] = a.probation_end.isoformat()
         return
     a.step = number
@@ -456,7 +457,7 @@ def _apply(actor, a: Applicant, row: ApplicantStep, kind, number, day, data) -> 
         a.notice_start = dt.date.fromisoformat(data["notice_start"])
     elif number == 15:
         a.admitted_on = a.probation_start = day
-        a.probation_end = S.add_months(day, S.PROBATION_MONTHS)
+        a.probation_end = add_months(day, S.PROBATION_MONTHS)
         data["probation_end"] = a.probation_end.isoformat()
     elif number == S.MEMBER_STEP:
         a.approved_on = day

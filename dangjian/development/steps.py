@@ -20,15 +20,7 @@ from dataclasses import dataclass
 
 from dangjian.core import workdays
 from dangjian.core.conf import setting
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    import calendar
-
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
+from dangjian.core.months import add_months
 
 STAGES = {
     1: "申请入党",

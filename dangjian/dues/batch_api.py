@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.utils import timezone
 from ninja import Router, Schema
 
-from dangjian.core.api import ERRORS, id_list
+from dangjian.core.api import ERRORS, batch_run
 from dangjian.dues import batch, calc, selectors
 from dangjian.dues.api import PaymentOut, payment_out
 
@@ -49,15 +49,10 @@ def payment_batch(request, data: PaymentBatchIn):
         if data.month not in (None, "")
         else calc.month_of(timezone.localdate())
     )
-    made = batch.payment_batch_create(
-        actor=request.auth,
-        member_ids=id_list(data.member_ids),
-        month=month,
-        paid_on=data.paid_on,
+    made, rows = batch_run(
+        request, batch.payment_batch_create, selectors.payments, data, ids="member_ids", month=month
     )
-    ids = [p.pk for p in made]
-    months = selectors.payment_months(ids)
-    rows = selectors.payments(request.auth).filter(pk__in=ids).order_by("id")
+    months = selectors.payment_months([p.pk for p in made])
     items = [payment_out(p, months.get(p.pk, [])) for p in rows]
     return {
         "count": len(items),

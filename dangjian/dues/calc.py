@@ -1,8 +1,10 @@
-"""Month arithmetic and the computed assessments: pure functions over plain values.
+"""Dues months and the computed assessments: pure functions over plain values.
 
-A month is the ``date`` of its first day. The amount owed for a month comes from the base
-record in force (the latest whose effective month is not after it) unless an approved
-hardship decision covers it (waiver: nothing; reduction: its amount).
+A month is the ``date`` of its first day, taken and moved by ``core.months`` (its ``first_of``
+as ``month_of``, ``add_months`` and ``months_between`` here, the dues modules' spelling). The
+amount owed for a month comes from the base record in force (the latest whose effective month
+is not after it) unless an approved hardship decision covers it (waiver: nothing; reduction:
+its amount).
 """
 
 from __future__ import annotations
@@ -15,27 +17,18 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
+from dangjian.core.months import add_months as add_months
+from dangjian.core.months import first_of as month_of
+from dangjian.core.months import months_between as months_between
+
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
 ZERO = Decimal("0.00")
 
 
-def month_of(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def add_months(month: dt.date, n: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def months_between(a: dt.date, b: dt.date) -> int:
-    """How many months ``b`` is after ``a`` (negative: before)."""
-    return (b.year - a.year) * 12 + b.month - a.month
-
-
 def month_range(first: dt.date, last: dt.date) -> list[dt.date]:
     """The months from ``first`` to ``last`` inclusive (empty when ``last`` is before)."""
-    return [add_months(first, i) for i in range(months_between(first, last) + 1)]
+    start = month_of(first)
+    return [add_months(start, i) for i in range(months_between(first, last) + 1)]
 
 
 def month_text(month: dt.date) -> str:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from dangjian.core import scope, tree
 from dangjian.core.conf import setting
-from dangjian.members.models import add_months
+from dangjian.core.months import add_months
 from dangjian.members.models.committee import (
     CommitteePost,
     CommitteeSeat,

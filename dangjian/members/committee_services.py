@@ -14,6 +14,7 @@ from django.db import transaction
 from dangjian.core import audit, scope, tree
 from dangjian.core.conf import setting
 from dangjian.core.errors import Conflict
+from dangjian.core.months import add_years
 from dangjian.core.validation import Errors
 from dangjian.members.models import Member, Status
 from dangjian.members.models.committee import (
@@ -88,13 +89,6 @@ def term_source(org: PartyOrg) -> str:
     if org.term_years and low <= org.term_years <= high:
         return "本组织设定的任期"
     return "基层党委默认任期"
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def term_end(org: PartyOrg, term_start: dt.date) -> dt.date:

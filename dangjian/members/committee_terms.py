@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from dangjian.core import audit, scope, tree
 from dangjian.core.errors import Conflict
+from dangjian.core.months import add_years
 from dangjian.core.validation import Errors, clean_text, one_line
 from dangjian.members.committee_services import (
     BRANCH_KINDS,
@@ -25,7 +26,6 @@ from dangjian.members.committee_services import (
     SMALL_POSTS,
     VIEW,
     _date,
-    add_years,
     full_member_count,
 )
 from dangjian.members.models import Member, Status

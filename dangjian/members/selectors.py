@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from dangjian.core import crypto, scope, tree
 from dangjian.core.conf import setting
+from dangjian.core.months import add_months
 from dangjian.core.validation import ALL_CONTROL_RE
 from dangjian.members.models import (
     Category,
@@ -31,7 +32,6 @@ from dangjian.members.models import (
     TransferState,
     UnitRole,
     UnitRoleCode,
-    add_months,
 )
 from dangjian.organizations.models import PartyOrg
 from dangjian.territory.models import Area

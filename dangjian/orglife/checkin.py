@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from dangjian.core import audit, scope
 from dangjian.core.conf import setting
 from dangjian.core.errors import Conflict
+from dangjian.core.textmask import mask_text
+from dangjian.core.validation import clean_text
 from dangjian.members.models import Member
 from dangjian.orglife.models import (
     Attendance,
@@ -114,6 +117,52 @@ def session_checkin(*, actor, session: Session, token: str, now: dt.datetime | N
         obj=row,
         before=before,
         after={"status": row.status, "method": row.method},
+        org_path=session.org_path,
+    )
+    return row
+
+
+@transaction.atomic
+def attendance_leave_request(
+    *, actor, session: Session, reason: str, now: dt.datetime | None = None
+) -> Attendance:
+    """A member on the roster asks for leave from a session that has not started (issue 18,
+    the phone): their row reads 请假 with the reason, awaiting the recorder's approval
+    (``services.attendance_mark`` with ``leave_approved``). Refused, with the reason, once the
+    session has started, been cancelled or archived, or when the member has checked in."""
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    member = Member.objects.filter(user_id=actor.pk, left_on__isnull=True).first()
+    row = (
+        Attendance.objects.select_for_update().filter(session=session, member=member).first()
+        if member is not None
+        else None
+    )
+    if row is None:
+        raise scope.Forbidden("您不在本次组织生活的名单中，无需请假")
+    if session.state != SessionState.SCHEDULED:
+        raise Conflict(f"本次组织生活{session.get_state_display()}，不能再请假")
+    if (now or timezone.now()) >= session.starts_at:
+        raise Conflict("本次组织生活已开始，不能再请假；请向记录人说明情况")
+    if row.status == AttendanceStatus.PRESENT:
+        raise Conflict("您已签到，不能再请假")
+    text = mask_text(clean_text(str(reason or "").replace("\r", ""), 200))
+    if not text:
+        raise ValidationError({"reason": ["请假原因：请填写请假原因"]})
+    before = audit.snapshot(row, ["status", "reason", "leave_approved"])
+    row.status = AttendanceStatus.LEAVE
+    row.reason = text
+    row.leave_approved = False
+    row.leave_approved_by = None
+    row.method = ""
+    row.checked_in_at = None
+    row.save()
+    b, a = audit.diff(before, audit.snapshot(row, ["status", "reason", "leave_approved"]))
+    audit.record(
+        actor=actor,
+        action="orglife.attendance.leave_request",
+        obj=row,
+        before=b,
+        after=a,
         org_path=session.org_path,
     )
     return row

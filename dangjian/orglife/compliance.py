@@ -44,6 +44,7 @@ from dangjian.cadres.models import Cadre, CadrePosition, Committee
 from dangjian.core import scope, tree
 from dangjian.core.choices import label
 from dangjian.core.conf import setting
+from dangjian.core.months import next_month, quarter_of
 from dangjian.members.models import Member, Status
 from dangjian.members.models.committee import CommitteePost, CommitteeSeat
 from dangjian.organizations.models import OrgDomain, OrgKind, PartyOrg
@@ -102,9 +103,7 @@ class Span:
     @property
     def end(self) -> dt.date:
         """The first day after the span."""
-        if self.last_month == 12:
-            return dt.date(self.year + 1, 1, 1)
-        return dt.date(self.year, self.last_month + 1, 1)
+        return next_month(dt.date(self.year, self.last_month, 1))
 
     @property
     def keys(self) -> range:
@@ -131,7 +130,7 @@ class Span:
         if kind == "year":
             return [Span("year", self.year, 1)]
         if kind == "quarter":
-            q1, q2 = (self.first_month - 1) // 3 + 1, (self.last_month - 1) // 3 + 1
+            q1, q2 = quarter_of(self.first_month), quarter_of(self.last_month)
             return [Span("quarter", self.year, q) for q in range(q1, q2 + 1)]
         return [Span("month", self.year, m) for m in range(self.first_month, self.last_month + 1)]
 
@@ -143,7 +142,7 @@ def parse_period(value: str | None, today: dt.date | None = None) -> Span:
     """``2026`` / ``2026-Q3`` / ``2026-11``; empty: the current quarter."""
     today = today or timezone.localdate()
     if not value:
-        return Span("quarter", today.year, (today.month - 1) // 3 + 1)
+        return Span("quarter", today.year, quarter_of(today.month))
     m = _PERIOD_RE.match(value.strip())
     if not m or not 2000 <= int(m.group(1)) <= 2100:
         raise ValidationError({"period": ["期间格式应为 2026、2026-Q3 或 2026-11"]})

@@ -230,10 +230,6 @@ class PlanItem(models.Model):
 # --- sessions ----------------------------------------------------------------------------------
 
 
-def month_key(day: dt.date) -> int:
-    return day.year * 100 + day.month
-
-
 class Session(models.Model):
     org = models.ForeignKey(
         PartyOrg,

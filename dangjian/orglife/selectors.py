@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from dangjian.core import scope, tree
+from dangjian.core.months import next_month
 from dangjian.members.models import Member
 from dangjian.members.models.committee import CommitteeSeat, CommitteeStatus
 from dangjian.organizations.models import OrgKind, PartyOrg
@@ -228,8 +229,11 @@ def base_get(user, pk: int) -> Base:
 
 
 def month_range(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
-    start = timezone.make_aware(dt.datetime(year, month, 1))
-    end = timezone.make_aware(dt.datetime(year + (month == 12), 1 if month == 12 else month + 1, 1))
+    first = dt.date(year, month, 1)
+    start, end = (
+        timezone.make_aware(dt.datetime.combine(day, dt.time()))
+        for day in (first, next_month(first))
+    )
     return start, end
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from dangjian.core import audit, scope, tree, workflow
 from dangjian.core.errors import Conflict
+from dangjian.core.months import month_key
 from dangjian.core.textmask import mask_text
 from dangjian.core.validation import Errors, clean_text
 from dangjian.core.validators import PARTY_FOUNDED, date_range_message, plan_ceiling
@@ -30,6 +31,7 @@ from dangjian.orglife import quorum, rules
 from dangjian.orglife.checkin import (  # noqa: F401 (the check-in lives in its own module)
     CHECKIN,
     TOKEN_SALT,
+    attendance_leave_request,
     checkin_token,
     checkin_window,
     qr_period_seconds,
@@ -50,7 +52,6 @@ from dangjian.orglife.models import (
     SessionType,
     Vote,
     VoteKind,
-    month_key,
 )
 
 MANAGE = "orglife.manage"

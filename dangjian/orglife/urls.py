@@ -3,6 +3,7 @@
 from django.urls import path
 
 from dangjian.orglife import views
+from dangjian.web.urls import file_paths
 
 app_name = "orglife"
 urlpatterns = [
@@ -21,8 +22,12 @@ urlpatterns = [
     ),
     path("sessions/<int:session_id>/minutes/", views.session_minutes, name="minutes"),
     path("sessions/<int:session_id>/transition/", views.session_transition, name="transition"),
-    path("sessions/<int:session_id>/photos/", views.session_photo_upload, name="photo_upload"),
-    path("sessions/<int:session_id>/photos/<int:file_id>/", views.session_photo, name="photo"),
+    *file_paths(
+        "sessions/<int:session_id>/photos/",
+        views.session_photo_upload,
+        views.session_photo,
+        names=("photo_upload", "photo"),
+    ),
     path("plans/", views.plan_list, name="plans"),
     path("plans/new/", views.plan_new, name="plan_new"),
     path("plans/<int:plan_id>/", views.plan_detail, name="plan"),

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dangjian.core import scope, workflow
 from dangjian.core.errors import Conflict
 from dangjian.core.ids import MAX_PK, pk_or_404
+from dangjian.core.months import add_months, next_month
 from dangjian.core.scope import scoped_object
 from dangjian.organizations.models import OrgKind, PartyOrg
 from dangjian.orglife import compliance, feedback, plans, selectors, services, tables
@@ -106,8 +107,8 @@ def calendar_view(request):
                 for d in week
             ]
         )
-    prev_m = (first - dt.timedelta(days=1)).strftime("%Y-%m")
-    next_m = (first + dt.timedelta(days=32)).strftime("%Y-%m")
+    prev_m = add_months(first, -1).strftime("%Y-%m")
+    next_m = next_month(first).strftime("%Y-%m")
     children = []
     if org is not None:
         children = list(
@@ -157,17 +158,23 @@ def _checkin_qr(request, s):
     }
 
 
+def _qr_page(request, s, template: str):
+    """The session's current check-in code in ``template``, never cached (404 when the session
+    is not checking in)."""
+    qr = _checkin_qr(request, s)
+    if qr is None:
+        raise Http404("本次组织生活不在签到中")
+    response = render(request, template, {"qr": qr, "s": s})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @console_view
 @require_GET
 @scoped_object("session_id", selectors.session_get, name="s")
 def session_checkin_qr(request, s):
     """The QR fragment the session page and the projector screen fetch again every period."""
-    qr = _checkin_qr(request, s)
-    if qr is None:
-        raise Http404("本次组织生活不在签到中")
-    response = render(request, "orglife/_checkin_qr.html", {"qr": qr, "s": s})
-    response["Cache-Control"] = "no-store"
-    return response
+    return _qr_page(request, s, "orglife/_checkin_qr.html")
 
 
 @console_view
@@ -175,12 +182,7 @@ def session_checkin_qr(request, s):
 @scoped_object("session_id", selectors.session_get, name="s")
 def session_checkin_screen(request, s):
     """Full screen, for a projector in the meeting room: the code, large, renewed each period."""
-    qr = _checkin_qr(request, s)
-    if qr is None:
-        raise Http404("本次组织生活不在签到中")
-    response = render(request, "orglife/checkin_screen.html", {"qr": qr, "s": s})
-    response["Cache-Control"] = "no-store"
-    return response
+    return _qr_page(request, s, "orglife/checkin_screen.html")
 
 
 @console_view

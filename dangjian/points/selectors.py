@@ -15,8 +15,9 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from dangjian.core import scope, tree
+from dangjian.core import scope, textmask, tree
 from dangjian.core.models import LedgerAccount
+from dangjian.core.months import next_month
 from dangjian.core.validators import parse_month
 from dangjian.organizations.models import PartyOrg
 from dangjian.points.models import (
@@ -74,7 +75,7 @@ def _month(period) -> tuple[dt.date, dt.date] | None:
     start = parse_month(period, field="period", label="月份（period）")
     if start is None:
         return None
-    return start, (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return start, next_month(start)
 
 
 def _in_area(qs, user, area: int):
@@ -98,10 +99,12 @@ def awards(
     until=None,
     area: int | None = None,
     period: str | None = None,
+    q: str = "",
 ):
     """Awards, filtered by scheme, state, subject, dates (``since``/``until`` inclusive),
-    ``area`` (its subtree) and ``period`` (``YYYY-MM``: happened in that month): the list
-    behind the dashboard's 当月记分 with ``state=posted``."""
+    ``area`` (its subtree), ``period`` (``YYYY-MM``: happened in that month) and ``q`` (the
+    subject's name or the rule's): the list behind the dashboard's 当月记分 with
+    ``state=posted``."""
     qs = Award.objects.visible_to(user, VIEW).select_related("rule", "scheme")
     if scheme_id is not None:
         qs = qs.filter(scheme_id=scheme_id)
@@ -118,6 +121,9 @@ def awards(
         qs = qs.filter(occurred_on__gte=month[0], occurred_on__lt=month[1])
     if area is not None:
         qs = _in_area(qs, user, area)
+    q = (q or "").strip()[:50]
+    if q:
+        qs = qs.filter(Q(subject_name__icontains=q) | Q(rule__name__icontains=q))
     return qs.order_by("-occurred_on", "-id")
 
 
@@ -156,10 +162,17 @@ def item_detail(user, item_id: int) -> Item:
 
 
 def redemptions(
-    user, *, scheme_id=None, state=None, area: int | None = None, period: str | None = None
+    user,
+    *,
+    scheme_id=None,
+    state=None,
+    area: int | None = None,
+    period: str | None = None,
+    q: str = "",
 ):
-    """Redemptions, filtered by scheme, state, ``area`` (its subtree) and ``period``
-    (``YYYY-MM``: redeemed in that month, office time): the list behind 当月兑换积分."""
+    """Redemptions, filtered by scheme, state, ``area`` (its subtree), ``period``
+    (``YYYY-MM``: redeemed in that month, office time) and ``q`` (the subject's name or the
+    item's): the list behind 当月兑换积分."""
     qs = Redemption.objects.visible_to(user, VIEW).select_related("scheme")
     if scheme_id is not None:
         qs = qs.filter(scheme_id=scheme_id)
@@ -171,6 +184,9 @@ def redemptions(
         qs = qs.filter(created_at__gte=start, created_at__lt=end)
     if area is not None:
         qs = _in_area(qs, user, area)
+    q = (q or "").strip()[:50]
+    if q:
+        qs = qs.filter(Q(subject_name__icontains=q) | Q(item_name__icontains=q))
     return qs.order_by("-created_at", "-id")
 
 
@@ -216,7 +232,11 @@ def my_balances(user) -> list[Balance]:
 
 
 def display_name(name: str, how: str) -> str:
-    """A name as a public board shows it (never an ID or phone number)."""
+    """A name as a public board shows it (never an ID or phone number). A subject's recorded
+    name is their account's name, which falls back to the user name: for an account opened
+    by its mobile number, that number. A name holding a phone or ID number reads anonymous."""
+    if textmask.has_sensitive_numbers(name):
+        return "（匿名）"
     if how == NameDisplay.FULL:
         return name
     if how == NameDisplay.SURNAME and name:

@@ -185,7 +185,8 @@ def cases_visit(since, until) -> Iterator[SourceEvent]:
 @register(Source.TIMEBANK_HOURS)
 def timebank_hours(since, until) -> Iterator[SourceEvent]:
     """Volunteer hours confirmed by the resident served: points per hour. Keyed on the
-    participation; a later correction of its hours is re-read here, never counted twice."""
+    participation: a later correction of its hours, read again on a replay, never counts twice
+    (the award keeps the points it was posted with)."""
     from dangjian.accounts.models import User
     from dangjian.timebank.selectors import confirmed_participations
 

@@ -40,3 +40,35 @@ SCHEMES = Table(
         Column("state", "状态", lambda s: "启用" if s.active else "停用", ("active",)),
     ),
 )
+
+
+# The lists behind the dashboard's points figures (当月记分, 当月兑换积分): names only, never
+# an ID number or a phone.
+AWARDS = Table(
+    title="积分记录",
+    object_type="points.award",
+    columns=(
+        Column("scheme", "方案", "scheme.name", ("scheme__name",)),
+        Column("rule", "规则", "rule.name", ("rule__name",)),
+        Column("subject", "对象", "subject_name", ("subject_name",)),
+        Column("points", "积分", "points", ("points",)),
+        Column("occurred", "发生日期", "occurred_on", ("occurred_on",)),
+        Column("source", "来源", "get_source_display", ("source",)),
+        Column("state", "状态", "get_state_display", ("state",)),
+    ),
+)
+
+
+REDEMPTIONS = Table(
+    title="积分兑换",
+    object_type="points.redemption",
+    columns=(
+        Column("scheme", "方案", "scheme.name", ("scheme__name",)),
+        Column("item", "物品", "item_name", ("item_name",)),
+        Column("subject", "对象", "subject_name", ("subject_name",)),
+        Column("quantity", "数量", "quantity", ("quantity",)),
+        Column("points", "积分", "points", ("points",)),
+        Column("created", "兑换时间", "created_at", ("created_at",)),
+        Column("state", "状态", "get_state_display", ("state",)),
+    ),
+)

@@ -9,6 +9,8 @@ urlpatterns = [
     path("", views.scheme_list, name="schemes"),
     path("schemes/<int:scheme_id>/", views.scheme_page, name="scheme"),
     path("review/", views.review, name="review"),
+    path("awards/", views.award_list, name="awards"),
+    path("redemptions/", views.redemption_list, name="redemptions"),
     path("awards/<int:award_id>/transition/", views.award_transition, name="award_transition"),
     path("counter/", views.counter, name="counter"),
 ]

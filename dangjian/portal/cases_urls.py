@@ -9,6 +9,7 @@ urlpatterns = [
     path("", cases_views.mine, name="mine"),
     path("report/", cases_views.report, name="report"),
     path("report/check/", cases_views.report_check, name="report_check"),
+    path("grid/", cases_views.grid_events, name="grid"),
     path("visits/", cases_views.visits_mine, name="visits"),
     path("visits/new/", cases_views.visit_new, name="visit_new"),
     path("<int:event_id>/", cases_views.detail, name="detail"),

@@ -19,7 +19,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian.cases import ratings, selectors, services, sla
 from dangjian.cases.flow import EVENT
 from dangjian.cases.forms import RateForm, ReportForm, add_service_errors, follow_up_of
-from dangjian.cases.models import ACTION_LABELS, CLOSED_STATES, Event, SlaStatus, State
+from dangjian.cases.models import (
+    ACTION_LABELS,
+    CLOSED_STATES,
+    OPEN_STATES,
+    Event,
+    SlaStatus,
+    State,
+)
 from dangjian.cases.reporter_view import public_note
 from dangjian.core import tree, workflow
 from dangjian.core.choices import label
@@ -297,8 +304,40 @@ def visits_mine(request):
         .filter(Q(visitor_id=user.pk) | Q(pk__in=_visited_by(user)))
         .distinct()
     )
+    today = timezone.localdate()
+    todays = list(qs.filter(visited_on=today))
+    page = paginate(request, qs.exclude(visited_on=today), 20)
+    return render(
+        request,
+        "portal/cases/visits.html",
+        {"page": page, "rows": page.object_list, "todays": todays, "today": today},
+    )
+
+
+@console_view
+@require_GET
+def grid_events(request):
+    """The grid worker's grid on the phone (issue 18): the events not yet closed in the areas
+    they reach, the most pressing first (past the deadline, then the nearest deadline), each
+    opening its page; the reporters' own reports are 我的诉求."""
+    from django.db.models import F
+
+    user = request.user
+    if not user.can("cases.visit"):
+        raise Forbidden("您没有查看网格事件的权限")
+    qs = selectors.event_list(user, state=",".join(sorted(OPEN_STATES))).order_by(
+        F("deadline").asc(nulls_last=True), "-reported_at", "-id"
+    )
     page = paginate(request, qs, 20)
-    return render(request, "portal/cases/visits.html", {"page": page, "rows": page.object_list})
+    now = timezone.now()
+    for e in page.object_list:
+        e.sla_label = label(SlaStatus, sla.status(e, now))
+        e.overdue = bool(e.deadline and e.deadline < now)
+    return render(
+        request,
+        "portal/cases/grid.html",
+        {"page": page, "rows": page.object_list, "total": page.paginator.count},
+    )
 
 
 def _visited_by(user):

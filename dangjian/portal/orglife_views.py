@@ -1,11 +1,13 @@
-"""Mobile pages of organizational life (/m/orglife/): a member's upcoming sessions, the
-check-in page a session's QR code opens, and the member's own attendance."""
+"""Mobile pages of organizational life (/m/orglife/): a member's upcoming sessions, each
+session's page (its agenda and materials, and asking for leave), the check-in page a
+session's QR code opens, and the member's own attendance."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from dangjian.core import scope
@@ -22,6 +24,58 @@ def upcoming(request):
         request,
         "portal/orglife/upcoming.html",
         {"sessions": sessions, "has_file": selectors.my_member(request.user) is not None},
+    )
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def session(request, session_id: int):
+    """One session on the phone (issue 18): what it is about (topic, type, the plan item and
+    the base's activity it carries out), when and where, who hosts and records it, the joint
+    organizations, its materials; and, for a member on its roster before it starts, a leave
+    request with the reason (``services.attendance_leave_request``)."""
+    from django.core.exceptions import ValidationError
+
+    from dangjian.core.ids import id_or_none
+
+    pk = id_or_none(session_id)
+    if pk is None:
+        raise Http404("组织生活不存在")
+    s = selectors.session_get(request.user, pk)
+    member = selectors.my_member(request.user)
+    row = s.attendances.filter(member=member).first() if member is not None else None
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            services.attendance_leave_request(
+                actor=request.user, session=s, reason=request.POST.get("reason", "")
+            )
+        except ValidationError as exc:
+            errors = exc.messages
+        except (Conflict, scope.Forbidden) as exc:
+            errors = [exc.message]
+        else:
+            messages.success(request, "已提交请假，待记录人批准")
+            return redirect("portal:orglife:session", s.pk)
+    can_leave = (
+        row is not None
+        and s.state == SessionState.SCHEDULED
+        and timezone.now() < s.starts_at
+        and row.status != AttendanceStatus.PRESENT
+    )
+    return render(
+        request,
+        "portal/orglife/session.html",
+        {
+            "s": s,
+            "row": row,
+            "can_leave": can_leave,
+            "errors": errors,
+            "joint": list(s.joint_orgs.order_by("path").only("name")),
+            "materials": list(s.photos.order_by("id").only("name", "size")),
+            "plan_item": s.plan_item.topic if s.plan_item_id else "",
+        },
+        status=400 if errors else 200,
     )
 
 

@@ -24,6 +24,7 @@ TILES: tuple[Tile, ...] = ()
 TILES += (
     Tile("上报事件", "portal:cases:report", "cases.create"),
     Tile("我的诉求", "portal:cases:mine", "cases.create"),
+    Tile("网格事件", "portal:cases:grid", "cases.visit"),
     Tile("入户走访", "portal:cases:visits", "cases.visit"),
 )
 

@@ -35,7 +35,7 @@ from dangjian.members.models import Member
 from dangjian.territory.imports.common import segments
 from dangjian.territory.models import Area, AreaKind
 from dangjian.timebank.models import Rider, Station, StationKind, WorkerKind
-from dangjian.timebank.riders import MANAGE
+from dangjian.timebank.riders import MANAGE, station_twins, taken_message
 
 MAX_IMPORT_ROWS = 20_000  # every row checked first, then written in bulk in one transaction
 BATCH = 1000
@@ -125,20 +125,37 @@ def _parse(content: bytes, table: Table, hint: str) -> excel_import.Sheet:
 
 
 def _write_and_report(
-    actor, sheet, mode: str, problems, kind: str, what: str, write, nothing: dict | None = None
+    actor,
+    sheet,
+    mode: str,
+    problems,
+    kind: str,
+    what: str,
+    write,
+    nothing: dict | None = None,
+    recheck=None,
 ) -> dict:
     """One transaction: ``write()`` (answering the objects written and the report's extra
     keys) unless all-or-nothing meets a bad row, then the row report and its summary audit
-    row (``timebank.<kind>s.import``). A number or name registered by someone else between
-    the checks and the write (a unique key) refuses the file, nothing written."""
-    try:
-        with transaction.atomic():
-            created, extra = [], dict(nothing or {})
-            if not (problems and mode == "all_or_nothing"):
-                created, extra = write()
-            return _report(actor, sheet, mode, problems, kind, what, created, extra)
-    except IntegrityError as exc:
-        raise excel_import.file_error("导入期间有数据被他人登记，请重新导入以查看具体行") from exc
+    row (``timebank.<kind>s.import``). Someone else registering a number or a name between
+    the checks and the write breaks a unique key and rolls the transaction back: ``recheck()``
+    (when given) then names the rows now taken as row errors, drops them from the write and
+    answers whether it found any; if it did, the file goes once more through the same path
+    (all-or-nothing then writes nothing and reports those rows). Otherwise, or a second time,
+    the file is refused, nothing written."""
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                created, extra = [], dict(nothing or {})
+                if not (problems and mode == "all_or_nothing"):
+                    created, extra = write()
+                return _report(actor, sheet, mode, problems, kind, what, created, extra)
+        except IntegrityError as exc:
+            if attempt == 2 or recheck is None or not recheck():
+                raise excel_import.file_error(
+                    "导入期间有数据被他人登记，请重新导入以查看具体行"
+                ) from exc
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _report(actor, sheet, mode, problems, kind, what, created, extra) -> dict:
@@ -228,11 +245,7 @@ def stations_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> d
     sheet = _parse(content, STATIONS, "“驿站名称”“类型”“所在网格”")
     problems = excel_import.Problems(sheet)
     areas = _areas({text_of(r.values.get("area")) for r in sheet.rows} - {""}, paths)
-    existing = set(
-        Station.objects.filter(
-            area__in={a.pk for found in areas.values() for a in found}
-        ).values_list("area_id", "name")
-    )
+    existing = station_twins({a.pk for found in areas.values() for a in found})
     seen: dict[tuple, int] = {}
     good = []
     for row in sheet.rows:
@@ -253,15 +266,32 @@ def stations_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> d
                 problems.add(n, key, f"{STATIONS.by_key[key].header}不能超过{limit}个字")
         if area is not None and name:
             if (area.pk, name) in existing:
-                problems.add(n, "name", f"{area.name}已有同名驿站“{name}”")
+                problems.add(n, "name", taken_message(area, name))
             elif (area.pk, name) in seen:
                 problems.add(n, "name", f"与第{seen[(area.pk, name)]}行的驿站重复")
             else:
                 seen[(area.pk, name)] = n
         if n not in problems.rows:
             good.append((n, area, name, kind, fields))
+
+    def recheck() -> bool:
+        """The rows whose (area, name) another registration or import took since the checks."""
+        taken = station_twins({g[1].pk for g in good})
+        lost = [g for g in good if (g[1].pk, g[2]) in taken]
+        for n, area, name, _kind, _fields in lost:
+            problems.add(n, "name", taken_message(area, name))
+        good[:] = [g for g in good if (g[1].pk, g[2]) not in taken]
+        return bool(lost)
+
     return _write_and_report(
-        actor, sheet, mode, problems, "station", "驿站", lambda: (_write_stations(actor, good), {})
+        actor,
+        sheet,
+        mode,
+        problems,
+        "station",
+        "驿站",
+        lambda: (_write_stations(actor, good), {}),
+        recheck=recheck,
     )
 
 

@@ -391,6 +391,11 @@ class Station(models.Model):
         verbose_name = _("驿站")
         verbose_name_plural = _("驿站")
         ordering = ["area_path", "name", "id"]
+        constraints = [
+            # Two registrations or imports at once cannot both write the same station: the
+            # loser's IntegrityError becomes the name's (or the import row's) message.
+            models.UniqueConstraint(fields=["area", "name"], name="station_unique_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -12,7 +12,8 @@ the station (``volunteering.manage``): a community secretary appoints without ho
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from dangjian.accounts.models import Grant
@@ -25,6 +26,19 @@ from dangjian.timebank.models import Rider, Station, StationKind, WorkerKind
 
 MANAGE = "volunteering.manage"
 ASSISTANT_ROLE = "grid_worker"
+
+
+def station_twins(area_ids: set[int], names: set[str] | None = None) -> set[tuple[int, str]]:
+    """The (area id, name) pairs of the stations already in those areas (with those names)."""
+    qs = Station.objects.filter(area_id__in=area_ids)
+    if names is not None:
+        qs = qs.filter(name__in=names)
+    return set(qs.values_list("area_id", "name"))
+
+
+def taken_message(area: Area, name: str) -> str:
+    """A station's name already used in its area (the ``station_unique_name`` constraint)."""
+    return f"{area.name}已有同名驿站“{name}”"
 
 
 def _manages(actor, path: str) -> bool:
@@ -50,16 +64,23 @@ def station_create(
         e.add("name", "请填写驿站名称（name）")
     if kind not in StationKind.values:
         e.add("kind", "驿站类型（kind）取值无效")
+    if found is not None and name and station_twins({found.pk}, {name}):
+        e.add("name", taken_message(found, name))
     e.check()
-    s = Station.objects.create(
-        name=name,
-        kind=kind,
-        area=found,
-        area_path=found.path,
-        location=one_line(location)[:200],
-        services=one_line(services)[:500],
-        opening_hours=one_line(opening_hours)[:100],
-    )
+    assert found is not None  # e.check() refused a missing area
+    try:
+        with transaction.atomic():  # a registration racing past the check above loses here
+            s = Station.objects.create(
+                name=name,
+                kind=kind,
+                area=found,
+                area_path=found.path,
+                location=one_line(location)[:200],
+                services=one_line(services)[:500],
+                opening_hours=one_line(opening_hours)[:100],
+            )
+    except IntegrityError as exc:  # the (area, name) constraint: only a twin can break it
+        raise ValidationError({"name": [taken_message(found, name)]}) from exc
     audit.record(actor=actor, action="timebank.station.create", obj=s, after={"name": name})
     scope.assert_visible(s, actor, "volunteering.view")
     return s

@@ -188,7 +188,8 @@ def confirmed_participations(
 ) -> Iterator[dict]:
     """Every confirmed participation (confirmed in ``[since, until)``) with its current
     credited hours: what the points module awards volunteer hours from, keyed on
-    ``participation_id``. A correction changes ``hours``; points re-reads and adjusts."""
+    ``participation_id``. A correction changes ``hours`` here; the award already made for the
+    participation stays as it was posted (the key is taken: never counted twice)."""
     qs = Participation.objects.filter(state=PS.CONFIRMED).select_related("member__org")
     if since is not None:
         qs = qs.filter(confirmed_at__gte=_moment(since))

@@ -1,6 +1,6 @@
 """The time bank in real Chromium: a resident orders on the phone, the community dispatches on
 the console, a member accepts on the phone, checks in and out, the resident confirms and rates;
-the hours show on both phones."""
+the hours show on both phones, and the points the sweep gives for them on the member's."""
 
 import datetime as dt
 
@@ -33,11 +33,15 @@ def _patient(page, live_server) -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_whole_order_on_phones_and_console(live_server, page):
+    from dangjian.points import services as points
     from dangjian.timebank.models import Order, Participation
+    from tests.points.helpers import member_scheme, rule
     from tests.timebank.helpers import helper
 
     w = world_mod.build()
     helper(w, "李红")  # t-李红, a member checked in to 龙桥社区
+    # The community committee's 先锋指数 gives 2 points per confirmed hour of service.
+    rule(w, member_scheme(w), name="志愿服务", source="timebank.hours", points="2")
     base = _patient(page, live_server)
 
     _login(page, f"{base}/m/timebank/order/", "t-resident")
@@ -83,6 +87,14 @@ def test_the_whole_order_on_phones_and_console(live_server, page):
     _login(page, f"{base}/m/timebank/hours/", "t-李红")
     assert page.locator("#hours-balance").inner_text() == "2.00"
     assert "志愿服务时长" in page.locator("#hours-entries").inner_text()
+
+    # The hourly points sweep (the worker's points_collect) credits the hours; the member's
+    # phone shows the points, once however often it runs.
+    assert points.collect(only=["timebank.hours"]) == {"timebank.hours": 1}
+    assert points.collect(only=["timebank.hours"]) == {"timebank.hours": 0}
+    page.goto(f"{base}/m/points/")
+    text = page.locator("main").inner_text()
+    assert "先锋指数" in text and "4.00" in text and "志愿服务" in text
 
 
 @pytest.mark.django_db(transaction=True)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from dangjian.assessment.models import Flag, MemberWarning
 from dangjian.core.models import LedgerEntry
+from dangjian.core.months import month_key
 from dangjian.dashboard.models import Rollup
 from dangjian.dashboard.rollups import engine
 from dangjian.dashboard.views import console_url
@@ -153,7 +154,7 @@ def test_volunteer_hours_come_from_the_time_bank_ledger(world, api):
         actor=world.users["community"], participation=p, hours="1.50", reason="签退延迟"
     )
     engine.refresh(months=1)
-    month = engine.month_key(timezone.localdate())
+    month = month_key(timezone.localdate())
     credited = LedgerEntry.objects.filter(account__code=f"timebank:user:{a.pk}").aggregate(
         s=Sum("amount")
     )["s"]
@@ -225,7 +226,7 @@ def test_points_awarded_and_redeemed(world):
     u = points_helpers.resident(world)
     points_helpers.credit(world, scheme, u, points="30", ref="v1")
     engine.refresh(months=1)
-    month = engine.month_key(timezone.localdate())
+    month = month_key(timezone.localdate())
     posted = Award.objects.filter(state=AwardState.POSTED).aggregate(s=Sum("points"))["s"]
     assert posted == Decimal("30")
     values = Rollup.objects.get(area=world.city, month=month).values

@@ -10,6 +10,8 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dangjian.assessment.models import Ranking
@@ -17,6 +19,7 @@ from dangjian.assessment.services import weak
 from dangjian.dashboard.rollups import engine
 from dangjian.dashboard.views import console_url
 from dangjian.points import services as points
+from dangjian.points.models import Item
 from tests.assessment.helpers import bottom_list
 from tests.points import helpers as ph
 from tests.timebank.helpers import dispatched as tb_dispatched
@@ -122,6 +125,81 @@ def test_points_lists_refuse_a_bad_period_and_an_area_out_of_reach(points_world,
         assert r.status_code == 422 and "period" in r.json()["errors"], path
         assert api.get(user, path, area=w.street2.pk).status_code == 404, path
         assert api.get(user, path, area=0).status_code == 404, path
+
+
+@pytest.mark.parametrize("who,node", WHO)
+def test_points_figures_open_console_pages_that_count_them(points_world, api, client, who, node):
+    """The dashboard links 当月记分 and 当月兑换积分 to the console lists with the figure's area
+    and month; each page counts exactly the figure, and another street's rows are absent."""
+    w = points_world
+    user = w.users[who]
+    pk = w.nodes[node].pk
+    figures = _figures(api, user, pk)
+    assert client.login(username=user.username, password=PASSWORD)
+    html = client.get(f"/dashboard/?node={pk}").content.decode()
+    for code, count, page_path, table_id in (
+        ("points_awarded", "points_awards", "/points/awards/?", "award-list"),
+        ("points_redeemed", "points_redemptions", "/points/redemptions/?", "redemption-list"),
+    ):
+        href = console_url(figures[code]["list_url"])
+        assert href.startswith(page_path) and f"area={pk}" in href, href
+        assert f'href="{href.replace("&", "&amp;")}"' in html, code
+        r = client.get(href)
+        assert r.status_code == 200, (href, r.status_code)
+        page = r.content.decode()
+        assert f'<span id="x-total">{figures[count]["value"]}</span>' in page, code
+        assert f'id="{table_id}"' in page
+        assert ("赵六" in page) == (who == "city"), code  # the other street's resident
+
+
+def test_points_console_lists_refuse_bad_input(points_world, client):
+    w = points_world
+    assert client.login(username=w.users["street"].username, password=PASSWORD)
+    for path in ("/points/awards/", "/points/redemptions/"):
+        r = client.get(path, {"period": "2026-13"})
+        assert r.status_code == 400, path
+        assert "月份（period）" in r.content.decode(), path
+        assert client.get(path, {"area": w.street2.pk}).status_code == 404, path
+        assert client.get(path, {"area": "x"}).status_code == 404, path
+        assert client.get(path, {"area": w.street.pk, "q": "李四"}).status_code == 200, path
+
+
+def test_points_console_lists_search_by_name_rule_and_item(points_world, client):
+    w = points_world
+    assert client.login(username=w.users["city"].username, password=PASSWORD)
+    awards = client.get("/points/awards/", {"q": "先锋走访"}).content.decode()
+    assert '<span id="x-total">1</span>' in awards and "王五" in awards and "李四" not in awards
+    named = client.get("/points/awards/", {"q": "李四"}).content.decode()
+    assert '<span id="x-total">2</span>' in named and "王五" not in named  # this and last month
+    items = client.get("/points/redemptions/", {"q": "毛巾"}).content.decode()
+    assert '<span id="x-total">1</span>' in items and "赵六" in items and "李四" not in items
+
+
+def test_points_console_lists_read_fixed_queries(points_world, client):
+    """However many rows, the page and its export read the same number of queries."""
+    w = points_world
+    assert client.login(username=w.users["city"].username, password=PASSWORD)
+
+    def counts(path):
+        client.get(path)  # warm what is read once per process
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(path).status_code == 200
+        with CaptureQueriesContext(connection) as export:
+            assert client.post(path, {"export": "xlsx"}).status_code == 200
+        return len(page.captured_queries), len(export.captured_queries)
+
+    city = w.nodes["city"].pk
+    paths = (f"/points/awards/?area={city}", f"/points/redemptions/?area={city}")
+    few = [counts(p) for p in paths]
+    assert all(n <= 14 for pair in few for n in pair), few
+    here = ph.resident(w, "孙七")
+    points.award_events([ph.event(here, f"more{i}") for i in range(4)])
+    there = ph.resident(w, "周八", home="community2")
+    points.award_events([ph.event(there, f"far{i}") for i in range(2)])
+    towel = Item.objects.get(name="毛巾")
+    for _ in range(3):
+        points.redemption_create(actor=there, item_id=towel.pk)
+    assert [counts(p) for p in paths] == few
 
 
 @pytest.fixture

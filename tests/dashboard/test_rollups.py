@@ -12,6 +12,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dangjian.core.months import month_key
 from dangjian.dashboard.models import Rollup
 from dangjian.dashboard.rollups import engine
 from dangjian.members import services as member_services
@@ -41,7 +42,7 @@ NODES = ("city", "county", "county2", "street", "street2", "community", "grid", 
 
 
 def _stored(area) -> dict:
-    return Rollup.objects.get(area=area, month=engine.month_key(timezone.localdate())).values
+    return Rollup.objects.get(area=area, month=month_key(timezone.localdate())).values
 
 
 def _check(world):

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from dangjian.accounts.models import User
 from dangjian.core import tree
+from dangjian.core.months import add_months
 from dangjian.demo.generator import seed
 from dangjian.development import steps as S
 from dangjian.development.models import Applicant, ApplicantStatus, ApplicantStep, StepAction
@@ -222,7 +223,7 @@ def _applicants(today) -> list[str]:
                     setattr(walker, field, s.date)
             if s.number == 15:
                 walker.probation_start = s.date
-                walker.probation_end = S.add_months(s.date, S.PROBATION_MONTHS)
+                walker.probation_end = add_months(s.date, S.PROBATION_MONTHS)
         if a.applied_on and (a.applied_on - a.birth_date).days < 18 * 365:
             out.append(f"申请人{a.name}递交申请书时未满18周岁")
         if a.step >= S.MEMBER_STEP and a.status != ApplicantStatus.CANCELLED:

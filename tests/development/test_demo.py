@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from dangjian.accounts.models import User
+from dangjian.core.months import add_months
 from dangjian.demo.generator import seed
 from dangjian.development import steps as S
 from dangjian.development.models import Applicant, ApplicantStep, DevelopmentTarget
@@ -60,7 +61,7 @@ def _chains_follow_the_rules():
                 replay.notice_start = r.date
             elif r.number == 15:
                 replay.admitted_on = r.date
-                replay.probation_end = S.add_months(r.date, 12)
+                replay.probation_end = add_months(r.date, 12)
             elif r.number == 23:
                 replay.confirmation_vote_on = r.date
         if a.step >= S.MEMBER_STEP and a.status != "cancelled":

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 
 from dangjian.core.errors import Conflict
 from dangjian.core.models import AuditEntry
+from dangjian.core.months import add_months
 from dangjian.development import services
-from dangjian.development import steps as S
 from dangjian.development.models import ApplicantStatus, ApplicantStep
 from dangjian.members.models import Member
 from tests.development import helpers as h
@@ -46,10 +46,10 @@ def test_whole_path_from_application_to_archive(world):
     member.refresh_from_db()
     assert a.status == ApplicantStatus.CONFIRMED
     assert member.status == "full"
-    assert member.confirmed_on == a.probation_end == S.add_months(a.admitted_on, 12)
+    assert member.confirmed_on == a.probation_end == add_months(a.admitted_on, 12)
     assert member.joined_on == a.admitted_on
     assert member.party_age(a.probation_end) == 0
-    assert member.party_age(S.add_months(a.probation_end, 12)) == 1
+    assert member.party_age(add_months(a.probation_end, 12)) == 1
     # 25: archive
     a = act(world, a, "25", a.last_step_on)
     assert a.status == ApplicantStatus.ARCHIVED and a.next_step is None
@@ -73,7 +73,7 @@ def test_extension_path(world):
         assert "6至12个月" in str(exc.value)
     a = act(world, a, "extend", a.last_step_on, months=6, note="支部大会决定延长预备期")
     assert a.extension_months == 6
-    assert a.probation_end == S.add_months(end, 6)
+    assert a.probation_end == add_months(end, 6)
     row = ApplicantStep.objects.get(applicant=a, action="extend")
     assert row.data["probation_end_before"] == end.isoformat()
     with pytest.raises(Conflict) as exc:
@@ -85,14 +85,14 @@ def test_extension_path(world):
         act(world, a, "23", end, **h.fields_for(world, 23))
     a = act(world, a, "23", a.probation_end, **h.fields_for(world, 23))
     a = act(world, a, "24", a.last_step_on, **h.fields_for(world, 24))
-    assert Member.objects.get(pk=a.member_id).confirmed_on == S.add_months(end, 6)
+    assert Member.objects.get(pk=a.member_id).confirmed_on == add_months(end, 6)
 
 
 def test_extension_twelve_months_accepted(world):
     a = h.walk(world, h.applicant(world), 17, dt.date(2025, 1, 6))
     end = a.probation_end
     a = act(world, a, "extend", a.last_step_on, months=12)
-    assert a.probation_end == S.add_months(end, 12)
+    assert a.probation_end == add_months(end, 12)
 
 
 def test_extension_only_for_probationary_members(world):

@@ -9,8 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from dangjian.core.errors import Conflict
+from dangjian.core.months import add_months
 from dangjian.development import registration, services, step_fields
-from dangjian.development import steps as S
 from dangjian.development.models import Applicant, ApplicantStep
 from dangjian.organizations.models import OrgDomain, OrgForm, OrgKind
 from tests import world as world_mod
@@ -522,7 +522,7 @@ def test_probation_one_year_from_the_vote(world):
     a = h.walk(world, h.applicant(world), 22, dt.date(2025, 1, 6))
     vote = a.admitted_on
     assert a.probation_start == vote
-    assert a.probation_end == S.add_months(vote, 12)
+    assert a.probation_end == add_months(vote, 12)
     with pytest.raises(Conflict) as exc:
         take(world, a, 23, a.probation_end - dt.timedelta(days=1))
     refused(exc, "预备期满", f"最早可于{services._fmt(a.probation_end)}")
@@ -534,12 +534,12 @@ def test_probation_one_year_from_the_vote(world):
 def test_confirmation_within_three_months_after_probation_warns(world):
     a = h.walk(world, h.applicant(world), 22, dt.date(2025, 1, 6))
     end = a.probation_end
-    late = S.add_months(end, 3) + dt.timedelta(days=1)
+    late = add_months(end, 3) + dt.timedelta(days=1)
     a = take(world, a, 23, late)
     a = take(world, a, 24, late)
     assert any("预备期满后三个月内" in w for w in a.last_warnings)
     b = h.walk(world, h.applicant(world, name="王申请"), 22, dt.date(2025, 1, 6))
-    in_time = S.add_months(b.probation_end, 3)
+    in_time = add_months(b.probation_end, 3)
     b = take(world, b, 23, in_time)
     b = take(world, b, 24, in_time)
     assert b.last_warnings == []

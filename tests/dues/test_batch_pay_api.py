@@ -102,3 +102,28 @@ def test_a_member_who_may_only_see_cannot_record(world, api, clock):
     r = api.post(world.users["member"], URL, {"member_ids": [a.pk]})
     assert r.status_code in (403, 404)
     assert not DuesPayment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("paid_on", "message"),
+    [("2026-07-16", "缴纳日期不能晚于今天"), ("2026-05-31", "缴纳日期最早为上月")],
+)
+def test_a_bad_day_is_one_error_on_paid_on_not_one_per_member(world, api, clock, paid_on, message):
+    """The day is the batch's: a day the rule refuses is named once, on ``paid_on``, as the
+    single-payment route names it (``dues.services.paid_day_of``), whatever the batch's size."""
+    members = [dues_member(world, month="2026-07", name=f"接口批量日{i}") for i in range(3)]
+    r = api.post(
+        world.users["community"],
+        URL,
+        {"member_ids": [m.pk for m in members], "paid_on": paid_on},
+    )
+    assert r.status_code == 422, r.content
+    assert r.json()["errors"] == {"paid_on": [message]}
+    single = api.post(
+        world.users["community"],
+        "/api/v1/dues/payments/",
+        {"member_id": members[0].pk, "months": ["2026-07"], "paid_on": paid_on},
+    )
+    assert single.status_code == 422 and single.json()["errors"] == {"paid_on": [message]}
+    assert not DuesPayment.objects.exists()
+    assert not AuditEntry.objects.filter(action="dues.payment_batch").exists()

@@ -15,6 +15,12 @@ def test_small_seed_has_a_year_of_points(client):
     assert Award.objects.filter(state=AwardState.SUBMITTED).exists()
     assert Award.objects.filter(state=AwardState.POSTED, source="manual").exists()
     assert Star.objects.exists() and Redemption.objects.exists()
+    # A year of them: posted awards in each of the last twelve months.
+    months = {
+        (d.year, d.month)
+        for d in Award.objects.filter(state=AwardState.POSTED).values_list("occurred_on", flat=True)
+    }
+    assert len(months) >= 12, sorted(months)
     assert ledger.verify("points") == []
     from dangjian.accounts.models import User
 

@@ -2374,6 +2374,8 @@ ROUTES += [
         control_status=frozenset({422}),
         note="no household or area given: the insider gets 422",
     ),
+    # The grid worker's grid on the phone (issue 18): the open events they reach.
+    Route("console", "/m/cases/grid/", "event", "list"),
     Route("console", "/m/cases/visits/", "visit_record", "self", control=False),
     Route("console", "/m/cases/visits/new/", "visit_team", "self", control=False),
     Route("console", "/m/cases/visits/new/?team={id}", "visit_team", "detail"),
@@ -3543,6 +3545,18 @@ ROUTES += [
         data={"score": "5"},
         control_status=frozenset({404}),
     ),
+    # A session's phone page (its agenda, materials and the leave request, issue 18): the
+    # insider sees it (not on its roster: the leave is refused by name, 400).
+    Route("console", "/m/orglife/sessions/{id}/", "orglife_session", "detail"),
+    Route(
+        "console",
+        "/m/orglife/sessions/{id}/",
+        "orglife_session",
+        "write",
+        method="POST",
+        data={"reason": "越界请假"},
+        control_status=frozenset({400}),
+    ),
     Route("console", "/m/notifications/", "notification", "list", control=False),
     Route(
         "console",
@@ -3818,6 +3832,9 @@ ROUTES += [
         control_status=frozenset({302}),
     ),
     Route("console", "/points/review/", "points_claim", "list"),
+    Route("console", "/points/awards/", "points_award", "list"),
+    Route("console", "/points/awards/?state=posted", "points_award", "list"),
+    Route("console", "/points/redemptions/", "points_redemption", "list"),
     Route(
         "console",
         "/points/awards/{id}/transition/",
@@ -4931,6 +4948,27 @@ ROUTES += [
 # the filters in the query string; and the events' batch dispatch (an event out of scope among
 # the ticked ones: 404, nothing dispatched).
 EXPORT = {"export": "xlsx"}
+
+
+def assess_ranking_row_probes(world) -> list[Probe]:
+    """The rankings as their export names them: by county (the outsider's county is the other
+    one)."""
+    from dangjian.assessment.models import Ranking
+
+    assess_ranking_probes(world)
+    return [Probe(r.pk, r.county.name) for r in Ranking.objects.select_related("county")]
+
+
+def assess_rectification_row_probes(world) -> list[Probe]:
+    """The rectifications as their export names them: by organization."""
+    from dangjian.assessment.models import Rectification
+
+    assess_rectification_probes(world)
+    return [Probe(r.pk, r.org_name) for r in Rectification.objects.all()]
+
+
+FACTORIES["assess_ranking_row"] = assess_ranking_row_probes
+FACTORIES["assess_rectification_row"] = assess_rectification_row_probes
 ROUTES += [
     Route("console", path, factory, "export", method="POST", data=EXPORT)
     for path, factory in (
@@ -4944,6 +4982,10 @@ ROUTES += [
         ("/orglife/", "orglife_session"),
         ("/orglife/plans/", "orglife_plan"),
         ("/points/review/", "points_claim"),
+        ("/points/awards/", "points_award"),
+        ("/points/awards/?q=越界&sort=-points", "points_award"),
+        ("/points/redemptions/", "points_redemption"),
+        ("/points/redemptions/?sort=-created", "points_redemption"),
         ("/timebank/", "tb_order"),
         ("/dues/", "dues_member"),
         ("/dues/remittances/", "dues_remittance"),
@@ -4971,8 +5013,29 @@ ROUTES += [
         # (a bare POST to the list issues a code: that route is registered as a write above)
         ("/users/invitations/?sort=created", "people_invitation"),
         ("/users/invitations/?sort=-code", "people_invitation"),
+        (f"/assessment/scores/?{_AY}", "assess_score"),
+        (f"/assessment/scores/?{_AY}&sort=-points", "assess_score"),
+        ("/assessment/rankings/", "assess_ranking_row"),
+        ("/assessment/rankings/?sort=-share", "assess_ranking_row"),
+        ("/assessment/rectifications/", "assess_rectification_row"),
+        ("/assessment/rectifications/?sort=-deadline", "assess_rectification_row"),
+        ("/dashboard/compliance/", "dashboard_compliance"),
+        ("/dashboard/compliance/?sort=-missed", "dashboard_compliance"),
+        ("/dashboard/arrears/", "dashboard_arrears"),
+        ("/dashboard/arrears/?sort=-streak", "dashboard_arrears"),
     )
 ] + [
+    # A department's inbox (the outsider and the admin have no department: nothing to see).
+    Route("console", "/cases/inbox/", "event", "export", "POST", EXPORT, control=False),
+    Route(
+        "console",
+        "/cases/inbox/?box=done&sort=-id",
+        "event",
+        "export",
+        "POST",
+        EXPORT,
+        control=False,
+    ),
     Route(
         "console", "/dues/?level=warning", "dues_member", "export", "POST", EXPORT, control=False
     ),

@@ -1,5 +1,7 @@
-"""The two lists l18c made sortable and exportable read a fixed number of queries however many
-rows they show or export (issue 18): no query per row creeps in with the sort or the export."""
+"""The lists made sortable and exportable since the first ones (l18c: elections due, grid
+invitations; h18d: hand scores, rankings, rectifications, a department's inbox) read a fixed
+number of queries however many rows they show or export (issue 18): no query per row creeps in
+with the sort or the export."""
 
 from __future__ import annotations
 
@@ -67,3 +69,68 @@ def test_invitations_sorted_and_exported_in_fixed_queries(
         GridInvitation.objects.create(area=area, area_path=area.path, code=f"QCOUNT{i + 2}")
     assert GridInvitation.objects.filter(active=True).count() >= 2
     assert _counts(client, url) == few
+
+
+def test_hand_scores_sorted_and_exported_in_fixed_queries(world, client):
+    from dangjian.assessment.models import Indicator
+    from dangjian.assessment.services import rating as rating_services
+
+    client.force_login(world.users["admin"])
+    url = f"/assessment/scores/?year={crossscope._ASSESS_YEAR}&sort=-points"
+    crossscope.FACTORIES["assess_score"](world)
+    few = _counts(client, url)
+    for ind in Indicator.objects.filter(kind="manual")[1:4]:
+        for key in ("grid_branch", "village_branch"):
+            rating_services.manual_score_set(
+                actor=world.users["admin"],
+                indicator=ind,
+                org=world.orgs[key],
+                year=crossscope._ASSESS_YEAR,
+                points=5,
+                evidence="查询计数佐证",
+            )
+    assert _counts(client, url) == few
+
+
+def test_rankings_and_rectifications_sorted_and_exported_in_fixed_queries(world, client):
+    from tests.web.test_list_sort_export import _second_ranking, _second_rectification
+
+    client.force_login(world.users["admin"])
+    crossscope.FACTORIES["assess_rectification"](world)
+    rankings, rectifications = "/assessment/rankings/?sort=-share", "/assessment/rectifications/"
+    few = _counts(client, rankings), _counts(client, rectifications + "?sort=-deadline")
+    _second_ranking(world)
+    _second_rectification(world)
+    assert (_counts(client, rankings), _counts(client, rectifications + "?sort=-deadline")) == few
+
+
+def test_department_inbox_sorted_and_exported_in_fixed_queries(world, client):
+    from tests.cases import helpers
+    from tests.web.test_list_sort_export import _inbox_events
+
+    _inbox_events(world)
+    dept_user = world.users["t-sort-dept"]
+    client.force_login(dept_user)
+    url = "/cases/inbox/?sort=-reported"
+    few = _counts(client, url)
+    for i in range(4):
+        e = helpers.report(
+            world.users["grid"], area=world.grid, description=f"{i}号楼下垃圾桶满溢发臭"
+        )
+        helpers.move(world.users["street"], e, "open")
+        helpers.move(world.users["street"], e, "dispatch", department=dept_user.department)
+    assert _counts(client, url) == few
+
+
+def test_dashboard_boards_sorted_and_exported_in_fixed_queries(world, client):
+    from tests.web.test_list_sort_export import _second_arrears
+
+    client.force_login(world.users["admin"])
+    crossscope.FACTORIES["dashboard_arrears"](world)  # refreshes the board too
+    board, arrears = "/dashboard/compliance/?sort=-missed", "/dashboard/arrears/?sort=-streak"
+    few = _counts(client, board), _counts(client, arrears)
+    _second_arrears(world)  # one more member in arrears, the board refreshed
+    from dangjian.dashboard.models import ArrearsRow
+
+    assert ArrearsRow.objects.count() >= 2
+    assert (_counts(client, board), _counts(client, arrears)) == few

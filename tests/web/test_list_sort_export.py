@@ -103,6 +103,17 @@ def _second_claim(world):
     points.award_submit(actor=u, rule_id=rule.pk, data={"evidence": "排序佐证"})
 
 
+def _second_redemption(world):
+    """A second redemption of the probe's resident (still to collect, where the first is
+    used): the redemptions list has two rows to sort."""
+    from dangjian.accounts.models import User
+    from dangjian.points import services as points
+    from dangjian.points.models import Item
+
+    u = User.objects.get(username="t-points-probe")
+    points.redemption_create(actor=u, item_id=Item.objects.get(name="越界探针兑换品").pk)
+
+
 def _second_team(world):
     from dangjian.timebank import services as tb
 
@@ -175,6 +186,65 @@ def _cleared_warning(world):
     w.save()
 
 
+def _second_ranking(world):
+    """The other county's ranking of the same year, its figures and state all different."""
+    from decimal import Decimal
+
+    from dangjian.assessment.models import Ranking
+
+    r = Ranking.objects.order_by("id").first()
+    county = world.nodes["county2"]
+    r.pk, r.county, r.area_path = None, county, county.path
+    r.assessed, r.flagged, r.share = r.assessed + 3, r.flagged + 1, Decimal("0.1000")
+    r.state = "draft" if r.state == "confirmed" else "confirmed"
+    r.save()
+
+
+def _second_rectification(world):
+    """A copy of the first rectification a year later at another organization: two rows that
+    differ in every sorted column."""
+    from dangjian.assessment.models import Rectification
+
+    r = Rectification.objects.order_by("id").first()
+    org = world.orgs["village_branch"]
+    r.pk, r.entry = None, None
+    r.org, r.org_name, r.org_path, r.year = org, org.name, org.path, r.year + 1
+    r.leader, r.reports, r.state = "排序责任人", 2, "closed"
+    r.deadline = r.deadline + dt.timedelta(days=30)
+    r.save()
+
+
+def _inbox_events(world):
+    """A department with three events dispatched to it, one of them accepted (处置中); its
+    user is ``world.users["t-sort-dept"]``."""
+    from tests.cases import helpers
+
+    helpers.ensure_taxonomy()
+    dept = helpers.departments(world)["环卫所"]
+    user = helpers.department_user("t-sort-dept", dept)
+    world.users["t-sort-dept"] = user
+    street = world.users["street"]
+    for i, place in enumerate(("北门", "南门", "东门")):
+        e = helpers.report(
+            world.users["grid"], area=world.grid, description=f"{place}垃圾桶满溢发臭{i}"
+        )
+        helpers.move(street, e, "open")
+        helpers.move(street, e, "dispatch", department=dept)
+        if i == 2:
+            helpers.move(user, e, "accept")
+
+
+def _second_arrears(world):
+    """A second member in arrears, seven months behind (连续6个月以上: level ``leave``)."""
+    from dangjian.dashboard.rollups import engine
+    from dangjian.dues import calc
+    from tests.dues.helpers import dues_member
+
+    start = calc.add_months(calc.month_of(timezone.localdate()), -7)
+    dues_member(world, month=start, name="排序欠缴党员")
+    engine.refresh(months=1)
+
+
 def cases() -> list[ListCase]:
     from dangjian.accounts import tables as accounts
     from dangjian.accounts.models import UserKind
@@ -182,6 +252,7 @@ def cases() -> list[ListCase]:
     from dangjian.cadres import tables as cadres
     from dangjian.cases import tables as events
     from dangjian.console import audit_views
+    from dangjian.dashboard import tables as dashboard
     from dangjian.development import views as development_views
     from dangjian.dues import tables as dues
     from dangjian.members import tables as members
@@ -218,6 +289,17 @@ def cases() -> list[ListCase]:
             "/timebank/", timebank.ORDERS, ("tb_order",), "state=ordered", {"state": "待派单"}
         ),
         ListCase("/points/review/", points.REVIEW, ("points_claim",), setup=_second_claim),
+        ListCase(
+            "/points/awards/", points.AWARDS, ("points_award",), "state=posted", {"state": "已记分"}
+        ),
+        ListCase(
+            "/points/redemptions/",
+            points.REDEMPTIONS,
+            ("points_redemption",),
+            "state=used",
+            {"state": "已领取"},
+            setup=_second_redemption,
+        ),
         ListCase(
             "/audit/", audit_views.TABLE, ("audit",), "action=probe.write", {"object_type": "区域"}
         ),
@@ -317,6 +399,43 @@ def cases() -> list[ListCase]:
             ("election_org",),
             "org={grid_branch}",
             {"org": "龙桥社区第一网格党支部"},
+        ),
+        ListCase(
+            f"/assessment/scores/?year={crossscope._ASSESS_YEAR}",
+            assessment.SCORES,
+            ("assess_score",),
+        ),
+        ListCase(
+            "/assessment/rankings/",
+            assessment.RANKINGS,
+            ("assess_ranking",),
+            setup=_second_ranking,
+        ),
+        ListCase(
+            "/assessment/rectifications/",
+            assessment.RECTIFICATIONS,
+            ("assess_rectification",),
+            "state=closed",
+            {"state": "已销号"},
+            setup=_second_rectification,
+        ),
+        ListCase(
+            "/cases/inbox/",
+            events.INBOX,
+            (),
+            "box=doing",
+            {"state": "处置中"},
+            user="t-sort-dept",
+            setup=_inbox_events,
+        ),
+        ListCase("/dashboard/compliance/", dashboard.COMPLIANCE, ("dashboard_compliance",)),
+        ListCase(
+            "/dashboard/arrears/",
+            dashboard.ARREARS,
+            ("dashboard_arrears",),
+            "level=leave",
+            {"name": "排序欠缴党员"},
+            setup=_second_arrears,
         ),
         ListCase(
             "/users/invitations/",

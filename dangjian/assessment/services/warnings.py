@@ -26,8 +26,9 @@ from django.utils import timezone
 
 from dangjian.assessment import inputs, thresholds
 from dangjian.assessment.models import MemberWarning, WarningColour, WarningRule
-from dangjian.assessment.rules import _add_months, day_range
+from dangjian.assessment.rules import day_range
 from dangjian.core import audit, notify
+from dangjian.core.months import add_months
 from dangjian.members.models import Category, Member, Status
 from dangjian.members.models.checkin import CheckinService, CommunityCheckin
 from dangjian.members.models.mobile import MobileRegistration
@@ -49,7 +50,7 @@ class Cause:
 
 def _orglife(values, today: dt.date, members) -> list[Cause]:
     yellow, red = int(values["WARN_ORGLIFE_YELLOW"]), int(values["WARN_ORGLIFE_RED"])
-    since = _add_months(today, -12)
+    since = add_months(today, -12)
     out = []
     for member_id, n in (
         Attendance.objects.filter(
@@ -99,8 +100,8 @@ def _dues(values, today: dt.date, members) -> list[Cause]:
 
 
 def _mobile(values, today: dt.date, members) -> list[Cause]:
-    report_since = _add_months(today, -int(values["WARN_MOBILE_REPORT_MONTHS"]))
-    contact_since = _add_months(today, -int(values["WARN_MOBILE_CONTACT_MONTHS"]))
+    report_since = add_months(today, -int(values["WARN_MOBILE_REPORT_MONTHS"]))
+    contact_since = add_months(today, -int(values["WARN_MOBILE_CONTACT_MONTHS"]))
     out = []
     for member_id, left_on, last_report, last_contact in MobileRegistration.objects.filter(
         member__in=members, active=True
@@ -131,7 +132,7 @@ def _mobile(values, today: dt.date, members) -> list[Cause]:
 
 
 def _checkin(values, today: dt.date, members) -> list[Cause]:
-    since = _add_months(today, -int(values["WARN_CHECKIN_SERVICE_MONTHS"]))
+    since = add_months(today, -int(values["WARN_CHECKIN_SERVICE_MONTHS"]))
     in_service = set(
         members.filter(category_rows__code=Category.IN_SERVICE).values_list("pk", flat=True)
     )

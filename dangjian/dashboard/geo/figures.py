@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.cases.models import State
+from dangjian.core.months import month_key
 from dangjian.dashboard.models import Rollup
 from dangjian.dashboard.rollups import engine
 
@@ -57,7 +58,7 @@ def figure_by_child(user, figure: str, children: list[dict]) -> tuple[dict[str, 
     computed reads None), and when the oldest of the rows read was computed."""
     if not children:
         return {}, None
-    now = engine.month_key(timezone.localdate())
+    now = month_key(timezone.localdate())
     months = engine.window(MONTHS) if figure == "events_per_1000" else [now]
     rows, computed_at = _rows(user, [c["pk"] for c in children], months)
     out: dict[str, dict] = {}

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from dangjian.core.months import month_key
 from dangjian.dashboard.geo.selectors import map_node
 from dangjian.dashboard.models import Rollup
-from dangjian.dashboard.rollups import engine
 
 VIEW = "dashboard.view"
 STOCKS = {
@@ -42,7 +42,7 @@ def _pct(part: int, whole: int) -> float | None:
 
 def key_figures(user, *, node: int | None = None) -> dict:
     area = map_node(user, node)
-    now = engine.month_key(timezone.localdate())
+    now = month_key(timezone.localdate())
     rows = {
         month: (values, at)
         for month, values, at in Rollup.objects.visible_to(user, VIEW)

@@ -105,3 +105,19 @@ class ArrearsRow(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.streak}"
+
+
+class RefreshMark(models.Model):
+    """One row (pk 1): the last audit seal (``core.auditchain``) the roll-ups' refresh has read.
+    The seals after it name what changed since, and so which earlier months the next refresh
+    recomputes besides the current one (``dashboard.rollups.stale``)."""
+
+    seq = models.BigIntegerField(_("已读封存序号"), default=0)
+    at = models.DateTimeField(_("读取时间"))
+
+    class Meta:
+        verbose_name = _("汇总刷新位置")
+        verbose_name_plural = _("汇总刷新位置")
+
+    def __str__(self):
+        return f"{self.seq}"

@@ -31,6 +31,7 @@ from django.utils import timezone
 from dangjian.cases.selectors import event_metrics
 from dangjian.core import tree
 from dangjian.core.errors import field_error
+from dangjian.core.months import add_years
 from dangjian.members.models import Education, Gender, Member, Occupation, Status
 from dangjian.members.selectors import AGE_BANDS, age_band_q
 from dangjian.organizations.models import OrgDomain, OrgKind, PartyOrg
@@ -256,16 +257,10 @@ PARTY_AGE_BANDS = (
 def members_party_age(user, node: Area, year: int | None) -> Table:
     today = timezone.localdate()
 
-    def years_ago(n: int) -> dt.date:
-        try:
-            return today.replace(year=today.year - n)
-        except ValueError:  # 29 February
-            return today.replace(year=today.year - n, day=28)
-
     def band_q(b: _Years) -> Q:
-        q = Q(status=Status.FULL, confirmed_on__lte=years_ago(b.low))
+        q = Q(status=Status.FULL, confirmed_on__lte=add_years(today, -b.low))
         if b.high is not None:
-            q &= Q(confirmed_on__gt=years_ago(b.high + 1))
+            q &= Q(confirmed_on__gt=add_years(today, -(b.high + 1)))
         return q
 
     t = _banded(

@@ -19,8 +19,9 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from dangjian.core import tree
+from dangjian.core.months import add_months_key, key_start, month_key
 from dangjian.dashboard.models import Rollup
-from dangjian.dashboard.rollups import details
+from dangjian.dashboard.rollups import details, stale
 from dangjian.dashboard.rollups import figures as _builtin  # noqa: F401  (registers)
 from dangjian.dashboard.rollups import figures_more as _more  # noqa: F401  (registers)
 from dangjian.dashboard.rollups.registry import EXACT, FIGURES, SNAPSHOT, SOURCES, MonthCtx
@@ -29,23 +30,10 @@ from dangjian.territory.models import Area, AreaKind
 STORED_KINDS = [k for k in AreaKind.values if k != AreaKind.UNIT]
 
 
-def month_key(day: dt.date) -> int:
-    return day.year * 100 + day.month
-
-
-def month_start(month: int) -> dt.date:
-    return dt.date(month // 100, month % 100, 1)
-
-
-def add_months(month: int, n: int) -> int:
-    y, m = divmod(month // 100 * 12 + month % 100 - 1 + n, 12)
-    return y * 100 + m + 1
-
-
 def window(months: int, today: dt.date | None = None) -> list[int]:
     """The last ``months`` months to the current one, oldest first."""
     now = month_key(today or timezone.localdate())
-    return [add_months(now, -i) for i in range(months - 1, -1, -1)]
+    return [add_months_key(now, -i) for i in range(months - 1, -1, -1)]
 
 
 def _aware(day: dt.date) -> dt.datetime:
@@ -59,8 +47,8 @@ def leaf_length() -> int:
 
 def context(month: int, *, today: dt.date | None = None, cache=None, leaf=None) -> MonthCtx:
     today = today or timezone.localdate()
-    start = month_start(month)
-    end = month_start(add_months(month, 1))
+    start = key_start(month)
+    end = key_start(add_months_key(month, 1))
     as_of = min(end - dt.timedelta(days=1), today)
     return MonthCtx(
         month=month,
@@ -85,13 +73,18 @@ def nodes(ctx: MonthCtx) -> dict[str, tuple[int, int]]:
     }
 
 
-def compute(ctx: MonthCtx, *, stored: dict[int, dict] | None = None) -> dict[int, dict]:
+def compute(
+    ctx: MonthCtx, *, stored: dict[int, dict] | None = None, only: set[str] | None = None
+) -> dict[int, dict]:
     """area id -> {figure code: stored value} for the month. Snapshot figures of a past
-    month are taken from ``stored`` (what was computed during that month)."""
+    month are taken from ``stored`` (what was computed during that month). ``only``: run
+    those sources alone and take every other figure from ``stored`` (a month already stored
+    for every node: the refresh of a month whose other sources did not change)."""
     acc: dict[str, dict] = defaultdict(lambda: defaultdict(int))
     exact: dict[str, dict] = {}
     step = tree.STEP_WIDTH
-    for _name, source, _codes in SOURCES:
+    run = [s for s in SOURCES if only is None or s[0] in only]
+    for _name, source, _codes in run:
         rows = source(ctx)
         exact.update(rows.pop(EXACT, {}) if isinstance(rows, dict) else {})
         for path, row in rows.items():
@@ -103,13 +96,14 @@ def compute(ctx: MonthCtx, *, stored: dict[int, dict] | None = None) -> dict[int
                     continue
                 for p in prefixes:
                     acc[p][code] += value
+    codes = FIGURES if only is None else {c: FIGURES[c] for s in run for c in s[2]}
     out: dict[int, dict] = {}
     snapshots = [f for f in FIGURES.values() if f.kind == SNAPSHOT]
     for path, (pk, _level) in nodes(ctx).items():
         got = acc.get(path, {})
         own = exact.get(path, {})
-        values = {}
-        for code, f in FIGURES.items():
+        values = {} if only is None else dict((stored or {}).get(pk, {}))
+        for code, f in codes.items():
             if f.kind == SNAPSHOT and not ctx.current:
                 continue
             values[code] = f.store(own.get(code, 0) if not f.additive else got.get(code, 0))
@@ -120,6 +114,15 @@ def compute(ctx: MonthCtx, *, stored: dict[int, dict] | None = None) -> dict[int
                     values[f.code] = old[f.code]
         out[pk] = values
     return out
+
+
+def partial_ok(ctx: MonthCtx, stored: dict[int, dict]) -> bool:
+    """Whether the month is stored for exactly its nodes with every figure there is (so
+    recomputing some sources and keeping the rest is the whole recomputation)."""
+    if set(stored) != {pk for pk, _level in nodes(ctx).values()}:
+        return False
+    wanted = {c for c, f in FIGURES.items() if f.kind != SNAPSHOT}
+    return all(wanted <= set(v) for v in stored.values())
 
 
 def stored_values(month: int) -> dict[int, dict]:
@@ -176,17 +179,23 @@ def store(ctx: MonthCtx, computed: dict[int, dict]) -> int:
 
 
 def recompute(
-    months: list[int], *, check: bool = False, today: dt.date | None = None
+    months: list[int],
+    *,
+    check: bool = False,
+    today: dt.date | None = None,
+    only: set[str] | None = None,
 ) -> list[Difference]:
     """Rebuild ``months`` from raw data (``check``: only compare) and return how what was
-    stored differed from the recomputation."""
+    stored differed from the recomputation. ``only``: rebuild those sources' figures alone
+    where the month is stored whole (``partial_ok``), else the whole month."""
     cache: dict = {}
     leaf = leaf_length()
     diffs: list[Difference] = []
     for month in months:
         ctx = context(month, today=today, cache=cache, leaf=leaf)
         stored = stored_values(month)
-        computed = compute(ctx, stored=stored)
+        part = only if only is not None and partial_ok(ctx, stored) else None
+        computed = compute(ctx, stored=stored, only=part)
         diffs += compare(month, stored, computed)
         if not check:
             with transaction.atomic():
@@ -196,7 +205,18 @@ def recompute(
 
 
 def refresh(months: int = 1, today: dt.date | None = None) -> int:
-    """Recompute the last ``months`` months (the background task's work)."""
+    """The background task's work: recompute the last ``months`` months, and the earlier
+    months of the last ``stale.WINDOW`` whose raw data changed since the last refresh (the
+    changed sources only, ``stale.pending``). Answers how many months were recomputed."""
     ms = window(months, today)
+    todo = stale.pending(window(stale.WINDOW, today))
     recompute(ms, today=today)
-    return len(ms)
+    extra = sorted(m for m in todo.months if m not in ms)
+    by_sources: dict[frozenset | None, list[int]] = defaultdict(list)
+    for m in extra:
+        srcs = todo.months[m]
+        by_sources[frozenset(srcs) if srcs is not None else None].append(m)
+    for srcs, group in by_sources.items():
+        recompute(group, today=today, only=set(srcs) if srcs is not None else None)
+    stale.advance(todo.seq)
+    return len(ms) + len(extra)

@@ -16,6 +16,7 @@ from django.db.models.functions import Substr
 
 from dangjian.cases.models import OPEN_STATES, Event, VisitRecord
 from dangjian.cases.selectors import COUNT_KEYS, _counts
+from dangjian.core.months import quarter_of
 from dangjian.dashboard.rollups.registry import (
     EXACT,
     FLOW,
@@ -292,7 +293,7 @@ def orglife_source(ctx: MonthCtx) -> dict[str, dict]:
     """Each branch's colour for the quarter of the month as at its end (today in the current
     month), evaluated by the orglife compliance engine; the quarter's grouped queries are
     fetched once for its three months."""
-    quarter = compliance.Span("quarter", ctx.start.year, (ctx.start.month - 1) // 3 + 1)
+    quarter = compliance.Span("quarter", ctx.start.year, quarter_of(ctx.start.month))
     key = ("orglife", quarter.code)
     if key not in ctx.cache:
         roots = list(PartyOrg.objects.filter(parent__isnull=True).values_list("path", flat=True))

@@ -26,7 +26,6 @@ from dangjian.members.models.registry import (
     MemberCategory,
     Occupation,
     Status,
-    add_months,
     years_between,
 )
 from dangjian.members.models.sanctions import Sanction, SanctionKind
@@ -77,7 +76,6 @@ __all__ = [
     "TransferStep",
     "UnitRole",
     "UnitRoleCode",
-    "add_months",
     "transfer_action_label",
     "years_between",
 ]

@@ -253,15 +253,6 @@ def years_between(start: dt.date, end: dt.date) -> int:
     return max(years, 0)
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` moved by ``months`` (the last day of the month when that day does not exist)."""
-    import calendar
-
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 class MemberCategory(models.Model):
     member = models.ForeignKey(
         Member, on_delete=models.CASCADE, related_name="category_rows", verbose_name=_("党员")

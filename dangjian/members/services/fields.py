@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dangjian.core import crypto, scope
+from dangjian.core.months import add_months
 from dangjian.core.validation import Errors, clean_text
 from dangjian.core.validators import (
     FILTER_CEILING,
@@ -29,7 +30,6 @@ from dangjian.members.models import (
     Member,
     Occupation,
     Status,
-    add_months,
 )
 from dangjian.organizations.models import PartyOrg
 

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from dangjian.core import audit, scope
 from dangjian.core.errors import Conflict
+from dangjian.core.months import add_months
 from dangjian.core.textmask import mask_text
 from dangjian.core.validation import Errors, clean_text
-from dangjian.members.models import Member, Status, add_months
+from dangjian.members.models import Member, Status
 from dangjian.members.models.sanctions import Sanction, SanctionKind
 from dangjian.members.sanctions import PROBATION_MAX_MONTHS
 from dangjian.members.services import fields, registry

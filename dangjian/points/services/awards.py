@@ -24,6 +24,7 @@ from django.utils import timezone
 from dangjian.core import audit, bulk, ledger, notify, scope, workflow
 from dangjian.core.errors import Conflict
 from dangjian.core.models import LedgerAccount, LedgerTransaction, StoredFile
+from dangjian.core.months import add_months
 from dangjian.core.validation import Errors, clean_text, one_line
 from dangjian.points import sources
 from dangjian.points.models import (
@@ -78,9 +79,7 @@ def period_bounds(day: dt.date, period: str) -> tuple[dt.date, dt.date]:
     months = 3 if period == CapPeriod.QUARTER else 1
     first = (day.month - 1) // months * months + 1
     start = dt.date(day.year, first, 1)
-    nxt = first + months
-    end = dt.date(day.year + (nxt - 1) // 12, (nxt - 1) % 12 + 1, 1)
-    return start, end
+    return start, add_months(start, months)
 
 
 def account_code(scheme_id: int, user_id: int) -> str:

@@ -2,7 +2,7 @@ import re
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dangjian.dashboard.rollups import engine
+from dangjian.dashboard.rollups import engine, stale
 from dangjian.dashboard.tasks import rollups_refresh_task
 
 SHOWN = 50
@@ -37,7 +37,11 @@ class Command(BaseCommand):
             ms = [int(m.group(1)) * 100 + int(m.group(2))]
         else:
             ms = engine.window(months)
+        whole = not check and not month and months >= stale.WINDOW
+        seq = stale.last_seq() if whole else 0
         diffs = engine.recompute(ms, check=check)
+        if whole:
+            stale.advance(seq)  # the whole window rebuilt: the refresh reads on from here
         for d in diffs[:SHOWN]:
             self.stdout.write(
                 f"{d.month} 区域{d.area_id} {d.code}: 已存 {d.stored!r} 重算 {d.computed!r}"
