@@ -146,14 +146,19 @@ def orglife_compliance(targets, year, today):
 
 @register("dues_arrears", "党费按时足额缴纳")
 def dues_arrears(targets, year, today):
-    from dangjian.dues.selectors import Level, statuses
+    from dangjian.assessment import inputs
+    from dangjian.dues.selectors import Level
     from dangjian.members.models import Member, Status
 
     members = Member.objects.filter(status__in=(Status.PROBATIONARY, Status.FULL))
     paths = dict(members.values_list("pk", "org_path"))
     per_path: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for pk, st in statuses(members, today=year_end(year, today)).items():
-        row = per_path[paths[pk]]
+    # The statuses of these same members (``inputs``: read once per recomputation).
+    for pk, st in inputs.dues_statuses(year_end(year, today)).items():
+        path = paths.get(pk)
+        if path is None:
+            continue
+        row = per_path[path]
         row[0] += 1
         row[1] += 1 if st.level != Level.NONE else 0
     sums = RangeSums(dict(per_path), 2)

@@ -20,13 +20,13 @@ from decimal import Decimal
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
-from dangjian.assessment import thresholds
+from dangjian.assessment import inputs, thresholds
 from dangjian.assessment.models import WeakRule
 from dangjian.cases.models import RATED_SOURCES, SATISFIED_RATINGS, Event
 from dangjian.core import tree
 from dangjian.core.months import add_months, quarter_of
-from dangjian.dues import selectors as dues_selectors
 from dangjian.members.models import Member, Status
 from dangjian.members.models.committee import (
     CommitteePost,
@@ -73,6 +73,8 @@ class Context:
     as_of: dt.date
     values: dict[str, Decimal]
     orgs: dict[int, Org]
+    # Each named console route reversed once per computation (``url``), not once per finding.
+    urls: dict[tuple[str, int], str] = field(default_factory=dict, repr=False)
 
     @property
     def start(self) -> dt.date:
@@ -84,12 +86,37 @@ class Context:
     def d(self, key: str) -> Decimal:
         return self.values[key]
 
+    def url(self, name: str, *args: int, query: str = "") -> str:
+        """``reverse(name, args=args)`` (plus ``?query``), the route reversed once per
+        computation with a stand-in id that each call replaces by its own (ids are
+        integers: the stand-in cannot meet another part of the address)."""
+        pattern = self.urls.get((name, len(args)))
+        if pattern is None:
+            pattern = self.urls[(name, len(args))] = _url(name, *(_STAND_IN,) * len(args))
+        url = pattern
+        for arg in args:
+            url = url.replace(str(_STAND_IN), str(int(arg)), 1)
+        return url + (f"?{query}" if query and url else "")
+
+
+_STAND_IN = 9_876_543_210_123
+
 
 def _url(name: str, *args, query: str = "") -> str:
     try:
         return reverse(name, args=args) + (f"?{query}" if query else "")
     except NoReverseMatch:  # pragma: no cover - the console is always installed
         return ""
+
+
+def day_range(field_name: str, first: dt.date, last: dt.date) -> Q:
+    """``field__date`` from ``first`` to ``last`` (inclusive, in the current time zone) as a
+    range of instants: the same rows, compared as stored (SQLite answers ``__date`` through a
+    Python function per row, and neither backend can use an index on it)."""
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(first, dt.time.min, zone)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, zone)
+    return Q(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
 
 
 def as_of_for(year: int, today: dt.date) -> dt.date:
@@ -199,7 +226,7 @@ def rule_committee(ctx: Context) -> list[Finding]:
     grace = ctx.n("ASSESS_ELECTION_GRACE_DAYS")
     for org in ctx.orgs.values():
         c = committees.get(org.id)
-        url = _url("console:members:committee", org.id)
+        url = ctx.url("console:members:committee", org.id)
         if c is None:
             out.append(
                 Finding(
@@ -257,7 +284,7 @@ def rule_committee(ctx: Context) -> list[Finding]:
                     f"超过{grace}天",
                     f"任期于{due.isoformat()}届满，逾期{overdue}天未换届",
                     {"due_on": due.isoformat(), "days": overdue},
-                    _url("console:members:elections_due", query="status=overdue"),
+                    ctx.url("console:members:elections_due", query="status=overdue"),
                 )
             )
     return out
@@ -291,19 +318,21 @@ def rule_meetings(ctx: Context) -> list[Finding]:
     if not branches:
         return []
     types = (SessionType.MEMBERS_MEETING, SessionType.COMMITTEE_MEETING)
-    held = Session.objects.filter(
-        state=SessionState.HELD,
-        session_type__in=types,
-        starts_at__date__gte=ctx.start,
-        starts_at__date__lte=ctx.as_of,
-    ).exclude(quorum_ok=False)
+    held = (
+        Session.objects.filter(state=SessionState.HELD, session_type__in=types)
+        .filter(day_range("starts_at", ctx.start, ctx.as_of))
+        .exclude(quorum_ok=False)
+    )
+    # ``month``: the session's local month as yyyymm (stored with the session).
     done: dict[int, set[tuple[str, int]]] = defaultdict(set)
-    for org_id, kind, starts in held.values_list("org_id", "session_type", "starts_at"):
-        done[org_id].add((kind, quarter_of(starts.astimezone(_tz()).month)))
-    for org_id, kind, starts in SessionOrg.objects.filter(session__in=held).values_list(
-        "org_id", "session__session_type", "session__starts_at"
+    for org_id, kind, month in held.values_list("org_id", "session_type", "month").distinct():
+        done[org_id].add((kind, quarter_of(month % 100)))
+    for org_id, kind, month in (
+        SessionOrg.objects.filter(session__in=held)
+        .values_list("org_id", "session__session_type", "session__month")
+        .distinct()
     ):
-        done[org_id].add((kind, quarter_of(starts.astimezone(_tz()).month)))
+        done[org_id].add((kind, quarter_of(month % 100)))
     full = full_members(Context(ctx.year, ctx.as_of, ctx.values, branches))
     need = ctx.n("ASSESS_MISSED_QUARTERS")
     min_full = ctx.n("ASSESS_COMMITTEE_MIN_FULL")
@@ -331,16 +360,10 @@ def rule_meetings(ctx: Context) -> list[Finding]:
                     f"达到{need}个季度",
                     "；".join(parts),
                     {"missing": missing, "quarters_checked": quarters},
-                    _url("console:orglife:branch", org.id, query=f"period={ctx.year}"),
+                    ctx.url("console:orglife:branch", org.id, query=f"period={ctx.year}"),
                 )
             )
     return out
-
-
-def _tz():
-    from dangjian.core.workdays import OFFICE_TZ
-
-    return OFFICE_TZ
 
 
 # --- member development -----------------------------------------------------------------------
@@ -381,7 +404,7 @@ def rule_development(ctx: Context) -> list[Finding]:
                     f"{years}年内应发展党员",
                     f"最近一次发展党员：{last.isoformat() if last else '无记录'}",
                     {"last_joined_on": last.isoformat() if last else None, "years": years},
-                    _url("console:development:list"),
+                    ctx.url("console:development:list"),
                 )
             )
     return out
@@ -397,7 +420,7 @@ def rule_dues(ctx: Context) -> list[Finding]:
     members = Member.objects.filter(
         status__in=ACTIVE, left_on__isnull=True, dues_profile__isnull=False
     )
-    statuses = dues_selectors.statuses(members, ctx.as_of)
+    statuses = inputs.dues_statuses(ctx.as_of)  # every member's: the payers narrow it
     paths = dict(members.values_list("pk", "org_path"))
     payers: dict[str, int] = defaultdict(int)
     behind: dict[str, int] = defaultdict(int)
@@ -423,7 +446,7 @@ def rule_dues(ctx: Context) -> list[Finding]:
                     f"超过{thresholds.percent(share)}",
                     f"{n}名缴费党员中{k}名连续{months}个月以上未交党费",
                     {"payers": n, "behind": k, "months": months},
-                    _url("console:dues:overview", query=f"org={org.id}"),
+                    ctx.url("console:dues:overview", query=f"org={org.id}"),
                 )
             )
     return out
@@ -448,7 +471,7 @@ def rule_events(ctx: Context) -> list[Finding]:
     serving = _topmost_per_area(ctx)
     if not serving:
         return []
-    year = Q(reported_at__date__gte=ctx.start, reported_at__date__lte=ctx.as_of)
+    year = day_range("reported_at", ctx.start, ctx.as_of)
     total: dict[str, int] = defaultdict(int)
     rated: dict[str, int] = defaultdict(int)
     satisfied: dict[str, int] = defaultdict(int)
@@ -480,7 +503,7 @@ def rule_events(ctx: Context) -> list[Finding]:
                     f"低于{thresholds.percent(low)}",
                     f"{ctx.year}年已评价事件{r}件，满意（含基本满意）{s}件",
                     {"rated": r, "satisfied": s},
-                    _url("console:cases:metrics"),
+                    ctx.url("console:cases:metrics"),
                 )
             )
         if org.area_path == org.county_path:
@@ -497,7 +520,7 @@ def rule_events(ctx: Context) -> list[Finding]:
                     f"{ctx.year}年辖区事件{mine}件，占全县(区){county}件的"
                     f"{thresholds.percent(Decimal(mine) / Decimal(county))}",
                     {"events": mine, "county_events": county},
-                    _url("console:cases:list"),
+                    ctx.url("console:cases:list"),
                 )
             )
     return out

@@ -111,3 +111,23 @@ def test_no_development_in_two_years_for_villages(world):
 def test_township_committee_is_not_assessed(world):
     assert not found(2026, dt.date(2026, 6, 1), world.orgs["township_committee"])
     assert not found(2026, dt.date(2026, 6, 1), world.orgs["street_wc"])
+
+
+def test_a_meeting_counts_by_its_local_day_at_either_end_of_the_year(world):
+    # The rule compares instants with the local days' bounds: a meeting late on the last
+    # local day of a quarter counts for it; one late on 31 December counts for that year only.
+    org = world.orgs["grid_branch"]
+    healthy(org)
+    admin = world.users["admin"]
+    hold(admin, org, "members_meeting", at(2025, 12, 31, 22, 30), present_all=True)
+    rows = found(2026, dt.date(2026, 4, 1), org, "no_meetings")
+    assert rows and rows[0].evidence["missing"] == {"members_meeting": [1]}
+    hold(admin, org, "members_meeting", at(2026, 3, 31, 22, 30), present_all=True)
+    assert not found(2026, dt.date(2026, 4, 1), org, "no_meetings")
+    hold(admin, org, "members_meeting", at(2026, 1, 1, 0, 30), present_all=True)
+    # A meeting after the day judged on does not count.
+    assert found(2026, dt.date(2026, 7, 1), org, "no_meetings")[0].evidence["missing"] == {
+        "members_meeting": [2]
+    }
+    hold(admin, org, "members_meeting", at(2026, 6, 30, 23, 30), present_all=True)
+    assert not found(2026, dt.date(2026, 7, 1), org, "no_meetings")

@@ -334,10 +334,6 @@ def _head(r: Rating) -> tuple:
     return tuple(getattr(r, f) for f in HEAD_FIELDS)
 
 
-def _line(ln: RatingLine) -> tuple:
-    return tuple(getattr(ln, f) for f in LINE_FIELDS)
-
-
 def _county_paths() -> list[str]:
     return list(Area.objects.filter(kind=AreaKind.COUNTY).values_list("path", flat=True))
 
@@ -374,17 +370,19 @@ def ratings_compute(*, year: int, actor=None, today: dt.date | None = None) -> d
     before = {r.pk: _head(r) for r in existing.values()}
     frozen = {pk for pk, r in existing.items() if r.state != RatingState.COMPUTED}
     manual = {
-        (m.indicator_id, m.org_id): m
-        for m in ManualScore.objects.filter(year=year).only(
-            "indicator_id", "org_id", "points", "evidence"
-        )
+        (indicator_id, org_id): (points, evidence)
+        for indicator_id, org_id, points, evidence in ManualScore.objects.filter(
+            year=year
+        ).values_list("indicator_id", "org_id", "points", "evidence")
     }
     found_cache: dict[str, dict[int, indicators.Found]] = {}
     all_targets = [t for ts in by_sector.values() for t in ts]
-    results: dict[int, tuple[Scheme, list[RatingLine], Decimal]] = {}
+    # Each line as a tuple of LINE_FIELDS: compared with the stored ones, and made a row only
+    # where the rating's lines changed.
+    results: dict[int, tuple[Scheme, list[tuple], Decimal]] = {}
     for sector, targets in by_sector.items():
         scheme = schemes[sector]
-        lines_of: dict[int, list[RatingLine]] = defaultdict(list)
+        lines_of: dict[int, list[tuple]] = defaultdict(list)
         for ind in scheme.indicators.all():
             if ind.kind == IndicatorKind.COMPUTED:
                 if ind.computation not in found_cache:
@@ -398,25 +396,25 @@ def ratings_compute(*, year: int, actor=None, today: dt.date | None = None) -> d
                     points = indicators.points_of(ind.weight, f.share)
                 else:
                     m = manual.get((ind.pk, t.id))
-                    figure = f"人工评分：{m.evidence}"[:200] if m else "尚未评分"
+                    figure = f"人工评分：{m[1]}"[:200] if m else "尚未评分"
                     source = f"/assessment/scores/?org={t.id}&year={year}"
-                    points = min(m.points, ind.weight) if m else Decimal("0.00")
+                    points = min(m[0], ind.weight) if m else Decimal("0.00")
                 lines_of[t.id].append(
-                    RatingLine(
-                        indicator=ind,
-                        code=ind.code,
-                        name=ind.name,
-                        kind=ind.kind,
-                        weight=ind.weight,
-                        figure=figure[:200],
-                        source=source[:300],
-                        points=points,
-                        position=ind.position,
+                    (
+                        ind.pk,
+                        ind.code,
+                        ind.name,
+                        ind.kind,
+                        ind.weight,
+                        figure[:200],
+                        source[:300],
+                        points,
+                        ind.position,
                     )
                 )
         for t in targets:
             lines = lines_of[t.id]
-            results[t.id] = (scheme, lines, sum((ln.points for ln in lines), Decimal("0.00")))
+            results[t.id] = (scheme, lines, sum((ln[7] for ln in lines), Decimal("0.00")))
     # Write the ratings that are not frozen.
     to_create, to_update = [], []
     target_of = {t.id: t for t in all_targets}
@@ -488,15 +486,14 @@ def ratings_compute(*, year: int, actor=None, today: dt.date | None = None) -> d
     rewrite = [
         r
         for r in recomputed
-        if id(r) in created
-        or stored_lines.get(r.pk, []) != [_line(ln) for ln in results[r.org_id][1]]
+        if id(r) in created or stored_lines.get(r.pk, []) != results[r.org_id][1]
     ]
     RatingLine.objects.filter(rating__in=[r.pk for r in rewrite if id(r) not in created]).delete()
-    new_lines = []
-    for r in rewrite:
-        for ln in results[r.org_id][1]:
-            ln.rating = r
-            new_lines.append(ln)
+    new_lines = [
+        RatingLine(rating=r, **dict(zip(LINE_FIELDS, ln, strict=True)))
+        for r in rewrite
+        for ln in results[r.org_id][1]
+    ]
     RatingLine.objects.bulk_create(new_lines, batch_size=1000)
     summary = {
         "year": year,

@@ -24,11 +24,11 @@ from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.assessment import thresholds
+from dangjian.assessment import inputs, thresholds
 from dangjian.assessment.models import MemberWarning, WarningColour, WarningRule
+from dangjian.assessment.rules import day_range
 from dangjian.core import audit, notify
 from dangjian.core.months import add_months
-from dangjian.dues import selectors as dues_selectors
 from dangjian.members.models import Category, Member, Status
 from dangjian.members.models.checkin import CheckinService, CommunityCheckin
 from dangjian.members.models.mobile import MobileRegistration
@@ -58,9 +58,8 @@ def _orglife(values, today: dt.date, members) -> list[Cause]:
             status=AttendanceStatus.ABSENT,
             leave_approved=False,
             session__state=SessionState.HELD,
-            session__starts_at__date__gt=since,
-            session__starts_at__date__lte=today,
         )
+        .filter(day_range("session__starts_at", since + dt.timedelta(days=1), today))
         .values("member_id")
         .annotate(n=Count("pk"))
         .values_list("member_id", "n")
@@ -82,9 +81,11 @@ def _orglife(values, today: dt.date, members) -> list[Cause]:
 def _dues(values, today: dt.date, members) -> list[Cause]:
     yellow, red = int(values["WARN_DUES_YELLOW"]), int(values["WARN_DUES_RED"])
     out = []
-    for member_id, st in dues_selectors.statuses(members, today).items():
+    among = set(members.values_list("pk", flat=True))
+    # Every member's statuses (``inputs``: read once per recomputation), narrowed to ``members``.
+    for member_id, st in inputs.dues_statuses(today).items():
         n = len(st.streak)
-        if st.has_profile and n >= yellow:
+        if st.has_profile and n >= yellow and member_id in among:
             out.append(
                 Cause(
                     member_id,
@@ -186,23 +187,33 @@ def warnings_recompute(*, year: int | None = None, actor=None, today: dt.date | 
     raised: list[MemberWarning] = []
     escalated: list[MemberWarning] = []
     with transaction.atomic():
-        active = {
-            (w.member_id, w.rule): w
-            for w in MemberWarning.objects.select_for_update().filter(active=True)
-        }
-        cleared = [w.pk for k, w in active.items() if k not in causes]
+        # The active rows as tuples (a city holds tens of thousands); rows only for those that
+        # change.
+        rows = (
+            MemberWarning.objects.select_for_update()
+            .filter(active=True)
+            .values_list("member_id", "rule", "pk", "colour", "reason", "figure")
+        )
+        active = {(row[0], row[1]): row[2:] for row in rows}
+        cleared = [w[0] for k, w in active.items() if k not in causes]
         MemberWarning.objects.filter(pk__in=cleared).update(
             active=False, cleared_on=today, updated_at=timezone.now()
         )
+        new = {c.member_id for key, c in causes.items() if key not in active}
         info = {
             pk: (name, org_id, path, user_id)
-            for pk, name, org_id, path, user_id in Member.objects.filter(
-                pk__in={m for m, _ in causes}
-            ).values_list("pk", "name", "org_id", "org_path", "user_id")
+            for pk, name, org_id, path, user_id in Member.objects.filter(pk__in=new).values_list(
+                "pk", "name", "org_id", "org_path", "user_id"
+            )
+        }
+        changed = {
+            w[0]: c
+            for key, c in causes.items()
+            if (w := active.get(key)) is not None
+            and (w[1], w[2], w[3]) != (c.colour, c.reason[:300], c.figure[:64])
         }
         for key, c in causes.items():
-            w = active.get(key)
-            if w is None:
+            if key not in active:
                 name, org_id, path, user_id = info[c.member_id]
                 raised.append(
                     MemberWarning(
@@ -219,15 +230,13 @@ def warnings_recompute(*, year: int | None = None, actor=None, today: dt.date | 
                         raised_on=today,
                     )
                 )
-                continue
-            fields = {"reason": c.reason[:300], "figure": c.figure[:64], "colour": c.colour}
-            if any(getattr(w, k) != v for k, v in fields.items()):
-                if w.colour == Y and c.colour == R:
-                    w.escalated_on = today
-                    escalated.append(w)
-                for k, v in fields.items():
-                    setattr(w, k, v)
-                w.save()
+        for w in MemberWarning.objects.filter(pk__in=list(changed)).order_by("pk"):
+            c = changed[w.pk]
+            if w.colour == Y and c.colour == R:
+                w.escalated_on = today
+                escalated.append(w)
+            w.reason, w.figure, w.colour = c.reason[:300], c.figure[:64], c.colour
+            w.save()
         MemberWarning.objects.bulk_create(raised)
         result = {
             "raised": len(raised),

@@ -25,4 +25,6 @@ class Command(BaseCommand):
             self.stdout.write(f"已加入后台任务：{result.id}")
             return
         for name, step in assessment_recompute(year=year)["steps"].items():
-            self.stdout.write(f"{name}：{step['result']}（{step['seconds']}秒）")
+            self.stdout.write(
+                f"{name}：{step['result']}（{step['seconds']}秒，CPU {step['cpu_seconds']}秒）"
+            )
