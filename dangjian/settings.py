@@ -156,6 +156,10 @@ else:
             # statements (the pragmas below among them), and closing the last one checkpointed
             # the WAL file, about a third of a short API request's CPU time.
             "CONN_MAX_AGE": 600,
+            # The tests' database in memory, said outright: pytest-django recognises SQLite
+            # by Django's own engine name only, and would otherwise give each xdist worker a
+            # file named after this path.
+            "TEST": {"NAME": ":memory:"},
             "OPTIONS": {
                 # The web process and the worker share one file: WAL lets readers go on while
                 # one writer works, and IMMEDIATE takes the write lock up front instead of
