@@ -156,8 +156,19 @@ def _serve(env: dict, port: int) -> subprocess.Popen:
             return proc
         except OSError:
             time.sleep(0.3)
-    proc.kill()
+    _stop(proc)
     raise SystemExit("the server did not start")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop ``dangjian serve`` as an operator does: SIGTERM, on which the parent stops its web
+    processes (a SIGKILL of the parent left them serving, orphaned, after every run)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 WARM_RESIDENTS = 64
@@ -284,8 +295,7 @@ def main() -> None:
                     + ("met" if met else "NOT met")
                 )
         finally:
-            server.kill()
-            server.wait(timeout=10)
+            _stop(server)
 
 
 if __name__ == "__main__":
