@@ -219,7 +219,28 @@ def rider_assistant(request, rider_id: int):
         _errors(request, exc)
     else:
         messages.success(request, "已更新兼职网格员")
+    if request.POST.get("next") == "riders":
+        return redirect("console:timebank:riders")
     return redirect("console:timebank:stations")
+
+
+@console_view
+@L.exportable
+def rider_list(request):
+    """The couriers, riders and drivers registered at the stations in scope (a station's
+    own with ``?station=``): sortable; the export form's POST writes them, phones masked."""
+    raw = request.GET.get("station", "")
+    station_id = int(raw) if raw.isdigit() and len(raw) < 12 else None
+    listed = L.listing_of(request, tables.RIDERS)
+    qs = listed.order(selectors.riders(request.user, station_id=station_id))
+    if listed.exporting:
+        return listed.export(qs)
+    page = paginate(request, qs, 30)
+    return render(
+        request,
+        "timebank/riders.html",
+        {"listing": listed, "page": page, "rows": page.object_list, "station": raw},
+    )
 
 
 @console_view

@@ -4256,6 +4256,8 @@ ROUTES += [
     ),
     Route("console", "/timebank/stations/", "tb_station", "list"),
     Route("console", "/timebank/stations/?riders=1", "tb_rider", "list"),
+    Route("console", "/timebank/riders/", "tb_rider", "list"),
+    Route("console", "/timebank/riders/?sort=-station", "tb_rider", "list"),
     Route(
         "console",
         "/timebank/stations/",
@@ -4997,6 +4999,8 @@ ROUTES += [
         ("/timebank/teams/?sort=-name", "tb_team"),
         ("/timebank/stations/?sort=-name", "tb_station"),
         ("/timebank/talents/?sort=-bookings", "tb_talent"),
+        ("/timebank/riders/", "tb_rider"),
+        ("/timebank/riders/?sort=-name", "tb_rider"),
         ("/points/", "points_scheme"),
         ("/users/departments/", "people_department"),
         ("/users/registrations/", "people_registration"),

@@ -170,3 +170,26 @@ def test_rating_schemes_sorted_and_exported_in_fixed_queries(world, client):
         )
     assert Scheme.objects.filter(year=crossscope._ASSESS_YEAR).count() >= 3
     assert _counts(client, url) == few
+
+
+def test_riders_sorted_and_exported_in_fixed_queries_phones_masked(world, client):
+    from dangjian.core import excel
+    from dangjian.timebank import riders
+    from dangjian.timebank.models import Rider, Station
+    from tests.world import user as make_user
+
+    client.force_login(world.users["admin"])
+    crossscope.FACTORIES["tb_rider"](world)
+    url = "/timebank/riders/?sort=-station"
+    few = _counts(client, url)
+    station = Station.objects.get(name="越界探针骑手驿站")
+    for i in range(4):
+        u = make_user(f"计数骑手{i}", role="resident", kind="resident", home=world.nodes["grid"])
+        u.phone = f"1381234567{i}"
+        u.save()
+        riders.rider_register(actor=u, station=station, kind="rider", platform=f"计数平台{i}")
+    assert Rider.objects.count() >= 5
+    assert _counts(client, url) == few
+    r = client.post(f"/timebank/riders/?station={station.pk}", {"export": "xlsx"})
+    text = " ".join(str(v) for row in excel.read_rows(r.content) for v in row.values)
+    assert "138****5670" in text and "13812345670" not in text

@@ -136,6 +136,19 @@ def _second_station(world):
     )
 
 
+def _second_rider(world):
+    """A second rider, with a phone on the account: the export masks it."""
+    from dangjian.timebank import riders
+    from dangjian.timebank.models import Station
+    from tests.world import user as make_user
+
+    u = make_user("排序骑手", role="resident", kind="resident", home=world.nodes["grid"])
+    u.phone = "13812345678"
+    u.save()
+    station = Station.objects.get(name="越界探针骑手驿站")
+    riders.rider_register(actor=u, station=station, kind="courier", platform="排序平台")
+
+
 def _second_talent(world):
     from dangjian.accounts.models import UserKind
     from dangjian.timebank import services as tb
@@ -348,6 +361,7 @@ def cases() -> list[ListCase]:
         ListCase("/timebank/teams/", timebank.TEAMS, ("tb_team",), setup=_second_team),
         ListCase("/timebank/stations/", timebank.STATIONS, ("tb_station",), setup=_second_station),
         ListCase("/timebank/talents/", timebank.TALENTS, ("tb_talent",), setup=_second_talent),
+        ListCase("/timebank/riders/", timebank.RIDERS, ("tb_rider",), setup=_second_rider),
         ListCase("/points/", points.SCHEMES, ("points_scheme",), setup=_second_scheme),
         ListCase(
             "/users/departments/",
