@@ -101,3 +101,16 @@ RIDERS = Table(
         Column("registered", "登记时间", "registered_at", ("registered_at",)),
     ),
 )
+
+
+# The confirmed service hours grouped as the page groups them (rows computed by
+# ``selectors.hours_summary``, sorted in Python by ``web.listing``): the hours as numbers.
+HOURS = Table(
+    title="志愿服务时长",
+    object_type="timebank.participation",
+    columns=(
+        Column("name", "名称", "name", ("name",)),
+        Column("services", "服务次数", "services", ("services",)),
+        Column("hours", "时长（小时）", "hours", ("hours",)),
+    ),
+)

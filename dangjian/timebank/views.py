@@ -244,14 +244,20 @@ def rider_list(request):
 
 
 @console_view
+@L.exportable
 def hours(request):
+    """Confirmed hours grouped ``by`` as the page shows them (sortable in Python: the rows
+    are computed); the export form's POST writes them with the grouping, hours as numbers."""
     by = request.GET.get("by", "community")
     if by not in selectors.GROUPS:
         by = "community"
     view = "org" if request.GET.get("view") == "org" else "area"
-    rows = selectors.hours_summary(request.user, by=by, org_view=view == "org")
+    listed = L.listing_of(request, tables.HOURS)
+    rows = listed.order(selectors.hours_summary(request.user, by=by, org_view=view == "org"))
+    if listed.exporting:
+        return listed.export(rows, filters={"by": by, "view": view})
     return render(
         request,
         "timebank/hours.html",
-        {"rows": rows, "by": by, "view": view},
+        {"rows": rows, "by": by, "view": view, "listing": listed},
     )

@@ -5001,6 +5001,8 @@ ROUTES += [
         ("/timebank/talents/?sort=-bookings", "tb_talent"),
         ("/timebank/riders/", "tb_rider"),
         ("/timebank/riders/?sort=-name", "tb_rider"),
+        ("/timebank/hours/?by=member", "tb_participation"),
+        ("/timebank/hours/?by=member&sort=-hours", "tb_participation"),
         ("/points/", "points_scheme"),
         ("/users/departments/", "people_department"),
         ("/users/registrations/", "people_registration"),

@@ -193,3 +193,19 @@ def test_riders_sorted_and_exported_in_fixed_queries_phones_masked(world, client
     r = client.post(f"/timebank/riders/?station={station.pk}", {"export": "xlsx"})
     text = " ".join(str(v) for row in excel.read_rows(r.content) for v in row.values)
     assert "138****5670" in text and "13812345670" not in text
+
+
+def test_hours_sorted_and_exported_in_fixed_queries(world, client):
+    from tests.timebank.helpers import dispatched, move
+
+    client.force_login(world.users["admin"])
+    crossscope.FACTORIES["tb_participation"](world)
+    url = "/timebank/hours/?by=member&sort=-hours"
+    few = _counts(client, url)
+    for i in range(3):
+        a = crossscope._tb_helper(world, f"计数志愿者{i}")
+        o = dispatched(world, description=f"计数服务{i}")
+        for step in ("accept", "check_in", "check_out"):
+            move(a, o, step)
+        move(world.users["resident"], o, "confirm", rating=5)
+    assert _counts(client, url) == few

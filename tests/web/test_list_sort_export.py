@@ -149,6 +149,17 @@ def _second_rider(world):
     riders.rider_register(actor=u, station=station, kind="courier", platform="排序平台")
 
 
+def _second_volunteer(world):
+    """A second volunteer's confirmed service: the hours by member have two rows."""
+    from tests.timebank.helpers import dispatched, move
+
+    a = crossscope._tb_helper(world, "排序志愿者")
+    o = dispatched(world, description="排序服务")
+    for step in ("accept", "check_in", "check_out"):
+        move(a, o, step)
+    move(world.users["resident"], o, "confirm", rating=4)
+
+
 def _second_talent(world):
     from dangjian.accounts.models import UserKind
     from dangjian.timebank import services as tb
@@ -362,6 +373,12 @@ def cases() -> list[ListCase]:
         ListCase("/timebank/stations/", timebank.STATIONS, ("tb_station",), setup=_second_station),
         ListCase("/timebank/talents/", timebank.TALENTS, ("tb_talent",), setup=_second_talent),
         ListCase("/timebank/riders/", timebank.RIDERS, ("tb_rider",), setup=_second_rider),
+        ListCase(
+            "/timebank/hours/?by=member",
+            timebank.HOURS,
+            ("tb_participation",),
+            setup=_second_volunteer,
+        ),
         ListCase("/points/", points.SCHEMES, ("points_scheme",), setup=_second_scheme),
         ListCase(
             "/users/departments/",
