@@ -5003,6 +5003,8 @@ ROUTES += [
         ("/timebank/riders/?sort=-name", "tb_rider"),
         ("/timebank/hours/?by=member", "tb_participation"),
         ("/timebank/hours/?by=member&sort=-hours", "tb_participation"),
+        ("/orglife/compliance/", "orglife_branch"),
+        ("/orglife/compliance/?period=2026&sort=-missed", "orglife_branch"),
         ("/points/", "points_scheme"),
         ("/users/departments/", "people_department"),
         ("/users/registrations/", "people_registration"),

@@ -209,3 +209,26 @@ def test_hours_sorted_and_exported_in_fixed_queries(world, client):
             move(a, o, step)
         move(world.users["resident"], o, "confirm", rating=5)
     assert _counts(client, url) == few
+
+
+def test_compliance_board_sorted_and_exported_in_fixed_queries(world, client):
+    from tests.orglife.helpers import at, hold, people
+    from tests.world import org
+
+    client.force_login(world.users["admin"])
+    committee = world.orgs["community_committee"]
+    url = f"/orglife/compliance/?org={committee.pk}&period=2026&sort=-missed"
+    few = _counts(client, url)
+    for i in range(4):
+        b = org(committee, f"计数党支部{i}", "branch", world.nodes["grid2"])
+        people(b, 3)
+        hold(world.users["community"], b, "theme_day", at(2026, 3, 1))
+    assert _counts(client, url) == few
+    from dangjian.core import excel
+
+    r = client.post(url, {"export": "xlsx"})
+    rows = [list(row.values) for row in excel.read_rows(r.content)]
+    rate = rows[0].index("出席率（%）")
+    body = [row for row in rows[1:] if str(row[0] or "").startswith("计数党支部")]
+    assert len(body) == 4
+    assert all(isinstance(row[rate], (int, float)) for row in body), body

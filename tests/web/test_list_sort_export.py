@@ -160,6 +160,20 @@ def _second_volunteer(world):
     move(world.users["resident"], o, "confirm", rating=4)
 
 
+def _more_branches(world):
+    """Two more branches under the community 党委, one with a session held: the board of the
+    administrator's top organization has rows that differ."""
+    from tests.orglife.helpers import at, hold, people
+    from tests.world import org
+
+    committee = world.orgs["community_committee"]
+    for i in range(2):
+        b = org(committee, f"排序党支部{i}", "branch", world.nodes["grid2"])
+        people(b, 3)
+        if i:
+            hold(world.users["community"], b, "theme_day", at(2026, 3, 1))
+
+
 def _second_talent(world):
     from dangjian.accounts.models import UserKind
     from dangjian.timebank import services as tb
@@ -373,6 +387,12 @@ def cases() -> list[ListCase]:
         ListCase("/timebank/stations/", timebank.STATIONS, ("tb_station",), setup=_second_station),
         ListCase("/timebank/talents/", timebank.TALENTS, ("tb_talent",), setup=_second_talent),
         ListCase("/timebank/riders/", timebank.RIDERS, ("tb_rider",), setup=_second_rider),
+        ListCase(
+            "/orglife/compliance/?period=2026",
+            orglife.COMPLIANCE,
+            ("orglife_branch",),
+            setup=_more_branches,
+        ),
         ListCase(
             "/timebank/hours/?by=member",
             timebank.HOURS,
