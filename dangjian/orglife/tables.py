@@ -32,3 +32,46 @@ SESSIONS = Table(
     ),
     default=("starts_at", "id"),
 )
+
+
+def _number(key: str):
+    def get(row):
+        value = row.get(key)
+        return float(value) if value not in (None, "") else None
+
+    return get
+
+
+def _missing(row) -> str:
+    return "、".join(
+        f"{m['period_label']}{m['session_type_label']}"
+        + (f"（{m['note']}）" if m.get("invalid") else "")
+        for m in row["missing"]
+    )
+
+
+def _lesson(row) -> str:
+    lesson = row.get("secretary_lesson") or {}
+    name = lesson.get("secretary_name")
+    return f"{lesson.get('status_label', '')}（{name}）" if name else lesson.get("status_label", "")
+
+
+# The live compliance board's branches (rows computed by ``compliance.board``, sorted in Python
+# by ``web.listing``): the colour sorts as the missed count it is made of; the attendance rate
+# (percent) and the average rating written as numbers.
+COMPLIANCE = Table(
+    title="组织生活落实情况",
+    object_type="orglife.compliance",
+    columns=(
+        Column("org", "党支部", "org_name", ("org_name",)),
+        Column("colour", "状态", "colour_label", ("missed",)),
+        Column("done", "已完成", "done", ("done",)),
+        Column("due", "待完成", "due", ("due",)),
+        Column("missed", "未完成", "missed", ("missed",)),
+        Column("missing", "未完成事项", _missing),
+        Column("lesson", "书记讲党课", _lesson),
+        Column("rate", "出席率（%）", _number("attendance_rate")),
+        Column("rating", "效果评价（分）", _number("rating_avg")),
+        Column("ratings", "评价人数", "ratings", ("ratings",)),
+    ),
+)

@@ -319,7 +319,10 @@ def session_photo(request, session_id: int, file_id: int):
 
 
 @console_view
+@L.exportable
 def compliance_board(request):
+    """The live board of an organization's branches (its period and colour filters; sortable
+    in Python: the rows are computed); the export form's POST writes every row filtered."""
     org = _org_or_top(request)
     period = request.GET.get("period") or ""
     error = None
@@ -334,6 +337,11 @@ def compliance_board(request):
     rows = board["branches"] if board else []
     if colour in ("red", "amber", "green"):
         rows = [r for r in rows if r["colour"] == colour]
+    listed = L.listing_of(request, tables.COMPLIANCE)
+    rows = listed.order(rows)
+    if listed.exporting:
+        filters = {"org": org.pk if org else None, "period": board["period"] if board else ""}
+        return listed.export(rows, filters={**filters, "colour": colour})
     return render(
         request,
         "orglife/compliance.html",
@@ -345,6 +353,7 @@ def compliance_board(request):
             "colour": colour,
             "period": board["period"] if board else period,
             "error": error,
+            "listing": listed,
         },
     )
 

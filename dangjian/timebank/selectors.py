@@ -305,7 +305,7 @@ def stations(user, *, kind: str = ""):
 
 
 def riders(user, *, station_id: int | None = None):
-    qs = Rider.objects.visible_to(user, VIEW).select_related("station")
+    qs = Rider.objects.visible_to(user, VIEW).select_related("station", "user")
     if station_id is not None:
         qs = qs.filter(station_id=station_id)
     return qs.order_by("area_path", "id")

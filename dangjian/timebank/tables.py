@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dangjian.core.crypto import mask
 from dangjian.core.textmask import mask_text
 from dangjian.web.listing import Column, Table
 
@@ -70,5 +71,46 @@ TALENTS = Table(
         Column("active", "状态", lambda t: "上榜中" if t.active else "已下榜", ("-active", "name")),
         Column("bookings", "预约次数", "bookings", ("bookings",)),
         Column("created", "登记时间", "created_at", ("created_at",)),
+    ),
+)
+
+
+def _rider_phone(r) -> str:
+    phone = r.user.phone if r.user_id else ""
+    return mask("phone", phone) if phone else ""
+
+
+# The couriers, riders and drivers registered at the stations (新就业群体): the phone number
+# (the account's) masked as the users list masks it, never in clear.
+RIDERS = Table(
+    title="新就业群体",
+    object_type="timebank.rider",
+    columns=(
+        Column("name", "姓名", "name", ("name",)),
+        Column("kind", "类型", "get_kind_display", ("kind",)),
+        Column("platform", "平台", "platform", ("platform",)),
+        Column("company", "企业", "company", ("company",)),
+        Column("station", "驿站", "station.name", ("station__name",)),
+        Column("phone", "手机号码", _rider_phone),
+        Column(
+            "assistant",
+            "兼职网格员",
+            lambda r: "是" if r.assistant_grid_worker else "否",
+            ("assistant_grid_worker",),
+        ),
+        Column("registered", "登记时间", "registered_at", ("registered_at",)),
+    ),
+)
+
+
+# The confirmed service hours grouped as the page groups them (rows computed by
+# ``selectors.hours_summary``, sorted in Python by ``web.listing``): the hours as numbers.
+HOURS = Table(
+    title="志愿服务时长",
+    object_type="timebank.participation",
+    columns=(
+        Column("name", "名称", "name", ("name",)),
+        Column("services", "服务次数", "services", ("services",)),
+        Column("hours", "时长（小时）", "hours", ("hours",)),
     ),
 )

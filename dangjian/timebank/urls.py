@@ -23,6 +23,7 @@ urlpatterns = [
             ("template/", import_views.import_template, "_template"),
         )
     ),
+    path("riders/", views.rider_list, name="riders"),
     path("riders/<int:rider_id>/assistant/", views.rider_assistant, name="rider_assistant"),
     path("hours/", views.hours, name="hours"),
 ]

@@ -219,18 +219,45 @@ def rider_assistant(request, rider_id: int):
         _errors(request, exc)
     else:
         messages.success(request, "已更新兼职网格员")
+    if request.POST.get("next") == "riders":
+        return redirect("console:timebank:riders")
     return redirect("console:timebank:stations")
 
 
 @console_view
+@L.exportable
+def rider_list(request):
+    """The couriers, riders and drivers registered at the stations in scope (a station's
+    own with ``?station=``): sortable; the export form's POST writes them, phones masked."""
+    raw = request.GET.get("station", "")
+    station_id = int(raw) if raw.isdigit() and len(raw) < 12 else None
+    listed = L.listing_of(request, tables.RIDERS)
+    qs = listed.order(selectors.riders(request.user, station_id=station_id))
+    if listed.exporting:
+        return listed.export(qs)
+    page = paginate(request, qs, 30)
+    return render(
+        request,
+        "timebank/riders.html",
+        {"listing": listed, "page": page, "rows": page.object_list, "station": raw},
+    )
+
+
+@console_view
+@L.exportable
 def hours(request):
+    """Confirmed hours grouped ``by`` as the page shows them (sortable in Python: the rows
+    are computed); the export form's POST writes them with the grouping, hours as numbers."""
     by = request.GET.get("by", "community")
     if by not in selectors.GROUPS:
         by = "community"
     view = "org" if request.GET.get("view") == "org" else "area"
-    rows = selectors.hours_summary(request.user, by=by, org_view=view == "org")
+    listed = L.listing_of(request, tables.HOURS)
+    rows = listed.order(selectors.hours_summary(request.user, by=by, org_view=view == "org"))
+    if listed.exporting:
+        return listed.export(rows, filters={"by": by, "view": view})
     return render(
         request,
         "timebank/hours.html",
-        {"rows": rows, "by": by, "view": view},
+        {"rows": rows, "by": by, "view": view, "listing": listed},
     )

@@ -161,10 +161,24 @@ class Listed:
         return self.sort.links
 
     def order(self, qs):
-        """``qs`` in the order asked for (unchanged when none or an unknown key was)."""
-        if self.sort.key or (self.table.default and hasattr(qs, "order_by")):
+        """``qs`` in the order asked for (unchanged when none or an unknown key was). A
+        computed list (rows, not a queryset) is sorted here by the same declared fields, read
+        off each row (a dict's keys or attributes); its own order breaks ties, so descending
+        is ascending read backwards."""
+        if not hasattr(qs, "order_by"):
+            return self._sorted(qs) if (self.sort.key or self.table.default) else qs
+        if self.sort.key or self.table.default:
             return qs.order_by(*self.sort.order)
         return qs
+
+    def _sorted(self, rows: Iterable) -> list:
+        placed = list(enumerate(rows))
+        if self.sort.descending:
+            placed.reverse()
+        for field in reversed([f for f in self.sort.order if f.lstrip("-") != "id"]):
+            get = _attr(field.lstrip("-"))
+            placed.sort(key=lambda p, get=get: _sort_key(get(p[1])), reverse=field[:1] == "-")
+        return [row for _, row in placed]
 
     def export(
         self,
@@ -206,6 +220,10 @@ class Listed:
     def _cells(self, chunk: list, prepare):
         for obj in prepare(chunk) if prepare else chunk:
             yield [c.cell(obj) for c in self.table.columns]
+
+
+def _sort_key(value) -> tuple:
+    return (0, 0) if value is None else (1, value)
 
 
 def listing_of(request, table: Table) -> Listed:

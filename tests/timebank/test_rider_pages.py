@@ -88,3 +88,19 @@ def test_a_retired_station_is_not_offered_and_the_tile_shows(world, client):
     r = client.get(URL)
     assert r.context["stations"] == []
     assert "/m/timebank/rider/" in client.get("/m/").content.decode()
+
+
+def test_the_riders_page_filters_by_station_and_toggles_back_to_itself(world, client):
+    first, second = _station(world), _station(world, name="凤山爱心驿站")
+    for name, station in (("t-rider-a", first), ("t-rider-b", second)):
+        u = make_user(name, role="resident", kind="resident", home=world.nodes["grid"])
+        riders.rider_register(actor=u, station=station, kind="courier", platform=f"{name}平台")
+    client.force_login(world.users["community"])
+    assert "/timebank/riders/" in client.get("/timebank/stations/").content.decode()
+    page = client.get(f"/timebank/riders/?station={second.pk}").content.decode()
+    assert "t-rider-b平台" in page and "t-rider-a平台" not in page
+    rider = Rider.objects.get(platform="t-rider-a平台")
+    r = client.post(f"/timebank/riders/{rider.pk}/assistant/", {"on": "1", "next": "riders"})
+    assert r.status_code == 302 and r["Location"] == "/timebank/riders/"
+    rider.refresh_from_db()
+    assert rider.assistant_grid_worker

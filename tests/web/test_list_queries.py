@@ -170,3 +170,65 @@ def test_rating_schemes_sorted_and_exported_in_fixed_queries(world, client):
         )
     assert Scheme.objects.filter(year=crossscope._ASSESS_YEAR).count() >= 3
     assert _counts(client, url) == few
+
+
+def test_riders_sorted_and_exported_in_fixed_queries_phones_masked(world, client):
+    from dangjian.core import excel
+    from dangjian.timebank import riders
+    from dangjian.timebank.models import Rider, Station
+    from tests.world import user as make_user
+
+    client.force_login(world.users["admin"])
+    crossscope.FACTORIES["tb_rider"](world)
+    url = "/timebank/riders/?sort=-station"
+    few = _counts(client, url)
+    station = Station.objects.get(name="越界探针骑手驿站")
+    for i in range(4):
+        u = make_user(f"计数骑手{i}", role="resident", kind="resident", home=world.nodes["grid"])
+        u.phone = f"1381234567{i}"
+        u.save()
+        riders.rider_register(actor=u, station=station, kind="rider", platform=f"计数平台{i}")
+    assert Rider.objects.count() >= 5
+    assert _counts(client, url) == few
+    r = client.post(f"/timebank/riders/?station={station.pk}", {"export": "xlsx"})
+    text = " ".join(str(v) for row in excel.read_rows(r.content) for v in row.values)
+    assert "138****5670" in text and "13812345670" not in text
+
+
+def test_hours_sorted_and_exported_in_fixed_queries(world, client):
+    from tests.timebank.helpers import dispatched, move
+
+    client.force_login(world.users["admin"])
+    crossscope.FACTORIES["tb_participation"](world)
+    url = "/timebank/hours/?by=member&sort=-hours"
+    few = _counts(client, url)
+    for i in range(3):
+        a = crossscope._tb_helper(world, f"计数志愿者{i}")
+        o = dispatched(world, description=f"计数服务{i}")
+        for step in ("accept", "check_in", "check_out"):
+            move(a, o, step)
+        move(world.users["resident"], o, "confirm", rating=5)
+    assert _counts(client, url) == few
+
+
+def test_compliance_board_sorted_and_exported_in_fixed_queries(world, client):
+    from tests.orglife.helpers import at, hold, people
+    from tests.world import org
+
+    client.force_login(world.users["admin"])
+    committee = world.orgs["community_committee"]
+    url = f"/orglife/compliance/?org={committee.pk}&period=2026&sort=-missed"
+    few = _counts(client, url)
+    for i in range(4):
+        b = org(committee, f"计数党支部{i}", "branch", world.nodes["grid2"])
+        people(b, 3)
+        hold(world.users["community"], b, "theme_day", at(2026, 3, 1))
+    assert _counts(client, url) == few
+    from dangjian.core import excel
+
+    r = client.post(url, {"export": "xlsx"})
+    rows = [list(row.values) for row in excel.read_rows(r.content)]
+    rate = rows[0].index("出席率（%）")
+    body = [row for row in rows[1:] if str(row[0] or "").startswith("计数党支部")]
+    assert len(body) == 4
+    assert all(isinstance(row[rate], (int, float)) for row in body), body

@@ -136,6 +136,44 @@ def _second_station(world):
     )
 
 
+def _second_rider(world):
+    """A second rider, with a phone on the account: the export masks it."""
+    from dangjian.timebank import riders
+    from dangjian.timebank.models import Station
+    from tests.world import user as make_user
+
+    u = make_user("排序骑手", role="resident", kind="resident", home=world.nodes["grid"])
+    u.phone = "13812345678"
+    u.save()
+    station = Station.objects.get(name="越界探针骑手驿站")
+    riders.rider_register(actor=u, station=station, kind="courier", platform="排序平台")
+
+
+def _second_volunteer(world):
+    """A second volunteer's confirmed service: the hours by member have two rows."""
+    from tests.timebank.helpers import dispatched, move
+
+    a = crossscope._tb_helper(world, "排序志愿者")
+    o = dispatched(world, description="排序服务")
+    for step in ("accept", "check_in", "check_out"):
+        move(a, o, step)
+    move(world.users["resident"], o, "confirm", rating=4)
+
+
+def _more_branches(world):
+    """Two more branches under the community 党委, one with a session held: the board of the
+    administrator's top organization has rows that differ."""
+    from tests.orglife.helpers import at, hold, people
+    from tests.world import org
+
+    committee = world.orgs["community_committee"]
+    for i in range(2):
+        b = org(committee, f"排序党支部{i}", "branch", world.nodes["grid2"])
+        people(b, 3)
+        if i:
+            hold(world.users["community"], b, "theme_day", at(2026, 3, 1))
+
+
 def _second_talent(world):
     from dangjian.accounts.models import UserKind
     from dangjian.timebank import services as tb
@@ -348,6 +386,19 @@ def cases() -> list[ListCase]:
         ListCase("/timebank/teams/", timebank.TEAMS, ("tb_team",), setup=_second_team),
         ListCase("/timebank/stations/", timebank.STATIONS, ("tb_station",), setup=_second_station),
         ListCase("/timebank/talents/", timebank.TALENTS, ("tb_talent",), setup=_second_talent),
+        ListCase("/timebank/riders/", timebank.RIDERS, ("tb_rider",), setup=_second_rider),
+        ListCase(
+            "/orglife/compliance/?period=2026",
+            orglife.COMPLIANCE,
+            ("orglife_branch",),
+            setup=_more_branches,
+        ),
+        ListCase(
+            "/timebank/hours/?by=member",
+            timebank.HOURS,
+            ("tb_participation",),
+            setup=_second_volunteer,
+        ),
         ListCase("/points/", points.SCHEMES, ("points_scheme",), setup=_second_scheme),
         ListCase(
             "/users/departments/",
