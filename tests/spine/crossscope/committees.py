@@ -16,9 +16,9 @@ from tests.spine.crossscope.registry import (
 )
 
 # --- committees as elected (members.committee_*) ----------------------------------------------------
-# Appended by the committee record: the organization probes above. The outsider reads 404 for
-# the committee of any of them and writes none; the insider's identical write names no seats
-# (422: a secretary is required).
+# Appended by the committee record: the organization probes (organizations.py). The outsider
+# reads 404 for the committee of any of them and writes none; the insider's identical write
+# names no seats (422: a secretary is required).
 
 ROUTES += [
     Route("api", "/api/v1/orgs/{id}/committee", "org", "detail"),

@@ -82,7 +82,7 @@ ROUTES += [
         ("/assessment/warnings/?history=1&sort=-member", "assess_warning"),
         ("/members/elections/", "election_org"),
         ("/members/elections/?status=all&sort=-secretary", "election_org"),
-        # (a bare POST to the list issues a code: that route is registered as a write above)
+        # (a bare POST to the list issues a code: that route is registered as a write in accounts.py)
         ("/users/invitations/?sort=created", "people_invitation"),
         ("/users/invitations/?sort=-code", "people_invitation"),
         (f"/assessment/scores/?{_AY}", "assess_score"),
