@@ -177,11 +177,13 @@ def review(request):
     return render(request, "points/review.html", {"page": page, "rows": rows, "listing": listed})
 
 
-def _record_view(name: str, *, table, select, states, template: str, doc: str):
-    """A console list behind a points figure, one per record kind (``table`` through
-    ``web.listing``, rows from ``select``): ``?area=`` (its subtree, 404 out of reach),
-    ``?period=YYYY-MM``, ``?state=`` (one of ``states``), ``?q=`` (a name), sortable, exported
-    by the form's POST; a period that does not parse answers 400 with its message and no rows."""
+def _record_view(kind: str, table, select, states):
+    """The console list of one kind of points record (``award``, ``redemption``) behind a
+    points figure: ``table`` through ``web.listing``, rows from ``select``, its template
+    ``points/<kind>s.html``. ``?area=`` (its subtree, 404 out of reach), ``?period=YYYY-MM``,
+    ``?state=`` (one of ``states``), ``?q=`` (a name), sortable, exported by the form's POST; a
+    period that does not parse answers 400 with its message and no rows."""
+    template = f"points/{kind}s.html"
 
     def view(request):
         user = request.user
@@ -218,26 +220,15 @@ def _record_view(name: str, *, table, select, states, template: str, doc: str):
             status=400 if error else 200,
         )
 
-    view.__name__ = view.__qualname__ = name
-    view.__doc__ = doc
+    view.__name__ = view.__qualname__ = f"{kind}_list"
+    view.__doc__ = f"{table.title}: the {kind}s the user sees, the list behind a points figure."
     return console_view(L.exportable(view))
 
 
-award_list = _record_view(
-    "award_list",
-    table=tables.AWARDS,
-    select=selectors.awards,
-    states=AwardState.choices,
-    template="points/awards.html",
-    doc="积分记录: the awards the user sees (the list behind 当月记分 with ``state=posted``).",
-)
+# 积分记录 (the list behind 当月记分 with ``state=posted``) and 积分兑换 (behind 当月兑换积分).
+award_list = _record_view("award", tables.AWARDS, selectors.awards, AwardState.choices)
 redemption_list = _record_view(
-    "redemption_list",
-    table=tables.REDEMPTIONS,
-    select=selectors.redemptions,
-    states=RedemptionState.choices,
-    template="points/redemptions.html",
-    doc="积分兑换: the redemptions the user sees (the list behind 当月兑换积分).",
+    "redemption", tables.REDEMPTIONS, selectors.redemptions, RedemptionState.choices
 )
 
 
