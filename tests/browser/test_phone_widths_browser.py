@@ -174,13 +174,7 @@ def test_grid_worker_pages_hold_and_the_grids_events_open(live_server, phone, wo
 
     helpers.departments(world)
     e = helpers.report(world.users["resident"], area=world.grid, description="菜市场门口占道经营")
-    team = visits.team_create(
-        actor=world.users["community"],
-        area=world.community,
-        name="第一网格走访组",
-        weekday=3,
-        member_ids=[world.users["grid"].pk],
-    )
+    team = helpers.visit_team(world, "第一网格走访组")
     visits.visit_record(
         actor=world.users["grid"],
         team=team,
