@@ -20,6 +20,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from dangjian.accounts.models import User, UserKind
+from dangjian.accounts.services import resident_grants_add
 from dangjian.points import services
 from dangjian.points.models import Award, Redemption
 from dangjian.territory.models import Area, AreaKind
@@ -79,7 +80,11 @@ def _residents(community: Area, rng: random.Random) -> list[User]:
         for i in range(12 if units else 0)
     ]
     User.objects.bulk_create(people)
-    return list(User.objects.filter(username__startswith="demo-jm").order_by("username"))
+    made = list(User.objects.filter(username__startswith="demo-jm").order_by("username"))
+    # Residents of the community hold the resident role (they report events, order, follow
+    # their points), as the community's bulk opening of accounts gives it.
+    resident_grants_add(actor=None, users=made)
+    return made
 
 
 def seed_points(b, users: dict, progress: bool = False) -> dict:

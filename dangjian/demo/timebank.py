@@ -22,7 +22,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from dangjian.accounts.models import User, UserKind
-from dangjian.accounts.services import grant_add
+from dangjian.accounts.services import grant_add, resident_grants_add
 from dangjian.core import ledger
 from dangjian.core.models import LedgerAccount, LedgerEntry, LedgerHead, LedgerTransaction
 from dangjian.members.models import Member
@@ -140,6 +140,8 @@ def seed_timebank(b, users: dict, progress: bool = False) -> dict:
                 )
             )
     people = _bulk(User, people)
+    # The residents hold the resident role, as the community's bulk opening of accounts gives it.
+    resident_grants_add(actor=None, users=[u for u in people if u.kind == UserKind.RESIDENT])
     residents: dict[int, User] = {}
     helpers: dict[int, list[User]] = defaultdict(list)
     k = 0
@@ -232,6 +234,7 @@ def seed_timebank(b, users: dict, progress: bool = False) -> dict:
             for k, (kind, _platform, _company) in enumerate(platforms)
         ],
     )
+    resident_grants_add(actor=None, users=rider_users)  # as the rider import opens them
     rider_rows = []
     for n, u in enumerate(rider_users):
         s = stations[n // len(platforms)]

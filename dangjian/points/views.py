@@ -177,69 +177,59 @@ def review(request):
     return render(request, "points/review.html", {"page": page, "rows": rows, "listing": listed})
 
 
-def _record_list(request, *, table, select, states, template: str):
-    """A list behind a points figure: ``?area=`` (its subtree, 404 out of reach),
-    ``?period=YYYY-MM``, ``?state=``, ``?q=`` (a name), sortable, exported by the form's POST;
-    a period that does not parse answers 400 with its message and no rows."""
-    user = request.user
-    _require(user)
-    f = {k: (request.GET.get(k) or "").strip()[:50] for k in ("area", "period", "state", "q")}
-    if f["state"] not in dict(states):
-        f["state"] = ""
-    area_id = _int(f["area"]) if f["area"] else None
-    if f["area"] and area_id is None:
-        raise Http404
-    listed = L.listing_of(request, table)
-    error = ""
-    try:
-        qs = select(
-            user, area=area_id, period=f["period"] or None, state=f["state"] or None, q=f["q"]
+def _record_view(kind: str, table, select, states):
+    """The console list of one kind of points record (``award``, ``redemption``) behind a
+    points figure: ``table`` through ``web.listing``, rows from ``select``, its template
+    ``points/<kind>s.html``. ``?area=`` (its subtree, 404 out of reach), ``?period=YYYY-MM``,
+    ``?state=`` (one of ``states``), ``?q=`` (a name), sortable, exported by the form's POST; a
+    period that does not parse answers 400 with its message and no rows."""
+    template = f"points/{kind}s.html"
+
+    def view(request):
+        user = request.user
+        _require(user)
+        f = {k: (request.GET.get(k) or "").strip()[:50] for k in ("area", "period", "state", "q")}
+        if f["state"] not in dict(states):
+            f["state"] = ""
+        area_id = _int(f["area"]) if f["area"] else None
+        if f["area"] and area_id is None:
+            raise Http404
+        listed = L.listing_of(request, table)
+        error = ""
+        try:
+            qs = select(
+                user, area=area_id, period=f["period"] or None, state=f["state"] or None, q=f["q"]
+            )
+        except ValidationError as exc:
+            error = _errors_text(exc)
+            qs = None
+        if qs is not None and listed.exporting:
+            return listed.export(listed.order(qs))
+        area = Area.objects.only("pk", "name").get(pk=area_id) if area_id and not error else None
+        return render(
+            request,
+            template,
+            {
+                "listing": listed,
+                "page": paginate(request, listed.order(qs) if qs is not None else [], PAGE_SIZE),
+                "f": f,
+                "area": area,
+                "states": states,
+                "error": error,
+            },
+            status=400 if error else 200,
         )
-    except ValidationError as exc:
-        error = _errors_text(exc)
-        qs = None
-    if qs is not None and listed.exporting:
-        return listed.export(listed.order(qs))
-    area = Area.objects.only("pk", "name").get(pk=area_id) if area_id and not error else None
-    return render(
-        request,
-        template,
-        {
-            "listing": listed,
-            "page": paginate(request, listed.order(qs) if qs is not None else [], PAGE_SIZE),
-            "f": f,
-            "area": area,
-            "states": states,
-            "error": error,
-        },
-        status=400 if error else 200,
-    )
+
+    view.__name__ = view.__qualname__ = f"{kind}_list"
+    view.__doc__ = f"{table.title}: the {kind}s the user sees, the list behind a points figure."
+    return console_view(L.exportable(view))
 
 
-@console_view
-@L.exportable
-def award_list(request):
-    """积分记录: the awards the user sees (the list behind 当月记分 with ``state=posted``)."""
-    return _record_list(
-        request,
-        table=tables.AWARDS,
-        select=selectors.awards,
-        states=AwardState.choices,
-        template="points/awards.html",
-    )
-
-
-@console_view
-@L.exportable
-def redemption_list(request):
-    """积分兑换: the redemptions the user sees (the list behind 当月兑换积分)."""
-    return _record_list(
-        request,
-        table=tables.REDEMPTIONS,
-        select=selectors.redemptions,
-        states=RedemptionState.choices,
-        template="points/redemptions.html",
-    )
+# 积分记录 (the list behind 当月记分 with ``state=posted``) and 积分兑换 (behind 当月兑换积分).
+award_list = _record_view("award", tables.AWARDS, selectors.awards, AwardState.choices)
+redemption_list = _record_view(
+    "redemption", tables.REDEMPTIONS, selectors.redemptions, RedemptionState.choices
+)
 
 
 @console_view

@@ -89,32 +89,40 @@ def _holds(page, base: str, paths: list[str], role: str) -> None:
             assert not page.evaluate(ONE_CHAR_JS), (role, width, path, page.evaluate(ONE_CHAR_JS))
 
 
-def _phone(chromium_browser):
-    ctx, page = _page(chromium_browser)
-    page.set_viewport_size({"width": 360, "height": 800})
-    page.set_default_timeout(60_000)  # a loaded machine: slow, not wrong
-    return ctx, page
+@pytest.fixture
+def phone(live_server, chromium_browser):
+    """``phone(username, landing, pages, role)``: a phone-sized page signed in as ``username``
+    (landing on ``landing``) once ``pages`` hold at every phone width (``_holds``); its
+    browser context is closed after the test, failed or not."""
+    contexts = []
+
+    def signed_in(username: str, landing: str, pages: list[str], role: str):
+        ctx, page = _page(chromium_browser)
+        contexts.append(ctx)
+        page.set_viewport_size({"width": 360, "height": 800})
+        page.set_default_timeout(60_000)  # a loaded machine: slow, not wrong
+        _sign_in(page, live_server.url, username, landing)
+        _holds(page, live_server.url, pages, role)
+        return page
+
+    yield signed_in
+    for ctx in contexts:
+        ctx.close()
 
 
-def test_resident_pages_hold_at_phone_widths(live_server, chromium_browser, world):
+def test_resident_pages_hold_at_phone_widths(phone, world):
     from tests.cases import helpers
 
     helpers.report(world.users["resident"], area=world.grid, description="小区东门路灯不亮")
-    base = live_server.url
-    ctx, page = _phone(chromium_browser)
-    _sign_in(page, base, "t-resident", "/m/")
-    _holds(
-        page,
-        base,
+    phone(
+        "t-resident",
+        "/m/",
         ["/m/", "/m/cases/", "/m/cases/report/", "/m/todos/", "/m/notifications/"],
         "resident",
     )
-    ctx.close()
 
 
-def test_member_taps_a_session_and_asks_for_leave_at_phone_widths(
-    live_server, chromium_browser, world
-):
+def test_member_taps_a_session_and_asks_for_leave_at_phone_widths(live_server, phone, world):
     from django.utils import timezone
 
     from dangjian.orglife import services
@@ -135,11 +143,9 @@ def test_member_taps_a_session_and_asks_for_leave_at_phone_widths(
         place="龙桥社区党群服务中心三楼会议室",
     )
     base = live_server.url
-    ctx, page = _phone(chromium_browser)
-    _sign_in(page, base, "t-member", "/m/")
-    _holds(
-        page,
-        base,
+    page = phone(
+        "t-member",
+        "/m/",
         ["/m/", "/m/orglife/", f"/m/orglife/sessions/{s.pk}/", "/m/todos/", "/m/dues/"],
         "member",
     )
@@ -158,10 +164,9 @@ def test_member_taps_a_session_and_asks_for_leave_at_phone_widths(
     assert not page.evaluate(OVERFLOW_JS) and not page.evaluate(ONE_CHAR_JS)
     row = Attendance.objects.get(session=s, member=m)
     assert row.status == "leave" and row.reason == "单位安排外出培训"
-    ctx.close()
 
 
-def test_grid_worker_pages_hold_and_the_grids_events_open(live_server, chromium_browser, world):
+def test_grid_worker_pages_hold_and_the_grids_events_open(live_server, phone, world):
     from django.utils import timezone
 
     from dangjian.cases.visits import services as visits
@@ -169,13 +174,7 @@ def test_grid_worker_pages_hold_and_the_grids_events_open(live_server, chromium_
 
     helpers.departments(world)
     e = helpers.report(world.users["resident"], area=world.grid, description="菜市场门口占道经营")
-    team = visits.team_create(
-        actor=world.users["community"],
-        area=world.community,
-        name="第一网格走访组",
-        weekday=3,
-        member_ids=[world.users["grid"].pk],
-    )
+    team = helpers.visit_team(world, "第一网格走访组")
     visits.visit_record(
         actor=world.users["grid"],
         team=team,
@@ -185,11 +184,9 @@ def test_grid_worker_pages_hold_and_the_grids_events_open(live_server, chromium_
         notes="独居老人，身体尚好",
     )
     base = live_server.url
-    ctx, page = _phone(chromium_browser)
-    _sign_in(page, base, "t-grid", "/m/")
-    _holds(
-        page,
-        base,
+    page = phone(
+        "t-grid",
+        "/m/",
         ["/m/", "/m/cases/grid/", "/m/cases/visits/", "/m/todos/", "/m/registrations/"],
         "grid",
     )
@@ -201,19 +198,15 @@ def test_grid_worker_pages_hold_and_the_grids_events_open(live_server, chromium_
     assert "菜市场门口占道经营" in page.locator("main").inner_text()
     page.goto(f"{base}/m/cases/visits/")
     assert "3号楼2单元501室" in page.locator("#today-visits").inner_text()
-    ctx.close()
 
 
-def test_community_secretary_finds_what_waits_on_the_phone(live_server, chromium_browser, world):
+def test_community_secretary_finds_what_waits_on_the_phone(live_server, phone, world):
     e, _community = _handled_report(world, "北区井盖缺失很危险")
     base = live_server.url
-    ctx, page = _phone(chromium_browser)
-    _sign_in(page, base, "t-community", "/")
-    _holds(page, base, ["/m/", "/m/todos/", "/m/notifications/"], "community")
+    page = phone("t-community", "/", ["/m/", "/m/todos/", "/m/notifications/"], "community")
     page.goto(f"{base}/m/")
     n = page.locator(".m-inbox-item", has_text="我的待办").locator(".m-inbox-n").inner_text()
     assert int(n) >= 1
     page.click(".m-inbox-item:has-text('我的待办')")
     page.wait_for_url(f"{base}/m/todos/")
     assert page.locator(f"#my-todos a[href='/cases/{e.pk}/']:has-text('核查结案')").count() == 1
-    ctx.close()

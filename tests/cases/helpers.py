@@ -1,5 +1,5 @@
 """Builders for the event tests: departments, their users, reports and moves through the
-services, and the shortest way to bring an event into any state of ``FLOW``."""
+services, the shortest way to bring an event into any state of ``FLOW``, and a visit team."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from dangjian.accounts.models import Department, UserKind
 from dangjian.cases import services
-from dangjian.cases.models import FLOW, Event, State
+from dangjian.cases.models import FLOW, Event, State, VisitTeam
+from dangjian.cases.visits import services as visits
 from tests import world as world_mod
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -127,3 +128,13 @@ class Actors:
             event = self.do(event, action)
         assert event.state == state
         return event
+
+
+def visit_team(world, name: str = "龙桥社区第一走访组", **kw) -> VisitTeam:
+    """A visit team (驻点直联) of the first community, made by its secretary: visiting on
+    Wednesdays, the grid worker its member; ``kw`` adds to or overrides what is passed to
+    ``team_create`` (``staff_ids``, another ``weekday``)."""
+    values = {"weekday": 3, "member_ids": [world.users["grid"].pk], **kw}
+    return visits.team_create(
+        actor=world.users["community"], area=world.community, name=name, **values
+    )

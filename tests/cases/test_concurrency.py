@@ -3,42 +3,19 @@ reporter's double submit is caught."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
-from django.db import connections
 
 from dangjian.cases import services, sla
 from dangjian.cases.models import Event, EventStep
 from dangjian.core.errors import Conflict
 from tests import world as world_mod
 from tests.cases import helpers
+from tests.concurrency import race
 from tests.conftest import postgres_only
 
 pytestmark = [postgres_only(), pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def race(*calls):
-    """Run the calls at once; their results or exceptions, in order."""
-    barrier = threading.Barrier(len(calls))
-    out: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            out[i] = call()
-        except Exception as exc:  # collected, the test asserts on it
-            out[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return out
 
 
 def test_two_departments_users_accept_at_once_one_wins(monkeypatch):

@@ -13,20 +13,14 @@ from django.utils import timezone
 from dangjian.cases.models import Event, Source, State, VisitRecord, VisitTeam
 from dangjian.cases.visits import services as visits
 from dangjian.territory.models import Household
+from tests.cases.helpers import visit_team
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def team(world):
-    return visits.team_create(
-        actor=world.users["community"],
-        area=world.community,
-        name="龙桥社区第一走访组",
-        weekday=3,
-        member_ids=[world.users["grid"].pk],
-        staff_ids=[world.users["street"].pk],
-    )
+    return visit_team(world, staff_ids=[world.users["street"].pk])
 
 
 def _post(client, url, team, **fields):

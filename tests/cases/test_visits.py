@@ -16,7 +16,7 @@ from dangjian.cases.models import Event, Source, State, VisitRecord, VisitTeam
 from dangjian.cases.visits import services as visits
 from dangjian.core import scope
 from dangjian.territory.models import Area, Household
-from tests.cases.helpers import at
+from tests.cases.helpers import at, visit_team
 
 pytestmark = pytest.mark.django_db
 
@@ -25,14 +25,7 @@ MONDAY = dt.date(2025, 6, 9)
 
 @pytest.fixture
 def team(world):
-    return visits.team_create(
-        actor=world.users["community"],
-        area=world.community,
-        name="龙桥社区第一走访组",
-        weekday=3,
-        member_ids=[world.users["grid"].pk],
-        staff_ids=[world.users["street"].pk],
-    )
+    return visit_team(world, staff_ids=[world.users["street"].pk])
 
 
 def record(world, team, label, day, **kw):

@@ -334,3 +334,26 @@ def test_mobile_checkins_cadres_and_unit_roles(demo, client):
     assert stats["cadres"] > 0 and stats["secretaries"] == stats["villages"]
     assert 0 < stats["one_shoulder_rate"] <= 1 and 30 < stats["average_age"] < 60
     assert api.get(street, "/api/v1/members/cadres/").json()["count"] == stats["cadres"]
+
+
+@pytest.mark.django_db
+def test_points_and_timebank_residents_hold_the_resident_role(demo, client):
+    """The residents the points and time-bank demos open (the points scheme's residents, each
+    community's resident and the riders registered at its stations) hold the resident role, as
+    the community's bulk opening of accounts gives it: they may report an event."""
+    from dangjian.accounts.models import UserKind
+
+    opened = {
+        prefix: list(User.objects.filter(username__startswith=prefix, kind=UserKind.RESIDENT))
+        for prefix in ("demo-jm", "tb-r", "tb-q")
+    }
+    assert all(opened.values()), {p: len(us) for p, us in opened.items()}
+    for users in opened.values():
+        for u in users:
+            # (a rider who is an assistant grid worker holds the grid worker's grant besides)
+            assert "resident" in u.grants.values_list("role__code", flat=True), u
+    api = ApiClient(client)
+    for users in opened.values():
+        u = users[0]
+        r = api.post(u, "/api/v1/cases/", {"area_id": u.area_id, "description": "楼道灯坏了好几天"})
+        assert r.status_code == 200, (u.username, r.status_code, r.content[:300])

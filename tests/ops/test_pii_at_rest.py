@@ -24,6 +24,7 @@ from dangjian.core.pii_migrations import decrypt_column, encrypt_column
 from dangjian.members.models import MobileRegistration
 from dangjian.members.services.mobile import member_register_mobile
 from dangjian.territory.models import Household
+from tests.cases.helpers import visit_team
 from tests.members.helpers import member
 from tests.world import user
 
@@ -96,13 +97,7 @@ def test_the_door_is_whole_to_who_visits_and_masked_to_the_others(world, api, vi
 
 
 def test_a_visits_door_label_is_encrypted_and_its_key_holds_no_label(world):
-    team = visits.team_create(
-        actor=world.users["community"],
-        area=world.community,
-        name="走访组",
-        weekday=3,
-        member_ids=[world.users["grid"].pk],
-    )
+    team = visit_team(world, "走访组")
     rec = visits.visit_record(
         actor=world.users["grid"],
         team=team,

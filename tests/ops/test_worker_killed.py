@@ -168,6 +168,31 @@ def _wait_for(path: Path, proc: subprocess.Popen, seconds: float = 60) -> None:
         time.sleep(0.1)
 
 
+def _killed(script: str, env: dict, tmp_path: Path, while_held=None) -> str:
+    """Run ``script`` (a held worker) until it holds, call ``while_held`` (a look inside while
+    it holds), SIGKILL it: its worker id."""
+    held = subprocess.Popen(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        _wait_for(tmp_path / "held", held)
+        if while_held is not None:
+            while_held()
+        held.send_signal(signal.SIGKILL)
+    finally:
+        if held.poll() is None:
+            held.kill()
+        held.wait(timeout=10)
+        if held.stderr is not None:
+            held.stderr.close()
+    assert held.returncode == -signal.SIGKILL
+    return f"{worker.worker_id().rpartition(':')[0]}:{held.pid}"
+
+
 def test_a_worker_killed_inside_an_import_leaves_it_interrupted_and_nothing_written(
     tmp_path, settings, client
 ):
@@ -184,16 +209,8 @@ def test_a_worker_killed_inside_an_import_leaves_it_interrupted_and_nothing_writ
     database = tmp_path / "db.sqlite3"
     _to_file(database)
 
-    held = subprocess.Popen(
-        [sys.executable, "-c", HELD_WORKER],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        _wait_for(tmp_path / "held", held)
-        # Inside the write: its rows are in the worker's open transaction, seen by nobody else.
+    def inside_the_write():
+        # Its rows are in the worker's open transaction, seen by nobody else.
         if connection.vendor == "sqlite":
             with sqlite3.connect(database) as peek:
                 (count,) = peek.execute("SELECT count(*) FROM members_member").fetchone()
@@ -201,15 +218,8 @@ def test_a_worker_killed_inside_an_import_leaves_it_interrupted_and_nothing_writ
                     "SELECT state FROM members_memberjob WHERE id = ?", [job.pk]
                 ).fetchone()
             assert count == members_before and state == JobState.RUNNING
-        held.send_signal(signal.SIGKILL)
-    finally:
-        if held.poll() is None:
-            held.kill()
-        held.wait(timeout=10)
-        if held.stderr is not None:
-            held.stderr.close()
-    assert held.returncode == -signal.SIGKILL
-    dead_id = f"{worker.worker_id().rpartition(':')[0]}:{held.pid}"
+
+    dead_id = _killed(HELD_WORKER, env, tmp_path, while_held=inside_the_write)
 
     # The next worker (the command an operator or systemd starts again) ends the dead task.
     again = subprocess.run(
@@ -242,28 +252,6 @@ def test_a_worker_killed_inside_an_import_leaves_it_interrupted_and_nothing_writ
         action="core.task_interrupted", object_id=str(task.pk)
     ).exists()
     assert AuditEntry.objects.filter(action="members.job_interrupted").count() == 1
-
-
-def _killed(script: str, env: dict, tmp_path: Path) -> str:
-    """Run ``script`` (a held worker) until it holds, SIGKILL it: its worker id."""
-    held = subprocess.Popen(
-        [sys.executable, "-c", script],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        _wait_for(tmp_path / "held", held)
-        held.send_signal(signal.SIGKILL)
-    finally:
-        if held.poll() is None:
-            held.kill()
-        held.wait(timeout=10)
-        if held.stderr is not None:
-            held.stderr.close()
-    assert held.returncode == -signal.SIGKILL
-    return f"{worker.worker_id().rpartition(':')[0]}:{held.pid}"
 
 
 def test_one_worker_killed_holding_every_kind_of_task_leaves_each_interrupted(tmp_path, settings):

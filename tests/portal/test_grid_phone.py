@@ -68,13 +68,7 @@ def test_residents_have_no_grid_page(grid_world, client):
 
 def test_todays_visits_come_first_on_the_visits_page(grid_world, client):
     world = grid_world
-    team = visits.team_create(
-        actor=world.users["community"],
-        area=world.community,
-        name="今日走访组",
-        weekday=3,
-        member_ids=[world.users["grid"].pk],
-    )
+    team = helpers.visit_team(world, "今日走访组")
     today = timezone.localdate()
 
     def visit(label: str, day: dt.date):

@@ -1,8 +1,8 @@
 """The one shared cross-scope test class (DESIGN.md, "Data scope").
 
-Every route in ``tests.spine.crossscope.ROUTES`` is run as ``t-street3`` (a street of the
-other county) on the first county's objects: lists show none of them, detail and children
-read 404 (never 403, never 200), and nothing changes. Anonymous visitors get 401 from the API
+Every route in ``tests.spine.crossscope.ROUTES`` (a package, one module per domain) is run as
+``t-street3`` (a street of the other county) on the first county's objects: lists show none of
+them, detail and children read 404 (never 403, never 200), and nothing changes. Anonymous visitors get 401 from the API
 and a redirect to /login/ from the console. A control run as the administrator proves that
 each route could have shown the objects.
 """
@@ -196,9 +196,7 @@ def test_every_api_route_is_registered():
         if (method.upper(), _shape(path)) not in registered
         and (method.upper(), path) not in open_routes
     ]
-    assert not missing, (
-        f"scoped API routes missing from tests/spine/crossscope.py ROUTES: {missing}"
-    )
+    assert not missing, f"scoped API routes missing from tests/spine/crossscope/ ROUTES: {missing}"
 
 
 def test_every_console_route_is_registered():
@@ -221,7 +219,7 @@ def test_every_console_route_is_registered():
         and path not in registered
         and path not in crossscope.UNSCOPED_CONSOLE_ROUTES
     ]
-    assert not missing, f"console routes missing from tests/spine/crossscope.py ROUTES: {missing}"
+    assert not missing, f"console routes missing from tests/spine/crossscope/ ROUTES: {missing}"
 
 
 def _shape(path: str) -> str:

@@ -14,7 +14,13 @@ import json
 
 import pytest
 
-from tests.spine import crossscope as cs
+from tests.spine.crossscope.assessment import assess_project_probes, assess_review_probes
+from tests.spine.crossscope.cadres import cadre_probes, reserve_probes, unit_role_probes
+from tests.spine.crossscope.cases import event_probes
+from tests.spine.crossscope.development import applicant_probes
+from tests.spine.crossscope.dues import _dues_month, dues_member_probes
+from tests.spine.crossscope.members import checkin_probes, member_probes, mobile_probes
+from tests.spine.crossscope.orglife import orglife_session_probes
 
 DATES = ("0001-01-01", "1800-01-01", "9999-12-31")
 DATETIMES = ("0001-01-01T00:00:00", "1800-01-01T08:00:00+08:00", "9999-12-31T23:59:59Z")
@@ -76,21 +82,21 @@ def _first(probes) -> int:
 def _path_ids(world, path: str) -> dict[str, int]:
     """The path parameters of ``path``, each a real row the admin reaches."""
     makers = {
-        "member_id": lambda: _first(cs.member_probes(world)),
-        "checkin_id": lambda: _first(cs.checkin_probes(world)),
-        "registration_id": lambda: _first(cs.mobile_probes(world)),
-        "cadre_id": lambda: _first(cs.cadre_probes(world)),
-        "role_id": lambda: _first(cs.unit_role_probes(world)),
-        "applicant_id": lambda: cs.applicant_probes(world)[2].pk,  # at step 2
-        "session_id": lambda: _first(cs.orglife_session_probes(world)),
-        "event_id": lambda: _first(cs.event_probes(world)),
+        "member_id": lambda: _first(member_probes(world)),
+        "checkin_id": lambda: _first(checkin_probes(world)),
+        "registration_id": lambda: _first(mobile_probes(world)),
+        "cadre_id": lambda: _first(cadre_probes(world)),
+        "role_id": lambda: _first(unit_role_probes(world)),
+        "applicant_id": lambda: applicant_probes(world)[2].pk,  # at step 2
+        "session_id": lambda: _first(orglife_session_probes(world)),
+        "event_id": lambda: _first(event_probes(world)),
         # The body's date is refused by the schema before any sanction is read: any id does.
         "sanction_id": lambda: 1,
         # Assessment (issue 15): a secretary project and its first 督评考 item; the milestone
         # id is never read (the date is refused first).
-        "project_id": lambda: _first(cs.assess_project_probes(world)),
+        "project_id": lambda: _first(assess_project_probes(world)),
         "milestone_id": lambda: 1,
-        "review_id": lambda: _first(cs.assess_review_probes(world)),
+        "review_id": lambda: _first(assess_review_probes(world)),
         # The same for a committee seat ended between elections.
         "seat_id": lambda: 1,
         # Issue 14's administration: an area, an organization, an account the admin reaches.
@@ -186,11 +192,11 @@ def test_far_dates_answer_4xx_never_5xx(world, api, method, path, where, field, 
     base = _body(world, method, path)
     if path == "/api/v1/members/cadres/mentorships/":
         base = {
-            "mentor_id": _first(cs.cadre_probes(world)),
-            "mentee_id": _first(cs.reserve_probes(world)),
+            "mentor_id": _first(cadre_probes(world)),
+            "mentee_id": _first(reserve_probes(world)),
         }
     if path == "/api/v1/members/unit-roles/":
-        base["member_id"] = _first(cs.member_probes(world))
+        base["member_id"] = _first(member_probes(world))
     messages: list[str] = []
     for value in DATETIMES if fmt == "date-time" else DATES:
         if where == "query":
@@ -222,11 +228,11 @@ def test_dues_paid_on_far_dates_answer_422(world, api, value):
     """``paid_on`` is typed loosely (a date or a string): the service bounds it."""
     from dangjian.dues.models import DuesPayment
 
-    member = cs.dues_member_probes(world)[0]
+    member = dues_member_probes(world)[0]
     r = api.post(
         world.users["admin"],
         "/api/v1/dues/payments/",
-        {"member_id": member.pk, "months": [cs._dues_month()], "paid_on": value},
+        {"member_id": member.pk, "months": [_dues_month()], "paid_on": value},
     )
     assert r.status_code == 422, r.content[:300]
     assert r.json()["errors"]["paid_on"][0]

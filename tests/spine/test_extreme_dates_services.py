@@ -13,7 +13,7 @@ from dangjian.cadres import services as cadre_services
 from dangjian.cadres.models import Cadre
 from dangjian.orglife import services as orglife
 from dangjian.orglife.models import Session
-from tests.spine.crossscope import _probe_cadre
+from tests.spine.crossscope.cadres import _probe_cadre
 
 pytestmark = pytest.mark.django_db
 TZ = dt.timezone(dt.timedelta(hours=8))

@@ -3,15 +3,13 @@ other is told on the name (or on each of its rows), and the station exists once.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connections
 
 from dangjian.core.models import AuditEntry
 from dangjian.timebank import imports, riders
 from dangjian.timebank.models import Station
+from tests.concurrency import race
 from tests.conftest import postgres_only
 from tests.members.helpers import xlsx
 from tests.timebank.test_imports import STATION_HEADER, station
@@ -19,28 +17,6 @@ from tests.timebank.test_imports import STATION_HEADER, station
 pytestmark = [postgres_only(), pytest.mark.django_db(transaction=True)]
 
 TAKEN = "龙桥社区第一网格已有同名驿站“龙桥红色驿站”"
-
-
-def race(*calls):
-    """Run the calls at once; their results or exceptions, in order."""
-    barrier = threading.Barrier(len(calls))
-    out: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            out[i] = call()
-        except Exception as exc:  # collected, the test asserts on it
-            out[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return out
 
 
 def _register(world):

@@ -10,6 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.spine import crossscope
+from tests.spine.crossscope.assessment import _ASSESS_YEAR
+from tests.spine.crossscope.timebank import _tb_helper
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +78,7 @@ def test_hand_scores_sorted_and_exported_in_fixed_queries(world, client):
     from dangjian.assessment.services import rating as rating_services
 
     client.force_login(world.users["admin"])
-    url = f"/assessment/scores/?year={crossscope._ASSESS_YEAR}&sort=-points"
+    url = f"/assessment/scores/?year={_ASSESS_YEAR}&sort=-points"
     crossscope.FACTORIES["assess_score"](world)
     few = _counts(client, url)
     for ind in Indicator.objects.filter(kind="manual")[1:4]:
@@ -85,7 +87,7 @@ def test_hand_scores_sorted_and_exported_in_fixed_queries(world, client):
                 actor=world.users["admin"],
                 indicator=ind,
                 org=world.orgs[key],
-                year=crossscope._ASSESS_YEAR,
+                year=_ASSESS_YEAR,
                 points=5,
                 evidence="查询计数佐证",
             )
@@ -158,17 +160,15 @@ def test_rating_schemes_sorted_and_exported_in_fixed_queries(world, client):
     admin = world.users["admin"]
     client.force_login(admin)
     crossscope.FACTORIES["assess_rating"](world)
-    url = f"/assessment/schemes/?year={crossscope._ASSESS_YEAR}&sort=-five"
+    url = f"/assessment/schemes/?year={_ASSESS_YEAR}&sort=-five"
     few = _counts(client, url)
-    taken = set(
-        Scheme.objects.filter(year=crossscope._ASSESS_YEAR).values_list("sector", flat=True)
-    )
+    taken = set(Scheme.objects.filter(year=_ASSESS_YEAR).values_list("sector", flat=True))
     for sector in [s for s in Sector.values if s not in taken]:
-        s = rating_services.scheme_create(actor=admin, sector=sector, year=crossscope._ASSESS_YEAR)
+        s = rating_services.scheme_create(actor=admin, sector=sector, year=_ASSESS_YEAR)
         rating_services.indicator_set(
             actor=admin, scheme=s, code="q", name="查询计数", weight=10, kind=IndicatorKind.MANUAL
         )
-    assert Scheme.objects.filter(year=crossscope._ASSESS_YEAR).count() >= 3
+    assert Scheme.objects.filter(year=_ASSESS_YEAR).count() >= 3
     assert _counts(client, url) == few
 
 
@@ -203,7 +203,7 @@ def test_hours_sorted_and_exported_in_fixed_queries(world, client):
     url = "/timebank/hours/?by=member&sort=-hours"
     few = _counts(client, url)
     for i in range(3):
-        a = crossscope._tb_helper(world, f"计数志愿者{i}")
+        a = _tb_helper(world, f"计数志愿者{i}")
         o = dispatched(world, description=f"计数服务{i}")
         for step in ("accept", "check_in", "check_out"):
             move(a, o, step)

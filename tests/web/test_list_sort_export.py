@@ -20,6 +20,9 @@ from dangjian.core import excel
 from dangjian.core.models import AuditEntry
 from dangjian.web import listing as L
 from tests.spine import crossscope
+from tests.spine.crossscope.assessment import _ASSESS_YEAR
+from tests.spine.crossscope.cases import VISIT_MARKER
+from tests.spine.crossscope.timebank import _tb_helper
 
 pytestmark = pytest.mark.django_db
 
@@ -153,7 +156,7 @@ def _second_volunteer(world):
     """A second volunteer's confirmed service: the hours by member have two rows."""
     from tests.timebank.helpers import dispatched, move
 
-    a = crossscope._tb_helper(world, "排序志愿者")
+    a = _tb_helper(world, "排序志愿者")
     o = dispatched(world, description="排序服务")
     for step in ("accept", "check_in", "check_out"):
         move(a, o, step)
@@ -205,7 +208,7 @@ def _second_visit(world):
 
     visits.visit_record(
         actor=world.users["grid"],
-        team=VisitTeam.objects.get(name=f"{crossscope.VISIT_MARKER}组"),
+        team=VisitTeam.objects.get(name=f"{VISIT_MARKER}组"),
         area=world.nodes["grid"],
         household_label="排序门牌1号",
         visited_on=timezone.localdate() - dt.timedelta(days=1),
@@ -417,13 +420,11 @@ def cases() -> list[ListCase]:
         ListCase("/cases/visits/", events.VISITS, ("visit_record",), setup=_second_visit),
         ListCase("/assessment/flags/", assessment.FLAGS, ("assess_flag",)),
         ListCase(
-            f"/assessment/projects/?year={crossscope._ASSESS_YEAR}",
+            f"/assessment/projects/?year={_ASSESS_YEAR}",
             assessment.PROJECTS,
             ("assess_project",),
         ),
-        ListCase(
-            f"/assessment/?year={crossscope._ASSESS_YEAR}", assessment.RATINGS, ("assess_rating",)
-        ),
+        ListCase(f"/assessment/?year={_ASSESS_YEAR}", assessment.RATINGS, ("assess_rating",)),
         ListCase(
             "/assessment/warnings/?history=1",
             assessment.WARNINGS,
@@ -452,7 +453,7 @@ def cases() -> list[ListCase]:
             {"org": "龙桥社区第一网格党支部"},
         ),
         ListCase(
-            f"/assessment/scores/?year={crossscope._ASSESS_YEAR}",
+            f"/assessment/scores/?year={_ASSESS_YEAR}",
             assessment.SCORES,
             ("assess_score",),
         ),
@@ -494,7 +495,7 @@ def cases() -> list[ListCase]:
             ("people_invitation", "people_registration"),
         ),
         ListCase(
-            f"/assessment/schemes/?year={crossscope._ASSESS_YEAR}",
+            f"/assessment/schemes/?year={_ASSESS_YEAR}",
             assessment.SCHEMES,
             ("assess_rating",),
         ),

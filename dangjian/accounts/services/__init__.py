@@ -41,6 +41,7 @@ from dangjian.accounts.services.registration import (
     registration_submit,
     resident_account_open,
     resident_accounts_open,
+    resident_grants_add,
 )
 from dangjian.accounts.services.roles import roles_sync
 
@@ -63,6 +64,7 @@ __all__ = [
     "registration_submit",
     "resident_account_open",
     "resident_accounts_open",
+    "resident_grants_add",
     "roles_sync",
     "sessions_end",
     "token_issue",

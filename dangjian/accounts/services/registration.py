@@ -230,7 +230,6 @@ def resident_accounts_open(
     area) gets the same account, resident role, audit row and one-time password, written in a
     few statements. The caller has checked its reach and that the numbers are free."""
     now = timezone.now()
-    role = Role.objects.get(code="resident")
     opened = []
     for name, phone, area in people:
         password = one_time_password()
@@ -249,10 +248,7 @@ def resident_accounts_open(
         opened.append((user, password))
     # SQLite (3.35+) and PostgreSQL answer the new keys of a bulk insert.
     users = User.objects.bulk_create([u for u, _p in opened], batch_size=500)
-    Grant.objects.bulk_create(
-        [Grant(user=u, role=role, granted_by=actor) for u in users], batch_size=1000
-    )
-    grants_bump([u.pk for u in users])
+    resident_grants_add(actor=actor, users=users)
     audit.record_many(
         actor=actor,
         action="user.create",
@@ -262,3 +258,16 @@ def resident_accounts_open(
         ),
     )
     return opened
+
+
+@transaction.atomic
+def resident_grants_add(*, actor, users: list[User]) -> None:
+    """The resident role for many new resident accounts at once, as a confirmed registration
+    gives it (one insert; every holder's grants re-read). The caller has checked its reach: a
+    bulk opening of accounts (``resident_accounts_open``), or the operator's own demo data
+    (``actor`` None)."""
+    role = Role.objects.get(code="resident")
+    Grant.objects.bulk_create(
+        [Grant(user=u, role=role, granted_by=actor) for u in users], batch_size=1000
+    )
+    grants_bump([u.pk for u in users])
