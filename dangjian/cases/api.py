@@ -13,7 +13,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja.errors import HttpError
 
 from dangjian.accounts import labels
@@ -41,6 +41,7 @@ from dangjian.core.api import (
     AllowedActionOut,
     ErrorOut,
     RevealIn,
+    Schema,
     no_store,
     paginate,
 )
@@ -563,7 +564,9 @@ def create_event(request, data: EventIn):
         source=data.source,
         reporter_name=data.reporter_name,
     )
-    return event_detail_out(selectors.event_get(request.auth, event.pk), request.auth)
+    # Answered from what was just written (``selectors.JustFiled``): the same answer as
+    # ``GET /cases/{id}`` gives next, without reading the event, its step and links back.
+    return event_detail_out(event, request.auth)
 
 
 @router.post("/duplicates", response={200: DraftOut, **ERRORS})
