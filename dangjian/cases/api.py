@@ -34,7 +34,7 @@ from dangjian.cases.models import (
     Source,
     State,
 )
-from dangjian.core import pii, workflow
+from dangjian.core import pii, scope, workflow
 from dangjian.core.api import (
     ERRORS,
     REVEAL_BY_POST,
@@ -166,7 +166,7 @@ class _LabelledPage:
         return self.qs.count()
 
     def __getitem__(self, key: slice):
-        return labels.label_departments(self.qs[key])
+        return labels.label_departments(scope.rows_in_join_order(self.qs[key]))
 
 
 def event_out(e: Event, user, now=None) -> dict:

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from dangjian.core import api as core_api
 from dangjian.core.api import Schema
 from tests.cases.helpers import at, report
+from tests.conftest import postgres_only
 from tests.members.helpers import member
 
 pytestmark = pytest.mark.django_db
@@ -125,3 +126,23 @@ def test_a_dict_only_ninja_can_read_goes_its_way():
     with pytest.raises(ValidationError) as exc:
         _Out.model_validate({"name": 3, "items": []})
     assert [e["loc"] for e in exc.value.errors()] == [("name",)]
+
+
+@postgres_only()
+@pytest.mark.django_db(transaction=True)
+def test_the_events_page_is_planned_in_join_order_on_postgresql(world, api):
+    """The page statement of ``GET /cases/`` is planned in the order its joins are written
+    (``scope.rows_in_join_order``: the planner's search was most of its cost), in its own
+    transaction, so the setting ends with it."""
+    street = world.users["street"]
+    report(world.users["grid"], TEXT, area=world.grid)
+    api.get(street, "/api/v1/cases/")
+    with CaptureQueriesContext(connection) as ctx:
+        r = api.get(street, "/api/v1/cases/")
+    assert r.status_code == 200 and r.json()["count"] == 1
+    sql = [q["sql"] for q in ctx.captured_queries]
+    at_set = sql.index("SET LOCAL join_collapse_limit = 1")
+    assert "LIMIT" in sql[at_set + 1] and '"cases_event"' in sql[at_set + 1]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW join_collapse_limit")
+        assert cursor.fetchone()[0] == "8"
