@@ -77,9 +77,9 @@ def _call(app, method: str, path: str, token: str, body: bytes = b"") -> tuple[i
     return status[0], content
 
 
-def _pg_backend_cpu() -> float | None:
-    """CPU seconds (user + system) the PostgreSQL backend of this connection has used, when it
-    runs on this machine and its /proc entry is readable; else None."""
+def _pg_backend_cpu() -> tuple[int, float] | None:
+    """The PostgreSQL backend of this connection and the CPU seconds (user + system) it has
+    used, when it runs on this machine and its /proc entry is readable; else None."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -91,7 +91,7 @@ def _pg_backend_cpu() -> float | None:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _measure(name: str, fn, n: int, warmup: int, profiler) -> dict:
@@ -116,8 +116,10 @@ def _measure(name: str, fn, n: int, warmup: int, profiler) -> dict:
         "wall_ms": round(wall / n * 1000, 2),
         "statuses": statuses,
     }
-    if db0 is not None and db1 is not None:
-        out["db_cpu_ms"] = round((db1 - db0) / n * 1000, 2)
+    # A connection older than CONN_MAX_AGE is replaced between requests: a new backend's
+    # CPU is not comparable, so no figure then.
+    if db0 is not None and db1 is not None and db0[0] == db1[0]:
+        out["db_cpu_ms"] = round((db1[1] - db0[1]) / n * 1000, 2)
     return out
 
 

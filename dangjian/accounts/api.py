@@ -1,13 +1,13 @@
 from django.contrib.auth import logout as django_logout
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
 from dangjian.accounts import services
 from dangjian.accounts.models import Grant, User
 from dangjian.accounts.services.login import OBLIGATION_MESSAGES
-from dangjian.core.api import ErrorOut
+from dangjian.core.api import ErrorOut, Schema
 
 
 class BearerAuth(HttpBearer):

@@ -3,13 +3,13 @@ each with the areas it serves (events there may be dispatched to it)."""
 
 from __future__ import annotations
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
 from dangjian.accounts import labels, selectors, services
 from dangjian.accounts.departments import served_paths
 from dangjian.accounts.models import Department
 from dangjian.core import crypto
-from dangjian.core.api import ERRORS, paginate, ref
+from dangjian.core.api import ERRORS, Schema, paginate, ref
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema
 from dangjian.territory.models import Area

@@ -5,14 +5,14 @@ and why."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router
 from ninja.files import UploadedFile
 
 from dangjian.accounts import selectors, services
 from dangjian.accounts.models import Department, Grant, User, UserKind
 from dangjian.accounts.services import imports
 from dangjian.core import crypto
-from dangjian.core.api import ERRORS, iso, paginate, ref
+from dangjian.core.api import ERRORS, Schema, iso, paginate, ref
 from dangjian.core.apidates import PlannedDate
 from dangjian.core.downloads import attachment
 from dangjian.core.ids import pk_or_404 as _pk

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import segno
 from django.http import HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
 from dangjian.accounts import services
 from dangjian.accounts.models import GridInvitation, Registration, RegistrationState
 from dangjian.core import crypto, scope
-from dangjian.core.api import ERRORS, iso, paginate, ref
+from dangjian.core.api import ERRORS, Schema, iso, paginate, ref
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema
 from dangjian.territory.models import Area

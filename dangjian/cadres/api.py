@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
 from dangjian.cadres import selectors, services
 from dangjian.cadres.models import Cadre, MentorPair, ReserveCadre
-from dangjian.core.api import ERRORS, paginate
+from dangjian.core.api import ERRORS, Schema, paginate
 from dangjian.core.api import iso as _iso
 from dangjian.core.api import ref as _ref
 from dangjian.core.apidates import BirthDate, PlannedDate, RecordedDate

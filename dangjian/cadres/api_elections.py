@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Router, Schema
+from ninja import Router
 
 from dangjian.cadres import elections
-from dangjian.core.api import ERRORS
+from dangjian.core.api import ERRORS, Schema
 from dangjian.core.ids import pk_or_404
 
 org_router = Router(tags=["换届"])

@@ -13,7 +13,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja.errors import HttpError
 
 from dangjian.accounts import labels
@@ -34,13 +34,14 @@ from dangjian.cases.models import (
     Source,
     State,
 )
-from dangjian.core import pii, workflow
+from dangjian.core import pii, scope, workflow
 from dangjian.core.api import (
     ERRORS,
     REVEAL_BY_POST,
     AllowedActionOut,
     ErrorOut,
     RevealIn,
+    Schema,
     no_store,
     paginate,
 )
@@ -165,7 +166,7 @@ class _LabelledPage:
         return self.qs.count()
 
     def __getitem__(self, key: slice):
-        return labels.label_departments(self.qs[key])
+        return labels.label_departments(scope.rows_in_join_order(self.qs[key]))
 
 
 def event_out(e: Event, user, now=None) -> dict:
@@ -563,7 +564,9 @@ def create_event(request, data: EventIn):
         source=data.source,
         reporter_name=data.reporter_name,
     )
-    return event_detail_out(selectors.event_get(request.auth, event.pk), request.auth)
+    # Answered from what was just written (``selectors.JustFiled``): the same answer as
+    # ``GET /cases/{id}`` gives next, without reading the event, its step and links back.
+    return event_detail_out(event, request.auth)
 
 
 @router.post("/duplicates", response={200: DraftOut, **ERRORS})

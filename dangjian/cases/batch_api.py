@@ -6,12 +6,12 @@ of the caller's reach reads as absent (404); audited as ``event.batch_dispatch``
 from __future__ import annotations
 
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router
 
 from dangjian.accounts import labels
 from dangjian.cases import batch, selectors
 from dangjian.cases.api import EventOut, event_out
-from dangjian.core.api import ERRORS, batch_run
+from dangjian.core.api import ERRORS, Schema, batch_run
 from dangjian.core.ids import pk_or_404
 
 router = Router(tags=["网格事件"])

@@ -23,6 +23,7 @@ from dangjian.cases.models import (
     SATISFIED_RATINGS,
     Event,
     EventClass,
+    EventStep,
     Resolution,
     SlaStatus,
     State,
@@ -239,11 +240,25 @@ def event_get(user, pk: int, action: str = "cases.view") -> Event:
     )
 
 
+@dataclass(frozen=True)
+class JustFiled:
+    """What ``services.event_create`` wrote beside the event it returns (``event.just_filed``):
+    its one step and the duplicates it linked, with their similarity. A report just filed has
+    no notice and no photo yet."""
+
+    step: EventStep
+    duplicates: list[tuple[Event, float]]
+
+
 def event_detail_extras(user, event: Event) -> dict:
     """History, notices and the visible duplicate links of one event; for a reader who sees
-    it only as its reporter, the reporter's view (``reporter_view``)."""
+    it only as its reporter, the reporter's view (``reporter_view``). Of a report just filed
+    (``JustFiled``), from what was written: no query but the duplicates' visibility."""
     from dangjian.cases.models import EventLink
 
+    filed = getattr(event, "just_filed", None)
+    if filed is not None:
+        return _just_filed_extras(user, event, filed)
     links = list(
         EventLink.objects.filter(Q(low_id=event.pk) | Q(high_id=event.pk)).values_list(
             "low_id", "high_id", "similarity"
@@ -270,6 +285,18 @@ def event_detail_extras(user, event: Event) -> dict:
         "duplicates": duplicates,
         "reporter_view": False,
     }
+
+
+def _just_filed_extras(user, event: Event, filed: JustFiled) -> dict:
+    linked = {e.pk: (e, similarity) for e, similarity in filed.duplicates}
+    duplicates = []
+    if linked:
+        seen = Event.objects.visible_to(user, "cases.view").filter(pk__in=list(linked))
+        duplicates = [linked[pk] for pk in sorted(seen.values_list("pk", flat=True), reverse=True)]
+    if reporter_view.reporter_only(user, event):
+        steps = reporter_view.public_steps(user, [filed.step])
+        return {"steps": steps, "notices": [], "duplicates": duplicates, "reporter_view": True}
+    return {"steps": [filed.step], "notices": [], "duplicates": duplicates, "reporter_view": False}
 
 
 # --- duplicates before submission -----------------------------------------------------------------
@@ -605,9 +632,12 @@ def _child_rows(per_child: dict, child_len: int) -> list[dict]:
 
 
 def attachment_list(user, event: Event):
-    """The photos of an event already read as visible to ``user``."""
+    """The photos of an event already read as visible to ``user`` (none yet of a report just
+    filed: ``JustFiled``)."""
     from dangjian.cases.models import EventAttachment
 
+    if getattr(event, "just_filed", None) is not None:
+        return []
     return list(
         EventAttachment.objects.filter(event_id=event.pk)
         .select_related("file", "step")

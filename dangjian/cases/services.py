@@ -45,6 +45,7 @@ from dangjian.cases.models import (
 )
 from dangjian.cases.selectors import (
     GRID_LEVEL,
+    JustFiled,
     duplicate_candidates,
     reporting_area,
     reporting_reach,
@@ -285,7 +286,10 @@ def _event_file(
     phone_index = crypto.blind_index("phone", phone) if phone else ""
     _refuse_repeat(actor, fp, toks, now, source=source, caller_index=phone_index, place=place_text)
 
-    klass_pk = chosen.pk if chosen else suggestion.pk
+    # The related rows as this report has just read them (the rules, the chain), so that
+    # whoever answers with the event reads them without a query; a column not read here is
+    # deferred (loaded if asked for), never a default.
+    suggested = _read_row(EventClass, suggestion.pk, ("code", "name", "kind"), suggestion)
     dispatch_row = dispatch_area_of(chain)
     event = Event(
         description=body,
@@ -295,16 +299,16 @@ def _event_file(
         area=where,
         area_path=where.path,
         grid=grid,
-        event_class_id=klass_pk,
+        event_class=chosen or suggested,
         class_source=(
             ClassSource.REPORTER if chosen else ClassSource.SUGGESTED if suggestion.pk else ""
         ),
-        suggested_class_id=suggestion.pk,
+        suggested_class=suggested,
         suggestion_confidence=suggestion.confidence,
         tokens=" ".join(toks),
         fingerprint=fp,
         state=State.COLLECTED,
-        dispatch_area_id=dispatch_row["pk"],
+        dispatch_area=_read_row(Area, dispatch_row["pk"], ("path", "level", "name"), dispatch_row),
         dispatch_area_path=dispatch_row["path"],
         source=source,
         reporter=actor,
@@ -320,7 +324,7 @@ def _event_file(
     )
     event.save()
     duplicates = duplicate_candidates(
-        grid_pk=grid.pk, class_pk=klass_pk, toks=toks, now=now, exclude_pk=event.pk
+        grid_pk=grid.pk, class_pk=event.event_class_id, toks=toks, now=now, exclude_pk=event.pk
     )
     EventLink.objects.bulk_create(
         [
@@ -329,7 +333,7 @@ def _event_file(
         ],
         ignore_conflicts=True,
     )
-    _step(
+    step = _step(
         event,
         actor,
         "collect",
@@ -346,7 +350,23 @@ def _event_file(
     )
     audit.record(actor=actor, action="event.create", obj=event, after=_snapshot(event))
     scope.assert_visible(event, actor, "cases.view")
+    # What the detail of a report just filed reads (``selectors.event_detail_extras``): its
+    # one step and the duplicates linked, instead of reading them back.
+    event.just_filed = JustFiled(step=step, duplicates=duplicates)
     return event
+
+
+def _read_row(model, pk, names: tuple[str, ...], source):
+    """An instance of ``model`` with ``pk`` and the columns ``names`` as ``source`` (a dict
+    or an object) holds them, just read from the database; its other columns are deferred.
+    None for no pk."""
+    if pk is None:
+        return None
+    get = source.get if isinstance(source, dict) else lambda n: getattr(source, n)
+    # ``from_db`` takes the values of a partial row in the model's column order.
+    read = {"id": pk, **{n: get(n) for n in names}}
+    columns = [f.attname for f in model._meta.concrete_fields if f.attname in read]
+    return model.from_db(model._default_manager.db, columns, [read[c] for c in columns])
 
 
 def _covers(actor, action: str, path: str) -> bool:
@@ -687,6 +707,8 @@ def event_attachments_add(*, actor, event: Event, uploads, step: EventStep | Non
     ev = scope.get_visible(
         Event.objects.select_for_update(of=("self",)), actor, "cases.view", pk=event.pk
     )
+    # The caller's instance no longer stands for the report as filed: it has photos now.
+    event.__dict__.pop("just_filed", None)
     uploads = [u for u in uploads if u]
     if not uploads:
         raise ValidationError({"file": ["请选择要上传的照片"]})

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
-from ninja import Router, Schema
+from ninja import Router
 
 from dangjian.console.audit_labels import action_label
 from dangjian.core import audit
-from dangjian.core.api import ErrorOut, paginate
+from dangjian.core.api import ErrorOut, Schema, paginate
 from dangjian.core.ids import pk_or_404
 from dangjian.core.logging import mask_text
 from dangjian.core.models import AuditEntry

@@ -82,8 +82,13 @@ def digest(prev_hash: str, row: dict) -> str:
 def _head():
     from dangjian.core.models import AuditChainHead
 
-    AuditChainHead.objects.get_or_create(pk=1)
-    return AuditChainHead.objects.select_for_update().get(pk=1)
+    # One statement once the head exists (every write seals: the get_or_create before the
+    # locked read was a second statement each time).
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        AuditChainHead.objects.get_or_create(pk=1)
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    return head
 
 
 def seal() -> int:

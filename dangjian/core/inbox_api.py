@@ -15,10 +15,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router
 
 from dangjian.core import notify, todo
-from dangjian.core.api import ErrorOut, paginate
+from dangjian.core.api import ErrorOut, Schema, paginate
 from dangjian.core.models import Notification
 
 todos_router = Router(tags=["待办"])

@@ -12,11 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from pydantic import ConfigDict
 
 from dangjian.core import workflow
-from dangjian.core.api import ERRORS, AllowedActionOut, paginate
+from dangjian.core.api import ERRORS, AllowedActionOut, Schema, paginate
 from dangjian.core.choices import label
 from dangjian.core.crypto import mask
 from dangjian.core.treeapi import page_schema

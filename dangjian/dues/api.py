@@ -8,10 +8,10 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
 from dangjian.core import scope, workflow
-from dangjian.core.api import ERRORS, AllowedActionOut, paginate
+from dangjian.core.api import ERRORS, AllowedActionOut, Schema, paginate
 from dangjian.core.api import iso as _iso
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema

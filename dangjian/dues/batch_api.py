@@ -14,9 +14,9 @@ import datetime as dt
 from decimal import Decimal
 
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router
 
-from dangjian.core.api import ERRORS, batch_run
+from dangjian.core.api import ERRORS, Schema, batch_run
 from dangjian.dues import batch, calc, selectors
 from dangjian.dues.api import PaymentOut, payment_out
 

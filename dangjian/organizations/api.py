@@ -3,10 +3,10 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import get_language
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
-from dangjian.core.api import ERRORS, ErrorOut, ref
+from dangjian.core.api import ERRORS, ErrorOut, Schema, ref
 from dangjian.core.apidates import RecordedDate
 from dangjian.core.choices import label
 from dangjian.core.downloads import attachment

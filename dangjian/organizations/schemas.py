@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Schema
-
+from dangjian.core.api import Schema
 from dangjian.core.apidates import PlannedDate, RecordedDate
 
 

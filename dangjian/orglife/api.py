@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from ninja import File, Query, Router, Schema
+from ninja import File, Query, Router
 from ninja.files import UploadedFile
 
 from dangjian.core import scope, workflow
-from dangjian.core.api import ERRORS, AllowedActionOut, paginate
+from dangjian.core.api import ERRORS, AllowedActionOut, Schema, paginate
 from dangjian.core.api import iso as _iso
 from dangjian.core.api import ref as _ref
 from dangjian.core.apidates import PlannedDateTime

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import Schema
+from dangjian.core.api import Schema
 
 
 class CheckOut(Schema):

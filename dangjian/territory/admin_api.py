@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import Schema, Status
+from ninja import Status
 
-from dangjian.core.api import ERRORS, iso, paginate, ref
+from dangjian.core.api import ERRORS, Schema, iso, paginate, ref
 from dangjian.core.apidates import RecordedDate
 from dangjian.core.ids import pk_or_404
 from dangjian.core.logging import mask_text

@@ -2,8 +2,7 @@
 
 import datetime as dt
 
-from ninja import Schema
-
+from dangjian.core.api import Schema
 from dangjian.core.choices import label
 from dangjian.core.treeapi import labels
 from dangjian.territory.models import Area, AreaKind

@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
 from dangjian.accounts.models import User
 from dangjian.core import scope, workflow
-from dangjian.core.api import ERRORS, AllowedActionOut, paginate
+from dangjian.core.api import ERRORS, AllowedActionOut, Schema, paginate
 from dangjian.core.api import iso as _iso
 from dangjian.core.apidates import FilterDate, PlannedDateTime
 from dangjian.core.crypto import mask

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
-from dangjian.core.api import ERRORS, no_store
+from dangjian.core.api import ERRORS, Schema, no_store
 from dangjian.core.downloads import attachment
 from dangjian.timebank import imports
 

@@ -4,13 +4,13 @@ three routes per kind of row, built by ``_routes``."""
 
 from __future__ import annotations
 
-from ninja import File, Router, Schema
+from ninja import File, Router
 from ninja.files import UploadedFile
 
 from dangjian.assessment.selectors import evidence as selectors
 from dangjian.assessment.services import evidence as services
 from dangjian.core import scope
-from dangjian.core.api import ERRORS, iso
+from dangjian.core.api import ERRORS, Schema, iso
 from dangjian.core.files import file_response
 
 router = Router()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
 from dangjian.assessment.api.common import dec, year_or_none
 from dangjian.assessment.models import ProjectMilestone
@@ -13,7 +13,7 @@ from dangjian.assessment.selectors import projects as selectors
 from dangjian.assessment.selectors import rating as rating_selectors
 from dangjian.assessment.services import projects as services
 from dangjian.core import scope
-from dangjian.core.api import ERRORS, iso, paginate
+from dangjian.core.api import ERRORS, Schema, iso, paginate
 from dangjian.core.apidates import PlannedDate, RecordedDate
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connections
 from django.utils import timezone, translation
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
 from dangjian.assessment import indicators
 from dangjian.assessment.api.common import (
@@ -25,7 +25,7 @@ from dangjian.assessment.selectors import rating as selectors
 from dangjian.assessment.selectors import stored
 from dangjian.assessment.services import rating as services
 from dangjian.core import scope, tree
-from dangjian.core.api import ERRORS, iso, paginate
+from dangjian.core.api import ERRORS, Schema, iso, paginate
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema
 

@@ -3,14 +3,14 @@ a secretary the branch's, the levels above the counts as well. Thin."""
 
 from __future__ import annotations
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
 from dangjian.assessment.models import MemberWarning
 from dangjian.assessment.selectors import warnings as selectors
 from dangjian.assessment.selectors.rating import visible_area
 from dangjian.assessment.selectors.weak import visible_org
 from dangjian.core import scope
-from dangjian.core.api import ERRORS, paginate
+from dangjian.core.api import ERRORS, Schema, paginate
 from dangjian.core.api import iso as _iso
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
 from dangjian.assessment import thresholds
 from dangjian.assessment.models import Flag, Ranking, RankingEntry, Rectification
@@ -15,7 +15,7 @@ from dangjian.assessment.selectors.rating import visible_area
 from dangjian.assessment.services import rectify
 from dangjian.assessment.services import weak as services
 from dangjian.core import scope, workflow
-from dangjian.core.api import ERRORS, AllowedActionOut, paginate
+from dangjian.core.api import ERRORS, AllowedActionOut, Schema, paginate
 from dangjian.core.api import iso as _iso
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema

@@ -10,6 +10,7 @@ trained on the deployment's own closed events once there is enough history, thes
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -135,10 +136,17 @@ def rules() -> list[Rule]:
     ]
 
 
-def _clean_keywords(raw) -> list[str]:
+def _clean_keywords(raw) -> tuple[str, ...]:
     if not isinstance(raw, list):
-        return []
-    return [normalize(k) for k in raw if isinstance(k, str) and normalize(k)]
+        return ()
+    return _normalized(tuple(k for k in raw if isinstance(k, str)))
+
+
+@functools.lru_cache(maxsize=256)
+def _normalized(words: tuple[str, ...]) -> tuple[str, ...]:
+    """A class's keywords normalized (every report reads the rules: about 400 keywords were
+    normalized again each time); keyed by the stored words, so an edit takes effect at once."""
+    return tuple(n for n in (normalize(k) for k in words) if n)
 
 
 def keyword_set(rule_list: list[Rule] | None = None) -> set[str]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
 from dangjian.cases.models import VisitTeam
 from dangjian.cases.visits import services as visits
-from dangjian.core.api import ErrorOut, paginate
+from dangjian.core.api import ErrorOut, Schema, paginate
 from dangjian.core.apidates import FilterDate, RecordedDate
 from dangjian.core.choices import label
 from dangjian.core.ids import pk_or_404 as _pk

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
-from dangjian.core.api import ERRORS, paginate
+from dangjian.core.api import ERRORS, Schema, paginate
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema
 from dangjian.dashboard import boards, selectors

@@ -4,10 +4,10 @@ answers the linked file (id and name) when the caller may see it."""
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+from ninja import Router
 
 from dangjian.accounts.models import User
-from dangjian.core.api import ERRORS
+from dangjian.core.api import ERRORS, Schema
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import get_visible
 from dangjian.members.models import Member

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from ninja import Router, Schema
+from ninja import Router
 
-from dangjian.core.api import ERRORS, paginate
+from dangjian.core.api import ERRORS, Schema, paginate
 from dangjian.core.api import ref as _ref
 from dangjian.core.apidates import RecordedDate
 from dangjian.core.ids import pk_or_404 as _pk

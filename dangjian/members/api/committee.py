@@ -9,11 +9,11 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from dangjian.core import scope
-from dangjian.core.api import ERRORS
+from dangjian.core.api import ERRORS, Schema
 from dangjian.core.apidates import PlannedDate, RecordedDate
 from dangjian.core.choices import label
 from dangjian.core.downloads import attachment

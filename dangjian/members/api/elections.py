@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router
 
-from dangjian.core.api import ERRORS, paginate
+from dangjian.core.api import ERRORS, Schema, paginate
 from dangjian.core.choices import label
 from dangjian.core.ids import pk_or_404
 from dangjian.members import committee_selectors

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 from django.core.exceptions import ValidationError
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
-from dangjian.core.api import ERRORS, ErrorOut, paginate
+from dangjian.core.api import ERRORS, ErrorOut, Schema, paginate
 from dangjian.core.api import iso as _iso
 from dangjian.core.downloads import attachment
 from dangjian.core.ids import pk_or_404 as _pk

@@ -6,9 +6,9 @@ import datetime as dt
 
 from django.http import Http404
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router
 
-from dangjian.core.api import ERRORS, iso, paginate
+from dangjian.core.api import ERRORS, Schema, iso, paginate
 from dangjian.core.apidates import PlannedDate, RecordedDate
 from dangjian.core.ids import pk_or_404
 from dangjian.core.scope import scoped_object

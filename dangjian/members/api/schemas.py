@@ -7,8 +7,8 @@ import datetime as dt
 from decimal import Decimal
 
 from django.utils import timezone
-from ninja import Schema
 
+from dangjian.core.api import Schema
 from dangjian.core.api import iso as _iso
 from dangjian.core.apidates import BirthDate, RecordedDate
 from dangjian.core.choices import label

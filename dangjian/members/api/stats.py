@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Router, Schema
+from ninja import Router
 
-from dangjian.core.api import ERRORS
+from dangjian.core.api import ERRORS, Schema
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.members import selectors
 

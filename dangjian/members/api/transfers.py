@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+from ninja import Router
 
-from dangjian.core.api import ERRORS, AllowedActionOut, paginate
+from dangjian.core.api import ERRORS, AllowedActionOut, Schema, paginate
 from dangjian.core.api import ref as _ref
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import scoped_object

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
 from dangjian.core import crypto, pii, scope
-from dangjian.core.api import ERRORS, no_store, paginate
+from dangjian.core.api import ERRORS, Schema, no_store, paginate
 from dangjian.core.downloads import attachment
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.treeapi import page_schema

@@ -1,0 +1,148 @@
+"""What the cheaper ways of answering (issue 19, "under load") must not change: a report's
+answer is what ``GET /cases/{id}`` reads next, byte for byte, and the lists answer the same
+bytes whether our schemas validate a dict in pydantic's core or Ninja's way."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from pydantic import ValidationError
+
+from dangjian.core import api as core_api
+from dangjian.core.api import Schema
+from tests.cases.helpers import at, report
+from tests.conftest import postgres_only
+from tests.members.helpers import member
+
+pytestmark = pytest.mark.django_db
+
+TEXT = "小区东门垃圾堆积发臭，已经好几天没人清运了"
+
+
+def _post_then_get(api, user, body: dict) -> tuple[bytes, bytes]:
+    r = api.post(user, "/api/v1/cases/", body)
+    assert r.status_code == 200, r.content
+    again = api.get(user, f"/api/v1/cases/{r.json()['id']}")
+    assert again.status_code == 200
+    return r.content, again.content
+
+
+def test_a_report_answers_what_its_detail_reads_next(world, api):
+    """Answered from what was written (its step, its links), not read back: the same bytes
+    as the detail read afterwards, for the reporter's own view and for staff, with duplicates
+    linked and a caller's report taken by phone."""
+    grid, community = world.users["grid"], world.users["community"]
+    with time_machine.travel(at(2025, 6, 10, 9, 0), tick=False):
+        first = report(community, TEXT, area=world.grid)
+        r = api.post(grid, "/api/v1/cases/", {"area_id": world.grid.pk, "description": TEXT})
+        assert r.status_code == 200, r.content
+        staff = r.json()
+        assert [d["id"] for d in staff["duplicates"]] == [first.pk]
+        assert [h["action"] for h in staff["history"]] == ["collect"]
+        assert r.content == api.get(grid, f"/api/v1/cases/{staff['id']}").content
+        # the resident's report is linked to both, which the resident does not see
+        posted, read = _post_then_get(api, world.resident, {"description": TEXT, "place": "东门"})
+        assert posted == read and b'"duplicates": []' in posted
+        posted, read = _post_then_get(
+            api,
+            community,
+            {
+                "area_id": world.grid.pk,
+                "description": "楼道里的灯坏了一个多月，晚上出入很不方便",
+                "source": "phone",
+                "anonymous": True,
+                "reporter_phone": "13700002222",
+                "class_code": "other_event",
+                "lng": None,
+            },
+        )
+        assert posted == read
+
+
+def test_a_report_costs_its_queries(world, api):
+    """Pinned: a resident's report in its home grid, its answer built from what was written
+    (before, the event, its links, steps and photos were read back: five statements more).
+    Token, home grid (2), chain, rules, classifier model; in the transaction: the reporter's
+    row, repeats, the event, candidates, the step, the audit row, visibility (the seal runs
+    after the commit, which a test's transaction never reaches)."""
+    resident = world.resident
+    with time_machine.travel(at(2025, 6, 10, 9, 0), tick=False):
+        api.post(resident, "/api/v1/cases/", {"description": "路灯坏了好几天，晚上很黑"})
+        with CaptureQueriesContext(connection) as ctx:
+            r = api.post(resident, "/api/v1/cases/", {"description": TEXT})
+    assert r.status_code == 200, r.content
+    sql = [
+        q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    assert len(sql) == 13, "\n".join(sql)
+
+
+def _lists(api, user) -> list[bytes]:
+    out = []
+    for path, params in (
+        ("/api/v1/areas/", {}),
+        ("/api/v1/areas/", {"parent": "x"}),
+        ("/api/v1/cases/", {"page_size": 50}),
+        ("/api/v1/members/", {}),
+        ("/api/v1/cases/classes", {}),
+    ):
+        r = api.get(user, path, **params)
+        out.append((r.status_code, r.content))
+    return out
+
+
+def test_lists_answer_the_same_bytes_either_way(world, api, monkeypatch):
+    street = world.users["street"]
+    with time_machine.travel(at(2025, 6, 10, 9, 0), tick=False):
+        for i in range(3):
+            report(world.users["grid"], f"第{i}号楼门口井盖缺失，位置在{i}单元旁", area=world.grid)
+        member(street, world.orgs["grid_branch"], phone="13800138000")
+        fast = _lists(api, street)
+        monkeypatch.setattr(core_api, "DICT_FAST_PATH", False)
+        slow = _lists(api, street)
+    assert fast == slow
+    assert [s for s, _ in fast] == [200, 422, 200, 200, 200]
+    assert b"138****8000" in fast[3][1] and fast[2][1].count(b'"state"') == 3
+
+
+class _Sub(Schema):
+    code: str
+
+
+class _Out(Schema):
+    name: str
+    items: list[_Sub]
+
+
+def test_a_dict_only_ninja_can_read_goes_its_way():
+    """A value Ninja's getter would change (a callable, a queryset, a file) sends the dict
+    Ninja's way, before anything read it: the same result as before."""
+    got = _Out.model_validate({"name": lambda: "甲", "items": ({"code": c} for c in "ab")})
+    assert got.model_dump() == {"name": "甲", "items": [{"code": "a"}, {"code": "b"}]}
+    plain = _Out.model_validate({"name": "乙", "items": [{"code": "c"}]})
+    assert plain.model_dump() == {"name": "乙", "items": [{"code": "c"}]}
+    with pytest.raises(ValidationError) as exc:
+        _Out.model_validate({"name": 3, "items": []})
+    assert [e["loc"] for e in exc.value.errors()] == [("name",)]
+
+
+@postgres_only()
+@pytest.mark.django_db(transaction=True)
+def test_the_events_page_is_planned_in_join_order_on_postgresql(world, api):
+    """The page statement of ``GET /cases/`` is planned in the order its joins are written
+    (``scope.rows_in_join_order``: the planner's search was most of its cost), in its own
+    transaction, so the setting ends with it."""
+    street = world.users["street"]
+    report(world.users["grid"], TEXT, area=world.grid)
+    api.get(street, "/api/v1/cases/")
+    with CaptureQueriesContext(connection) as ctx:
+        r = api.get(street, "/api/v1/cases/")
+    assert r.status_code == 200 and r.json()["count"] == 1
+    sql = [q["sql"] for q in ctx.captured_queries]
+    at_set = sql.index("SET LOCAL join_collapse_limit = 1")
+    assert "LIMIT" in sql[at_set + 1] and '"cases_event"' in sql[at_set + 1]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW join_collapse_limit")
+        assert cursor.fetchone()[0] == "8"
