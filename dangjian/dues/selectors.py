@@ -130,9 +130,11 @@ def statuses(members, today: dt.date | None = None) -> dict[int, DuesStatus]:
         reliefs[member_id].append(calc.Relief(from_month, to_month, amount or Decimal("0.00")))
     paid: dict[int, set[dt.date]] = defaultdict(set)
     limits = arrears_limits()  # read once, not once per member
-    for member_id, month in DuesPaymentMonth.objects.filter(
-        member_id__in=among, reversed=False
-    ).values_list("member_id", "month"):
+    for member_id, month in (
+        DuesPaymentMonth.objects.filter(member_id__in=among, reversed=False)
+        .order_by()  # a set per member: the model's ordering would sort 100,000s of rows
+        .values_list("member_id", "month")
+    ):
         paid[member_id].add(month)
     for pk, st in out.items():
         profile = profiles.get(pk)
