@@ -207,9 +207,11 @@ def run(iterations: int = 50, warmup: int = 5, clear: bool = False) -> dict:
     # page: a page read right after the other side's read of the same rating (page_orm then
     # page_sql) finds that rating's rows and the code path warm, and was 2-3x cheaper than one
     # that follows a ranking, whichever side it was. As a request does (LocaleMiddleware), the
-    # reads run with the site's language active.
+    # reads run with the site's language active, and (``core.middleware.TimeZoneMiddleware``)
+    # the site's time zone.
     fns = {"page_orm": page_orm, "rank_orm": rank_orm, "page_sql": page_sql, "rank_sql": rank_sql}
-    with translation.override(settings.LANGUAGE_CODE):
+    zone = timezone.get_default_timezone()
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(zone):
         m = common.measure_many(fns, iterations, warmup)
         cpu = common.measure_many(fns, iterations, 0, clock=time.process_time)
     page_ratio = round(m["page_orm"]["median_ms"] / m["page_sql"]["median_ms"], 2)

@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "dangjian.core.unavailable.DatabaseUnavailableMiddleware",
     "dangjian.core.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "dangjian.core.middleware.TimeZoneMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -8,6 +8,7 @@ import re
 from functools import lru_cache
 
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
 from dangjian.core import context
@@ -160,6 +161,26 @@ class RequestContextMiddleware:
         response["X-Request-ID"] = rid
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+
+class TimeZoneMiddleware:
+    """The deployment's time zone (``TIME_ZONE``) made the active one for the request, as
+    ``LocaleMiddleware`` does for the language. Every time shown is the same (the active zone
+    was the default one already); a request's lookups of the current zone (``localtime``, the
+    API's formatters) now find it instead of each raising and catching an ``AttributeError``
+    inside Django's lookup when no zone is active."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        # No zone is active between requests (nothing else activates one): set and unset
+        # without asking for the one before, which would be the failing lookup itself.
+        timezone.activate(timezone.get_default_timezone())
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
 
 
 class SessionMiddleware(DjangoSessionMiddleware):

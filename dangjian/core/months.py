@@ -33,6 +33,13 @@ def add_months(day: D, n: int) -> D:
     )
 
 
+def month_firsts(first: dt.date, count: int) -> list[dt.date]:
+    """The first days of ``count`` months from ``first``'s month on: ``add_months`` of the
+    month's first day by 0, 1, … (no day to clamp), for the callers that walk many months."""
+    start = first.year * 12 + first.month - 1
+    return [dt.date(k // 12, k % 12 + 1, 1) for k in range(start, start + count)]
+
+
 def add_years(day: D, n: int) -> D:
     """``day`` moved ``n`` years (29 February to 28 February in a common year)."""
     return add_months(day, 12 * n)

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 
 from dangjian.core.months import add_months as add_months
 from dangjian.core.months import first_of as month_of
+from dangjian.core.months import month_firsts
 from dangjian.core.months import months_between as months_between
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -27,8 +28,7 @@ ZERO = Decimal("0.00")
 
 def month_range(first: dt.date, last: dt.date) -> list[dt.date]:
     """The months from ``first`` to ``last`` inclusive (empty when ``last`` is before)."""
-    start = month_of(first)
-    return [add_months(start, i) for i in range(months_between(first, last) + 1)]
+    return month_firsts(first, months_between(first, last) + 1)
 
 
 def month_text(month: dt.date) -> str:

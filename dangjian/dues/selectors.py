@@ -71,12 +71,21 @@ class DuesStatus:
         return rates.CATEGORY_LABELS.get(self.category) if self.category else None
 
 
-def level_of(run_length: int) -> str:
-    if run_length >= int(rates.setting("ARREARS_LEAVE")):
+def level_of(run_length: int, limits: tuple[int, int] | None = None) -> str:
+    """The arrears level of a run of ``run_length`` unpaid months. ``limits``: the settings
+    ``(ARREARS_LEAVE, ARREARS_WARNING)`` already read (``arrears_limits()``), for a caller that
+    classifies many members at once."""
+    leave, warning = limits or arrears_limits()
+    if run_length >= leave:
         return Level.LEAVE
-    if run_length >= int(rates.setting("ARREARS_WARNING")):
+    if run_length >= warning:
         return Level.WARNING
     return Level.NONE
+
+
+def arrears_limits() -> tuple[int, int]:
+    """The settings ``(ARREARS_LEAVE, ARREARS_WARNING)``, in months."""
+    return int(rates.setting("ARREARS_LEAVE")), int(rates.setting("ARREARS_WARNING"))
 
 
 def statuses(members, today: dt.date | None = None) -> dict[int, DuesStatus]:
@@ -120,9 +129,12 @@ def statuses(members, today: dt.date | None = None) -> dict[int, DuesStatus]:
     ).values_list("member_id", "from_month", "to_month", "amount"):
         reliefs[member_id].append(calc.Relief(from_month, to_month, amount or Decimal("0.00")))
     paid: dict[int, set[dt.date]] = defaultdict(set)
-    for member_id, month in DuesPaymentMonth.objects.filter(
-        member_id__in=among, reversed=False
-    ).values_list("member_id", "month"):
+    limits = arrears_limits()  # read once, not once per member
+    for member_id, month in (
+        DuesPaymentMonth.objects.filter(member_id__in=among, reversed=False)
+        .order_by()  # a set per member: the model's ordering would sort 100,000s of rows
+        .values_list("member_id", "month")
+    ):
         paid[member_id].add(month)
     for pk, st in out.items():
         profile = profiles.get(pk)
@@ -139,7 +151,7 @@ def statuses(members, today: dt.date | None = None) -> dict[int, DuesStatus]:
         st.paid = sorted(paid[pk])
         st.arrears = calc.unpaid_months(st.dues_from, last_closed, base_rows, reliefs[pk], paid[pk])
         st.streak = calc.longest_run(st.arrears)
-        st.level = level_of(len(st.streak))
+        st.level = level_of(len(st.streak), limits)
     return out
 
 

@@ -99,3 +99,9 @@ def test_month_keys():
 
 def test_quarter_of():
     assert [months.quarter_of(m) for m in range(1, 13)] == [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]
+
+
+@given(days, st.integers(min_value=0, max_value=120))
+def test_month_firsts_are_the_first_days_moved_month_by_month(day, count):
+    firsts = months.month_firsts(day, count)
+    assert firsts == [months.add_months(months.first_of(day), i) for i in range(count)]

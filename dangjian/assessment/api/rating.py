@@ -304,12 +304,21 @@ def list_ratings(request, params: Query[RatingParams]):
 _NUMBERS = (int, float, Decimal)
 
 
+# The sector and state labels per language, both in one lookup (``labels`` caches each).
+_head_labels: dict[str, tuple[dict, dict]] = {}
+
+
+def _head_labels_for(language: str) -> tuple[dict, dict]:
+    found = _head_labels[language] = (labels(Sector, language), labels(RatingState, language))
+    return found
+
+
 def head_formatter(language: str | None = None, zone=None):
     """The function that turns a stored ``stored.LISTED`` row (the first fields of a ``HEAD``
     row), as the driver gave it, into the API's rating: the language, the labels and the
     time zone are looked up once (or given by a caller that has them), not per row."""
     language = language or translation.get_language()
-    sectors, states = labels(Sector, language), labels(RatingState, language)
+    sectors, states = _head_labels.get(language) or _head_labels_for(language)
     zone = zone or timezone.get_current_timezone()
     # A county's ratings share a handful of dates (one computation, one publication): each
     # distinct triple is formatted once (in this request; nothing is kept across requests).
@@ -333,14 +342,15 @@ def head_formatter(language: str | None = None, zone=None):
             computed_at,
         ) = row
         when = (published_on, window_ends_on, computed_at)
-        try:
-            published, window, computed = days[when]
-        except KeyError:
-            published, window, computed = days[when] = (
-                raw_date(published_on),
-                raw_date(window_ends_on),
+        # A lookup, not try/except KeyError: a rating page formats one row, always a miss.
+        found = days.get(when)
+        if found is None:
+            found = days[when] = (
+                None if published_on is None else raw_date(published_on),
+                None if window_ends_on is None else raw_date(window_ends_on),
                 raw_moment(computed_at, zone),
             )
+        published, window, computed = found
         return {
             "id": pk,
             "org_id": org_id,

@@ -27,7 +27,7 @@ from dangjian.assessment.models import (
     Scheme,
     Sector,
 )
-from dangjian.core import audit, scope, tree
+from dangjian.core import audit, bulk, scope, tree
 from dangjian.core.errors import Conflict
 from dangjian.core.validation import Errors, clean_text
 from dangjian.organizations.models import OrgDomain, OrgKind, PartyOrg
@@ -489,18 +489,21 @@ def ratings_compute(*, year: int, actor=None, today: dt.date | None = None) -> d
         if id(r) in created or stored_lines.get(r.pk, []) != results[r.org_id][1]
     ]
     RatingLine.objects.filter(rating__in=[r.pk for r in rewrite if id(r) not in created]).delete()
-    new_lines = [
-        RatingLine(rating=r, **dict(zip(LINE_FIELDS, ln, strict=True)))
-        for r in rewrite
-        for ln in results[r.org_id][1]
-    ]
-    RatingLine.objects.bulk_create(new_lines, batch_size=1000)
+    # Plain multi-row inserts (``core.bulk``): a first run writes tens of thousands of lines,
+    # and building a model instance per line cost more than the computation. The values are
+    # already in their stored form (decimals of two places, text cut to its column).
+    convert = bulk.adapter(RatingLine)
+    new_lines = bulk.insert_rows(
+        RatingLine,
+        ("rating_id", *LINE_FIELDS),
+        ((r.pk, *(convert(v) for v in ln)) for r in rewrite for ln in results[r.org_id][1]),
+    )
     summary = {
         "year": year,
         "rated": len(recomputed),
         "frozen": len(frozen),
         "changed": len(changed) + len(to_create),
-        "lines": len(new_lines),
+        "lines": new_lines,
         "removed": len(stale),
     }
     audit.record(

@@ -27,7 +27,7 @@ from django.utils import timezone
 from dangjian.assessment import inputs, thresholds
 from dangjian.assessment.models import MemberWarning, WarningColour, WarningRule
 from dangjian.assessment.rules import day_range
-from dangjian.core import audit, notify
+from dangjian.core import audit, bulk, notify
 from dangjian.core.months import add_months
 from dangjian.members.models import Category, Member, Status
 from dangjian.members.models.checkin import CheckinService, CommunityCheckin
@@ -184,7 +184,6 @@ def warnings_recompute(*, year: int | None = None, actor=None, today: dt.date | 
     for rule in RULES:
         for c in rule(values, today, members):
             causes[(c.member_id, str(c.rule))] = c
-    raised: list[MemberWarning] = []
     escalated: list[MemberWarning] = []
     with transaction.atomic():
         # The active rows as tuples (a city holds tens of thousands); rows only for those that
@@ -202,8 +201,8 @@ def warnings_recompute(*, year: int | None = None, actor=None, today: dt.date | 
         new = {c.member_id for key, c in causes.items() if key not in active}
         info = {
             pk: (name, org_id, path, user_id)
-            for pk, name, org_id, path, user_id in Member.objects.filter(pk__in=new).values_list(
-                "pk", "name", "org_id", "org_path", "user_id"
+            for pk, name, org_id, path, user_id in bulk.values_in(
+                Member, "id", sorted(new), ("id", "name", "org", "org_path", "user")
             )
         }
         changed = {
@@ -212,22 +211,29 @@ def warnings_recompute(*, year: int | None = None, actor=None, today: dt.date | 
             if (w := active.get(key)) is not None
             and (w[1], w[2], w[3]) != (c.colour, c.reason[:300], c.figure[:64])
         }
+        # New rows as plain multi-row inserts (``core.bulk``): a first run raises tens of
+        # thousands, and a model instance per row cost more than the rules.
+        convert = bulk.adapter(MemberWarning)
+        raised_on, updated_at = convert(today), convert(timezone.now())
+        new_rows = []
         for key, c in causes.items():
             if key not in active:
                 name, org_id, path, user_id = info[c.member_id]
-                raised.append(
-                    MemberWarning(
-                        member_id=c.member_id,
-                        member_name=name,
-                        org_id=org_id,
-                        org_path=path,
-                        user_id=user_id,
-                        rule=c.rule,
-                        colour=c.colour,
-                        reason=c.reason[:300],
-                        clears_when=c.clears_when[:300],
-                        figure=c.figure[:64],
-                        raised_on=today,
+                new_rows.append(
+                    (
+                        c.member_id,
+                        name,
+                        org_id,
+                        path,
+                        user_id,
+                        str(c.rule),
+                        str(c.colour),
+                        c.reason[:300],
+                        c.clears_when[:300],
+                        c.figure[:64],
+                        True,
+                        raised_on,
+                        updated_at,
                     )
                 )
         for w in MemberWarning.objects.filter(pk__in=list(changed)).order_by("pk"):
@@ -237,14 +243,15 @@ def warnings_recompute(*, year: int | None = None, actor=None, today: dt.date | 
                 escalated.append(w)
             w.reason, w.figure, w.colour = c.reason[:300], c.figure[:64], c.colour
             w.save()
-        MemberWarning.objects.bulk_create(raised)
+        bulk.insert_rows(MemberWarning, NEW_FIELDS, new_rows)
+        raised = _with_users(new_rows)
         result = {
-            "raised": len(raised),
+            "raised": len(new_rows),
             "escalated": len(escalated),
             "cleared": len(cleared),
             "active": len(causes),
         }
-        if raised or escalated or cleared:
+        if new_rows or escalated or cleared:
             audit.record(
                 actor=actor,
                 action="assessment.warnings_recompute",
@@ -255,6 +262,43 @@ def warnings_recompute(*, year: int | None = None, actor=None, today: dt.date | 
             )
         transaction.on_commit(lambda: _notify(raised + escalated))
     return result
+
+
+NEW_FIELDS = (
+    "member_id",
+    "member_name",
+    "org_id",
+    "org_path",
+    "user_id",
+    "rule",
+    "colour",
+    "reason",
+    "clears_when",
+    "figure",
+    "active",
+    "raised_on",
+    "updated_at",
+)
+
+
+def _with_users(new_rows: list[tuple]) -> list[MemberWarning]:
+    """The rows just inserted whose member has an account (those are notified), as
+    instances with their ids, in the order they were raised."""
+    mine = [dict(zip(NEW_FIELDS, row, strict=True)) for row in new_rows if row[4] is not None]
+    if not mine:
+        return []
+    ids = {
+        (member_id, rule): pk
+        for member_id, rule, pk in MemberWarning.objects.filter(
+            active=True, member_id__in={w["member_id"] for w in mine}
+        ).values_list("member_id", "rule", "pk")
+    }
+    out = []
+    for w in mine:
+        pk = ids[(w["member_id"], w["rule"])]
+        w.pop("raised_on"), w.pop("updated_at")
+        out.append(MemberWarning(pk=pk, **w))
+    return out
 
 
 def _notify(rows: list[MemberWarning]) -> None:

@@ -97,6 +97,18 @@ def _covers_root(actor) -> bool:
 # --- flags --------------------------------------------------------------------------------------
 
 
+FLAG_VALUES = (
+    "org_path",
+    "area_path",
+    "county_path",
+    "figure",
+    "threshold",
+    "summary",
+    "evidence",
+    "evidence_url",
+)
+
+
 def flags_recompute(*, year: int, actor=None, today: dt.date | None = None) -> dict:
     """Store the year's flags of every assessed organization: one row per organization and
     rule found, updated in place; rows of rules no longer found are removed. Manual flags
@@ -110,7 +122,8 @@ def flags_recompute(*, year: int, actor=None, today: dt.date | None = None) -> d
             for f in Flag.objects.select_for_update().filter(year=year, manual=False)
         }
         keep: set[int] = set()
-        created = updated = 0
+        new_rows: list[Flag] = []
+        changed_rows: list[Flag] = []
         for f in found:
             org = ctx.orgs[f.org_id]
             values = {
@@ -125,21 +138,22 @@ def flags_recompute(*, year: int, actor=None, today: dt.date | None = None) -> d
             }
             row = existing.get((f.org_id, str(f.rule)))
             if row is None:
-                row = Flag.objects.create(
-                    org_id=f.org_id, year=year, rule=f.rule, computed_at=now, **values
+                new_rows.append(
+                    Flag(org_id=f.org_id, year=year, rule=f.rule, computed_at=now, **values)
                 )
-                created += 1
-            else:
-                changed = any(getattr(row, k) != v for k, v in values.items())
-                if changed:
-                    for k, v in values.items():
-                        setattr(row, k, v)
-                    row.computed_at = now
-                    row.save()
-                    updated += 1
+                continue
+            if any(getattr(row, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(row, k, v)
+                row.computed_at = now
+                changed_rows.append(row)
             keep.add(row.pk)
+        # Written in batches (a first run at city scale creates thousands).
         stale = [f.pk for f in existing.values() if f.pk not in keep]
         Flag.objects.filter(pk__in=stale).delete()
+        Flag.objects.bulk_update(changed_rows, [*FLAG_VALUES, "computed_at"], batch_size=500)
+        Flag.objects.bulk_create(new_rows, batch_size=500)
+        created, updated = len(new_rows), len(changed_rows)
         result = {
             "year": year,
             "assessed": len(ctx.orgs),
