@@ -15,7 +15,7 @@ from tests.cases import helpers
 from tests.concurrency import race
 from tests.conftest import postgres_only
 
-pytestmark = [postgres_only(), pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [postgres_only(), pytest.mark.django_db(transaction=True)]
 
 
 def test_two_departments_users_accept_at_once_one_wins(monkeypatch):
