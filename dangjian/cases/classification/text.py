@@ -56,6 +56,12 @@ def _get_tokenizer(words: set[str]) -> jieba.Tokenizer:
     return tok
 
 
+def warm() -> None:
+    """Load jieba's dictionary now (``dangjian serve`` does, before it forks its processes)
+    rather than at the first report."""
+    _get_tokenizer(set())
+
+
 def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").lower().strip()
 
