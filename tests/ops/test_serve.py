@@ -127,3 +127,88 @@ def test_the_server_refuses_an_oversized_body_before_reading_it(served):
         )
         answer = s.recv(4096).decode("latin-1")
     assert answer.startswith("HTTP/1.1 413"), answer[:200]
+
+
+def _connections_per_child(proc_pid: int, port: int) -> dict[int, int]:
+    """Established connections on ``port`` held by each web process (from /proc)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local_port = int(fields[1].rsplit(":", 1)[1], 16)
+            if local_port == port and fields[3] == "01":  # 01: ESTABLISHED
+                inodes.add(fields[9])
+    counts = {}
+    for child in _children(proc_pid):
+        held = 0
+        for fd in Path(f"/proc/{child}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:[") and target[8:-1] in inodes:
+                held += 1
+        counts[child] = held
+    return counts
+
+
+def test_kept_open_connections_are_spread_over_the_processes(served):
+    """Clients that keep their connection (locust, nginx's upstream pool) are shared out evenly:
+    whichever process woke first used to take most of them, and ran that many requests at once
+    on its core while the other idled."""
+    import http.client
+
+    proc, port = served
+    _wait(lambda: len(_children(proc.pid)) == 2)
+    clients = []
+    try:
+        for _ in range(8):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/api/v1/health")
+            assert conn.getresponse().read()
+            clients.append(conn)
+        counts = _wait(
+            lambda: (c := _connections_per_child(proc.pid, port)) and sum(c.values()) == 8 and c
+        )
+        assert sorted(counts.values()) == [4, 4], counts
+    finally:
+        for conn in clients:
+            conn.close()
+
+
+def test_a_process_listens_only_while_it_has_the_fewest_connections():
+    shares = server.Shares(3)
+    shares.publish(0, 4)
+    shares.publish(1, 3)
+    shares.publish(2, 3)
+    assert [shares.fewest(slot) for slot in range(3)] == [False, True, True]
+    shares.publish(1, 5)
+    assert [shares.fewest(slot) for slot in range(3)] == [False, False, True]
+
+
+def test_the_segmenter_is_loaded_and_the_heap_frozen_before_the_fork():
+    """A full garbage collection walked the segmenter's dictionary (about half a million
+    objects) with the process's every thread stopped; frozen, it is not walked."""
+    import gc
+
+    from dangjian.cases.classification import text
+
+    try:
+        server._preload()
+        assert text._tokenizer is not None and text._tokenizer.initialized
+        assert gc.get_freeze_count() > 100_000
+    finally:
+        gc.unfreeze()
+
+
+@pytest.mark.parametrize(("raw", "wanted"), [("1", 1), ("4", 4), ("", server.THREADS)])
+def test_the_thread_count_comes_from_the_setting(monkeypatch, raw, wanted):
+    monkeypatch.setenv("DANGJIAN_WEB_THREADS", raw)
+    assert server.threads_wanted() == wanted
+
+
+@pytest.mark.parametrize("raw", ["0", "八"])
+def test_a_bad_thread_count_is_named(monkeypatch, raw):
+    monkeypatch.setenv("DANGJIAN_WEB_THREADS", raw)
+    with pytest.raises(SystemExit, match="DANGJIAN_WEB_THREADS 必须是正整数"):
+        server.threads_wanted()
