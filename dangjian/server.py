@@ -133,13 +133,19 @@ def _limits() -> dict:
 def _serve_one(host: str, port: int) -> None:
     from waitress import serve as waitress_serve
 
+    from dangjian.core import auditchain
+
     app = _application()
     _preload()
+    auditchain.seal_in_background()
     waitress_serve(app, host=host, port=port, **_limits())
 
 
 def _serve_share(sock: socket.socket, app, shares: Shares, slot: int) -> None:
+    from dangjian.core import auditchain
+
     logging.basicConfig()
+    auditchain.seal_in_background()
     adj = Adjustments(sockets=[sock], **_limits())
     sockinfo = (sock.family, sock.type, sock.proto, sock.getsockname())
     server = BalancedServer(app, map={}, _sock=sock, adj=adj, bind_socket=False, sockinfo=sockinfo)

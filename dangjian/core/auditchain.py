@@ -10,12 +10,23 @@ On PostgreSQL ids are not committed in order: an id missing below one being seal
 gap, sealed when its row appears; a gap still empty after ``GAP_HOURS`` was a rollback. A row
 that appears in a closed gap, or anywhere below the sealed ids unsealed, was put there past the
 application, and ``verify`` says so.
+
+In ``dangjian serve``'s web processes the seal is not made by the request that wrote the rows
+but by one thread of the process (``seal_in_background``), woken by the commit and sealing
+what the commits of the last moment (``GATHER``) wrote, together. A report on SQLite took the
+writers' lock twice, for its transaction and then for its seal, and the seal was a seventh of
+its CPU; at 60 reports a second the second turns lengthened every writer's wait. Rows wait
+for their seal for that moment: ``verify`` counts them as waiting, not as problems, and the next
+seal anywhere (any write, ``dangjian audit seal``) takes them if the process stops first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import threading
+import time
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes
@@ -159,13 +170,77 @@ def _expire(gaps: dict, now) -> bool:
     return bool(old)
 
 
-def _seal_after_commit() -> None:
+def _seal_logged() -> None:
     try:
         seal()
     except Exception:  # the write itself stands; the next write (or `audit seal`) seals it
-        import logging
-
         logging.getLogger("dangjian.audit").exception("审计记录封存失败，将在下次写入时重试")
+
+
+# How long the sealing thread waits after a commit wakes it, so that the commits of that moment
+# are sealed in one transaction.
+GATHER = 0.05
+
+
+class _Sealer:
+    """The process's sealing thread (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        self._wanted = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="audit-sealer", daemon=True)
+        self._thread.start()
+
+    def want(self) -> None:
+        self._wanted.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wanted.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        from django.db import connection as own
+
+        try:
+            while not self._stopping:
+                self._wanted.wait()
+                time.sleep(GATHER)
+                self._wanted.clear()
+                own.close_if_unusable_or_obsolete()  # a database restarted since the last seal
+                _seal_logged()
+        finally:
+            own.close()
+
+
+_background: _Sealer | None = None
+_background_lock = threading.Lock()
+
+
+def seal_in_background() -> None:
+    """From now on this process seals on its own thread (``dangjian serve``'s web processes:
+    the thread is started in the process that serves, after the fork)."""
+    global _background
+    with _background_lock:
+        if _background is None:
+            _background = _Sealer()
+
+
+def seal_in_foreground() -> None:
+    """Back to sealing after each commit, in the committing thread (tests)."""
+    global _background
+    with _background_lock:
+        sealer, _background = _background, None
+    if sealer is not None:
+        sealer.stop()
+
+
+def _seal_after_commit() -> None:
+    sealer = _background
+    if sealer is not None:
+        sealer.want()
+    else:
+        _seal_logged()
 
 
 def seal_after_commit() -> None:

@@ -173,3 +173,31 @@ def test_the_command_says_whether_the_chain_is_whole():
     with pytest.raises(CommandError, match="审计记录校验发现1处问题"):
         call_command("audit", "verify", stdout=StringIO(), stderr=err)
     assert f"审计记录 #{rows[0].pk} 的内容被修改" in err.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_the_web_processes_a_thread_seals_what_the_commits_wrote():
+    """``dangjian serve`` seals on one thread per process, after the commits of a moment,
+    instead of in each request: the rows are sealed soon after, in one transaction, and the
+    chain verifies."""
+    import time
+
+    from django.db import transaction
+
+    auditchain.seal()
+    auditchain.seal_in_background()
+    try:
+        for i in range(3):
+            with transaction.atomic():
+                audit.record(actor=None, action=f"background.{i}", after={"i": i})
+        deadline = time.monotonic() + 20
+        while auditchain.waiting() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert auditchain.waiting() == 0
+    finally:
+        auditchain.seal_in_foreground()
+    sealed = AuditSeal.objects.filter(
+        entry_id__in=AuditEntry.objects.filter(action__startswith="background.").values("id")
+    )
+    assert sealed.count() == 3
+    assert _messages() == []
