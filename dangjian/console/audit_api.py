@@ -14,6 +14,7 @@ from dangjian.core.api import ErrorOut, Schema, paginate
 from dangjian.core.ids import pk_or_404
 from dangjian.core.logging import mask_text
 from dangjian.core.models import AuditEntry
+from dangjian.core.validation import one_line
 
 router = Router(tags=["审计"])
 
@@ -78,12 +79,14 @@ def entry_out(e: AuditEntry) -> dict:
 def audit_list(request, action: str = "", object_type: str = "", object_id: str = ""):
     """Rows the caller's ``audit.view`` reach covers, and the caller's own, newest first."""
     qs = AuditEntry.objects.visible_to(request.user, "audit.view")
+    # Control characters match nothing stored, and PostgreSQL refuses a NUL in a string (a 500).
+    action, object_type, object_id = (one_line(v)[:64] for v in (action, object_type, object_id))
     if action:
-        qs = qs.filter(action=action.strip()[:64])
+        qs = qs.filter(action=action)
     if object_type:
-        qs = qs.filter(object_type=object_type.strip()[:64])
+        qs = qs.filter(object_type=object_type)
     if object_id:
-        qs = qs.filter(object_id=object_id.strip()[:64])
+        qs = qs.filter(object_id=object_id)
     return paginate(request, qs.order_by("-at", "-id"), entry_out)
 
 

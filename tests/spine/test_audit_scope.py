@@ -248,3 +248,13 @@ def test_export_rows_take_the_filtered_org_else_what_was_covered(world):
     assert members.export_org_path(street, {"org": branch.pk}) == branch.path
     # Nothing reached: no path (the exporter alone reads the row).
     assert members.export_org_path(world.users["nobody"], {}) == ""
+
+
+def test_a_nul_in_a_filter_matches_nothing_and_is_no_server_error(world, api):
+    """A NUL byte in a filter was a 500 on PostgreSQL (which refuses NUL in a string); control
+    characters are dropped, as everywhere else a typed value meets the database."""
+    audit.record(actor=None, action="probe.nul", object_type="probe", object_id="7")
+    user = world_mod.user("t-audit-nul", role="township_staff", area_node=world.street)
+    for params in ({"action": "probe.nul\x00"}, {"object_type": "\x00"}, {"object_id": "7\x00"}):
+        r = api.get(user, "/api/v1/audit/", **params)
+        assert r.status_code == 200, (params, r.content[:200])
