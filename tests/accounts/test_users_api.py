@@ -100,6 +100,30 @@ class TestCreate:
         assert r.status_code in (403, 404)
         assert not User.objects.filter(username="wg-y").exists()
 
+    @pytest.mark.parametrize("who", ["resident", "grid", "street3"])
+    def test_whether_a_name_is_taken_is_not_told_outside_the_reach(self, world, api, who):
+        """Someone who may not open an account there learns nothing of the names in use (the
+        name was checked first: "用户名已被使用" told a resident that an account existed)."""
+        taken = world.users["county"].username
+        r = api.post(
+            world.users[who],
+            "/api/v1/users/",
+            {"username": taken, "real_name": "X", "area_id": world.grid.pk},
+        )
+        assert r.status_code in (403, 404), r.content
+        assert "用户名" not in r.content.decode()
+
+    def test_a_control_character_in_the_name_is_named(self, world, api):
+        """A NUL in the user name was a 500 on PostgreSQL."""
+        r = api.post(
+            world.users["street"],
+            "/api/v1/users/",
+            {"username": "wg-\u0000z", "real_name": "Z", "area_id": world.grid.pk},
+        )
+        assert r.status_code == 422, r.content
+        assert r.json()["errors"]["username"] == ["用户名不能包含控制字符"]
+        assert not User.objects.filter(username__startswith="wg-").exists()
+
 
 class TestChange:
     def test_patch(self, world, api):

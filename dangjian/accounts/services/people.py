@@ -55,17 +55,13 @@ def user_create(
     phone: str = "",
     must_change_password: bool = False,
 ) -> User:
-    username = (username or "").strip()
-    if not username:
-        raise field_error("username", _("用户名不能为空"))
-    if User.objects.filter(username=username).exists():
-        raise field_error("username", _("用户名已被使用"), code="unique")
     if kind not in UserKind.values:
         raise field_error("kind", _("账号类型无效"))
     if actor is not None and area is None and department is None:
         # Without a node the account would be out of every scope, its creator's included.
         raise field_error("area", _("请选择所属区域"))
-    # actor=None is the operator's own console command (createadmin), not a request.
+    # The reach first: whether a user name is taken is not told to someone who may not open
+    # an account there. actor=None is the operator's own console command (createadmin).
     if area is not None and actor is not None:
         area = scope.get_visible(
             Area, actor, "accounts.manage", view_action="territory.view", pk=area.pk
@@ -77,6 +73,14 @@ def user_create(
             # A department's staff belong where the department serves; without a node the
             # account would be out of every scope, its creator's included.
             area = department.area
+    username = (username or "").strip()
+    if not username:
+        raise field_error("username", _("用户名不能为空"))
+    if one_line(username) != username:
+        # PostgreSQL refuses a NUL (it was a 500), and no control character belongs in a name.
+        raise field_error("username", _("用户名不能包含控制字符"))
+    if User.objects.filter(username=username).exists():
+        raise field_error("username", _("用户名已被使用"), code="unique")
     user = User(
         username=username,
         real_name=real_name.strip(),
