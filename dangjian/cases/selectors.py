@@ -183,11 +183,7 @@ def event_list(
     qs = Event.objects.visible_to(user, "cases.view")
     qs = _period_stage(qs, period, stage)
     if state:
-        states = [s for s in state.split(",") if s]
-        bad = [s[:24] for s in states if s not in State.values][:5]
-        if bad:
-            raise _bad("state", f"状态取值无效：{'、'.join(bad)}，可选：{'、'.join(State.values)}")
-        qs = qs.filter(state__in=states)
+        qs = qs.filter(state__in=list_states(state))
     if class_code:
         qs = qs.filter(event_class__code=class_code)
     if department is not None:
@@ -214,6 +210,15 @@ def event_list(
     if mine:
         qs = qs.filter(reporter_id=user.pk)
     return _with_related(qs).order_by("-id")
+
+
+def list_states(state: str) -> list[str]:
+    """The states of a list's ``state`` filter (comma-separated), 422 for an unknown one."""
+    states = [s for s in state.split(",") if s]
+    bad = [s[:24] for s in states if s not in State.values][:5]
+    if bad:
+        raise _bad("state", f"状态取值无效：{'、'.join(bad)}，可选：{'、'.join(State.values)}")
+    return states
 
 
 def _period_stage(qs, period: str | None, stage: str | None):
