@@ -31,8 +31,8 @@ from dangjian.cases.models import (
 from dangjian.cases.selectors import clean_search, list_states
 from dangjian.cases.services import ANONYMOUS_NAME
 from dangjian.core import scope, treeapi
-from dangjian.core.api import iso
 from dangjian.core.crypto import mask
+from dangjian.territory.models import Area
 
 FAST_PATH = True
 
@@ -192,17 +192,45 @@ def rows_out(rows: list, user) -> list[dict]:
     for r in rows:
         if r[_DEPARTMENT] and r[_DEPARTMENT] not in departments:
             departments[r[_DEPARTMENT]] = (r[_DEPARTMENT], r[_DEPARTMENT + 1], r[_DEPARTMENT + 2])
-    found = labels.department_labels(departments.values()) if departments else {}
+    found = _department_labels(departments.values()) if departments else {}
     language = get_language()
-    names = {c: treeapi.labels(c, language) for c in (State, SlaStatus, ClassSource, Source)}
-    names[Rating] = treeapi.labels(Rating, language)
-    names[Resolution] = treeapi.labels(Resolution, language)
+    names = {c: treeapi.labels(c, language) for c in _CHOICES}
     now = timezone.now()
     user_pk = getattr(user, "pk", None) if user is not None else None
-    return [_row_out(r, user_pk, now, names, found) for r in rows]
+    zone = timezone.get_current_timezone()
+
+    def iso(value):  # ``core.api.iso`` of a datetime, with the time zone looked up once
+        return None if value is None else value.astimezone(zone).isoformat()
+
+    return [_row_out(r, user_pk, now, names, found, iso) for r in rows]
 
 
-def _row_out(r: tuple, user_pk, now, names: dict, departments: dict) -> dict:
+_CHOICES = (State, SlaStatus, ClassSource, Source, Rating, Resolution)
+
+
+def _department_labels(rows) -> dict[int, str]:
+    """``labels.department_labels`` of ``(pk, name, area_path)`` rows, its one statement (the
+    names of the areas in the labels) compiled once per number of areas."""
+    rows = list(rows)
+    paths = sorted({p for _pk, _name, path in rows for p in labels.label_paths(path)})
+    names: dict[str, str] = {}
+    if paths:
+        using = Area._default_manager.db
+        try:
+            statement = scope.compiled(
+                ("cases.events.area_names", using, len(paths)),
+                using,
+                lambda stand: Area._default_manager.filter(
+                    path__in=[stand.text() for _ in paths]
+                ).values_list("path", "name"),
+            )
+        except scope.NotCompilable:
+            return labels.department_labels(rows)
+        names = dict(statement.run(paths))
+    return {pk: labels.format_label(name, path, names) for pk, name, path in rows}
+
+
+def _row_out(r: tuple, user_pk, now, names: dict, departments: dict, iso) -> dict:
     (
         pk,
         state,

@@ -226,6 +226,16 @@ def test_the_events_list_answers_the_same_bytes_either_way(
     for user, f, s in zip(users, fast, slow, strict=True):
         for (params, fs, fb), (_, ss, sb) in zip(f, s, strict=True):
             assert (fs, fb) == (ss, sb), (user.username, params)
+    # The fast path's statements compiled (none fell back to the ORM for want of stand-ins).
+    from dangjian.core import scope
+
+    ours = [(k[0], v) for k, v in scope._COMPILED.items() if str(k[0]).startswith("cases.")]
+    assert {k for k, _ in ours} >= {
+        "cases.events.count",
+        "cases.events.page",
+        "cases.events.area_names",
+    }
+    assert all(isinstance(v, scope.Compiled) for _, v in ours)
     by_street = {str(p): (s, b) for p, s, b in fast[0]}
     assert by_street["{}"][0] == 200 and by_street["{}"][1].count(b'"state"') == 5
     assert by_street[str({"state": "nonsense"})][0] == 422
