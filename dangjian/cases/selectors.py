@@ -79,35 +79,45 @@ class ReportingReach:
 
 
 def reporting_reach(user) -> ReportingReach:
+    return _reporting_reach(user)[0]
+
+
+def _reporting_reach(user, *, whole: bool = False) -> tuple[ReportingReach, Area | None]:
+    """``reporting_reach`` and, with ``whole``, the home grid read whole (the area a resident
+    reports in by default): one statement for both."""
     reach = scope.reach_of(user, "cases.create")
-    home = ""
+    home, grid = "", None
     if reach.user_id and getattr(user, "area_path", ""):
-        home = grid_of_path(user.area_path) or ""
-    return ReportingReach(tuple(reach.area_paths), home, bool(reach.user_id and not home))
+        if whole:
+            grid = _grids_above(user.area_path).first()
+            home = grid.path if grid is not None else ""
+        else:
+            home = grid_of_path(user.area_path) or ""
+    found = ReportingReach(tuple(reach.area_paths), home, bool(reach.user_id and not home))
+    return found, grid
+
+
+def _grids_above(path: str):
+    chain = [*tree.ancestors_of(path), path]
+    return Area.objects.filter(path__in=chain, level=GRID_LEVEL).order_by("-path")
 
 
 def grid_of_path(path: str) -> str | None:
     """The path of the grid at or above ``path`` (None above the grid level)."""
-    chain = [*tree.ancestors_of(path), path]
-    return (
-        Area.objects.filter(path__in=chain, level=GRID_LEVEL)
-        .order_by("-path")
-        .values_list("path", flat=True)
-        .first()
-    )
+    return _grids_above(path).values_list("path", flat=True).first()
 
 
 def reporting_area(user, area_pk: int | None) -> Area:
     """The grid or unit ``user`` reports an event in: 404 outside their reporting reach,
     403 without ``cases.create`` at all, 422 above the grid level."""
-    reach = reporting_reach(user)
+    reach, home_grid = _reporting_reach(user, whole=area_pk is None)
     if reach.empty:
         if reach.homeless:
             raise _bad("area_id", "您的账号尚未登记所在网格，请联系社区登记后再上报")
         raise scope.Forbidden("您没有上报事件的权限")
     if area_pk is None:
-        if reach.home_grid_path:
-            return Area.objects.get(path=reach.home_grid_path)
+        if home_grid is not None:
+            return home_grid
         grids = list(Area.objects.filter(reach.q("path"), level=GRID_LEVEL).order_by("path")[:2])
         if len(grids) == 1:
             return grids[0]
