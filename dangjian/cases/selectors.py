@@ -89,7 +89,7 @@ def _reporting_reach(user, *, whole: bool = False) -> tuple[ReportingReach, Area
     home, grid = "", None
     if reach.user_id and getattr(user, "area_path", ""):
         if whole:
-            grid = _grids_above(user.area_path).first()
+            grid = _home_grid(user.area_path)
             home = grid.path if grid is not None else ""
         else:
             home = grid_of_path(user.area_path) or ""
@@ -100,6 +100,26 @@ def _reporting_reach(user, *, whole: bool = False) -> tuple[ReportingReach, Area
 def _grids_above(path: str):
     chain = [*tree.ancestors_of(path), path]
     return Area.objects.filter(path__in=chain, level=GRID_LEVEL).order_by("-path")
+
+
+def _home_grid(path: str) -> Area | None:
+    """``_grids_above(path).first()``, its statement compiled once per depth of ``path``."""
+    chain = [*tree.ancestors_of(path), path]
+    using = Area._default_manager.db
+    try:
+        statement = scope.compiled(
+            ("cases.home_grid", using, len(chain)),
+            using,
+            lambda stand: Area._default_manager.filter(
+                path__in=[stand.text() for _ in chain], level=GRID_LEVEL
+            ).order_by("-path")[:1],
+        )
+    except scope.NotCompilable:
+        return _grids_above(path).first()
+    rows = statement.run(chain)
+    if not rows:
+        return None
+    return Area.from_db(using, [f.attname for f in Area._meta.concrete_fields], rows[0])
 
 
 def grid_of_path(path: str) -> str | None:

@@ -243,3 +243,28 @@ def test_the_events_list_answers_the_same_bytes_either_way(
     assert b"137****2222" in by_street["{}"][1] and b'"department_label": "' in by_street["{}"][1]
     resident = {str(p): b for p, _s, b in fast[3]}
     assert b'"is_mine": true' in resident[str({"mine": "true"})]
+
+
+def test_the_home_grid_is_read_whole_as_the_orm_reads_it(world):
+    """A resident's home grid (the area of a report without ``area_id``) by the compiled
+    statement: the very row, every column, that the ORM's query reads; none above a grid."""
+    from dangjian.cases import selectors
+    from dangjian.core import scope
+    from dangjian.territory.models import Area
+
+    square = [[[119.0, 25.4], [119.1, 25.4], [119.1, 25.5], [119.0, 25.5], [119.0, 25.4]]]
+    Area.objects.filter(pk=world.grid.pk).update(
+        boundary={"type": "Polygon", "coordinates": square}
+    )
+    columns = [f.attname for f in Area._meta.concrete_fields]
+    for path in (world.resident.area_path, world.grid.path, world.street.path):
+        got = selectors._home_grid(path)
+        want = selectors._grids_above(path).first()
+        if want is None:
+            assert got is None and path == world.street.path
+            continue
+        assert [getattr(got, c) for c in columns] == [getattr(want, c) for c in columns]
+        assert got._state.db == want._state.db and not got._state.adding
+    assert selectors._home_grid(world.grid.path).boundary["coordinates"] == square
+    found = [v for k, v in scope._COMPILED.items() if k[0] == "cases.home_grid"]
+    assert found and all(isinstance(v, scope.Compiled) for v in found)
