@@ -146,14 +146,11 @@ def fast_page(
 
 
 class _EventPage:
+    """The list for ``paginate``: ``count()`` and a page slice, already serialized."""
+
     def __init__(self, user, build, key, values, counted):
-        self.user, self.build, self.key, self.values, self.counted = (
-            user,
-            build,
-            key,
-            values,
-            counted,
-        )
+        self.user, self.build, self.key = user, build, key
+        self.values, self.counted = values, counted
 
     def count(self) -> int:
         return self.counted.run(self.values)[0][0]
