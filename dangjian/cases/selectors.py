@@ -79,35 +79,65 @@ class ReportingReach:
 
 
 def reporting_reach(user) -> ReportingReach:
+    return _reporting_reach(user)[0]
+
+
+def _reporting_reach(user, *, whole: bool = False) -> tuple[ReportingReach, Area | None]:
+    """``reporting_reach`` and, with ``whole``, the home grid read whole (the area a resident
+    reports in by default): one statement for both."""
     reach = scope.reach_of(user, "cases.create")
-    home = ""
+    home, grid = "", None
     if reach.user_id and getattr(user, "area_path", ""):
-        home = grid_of_path(user.area_path) or ""
-    return ReportingReach(tuple(reach.area_paths), home, bool(reach.user_id and not home))
+        if whole:
+            grid = _home_grid(user.area_path)
+            home = grid.path if grid is not None else ""
+        else:
+            home = grid_of_path(user.area_path) or ""
+    found = ReportingReach(tuple(reach.area_paths), home, bool(reach.user_id and not home))
+    return found, grid
+
+
+def _grids_above(path: str):
+    chain = [*tree.ancestors_of(path), path]
+    return Area.objects.filter(path__in=chain, level=GRID_LEVEL).order_by("-path")
+
+
+def _home_grid(path: str) -> Area | None:
+    """``_grids_above(path).first()``, its statement compiled once per depth of ``path``."""
+    chain = [*tree.ancestors_of(path), path]
+    using = Area._default_manager.db
+    try:
+        statement = scope.compiled(
+            ("cases.home_grid", using, len(chain)),
+            using,
+            lambda stand: Area._default_manager.filter(
+                path__in=[stand.text() for _ in chain], level=GRID_LEVEL
+            ).order_by("-path")[:1],
+        )
+    except scope.NotCompilable:
+        return _grids_above(path).first()
+    rows = statement.run(chain)
+    if not rows:
+        return None
+    return Area.from_db(using, [f.attname for f in Area._meta.concrete_fields], rows[0])
 
 
 def grid_of_path(path: str) -> str | None:
     """The path of the grid at or above ``path`` (None above the grid level)."""
-    chain = [*tree.ancestors_of(path), path]
-    return (
-        Area.objects.filter(path__in=chain, level=GRID_LEVEL)
-        .order_by("-path")
-        .values_list("path", flat=True)
-        .first()
-    )
+    return _grids_above(path).values_list("path", flat=True).first()
 
 
 def reporting_area(user, area_pk: int | None) -> Area:
     """The grid or unit ``user`` reports an event in: 404 outside their reporting reach,
     403 without ``cases.create`` at all, 422 above the grid level."""
-    reach = reporting_reach(user)
+    reach, home_grid = _reporting_reach(user, whole=area_pk is None)
     if reach.empty:
         if reach.homeless:
             raise _bad("area_id", "您的账号尚未登记所在网格，请联系社区登记后再上报")
         raise scope.Forbidden("您没有上报事件的权限")
     if area_pk is None:
-        if reach.home_grid_path:
-            return Area.objects.get(path=reach.home_grid_path)
+        if home_grid is not None:
+            return home_grid
         grids = list(Area.objects.filter(reach.q("path"), level=GRID_LEVEL).order_by("path")[:2])
         if len(grids) == 1:
             return grids[0]
@@ -183,11 +213,7 @@ def event_list(
     qs = Event.objects.visible_to(user, "cases.view")
     qs = _period_stage(qs, period, stage)
     if state:
-        states = [s for s in state.split(",") if s]
-        bad = [s[:24] for s in states if s not in State.values][:5]
-        if bad:
-            raise _bad("state", f"状态取值无效：{'、'.join(bad)}，可选：{'、'.join(State.values)}")
-        qs = qs.filter(state__in=states)
+        qs = qs.filter(state__in=list_states(state))
     if class_code:
         qs = qs.filter(event_class__code=class_code)
     if department is not None:
@@ -214,6 +240,15 @@ def event_list(
     if mine:
         qs = qs.filter(reporter_id=user.pk)
     return _with_related(qs).order_by("-id")
+
+
+def list_states(state: str) -> list[str]:
+    """The states of a list's ``state`` filter (comma-separated), 422 for an unknown one."""
+    states = [s for s in state.split(",") if s]
+    bad = [s[:24] for s in states if s not in State.values][:5]
+    if bad:
+        raise _bad("state", f"状态取值无效：{'、'.join(bad)}，可选：{'、'.join(State.values)}")
+    return states
 
 
 def _period_stage(qs, period: str | None, stage: str | None):

@@ -280,7 +280,7 @@ def _event_file(
     """``event_create``'s writes, in its transaction: refuses a repeat, files the event, links
     its duplicates, records the step and the audit row."""
     # One reporter's submissions one at a time, so a double submit is caught.
-    User.objects.select_for_update().filter(pk=actor.pk).first()
+    _lock_reporter(actor)
     now = timezone.now()
     fp = text.fingerprint(body)
     phone_index = crypto.blind_index("phone", phone) if phone else ""
@@ -349,11 +349,30 @@ def _event_file(
         },
     )
     audit.record(actor=actor, action="event.create", obj=event, after=_snapshot(event))
-    scope.assert_visible(event, actor, "cases.view")
+    # ``scope.assert_visible``, by a statement compiled once per shape of the actor's scope.
+    if not scope.count_visible(Event, actor, "cases.view", pk=event.pk):
+        raise Http404("未找到")
     # What the detail of a report just filed reads (``selectors.event_detail_extras``): its
     # one step and the duplicates linked, instead of reading them back.
     event.just_filed = JustFiled(step=step, duplicates=duplicates)
     return event
+
+
+def _lock_reporter(actor) -> None:
+    """``User.objects.select_for_update().filter(pk=actor.pk).first()``, the row lock of one
+    reporter's submissions, by a statement compiled once (in a transaction, as it must be)."""
+    using = User._default_manager.db
+    statement = scope.compiled(
+        ("cases.lock_reporter", using),
+        using,
+        lambda stand: (
+            User._default_manager.select_for_update()
+            .filter(pk=stand.number())
+            .order_by("pk")
+            .values_list("pk")[:1]
+        ),
+    )
+    statement.run([actor.pk])
 
 
 def _read_row(model, pk, names: tuple[str, ...], source):

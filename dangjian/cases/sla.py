@@ -101,16 +101,21 @@ def chase_moment(start: dt.datetime, deadline: dt.datetime) -> dt.datetime:
 
 def status(event, now: dt.datetime) -> str:
     """The clock's status of ``event`` at ``now``."""
-    if event.state in RUNNING_STATES and event.deadline is not None:
-        if now > event.deadline:
+    return status_of(event.state, event.deadline, event.chase_at, event.on_time, now)
+
+
+def status_of(state, deadline, chase_at, on_time, now: dt.datetime) -> str:
+    """``status`` of an event's columns (a list read as tuples)."""
+    if state in RUNNING_STATES and deadline is not None:
+        if now > deadline:
             return SlaStatus.OVERDUE
-        if event.chase_at is not None and now >= event.chase_at:
+        if chase_at is not None and now >= chase_at:
             return SlaStatus.CHASE
         return SlaStatus.NORMAL
-    if event.state in STOPPED_STATES:
+    if state in STOPPED_STATES:
         return SlaStatus.STOPPED
-    if event.state in DONE_STATES:
-        return SlaStatus.MET if event.on_time else SlaStatus.LATE
+    if state in DONE_STATES:
+        return SlaStatus.MET if on_time else SlaStatus.LATE
     return SlaStatus.NOT_STARTED
 
 
