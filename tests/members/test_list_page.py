@@ -170,3 +170,23 @@ def test_labels_follow_the_active_language():
         assert choices.labels(Status) is choices._labels(Status, "en")
     assert choices.labels(Status, "zh-hans") is zh
     assert choices.label(Status, "nonsense") == "nonsense"
+
+
+def test_a_token_is_masked_as_its_clear_text_under_its_key_ring(monkeypatch):
+    """``masked`` answers what the field's decryption and ``mask`` answer, keeps only masked
+    text, refuses a token that does not decrypt every time, and forgets all with the ring."""
+    from dangjian.core import crypto
+
+    token = crypto.encrypt("13800138000")
+    assert list_page.masked("phone", token) == "138****8000" == crypto.mask("phone", "13800138000")
+    assert list_page.masked("phone", "") == "" and list_page.masked("id_number", None) == ""
+    assert "13800138000" not in list_page._MASKED.values()
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    for _ in range(2):
+        with pytest.raises(crypto.CryptoError):
+            list_page.masked("phone", forged)
+    assert f"phone:{token}" in list_page._MASKED
+    list_page._MASKED["phone:stale"] = "stale"
+    crypto.reset_keys_cache()
+    assert list_page.masked("phone", token) == "138****8000"
+    assert list(list_page._MASKED) == [f"phone:{token}"]

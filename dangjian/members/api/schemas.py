@@ -79,8 +79,9 @@ class MemberOut(Schema):
     updated_at: str
 
 
-# The columns of a member a list page reads as tuples (``members.list_page``), in this order;
-# ``member_out`` hands ``member_dict`` the same values read from a model instance.
+# The columns of a member a list page reads as tuples (``members.list_page``), in this order,
+# the personal data already masked; ``member_out`` hands ``member_dict`` the same values read
+# from a model instance.
 MEMBER_FIELDS = (
     "id",
     "name",
@@ -108,13 +109,25 @@ MEMBER_FIELDS = (
 )
 
 
-class Labels:
-    """The label maps a member's answer reads, looked up once (one language lookup per page
-    instead of five per row)."""
+class Facts:
+    """What every member's answer of a page reads, looked up once: the day (for the ages), the
+    time zone (for the times), the label maps (one language lookup per page instead of five
+    per row)."""
 
-    __slots__ = ("category", "education", "ethnicity", "gender", "occupation", "status")
+    __slots__ = (
+        "category",
+        "education",
+        "ethnicity",
+        "gender",
+        "occupation",
+        "status",
+        "today",
+        "zone",
+    )
 
     def __init__(self):
+        self.today = timezone.localdate()
+        self.zone = timezone.get_current_timezone()
         self.gender = labels(Gender)
         self.ethnicity = labels(Ethnicity)
         self.education = labels(Education)
@@ -123,9 +136,17 @@ class Labels:
         self.category = labels(Category)
 
 
-def member_dict(row: tuple, categories: list[str], today: dt.date, names: Labels) -> dict:
-    """A member's answer from the values of ``MEMBER_FIELDS`` (``row``), its category codes in
-    ``Category`` order, the day (for the ages) and the label maps."""
+def _local_iso(value: dt.datetime, zone) -> str:
+    """``core.api.iso`` of an aware time, the zone looked up once per page."""
+    if timezone.is_naive(value):
+        raise ValueError("localtime() cannot be applied to a naive datetime")
+    return value.astimezone(zone).isoformat()
+
+
+def member_dict(row: tuple, categories: list[str], names: Facts) -> dict:
+    """A member's answer from the values of ``MEMBER_FIELDS`` (``row``: the personal data
+    masked), its category codes in ``Category`` order and the page's ``Facts``."""
+    today = names.today
     (
         pk,
         name,
@@ -160,8 +181,8 @@ def member_dict(row: tuple, categories: list[str], today: dt.date, names: Labels
         "ethnicity_label": names.ethnicity.get(ethnicity, ethnicity),
         "birth_date": birth_date,
         "age": years_between(birth_date, today),
-        "id_number": mask("id_number", id_number),
-        "phone": mask("phone", phone),
+        "id_number": id_number,
+        "phone": phone,
         "education": education,
         "education_label": names.education.get(education, education) if education else "",
         "occupation": occupation,
@@ -181,8 +202,8 @@ def member_dict(row: tuple, categories: list[str], today: dt.date, names: Labels
         "user_id": user_id,
         "has_photo": bool(photo_id),
         "left_on": left_on,
-        "created_at": _iso(created_at),
-        "updated_at": _iso(updated_at),
+        "created_at": _local_iso(created_at, names.zone),
+        "updated_at": _local_iso(updated_at, names.zone),
     }
 
 
@@ -193,8 +214,8 @@ def member_out(m: Member) -> dict:
         m.gender,
         m.ethnicity,
         m.birth_date,
-        m.id_number,
-        m.phone,
+        mask("id_number", m.id_number),
+        mask("phone", m.phone),
         m.education,
         m.occupation,
         m.work_unit,
@@ -212,14 +233,14 @@ def member_out(m: Member) -> dict:
         m.created_at,
         m.updated_at,
     )
-    return member_dict(row, m.category_codes(), timezone.localdate(), Labels())
+    return member_dict(row, m.category_codes(), Facts())
 
 
 def member_rows_out(rows: list[tuple], categories: dict[int, list[str]]) -> list[dict]:
-    """``member_out`` of a page of ``MEMBER_FIELDS`` rows; ``categories``: each member's
-    codes in ``Category`` order (absent: none)."""
-    today, names = timezone.localdate(), Labels()
-    return [member_dict(r, categories.get(r[0], []), today, names) for r in rows]
+    """``member_out`` of a page of ``MEMBER_FIELDS`` rows (personal data masked);
+    ``categories``: each member's codes in ``Category`` order (absent: none)."""
+    names = Facts()
+    return [member_dict(r, categories.get(r[0], []), names) for r in rows]
 
 
 class CheckinBrief(Schema):
