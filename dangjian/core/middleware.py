@@ -97,7 +97,8 @@ class BodySizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > max_request_bytes():
+        # Without a body (most requests) there is no limit to read from the settings.
+        if length > 0 and length > max_request_bytes():
             return _too_large(request)
         return self.get_response(request)
 

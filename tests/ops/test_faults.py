@@ -35,7 +35,9 @@ def _boom(message):
 
 def test_a_read_while_the_database_is_away_is_503_with_a_retry_hint(world, client, monkeypatch):
     client.force_login(world.users["city"])
+    # Every scoped read: the ORM's and the statements compiled once per shape.
     monkeypatch.setattr("dangjian.core.scope.ScopedQuerySet.visible_to", _boom(GONE))
+    monkeypatch.setattr("dangjian.core.scope.Compiled.run", _boom(GONE))
     r = client.get("/api/v1/areas/")
     assert r.status_code == 503
     assert r.json()["detail"] == "系统繁忙或数据库暂时不可用，请稍后重试"
@@ -60,6 +62,7 @@ def test_a_bad_query_stays_a_server_error(world, client, monkeypatch):
     monkeypatch.setattr(
         "dangjian.core.scope.ScopedQuerySet.visible_to", _boom("no such column: bogus")
     )
+    monkeypatch.setattr("dangjian.core.scope.Compiled.run", _boom("no such column: bogus"))
     assert client.get("/api/v1/areas/").status_code == 500
 
 

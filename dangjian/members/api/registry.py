@@ -19,8 +19,9 @@ from dangjian.core.api import ref as _ref
 from dangjian.core.ids import pk_or_404 as _pk
 from dangjian.core.scope import scoped_object
 from dangjian.core.treeapi import page_schema
-from dangjian.members import selectors, services
+from dangjian.members import list_page, selectors, services
 from dangjian.members.api.schemas import (
+    MEMBER_FIELDS,
     ListParams,
     MemberDetailOut,
     MemberFilters,
@@ -30,6 +31,7 @@ from dangjian.members.api.schemas import (
     RevealOut,
     _hours,
     member_out,
+    member_rows_out,
     mobile_out,
     transfer_out,
 )
@@ -48,7 +50,11 @@ router = Router(tags=["党员"])
 def list_members(request, params: Query[ListParams]):
     args = params.dict()
     args.pop("page"), args.pop("page_size")
-    qs = selectors.member_list(request.auth, **MemberFilters(**args).selector_args())
+    args = MemberFilters(**args).selector_args()
+    page = list_page.member_page(request, args, MEMBER_FIELDS, member_rows_out, paginate)
+    if page is not None:
+        return page
+    qs = selectors.member_list(request.auth, **args)
     return paginate(request, selectors.page_columns(qs), member_out)
 
 

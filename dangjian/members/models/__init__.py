@@ -26,6 +26,7 @@ from dangjian.members.models.registry import (
     MemberCategory,
     Occupation,
     Status,
+    sorted_categories,
     years_between,
 )
 from dangjian.members.models.sanctions import Sanction, SanctionKind
@@ -76,6 +77,7 @@ __all__ = [
     "TransferStep",
     "UnitRole",
     "UnitRoleCode",
+    "sorted_categories",
     "transfer_action_label",
     "years_between",
 ]

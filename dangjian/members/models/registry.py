@@ -252,8 +252,15 @@ class Member(models.Model):
             if rows is not None
             else list(self.category_rows.values_list("code", flat=True))
         )
-        order = {c: i for i, c in enumerate(Category.values)}
-        return sorted(codes, key=lambda c: order.get(c, 99))
+        return sorted_categories(codes)
+
+
+_CATEGORY_ORDER = {c: i for i, c in enumerate(Category.values)}
+
+
+def sorted_categories(codes) -> list[str]:
+    """Category codes in ``Category`` order (an unknown code last)."""
+    return sorted(codes, key=lambda c: _CATEGORY_ORDER.get(c, 99))
 
 
 def years_between(start: dt.date, end: dt.date) -> int:
