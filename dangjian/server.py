@@ -33,7 +33,14 @@ import time
 from waitress.adjustments import Adjustments
 from waitress.server import TcpWSGIServer
 
-THREADS = 8
+# Requests one web process runs at once; more wait in its queue, first come first served.
+# Python runs one thread of a process at a time: eight threads per process on two cores made
+# each request share its core with seven others and hand the interpreter's lock back and forth
+# (issue 19, 16 clients on loopback, docs/benchmarks.md: one thread gave the most requests a
+# second and the shortest p99 on both databases, but event intake on PostgreSQL, where a
+# second thread fills the process's wait for the commit). A deployment whose pages include
+# slow synchronous ones raises DANGJIAN_WEB_THREADS or DANGJIAN_WEB_PROCESSES.
+THREADS = 1
 # A process that dies this soon after it started is not restarted at once: it would die again.
 RESPAWN_PAUSE = 1.0
 
