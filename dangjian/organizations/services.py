@@ -8,6 +8,7 @@ from dangjian.core import audit, scope, tree
 from dangjian.core.errors import Conflict, field_error
 from dangjian.core.pinyin import initials
 from dangjian.core.treemodel import node_insert, node_move
+from dangjian.core.validation import one_line
 from dangjian.core.validators import (
     PARTY_FOUNDED,
     clean_credit_code,
@@ -200,6 +201,11 @@ def org_update(*, actor, org: PartyOrg, **changes) -> PartyOrg:
         area = scope.get_visible(Area, actor, "territory.view", pk=changes.pop("area").pk)
         area_assert_open(area)
         org.area, org.area_path = area, area.path
+    for key in ("name", "code", "contact_phone"):
+        if key in changes:
+            # One-line text, never NULL in the table: null clears it, control characters go
+            # (PostgreSQL refused a NUL and a null code alike with a 500).
+            changes[key] = one_line(changes[key])
     for key, value in changes.items():
         setattr(org, key, value)
     parent = org.parent

@@ -103,6 +103,25 @@ def test_patch_changes_only_what_is_sent(world, api):
     assert (r.json()["form"], r.json()["project_name"]) == ("temporary", "抢险")
 
 
+@pytest.mark.parametrize("key", ["code", "contact_phone", "credit_code_override_reason"])
+def test_patch_null_clears_a_text_field(world, api, key):
+    """null for a text field clears it (the column holds text, never NULL: a null code was a
+    500 on PostgreSQL, found by the deep fuzz)."""
+    org = branch(world)
+    r = patch(api, world.users["admin"], f"/api/v1/orgs/{org.pk}", {key: None})
+    assert r.status_code == 200, r.content
+    org.refresh_from_db()
+    assert getattr(org, key) == ""
+
+
+def test_patch_drops_control_characters_from_the_code(world, api):
+    org = branch(world)
+    r = patch(api, world.users["admin"], f"/api/v1/orgs/{org.pk}", {"code": "A\u00001"})
+    assert r.status_code == 200, r.content
+    org.refresh_from_db()
+    assert org.code == "A1"
+
+
 def test_change_kind_answers_with_warnings_and_history(world, api):
     org = branch(world)
     people(org, 120)
