@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connections
 from django.db.models import Q
 from django.http import Http404
@@ -121,6 +122,17 @@ def topmost_page(request, model, action: str, fields, rows_out, only=()) -> dict
         return paginate(request, nodes, _same)
 
 
+def _include_closed(request) -> bool:
+    """``?include_closed=``: 0 or 1 as documented (true and false too); anything else is
+    refused on the field (``-1`` was read as 0)."""
+    raw = request.GET.get("include_closed")
+    if raw in (None, "", "0", "false"):
+        return False
+    if raw in ("1", "true"):
+        return True
+    raise DjangoValidationError({"include_closed": ["取值不在允许范围内"]})
+
+
 def children_page(request, model, action: str, parent: int, fields, rows_out, only=()) -> dict:
     """``{"items", "count"}`` of the visible children of ``parent`` (Http404 if the parent is
     not visible); the page's rows, tuples of ``fields``, go to ``rows_out`` in one list. The
@@ -169,7 +181,7 @@ def tree_nodes(
     """
     user = request.auth
     only: tuple = ()
-    if closed_field and request.GET.get("include_closed") not in ("1", "true"):
+    if closed_field and not _include_closed(request):
         only = ((f"{closed_field}__isnull", True),)
     parent = (
         _int_param(request, "parent", 0) if request.GET.get("parent") not in (None, "") else None

@@ -165,6 +165,10 @@ def test_close_409_names_what_is_left_then_closes(api, world):
     assert found["count"] == 0
     found = api.get(admin, BASE, q="第二网格", include_closed=1).json()
     assert [a["id"] for a in found["items"]] == [world.grid2.pk]
+    # 0 or 1 as documented; another value is refused on the field (-1 was read as 0).
+    assert api.get(admin, BASE, parent=world.community.pk, include_closed=0).json()["count"] == 1
+    r = api.get(admin, BASE, parent=world.community.pk, include_closed=-1)
+    assert r.status_code == 422 and r.json()["errors"]["include_closed"] == ["取值不在允许范围内"]
     # The detail still answers; a second close is a conflict; reopen puts it back.
     assert api.get(admin, f"{BASE}{world.grid2.pk}").status_code == 200
     r = api.post(admin, f"{BASE}{world.grid2.pk}/close", {"reason": "再次"})
