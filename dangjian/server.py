@@ -45,34 +45,32 @@ THREADS = 1
 RESPAWN_PAUSE = 1.0
 
 
+def _positive_setting(name: str) -> int | None:
+    """The positive whole number in the environment variable ``name``; None when unset."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        wanted = int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} 必须是正整数，当前为“{raw}”") from None
+    if wanted < 1:
+        raise SystemExit(f"{name} 必须是正整数，当前为“{raw}”")
+    return wanted
+
+
 def processes_wanted() -> int:
     """``DANGJIAN_WEB_PROCESSES`` if set, else one per core, at most 4 (each keeps its own
     database connections and caches)."""
-    raw = os.environ.get("DANGJIAN_WEB_PROCESSES", "").strip()
-    if raw:
-        try:
-            wanted = int(raw)
-        except ValueError:
-            raise SystemExit(f"DANGJIAN_WEB_PROCESSES 必须是正整数，当前为“{raw}”") from None
-        if wanted < 1:
-            raise SystemExit(f"DANGJIAN_WEB_PROCESSES 必须是正整数，当前为“{raw}”")
-        return wanted
-    return max(1, min(os.cpu_count() or 1, 4))
+    wanted = _positive_setting("DANGJIAN_WEB_PROCESSES")
+    return wanted if wanted is not None else max(1, min(os.cpu_count() or 1, 4))
 
 
 def threads_wanted() -> int:
     """``DANGJIAN_WEB_THREADS`` if set, else ``THREADS``: requests one process runs at once
     (more wait in its queue, first come first served)."""
-    raw = os.environ.get("DANGJIAN_WEB_THREADS", "").strip()
-    if not raw:
-        return THREADS
-    try:
-        wanted = int(raw)
-    except ValueError:
-        raise SystemExit(f"DANGJIAN_WEB_THREADS 必须是正整数，当前为“{raw}”") from None
-    if wanted < 1:
-        raise SystemExit(f"DANGJIAN_WEB_THREADS 必须是正整数，当前为“{raw}”")
-    return wanted
+    wanted = _positive_setting("DANGJIAN_WEB_THREADS")
+    return wanted if wanted is not None else THREADS
 
 
 def _application():

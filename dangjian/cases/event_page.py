@@ -96,16 +96,15 @@ def fast_page(
     state: str | None = None,
     class_code: str | None = None,
     department: int | None = None,
-    area: int | None = None,
-    sla_status: str | None = None,
     q: str | None = None,
     mine: bool = False,
-    period: str | None = None,
-    stage: str | None = None,
+    **orm_only,
 ) -> _EventPage | None:
     """The list of ``selectors.event_list`` with these filters, as ``paginate`` reads it
-    (``count()`` and a slice of answer dicts); None when only the ORM path answers it."""
-    if not FAST_PATH or area is not None or sla_status or period or stage or clean_search(q):
+    (``count()`` and a slice of answer dicts); None when only the ORM path answers it: a
+    search text, or any of the selector's other filters (area, clock status, period, stage)."""
+    given = any(value not in (None, "") for value in orm_only.values())
+    if not FAST_PATH or given or clean_search(q):
         return None
     states = list_states(state) if state else None
     if states == []:  # "state=," filters on nothing: the ORM answers it without a statement
