@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "dangjian.core.middleware.RequestContextMiddleware",
     "dangjian.core.middleware.BodySizeLimitMiddleware",
     "dangjian.core.middleware.JsonObjectBodyMiddleware",
+    "dangjian.core.middleware.QueryNulMiddleware",
     "dangjian.core.unavailable.DatabaseUnavailableMiddleware",
     "dangjian.core.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
