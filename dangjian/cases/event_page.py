@@ -14,7 +14,6 @@ tests compare both answers byte for byte).
 
 from __future__ import annotations
 
-from django.db import connections
 from django.utils.translation import get_language
 
 from dangjian.accounts import labels
@@ -30,7 +29,7 @@ from dangjian.cases.models import (
 )
 from dangjian.cases.selectors import clean_search, list_states
 from dangjian.cases.services import ANONYMOUS_NAME
-from dangjian.core import scope, treeapi
+from dangjian.core import choices, scope
 from dangjian.core.crypto import mask
 from dangjian.territory.models import Area
 
@@ -162,22 +161,8 @@ class _EventPage:
             using,
             lambda stand: self.build(stand).order_by("-id").values_list(*COLUMNS)[b[0] : b[1]],
         )
-        rows = _in_join_order(statement, self.values)
+        rows = scope.in_join_order(using, lambda cursor: statement.run(self.values, cursor))
         return rows_out(rows, self.user)
-
-
-def _in_join_order(statement, values: list) -> list:
-    """The rows, planned by PostgreSQL in the order the joins are written, as
-    ``scope.rows_in_join_order`` plans the ORM's page."""
-    from django.db import transaction
-
-    connection = connections[statement.using]
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return statement.run(values)
-    with transaction.atomic(using=statement.using):
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL join_collapse_limit = 1")
-            return statement.run(values, cursor)
 
 
 def rows_out(rows: list, user) -> list[dict]:
@@ -190,7 +175,7 @@ def rows_out(rows: list, user) -> list[dict]:
             departments[r[_DEPARTMENT]] = (r[_DEPARTMENT], r[_DEPARTMENT + 1], r[_DEPARTMENT + 2])
     found = _department_labels(departments.values()) if departments else {}
     language = get_language()
-    names = {c: treeapi.labels(c, language) for c in _CHOICES}
+    names = {c: choices.labels(c, language) for c in _CHOICES}
     now = timezone.now()
     user_pk = getattr(user, "pk", None) if user is not None else None
     zone = timezone.get_current_timezone()

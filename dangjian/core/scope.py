@@ -469,21 +469,27 @@ def compiled(key, using: str, build, *, count: bool = False) -> Compiled:
 
 def rows_in_join_order(qs) -> list:
     """The rows of ``qs`` (a page of a list with many ``select_related`` joins), planned by
-    PostgreSQL in the order the ORM wrote the joins: the row's table first, then each related
-    row by its primary key, which is the plan it chooses anyway. Searching for a better order
-    of eight tables took PostgreSQL 12 to 37 ms a page of events (the plan runs in 0.4 ms), the
-    most of a list's cost on PostgreSQL; ``SET LOCAL join_collapse_limit = 1`` for this one
-    statement (in its own transaction) made it 0.7 ms. Inside a transaction already, or on
-    another database, the ordinary evaluation."""
+    PostgreSQL in the order the ORM wrote the joins (``in_join_order``)."""
+    return in_join_order(qs.db, lambda _cursor: list(qs))
+
+
+def in_join_order(using: str, read):
+    """``read(cursor)``, its statements planned by PostgreSQL in the order the joins are
+    written: the row's table first, then each related row by its primary key, which is the
+    plan it chooses anyway. Searching for a better order of eight tables took PostgreSQL 12 to
+    37 ms a page of events (the plan runs in 0.4 ms), the most of a list's cost on PostgreSQL;
+    ``SET LOCAL join_collapse_limit = 1`` for this read (in its own transaction) made it
+    0.7 ms. Inside a transaction already, or on another database, ``read(None)``: the
+    ordinary planning."""
     from django.db import transaction
 
-    connection = connections[qs.db]
+    connection = connections[using]
     if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return list(qs)
-    with transaction.atomic(using=qs.db):
+        return read(None)
+    with transaction.atomic(using=using):
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL join_collapse_limit = 1")
-        return list(qs)
+            return read(cursor)
 
 
 def count_visible(model, user, action: str, **filters) -> int:

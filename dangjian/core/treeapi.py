@@ -6,11 +6,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connections
 from django.db.models import Q
 from django.http import Http404
-from django.utils.translation import get_language
 from ninja import Router
 from pydantic import create_model
 
-from dangjian.core import choices, scope
+from dangjian.core import scope
 from dangjian.core.api import ErrorOut, _int_param, paginate
 from dangjian.core.ids import MAX_PK
 
@@ -34,12 +33,6 @@ def page_schema(out_schema):
 # building and compiling its three statements (parent visible? count, page) than the database
 # spends running them, and then builds a model instance per row; so each statement is compiled
 # by the ORM once per shape (``scope.compiled``) and rows are read as tuples.
-
-
-def labels(choice_class, language: str | None = None) -> dict[str, str]:
-    """Every label of ``choice_class`` in ``language`` (default: the current one), for
-    serializing a page of rows with one lookup of the language instead of one per row."""
-    return choices._labels(choice_class, language or get_language())
 
 
 def _same(item):

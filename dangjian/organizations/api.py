@@ -8,11 +8,11 @@ from ninja.files import UploadedFile
 
 from dangjian.core.api import ERRORS, ErrorOut, Schema, ref
 from dangjian.core.apidates import RecordedDate
-from dangjian.core.choices import label
+from dangjian.core.choices import label, labels
 from dangjian.core.downloads import attachment
 from dangjian.core.errors import field_error
 from dangjian.core.ids import MAX_PK
-from dangjian.core.treeapi import labels, page_schema, tree_nodes
+from dangjian.core.treeapi import page_schema, tree_nodes
 from dangjian.organizations import excel, imports, lifecycle, selectors, services
 from dangjian.organizations.models import OrgDomain, OrgForm, OrgKind, PartyOrg
 from dangjian.organizations.schemas import (

@@ -3,8 +3,7 @@
 import datetime as dt
 
 from dangjian.core.api import Schema
-from dangjian.core.choices import label
-from dangjian.core.treeapi import labels
+from dangjian.core.choices import label, labels
 from dangjian.territory.models import Area, AreaKind
 
 
